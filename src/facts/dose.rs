@@ -1,0 +1,320 @@
+//! Dose of one dosage instruction (REFERENCE.md 2.3):
+//! `dose_mg = doseQuantity` when in mg (or g, mcg); otherwise
+//! `doseQuantity × strength` (tablets or devices × mg per unit, mL × mg/mL);
+//! `per day = dose_mg × frequency / period in days` from `timing.repeat`, else
+//! from `timing.code` (BID, TID, ...) or the dosage text ("once weekly").
+//! A dose with no mg value, or no schedule, stays unknown: never guessed.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::fhir::{Dosage, Quantity};
+use crate::terminology::medication::Strength;
+
+/// How often: `frequency` administrations every `period_days`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Schedule {
+    pub frequency: f64,
+    pub period_days: f64,
+}
+
+impl Schedule {
+    pub const DAILY: Schedule = Schedule {
+        frequency: 1.0,
+        period_days: 1.0,
+    };
+    pub const WEEKLY: Schedule = Schedule {
+        frequency: 1.0,
+        period_days: 7.0,
+    };
+    pub fn per_day(self) -> f64 {
+        self.frequency / self.period_days
+    }
+    /// Plain words for a card ("once daily", "twice daily", "once weekly", ...).
+    pub fn describe(self) -> String {
+        let times = match self.frequency {
+            1.0 => "once".to_string(),
+            2.0 => "twice".to_string(),
+            f => format!("{} times", fmt_num(f)),
+        };
+        match self.period_days {
+            1.0 => format!("{times} daily"),
+            7.0 => format!("{times} weekly"),
+            p if p < 1.0 => format!("{times} every {} h", fmt_num(p * 24.0)),
+            p => format!("{times} every {} days", fmt_num(p)),
+        }
+    }
+}
+
+/// The dose of one dosage instruction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dose {
+    /// mg per administration.
+    pub mg: f64,
+    pub schedule: Option<Schedule>,
+    /// How the mg figure was obtained, for the card ("1 {pill} × 20 mg").
+    pub derivation: String,
+}
+
+/// Rounds to 0.001 mg, so that 1.1 mL × 25 mg/mL is 27.5 mg and not
+/// 27.500000000000004 (which would cross a "> 27.5" threshold).
+pub fn round_mg(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+impl Dose {
+    pub fn per_day_mg(&self) -> Option<f64> {
+        self.schedule.map(|s| round_mg(self.mg * s.per_day()))
+    }
+    pub fn per_week_mg(&self) -> Option<f64> {
+        self.schedule.map(|s| round_mg(self.mg * s.per_day() * 7.0))
+    }
+}
+
+/// Formats a number without trailing zeros (60, 27.5, 0.86).
+pub fn fmt_num(v: f64) -> String {
+    let s = format!("{:.2}", v);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn is_count_unit(unit: &str) -> bool {
+    let u = unit
+        .trim()
+        .trim_matches(|c| c == '{' || c == '}')
+        .to_ascii_lowercase();
+    matches!(
+        u.as_str(),
+        "pill"
+            | "pills"
+            | "tbl"
+            | "tab"
+            | "tabs"
+            | "tablet"
+            | "tablets"
+            | "cap"
+            | "caps"
+            | "capsule"
+            | "capsules"
+            | "each"
+            | "ea"
+            | "1"
+            | "unit"
+            | "vial"
+            | "vials"
+            | "syringe"
+            | "syringes"
+            | "device"
+            | "injection"
+            | "pen"
+            | "dose"
+    )
+}
+
+fn mg_of(q: &Quantity, strength: Option<Strength>) -> Option<(f64, String)> {
+    let v = q.value?;
+    let unit = q.unit_code().unwrap_or("").trim();
+    let shown = if unit.is_empty() { "(no unit)" } else { unit };
+    match unit {
+        "mg" | "MG" | "milligram" | "milligrams" => Some((v, format!("{} mg", fmt_num(v)))),
+        "g" | "G" | "gram" | "grams" => Some((v * 1000.0, format!("{} g", fmt_num(v)))),
+        "ug" | "mcg" | "µg" => Some((v / 1000.0, format!("{} mcg", fmt_num(v)))),
+        "mL" | "ml" | "ML" => {
+            let c = strength?.mg_per_ml()?;
+            Some((v * c, format!("{} mL × {} mg/mL", fmt_num(v), fmt_num(c))))
+        }
+        u if is_count_unit(u) => {
+            let per = strength?.mg_per_unit()?;
+            Some((
+                v * per,
+                format!("{} {} × {} mg", fmt_num(v), shown, fmt_num(per)),
+            ))
+        }
+        _ => None,
+    }
+}
+
+static TEXT_MG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)(\d+(?:\.\d+)?)\s*mg\b").expect("static regex"));
+
+fn schedule_from_text(text: &str) -> Option<Schedule> {
+    let t = text.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
+    let s = |f: f64, p: f64| Schedule {
+        frequency: f,
+        period_days: p,
+    };
+    if has(&[
+        "weekly",
+        "once a week",
+        "every week",
+        "per week",
+        "/week",
+        "q week",
+        "qweek",
+    ]) {
+        Some(Schedule::WEEKLY)
+    } else if has(&["every other day", "alternate day", "qod"]) {
+        Some(s(1.0, 2.0))
+    } else if has(&["four times", "qid", "4 times"]) {
+        Some(s(4.0, 1.0))
+    } else if has(&["three times", "tid", "3 times"]) {
+        Some(s(3.0, 1.0))
+    } else if has(&["twice", "bid", "2 times", "every 12 hours", "q12h"]) {
+        Some(s(2.0, 1.0))
+    } else if has(&[
+        "daily",
+        "once a day",
+        "every day",
+        "qd",
+        "per day",
+        "/day",
+        "every morning",
+        "qam",
+    ]) {
+        Some(Schedule::DAILY)
+    } else {
+        None
+    }
+}
+
+fn period_days(period: f64, unit: &str) -> Option<f64> {
+    let per = match unit {
+        "s" => 1.0 / 86_400.0,
+        "min" => 1.0 / 1440.0,
+        "h" => 1.0 / 24.0,
+        "d" => 1.0,
+        "wk" => 7.0,
+        "mo" => 30.0,
+        "a" => 365.0,
+        _ => return None,
+    };
+    (period > 0.0).then_some(period * per)
+}
+
+/// The schedule of a dosage: `timing.repeat`, else `timing.code`, else text.
+pub fn schedule(d: &Dosage) -> Option<Schedule> {
+    let timing = d.timing.as_ref();
+    if let Some(r) = timing.and_then(|t| t.repeat.as_ref()) {
+        if let (Some(p), Some(u)) = (r.period, r.period_unit.as_deref()) {
+            let f = r.frequency.unwrap_or(1.0);
+            if f > 0.0 {
+                return period_days(p, u).map(|pd| Schedule {
+                    frequency: f,
+                    period_days: pd,
+                });
+            }
+        }
+    }
+    if let Some(code) = timing.and_then(|t| t.code.as_ref()) {
+        for c in code.coding.iter().filter_map(|c| c.code.as_deref()) {
+            let s = |f: f64, p: f64| Schedule {
+                frequency: f,
+                period_days: p,
+            };
+            let found = match c.to_ascii_uppercase().as_str() {
+                "QD" | "AM" | "PM" | "BED" => Some(Schedule::DAILY),
+                "BID" | "Q12H" => Some(s(2.0, 1.0)),
+                "TID" | "Q8H" => Some(s(3.0, 1.0)),
+                "QID" | "Q6H" => Some(s(4.0, 1.0)),
+                "Q4H" => Some(s(6.0, 1.0)),
+                "QOD" => Some(s(1.0, 2.0)),
+                "WK" => Some(Schedule::WEEKLY),
+                _ => None,
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        if let Some(s) = code.text.as_deref().and_then(schedule_from_text) {
+            return Some(s);
+        }
+    }
+    d.text.as_deref().and_then(schedule_from_text)
+}
+
+/// The dose of one dosage instruction, given the product strength.
+pub fn dose(d: &Dosage, strength: Option<Strength>) -> Option<Dose> {
+    let structured = d.dose_and_rate.iter().find_map(|dr| {
+        dr.dose_quantity
+            .as_ref()
+            .or(dr.dose_range.as_ref().and_then(|r| r.high.as_ref()))
+            .and_then(|q| mg_of(q, strength))
+    });
+    let (mg, derivation) = match structured {
+        Some(x) => x,
+        None => {
+            let text = d.text.as_deref()?;
+            let v: f64 = TEXT_MG.captures(text)?[1].parse().ok()?;
+            (v, format!("{} mg from the dosage text", fmt_num(v)))
+        }
+    };
+    (mg > 0.0).then(|| Dose {
+        mg: round_mg(mg),
+        schedule: schedule(d),
+        derivation,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dosage(json: &str) -> Dosage {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn dose_table() {
+        let pill20 = Some(Strength::PerUnit(20.0));
+        let mtx_vial = Some(Strength::PerMl(25.0));
+        let daily = r#""timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}}"#;
+        let weekly = r#""timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"wk"}}"#;
+        // (dosage, strength, mg per administration, mg per day)
+        type Case = (String, Option<Strength>, Option<f64>, Option<f64>);
+        let cases: Vec<Case> = vec![
+            // The sandbox: "1 {pill}" of a 20 mg tablet = 20 mg/day.
+            (format!(r#"{{{daily},"doseAndRate":[{{"doseQuantity":{{"value":1,"code":"{{pill}}"}}}}]}}"#), pill20, Some(20.0), Some(20.0)),
+            // S1: 3 tablets of 20 mg once daily = 60 mg/day.
+            (format!(r#"{{{daily},"doseAndRate":[{{"doseQuantity":{{"value":3,"unit":"tablet"}}}}]}}"#), pill20, Some(60.0), Some(60.0)),
+            // S1: MTX 1.1 mL of 25 mg/mL weekly = 27.5 mg/week.
+            (format!(r#"{{{weekly},"doseAndRate":[{{"doseQuantity":{{"value":1.1,"unit":"mL"}}}}]}}"#), mtx_vial, Some(27.5), Some(3.929)),
+            // mg given directly; strength irrelevant.
+            (format!(r#"{{{daily},"doseAndRate":[{{"doseQuantity":{{"value":40,"unit":"mg"}}}}]}}"#), None, Some(40.0), Some(40.0)),
+            // 1 g IV methylprednisolone.
+            (format!(r#"{{{daily},"doseAndRate":[{{"doseQuantity":{{"value":1,"unit":"g"}}}}]}}"#), None, Some(1000.0), Some(1000.0)),
+            // 30 mg twice daily = 60 mg/day.
+            (r#"{"timing":{"repeat":{"frequency":2,"period":1,"periodUnit":"d"}},"doseAndRate":[{"doseQuantity":{"value":30,"unit":"mg"}}]}"#.into(), None, Some(30.0), Some(60.0)),
+            // Tablets without a known strength: unknown.
+            (format!(r#"{{{daily},"doseAndRate":[{{"doseQuantity":{{"value":2,"unit":"tablet"}}}}]}}"#), None, None, None),
+            // Text only.
+            (r#"{"text":"60 mg PO once daily"}"#.into(), None, Some(60.0), Some(60.0)),
+            // Timing code BID.
+            (r#"{"timing":{"code":{"coding":[{"code":"BID"}]}},"doseAndRate":[{"doseQuantity":{"value":500,"unit":"mg"}}]}"#.into(), None, Some(500.0), Some(1000.0)),
+            // No schedule: mg known, per day unknown.
+            (r#"{"doseAndRate":[{"doseQuantity":{"value":20,"unit":"mg"}}]}"#.into(), None, Some(20.0), None),
+        ];
+        for (json, strength, mg, per_day) in cases {
+            let d = dose(&dosage(&json), strength);
+            assert_eq!(d.as_ref().map(|d| d.mg), mg, "{json}");
+            let got = d.and_then(|d| d.per_day_mg());
+            match (got, per_day) {
+                (Some(g), Some(w)) => assert!((g - w).abs() < 1e-9, "{json}: {g}"),
+                (g, w) => assert_eq!(g, w, "{json}"),
+            }
+        }
+    }
+
+    #[test]
+    fn schedules_describe_themselves() {
+        assert_eq!(Schedule::DAILY.describe(), "once daily");
+        assert_eq!(Schedule::WEEKLY.describe(), "once weekly");
+        let bid = Schedule {
+            frequency: 2.0,
+            period_days: 1.0,
+        };
+        assert_eq!(bid.describe(), "twice daily");
+        let s = schedule(&dosage(r#"{"text":"25 mg SC once weekly"}"#)).unwrap();
+        assert_eq!(s, Schedule::WEEKLY);
+    }
+}

@@ -1,0 +1,12 @@
+//! ssc-myositis-cds: a CDS Hooks 2.0 service that checks corticosteroid and
+//! methotrexate orders for patients with systemic sclerosis and/or
+//! inflammatory myositis against the initial-treatment guidance.
+//!
+//! Flow, one direction, each stage testable alone:
+//! [`http`] → [`engine`] (request, prefetch) → [`facts`] (lenient FHIR →
+//! plain types) → [`clinical`] (pure rules) → [`cards`] (CDS JSON + FHIR) →
+//! response.
+
+pub mod facts;
+pub mod fhir;
+pub mod terminology;

@@ -1,0 +1,481 @@
+//! Terminology: the code lists the rules use, loaded from FHIR ValueSet
+//! resources (`fhir-profiles/valuesets/`, compiled in; a directory can replace
+//! or add files at start-up).
+//!
+//! Matching without a terminology server:
+//! - `concept` entries match their exact code;
+//! - `filter is-a` on ICD-10-CM matches by code prefix (the ICD-10-CM hierarchy
+//!   follows the code), on any other system it matches the listed code only;
+//! - `filter regex` on `code` matches the whole code.
+//!
+//! ICD-10-CM codes are compared upper-case without dots, so `M34.0`, `m34.0`
+//! and `M340` are the same code. The common OIDs of the code systems are
+//! accepted as aliases of their canonical URIs.
+
+pub mod medication;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use regex::Regex;
+use serde::Deserialize;
+
+pub const RXNORM: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
+pub const SNOMED: &str = "http://snomed.info/sct";
+pub const ICD10CM: &str = "http://hl7.org/fhir/sid/icd-10-cm";
+pub const LOINC: &str = "http://loinc.org";
+pub const UCUM: &str = "http://unitsofmeasure.org";
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+pub use embedded::HOOKS as EMBEDDED_HOOKS;
+
+macro_rules! concepts {
+    ($($variant:ident => $id:literal),+ $(,)?) => {
+        /// One concept per ValueSet in `fhir-profiles/valuesets/` (the ValueSet id).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Concept { $($variant),+ }
+
+        impl Concept {
+            pub const ALL: &'static [Concept] = &[$(Concept::$variant),+];
+            /// The id of the ValueSet that defines this concept.
+            pub fn valueset_id(self) -> &'static str {
+                match self { $(Concept::$variant => $id),+ }
+            }
+            pub fn from_valueset_id(id: &str) -> Option<Concept> {
+                match id { $($id => Some(Concept::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+concepts! {
+    Ssc => "condition-ssc",
+    SscDiffuse => "condition-ssc-diffuse",
+    SscIld => "condition-ssc-ild",
+    SscMyopathy => "condition-ssc-myopathy",
+    Overlap => "condition-overlap",
+    OverlapMctd => "condition-overlap-mctd",
+    Mctd => "condition-mctd",
+    LocalizedScleroderma => "condition-localized-scleroderma-exclude",
+    Dermatomyositis => "condition-dermatomyositis",
+    Polymyositis => "condition-polymyositis",
+    Imnm => "condition-imnm",
+    InclusionBodyMyositis => "condition-ibm-exclude",
+    MyositisNos => "condition-myositis-nos",
+    Diabetes => "condition-diabetes",
+    Osteoporosis => "condition-osteoporosis",
+    Glaucoma => "condition-glaucoma",
+    Ild => "condition-ild",
+    Pregnancy => "condition-pregnancy",
+    PregnancyPlanning => "condition-pregnancy-planning",
+    RenalCrisis => "condition-src",
+    Ckd => "condition-ckd",
+    LiverDisease => "condition-liver",
+    AlcoholUse => "condition-alcohol",
+    Dysphagia => "condition-dysphagia",
+    Hypertension => "condition-hypertension",
+    Raynaud => "condition-raynaud",
+    Glucocorticoid => "medication-glucocorticoid",
+    GlucocorticoidPin => "medication-glucocorticoid-pin",
+    Budesonide => "medication-glucocorticoid-caveat",
+    Fludrocortisone => "medication-mineralocorticoid-exclude",
+    Methotrexate => "medication-methotrexate",
+    Azathioprine => "medication-azathioprine",
+    Mycophenolate => "medication-mycophenolate",
+    Rituximab => "medication-rituximab",
+    Cyclophosphamide => "medication-cyclophosphamide",
+    Ivig => "medication-ivig",
+    SubcutaneousIg => "medication-ivig-sc-exclude",
+    AceInhibitor => "medication-acei",
+    TmpSmx => "medication-mtx-interaction",
+    BodyWeight => "observation-body-weight",
+    BodyHeight => "observation-body-height",
+    Bmi => "observation-bmi",
+    Bsa => "observation-bsa",
+    BpPanel => "observation-bp-panel",
+    BpSystolic => "observation-bp-systolic",
+    BpDiastolic => "observation-bp-diastolic",
+    Creatinine => "observation-creatinine",
+    Egfr => "observation-egfr",
+    Ck => "observation-ck",
+    Aldolase => "observation-aldolase",
+    Alt => "observation-alt",
+    Ast => "observation-ast",
+    Ldh => "observation-ldh",
+    Myoglobin => "observation-myoglobin",
+    Hemoglobin => "observation-hemoglobin",
+    Platelets => "observation-platelets",
+    Wbc => "observation-wbc",
+    Upcr => "observation-upcr",
+    Renin => "observation-renin",
+    Hcg => "observation-hcg",
+    AntiU1Rnp => "observation-anti-u1rnp",
+    AntiRoSsa => "observation-anti-ro-ssa",
+    AntiRo52 => "observation-anti-ro52",
+    AntiLaSsb => "observation-anti-la-ssb",
+    AntiSm => "observation-anti-sm",
+    AntiScl70 => "observation-anti-scl70",
+    AntiCentromere => "observation-anti-centromere",
+    AntiPmScl => "observation-anti-pmscl",
+    AntiJo1 => "observation-anti-jo1",
+    Ana => "observation-ana",
+    Tpmt => "observation-tpmt",
+    PregnancyStatus => "observation-pregnancy-status",
+    RouteSystemic => "route-systemic",
+    RouteLocal => "route-local",
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TerminologyError {
+    #[error("{file}: not a FHIR ValueSet: {reason}")]
+    Invalid { file: String, reason: String },
+    #[error(
+        "{file}: unknown ValueSet id {id:?} (expected one of the ids in fhir-profiles/valuesets)"
+    )]
+    UnknownId { file: String, id: String },
+    #[error("{file}: unsupported filter {op:?} on {property:?}")]
+    UnsupportedFilter {
+        file: String,
+        op: String,
+        property: String,
+    },
+    #[error("{file}: invalid regex filter: {reason}")]
+    BadRegex { file: String, reason: String },
+    #[error("cannot read {path}: {reason}")]
+    Io { path: String, reason: String },
+    #[error("ValueSet {0} is missing: every concept the rules use needs its ValueSet")]
+    Missing(String),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ValueSetFile {
+    resource_type: String,
+    id: String,
+    compose: Compose,
+}
+
+#[derive(Deserialize)]
+struct Compose {
+    include: Vec<Include>,
+}
+
+#[derive(Deserialize)]
+struct Include {
+    system: String,
+    #[serde(default)]
+    concept: Vec<IncludeConcept>,
+    #[serde(default)]
+    filter: Vec<Filter>,
+}
+
+#[derive(Deserialize)]
+struct IncludeConcept {
+    code: String,
+    display: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Filter {
+    property: String,
+    op: String,
+    value: String,
+}
+
+/// One ValueSet compiled into matchers.
+struct CompiledSet {
+    exact: Vec<(String, String, Option<String>)>,
+    prefixes: Vec<(String, String)>,
+    regexes: Vec<(String, Regex)>,
+}
+
+/// The loaded code lists, indexed for lookup by (system, code).
+pub struct Terminology {
+    exact: HashMap<(String, String), Vec<Concept>>,
+    displays: HashMap<(String, String), String>,
+    prefixes: Vec<(String, String, Concept)>,
+    regexes: Vec<(String, Regex, Concept)>,
+}
+
+/// Canonical system URI for the aliases EHRs send (OIDs, trailing slashes).
+pub fn canonical_system(system: &str) -> &str {
+    match system.trim_end_matches('/') {
+        "urn:oid:2.16.840.1.113883.6.88" => RXNORM,
+        "urn:oid:2.16.840.1.113883.6.96" | "http://snomed.info/sct" => SNOMED,
+        "urn:oid:2.16.840.1.113883.6.90" => ICD10CM,
+        "urn:oid:2.16.840.1.113883.6.1" => LOINC,
+        "urn:oid:2.16.840.1.113883.6.8" => UCUM,
+        other => other,
+    }
+}
+
+fn normalise_code(system: &str, code: &str) -> String {
+    let code = code.trim();
+    if system == ICD10CM {
+        code.chars()
+            .filter(|c| *c != '.')
+            .flat_map(char::to_uppercase)
+            .collect()
+    } else {
+        code.to_string()
+    }
+}
+
+impl Terminology {
+    /// The ValueSets compiled into the binary.
+    pub fn embedded() -> Result<Self, TerminologyError> {
+        let files = embedded::VALUESETS
+            .iter()
+            .map(|(name, text)| (name.to_string(), text.to_string()));
+        Self::from_files(files)
+    }
+
+    /// The compiled-in ValueSets, with each `*.json` ValueSet in `dir` replacing
+    /// the one of the same id (or adding it).
+    pub fn with_directory(dir: &Path) -> Result<Self, TerminologyError> {
+        let io = |e: std::io::Error| TerminologyError::Io {
+            path: dir.display().to_string(),
+            reason: e.to_string(),
+        };
+        let mut files: Vec<(String, String)> = embedded::VALUESETS
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|e| TerminologyError::Io {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            files.push((path.display().to_string(), text));
+        }
+        Self::from_files(files)
+    }
+
+    fn from_files(
+        files: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, TerminologyError> {
+        let mut sets: HashMap<Concept, CompiledSet> = HashMap::new();
+        for (file, text) in files {
+            let vs: ValueSetFile =
+                serde_json::from_str(&text).map_err(|e| TerminologyError::Invalid {
+                    file: file.clone(),
+                    reason: e.to_string(),
+                })?;
+            if vs.resource_type != "ValueSet" {
+                return Err(TerminologyError::Invalid {
+                    file,
+                    reason: format!("resourceType is {:?}", vs.resource_type),
+                });
+            }
+            let concept =
+                Concept::from_valueset_id(&vs.id).ok_or_else(|| TerminologyError::UnknownId {
+                    file: file.clone(),
+                    id: vs.id.clone(),
+                })?;
+            sets.insert(concept, compile(&file, vs.compose)?);
+        }
+        let mut t = Terminology {
+            exact: HashMap::new(),
+            displays: HashMap::new(),
+            prefixes: Vec::new(),
+            regexes: Vec::new(),
+        };
+        for concept in Concept::ALL {
+            let set = sets
+                .remove(concept)
+                .ok_or_else(|| TerminologyError::Missing(concept.valueset_id().to_string()))?;
+            for (system, code, display) in set.exact {
+                if let Some(d) = display {
+                    t.displays.insert((system.clone(), code.clone()), d);
+                }
+                let entry = t.exact.entry((system, code)).or_default();
+                if !entry.contains(concept) {
+                    entry.push(*concept);
+                }
+            }
+            t.prefixes
+                .extend(set.prefixes.into_iter().map(|(s, p)| (s, p, *concept)));
+            t.regexes
+                .extend(set.regexes.into_iter().map(|(s, r)| (s, r, *concept)));
+        }
+        Ok(t)
+    }
+
+    /// Every concept whose ValueSet contains this code.
+    pub fn concepts(&self, system: &str, code: &str) -> Vec<Concept> {
+        let system = canonical_system(system);
+        let code = normalise_code(system, code);
+        let mut out: Vec<Concept> = self
+            .exact
+            .get(&(system.to_string(), code.clone()))
+            .cloned()
+            .unwrap_or_default();
+        for (s, prefix, c) in &self.prefixes {
+            if s == system && code.starts_with(prefix.as_str()) && !out.contains(c) {
+                out.push(*c);
+            }
+        }
+        for (s, re, c) in &self.regexes {
+            if s == system && re.is_match(&code) && !out.contains(c) {
+                out.push(*c);
+            }
+        }
+        out
+    }
+
+    pub fn contains(&self, concept: Concept, system: &str, code: &str) -> bool {
+        self.concepts(system, code).contains(&concept)
+    }
+
+    /// The display the ValueSet gives a code (for RxNorm products: the RxNorm name).
+    pub fn display(&self, system: &str, code: &str) -> Option<&str> {
+        let system = canonical_system(system);
+        self.displays
+            .get(&(system.to_string(), normalise_code(system, code)))
+            .map(String::as_str)
+    }
+}
+
+fn compile(file: &str, compose: Compose) -> Result<CompiledSet, TerminologyError> {
+    let mut set = CompiledSet {
+        exact: Vec::new(),
+        prefixes: Vec::new(),
+        regexes: Vec::new(),
+    };
+    for inc in compose.include {
+        let system = canonical_system(&inc.system).to_string();
+        for c in inc.concept {
+            let code = normalise_code(&system, &c.code);
+            set.exact.push((system.clone(), code, c.display));
+        }
+        for f in inc.filter {
+            match (f.property.as_str(), f.op.as_str()) {
+                ("concept", "is-a") if system == ICD10CM => set
+                    .prefixes
+                    .push((system.clone(), normalise_code(&system, &f.value))),
+                ("concept", "is-a") | ("concept", "=") => {
+                    set.exact
+                        .push((system.clone(), normalise_code(&system, &f.value), None))
+                }
+                ("code", "regex") => {
+                    let re = Regex::new(&format!("^(?:{})$", f.value)).map_err(|e| {
+                        TerminologyError::BadRegex {
+                            file: file.to_string(),
+                            reason: e.to_string(),
+                        }
+                    })?;
+                    set.regexes.push((system.clone(), re));
+                }
+                _ => {
+                    return Err(TerminologyError::UnsupportedFilter {
+                        file: file.to_string(),
+                        op: f.op,
+                        property: f.property,
+                    })
+                }
+            }
+        }
+    }
+    Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t() -> Terminology {
+        Terminology::embedded().expect("embedded ValueSets load")
+    }
+
+    #[test]
+    fn icd10cm_prefix_rules_match_with_or_without_dots() {
+        let t = t();
+        for code in ["M34.0", "m34.0", "M340", "M34.82", "M34"] {
+            assert!(t.contains(Concept::Ssc, ICD10CM, code), "{code}");
+        }
+        assert!(t.contains(Concept::SscMyopathy, ICD10CM, "M34.82"));
+        assert!(!t.contains(Concept::SscMyopathy, ICD10CM, "M34.81"));
+        assert!(t.contains(Concept::Diabetes, ICD10CM, "E11.9"));
+        assert!(!t.contains(Concept::Diabetes, ICD10CM, "R73.03"));
+        assert!(t.contains(Concept::Dermatomyositis, ICD10CM, "M33.10"));
+        assert!(t.contains(Concept::Polymyositis, ICD10CM, "M33.22"));
+    }
+
+    #[test]
+    fn morphea_is_not_ssc() {
+        let t = t();
+        assert!(!t.contains(Concept::Ssc, ICD10CM, "L94.0"));
+        assert!(!t.contains(Concept::Ssc, SNOMED, "201048007"));
+        assert!(t.contains(Concept::LocalizedScleroderma, SNOMED, "201048007"));
+    }
+
+    #[test]
+    fn pregnancy_chapter_regex_and_oid_alias() {
+        let t = t();
+        assert!(t.contains(Concept::Pregnancy, ICD10CM, "O09.891"));
+        assert!(t.contains(Concept::Pregnancy, ICD10CM, "O9A.111"));
+        assert!(t.contains(
+            Concept::Pregnancy,
+            "urn:oid:2.16.840.1.113883.6.90",
+            "Z34.00"
+        ));
+        assert!(!t.contains(Concept::Pregnancy, ICD10CM, "Z33.2"));
+    }
+
+    #[test]
+    fn rxnorm_products_carry_their_names() {
+        let t = t();
+        assert!(t.contains(Concept::Glucocorticoid, RXNORM, "312615"));
+        assert_eq!(
+            t.display(RXNORM, "312615"),
+            Some("Prednisone 20 MG Oral Tablet")
+        );
+        assert_eq!(
+            t.display(RXNORM, "105585"),
+            Some("methotrexate 2.5 MG Oral Tablet")
+        );
+        assert!(t.contains(Concept::Methotrexate, RXNORM, "2377351"));
+        // The sandbox's brand code is not enumerated: it is matched by text.
+        assert!(t.concepts(RXNORM, "206997").is_empty());
+    }
+
+    #[test]
+    fn every_concept_has_a_valueset() {
+        let t = t();
+        assert!(t.contains(Concept::BodyWeight, LOINC, "29463-7"));
+        assert!(t.contains(Concept::RouteSystemic, SNOMED, "26643006"));
+        assert!(t.contains(Concept::RouteLocal, SNOMED, "12130007"));
+        assert!(t.contains(Concept::SscDiffuse, SNOMED, "128460000"));
+    }
+
+    #[test]
+    fn a_directory_replaces_a_valueset_by_id() {
+        let dir = std::env::temp_dir().join(format!("vs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("glaucoma.json"),
+            r#"{"resourceType":"ValueSet","id":"condition-glaucoma","status":"active",
+               "compose":{"include":[{"system":"http://example.org/local","concept":[{"code":"GL1"}]}]}}"#,
+        )
+        .unwrap();
+        let t = Terminology::with_directory(&dir).unwrap();
+        assert!(t.contains(Concept::Glaucoma, "http://example.org/local", "GL1"));
+        assert!(!t.contains(Concept::Glaucoma, ICD10CM, "H40.11"));
+        std::fs::write(
+            dir.join("bad.json"),
+            r#"{"resourceType":"ValueSet","id":"condition-nope","compose":{"include":[]}}"#,
+        )
+        .unwrap();
+        let err = Terminology::with_directory(&dir).err().unwrap().to_string();
+        assert!(err.contains("condition-nope"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
