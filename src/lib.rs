@@ -7,6 +7,7 @@
 //! plain types) → [`clinical`] (pure rules) → [`cards`] (CDS JSON + FHIR) →
 //! response.
 
+pub mod clinical;
 pub mod facts;
 pub mod fhir;
 pub mod terminology;

@@ -1,0 +1,98 @@
+//! Body-size formulas and dose rounding (REFERENCE.md 3).
+
+use crate::facts::Sex;
+
+/// Mosteller BSA, m² = √(height cm × weight kg / 3600). Mosteller, NEJM 1987.
+pub fn bsa_mosteller(height_cm: f64, weight_kg: f64) -> f64 {
+    (height_cm * weight_kg / 3600.0).sqrt()
+}
+
+/// Ideal body weight by Devine (1974): 50 kg (male) or 45.5 kg (female)
+/// plus 2.3 kg per inch over 60 in. Below 60 in the formula is extrapolated
+/// (minus 2.3 kg per inch, POLICY.md). `None` when that leaves nothing.
+pub fn ibw_devine(sex: Sex, height_cm: f64) -> Option<f64> {
+    let base = match sex {
+        Sex::Male => 50.0,
+        Sex::Female => 45.5,
+    };
+    let ibw = base + 2.3 * (height_cm / 2.54 - 60.0);
+    (ibw > 0.0).then_some(ibw)
+}
+
+/// Dosing weight for azathioprine and IVIG: ideal body weight, or actual
+/// weight if that is lower (POLICY.md).
+pub fn dosing_weight(ibw: f64, actual_kg: f64) -> f64 {
+    ibw.min(actual_kg)
+}
+
+const EPS: f64 = 1e-9;
+
+/// Nearest multiple of `step` (halves round up).
+pub fn round_to(x: f64, step: f64) -> f64 {
+    ((x / step) + EPS).round() * step
+}
+/// Smallest multiple of `step` ≥ x.
+pub fn ceil_to(x: f64, step: f64) -> f64 {
+    ((x / step) - EPS).ceil() * step
+}
+/// Largest multiple of `step` ≤ x.
+pub fn floor_to(x: f64, step: f64) -> f64 {
+    ((x / step) + EPS).floor() * step
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn bsa_worked_cases() {
+        // (height cm, weight kg, BSA) from scenarios.json.
+        let cases = [
+            (170.0, 70.0, 1.818),    // S1
+            (162.56, 69.853, 1.776), // S2 (64 in, 154 lb)
+            (180.0, 90.0, 2.121),    // S5
+        ];
+        for (h, w, want) in cases {
+            assert!(close(bsa_mosteller(h, w), want, 0.0005), "{h} {w}");
+        }
+    }
+
+    #[test]
+    fn ibw_worked_cases() {
+        // (sex, height cm, IBW kg)
+        let cases = [
+            (Sex::Male, 152.4, Some(50.0)), // exactly 60 in
+            (Sex::Female, 152.4, Some(45.5)),
+            (Sex::Male, 180.0, Some(75.0)), // 70.87 in: 50 + 2.3 × 10.87 = 75.0
+            (Sex::Female, 162.56, Some(54.7)), // 64 in: 45.5 + 9.2
+            (Sex::Female, 147.32, Some(40.9)), // 58 in: extrapolated 45.5 − 4.6
+            (Sex::Female, 50.0, None),      // nothing left
+        ];
+        for (sex, h, want) in cases {
+            let got = ibw_devine(sex, h);
+            match (got, want) {
+                (Some(g), Some(w)) => assert!(close(g, w, 0.05), "{sex:?} {h}: {g}"),
+                (g, w) => assert_eq!(g, w),
+            }
+        }
+        assert_eq!(dosing_weight(75.0, 60.0), 60.0);
+        assert_eq!(dosing_weight(75.0, 90.0), 75.0);
+    }
+
+    #[test]
+    fn rounding() {
+        assert_eq!(round_to(34.93, 5.0), 35.0); // S2 target
+        assert_eq!(round_to(35.0, 5.0), 35.0);
+        assert_eq!(round_to(32.5, 5.0), 35.0);
+        assert_eq!(round_to(32.4, 5.0), 30.0);
+        assert_eq!(ceil_to(27.27, 2.5), 27.5); // S1 achievable range
+        assert_eq!(floor_to(36.36, 2.5), 35.0);
+        assert_eq!(ceil_to(27.5, 2.5), 27.5);
+        assert_eq!(ceil_to(27.500000000000004, 2.5), 27.5);
+        assert_eq!(round_to(137.5, 25.0), 150.0);
+    }
+}

@@ -1,0 +1,169 @@
+//! The clinical core: pure functions from [`Facts`] and [`Policy`] to
+//! [`Finding`]s. Nothing here knows of HTTP, JSON or FHIR wire formats; the
+//! `cards` module renders findings for CDS Hooks.
+
+pub mod body;
+pub mod policy;
+pub mod rules;
+pub mod steroids;
+pub mod text;
+
+use crate::facts::{Facts, Schedule};
+pub use policy::Policy;
+pub use rules::{Need, Rule};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Indicator {
+    Info,
+    Warning,
+    Critical,
+}
+
+/// A stable code per kind of finding (rendered as `source.topic`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Topic {
+    pub code: &'static str,
+    pub display: &'static str,
+}
+
+/// Why a clinician may decline a card (rendered as `overrideReasons`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverrideReason {
+    DoseAppropriate,
+    RecordedElsewhere,
+    DiagnosisNotConfirmed,
+    PatientDeclined,
+    MonitoringInPlace,
+    BenefitOutweighsRisk,
+}
+
+impl OverrideReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            OverrideReason::DoseAppropriate => "dose-appropriate",
+            OverrideReason::RecordedElsewhere => "therapy-recorded-elsewhere",
+            OverrideReason::DiagnosisNotConfirmed => "diagnosis-not-confirmed",
+            OverrideReason::PatientDeclined => "patient-declined",
+            OverrideReason::MonitoringInPlace => "monitoring-in-place",
+            OverrideReason::BenefitOutweighsRisk => "benefit-outweighs-risk",
+        }
+    }
+    pub fn display(self) -> &'static str {
+        match self {
+            OverrideReason::DoseAppropriate => "Dose appropriate for this patient",
+            OverrideReason::RecordedElsewhere => "Therapy recorded elsewhere",
+            OverrideReason::DiagnosisNotConfirmed => "Diagnosis not confirmed",
+            OverrideReason::PatientDeclined => "Patient declined",
+            OverrideReason::MonitoringInPlace => "Monitoring already in place",
+            OverrideReason::BenefitOutweighsRisk => "Benefit outweighs risk for this patient",
+        }
+    }
+}
+
+/// Route of a proposed medication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProposedRoute {
+    Oral,
+    Subcutaneous,
+}
+
+/// A medication the clinician can order with one click.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MedicationProposal {
+    /// RxNorm code and name; `None` where no verified code exists (then text only).
+    pub rxnorm: Option<(&'static str, &'static str)>,
+    pub text: String,
+    pub dose_mg: f64,
+    pub schedule: Schedule,
+    pub route: ProposedRoute,
+    /// Patient instruction, e.g. "27.5 mg subcutaneously once weekly".
+    pub instruction: String,
+}
+
+/// A monitoring order or lab test (LOINC).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceProposal {
+    pub loinc: &'static str,
+    pub display: &'static str,
+    pub text: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    CreateMedication {
+        description: String,
+        order: MedicationProposal,
+    },
+    CreateService {
+        description: String,
+        order: ServiceProposal,
+    },
+    /// Change the dose of a draft order to `dose_mg` with `schedule`.
+    UpdateDraftDose {
+        description: String,
+        order_id: String,
+        dose_mg: f64,
+        schedule: Schedule,
+        instruction: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    pub label: String,
+    pub recommended: bool,
+    pub actions: Vec<Action>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    AtMostOne,
+    Any,
+}
+
+/// One finding: becomes one card.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub topic: Topic,
+    pub indicator: Indicator,
+    /// Under 140 characters.
+    pub summary: String,
+    /// Markdown: the calculation, its inputs with dates, the sources.
+    pub detail: String,
+    pub suggestions: Vec<Suggestion>,
+    pub selection: Selection,
+    pub override_reasons: Vec<OverrideReason>,
+}
+
+/// Runs every rule. Patients with neither SSc nor myositis get nothing.
+/// Critical findings come first.
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Vec<Finding> {
+    if !facts.in_scope() {
+        return vec![];
+    }
+    let mut findings = Vec::new();
+    let mut needs = Vec::new();
+    for rule in Rule::ALL {
+        let out = rule.evaluate(facts, policy);
+        findings.extend(out.findings);
+        needs.extend(out.needs);
+    }
+    if let Some(f) = rules::missing_data::finding(&needs, facts) {
+        findings.push(f);
+    }
+    let mut gaps: Vec<String> = facts
+        .missing
+        .iter()
+        .map(|a| format!("- Not checked: {} could not be obtained", a.describe()))
+        .collect();
+    gaps.extend(facts.notes.iter().map(|n| format!("- {}", text::md(n))));
+    if !gaps.is_empty() {
+        for f in &mut findings {
+            f.detail
+                .push_str(&format!("\n\n**Data limits**\n{}", gaps.join("\n")));
+        }
+    }
+    findings.sort_by_key(|f| std::cmp::Reverse(f.indicator));
+    findings
+}

@@ -1,0 +1,121 @@
+//! # Blood-pressure monitoring (`bp-monitoring-gc`)
+//!
+//! Guidance: "Blood pressure monitoring for scleroderma renal crisis (critical
+//! in overlap patients on corticosteroids)."
+//!
+//! POLICY.md: SSc and any systemic glucocorticoid order below 15 mg/day
+//! prednisone-equivalent (with active glucocorticoids counted) → info, with the
+//! same BP-monitoring and creatinine suggestion as the renal crisis card. Where
+//! no order's dose can be computed, this card says so instead of guessing: it
+//! never appears together with the renal crisis card.
+
+use super::renal_crisis_risk::exposure_lines;
+use super::{bp_and_creatinine, Outcome, MONITORING_OVERRIDES};
+use crate::clinical::steroids::Exposure;
+use crate::clinical::text::{self, num};
+use crate::clinical::{Finding, Indicator, Policy, Selection, Topic};
+use crate::facts::Facts;
+
+pub const TOPIC: Topic = Topic {
+    code: "bp-monitoring-gc",
+    display: "Blood-pressure monitoring on corticosteroids in SSc",
+};
+
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+    let mut out = Outcome::default();
+    if !facts.has_ssc() {
+        return out;
+    }
+    let exp = Exposure::of(facts, policy);
+    if exp.orders.is_empty() {
+        return out;
+    }
+    let known = exp.orders.iter().any(|u| u.pred_eq.is_some());
+    let total = exp.order_total() + exp.active_total();
+    if known && total >= policy.src_threshold_mg_per_day {
+        return out; // the renal crisis card covers it
+    }
+    let summary = if known {
+        text::summary(format!(
+            "SSc on corticosteroid (prednisone-eq {} mg/day): monitor blood pressure and creatinine",
+            num(total)
+        ))
+    } else {
+        "SSc on corticosteroid, dose not computable: monitor BP; renal crisis risk if ≥15 mg/day"
+            .to_string()
+    };
+    let mut detail = format!(
+        "**Blood-pressure monitoring.** Systemic corticosteroids in SSc call for BP and renal function \
+         monitoring (scleroderma renal crisis).\n\n{}\n\n",
+        exposure_lines(&exp)
+    );
+    if !known {
+        detail.push_str(&format!(
+            "The daily dose could not be computed from the order (no mg dose or no schedule). At or above \
+             {} mg/day prednisone-equivalent the renal crisis risk card applies.\n\n",
+            num(policy.src_threshold_mg_per_day)
+        ));
+    }
+    detail.push_str(
+        "Sources: guidance (monitoring requirements); EULAR 2017 (BP and renal function in SSc on corticosteroids, \
+         REFERENCE.md 1.3).",
+    );
+    out.findings.push(Finding {
+        topic: TOPIC,
+        indicator: Indicator::Info,
+        summary,
+        detail,
+        suggestions: vec![bp_and_creatinine()],
+        selection: Selection::Any,
+        override_reasons: MONITORING_OVERRIDES.to_vec(),
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clinical::rules::{renal_crisis_risk, test_support::*};
+    use crate::terminology::Concept;
+
+    #[test]
+    fn exactly_one_of_bp_or_renal_crisis_card() {
+        // (ordered prednisone mg/day, BP card, SRC card)
+        for (mg, bp, src) in [
+            (5.0, true, false),
+            (14.9, true, false),
+            (15.0, false, true),
+            (60.0, false, true),
+        ] {
+            let mut f = patient(&[Concept::Ssc]);
+            f.orders.push(prednisone(mg));
+            let p = Policy::default();
+            assert_eq!(!evaluate(&f, &p).findings.is_empty(), bp, "{mg}");
+            assert_eq!(
+                !renal_crisis_risk::evaluate(&f, &p).findings.is_empty(),
+                src,
+                "{mg}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_dose_is_said_not_guessed() {
+        let mut f = patient(&[Concept::Ssc]);
+        let mut m = prednisone(20.0);
+        m.dose = None;
+        f.orders.push(m);
+        let out = evaluate(&f, &Policy::default());
+        assert_eq!(out.findings.len(), 1);
+        assert!(out.findings[0].detail.contains("could not be computed"));
+    }
+
+    #[test]
+    fn silent_without_ssc_or_without_order() {
+        let mut f = patient(&[Concept::Polymyositis]);
+        f.orders.push(prednisone(5.0));
+        assert!(evaluate(&f, &Policy::default()).findings.is_empty());
+        let f = patient(&[Concept::Ssc]);
+        assert!(evaluate(&f, &Policy::default()).findings.is_empty());
+    }
+}

@@ -1,0 +1,466 @@
+//! # Steroid-sparing agent from day one (`steroid-sparing-day-one`)
+//!
+//! Guidance: "Start combination therapy immediately with high-dose
+//! corticosteroids [...] plus methotrexate 15-20 mg/m²/week as the first-line
+//! steroid-sparing agent from day one. [...] Corticosteroid monotherapy fails
+//! in 86% of myositis patients." — "Preferably administer subcutaneously" —
+//! "Add folic acid 1 mg/day supplementation" — "Alternative first-line agents
+//! if methotrexate is contraindicated: Azathioprine at 2 mg/kg ideal body
+//! weight, particularly preferred for interstitial lung disease or pregnancy
+//! planning; Mycophenolate mofetil [...] 500 mg twice daily initially".
+//!
+//! POLICY.md: myositis and a systemic glucocorticoid order, with no
+//! methotrexate, azathioprine or mycophenolate active or drafted → warning with
+//! `at-most-one` suggestions:
+//! - methotrexate 15 mg/m²/week (Mosteller) rounded **up** to 2.5 mg, at most
+//!   40 mg, SC weekly, with folic acid 1 mg daily (unless folate is active);
+//! - azathioprine 2 mg/kg dosing weight (ideal body weight, or actual if lower)
+//!   rounded to 25 mg, daily (check TPMT/NUDT15 first);
+//! - mycophenolate mofetil 500 mg twice daily.
+//!
+//! Methotrexate is recommended unless contraindicated, azathioprine with ILD or
+//! pregnancy planning. Methotrexate is not offered when contraindicated
+//! (pregnancy, eGFR < 30 — the critical items of the methotrexate check);
+//! mycophenolate is not offered in pregnancy (REFERENCE.md 4).
+
+use super::{Figure, Need, Outcome};
+use crate::clinical::body::{bsa_mosteller, ceil_to, dosing_weight, ibw_devine, round_to};
+use crate::clinical::text::{self, num};
+use crate::clinical::{
+    Action, Finding, Indicator, MedicationProposal, OverrideReason, Policy, ProposedRoute,
+    Selection, Suggestion, Topic,
+};
+use crate::facts::{Facts, Schedule};
+use crate::terminology::medication::Drug;
+use crate::terminology::Concept;
+
+pub const TOPIC: Topic = Topic {
+    code: "steroid-sparing-day-one",
+    display: "Steroid-sparing agent from day one",
+};
+
+/// RxNorm products suggested (REFERENCE.md 5.3, V2+).
+pub const MTX_INJECTION: (&str, &str) = ("1946772", "methotrexate 25 MG/ML Injectable Solution");
+pub const AZA_TABLET: (&str, &str) = ("199310", "Azathioprine 25 MG Oral Tablet");
+pub const MMF_TABLET: (&str, &str) = ("200060", "mycophenolate mofetil 500 MG Oral Tablet");
+
+/// Folic acid 1 mg daily: no verified RxNorm code exists (REFERENCE.md 5.3),
+/// so the order is by text only.
+pub fn folic_acid(policy: &Policy) -> Action {
+    let mg = policy.folic_acid_mg_per_day;
+    Action::CreateMedication {
+        description: format!("Folic acid {} mg by mouth once daily", num(mg)),
+        order: MedicationProposal {
+            rxnorm: None,
+            text: format!("folic acid {} mg oral tablet", num(mg)),
+            dose_mg: mg,
+            schedule: Schedule::DAILY,
+            route: ProposedRoute::Oral,
+            instruction: format!(
+                "{} mg by mouth once daily (methotrexate supplementation)",
+                num(mg)
+            ),
+        },
+    }
+}
+
+/// Reasons methotrexate must not be offered (the critical items).
+pub fn mtx_contraindications(facts: &Facts, policy: &Policy) -> Vec<String> {
+    let mut out = vec![];
+    if facts.pregnant() {
+        out.push("pregnancy".to_string());
+    }
+    if let Some((egfr, lab)) = facts.egfr() {
+        if egfr < policy.mtx_egfr_avoid_below {
+            out.push(format!(
+                "eGFR {} (< {}; {})",
+                num(egfr),
+                num(policy.mtx_egfr_avoid_below),
+                text::md(&lab.source)
+            ));
+        }
+    }
+    out
+}
+
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+    let mut out = Outcome::default();
+    if !facts.has_myositis() {
+        return out;
+    }
+    let Some(gc) = facts
+        .orders
+        .iter()
+        .find(|m| crate::clinical::steroids::systemic_gc(m).is_some())
+    else {
+        return out;
+    };
+    if facts
+        .all_meds()
+        .any(|m| m.drug().is_some_and(Drug::is_steroid_sparing))
+    {
+        return out;
+    }
+    let w = facts.weight();
+    let h = facts.height();
+    let mut lines = vec![];
+    let mut suggestions = vec![];
+
+    // Methotrexate.
+    let contra = mtx_contraindications(facts, policy);
+    let bsa = match (w, h) {
+        (Some(w), Some(h)) => Some(bsa_mosteller(h.value, w.value)),
+        _ => None,
+    };
+    let mut mtx_dose = None;
+    if !contra.is_empty() {
+        lines.push(format!(
+            "- Methotrexate **not offered**: contraindicated ({}).",
+            contra.join("; ")
+        ));
+    } else if let Some(bsa) = bsa {
+        let raw = policy.mtx_start_mg_per_m2 * bsa;
+        let dose = ceil_to(raw, policy.mtx_round_mg).min(policy.mtx_max_mg_per_week);
+        mtx_dose = Some(dose);
+        lines.push(format!(
+            "- Methotrexate: BSA (Mosteller) √({} cm × {} kg / 3600) = **{} m²**; {} mg/m² × {} = {} mg, \
+             rounded up to {} mg (max {}): **{} mg SC once weekly**, with folic acid {} mg daily.{}",
+            num(h.map_or(0.0, |h| h.value)),
+            num(w.map_or(0.0, |w| w.value)),
+            format_args!("{:.2}", bsa),
+            num(policy.mtx_start_mg_per_m2),
+            format_args!("{:.3}", bsa),
+            num(raw),
+            num(policy.mtx_round_mg),
+            num(policy.mtx_max_mg_per_week),
+            num(dose),
+            num(policy.folic_acid_mg_per_day),
+            if dose > policy.mtx_usual_adult_max_mg_per_week {
+                format!(" Adult practice rarely exceeds {} mg/week: confirm.", num(policy.mtx_usual_adult_max_mg_per_week))
+            } else {
+                String::new()
+            }
+        ));
+    } else {
+        let missing = if w.is_none() {
+            Figure::Weight
+        } else {
+            Figure::Height
+        };
+        out.needs.push(Need {
+            figure: missing,
+            why: "methotrexate dose (mg/m²) not computed".into(),
+        });
+        lines.push("- Methotrexate: dose not computed (BSA needs height and weight).".into());
+    }
+
+    // Azathioprine.
+    let aza_dose = match (facts.sex, w, h) {
+        (Some(sex), Some(w), Some(h)) => ibw_devine(sex, h.value).map(|ibw| {
+            let dw = dosing_weight(ibw, w.value);
+            let dose = round_to(policy.aza_mg_per_kg * dw, policy.aza_round_mg);
+            lines.push(format!(
+                "- Azathioprine: ideal body weight (Devine{}) {} kg, actual {} kg → dosing weight {} kg; \
+                 {} mg/kg = {} mg, rounded to {} mg: **{} mg once daily**. Check TPMT and NUDT15 first.",
+                if h.value < 152.4 { ", extrapolated below 60 in" } else { "" },
+                num(ibw),
+                num(w.value),
+                num(dw),
+                num(policy.aza_mg_per_kg),
+                num(policy.aza_mg_per_kg * dw),
+                num(policy.aza_round_mg),
+                num(dose)
+            ));
+            dose
+        }),
+        _ => {
+            let missing = if w.is_none() {
+                Figure::Weight
+            } else if h.is_none() {
+                Figure::Height
+            } else {
+                Figure::Sex
+            };
+            out.needs.push(Need { figure: missing, why: "azathioprine dose (ideal body weight) not computed".into() });
+            lines.push("- Azathioprine: dose not computed (ideal body weight needs sex and height).".into());
+            None
+        }
+    };
+
+    // Mycophenolate.
+    let pregnant = facts.pregnant();
+    if pregnant {
+        lines.push("- Mycophenolate **not offered**: pregnancy.".into());
+    } else {
+        lines.push(format!(
+            "- Mycophenolate mofetil: **{} mg twice daily** initially.",
+            num(policy.mmf_start_mg)
+        ));
+    }
+
+    let prefer_aza = facts.has(Concept::Ild)
+        || facts.has(Concept::SscIld)
+        || facts.has(Concept::PregnancyPlanning)
+        || pregnant;
+    let recommend_mtx = mtx_dose.is_some() && !prefer_aza;
+    let recommend_aza = aza_dose.is_some() && !recommend_mtx;
+    let folate_active = facts.all_meds().any(|m| m.is(Drug::Folate));
+    if let Some(dose) = mtx_dose {
+        let mut actions = vec![Action::CreateMedication {
+            description: format!("Methotrexate {} mg subcutaneously once weekly", num(dose)),
+            order: MedicationProposal {
+                rxnorm: Some(MTX_INJECTION),
+                text: format!(
+                    "methotrexate {} mg subcutaneous injection once weekly",
+                    num(dose)
+                ),
+                dose_mg: dose,
+                schedule: Schedule::WEEKLY,
+                route: ProposedRoute::Subcutaneous,
+                instruction: format!(
+                    "{} mg subcutaneously once weekly, on the same day each week",
+                    num(dose)
+                ),
+            },
+        }];
+        if !folate_active {
+            actions.push(folic_acid(policy));
+        }
+        suggestions.push(Suggestion {
+            label: format!("Methotrexate {} mg SC weekly + folic acid", num(dose)),
+            recommended: recommend_mtx,
+            actions,
+        });
+    }
+    if let Some(dose) = aza_dose {
+        suggestions.push(Suggestion {
+            label: format!("Azathioprine {} mg daily", num(dose)),
+            recommended: recommend_aza,
+            actions: vec![Action::CreateMedication {
+                description: format!("Azathioprine {} mg by mouth once daily", num(dose)),
+                order: MedicationProposal {
+                    rxnorm: Some(AZA_TABLET),
+                    text: format!("azathioprine {} mg oral once daily", num(dose)),
+                    dose_mg: dose,
+                    schedule: Schedule::DAILY,
+                    route: ProposedRoute::Oral,
+                    instruction: format!(
+                        "{} mg by mouth once daily (check TPMT/NUDT15 first)",
+                        num(dose)
+                    ),
+                },
+            }],
+        });
+    }
+    if !pregnant {
+        suggestions.push(Suggestion {
+            label: format!(
+                "Mycophenolate mofetil {} mg twice daily",
+                num(policy.mmf_start_mg)
+            ),
+            recommended: mtx_dose.is_none() && aza_dose.is_none(),
+            actions: vec![Action::CreateMedication {
+                description: format!(
+                    "Mycophenolate mofetil {} mg by mouth twice daily",
+                    num(policy.mmf_start_mg)
+                ),
+                order: MedicationProposal {
+                    rxnorm: Some(MMF_TABLET),
+                    text: format!(
+                        "mycophenolate mofetil {} mg oral twice daily",
+                        num(policy.mmf_start_mg)
+                    ),
+                    dose_mg: policy.mmf_start_mg,
+                    schedule: Schedule {
+                        frequency: 2.0,
+                        period_days: 1.0,
+                    },
+                    route: ProposedRoute::Oral,
+                    instruction: format!("{} mg by mouth twice daily", num(policy.mmf_start_mg)),
+                },
+            }],
+        });
+    }
+
+    let lead = match (mtx_dose, aza_dose) {
+        (Some(d), _) if recommend_mtx => format!("methotrexate {} mg SC weekly", num(d)),
+        (_, Some(d)) if recommend_aza => format!("azathioprine {} mg daily", num(d)),
+        _ => "a steroid-sparing agent".to_string(),
+    };
+    let summary = text::summary(format!(
+        "Myositis: start {lead} with the steroid; steroid alone fails in 86%"
+    ));
+    let mut detail = format!(
+        "**Steroid-sparing agent from day one.** {} ({}) is ordered and no methotrexate, azathioprine or \
+         mycophenolate is active or drafted.\n\n",
+        text::md(&gc.name),
+        text::md(&gc.reference)
+    );
+    if let Some(w) = w {
+        detail.push_str(&text::weight_line(w, facts, policy));
+        detail.push('\n');
+    }
+    if let Some(h) = h {
+        detail.push_str(&format!("- Height used: {}\n", text::reading(h, "cm")));
+    }
+    detail.push_str(&format!("\n{}\n\n", lines.join("\n")));
+    if prefer_aza {
+        detail.push_str("Azathioprine is preferred here (interstitial lung disease, pregnancy or pregnancy planning).\n\n");
+    }
+    detail.push_str(
+        "Continue methotrexate for at least 12 months after remission before tapering.\n\n\
+         Sources: guidance (mandatory concurrent steroid-sparing agent; alternatives); Mosteller BSA, Devine IBW \
+         (REFERENCE.md 3); rounding and dosing weight: POLICY.md.",
+    );
+    out.findings.push(Finding {
+        topic: TOPIC,
+        indicator: Indicator::Warning,
+        summary,
+        detail,
+        suggestions,
+        selection: Selection::AtMostOne,
+        override_reasons: vec![
+            OverrideReason::RecordedElsewhere,
+            OverrideReason::DiagnosisNotConfirmed,
+            OverrideReason::PatientDeclined,
+        ],
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clinical::rules::test_support::*;
+    use crate::facts::{Route, Sex};
+
+    fn suggestion_doses(f: &Finding) -> Vec<(String, bool)> {
+        f.suggestions
+            .iter()
+            .map(|s| (s.label.clone(), s.recommended))
+            .collect()
+    }
+
+    #[test]
+    fn worked_doses() {
+        // (sex, kg, cm) -> (MTX mg/week, AZA mg/day)
+        // S1 body: BSA 1.818 → 15 × 1.818 = 27.27 → 27.5 mg; IBW 65.9 → 131.9 → 125 mg.
+        // S5 body: BSA 2.121 → 31.8 → 32.5 mg; IBW 75.0 → 150 mg.
+        // Large: BSA 2.84 → 42.6 → capped 40 mg.
+        // Short woman (58 in): IBW 40.9 (extrapolated) → 81.8 → 75 mg.
+        let cases = [
+            (Sex::Male, 70.0, 170.0, 27.5, 125.0),
+            (Sex::Male, 90.0, 180.0, 32.5, 150.0),
+            (Sex::Male, 160.0, 182.0, 40.0, 150.0),
+            (Sex::Female, 50.0, 147.32, 22.5, 75.0),
+        ];
+        for (sex, kg, cm, mtx, aza) in cases {
+            let mut f = with_body(patient(&[Concept::Dermatomyositis]), sex, kg, Some(cm));
+            f.orders.push(prednisone(60.0));
+            let out = evaluate(&f, &Policy::default());
+            let card = &out.findings[0];
+            assert_eq!(card.indicator, Indicator::Warning);
+            assert_eq!(
+                suggestion_doses(card),
+                vec![
+                    (
+                        format!("Methotrexate {} mg SC weekly + folic acid", num(mtx)),
+                        true
+                    ),
+                    (format!("Azathioprine {} mg daily", num(aza)), false),
+                    ("Mycophenolate mofetil 500 mg twice daily".into(), false),
+                ],
+                "{kg} {cm}"
+            );
+            assert_eq!(card.suggestions[0].actions.len(), 2, "MTX with folic acid");
+        }
+    }
+
+    #[test]
+    fn choice_logic() {
+        let setup = |extra: &[Concept]| {
+            let mut dx = vec![Concept::Polymyositis];
+            dx.extend(extra);
+            let mut f = with_body(patient(&dx), Sex::Female, 60.0, Some(160.0));
+            f.orders.push(prednisone(40.0));
+            f
+        };
+        // ILD → azathioprine recommended.
+        let card = &evaluate(&setup(&[Concept::Ild]), &Policy::default()).findings[0];
+        assert!(card
+            .suggestions
+            .iter()
+            .any(|s| s.label.starts_with("Azathioprine") && s.recommended));
+        assert_eq!(card.suggestions.iter().filter(|s| s.recommended).count(), 1);
+        // Pregnancy → no MTX, no MMF; azathioprine recommended.
+        let card = &evaluate(&setup(&[Concept::Pregnancy]), &Policy::default()).findings[0];
+        let labels: Vec<_> = card.suggestions.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, vec!["Azathioprine 100 mg daily"]);
+        assert!(card.suggestions[0].recommended);
+        // eGFR 29 → MTX not offered; 30 → offered.
+        for (egfr, offered) in [(29.0, false), (30.0, true)] {
+            let mut f = setup(&[]);
+            f.labs.push(lab(Concept::Egfr, egfr, "mL/min/{1.73_m2}"));
+            let card = &evaluate(&f, &Policy::default()).findings[0];
+            assert_eq!(
+                card.suggestions
+                    .iter()
+                    .any(|s| s.label.starts_with("Methotrexate")),
+                offered,
+                "{egfr}"
+            );
+        }
+    }
+
+    #[test]
+    fn silent_when_already_covered() {
+        for existing in [Drug::Methotrexate, Drug::Azathioprine, Drug::Mycophenolate] {
+            let mut f = with_body(
+                patient(&[Concept::Dermatomyositis]),
+                Sex::Male,
+                70.0,
+                Some(170.0),
+            );
+            f.orders.push(prednisone(60.0));
+            f.active_meds
+                .push(med(existing, 10.0, Schedule::WEEKLY, Route::Oral, "x"));
+            assert!(
+                evaluate(&f, &Policy::default()).findings.is_empty(),
+                "{existing:?}"
+            );
+        }
+        // Drafted in the same order set (S1).
+        let mut f = with_body(
+            patient(&[Concept::Dermatomyositis]),
+            Sex::Male,
+            70.0,
+            Some(170.0),
+        );
+        f.orders.push(prednisone(60.0));
+        f.orders.push(mtx(27.5, Route::Subcutaneous));
+        assert!(evaluate(&f, &Policy::default()).findings.is_empty());
+        // No steroid order, or SSc without myositis.
+        let f = with_body(
+            patient(&[Concept::Dermatomyositis]),
+            Sex::Male,
+            70.0,
+            Some(170.0),
+        );
+        assert!(evaluate(&f, &Policy::default()).findings.is_empty());
+        let mut f = with_body(patient(&[Concept::Ssc]), Sex::Male, 70.0, Some(170.0));
+        f.orders.push(prednisone(60.0));
+        assert!(evaluate(&f, &Policy::default()).findings.is_empty());
+    }
+
+    #[test]
+    fn missing_height_still_offers_mmf_and_says_why() {
+        let mut f = with_body(patient(&[Concept::Dermatomyositis]), Sex::Male, 70.0, None);
+        f.orders.push(prednisone(60.0));
+        let out = evaluate(&f, &Policy::default());
+        let card = &out.findings[0];
+        assert_eq!(card.suggestions.len(), 1);
+        assert!(card.suggestions[0].recommended);
+        assert!(out.needs.iter().all(|n| n.figure == Figure::Height));
+        assert!(card.detail.contains("dose not computed"));
+    }
+}

@@ -1,0 +1,122 @@
+//! Text helpers for findings: Markdown escaping of record text, number
+//! formatting, and the figures every weight-based card shows.
+
+use chrono::NaiveDate;
+
+use crate::facts::{fmt_num, Facts, Reading};
+
+use super::Policy;
+
+/// Escapes Markdown in text that comes from the patient record.
+pub fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '{'
+                | '}'
+                | '['
+                | ']'
+                | '('
+                | ')'
+                | '#'
+                | '+'
+                | '!'
+                | '|'
+                | '<'
+                | '>'
+        ) {
+            out.push('\\');
+        }
+        if c == '\n' || c == '\r' {
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub fn num(v: f64) -> String {
+    fmt_num(v)
+}
+
+/// "mg/kg" figures: two decimals.
+pub fn per_kg(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+pub fn date(d: Option<NaiveDate>) -> String {
+    d.map_or_else(|| "date unknown".to_string(), |d| d.to_string())
+}
+
+/// The age of a weight in days, when older than the policy allows.
+pub fn stale_days(r: &Reading, facts: &Facts, policy: &Policy) -> Option<i64> {
+    let days = (facts.today - r.date?).num_days();
+    (days > policy.weight_max_age_days).then_some(days)
+}
+
+/// "70 kg (Observation/w1, 2026-11-01)" with the original unit when converted.
+pub fn reading(r: &Reading, canonical_unit: &str) -> String {
+    let original = if r.original_unit == canonical_unit {
+        String::new()
+    } else {
+        format!(" = {} {}", num(r.original_value), md(&r.original_unit))
+    };
+    format!(
+        "{} {canonical_unit}{original} ({}, {})",
+        num(r.value),
+        md(&r.source),
+        date(r.date)
+    )
+}
+
+/// The weight line of a card, with a warning when the weight is stale or undated.
+pub fn weight_line(r: &Reading, facts: &Facts, policy: &Policy) -> String {
+    let mut s = format!("- Weight used: {}", reading(r, "kg"));
+    if let Some(days) = stale_days(r, facts, policy) {
+        s.push_str(&format!(
+            "\n- **Weight is {days} days old** (older than {} days): re-weigh before relying on mg/kg figures",
+            policy.weight_max_age_days
+        ));
+    } else if r.date.is_none() {
+        s.push_str("\n- **Weight has no date**: confirm it is current");
+    }
+    s
+}
+
+/// Cuts a summary to fewer than 140 characters (CDS Hooks), at a word.
+pub fn summary(s: String) -> String {
+    if s.chars().count() < 140 {
+        return s;
+    }
+    let mut cut: String = s.chars().take(138).collect();
+    if let Some(i) = cut.rfind(' ') {
+        cut.truncate(i);
+    }
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_from_the_record_is_escaped() {
+        assert_eq!(md("*bold* [x](http://e)"), r"\*bold\* \[x\]\(http://e\)");
+        assert_eq!(md("a\nb"), "a b");
+    }
+
+    #[test]
+    fn summaries_stay_under_140() {
+        let long = "word ".repeat(60);
+        let s = summary(long);
+        assert!(s.chars().count() < 140);
+        assert!(s.ends_with('…'));
+        assert_eq!(summary("short".into()), "short");
+    }
+}
