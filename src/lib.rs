@@ -7,7 +7,12 @@
 //! plain types) → [`clinical`] (pure rules) → [`cards`] (CDS JSON + FHIR) →
 //! response.
 
+pub mod cards;
+pub mod cds;
 pub mod clinical;
+pub mod engine;
 pub mod facts;
 pub mod fhir;
+pub mod http;
+pub mod services;
 pub mod terminology;

@@ -1,1 +1,162 @@
-fn main() {}
+//! `ssc-myositis-cds serve | evaluate REQUEST.json | discovery`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use ssc_myositis_cds::clinical::Policy;
+use ssc_myositis_cds::engine::Engine;
+use ssc_myositis_cds::http::{self, ApiError, AppState};
+use ssc_myositis_cds::services::Services;
+use ssc_myositis_cds::terminology::Terminology;
+
+#[derive(Parser)]
+#[command(
+    name = "ssc-myositis-cds",
+    version,
+    about = "CDS Hooks service for corticosteroid orders in SSc-myositis overlap"
+)]
+struct Cli {
+    /// Directory of FHIR ValueSet JSON files replacing the compiled-in ones of the same id.
+    #[arg(long, env = "SSC_CDS_VALUESETS", global = true)]
+    valuesets: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "SSC_CDS_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Largest request body accepted, in bytes.
+        #[arg(long, env = "SSC_CDS_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+        max_body_bytes: usize,
+        /// Evaluate as of this date (YYYY-MM-DD) instead of today: for demos and tests.
+        #[arg(long, env = "SSC_CDS_TODAY")]
+        today: Option<NaiveDate>,
+    },
+    /// Print the CDS response for a request file, without a server.
+    Evaluate {
+        /// A CDS Hooks request (JSON).
+        request: PathBuf,
+        /// Service id; by default the service for the request's hook.
+        #[arg(long)]
+        service: Option<String>,
+        /// Evaluate as of this date (YYYY-MM-DD) instead of today.
+        #[arg(long)]
+        today: Option<NaiveDate>,
+    },
+    /// Print the discovery document.
+    Discovery,
+}
+
+fn engine(valuesets: Option<&PathBuf>) -> Result<Engine, String> {
+    let terminology = match valuesets {
+        Some(dir) => Terminology::with_directory(dir),
+        None => Terminology::embedded(),
+    }
+    .map_err(|e| e.to_string())?;
+    let services = Services::embedded().map_err(|e| e.to_string())?;
+    Ok(Engine {
+        terminology,
+        policy: Policy::default(),
+        services,
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let engine = match engine(cli.valuesets.as_ref()) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        Command::Discovery => {
+            println!("{:#}", engine.services.discovery());
+            ExitCode::SUCCESS
+        }
+        Command::Evaluate {
+            request,
+            service,
+            today,
+        } => {
+            let body = match std::fs::read(&request) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("error: cannot read {}: {e}", request.display());
+                    return ExitCode::from(2);
+                }
+            };
+            let hook = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("hook").and_then(|h| h.as_str()).map(str::to_string));
+            let svc = match (&service, &hook) {
+                (Some(id), _) => engine.services.get(id),
+                (None, Some(h)) => engine.services.for_hook(h),
+                (None, None) => engine.services.services.first(),
+            };
+            let Some(svc) = svc else {
+                let e = ApiError::UnknownService(service.or(hook).unwrap_or_default());
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            };
+            let today = today.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            match engine.evaluate(svc, &body, today) {
+                Ok((response, _)) => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&response).expect("serialisable")
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    let e = ApiError::Eval(e);
+                    eprintln!("error: HTTP {} {e}", e.status().as_u16());
+                    println!("{:#}", e.outcome());
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Serve {
+            listen,
+            max_body_bytes,
+            today,
+        } => {
+            let state = Arc::new(AppState {
+                engine,
+                today,
+                max_body_bytes,
+            });
+            let rt = match tokio::runtime::Runtime::new() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match rt.block_on(http::serve(state, listen)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot serve on {listen}: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! Findings rendered as CDS Hooks cards, with FHIR R4 resources in their
+//! suggestions: `MedicationRequest` (draft, order, RxNorm coding and text,
+//! dose in mg, timing, route, patient), `ServiceRequest` (LOINC), and `update`
+//! actions that change a draft order's dose. Every card and suggestion gets a
+//! fresh uuid.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::cds::{self, Card, Coding, HookResponse, Source};
+use crate::clinical::{
+    Action, Finding, Indicator, MedicationProposal, ProposedRoute, Selection, ServiceProposal,
+};
+use crate::facts::Schedule;
+use crate::terminology::{LOINC, RXNORM, SNOMED, UCUM};
+
+pub const BASE: &str = "https://ssc-myositis-cds.example.org/fhir";
+pub const SOURCE_LABEL: &str = "SSc-myositis overlap: initial treatment guidance";
+
+/// What the renderer needs from the request.
+pub struct RenderContext<'a> {
+    pub patient_id: &'a str,
+    pub encounter_id: Option<&'a str>,
+    pub today: NaiveDate,
+    /// Draft orders as sent, by id, for `update` actions.
+    pub drafts: &'a HashMap<String, Value>,
+}
+
+fn indicator(i: Indicator) -> &'static str {
+    match i {
+        Indicator::Info => "info",
+        Indicator::Warning => "warning",
+        Indicator::Critical => "critical",
+    }
+}
+
+/// A FHIR decimal without a needless fraction (1, not 1.0).
+fn decimal(v: f64) -> Value {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        json!(v as i64)
+    } else {
+        json!(v)
+    }
+}
+
+fn timing(s: Schedule) -> Value {
+    let (period, unit) = if s.period_days == 7.0 {
+        (1.0, "wk")
+    } else if s.period_days >= 1.0 {
+        (s.period_days, "d")
+    } else {
+        (s.period_days * 24.0, "h")
+    };
+    // `frequency` is a positiveInt.
+    let frequency = s.frequency.round().max(1.0) as u32;
+    json!({ "repeat": { "frequency": frequency, "period": decimal(period), "periodUnit": unit } })
+}
+
+fn route(r: ProposedRoute) -> Value {
+    let (code, display) = match r {
+        ProposedRoute::Oral => ("26643006", "Oral route"),
+        ProposedRoute::Subcutaneous => ("34206005", "Subcutaneous route"),
+    };
+    json!({ "coding": [{ "system": SNOMED, "code": code, "display": display }] })
+}
+
+fn mg(v: f64) -> Value {
+    json!({ "value": decimal(v), "unit": "mg", "system": UCUM, "code": "mg" })
+}
+
+fn with_context(mut resource: Value, ctx: &RenderContext<'_>) -> Value {
+    resource["subject"] = json!({ "reference": format!("Patient/{}", ctx.patient_id) });
+    if let Some(e) = ctx.encounter_id {
+        resource["encounter"] = json!({ "reference": format!("Encounter/{e}") });
+    }
+    resource["authoredOn"] = json!(ctx.today.to_string());
+    resource
+}
+
+fn medication_request(p: &MedicationProposal, ctx: &RenderContext<'_>) -> Value {
+    let mut medication = json!({ "text": p.text });
+    if let Some((code, display)) = p.rxnorm {
+        medication["coding"] = json!([{ "system": RXNORM, "code": code, "display": display }]);
+    }
+    with_context(
+        json!({
+            "resourceType": "MedicationRequest",
+            "status": "draft",
+            "intent": "order",
+            "medicationCodeableConcept": medication,
+            "dosageInstruction": [{
+                "text": p.instruction,
+                "timing": timing(p.schedule),
+                "route": route(p.route),
+                "doseAndRate": [{ "doseQuantity": mg(p.dose_mg) }]
+            }]
+        }),
+        ctx,
+    )
+}
+
+fn service_request(p: &ServiceProposal, ctx: &RenderContext<'_>) -> Value {
+    let mut r = json!({
+        "resourceType": "ServiceRequest",
+        "status": "draft",
+        "intent": "order",
+        "code": { "coding": [{ "system": LOINC, "code": p.loinc, "display": p.display }], "text": p.text }
+    });
+    if let Some(note) = &p.note {
+        r["note"] = json!([{ "text": note }]);
+    }
+    with_context(r, ctx)
+}
+
+/// The draft order with its dose replaced: one dosage instruction, the
+/// original route kept. Elements R4 requires that the draft lacked (the
+/// sandbox sends no `intent`) are filled in, so the update is valid FHIR.
+fn updated_draft(
+    draft: &Value,
+    dose_mg: f64,
+    schedule: Schedule,
+    instruction: &str,
+    ctx: &RenderContext<'_>,
+) -> Value {
+    let mut r = draft.clone();
+    if r.get("status").is_none_or(|s| !s.is_string()) {
+        r["status"] = json!("draft");
+    }
+    if r.get("intent").is_none_or(|s| !s.is_string()) {
+        r["intent"] = json!("order");
+    }
+    if r.pointer("/subject/reference").is_none() {
+        r["subject"] = json!({ "reference": format!("Patient/{}", ctx.patient_id) });
+    }
+    let route = draft.pointer("/dosageInstruction/0/route").cloned();
+    let mut dosage = json!({
+        "text": instruction,
+        "timing": timing(schedule),
+        "doseAndRate": [{ "doseQuantity": mg(dose_mg) }]
+    });
+    if let Some(route) = route {
+        dosage["route"] = route;
+    }
+    r["dosageInstruction"] = json!([dosage]);
+    r
+}
+
+fn action(a: &Action, ctx: &RenderContext<'_>) -> Option<cds::Action> {
+    Some(match a {
+        Action::CreateMedication { description, order } => cds::Action {
+            kind: "create",
+            description: description.clone(),
+            resource: medication_request(order, ctx),
+        },
+        Action::CreateService { description, order } => cds::Action {
+            kind: "create",
+            description: description.clone(),
+            resource: service_request(order, ctx),
+        },
+        Action::UpdateDraftDose {
+            description,
+            order_id,
+            dose_mg,
+            schedule,
+            instruction,
+        } => cds::Action {
+            kind: "update",
+            description: description.clone(),
+            resource: updated_draft(
+                ctx.drafts.get(order_id)?,
+                *dose_mg,
+                *schedule,
+                instruction,
+                ctx,
+            ),
+        },
+    })
+}
+
+pub fn card(f: &Finding, ctx: &RenderContext<'_>) -> Card {
+    let suggestions: Vec<cds::Suggestion> = f
+        .suggestions
+        .iter()
+        .filter_map(|s| {
+            let actions: Vec<cds::Action> =
+                s.actions.iter().filter_map(|a| action(a, ctx)).collect();
+            (!actions.is_empty()).then(|| cds::Suggestion {
+                label: s.label.clone(),
+                uuid: Uuid::new_v4().to_string(),
+                is_recommended: s.recommended,
+                actions,
+            })
+        })
+        .collect();
+    let selection_behavior = (!suggestions.is_empty()).then_some(match f.selection {
+        Selection::AtMostOne => "at-most-one",
+        Selection::Any => "any",
+    });
+    Card {
+        uuid: Uuid::new_v4().to_string(),
+        summary: f.summary.clone(),
+        detail: f.detail.clone(),
+        indicator: indicator(f.indicator),
+        source: Source {
+            label: SOURCE_LABEL.into(),
+            topic: Coding {
+                system: format!("{BASE}/CodeSystem/rule"),
+                code: f.topic.code.into(),
+                display: f.topic.display.into(),
+            },
+        },
+        suggestions,
+        selection_behavior,
+        override_reasons: f
+            .override_reasons
+            .iter()
+            .map(|r| Coding {
+                system: format!("{BASE}/CodeSystem/override-reason"),
+                code: r.code().into(),
+                display: r.display().into(),
+            })
+            .collect(),
+    }
+}
+
+pub fn response(findings: &[Finding], ctx: &RenderContext<'_>) -> HookResponse {
+    HookResponse {
+        cards: findings.iter().map(|f| card(f, ctx)).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clinical::{OverrideReason, Suggestion, Topic};
+
+    #[test]
+    fn update_keeps_the_draft_and_route_and_sets_the_dose() {
+        let draft = json!({"resourceType":"MedicationRequest","id":"request-123","status":"draft","intent":"order",
+            "medicationCodeableConcept":{"text":"Prednisone 20 MG Oral Tablet"},
+            "dosageInstruction":[{"route":{"text":"oral"},"doseAndRate":[{"doseQuantity":{"value":3,"code":"{pill}"}}]}]});
+        let drafts = HashMap::from([("request-123".to_string(), draft)]);
+        let ctx = RenderContext {
+            patient_id: "p1",
+            encounter_id: Some("e1"),
+            today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+            drafts: &drafts,
+        };
+        let f = Finding {
+            topic: Topic {
+                code: "t",
+                display: "T",
+            },
+            indicator: Indicator::Warning,
+            summary: "s".into(),
+            detail: "d".into(),
+            suggestions: vec![Suggestion {
+                label: "Change".into(),
+                recommended: true,
+                actions: vec![Action::UpdateDraftDose {
+                    description: "Set".into(),
+                    order_id: "request-123".into(),
+                    dose_mg: 35.0,
+                    schedule: Schedule::DAILY,
+                    instruction: "35 mg by mouth once daily".into(),
+                }],
+            }],
+            selection: Selection::AtMostOne,
+            override_reasons: vec![OverrideReason::DoseAppropriate],
+        };
+        let c = serde_json::to_value(card(&f, &ctx)).unwrap();
+        let r = &c["suggestions"][0]["actions"][0];
+        assert_eq!(r["type"], "update");
+        assert_eq!(r["resource"]["id"], "request-123");
+        assert_eq!(
+            r["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"],
+            35.0
+        );
+        assert_eq!(
+            r["resource"]["dosageInstruction"][0]["route"]["text"],
+            "oral"
+        );
+        assert_eq!(c["selectionBehavior"], "at-most-one");
+        assert_eq!(
+            c["overrideReasons"][0]["display"],
+            "Dose appropriate for this patient"
+        );
+
+        // An update for a draft we do not have is dropped, and with it the suggestion
+        // and selectionBehavior: no empty arrays.
+        let empty = HashMap::new();
+        let ctx = RenderContext {
+            drafts: &empty,
+            ..ctx
+        };
+        let c = serde_json::to_value(card(&f, &ctx)).unwrap();
+        assert!(c.get("suggestions").is_none());
+        assert!(c.get("selectionBehavior").is_none());
+    }
+}

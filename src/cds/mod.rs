@@ -1,0 +1,155 @@
+//! CDS Hooks 2.0 wire types: the request as clients really send it (lenient:
+//! unknown members ignored, prefetch values kept raw until read one by one)
+//! and the response, discovery and feedback documents.
+//!
+//! Responses never carry `null`, empty strings or empty arrays: optional
+//! members are skipped when empty (CDS Hooks 2.0: "JSON elements SHALL NOT be
+//! null ... SHALL NOT be empty").
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+/// `fhirAuthorization`. The token is never printed: `Debug` redacts it.
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct FhirAuthorization {
+    pub access_token: Option<String>,
+    pub token_type: Option<String>,
+    pub scope: Option<String>,
+    pub subject: Option<String>,
+}
+
+impl fmt::Debug for FhirAuthorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FhirAuthorization")
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("token_type", &self.token_type)
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+/// The top level of a hook request.
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct HookRequest {
+    pub hook: String,
+    pub hook_instance: String,
+    pub fhir_server: Option<String>,
+    pub fhir_authorization: Option<FhirAuthorization>,
+    pub context: Box<RawValue>,
+    /// Absent key: not sent. `null` value: the client has no data for it.
+    pub prefetch: Option<HashMap<String, Option<Box<RawValue>>>>,
+}
+
+/// The context members the hooks we serve define.
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct HookContext {
+    pub user_id: Option<String>,
+    pub patient_id: Option<String>,
+    pub encounter_id: Option<String>,
+    pub draft_orders: Option<Box<RawValue>>,
+    pub selections: Option<Vec<String>>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct Coding {
+    pub system: String,
+    pub code: String,
+    pub display: String,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Source {
+    pub label: String,
+    pub topic: Coding,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Action {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub description: String,
+    pub resource: Value,
+}
+
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Suggestion {
+    pub label: String,
+    pub uuid: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub is_recommended: bool,
+    pub actions: Vec<Action>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Card {
+    pub uuid: String,
+    pub summary: String,
+    pub detail: String,
+    pub indicator: &'static str,
+    pub source: Source,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<Suggestion>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection_behavior: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub override_reasons: Vec<Coding>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct HookResponse {
+    pub cards: Vec<Card>,
+}
+
+/// One entry of a feedback request (CDS Hooks 2.0 "Feedback").
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedbackEntry {
+    pub card: String,
+    pub outcome: String,
+    #[serde(default)]
+    pub accepted_suggestions: Vec<Value>,
+    pub override_reason: Option<Value>,
+    pub outcome_timestamp: String,
+}
+
+#[derive(Deserialize, Debug)]
+pub struct Feedback {
+    pub feedback: Vec<FeedbackEntry>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_access_token_is_never_in_debug_output() {
+        let a: FhirAuthorization =
+            serde_json::from_str(r#"{"access_token":"SECRET-TOKEN","token_type":"Bearer"}"#)
+                .unwrap();
+        assert!(!format!("{a:?}").contains("SECRET"));
+    }
+
+    #[test]
+    fn null_absent_and_present_prefetch_keys_are_told_apart() {
+        let r: HookRequest = serde_json::from_str(
+            r#"{"hook":"order-sign","hookInstance":"x","context":{},"prefetch":{"A":null,"B":{"resourceType":"Patient"}},"extension":{"x":1}}"#,
+        )
+        .unwrap();
+        let p = r.prefetch.unwrap();
+        assert!(p["A"].is_none());
+        assert!(p["B"].is_some());
+        assert!(!p.contains_key("C"));
+    }
+}

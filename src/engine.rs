@@ -1,0 +1,256 @@
+//! One hook call, end to end and without I/O: parse and check the request,
+//! gather the patient data from the draft orders and prefetch, build the facts,
+//! run the rules, render the cards.
+//!
+//! Errors are typed ([`EvalError`]) and carry what the client must fix; the
+//! HTTP layer turns them into 4xx responses with an OperationOutcome.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::cards::{self, RenderContext};
+use crate::cds::{HookContext, HookRequest, HookResponse};
+use crate::clinical::{self, Policy};
+use crate::facts::{DataArea, FactsBuilder};
+use crate::fhir::{self, Resource, Skipped};
+use crate::services::{Hook, Service, Services, REQUIRED};
+use crate::terminology::Terminology;
+
+/// Why a request could not be evaluated.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum EvalError {
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
+    #[error("invalid request at {path}: {message}")]
+    Invalid { path: String, message: String },
+    #[error("hook {got:?} sent to service {service:?}, which handles {expected:?}")]
+    WrongHook {
+        service: String,
+        expected: &'static str,
+        got: String,
+    },
+    #[error("required data unavailable: {}", .missing.iter().filter(|m| m.required).map(|m| m.key.as_str()).collect::<Vec<_>>().join(", "))]
+    DataUnavailable { missing: Vec<MissingKey> },
+}
+
+/// A prefetch key the request did not satisfy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MissingKey {
+    pub key: String,
+    pub template: String,
+    pub required: bool,
+    pub reason: String,
+}
+
+/// What happened, for the log (no patient data).
+#[derive(Debug, Default)]
+pub struct Report {
+    pub skipped: Vec<Skipped>,
+    pub missing_optional: Vec<String>,
+    pub orders: usize,
+}
+
+pub struct Engine {
+    pub terminology: Terminology,
+    pub policy: Policy,
+    pub services: Services,
+}
+
+fn invalid(path: &str, e: &serde_json::Error) -> EvalError {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => EvalError::MalformedJson(e.to_string()),
+        Category::Data => EvalError::Invalid {
+            path: path.into(),
+            message: e.to_string(),
+        },
+    }
+}
+
+fn required(path: &str) -> EvalError {
+    EvalError::Invalid {
+        path: path.into(),
+        message: "required for this hook".into(),
+    }
+}
+
+/// "MedicationRequest/abc" (or a full URL ending so) → ("MedicationRequest", "abc").
+fn type_and_id(reference: &str) -> Option<(&str, &str)> {
+    let mut it = reference.rsplit('/');
+    let id = it.next()?;
+    let ty = it.next()?;
+    Some((ty, id))
+}
+
+impl Engine {
+    pub fn with_defaults() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Engine {
+            terminology: Terminology::embedded()?,
+            policy: Policy::default(),
+            services: Services::embedded()?,
+        })
+    }
+
+    /// Evaluates one hook request for `service`.
+    pub fn evaluate(
+        &self,
+        service: &Service,
+        body: &[u8],
+        today: NaiveDate,
+    ) -> Result<(HookResponse, Report), EvalError> {
+        let req: HookRequest =
+            serde_json::from_slice(body).map_err(|e| invalid("(request)", &e))?;
+        if req.hook != service.hook.as_str() {
+            return Err(EvalError::WrongHook {
+                service: service.id.clone(),
+                expected: service.hook.as_str(),
+                got: req.hook,
+            });
+        }
+        if req.hook_instance.trim().is_empty() {
+            return Err(required("hookInstance"));
+        }
+        let ctx: HookContext =
+            serde_json::from_str(req.context.get()).map_err(|e| invalid("context", &e))?;
+        let patient_id = ctx
+            .patient_id
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+            .ok_or_else(|| required("context.patientId"))?;
+        let mut report = Report::default();
+        let mut b = FactsBuilder::new(&self.terminology, today).patient_id(Some(patient_id));
+
+        // Draft orders.
+        let mut drafts_json: HashMap<String, Value> = HashMap::new();
+        if service.hook != Hook::PatientView {
+            let raw = ctx
+                .draft_orders
+                .as_ref()
+                .ok_or_else(|| required("context.draftOrders"))?;
+            let selections: Option<Vec<(String, String)>> = match service.hook {
+                Hook::OrderSelect => Some(
+                    ctx.selections
+                        .as_ref()
+                        .ok_or_else(|| required("context.selections"))?
+                        .iter()
+                        .filter_map(|s| type_and_id(s).map(|(t, i)| (t.to_string(), i.to_string())))
+                        .collect(),
+                ),
+                _ => None,
+            };
+            let bundle: fhir::Bundle =
+                serde_json::from_str(raw.get()).map_err(|e| invalid("context.draftOrders", &e))?;
+            for entry in bundle.entry {
+                let Some(raw) = entry.resource else { continue };
+                match fhir::parse_resource(&raw) {
+                    Ok(Resource::MedicationRequest(mr)) => {
+                        let selected = match (&selections, &mr.id) {
+                            (None, _) => true,
+                            (Some(sel), Some(id)) => {
+                                sel.iter().any(|(t, i)| t == "MedicationRequest" && i == id)
+                            }
+                            (Some(_), None) => false,
+                        };
+                        if let Some(id) = &mr.id {
+                            if let Ok(v) = serde_json::from_str::<Value>(raw.get()) {
+                                drafts_json.insert(id.clone(), v);
+                            }
+                        }
+                        report.orders += usize::from(selected);
+                        b.draft(*mr, selected);
+                    }
+                    Ok(_) => {}
+                    Err(s) => report.skipped.push(s),
+                }
+            }
+        }
+
+        // Prefetch, key by key.
+        let prefetch = req.prefetch.unwrap_or_default();
+        let mut missing = vec![];
+        let mut seen_areas = BTreeSet::new();
+        for (key, template, area) in &service.prefetch {
+            let reason = match prefetch.get(key) {
+                None => Some("not sent".to_string()),
+                Some(None) => None, // null: the client has no data for it
+                Some(Some(raw)) => self.read_prefetch(raw, area, patient_id, &mut b, &mut report),
+            };
+            match reason {
+                None => {
+                    seen_areas.insert(*area);
+                }
+                Some(reason) => missing.push(MissingKey {
+                    key: key.clone(),
+                    template: template.clone(),
+                    required: REQUIRED.contains(area),
+                    reason,
+                }),
+            }
+        }
+        // Keys outside our templates are still read: resources are known by their type.
+        for (key, value) in &prefetch {
+            if !service.prefetch.iter().any(|(k, _, _)| k == key) {
+                if let Some(raw) = value {
+                    let _ =
+                        self.read_prefetch(raw, &DataArea::Labs, patient_id, &mut b, &mut report);
+                }
+            }
+        }
+        if missing.iter().any(|m| m.required) {
+            missing.sort_by_key(|m| !m.required);
+            return Err(EvalError::DataUnavailable { missing });
+        }
+        for m in &missing {
+            if let Some((_, _, area)) = service.prefetch.iter().find(|(k, _, _)| *k == m.key) {
+                if !seen_areas.contains(area) {
+                    b.missing(*area);
+                }
+            }
+            report.missing_optional.push(m.key.clone());
+        }
+
+        let facts = b.build();
+        let findings = clinical::evaluate(&facts, &self.policy);
+        let rctx = RenderContext {
+            patient_id,
+            encounter_id: ctx.encounter_id.as_deref(),
+            today,
+            drafts: &drafts_json,
+        };
+        Ok((cards::response(&findings, &rctx), report))
+    }
+
+    /// Reads one prefetch value. `Some(reason)` when it does not hold the data
+    /// (an OperationOutcome instead of a result).
+    fn read_prefetch(
+        &self,
+        raw: &RawValue,
+        _area: &DataArea,
+        patient_id: &str,
+        b: &mut FactsBuilder<'_>,
+        report: &mut Report,
+    ) -> Option<String> {
+        let (resources, skipped) = fhir::flatten(raw);
+        report.skipped.extend(skipped);
+        if resources.len() == 1 && matches!(resources[0], Resource::OperationOutcome(_)) {
+            return Some("the client sent an OperationOutcome instead of data".into());
+        }
+        for r in resources {
+            if let Resource::Patient(p) = &r {
+                if p.id.as_deref().is_some_and(|id| id != patient_id) {
+                    report.skipped.push(Skipped {
+                        resource_type: "Patient".into(),
+                        category: "other patient",
+                        column: 0,
+                    });
+                    continue;
+                }
+            }
+            b.add(r);
+        }
+        None
+    }
+}

@@ -1,0 +1,122 @@
+//! Errors as HTTP responses: a precise 4xx status and a FHIR OperationOutcome
+//! body naming what is wrong. Bodies never echo tokens.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::engine::EvalError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("unknown service {0:?}")]
+    UnknownService(String),
+    #[error("no route {0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("request body over {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("content type must be application/json")]
+    UnsupportedMediaType,
+    #[error("could not read the request body")]
+    BodyUnreadable,
+    #[error("invalid feedback: {0}")]
+    Feedback(String),
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+}
+
+/// One OperationOutcome issue.
+pub struct Issue {
+    pub severity: &'static str,
+    pub code: &'static str,
+    pub diagnostics: String,
+    pub expression: Option<String>,
+}
+
+pub fn operation_outcome(issues: &[Issue]) -> serde_json::Value {
+    json!({
+        "resourceType": "OperationOutcome",
+        "issue": issues.iter().map(|i| {
+            let mut v = json!({ "severity": i.severity, "code": i.code, "diagnostics": i.diagnostics });
+            if let Some(e) = &i.expression {
+                v["expression"] = json!([e]);
+            }
+            v
+        }).collect::<Vec<_>>()
+    })
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::UnknownService(_) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::BodyUnreadable | ApiError::Feedback(_) => StatusCode::BAD_REQUEST,
+            ApiError::Eval(EvalError::DataUnavailable { .. }) => StatusCode::PRECONDITION_FAILED,
+            ApiError::Eval(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn issues(&self) -> Vec<Issue> {
+        let one = |code, diagnostics: String, expression: Option<String>| {
+            vec![Issue {
+                severity: "error",
+                code,
+                diagnostics,
+                expression,
+            }]
+        };
+        match self {
+            ApiError::UnknownService(_) | ApiError::NotFound(_) => one("not-found", self.to_string(), None),
+            ApiError::MethodNotAllowed => one("not-supported", self.to_string(), None),
+            ApiError::TooLarge { .. } => one("too-costly", self.to_string(), None),
+            ApiError::UnsupportedMediaType => one("not-supported", self.to_string(), None),
+            ApiError::BodyUnreadable => one("structure", self.to_string(), None),
+            ApiError::Feedback(_) => one("invalid", self.to_string(), None),
+            ApiError::Eval(EvalError::MalformedJson(m)) => one("structure", format!("malformed JSON: {m}"), None),
+            ApiError::Eval(EvalError::Invalid { path, message }) => {
+                one("invalid", format!("{path}: {message}"), Some(path.clone()))
+            }
+            ApiError::Eval(e @ EvalError::WrongHook { .. }) => one("invalid", e.to_string(), Some("hook".into())),
+            ApiError::Eval(EvalError::DataUnavailable { missing }) => missing
+                .iter()
+                .map(|m| Issue {
+                    severity: if m.required { "error" } else { "warning" },
+                    code: "incomplete",
+                    diagnostics: format!(
+                        "prefetch key {:?} ({}) {}: {} This service does not query the EHR's FHIR server; \
+                         send the prefetch (null when there is no data).",
+                        m.key,
+                        m.template,
+                        m.reason,
+                        if m.required { "required to decide whether the guidance applies." } else { "optional." }
+                    ),
+                    expression: Some(format!("prefetch.{}", m.key)),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl ApiError {
+    /// The OperationOutcome body.
+    pub fn outcome(&self) -> serde_json::Value {
+        operation_outcome(&self.issues())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = self.outcome();
+        (
+            self.status(),
+            [(header::CONTENT_TYPE, "application/fhir+json")],
+            body.to_string(),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,547 @@
+//! The service over real HTTP: discovery, the worked scenarios, the request
+//! shapes real clients send, and every error.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+const SIGN: &str = "ssc-myositis-order-sign";
+const SELECT: &str = "ssc-myositis-order-select";
+
+#[tokio::test]
+async fn discovery_lists_the_services_from_hooks() {
+    let s = start().await;
+    let d: Value = s
+        .client
+        .get(format!("{}/cds-services", s.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    check_no_empty(&d, "$");
+    let services = d["services"].as_array().unwrap();
+    let by_id = |id: &str| {
+        services
+            .iter()
+            .find(|x| x["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .clone()
+    };
+    assert_eq!(by_id(SIGN)["hook"], "order-sign");
+    assert_eq!(by_id(SELECT)["hook"], "order-select");
+    for svc in services {
+        for k in ["id", "hook", "title", "description", "usageRequirements"] {
+            assert!(svc[k].is_string(), "{k}");
+        }
+        let prefetch = svc["prefetch"].as_object().unwrap();
+        for key in [
+            "Patient",
+            "Condition",
+            "MedicationRequest",
+            "Weight",
+            "Height",
+            "BloodPressure",
+            "Renal",
+        ] {
+            assert!(
+                prefetch[key]
+                    .as_str()
+                    .unwrap()
+                    .contains("{{context.patientId}}"),
+                "{key}"
+            );
+        }
+    }
+}
+
+/// The seven worked cases of the clinical reference, as FHIR requests:
+/// (fixture, cards that must fire, cards that must not).
+#[tokio::test]
+async fn worked_scenarios_end_to_end() {
+    let s = start().await;
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: &[Case] = &[
+        (
+            "S1.json",
+            &[
+                ("gc-dose-above-guidance", "warning"),
+                ("src-risk-high-dose-gc", "warning"),
+                ("mtx-dose-bsa", "info"),
+                ("mtx-folic-acid", "info"),
+            ],
+            &[
+                "mtx-contraindicated-renal",
+                "mtx-pregnancy",
+                "steroid-sparing-day-one",
+            ],
+        ),
+        (
+            "S2.json",
+            &[
+                ("gc-dose-above-guidance", "warning"),
+                ("src-risk-high-dose-gc", "warning"),
+                ("steroid-sparing-day-one", "warning"),
+            ],
+            &[],
+        ),
+        (
+            "S3.json",
+            &[("data-missing", "info")],
+            &["mtx-dose-bsa", "src-risk-high-dose-gc", "mtx-folic-acid"],
+        ),
+        (
+            "S5.json",
+            &[("mtx-duplicate", "warning"), ("mtx-dose-bsa", "info")],
+            &["mtx-folic-acid"],
+        ),
+        (
+            "S8.json",
+            &[],
+            &[
+                "src-risk-high-dose-gc",
+                "gc-dose-above-guidance",
+                "bp-monitoring-gc",
+            ],
+        ),
+        (
+            "S9.json",
+            &[],
+            &[
+                "src-risk-high-dose-gc",
+                "bp-monitoring-gc",
+                "gc-dose-above-guidance",
+                "gc-route-needed",
+            ],
+        ),
+        (
+            "S10.json",
+            &[("mtx-contraindicated-renal", "critical")],
+            &["mtx-dose-bsa"],
+        ),
+    ];
+    for (file, expected, forbidden) in cases {
+        let (status, resp) = s.hook(SIGN, &fixture(file)).await;
+        assert_eq!(status, 200, "{file}: {resp}");
+        for (topic, indicator) in *expected {
+            assert!(
+                has(&resp, topic, indicator),
+                "{file}: expected {topic} {indicator}, got {:?}",
+                topics(&resp)
+            );
+        }
+        for topic in *forbidden {
+            assert!(!fires(&resp, topic), "{file}: {topic} must not fire");
+        }
+    }
+}
+
+#[tokio::test]
+async fn scenario_figures_reach_the_cards() {
+    let s = start().await;
+    let (_, r) = s.hook(SIGN, &fixture("S1.json")).await;
+    let card = |code: &str| {
+        r["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["source"]["topic"]["code"] == code)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        card("gc-dose-above-guidance")["summary"],
+        "Prednisone 60 mg/day = 0.86 mg/kg; diabetes: guidance ≈0.5 mg/kg (35 mg)"
+    );
+    let update = &card("gc-dose-above-guidance")["suggestions"][0]["actions"][0];
+    assert_eq!(update["type"], "update");
+    assert_eq!(update["resource"]["id"], "S1-pred");
+    assert_eq!(
+        update["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"],
+        35
+    );
+    let bsa = card("mtx-dose-bsa")["detail"].as_str().unwrap().to_string();
+    assert!(
+        bsa.contains("**1.82 m²**")
+            && bsa.contains("**27.5–35 mg/week**")
+            && bsa.contains("**15.1 mg/m²/week**"),
+        "{bsa}"
+    );
+    let src = card("src-risk-high-dose-gc");
+    let actions = src["suggestions"][0]["actions"].as_array().unwrap();
+    let loinc: Vec<_> = actions
+        .iter()
+        .map(|a| a["resource"]["code"]["coding"][0]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(loinc, vec!["85354-9", "2160-0"]);
+    assert_eq!(src["selectionBehavior"], "any");
+
+    // S2: pounds and inches converted; nothing computed from 154 "kg".
+    let (_, r) = s.hook(SIGN, &fixture("S2.json")).await;
+    let text = r.to_string();
+    assert!(
+        text.contains("0.57 mg/kg") && text.contains("69.85 kg"),
+        "{text}"
+    );
+    assert!(!text.contains("0.26 mg/kg") && !text.contains("2.65 m"));
+    // S2 steroid-sparing: MTX 15 mg/m² × 1.776 m² = 26.6 → 27.5 mg, SC weekly, with folic acid.
+    let sparing = r["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["source"]["topic"]["code"] == "steroid-sparing-day-one")
+        .unwrap();
+    let mtx = &sparing["suggestions"][0];
+    assert_eq!(mtx["isRecommended"], true);
+    assert_eq!(
+        mtx["actions"][0]["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]
+            ["value"],
+        27.5
+    );
+    assert_eq!(
+        mtx["actions"][0]["resource"]["dosageInstruction"][0]["timing"]["repeat"]["periodUnit"],
+        "wk"
+    );
+    assert_eq!(
+        mtx["actions"][0]["resource"]["dosageInstruction"][0]["route"]["coding"][0]["code"],
+        "34206005"
+    );
+    assert_eq!(
+        mtx["actions"][1]["resource"]["medicationCodeableConcept"]["text"],
+        "folic acid 1 mg oral tablet"
+    );
+    assert_eq!(sparing["selectionBehavior"], "at-most-one");
+}
+
+#[tokio::test]
+async fn order_select_looks_only_at_selected_orders() {
+    let s = start().await;
+    let mut req = fixture("S1.json");
+    req["hook"] = json!("order-select");
+    req["context"]["selections"] = json!(["MedicationRequest/S1-mtx"]);
+    let (status, r) = s.hook(SELECT, &req).await;
+    assert_eq!(status, 200);
+    assert!(fires(&r, "mtx-dose-bsa"));
+    assert!(
+        !fires(&r, "src-risk-high-dose-gc") && !fires(&r, "gc-dose-above-guidance"),
+        "{:?}",
+        topics(&r)
+    );
+    // Selecting the steroid: the drafted MTX still counts as drafted.
+    req["context"]["selections"] = json!(["MedicationRequest/S1-pred"]);
+    let (_, r) = s.hook(SELECT, &req).await;
+    assert!(
+        fires(&r, "src-risk-high-dose-gc") && !fires(&r, "steroid-sparing-day-one"),
+        "{:?}",
+        topics(&r)
+    );
+    assert!(!fires(&r, "mtx-dose-bsa"));
+}
+
+/// The sandbox's order: brand code 206997, "1 {pill}", no Bundle.type, with
+/// prefetch added for an overlap patient: reads as prednisone 20 mg/day.
+#[tokio::test]
+async fn sandbox_shaped_order_reads_as_prednisone_20_mg() {
+    let s = start().await;
+    let mut req = fixture("sandbox/order-sign-prednisone.json");
+    let pv = fixture("sandbox/patient-view-ssc-prefetch.json");
+    req["prefetch"] = pv["prefetch"].clone();
+    req["prefetch"]["Weight"] = json!({"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {
+        "resourceType": "Observation", "id": "w1", "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+        "effectiveDateTime": "2026-11-01", "valueQuantity": {"value": 60, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"}}}]});
+    let (status, r) = s.hook(SIGN, &req).await;
+    assert_eq!(status, 200, "{r}");
+    assert!(
+        has(&r, "src-risk-high-dose-gc", "warning"),
+        "{:?}",
+        topics(&r)
+    );
+    assert!(has(&r, "gc-dose-below-guidance", "info"));
+    assert!(has(&r, "steroid-sparing-day-one", "warning"));
+    let text = r.to_string();
+    assert!(
+        text.contains("20 mg/day") && text.contains("0.33 mg/kg"),
+        "{text}"
+    );
+    // Optional keys the request did not send are named on the cards.
+    assert!(text.contains("Not checked: body height"), "{text}");
+}
+
+#[tokio::test]
+async fn the_shared_example_requests() {
+    let s = start().await;
+    for (file, service, want) in [
+        ("sandbox/order-sign-prednisone.json", SIGN, 412),
+        ("sandbox/order-select-prednisone.json", SELECT, 412),
+    ] {
+        let (status, body) = s.hook(service, &fixture(file)).await;
+        assert_eq!(status, want, "{file}: {body}");
+        let first = &body["issue"][0];
+        assert_eq!(first["severity"], "error");
+        assert_eq!(first["expression"][0], "prefetch.Condition");
+    }
+}
+
+#[tokio::test]
+async fn out_of_scope_patients_get_no_cards() {
+    let s = start().await;
+    // Morphea only; inclusion body myositis only; no diagnosis at all.
+    for conditions in [
+        json!([{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "L94.0"}]),
+        json!([{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G72.41"}]),
+        json!([]),
+    ] {
+        let mut req = fixture("S2.json");
+        let entries: Vec<Value> = conditions
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| json!({"resource": {"resourceType": "Condition", "id": "x", "code": {"coding": [c]}}}))
+            .collect();
+        req["prefetch"]["Condition"] =
+            json!({"resourceType": "Bundle", "type": "searchset", "entry": entries});
+        if entries.is_empty() {
+            req["prefetch"]["Condition"] = json!(null);
+        }
+        let (status, r) = s.hook(SIGN, &req).await;
+        assert_eq!(
+            (status, r.clone()),
+            (200, json!({"cards": []})),
+            "{conditions}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn tolerated_prefetch_shapes() {
+    let s = start().await;
+    let oo = json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "not-found"}]});
+    let empty = json!({"resourceType": "Bundle", "type": "searchset"});
+    // (key, value or absent, expected status, text expected in the cards)
+    let cases: Vec<(&str, Option<Value>, u16, Option<&str>)> = vec![
+        ("Height", None, 200, Some("Not checked: body height")),
+        ("Height", Some(json!(null)), 200, None),
+        ("Height", Some(empty.clone()), 200, None),
+        (
+            "Height",
+            Some(oo.clone()),
+            200,
+            Some("Not checked: body height"),
+        ),
+        ("Condition", Some(oo.clone()), 412, None),
+        ("Condition", None, 412, None),
+        ("Condition", Some(json!(null)), 200, None),
+        (
+            "Labs",
+            Some(json!({"resourceType": "Bundle", "entry": []})),
+            200,
+            None,
+        ),
+    ];
+    for (key, value, status, text) in cases {
+        let mut req = fixture("S2.json");
+        let p = req["prefetch"].as_object_mut().unwrap();
+        match &value {
+            None => {
+                p.remove(key);
+            }
+            Some(v) => {
+                p.insert(key.to_string(), v.clone());
+            }
+        }
+        let (got, body) = s.hook(SIGN, &req).await;
+        assert_eq!(got, status, "{key} {value:?}: {body}");
+        if let Some(t) = text {
+            assert!(body.to_string().contains(t), "{key}: {body}");
+        }
+        if key == "Height" && value.as_ref().is_some_and(|v| v.is_null() || v == &empty) {
+            // No height: the steroid-sparing card asks for it instead of computing MTX.
+            assert!(fires(&body, "data-missing"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn malformed_entries_are_skipped_not_fatal() {
+    let s = start().await;
+    let mut req = fixture("S2.json");
+    let entries = req["context"]["draftOrders"]["entry"]
+        .as_array_mut()
+        .unwrap();
+    entries.push(json!({"resource": {"resourceType": "MedicationRequest", "id": "bad", "dosageInstruction": "not an array"}}));
+    entries.push(json!({"resource": {"resourceType": "MedicationRequest", "id": "no-med"}}));
+    entries.push(json!({"fullUrl": "urn:uuid:1"}));
+    req["prefetch"]["Condition"]["entry"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"resource": {"resourceType": "Condition", "code": 5}}));
+    req["prefetch"]["Weight"]["entry"].as_array_mut().unwrap().push(json!({"resource": {"resourceType": "Observation", "code": {"coding": []}, "valueQuantity": {"value": "x"}}}));
+    let (status, r) = s.hook(SIGN, &req).await;
+    assert_eq!(status, 200, "{r}");
+    assert!(
+        has(&r, "src-risk-high-dose-gc", "warning"),
+        "{:?}",
+        topics(&r)
+    );
+}
+
+#[tokio::test]
+async fn errors_are_precise_4xx_with_operation_outcome() {
+    let s = start_with_limit(64 * 1024).await;
+    let good = fixture("S1.json");
+    let mut no_patient = good.clone();
+    no_patient["context"]
+        .as_object_mut()
+        .unwrap()
+        .remove("patientId");
+    let mut no_drafts = good.clone();
+    no_drafts["context"]
+        .as_object_mut()
+        .unwrap()
+        .remove("draftOrders");
+    let mut no_instance = good.clone();
+    no_instance.as_object_mut().unwrap().remove("hookInstance");
+    let mut wrong_type = good.clone();
+    wrong_type["context"]["patientId"] = json!(42);
+    let mut select_no_selections = good.clone();
+    select_no_selections["hook"] = json!("order-select");
+
+    let cases: Vec<(&str, &str, Vec<u8>, u16, &str)> = vec![
+        (
+            SIGN,
+            "application/json",
+            b"{\"hook\": ".to_vec(),
+            400,
+            "malformed JSON",
+        ),
+        (SIGN, "application/json", b"[1,2]".to_vec(), 400, "invalid"),
+        (
+            SIGN,
+            "application/json",
+            serde_json::to_vec(
+                &json!({"hook": "patient-view", "hookInstance": "x", "context": {}}),
+            )
+            .unwrap(),
+            400,
+            "which handles",
+        ),
+        (
+            SELECT,
+            "application/json",
+            serde_json::to_vec(&good).unwrap(),
+            400,
+            "hook",
+        ),
+        (
+            SIGN,
+            "application/json",
+            serde_json::to_vec(&no_patient).unwrap(),
+            400,
+            "context.patientId",
+        ),
+        (
+            SIGN,
+            "application/json",
+            serde_json::to_vec(&no_drafts).unwrap(),
+            400,
+            "context.draftOrders",
+        ),
+        (
+            SIGN,
+            "application/json",
+            serde_json::to_vec(&no_instance).unwrap(),
+            400,
+            "hookInstance",
+        ),
+        (
+            SIGN,
+            "application/json",
+            serde_json::to_vec(&wrong_type).unwrap(),
+            400,
+            "context",
+        ),
+        (
+            SELECT,
+            "application/json",
+            serde_json::to_vec(&select_no_selections).unwrap(),
+            400,
+            "context.selections",
+        ),
+        (
+            "no-such-service",
+            "application/json",
+            serde_json::to_vec(&good).unwrap(),
+            404,
+            "unknown service",
+        ),
+        (
+            SIGN,
+            "text/plain",
+            serde_json::to_vec(&good).unwrap(),
+            415,
+            "content type",
+        ),
+        (
+            SIGN,
+            "application/json",
+            vec![b' '; 70 * 1024],
+            413,
+            "over 65536 bytes",
+        ),
+    ];
+    for (service, ct, body, status, text) in cases {
+        let (got, oo) = s.raw(service, ct, body).await;
+        assert_eq!(got, status, "{service} {text}: {oo}");
+        assert!(oo.to_string().contains(text), "{text}: {oo}");
+    }
+    // 5,000 levels of nesting in an unknown member: skipped without recursion.
+    let mut deep = serde_json::to_string(&good).unwrap();
+    deep.pop();
+    deep.push_str(&format!(
+        r#","extension":{{"x":{}1{}}}}}"#,
+        "[".repeat(5000),
+        "]".repeat(5000)
+    ));
+    let (got, _) = s.raw(SIGN, "application/json", deep.into_bytes()).await;
+    assert_eq!(got, 200);
+    // Wrong method and unknown route.
+    let r = s
+        .client
+        .get(format!("{}/cds-services/{SIGN}", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    check_operation_outcome(&r.json().await.unwrap());
+    let r = s
+        .client
+        .get(format!("{}/nope", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    check_operation_outcome(&r.json().await.unwrap());
+}
+
+#[tokio::test]
+async fn feedback_is_accepted_and_checked() {
+    let s = start().await;
+    let url = format!("{}/cds-services/{SIGN}/feedback", s.base);
+    let ok = json!({"feedback": [{"card": "9368d37b-283f-44a0-93ea-547cebab93ec", "outcome": "overridden",
+        "overrideReason": {"reason": {"code": "dose-appropriate", "system": "https://ssc-myositis-cds.example.org/fhir/CodeSystem/override-reason", "display": "Dose appropriate for this patient"}},
+        "outcomeTimestamp": "2026-11-24T10:00:00Z"}]});
+    let r = s.client.post(&url).json(&ok).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    for bad in [
+        json!({"feedback": []}),
+        json!({"feedback": [{"card": "x", "outcome": "maybe", "outcomeTimestamp": "t"}]}),
+        json!({}),
+    ] {
+        let r = s.client.post(&url).json(&bad).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{bad}");
+        check_operation_outcome(&r.json().await.unwrap());
+    }
+}
