@@ -545,3 +545,46 @@ async fn feedback_is_accepted_and_checked() {
         check_operation_outcome(&r.json().await.unwrap());
     }
 }
+
+#[tokio::test]
+async fn browser_preflight_and_cors_on_errors() {
+    let s = start().await;
+    for path in [
+        "/cds-services",
+        "/cds-services/ssc-myositis-order-sign",
+        "/cds-services/ssc-myositis-order-sign/feedback",
+    ] {
+        let r = s
+            .client
+            .request(reqwest::Method::OPTIONS, format!("{}{path}", s.base))
+            .header("origin", "https://sandbox.cds-hooks.org")
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        assert_eq!(r.headers()["access-control-allow-origin"], "*");
+        let allowed = r.headers()["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase();
+        assert!(
+            allowed.contains("authorization") && allowed.contains("content-type"),
+            "{allowed}"
+        );
+    }
+    let r = s
+        .client
+        .post(format!("{}/cds-services/nope", s.base))
+        .header("origin", "https://sandbox.cds-hooks.org")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+}
