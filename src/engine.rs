@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::cards::{self, RenderContext};
 use crate::cds::{HookContext, HookRequest, HookResponse};
 use crate::clinical::{self, Policy};
-use crate::facts::{DataArea, FactsBuilder};
+use crate::facts::{DataArea, FactsBuilder, Setting};
 use crate::fhir::{self, Resource, Skipped};
 use crate::services::{Hook, Service, Services, REQUIRED};
 use crate::terminology::Terminology;
@@ -121,7 +121,14 @@ impl Engine {
             .filter(|p| !p.trim().is_empty())
             .ok_or_else(|| required("context.patientId"))?;
         let mut report = Report::default();
-        let mut b = FactsBuilder::new(&self.terminology, today).patient_id(Some(patient_id));
+        let setting = if service.hook == Hook::PatientView {
+            Setting::ChartView
+        } else {
+            Setting::OrderEntry
+        };
+        let mut b = FactsBuilder::new(&self.terminology, today)
+            .setting(setting)
+            .patient_id(Some(patient_id));
 
         // Draft orders.
         let mut drafts_json: HashMap<String, Value> = HashMap::new();

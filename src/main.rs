@@ -24,6 +24,9 @@ struct Cli {
     /// Directory of FHIR ValueSet JSON files replacing the compiled-in ones of the same id.
     #[arg(long, env = "SSC_CDS_VALUESETS", global = true)]
     valuesets: Option<PathBuf>,
+    /// Clinical policy file (TOML) changing default thresholds; see `policy`.
+    #[arg(long, env = "SSC_CDS_POLICY", global = true)]
+    policy: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -55,18 +58,28 @@ enum Command {
     },
     /// Print the discovery document.
     Discovery,
+    /// Print the clinical policy in force as a documented TOML file.
+    Policy,
 }
 
-fn engine(valuesets: Option<&PathBuf>) -> Result<Engine, String> {
+fn engine(valuesets: Option<&PathBuf>, policy: Option<&PathBuf>) -> Result<Engine, String> {
     let terminology = match valuesets {
         Some(dir) => Terminology::with_directory(dir),
         None => Terminology::embedded(),
     }
     .map_err(|e| e.to_string())?;
     let services = Services::embedded().map_err(|e| e.to_string())?;
+    let policy = match policy {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Policy::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => Policy::default(),
+    };
     Ok(Engine {
         terminology,
-        policy: Policy::default(),
+        policy,
         services,
     })
 }
@@ -80,14 +93,21 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let engine = match engine(cli.valuesets.as_ref()) {
+    let engine = match engine(cli.valuesets.as_ref(), cli.policy.as_ref()) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    if !engine.policy.changed().is_empty() {
+        tracing::info!(settings = ?engine.policy.changed(), "local policy in force");
+    }
     match cli.command {
+        Command::Policy => {
+            print!("{}", engine.policy.to_toml());
+            ExitCode::SUCCESS
+        }
         Command::Discovery => {
             println!("{:#}", engine.services.discovery());
             ExitCode::SUCCESS

@@ -39,17 +39,122 @@ fn discovery_prints_the_services() {
     );
 }
 
+/// `evaluate` on each worked case: the expected cards, none of the forbidden ones.
 #[test]
-fn evaluate_prints_the_cds_response() {
+fn evaluate_gives_the_worked_cases_their_cards() {
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: &[Case] = &[
+        (
+            "S1.json",
+            &[
+                ("gc-dose-above-guidance", "warning"),
+                ("src-risk-high-dose-gc", "warning"),
+                ("mtx-dose-bsa", "info"),
+                ("mtx-folic-acid", "info"),
+            ],
+            &[
+                "mtx-contraindicated-renal",
+                "pregnancy-contraindicated",
+                "src-suspected",
+                "steroid-sparing-day-one",
+            ],
+        ),
+        (
+            "S2.json",
+            &[
+                ("gc-dose-above-guidance", "warning"),
+                ("src-risk-high-dose-gc", "warning"),
+            ],
+            &[],
+        ),
+        (
+            "S3.json",
+            &[("data-missing", "info")],
+            &["mtx-dose-bsa", "src-risk-high-dose-gc", "mtx-folic-acid"],
+        ),
+        (
+            "S5.json",
+            &[("mtx-duplicate", "warning"), ("mtx-dose-bsa", "info")],
+            &[],
+        ),
+        (
+            "S8.json",
+            &[],
+            &[
+                "src-risk-high-dose-gc",
+                "gc-dose-above-guidance",
+                "bp-monitoring-gc",
+            ],
+        ),
+        (
+            "S9.json",
+            &[],
+            &[
+                "src-risk-high-dose-gc",
+                "bp-monitoring-gc",
+                "gc-dose-above-guidance",
+                "gc-route-needed",
+            ],
+        ),
+        (
+            "S10.json",
+            &[("mtx-contraindicated-renal", "critical")],
+            &["mtx-dose-bsa", "mtx-folic-acid"],
+        ),
+    ];
+    for (file, expected, forbidden) in cases {
+        let (code, r, err) = run(&[
+            "evaluate",
+            &format!("tests/requests/{file}"),
+            "--today",
+            common::TODAY,
+        ]);
+        assert_eq!(code, 0, "{file}: {err}");
+        common::check_response(&r, None);
+        for (topic, indicator) in *expected {
+            assert!(
+                common::has(&r, topic, indicator),
+                "{file}: {topic} {indicator}: {:?}",
+                common::topics(&r)
+            );
+        }
+        for topic in *forbidden {
+            assert!(!common::fires(&r, topic), "{file}: {topic} must not fire");
+        }
+    }
+}
+
+#[test]
+fn evaluate_uses_the_policy_file_and_refuses_a_bad_one() {
+    let dir = std::env::temp_dir().join(format!("cli-policy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.toml");
+    std::fs::write(&good, "src_threshold_mg_per_day = 70\n").unwrap();
     let (code, r, _) = run(&[
+        "--policy",
+        good.to_str().unwrap(),
         "evaluate",
-        "tests/requests/S10.json",
+        "tests/requests/S1.json",
         "--today",
         common::TODAY,
     ]);
     assert_eq!(code, 0);
-    common::check_response(&r, None);
-    assert!(common::has(&r, "mtx-contraindicated-renal", "critical"));
+    assert!(
+        !common::fires(&r, "src-risk-high-dose-gc") && common::fires(&r, "bp-monitoring-gc"),
+        "{:?}",
+        common::topics(&r)
+    );
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "gc_round = 5\n").unwrap();
+    let (code, _, err) = run(&["--policy", bad.to_str().unwrap(), "discovery"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("\"gc_round\" is unknown") && err.contains("bad.toml"),
+        "{err}"
+    );
+    let (code, _, _) = run(&["policy"]);
+    assert_eq!(code, 0);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -117,5 +222,18 @@ async fn serve_answers_discovery() {
         .unwrap();
     child.kill().unwrap();
     let _ = child.wait();
-    assert_eq!(d["services"].as_array().unwrap().len(), 2);
+    let ids: Vec<_> = d["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "ssc-myositis-order-select",
+            "ssc-myositis-order-sign",
+            "ssc-myositis-patient-view"
+        ]
+    );
 }

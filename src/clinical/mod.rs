@@ -145,7 +145,30 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut needs = Vec::new();
     for rule in Rule::ALL {
-        let out = rule.evaluate(facts, policy);
+        let mut out = rule.evaluate(facts, policy);
+        let local: Vec<String> = rule
+            .settings()
+            .iter()
+            .filter(|k| policy.changed().contains(k))
+            .filter_map(|k| {
+                let s = policy::SETTINGS.iter().find(|s| s.key == *k)?;
+                Some(format!(
+                    "{} = {} {} (default {})",
+                    s.key,
+                    text::num(policy.get(k)?),
+                    s.unit,
+                    text::num(s.default)
+                ))
+            })
+            .collect();
+        if !local.is_empty() {
+            for f in &mut out.findings {
+                f.detail.push_str(&format!(
+                    "\n\n**Local policy** (figures changed from the defaults): {}.",
+                    local.join("; ")
+                ));
+            }
+        }
         findings.extend(out.findings);
         needs.extend(out.needs);
     }

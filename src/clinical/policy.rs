@@ -1,79 +1,368 @@
-//! The named settings of POLICY.md, each with its default, unit and source.
-//! A health system may change any of them; the defaults are compiled in.
+//! The clinical policy: every threshold and choice the rules use, as a named
+//! setting with its default, unit and source, declared once below. A health
+//! system changes any of them in a TOML file (`--policy PATH`, keys at top
+//! level); the file is validated at start-up and an error names the bad key.
+//! Cards say which of their figures came from local policy.
 
-/// Every threshold and choice the rules use.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Policy {
-    /// mg/day prednisone-equivalent at or above which SSc patients are at risk
-    /// of scleroderma renal crisis. REFERENCE.md 1.1 (Steen & Medsger 1998).
-    pub src_threshold_mg_per_day: f64,
-    /// Taper target, mg/day prednisone-equivalent. Guidance ("ideally ≤10 mg/day").
-    pub taper_target_mg_per_day: f64,
-    /// SSc onset within this many years is an SRC risk factor. POLICY.md.
-    pub src_recent_onset_years: i64,
-    /// Last systolic / diastolic BP at or above these (mm[Hg]) is an SRC risk factor. POLICY.md.
-    pub src_bp_systolic: f64,
-    pub src_bp_diastolic: f64,
-    /// Initial prednisone range, mg/kg/day actual weight. Guidance.
-    pub gc_mg_per_kg_low: f64,
-    pub gc_mg_per_kg_high: f64,
-    /// Target with diabetes, osteoporosis or glaucoma, mg/kg/day. Guidance.
-    pub gc_mg_per_kg_comorbid: f64,
-    /// Prednisone doses are rounded to the nearest multiple of this (mg). REFERENCE.md 3.
-    pub gc_round_mg: f64,
-    /// A weight older than this (days) is named as such on every card using it. POLICY.md.
-    pub weight_max_age_days: i64,
-    /// Methotrexate range, mg/m²/week (Mosteller BSA). Guidance.
-    pub mtx_mg_per_m2_low: f64,
-    pub mtx_mg_per_m2_high: f64,
-    /// Methotrexate starting dose suggested, mg/m²/week, rounded up to `mtx_round_mg`. POLICY.md.
-    pub mtx_start_mg_per_m2: f64,
-    pub mtx_round_mg: f64,
-    /// Absolute maximum, mg/week. Guidance.
-    pub mtx_max_mg_per_week: f64,
-    /// Above this (mg/week) adult practice asks for confirmation. POLICY.md (REFERENCE.md 3 flag).
-    pub mtx_usual_adult_max_mg_per_week: f64,
-    /// eGFR below which methotrexate is avoided (critical). REFERENCE.md 4 (ACR 2008).
-    pub mtx_egfr_avoid_below: f64,
-    /// eGFR below which the methotrexate dose is reduced (~50 %). REFERENCE.md 4 (BAD 2016).
-    pub mtx_egfr_reduce_below: f64,
-    /// Folic acid with methotrexate, mg/day. Guidance.
-    pub folic_acid_mg_per_day: f64,
-    /// Azathioprine, mg/kg/day of dosing weight (ideal body weight, or actual if lower). Guidance + POLICY.md.
-    pub aza_mg_per_kg: f64,
-    pub aza_round_mg: f64,
-    /// Mycophenolate mofetil starting dose, mg twice daily. Guidance.
-    pub mmf_start_mg: f64,
-    /// Prednisone-equivalent factor of betamethasone (0.6 mg ≈ prednisone 5 mg). POLICY.md.
-    pub betamethasone_factor: f64,
+/// A setting's documentation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Setting {
+    pub key: &'static str,
+    pub default: f64,
+    pub unit: &'static str,
+    pub source: &'static str,
+    pub description: &'static str,
 }
 
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            src_threshold_mg_per_day: 15.0,
-            taper_target_mg_per_day: 10.0,
-            src_recent_onset_years: 4,
-            src_bp_systolic: 140.0,
-            src_bp_diastolic: 90.0,
-            gc_mg_per_kg_low: 0.5,
-            gc_mg_per_kg_high: 1.0,
-            gc_mg_per_kg_comorbid: 0.5,
-            gc_round_mg: 5.0,
-            weight_max_age_days: 90,
-            mtx_mg_per_m2_low: 15.0,
-            mtx_mg_per_m2_high: 20.0,
-            mtx_start_mg_per_m2: 15.0,
-            mtx_round_mg: 2.5,
-            mtx_max_mg_per_week: 40.0,
-            mtx_usual_adult_max_mg_per_week: 25.0,
-            mtx_egfr_avoid_below: 30.0,
-            mtx_egfr_reduce_below: 60.0,
-            folic_acid_mg_per_day: 1.0,
-            aza_mg_per_kg: 2.0,
-            aza_round_mg: 25.0,
-            mmf_start_mg: 500.0,
-            betamethasone_factor: 8.33,
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum PolicyError {
+    #[error("policy file is not valid TOML: {0}")]
+    Syntax(String),
+    #[error("policy setting {key:?} is unknown{}", .suggestion.map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default())]
+    UnknownKey {
+        key: String,
+        suggestion: Option<&'static str>,
+    },
+    #[error("policy setting {key:?} must be a number, not {found}")]
+    Type { key: String, found: &'static str },
+    #[error("policy setting {key:?} = {value}: {reason}")]
+    Range {
+        key: String,
+        value: f64,
+        reason: String,
+    },
+}
+
+macro_rules! settings {
+    ($( $(#[doc = $doc:literal])+ $name:ident = $default:literal, $unit:literal, $source:literal; )+) => {
+        /// Every threshold and choice the rules use (see [`SETTINGS`]).
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Policy {
+            $( $(#[doc = $doc])+ pub $name: f64, )+
+            changed: Vec<&'static str>,
+        }
+
+        impl Default for Policy {
+            fn default() -> Self {
+                Policy { $( $name: $default as f64, )+ changed: Vec::new() }
+            }
+        }
+
+        /// The settings, in declaration order.
+        pub const SETTINGS: &[Setting] = &[
+            $( Setting {
+                key: stringify!($name),
+                default: $default as f64,
+                unit: $unit,
+                source: $source,
+                description: concat!($($doc),+),
+            }, )+
+        ];
+
+        impl Policy {
+            pub fn get(&self, key: &str) -> Option<f64> {
+                match key { $( stringify!($name) => Some(self.$name), )+ _ => None }
+            }
+            fn set(&mut self, key: &str, value: f64) -> Option<&'static str> {
+                match key { $( stringify!($name) => { self.$name = value; Some(stringify!($name)) } )+ _ => None }
+            }
+        }
+    };
+}
+
+settings! {
+    /// Prednisone-equivalent dose at or above which SSc patients are at risk of renal crisis.
+    src_threshold_mg_per_day = 15, "mg/day", "REFERENCE.md 1.1 (Steen & Medsger 1998)";
+    /// Taper target.
+    taper_target_mg_per_day = 10, "mg/day", "guidance (taper to ideally <=10 mg/day)";
+    /// SSc onset within this many years is a renal crisis risk factor.
+    src_recent_onset_years = 4, "years", "POLICY.md (REFERENCE.md 1.2)";
+    /// Last systolic BP at or above this is a renal crisis risk factor, and suggests renal crisis with a creatinine rise.
+    src_bp_systolic = 140, "mm[Hg]", "POLICY.md";
+    /// Last diastolic BP at or above this, likewise.
+    src_bp_diastolic = 90, "mm[Hg]", "POLICY.md";
+    /// Systolic rise over baseline that suggests renal crisis.
+    src_suspected_sbp_rise = 30, "mm[Hg]", "POLICY.md (REFERENCE.md 1.3)";
+    /// Creatinine rise over baseline that suggests renal crisis.
+    src_suspected_creatinine_rise_pct = 30, "%", "POLICY.md (REFERENCE.md 1.3)";
+    /// Window for baselines of the suspected renal crisis rule.
+    src_suspected_window_days = 90, "days", "POLICY.md";
+    /// Initial prednisone, lower end.
+    gc_mg_per_kg_low = 0.5, "mg/kg/day", "guidance";
+    /// Initial prednisone, upper end.
+    gc_mg_per_kg_high = 1.0, "mg/kg/day", "guidance";
+    /// Initial prednisone with diabetes, osteoporosis or glaucoma.
+    gc_mg_per_kg_comorbid = 0.5, "mg/kg/day", "guidance";
+    /// Prednisone doses are rounded to the nearest multiple of this.
+    gc_round_mg = 5, "mg", "REFERENCE.md 3 (standard practice)";
+    /// A weight older than this is named as such on every card that uses it.
+    weight_max_age_days = 90, "days", "POLICY.md";
+    /// The two newest weights differing by more than this are flagged.
+    weight_conflict_pct = 10, "%", "REFERENCE.md 6 (implementer choice)";
+    /// IV methylprednisolone, lower end.
+    ivmp_mg_per_kg_low = 10, "mg/kg/day", "guidance";
+    /// IV methylprednisolone, upper end (daily regimen).
+    ivmp_mg_per_kg_high = 20, "mg/kg/day", "guidance";
+    /// IV methylprednisolone pulse.
+    ivmp_pulse_mg_per_kg = 30, "mg/kg", "guidance";
+    /// IV methylprednisolone cap.
+    ivmp_max_mg_per_day = 1000, "mg/day", "REFERENCE.md 3 (standard practice)";
+    /// IV methylprednisolone, longest course.
+    ivmp_max_days = 5, "days", "guidance (1-5 consecutive days)";
+    /// An IV methylprednisolone order of at most this many doses counts as a pulse.
+    ivmp_pulse_max_doses = 3, "doses", "implementer choice (adult pulses are usually 3 doses, REFERENCE.md 3)";
+    /// Taper is due after this long on >= the renal crisis threshold.
+    taper_after_weeks = 4, "weeks", "POLICY.md (guidance: 2-4 weeks)";
+    /// Intensification review after this long on corticosteroids.
+    intensify_after_weeks = 12, "weeks", "guidance";
+    /// IVIG course, lower end (dosing weight).
+    ivig_g_per_kg_low = 1, "g/kg", "guidance";
+    /// IVIG course, upper end (dosing weight).
+    ivig_g_per_kg_high = 2, "g/kg", "guidance";
+    /// IVIG course length.
+    ivig_days = 2, "days", "guidance";
+    /// Rituximab dose, given twice.
+    rtx_dose_mg = 1000, "mg", "guidance";
+    /// Interval between the two rituximab doses.
+    rtx_interval_weeks = 2, "weeks", "guidance";
+    /// Rituximab can take this long to work.
+    rtx_onset_weeks = 26, "weeks", "guidance";
+    /// Cyclophosphamide infusion interval.
+    cyc_interval_weeks = 4, "weeks", "guidance";
+    /// Cyclophosphamide course, shortest.
+    cyc_months_min = 3, "months", "guidance";
+    /// Cyclophosphamide course, longest.
+    cyc_months_max = 6, "months", "guidance";
+    /// Methotrexate range, lower end (Mosteller BSA).
+    mtx_mg_per_m2_low = 15, "mg/m2/week", "guidance";
+    /// Methotrexate range, upper end.
+    mtx_mg_per_m2_high = 20, "mg/m2/week", "guidance";
+    /// Methotrexate starting dose suggested, rounded up to `mtx_round_mg`.
+    mtx_start_mg_per_m2 = 15, "mg/m2/week", "POLICY.md";
+    /// Methotrexate doses are multiples of this.
+    mtx_round_mg = 2.5, "mg", "REFERENCE.md 3";
+    /// Methotrexate absolute maximum.
+    mtx_max_mg_per_week = 40, "mg/week", "guidance";
+    /// Above this adult practice asks for confirmation.
+    mtx_usual_adult_max_mg_per_week = 25, "mg/week", "POLICY.md (REFERENCE.md 3 flag)";
+    /// eGFR below which methotrexate is avoided.
+    mtx_egfr_avoid_below = 30, "mL/min/1.73m2", "REFERENCE.md 4 (ACR 2008)";
+    /// eGFR below which the methotrexate dose is reduced (about half).
+    mtx_egfr_reduce_below = 60, "mL/min/1.73m2", "REFERENCE.md 4 (BAD 2016)";
+    /// Continue methotrexate at least this long after remission.
+    mtx_continue_months_after_remission = 12, "months", "guidance";
+    /// Folic acid with methotrexate.
+    folic_acid_mg_per_day = 1, "mg/day", "guidance";
+    /// Azathioprine per kg of dosing weight (ideal body weight, or actual if lower).
+    aza_mg_per_kg = 2, "mg/kg/day", "guidance; dosing weight: POLICY.md";
+    /// Azathioprine doses are rounded to the nearest multiple of this.
+    aza_round_mg = 25, "mg", "REFERENCE.md 3 (tablet sizes)";
+    /// Mycophenolate mofetil starting dose, twice daily.
+    mmf_start_mg = 500, "mg", "guidance";
+    /// CK older than this is due (patient-view).
+    ck_max_age_days = 90, "days", "POLICY.md";
+    /// BP older than this is due while on >= the renal crisis threshold (patient-view).
+    bp_max_age_days = 14, "days", "POLICY.md";
+    /// A pregnancy diagnosis counts for this long after its onset.
+    pregnancy_condition_days = 305, "days", "REFERENCE.md 5.4 (onset <= 10 months)";
+    /// A positive hCG counts for this long.
+    hcg_positive_days = 30, "days", "implementer choice (safe: a positive test is acted on)";
+    /// Prednisone-equivalent factor of betamethasone (0.6 mg = prednisone 5 mg).
+    betamethasone_factor = 8.33, "mg prednisone per mg", "POLICY.md (REFERENCE.md 2.1)";
+}
+
+/// Pairs that must stay ordered (low <= high).
+const ORDERED: &[(&str, &str)] = &[
+    ("gc_mg_per_kg_low", "gc_mg_per_kg_high"),
+    ("gc_mg_per_kg_comorbid", "gc_mg_per_kg_high"),
+    ("ivmp_mg_per_kg_low", "ivmp_mg_per_kg_high"),
+    ("ivmp_mg_per_kg_high", "ivmp_pulse_mg_per_kg"),
+    ("ivig_g_per_kg_low", "ivig_g_per_kg_high"),
+    ("mtx_mg_per_m2_low", "mtx_mg_per_m2_high"),
+    ("mtx_usual_adult_max_mg_per_week", "mtx_max_mg_per_week"),
+    ("mtx_egfr_avoid_below", "mtx_egfr_reduce_below"),
+    ("cyc_months_min", "cyc_months_max"),
+    ("src_bp_diastolic", "src_bp_systolic"),
+    ("taper_target_mg_per_day", "src_threshold_mg_per_day"),
+];
+
+fn closest(key: &str) -> Option<&'static str> {
+    // The known key sharing the longest prefix, if it shares a fair part.
+    SETTINGS
+        .iter()
+        .map(|s| {
+            (
+                s.key
+                    .chars()
+                    .zip(key.chars())
+                    .take_while(|(a, b)| a == b)
+                    .count(),
+                s.key,
+            )
+        })
+        .max()
+        .filter(|(n, _)| *n >= 6)
+        .map(|(_, k)| k)
+}
+
+impl Policy {
+    /// Reads a policy file: top-level `key = number` pairs, each one a known
+    /// setting. Settings not in the file keep their defaults.
+    pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| PolicyError::Syntax(e.to_string()))?;
+        let mut p = Policy::default();
+        for (key, value) in table {
+            let v = match value {
+                toml::Value::Integer(i) => i as f64,
+                toml::Value::Float(f) => f,
+                other => {
+                    return Err(PolicyError::Type {
+                        key,
+                        found: other.type_str(),
+                    })
+                }
+            };
+            if !v.is_finite() || v <= 0.0 {
+                return Err(PolicyError::Range {
+                    key,
+                    value: v,
+                    reason: "must be a positive number".into(),
+                });
+            }
+            if key.ends_with("_pct") && v > 100.0 {
+                return Err(PolicyError::Range {
+                    key,
+                    value: v,
+                    reason: "a percentage must be at most 100".into(),
+                });
+            }
+            let Some(known) = p.set(&key, v) else {
+                let suggestion = closest(&key);
+                return Err(PolicyError::UnknownKey { key, suggestion });
+            };
+            let default = SETTINGS.iter().find(|s| s.key == known).map(|s| s.default);
+            if default != Some(v) && !p.changed.contains(&known) {
+                p.changed.push(known);
+            }
+        }
+        for (low, high) in ORDERED {
+            let (l, h) = (p.get(low).unwrap_or(0.0), p.get(high).unwrap_or(0.0));
+            if l > h {
+                return Err(PolicyError::Range {
+                    key: low.to_string(),
+                    value: l,
+                    reason: format!("must not exceed {high} ({h})"),
+                });
+            }
+        }
+        Ok(p)
+    }
+
+    /// Settings changed from their defaults by local policy.
+    pub fn changed(&self) -> &[&'static str] {
+        &self.changed
+    }
+
+    /// The default policy as a documented TOML file.
+    pub fn default_toml() -> String {
+        Policy::default().to_toml()
+    }
+
+    /// This policy as a documented TOML file (local values marked).
+    pub fn to_toml(&self) -> String {
+        let mut out = String::from(
+            "# ssc-myositis-cds clinical policy: every setting with its default.\n\
+             # Change a value to apply local policy; remove a line to keep the default.\n\
+             # Cards name the figures that come from local policy.\n",
+        );
+        for s in SETTINGS {
+            let value = self.get(s.key).unwrap_or(s.default);
+            let local = if self.changed.contains(&s.key) {
+                format!(" LOCAL POLICY, default {}", toml_number(s.default))
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "\n# {} ({}; source: {}){local}\n{} = {}\n",
+                s.description.trim(),
+                s.unit,
+                s.source,
+                s.key,
+                toml_number(value)
+            ));
+        }
+        out
+    }
+}
+
+fn toml_number(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_file_reads_back_as_the_defaults() {
+        let p = Policy::from_toml(&Policy::default_toml()).unwrap();
+        assert_eq!(p, Policy::default());
+        assert!(p.changed().is_empty());
+    }
+
+    #[test]
+    fn the_shipped_example_is_the_default_file() {
+        let shipped = include_str!("../../policy.example.toml");
+        assert_eq!(
+            shipped,
+            Policy::default_toml(),
+            "regenerate with: ssc-myositis-cds policy > policy.example.toml"
+        );
+    }
+
+    #[test]
+    fn local_values_apply_and_are_recorded() {
+        let p = Policy::from_toml("src_threshold_mg_per_day = 20\nmtx_round_mg = 2.5\n").unwrap();
+        assert_eq!(p.src_threshold_mg_per_day, 20.0);
+        assert_eq!(p.changed(), &["src_threshold_mg_per_day"]);
+    }
+
+    #[test]
+    fn errors_name_the_bad_key() {
+        let cases = [
+            (
+                "src_threshold = 20",
+                "\"src_threshold\" is unknown (did you mean \"src_threshold_mg_per_day\"?)",
+            ),
+            ("zzz = 1", "\"zzz\" is unknown"),
+            (
+                "gc_round_mg = \"five\"",
+                "\"gc_round_mg\" must be a number, not string",
+            ),
+            (
+                "gc_round_mg = -5",
+                "\"gc_round_mg\" = -5: must be a positive number",
+            ),
+            ("weight_conflict_pct = 150", "at most 100"),
+            (
+                "gc_mg_per_kg_low = 1.5",
+                "\"gc_mg_per_kg_low\" = 1.5: must not exceed gc_mg_per_kg_high",
+            ),
+            (
+                "[section]\nx = 1",
+                "\"section\" must be a number, not table",
+            ),
+            ("gc_round_mg = ", "not valid TOML"),
+        ];
+        for (text, want) in cases {
+            let err = Policy::from_toml(text).unwrap_err().to_string();
+            assert!(err.contains(want), "{text}: {err}");
         }
     }
 }

@@ -56,7 +56,7 @@ pub fn date(d: Option<NaiveDate>) -> String {
 /// The age of a weight in days, when older than the policy allows.
 pub fn stale_days(r: &Reading, facts: &Facts, policy: &Policy) -> Option<i64> {
     let days = (facts.today - r.date?).num_days();
-    (days > policy.weight_max_age_days).then_some(days)
+    (days as f64 > policy.weight_max_age_days).then_some(days)
 }
 
 /// "70 kg (Observation/w1, 2026-11-01)" with the original unit when converted.
@@ -80,10 +80,20 @@ pub fn weight_line(r: &Reading, facts: &Facts, policy: &Policy) -> String {
     if let Some(days) = stale_days(r, facts, policy) {
         s.push_str(&format!(
             "\n- **Weight is {days} days old** (older than {} days): re-weigh before relying on mg/kg figures",
-            policy.weight_max_age_days
+            num(policy.weight_max_age_days)
         ));
     } else if r.date.is_none() {
         s.push_str("\n- **Weight has no date**: confirm it is current");
+    }
+    if let Some(prev) = facts.weights.get(1) {
+        let diff = (r.value - prev.value).abs() / prev.value * 100.0;
+        if diff > policy.weight_conflict_pct {
+            s.push_str(&format!(
+                "\n- **Weights disagree**: the previous weight, {}, differs by {diff:.0} % (more than {} %): confirm the current weight",
+                reading(prev, "kg"),
+                num(policy.weight_conflict_pct)
+            ));
+        }
     }
     s
 }

@@ -184,6 +184,12 @@ pub struct Med {
     pub dose: Option<Dose>,
     pub instructions: usize,
     pub authored: Option<NaiveDate>,
+    /// MedicationRequest.status as sent ("active", "draft", "stopped"...).
+    pub status: Option<String>,
+    /// Total administrations ordered (`timing.repeat.count`), when stated.
+    pub count: Option<f64>,
+    /// Course length in days (`timing.repeat.boundsDuration`), when stated.
+    pub course_days: Option<f64>,
 }
 
 impl Med {
@@ -195,9 +201,19 @@ impl Med {
     }
 }
 
+/// What the clinician is doing when the hook fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// order-select / order-sign: the orders are in `Facts::orders`.
+    OrderEntry,
+    /// patient-view: no orders.
+    ChartView,
+}
+
 #[derive(Debug, Clone)]
 pub struct Facts {
     pub today: NaiveDate,
+    pub setting: Setting,
     pub patient_id: Option<String>,
     pub sex: Option<Sex>,
     pub birth_date: Option<NaiveDate>,
@@ -225,6 +241,7 @@ impl Facts {
     pub fn new(today: NaiveDate) -> Self {
         Facts {
             today,
+            setting: Setting::OrderEntry,
             patient_id: None,
             sex: None,
             birth_date: None,
@@ -307,38 +324,6 @@ impl Facts {
     }
     pub fn latest_bp(&self) -> Option<&BloodPressure> {
         self.blood_pressures.first()
-    }
-    /// Pregnant: an active pregnancy diagnosis with onset in the last 10 months
-    /// (or no onset), or a most recent pregnancy status of "pregnant", or a
-    /// positive hCG in the last 30 days.
-    pub fn pregnant(&self) -> bool {
-        if let Some(status) = self.latest_lab(Concept::PregnancyStatus) {
-            if status
-                .codes
-                .iter()
-                .any(|(s, c)| s == SNOMED && c == "60001007")
-            {
-                return false;
-            }
-            if status
-                .codes
-                .iter()
-                .any(|(s, c)| s == SNOMED && c == "77386006")
-            {
-                return true;
-            }
-        }
-        let recent =
-            |d: Option<NaiveDate>, days: i64| d.is_none_or(|d| (self.today - d).num_days() <= days);
-        self.diagnoses
-            .iter()
-            .any(|d| d.active && d.concepts.contains(&Concept::Pregnancy) && recent(d.onset, 305))
-            || self.labs.iter().any(|l| {
-                l.concepts.contains(&Concept::Hcg)
-                    && l.is_positive()
-                    && l.date.is_some()
-                    && recent(l.date, 30)
-            })
     }
     /// Active medications and all draft orders.
     pub fn all_meds(&self) -> impl Iterator<Item = &Med> {
@@ -465,6 +450,11 @@ impl<'t> FactsBuilder<'t> {
             drafts: vec![],
             bp_parts: vec![],
         }
+    }
+
+    pub fn setting(mut self, setting: Setting) -> Self {
+        self.facts.setting = setting;
+        self
     }
 
     pub fn patient_id(mut self, id: Option<&str>) -> Self {
@@ -733,6 +723,27 @@ impl<'t> FactsBuilder<'t> {
             dose: best,
             instructions: m.dosage_instruction.len(),
             authored: m.authored_on.as_deref().and_then(fhir::date),
+            status: m.status.clone(),
+            count: m
+                .dosage_instruction
+                .iter()
+                .find_map(|d| d.timing.as_ref()?.repeat.as_ref()?.count),
+            course_days: m.dosage_instruction.iter().find_map(|d| {
+                let q = d
+                    .timing
+                    .as_ref()?
+                    .repeat
+                    .as_ref()?
+                    .bounds_duration
+                    .as_ref()?;
+                let v = q.value?;
+                match q.unit_code()? {
+                    "d" | "day" | "days" => Some(v),
+                    "wk" | "week" | "weeks" => Some(v * 7.0),
+                    "h" => Some(v / 24.0),
+                    _ => None,
+                }
+            }),
         }
     }
 

@@ -255,3 +255,169 @@ pub fn check_operation_outcome(v: &Value) {
     }
     check_no_empty(v, "$");
 }
+
+/// Builds CDS Hooks requests with FHIR R4 prefetch, for rule tests.
+pub struct Req {
+    pub hook: &'static str,
+    pub patient: Value,
+    pub conditions: Vec<Value>,
+    pub active: Vec<Value>,
+    pub orders: Vec<Value>,
+    pub weights: Vec<Value>,
+    pub heights: Vec<Value>,
+    pub bps: Vec<Value>,
+    pub renal: Vec<Value>,
+    pub labs: Vec<Value>,
+    n: usize,
+}
+
+pub const RXNORM: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
+pub const ICD: &str = "http://hl7.org/fhir/sid/icd-10-cm";
+pub const LOINC: &str = "http://loinc.org";
+
+fn bundle(entries: &[Value]) -> Value {
+    serde_json::json!({"resourceType": "Bundle", "type": "searchset",
+        "entry": entries.iter().map(|r| serde_json::json!({"resource": r})).collect::<Vec<_>>()})
+}
+
+impl Req {
+    pub fn new(hook: &'static str, sex: &str) -> Req {
+        Req {
+            hook,
+            patient: serde_json::json!({"resourceType": "Patient", "id": "p1", "gender": sex, "birthDate": "1970-01-01"}),
+            conditions: vec![],
+            active: vec![],
+            orders: vec![],
+            weights: vec![],
+            heights: vec![],
+            bps: vec![],
+            renal: vec![],
+            labs: vec![],
+            n: 0,
+        }
+    }
+    fn id(&mut self, p: &str) -> String {
+        self.n += 1;
+        format!("{p}{}", self.n)
+    }
+    pub fn dx(mut self, icd: &str) -> Self {
+        let id = self.id("c");
+        self.conditions.push(serde_json::json!({"resourceType": "Condition", "id": id, "subject": {"reference": "Patient/p1"},
+            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+            "code": {"coding": [{"system": ICD, "code": icd}]}}));
+        self
+    }
+    fn obs(&mut self, code: &str, value: f64, unit: &str, date: &str) -> Value {
+        let id = self.id("o");
+        serde_json::json!({"resourceType": "Observation", "id": id, "status": "final", "subject": {"reference": "Patient/p1"},
+            "code": {"coding": [{"system": LOINC, "code": code}]}, "effectiveDateTime": date,
+            "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}})
+    }
+    pub fn body(mut self, kg: f64, cm: f64) -> Self {
+        let w = self.obs("29463-7", kg, "kg", "2026-11-01");
+        let h = self.obs("8302-2", cm, "cm", "2026-11-01");
+        self.weights.push(w);
+        self.heights.push(h);
+        self
+    }
+    pub fn lab(mut self, code: &str, value: f64, unit: &str, date: &str) -> Self {
+        let o = self.obs(code, value, unit, date);
+        if ["2160-0", "98979-8"].contains(&code) {
+            self.renal.push(o);
+        } else {
+            self.labs.push(o);
+        }
+        self
+    }
+    pub fn lab_with_uln(
+        mut self,
+        code: &str,
+        value: f64,
+        unit: &str,
+        uln: f64,
+        date: &str,
+    ) -> Self {
+        let mut o = self.obs(code, value, unit, date);
+        o["referenceRange"] = serde_json::json!([{"high": {"value": uln, "unit": unit}}]);
+        self.labs.push(o);
+        self
+    }
+    pub fn bp(mut self, s: f64, d: f64, date: &str) -> Self {
+        let id = self.id("bp");
+        let comp = |code: &str, v: f64| serde_json::json!({"code": {"coding": [{"system": LOINC, "code": code}]}, "valueQuantity": {"value": v, "unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"}});
+        self.bps.push(
+            serde_json::json!({"resourceType": "Observation", "id": id, "status": "final",
+            "code": {"coding": [{"system": LOINC, "code": "85354-9"}]}, "effectiveDateTime": date,
+            "component": [comp("8480-6", s), comp("8462-4", d)]}),
+        );
+        self
+    }
+    /// A MedicationRequest: RxNorm code (or None for text only), name, mg per dose, frequency per period unit, route code.
+    /// One positional argument per element keeps the rule tables one line per order.
+    #[allow(clippy::too_many_arguments)]
+    pub fn med(
+        code: Option<&str>,
+        name: &str,
+        mg: f64,
+        freq: u32,
+        unit: &str,
+        route: &str,
+        id: &str,
+        status: &str,
+        authored: &str,
+    ) -> Value {
+        let mut m = serde_json::json!({"text": name});
+        if let Some(c) = code {
+            m["coding"] = serde_json::json!([{"system": RXNORM, "code": c, "display": name}]);
+        }
+        serde_json::json!({"resourceType": "MedicationRequest", "id": id, "status": status, "intent": "order",
+            "subject": {"reference": "Patient/p1"}, "authoredOn": authored, "medicationCodeableConcept": m,
+            "dosageInstruction": [{"timing": {"repeat": {"frequency": freq, "period": 1, "periodUnit": unit}},
+                "route": {"coding": [{"system": "http://snomed.info/sct", "code": route}]},
+                "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}}]}]})
+        .as_object()
+        .map(|o| {
+            let mut v = Value::Object(o.clone());
+            if route.is_empty() {
+                v["dosageInstruction"][0].as_object_mut().unwrap().remove("route");
+            }
+            v
+        })
+        .unwrap()
+    }
+    pub fn order(mut self, m: Value) -> Self {
+        self.orders.push(m);
+        self
+    }
+    pub fn active(mut self, m: Value) -> Self {
+        self.active.push(m);
+        self
+    }
+    pub fn build(&self) -> Value {
+        let mut context = serde_json::json!({"userId": "Practitioner/1", "patientId": "p1"});
+        if self.hook != "patient-view" {
+            context["draftOrders"] = serde_json::json!({"resourceType": "Bundle",
+                "entry": self.orders.iter().map(|r| serde_json::json!({"resource": r})).collect::<Vec<_>>()});
+        }
+        serde_json::json!({"hook": self.hook, "hookInstance": "d1a2b3c4-0000-4000-8000-000000000001", "context": context,
+            "prefetch": {"Patient": self.patient, "Condition": bundle(&self.conditions), "MedicationRequest": bundle(&self.active),
+                "Weight": bundle(&self.weights), "Height": bundle(&self.heights), "BloodPressure": bundle(&self.bps),
+                "Renal": bundle(&self.renal), "Labs": bundle(&self.labs), "PregnancyStatus": null}})
+    }
+}
+
+pub fn service_for(hook: &str) -> &'static str {
+    match hook {
+        "order-sign" => "ssc-myositis-order-sign",
+        "order-select" => "ssc-myositis-order-select",
+        _ => "ssc-myositis-patient-view",
+    }
+}
+
+impl Server {
+    pub async fn cards(&self, req: &Req) -> Value {
+        let (status, body) = self.hook(service_for(req.hook), &req.build()).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+}

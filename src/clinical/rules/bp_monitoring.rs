@@ -21,6 +21,8 @@ pub const TOPIC: Topic = Topic {
     display: "Blood-pressure monitoring on corticosteroids in SSc",
 };
 
+pub const SETTINGS: &[&str] = &["src_threshold_mg_per_day", "betamethasone_factor"];
+
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     let mut out = Outcome::default();
     if !facts.has_ssc() {

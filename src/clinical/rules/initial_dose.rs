@@ -29,6 +29,16 @@ pub const TOPIC_ABOVE: Topic = Topic {
     code: "gc-dose-above-guidance",
     display: "Initial corticosteroid dose above the weight-based guidance",
 };
+
+pub const SETTINGS: &[&str] = &[
+    "gc_mg_per_kg_low",
+    "gc_mg_per_kg_high",
+    "gc_mg_per_kg_comorbid",
+    "gc_round_mg",
+    "weight_max_age_days",
+    "weight_conflict_pct",
+    "betamethasone_factor",
+];
 pub const TOPIC_BELOW: Topic = Topic {
     code: "gc-dose-below-guidance",
     display: "Initial corticosteroid dose below the weight-based guidance",

@@ -2,13 +2,23 @@
 //! the policy, with its source quoted at the top and its worked cases beside it.
 //! [`Rule`] lists them; `clinical::evaluate` runs them all.
 
+pub mod antibody_panel;
+pub mod aza_order_check;
 pub mod bp_monitoring;
 pub mod initial_dose;
+pub mod intensify;
+pub mod iv_methylprednisolone;
+pub mod ivig_order_check;
 pub mod missing_data;
+pub mod monitoring;
+pub mod mtx_continuation;
 pub mod mtx_order_check;
+pub mod pregnancy;
 pub mod renal_crisis_risk;
 pub mod route_needed;
 pub mod steroid_sparing;
+pub mod suspected_renal_crisis;
+pub mod taper;
 
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -16,14 +26,24 @@ pub(crate) mod test_support;
 use super::{Action, Finding, OverrideReason, Policy, ServiceProposal, Suggestion};
 use crate::facts::Facts;
 
-/// Every rule of the service.
+/// Every rule of the service, one module each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
     RenalCrisisRisk,
+    SuspectedRenalCrisis,
     BpMonitoring,
     InitialDose,
+    IvMethylprednisolone,
     SteroidSparing,
     MtxOrderCheck,
+    Pregnancy,
+    Taper,
+    Intensify,
+    AzaOrderCheck,
+    IvigOrderCheck,
+    AntibodyPanel,
+    MtxContinuation,
+    Monitoring,
     RouteNeeded,
 }
 
@@ -49,23 +69,65 @@ pub struct Outcome {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 6] = [
+    pub const ALL: [Rule; 16] = [
         Rule::RenalCrisisRisk,
+        Rule::SuspectedRenalCrisis,
         Rule::BpMonitoring,
         Rule::InitialDose,
+        Rule::IvMethylprednisolone,
         Rule::SteroidSparing,
         Rule::MtxOrderCheck,
+        Rule::Pregnancy,
+        Rule::Taper,
+        Rule::Intensify,
+        Rule::AzaOrderCheck,
+        Rule::IvigOrderCheck,
+        Rule::AntibodyPanel,
+        Rule::MtxContinuation,
+        Rule::Monitoring,
         Rule::RouteNeeded,
     ];
 
     pub fn evaluate(self, facts: &Facts, policy: &Policy) -> Outcome {
         match self {
             Rule::RenalCrisisRisk => renal_crisis_risk::evaluate(facts, policy),
+            Rule::SuspectedRenalCrisis => suspected_renal_crisis::evaluate(facts, policy),
             Rule::BpMonitoring => bp_monitoring::evaluate(facts, policy),
             Rule::InitialDose => initial_dose::evaluate(facts, policy),
+            Rule::IvMethylprednisolone => iv_methylprednisolone::evaluate(facts, policy),
             Rule::SteroidSparing => steroid_sparing::evaluate(facts, policy),
             Rule::MtxOrderCheck => mtx_order_check::evaluate(facts, policy),
+            Rule::Pregnancy => pregnancy::evaluate(facts, policy),
+            Rule::Taper => taper::evaluate(facts, policy),
+            Rule::Intensify => intensify::evaluate(facts, policy),
+            Rule::AzaOrderCheck => aza_order_check::evaluate(facts, policy),
+            Rule::IvigOrderCheck => ivig_order_check::evaluate(facts, policy),
+            Rule::AntibodyPanel => antibody_panel::evaluate(facts, policy),
+            Rule::MtxContinuation => mtx_continuation::evaluate(facts, policy),
+            Rule::Monitoring => monitoring::evaluate(facts, policy),
             Rule::RouteNeeded => route_needed::evaluate(facts, policy),
+        }
+    }
+
+    /// The policy settings the rule's figures come from.
+    pub fn settings(self) -> &'static [&'static str] {
+        match self {
+            Rule::RenalCrisisRisk => renal_crisis_risk::SETTINGS,
+            Rule::SuspectedRenalCrisis => suspected_renal_crisis::SETTINGS,
+            Rule::BpMonitoring => bp_monitoring::SETTINGS,
+            Rule::InitialDose => initial_dose::SETTINGS,
+            Rule::IvMethylprednisolone => iv_methylprednisolone::SETTINGS,
+            Rule::SteroidSparing => steroid_sparing::SETTINGS,
+            Rule::MtxOrderCheck => mtx_order_check::SETTINGS,
+            Rule::Pregnancy => pregnancy::SETTINGS,
+            Rule::Taper => taper::SETTINGS,
+            Rule::Intensify => intensify::SETTINGS,
+            Rule::AzaOrderCheck => aza_order_check::SETTINGS,
+            Rule::IvigOrderCheck => ivig_order_check::SETTINGS,
+            Rule::AntibodyPanel => antibody_panel::SETTINGS,
+            Rule::MtxContinuation => mtx_continuation::SETTINGS,
+            Rule::Monitoring => monitoring::SETTINGS,
+            Rule::RouteNeeded => route_needed::SETTINGS,
         }
     }
 }
@@ -107,3 +169,27 @@ pub const MONITORING_OVERRIDES: [OverrideReason; 3] = [
     OverrideReason::DiagnosisNotConfirmed,
     OverrideReason::PatientDeclined,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_policy_setting_belongs_to_a_rule() {
+        for s in crate::clinical::policy::SETTINGS {
+            assert!(
+                Rule::ALL.iter().any(|r| r.settings().contains(&s.key)),
+                "{} is used by no rule",
+                s.key
+            );
+        }
+        for r in Rule::ALL {
+            for key in r.settings() {
+                assert!(
+                    Policy::default().get(key).is_some(),
+                    "{r:?} names unknown setting {key}"
+                );
+            }
+        }
+    }
+}

@@ -6,7 +6,7 @@
 //!
 //! POLICY.md, for each methotrexate order the hook asks about:
 //! - critical: a schedule more often than weekly (fatal daily-dosing errors,
-//!   ISMP), pregnancy, eGFR < 30;
+//!   ISMP), eGFR < 30 (pregnancy: see `pregnancy`);
 //! - warning: > 40 mg/week, eGFR 30–59 (reduce ≈50 %), liver disease, alcohol
 //!   use disorder, ILD (prefer azathioprine), pregnancy planning,
 //!   trimethoprim-sulfamethoxazole, duplicate methotrexate;
@@ -42,7 +42,6 @@ topic!(
     "mtx-daily-frequency",
     "Methotrexate ordered more often than weekly"
 );
-topic!(PREGNANCY, "mtx-pregnancy", "Methotrexate in pregnancy");
 topic!(
     RENAL_AVOID,
     "mtx-contraindicated-renal",
@@ -78,6 +77,21 @@ topic!(
 topic!(DUPLICATE, "mtx-duplicate", "Duplicate methotrexate");
 topic!(DOSE, "mtx-dose-bsa", "Methotrexate dose and route");
 topic!(FOLIC, "mtx-folic-acid", "Folic acid with methotrexate");
+
+pub const SETTINGS: &[&str] = &[
+    "mtx_mg_per_m2_low",
+    "mtx_mg_per_m2_high",
+    "mtx_round_mg",
+    "mtx_max_mg_per_week",
+    "mtx_usual_adult_max_mg_per_week",
+    "mtx_egfr_avoid_below",
+    "mtx_egfr_reduce_below",
+    "folic_acid_mg_per_day",
+    "weight_max_age_days",
+    "weight_conflict_pct",
+    "pregnancy_condition_days",
+    "hcg_positive_days",
+];
 
 const SOURCES: &str =
     "Sources: guidance (methotrexate); REFERENCE.md 3–4 (ACR 2008, BAD 2016, ACR 2020, BSR 2023, \
@@ -153,14 +167,8 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
                 .into(),
         );
     }
-    if facts.pregnant() {
-        card(
-            PREGNANCY,
-            Indicator::Critical,
-            "Pregnant: methotrexate is contraindicated; azathioprine, IVIG, prednisone remain options".into(),
-            "Methotrexate is contraindicated in pregnancy. Prednisone, azathioprine and IVIG remain options.".into(),
-        );
-    }
+    // Pregnancy has its own card (rules::pregnancy); here it only stops the dose-tuning cards.
+    let pregnant = super::pregnancy::evidence(facts, policy).is_some();
     if let Some((egfr, lab)) = facts.egfr() {
         figures.push_str(&format!(
             "\n- eGFR {} ({}, {})",
@@ -250,7 +258,7 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
                 .join("\n"),
         );
     }
-    let critical = cards.iter().any(|c| c.indicator == Indicator::Critical);
+    let critical = pregnant || cards.iter().any(|c| c.indicator == Indicator::Critical);
 
     // Info: dose, route, folic acid (left out when the order must not go ahead).
     let mut dose_notes = vec![];
@@ -554,9 +562,10 @@ mod tests {
         ));
         assert!(topics(&f).contains(&("mtx-daily-frequency", Indicator::Critical)));
 
+        // Pregnancy: its own rule fires; here the dose-tuning cards are left out.
         let mut f = base(&[Concept::Dermatomyositis, Concept::Pregnancy]);
-        f.orders.push(mtx(15.0, Route::Subcutaneous));
-        assert!(topics(&f).contains(&("mtx-pregnancy", Indicator::Critical)));
+        f.orders.push(mtx(15.0, Route::Oral));
+        assert!(topics(&f).is_empty(), "{:?}", topics(&f));
 
         for (c, code) in [
             (Concept::LiverDisease, "mtx-liver"),

@@ -36,6 +36,15 @@ pub const TOPIC: Topic = Topic {
     display: "Scleroderma renal crisis risk with high-dose corticosteroid",
 };
 
+pub const SETTINGS: &[&str] = &[
+    "src_threshold_mg_per_day",
+    "taper_target_mg_per_day",
+    "src_recent_onset_years",
+    "src_bp_systolic",
+    "src_bp_diastolic",
+    "betamethasone_factor",
+];
+
 static RNAP3: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)rna\s*pol(ymerase)?\s*(iii|3)|\brnap\b").expect("static regex")
 });
@@ -65,11 +74,11 @@ pub fn risk_factors(facts: &Facts, policy: &Policy) -> Vec<String> {
         .min();
     if let Some((onset, source)) = onset {
         let years = (facts.today - onset).num_days() as f64 / 365.25;
-        if years < policy.src_recent_onset_years as f64 {
+        if years < policy.src_recent_onset_years {
             out.push(format!(
                 "SSc onset {onset} ({} years; < {}) ({})",
                 num(years),
-                policy.src_recent_onset_years,
+                num(policy.src_recent_onset_years),
                 md(source)
             ));
         }

@@ -17,6 +17,8 @@ pub const TOPIC: Topic = Topic {
     display: "Corticosteroid order without a route",
 };
 
+pub const SETTINGS: &[&str] = &[];
+
 pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome {
     let mut out = Outcome::default();
     for m in &facts.orders {

@@ -39,6 +39,22 @@ pub const TOPIC: Topic = Topic {
     display: "Steroid-sparing agent from day one",
 };
 
+pub const SETTINGS: &[&str] = &[
+    "mtx_start_mg_per_m2",
+    "mtx_round_mg",
+    "mtx_max_mg_per_week",
+    "mtx_usual_adult_max_mg_per_week",
+    "mtx_egfr_avoid_below",
+    "folic_acid_mg_per_day",
+    "aza_mg_per_kg",
+    "aza_round_mg",
+    "mmf_start_mg",
+    "weight_max_age_days",
+    "weight_conflict_pct",
+    "pregnancy_condition_days",
+    "hcg_positive_days",
+];
+
 /// RxNorm products suggested (REFERENCE.md 5.3, V2+).
 pub const MTX_INJECTION: (&str, &str) = ("1946772", "methotrexate 25 MG/ML Injectable Solution");
 pub const AZA_TABLET: (&str, &str) = ("199310", "Azathioprine 25 MG Oral Tablet");
@@ -67,7 +83,7 @@ pub fn folic_acid(policy: &Policy) -> Action {
 /// Reasons methotrexate must not be offered (the critical items).
 pub fn mtx_contraindications(facts: &Facts, policy: &Policy) -> Vec<String> {
     let mut out = vec![];
-    if facts.pregnant() {
+    if super::pregnancy::evidence(facts, policy).is_some() {
         out.push("pregnancy".to_string());
     }
     if let Some((egfr, lab)) = facts.egfr() {
@@ -188,7 +204,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     };
 
     // Mycophenolate.
-    let pregnant = facts.pregnant();
+    let pregnant = super::pregnancy::evidence(facts, policy).is_some();
     if pregnant {
         lines.push("- Mycophenolate **not offered**: pregnancy.".into());
     } else {

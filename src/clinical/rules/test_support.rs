@@ -77,6 +77,9 @@ pub fn med(drug: Drug, mg: f64, schedule: Schedule, route: Route, id: &str) -> M
         }),
         instructions: 1,
         authored: Some(today()),
+        status: Some("draft".into()),
+        count: None,
+        course_days: None,
     }
 }
 

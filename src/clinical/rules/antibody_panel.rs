@@ -1,0 +1,189 @@
+//! # Myositis-associated antibody panel (`antibody-panel`)
+//!
+//! Guidance: "In patients with overlap features, measure myositis-associated
+//! antibodies such as anti-PmScl, anti-U1-RNP, anti-La, anti-Ro, and anti-Sm to
+//! clarify the diagnosis."
+//!
+//! POLICY.md: SSc and myositis, with no result on file for any of anti-PM/Scl,
+//! U1-RNP, Ro, La or Sm, on an initial glucocorticoid order or on patient-view →
+//! info with an order for each test (LOINC, REFERENCE.md 5.5). Results are
+//! recognised by LOINC code or, for local codes, by name. When the laboratory
+//! results could not be obtained the rule stays silent rather than suggest a
+//! panel that may already be on file.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::Outcome;
+use crate::clinical::steroids::Exposure;
+use crate::clinical::{
+    Action, Finding, Indicator, OverrideReason, Policy, Selection, ServiceProposal, Suggestion,
+    Topic,
+};
+use crate::facts::{DataArea, Facts, Setting};
+use crate::terminology::Concept;
+
+pub const TOPIC: Topic = Topic {
+    code: "antibody-panel",
+    display: "Myositis-associated antibody panel",
+};
+
+pub const SETTINGS: &[&str] = &[];
+
+const CONCEPTS: [Concept; 6] = [
+    Concept::AntiPmScl,
+    Concept::AntiU1Rnp,
+    Concept::AntiRoSsa,
+    Concept::AntiRo52,
+    Concept::AntiLaSsb,
+    Concept::AntiSm,
+];
+
+/// Names of the antibodies as labs write them (valuesets.json autoantibody_display).
+static NAMES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)pm-?scl|u1-?rnp|\brnp\b|ribonucleoprotein|ss-?a\b|\bro(52|60)?\b|sjogren|ss-?b\b|\bla\b|smith|\bsm\b")
+        .expect("static regex")
+});
+
+/// The tests ordered: (LOINC, display), V2+ codes where there are any.
+pub const TESTS: [(&str, &str); 5] = [
+    ("105554-0", "PM-SCL-100 Ab [Units/volume] in Serum"),
+    (
+        "29374-6",
+        "Ribonucleoprotein extractable nuclear Ab [Units/volume] in Serum",
+    ),
+    (
+        "17792-3",
+        "Sjogrens syndrome-A extractable nuclear Ab [Units/volume] in Serum",
+    ),
+    (
+        "17791-5",
+        "Sjogrens syndrome-B extractable nuclear Ab [Units/volume] in Serum",
+    ),
+    (
+        "11090-8",
+        "Smith extractable nuclear Ab [Units/volume] in Serum",
+    ),
+];
+
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+    let mut out = Outcome::default();
+    if !(facts.has_ssc() && facts.has_myositis()) || facts.missing.contains(&DataArea::Labs) {
+        return out;
+    }
+    let initial_order = {
+        let exp = Exposure::of(facts, policy);
+        !exp.orders.is_empty() && exp.active.is_empty()
+    };
+    if facts.setting == Setting::OrderEntry && !initial_order {
+        return out;
+    }
+    if facts
+        .labs
+        .iter()
+        .any(|l| l.concepts.iter().any(|c| CONCEPTS.contains(c)) || NAMES.is_match(&l.label))
+    {
+        return out;
+    }
+    out.findings.push(Finding {
+        topic: TOPIC,
+        indicator: Indicator::Info,
+        summary: "SSc-myositis overlap: no anti-PM/Scl, U1-RNP, Ro, La or Sm result on file; order the panel".into(),
+        detail: "**Myositis-associated antibodies.** In overlap, anti-PM/Scl, anti-U1-RNP, anti-Ro, anti-La and \
+                 anti-Sm clarify the diagnosis. None is on file (by LOINC code or name).\n\nSource: guidance (special \
+                 considerations for overlap syndrome); codes: REFERENCE.md 5.5."
+            .into(),
+        suggestions: vec![Suggestion {
+            label: "Order the myositis-associated antibody panel".into(),
+            recommended: true,
+            actions: TESTS
+                .iter()
+                .map(|(code, display)| Action::CreateService {
+                    description: (*display).to_string(),
+                    order: ServiceProposal { loinc: code, display, text: (*display).to_string(), note: None },
+                })
+                .collect(),
+        }],
+        selection: Selection::AtMostOne,
+        override_reasons: vec![OverrideReason::RecordedElsewhere, OverrideReason::PatientDeclined],
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clinical::rules::test_support::*;
+
+    #[test]
+    fn panel_table() {
+        let overlap = [Concept::Ssc, Concept::Polymyositis];
+        // (diagnoses, setting, lab on file (label), labs missing, fires)
+        type Case<'a> = (&'a [Concept], Setting, Option<&'a str>, bool, bool);
+        let cases: Vec<Case> = vec![
+            (&overlap, Setting::ChartView, None, false, true),
+            (
+                &overlap,
+                Setting::ChartView,
+                Some("Anti-PM-Scl 100 IgG"),
+                false,
+                false,
+            ),
+            (
+                &overlap,
+                Setting::ChartView,
+                Some("SS-A (Ro) antibody"),
+                false,
+                false,
+            ),
+            (
+                &overlap,
+                Setting::ChartView,
+                Some("Creatine kinase"),
+                false,
+                true,
+            ),
+            (&overlap, Setting::ChartView, None, true, false),
+            (&[Concept::Ssc], Setting::ChartView, None, false, false),
+            (
+                &[Concept::Polymyositis],
+                Setting::ChartView,
+                None,
+                false,
+                false,
+            ),
+        ];
+        for (dx, setting, on_file, labs_missing, fires) in cases {
+            let mut f = patient(dx);
+            f.setting = setting;
+            if let Some(label) = on_file {
+                let mut l = lab(Concept::Ana, 1.0, "");
+                l.concepts.clear();
+                l.label = label.into();
+                f.labs.push(l);
+            }
+            if labs_missing {
+                f.missing.insert(DataArea::Labs);
+            }
+            let out = evaluate(&f, &Policy::default());
+            assert_eq!(
+                out.findings.len(),
+                usize::from(fires),
+                "{dx:?} {on_file:?} {labs_missing}"
+            );
+            if fires {
+                assert_eq!(out.findings[0].suggestions[0].actions.len(), 5);
+            }
+        }
+        // On order entry: only with an initial steroid order.
+        let mut f = patient(&overlap);
+        assert!(evaluate(&f, &Policy::default()).findings.is_empty());
+        f.orders.push(prednisone(40.0));
+        assert_eq!(evaluate(&f, &Policy::default()).findings.len(), 1);
+        let mut a = prednisone(20.0);
+        a.reference = "MedicationRequest/active".into();
+        f.active_meds.push(a);
+        assert!(evaluate(&f, &Policy::default()).findings.is_empty());
+    }
+}

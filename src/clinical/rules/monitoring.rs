@@ -1,0 +1,181 @@
+//! # Monitoring due (`monitoring-due`, patient-view)
+//!
+//! Guidance: "Regular assessments must include: muscle strength testing and
+//! creatine kinase levels; functional capacity and activities of daily living;
+//! MRI with T2-weighted and fat suppression sequences to assess muscle
+//! inflammation; blood pressure monitoring for scleroderma renal crisis
+//! (critical in overlap patients on corticosteroids)."
+//!
+//! POLICY.md: on patient-view, an SSc or myositis patient on therapy (an active
+//! systemic glucocorticoid or steroid-sparing agent): CK not in 90 days; BP not
+//! in 14 days while on ≥ 15 mg/day prednisone-equivalent (SSc) → info with
+//! orders for what is due and a reminder of strength, function and MRI. The
+//! card appears when something is due; when the labs or BP could not be
+//! obtained that item is not claimed due.
+
+use super::Outcome;
+use crate::clinical::steroids::Exposure;
+use crate::clinical::text::{self, num};
+use crate::clinical::{
+    Action, Finding, Indicator, OverrideReason, Policy, Selection, ServiceProposal, Suggestion,
+    Topic,
+};
+use crate::facts::{DataArea, Facts, Setting};
+use crate::terminology::Concept;
+
+pub const TOPIC: Topic = Topic {
+    code: "monitoring-due",
+    display: "Monitoring due",
+};
+
+pub const SETTINGS: &[&str] = &[
+    "ck_max_age_days",
+    "bp_max_age_days",
+    "src_threshold_mg_per_day",
+    "betamethasone_factor",
+];
+
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+    let mut out = Outcome::default();
+    if facts.setting != Setting::ChartView {
+        return out;
+    }
+    let exp = Exposure::of(facts, policy);
+    let sparing = facts
+        .active_meds
+        .iter()
+        .any(|m| m.drug().is_some_and(|d| d.is_steroid_sparing()));
+    if exp.active.is_empty() && !sparing {
+        return out;
+    }
+    let age = |d: Option<chrono::NaiveDate>| d.map(|d| (facts.today - d).num_days());
+    let mut items = vec![];
+    let mut actions = vec![];
+    if !facts.missing.contains(&DataArea::Labs) {
+        let ck = facts.latest_lab(Concept::Ck);
+        let days = ck.and_then(|l| age(l.date));
+        if days.is_none_or(|d| d as f64 > policy.ck_max_age_days) {
+            items.push(match days {
+                Some(d) => format!(
+                    "CK last measured {d} days ago (every {} days)",
+                    num(policy.ck_max_age_days)
+                ),
+                None => "no CK on file".to_string(),
+            });
+            actions.push(Action::CreateService {
+                description: "Creatine kinase".into(),
+                order: ServiceProposal {
+                    loinc: "2157-6",
+                    display: "Creatine kinase [Enzymatic activity/volume] in Serum or Plasma",
+                    text: "Creatine kinase (myositis monitoring)".into(),
+                    note: None,
+                },
+            });
+        }
+    }
+    let active_dose = exp.active_total();
+    if facts.has_ssc()
+        && active_dose >= policy.src_threshold_mg_per_day
+        && !facts.missing.contains(&DataArea::BloodPressure)
+    {
+        let days = facts.latest_bp().and_then(|b| age(b.date));
+        if days.is_none_or(|d| d as f64 > policy.bp_max_age_days) {
+            items.push(format!(
+                "{} while on prednisone-equivalent {} mg/day (every {} days; renal crisis)",
+                days.map_or("no blood pressure on file".into(), |d| format!(
+                    "blood pressure last measured {d} days ago"
+                )),
+                num(active_dose),
+                num(policy.bp_max_age_days)
+            ));
+            actions.push(Action::CreateService {
+                description: "Blood-pressure check".into(),
+                order: ServiceProposal {
+                    loinc: "85354-9",
+                    display: "Blood pressure panel with all children optional",
+                    text: "Blood-pressure monitoring for scleroderma renal crisis".into(),
+                    note: None,
+                },
+            });
+        }
+    }
+    if items.is_empty() {
+        return out;
+    }
+    out.findings.push(Finding {
+        topic: TOPIC,
+        indicator: Indicator::Info,
+        summary: text::summary(format!("Monitoring due: {}", items.join("; "))),
+        detail: format!(
+            "**Monitoring due.**\n{}\n\nAlso assess at each visit: muscle strength (e.g. MMT-8), function and \
+             activities of daily living, and MRI (T2-weighted, fat-suppressed) when inflammation is in doubt.\n\n\
+             Sources: guidance (monitoring requirements); intervals: POLICY.md.",
+            items.iter().map(|i| format!("- {i}")).collect::<Vec<_>>().join("\n")
+        ),
+        suggestions: vec![Suggestion { label: "Order what is due".into(), recommended: true, actions }],
+        selection: Selection::Any,
+        override_reasons: vec![OverrideReason::MonitoringInPlace, OverrideReason::PatientDeclined],
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clinical::rules::test_support::*;
+    use crate::facts::BloodPressure;
+
+    fn on(dose: f64) -> Facts {
+        let mut f = patient(&[Concept::Ssc, Concept::Polymyositis]);
+        f.setting = Setting::ChartView;
+        let mut a = prednisone(dose);
+        a.reference = "MedicationRequest/active".into();
+        f.active_meds.push(a);
+        f
+    }
+
+    #[test]
+    fn due_table() {
+        // (dose, CK age days, BP age days, expected items)
+        let cases = [
+            (20.0, Some(30), Some(5), 0),
+            (20.0, Some(91), Some(5), 1),
+            (20.0, Some(90), Some(15), 1),
+            (20.0, None, None, 2),
+            (10.0, Some(30), None, 0), // below 15 mg/day: BP not due by this rule
+        ];
+        for (dose, ck, bp, n) in cases {
+            let mut f = on(dose);
+            if let Some(a) = ck {
+                let mut l = lab(Concept::Ck, 150.0, "U/L");
+                l.date = Some(days_ago(a));
+                f.labs.push(l);
+            }
+            if let Some(a) = bp {
+                f.blood_pressures.push(BloodPressure {
+                    systolic: Some(120.0),
+                    diastolic: Some(80.0),
+                    date: Some(days_ago(a)),
+                    source: "Observation/bp".into(),
+                });
+            }
+            let out = evaluate(&f, &Policy::default());
+            let got = out
+                .findings
+                .first()
+                .map_or(0, |c| c.suggestions[0].actions.len());
+            assert_eq!(got, n, "{dose} {ck:?} {bp:?}");
+        }
+        // Not on therapy, or on order entry: silent.
+        let mut f = on(20.0);
+        f.active_meds.clear();
+        assert!(evaluate(&f, &Policy::default()).findings.is_empty());
+        let mut f = on(20.0);
+        f.setting = Setting::OrderEntry;
+        assert!(evaluate(&f, &Policy::default()).findings.is_empty());
+        // Labs not obtained: CK not claimed due.
+        let mut f = on(5.0);
+        f.missing.insert(DataArea::Labs);
+        assert!(evaluate(&f, &Policy::default()).findings.is_empty());
+    }
+}

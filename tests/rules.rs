@@ -1,0 +1,593 @@
+//! Every rule over real HTTP: each fires on its positive case and stays silent
+//! on its negative case (the clinical figures are tested in the rule modules).
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+const TODAY: &str = "2026-11-24";
+
+fn pred(mg: f64, id: &str) -> Value {
+    Req::med(
+        Some("312615"),
+        "predniSONE 20 MG Oral Tablet",
+        mg,
+        1,
+        "d",
+        "26643006",
+        id,
+        "draft",
+        TODAY,
+    )
+}
+fn active_pred(mg: f64, since: &str) -> Value {
+    Req::med(
+        Some("312615"),
+        "predniSONE 20 MG Oral Tablet",
+        mg,
+        1,
+        "d",
+        "26643006",
+        "active-pred",
+        "active",
+        since,
+    )
+}
+fn mtx_sc(mg: f64, id: &str, status: &str) -> Value {
+    Req::med(
+        Some("1946772"),
+        "methotrexate 25 MG/ML Injectable Solution",
+        mg,
+        1,
+        "wk",
+        "34206005",
+        id,
+        status,
+        TODAY,
+    )
+}
+fn folic() -> Value {
+    Req::med(
+        None,
+        "folic acid 1 MG Oral Tablet",
+        1.0,
+        1,
+        "d",
+        "26643006",
+        "folic",
+        "active",
+        "2026-01-01",
+    )
+}
+fn myositis() -> Req {
+    Req::new("order-sign", "female")
+        .dx("M33.20")
+        .body(60.0, 165.0)
+}
+fn ssc() -> Req {
+    Req::new("order-sign", "female")
+        .dx("M34.0")
+        .body(60.0, 165.0)
+}
+fn overlap_view() -> Req {
+    Req::new("patient-view", "female")
+        .dx("M34.0")
+        .dx("M33.20")
+        .body(60.0, 165.0)
+}
+
+struct Case {
+    topic: &'static str,
+    indicator: &'static str,
+    positive: Req,
+    negative: Req,
+}
+
+fn cases() -> Vec<Case> {
+    let ivig = |g: f64| {
+        let mut m = Req::med(
+            Some("1809421"),
+            "100 ML immunoglobulin G, human 100 MG/ML Injection",
+            g * 1000.0,
+            1,
+            "d",
+            "47625008",
+            "ivig",
+            "draft",
+            TODAY,
+        );
+        m["dosageInstruction"][0]["timing"]["repeat"]["count"] = json!(2);
+        m
+    };
+    let ivmp = |mg: f64| {
+        Req::med(
+            Some("1743726"),
+            "Methylprednisolone 1000 MG Injection",
+            mg,
+            1,
+            "d",
+            "47625008",
+            "ivmp",
+            "draft",
+            TODAY,
+        )
+    };
+    vec![
+        Case {
+            topic: "src-risk-high-dose-gc",
+            indicator: "warning",
+            positive: ssc().order(pred(20.0, "o")),
+            negative: ssc().order(pred(10.0, "o")),
+        },
+        Case {
+            topic: "src-risk-high-dose-gc",
+            indicator: "critical",
+            positive: ssc().bp(150.0, 95.0, "2026-11-20").order(pred(20.0, "o")),
+            negative: ssc().bp(120.0, 80.0, "2026-11-20").order(pred(20.0, "o")),
+        },
+        Case {
+            topic: "bp-monitoring-gc",
+            indicator: "info",
+            positive: ssc().order(pred(10.0, "o")),
+            negative: ssc().order(pred(20.0, "o")),
+        },
+        Case {
+            topic: "src-suspected",
+            indicator: "critical",
+            positive: ssc()
+                .lab("2160-0", 1.0, "mg/dL", "2026-10-01")
+                .lab("2160-0", 1.5, "mg/dL", "2026-11-20")
+                .bp(160.0, 95.0, "2026-11-20")
+                .order(pred(10.0, "o")),
+            negative: ssc()
+                .lab("2160-0", 1.0, "mg/dL", "2026-10-01")
+                .lab("2160-0", 1.2, "mg/dL", "2026-11-20")
+                .bp(160.0, 95.0, "2026-11-20")
+                .order(pred(10.0, "o")),
+        },
+        Case {
+            topic: "gc-dose-above-guidance",
+            indicator: "warning",
+            positive: myositis().dx("E11.9").order(pred(60.0, "o")),
+            negative: myositis().dx("E11.9").order(pred(30.0, "o")),
+        },
+        Case {
+            topic: "gc-dose-below-guidance",
+            indicator: "info",
+            positive: myositis().order(pred(20.0, "o")),
+            negative: myositis().order(pred(40.0, "o")),
+        },
+        Case {
+            topic: "ivmp-dose",
+            indicator: "warning",
+            positive: myositis().dx("R13.10").order(ivmp(1250.0)),
+            negative: myositis().dx("R13.10").order(ivmp(1000.0)),
+        },
+        Case {
+            topic: "ivmp-indication",
+            indicator: "info",
+            positive: myositis().order(ivmp(500.0)),
+            negative: myositis().dx("R13.10").order(ivmp(500.0)),
+        },
+        Case {
+            topic: "steroid-sparing-day-one",
+            indicator: "warning",
+            positive: myositis().order(pred(40.0, "o")),
+            negative: myositis()
+                .active(mtx_sc(15.0, "a", "active"))
+                .order(pred(40.0, "o")),
+        },
+        Case {
+            topic: "mtx-daily-frequency",
+            indicator: "critical",
+            positive: myositis().order(Req::med(
+                Some("105585"),
+                "methotrexate 2.5 MG Oral Tablet",
+                10.0,
+                1,
+                "d",
+                "26643006",
+                "m",
+                "draft",
+                TODAY,
+            )),
+            negative: myositis().order(Req::med(
+                Some("105585"),
+                "methotrexate 2.5 MG Oral Tablet",
+                10.0,
+                1,
+                "wk",
+                "26643006",
+                "m",
+                "draft",
+                TODAY,
+            )),
+        },
+        Case {
+            topic: "mtx-contraindicated-renal",
+            indicator: "critical",
+            positive: myositis()
+                .lab("98979-8", 25.0, "mL/min/{1.73_m2}", "2026-11-20")
+                .order(mtx_sc(15.0, "m", "draft")),
+            negative: myositis()
+                .lab("98979-8", 30.0, "mL/min/{1.73_m2}", "2026-11-20")
+                .order(mtx_sc(15.0, "m", "draft")),
+        },
+        Case {
+            topic: "mtx-renal-caution",
+            indicator: "warning",
+            positive: myositis()
+                .lab("98979-8", 59.0, "mL/min/{1.73_m2}", "2026-11-20")
+                .order(mtx_sc(15.0, "m", "draft")),
+            negative: myositis()
+                .lab("98979-8", 60.0, "mL/min/{1.73_m2}", "2026-11-20")
+                .order(mtx_sc(15.0, "m", "draft")),
+        },
+        Case {
+            topic: "mtx-above-max",
+            indicator: "warning",
+            positive: myositis().order(mtx_sc(42.5, "m", "draft")),
+            negative: myositis().order(mtx_sc(40.0, "m", "draft")),
+        },
+        Case {
+            topic: "mtx-liver",
+            indicator: "warning",
+            positive: myositis().dx("K70.30").order(mtx_sc(15.0, "m", "draft")),
+            negative: myositis().order(mtx_sc(15.0, "m", "draft")),
+        },
+        Case {
+            topic: "mtx-alcohol",
+            indicator: "warning",
+            positive: myositis().dx("F10.20").order(mtx_sc(15.0, "m", "draft")),
+            negative: myositis().order(mtx_sc(15.0, "m", "draft")),
+        },
+        Case {
+            topic: "mtx-ild",
+            indicator: "warning",
+            positive: myositis().dx("J84.10").order(mtx_sc(15.0, "m", "draft")),
+            negative: myositis().order(mtx_sc(15.0, "m", "draft")),
+        },
+        Case {
+            topic: "mtx-pregnancy-planning",
+            indicator: "warning",
+            positive: myositis().dx("Z31.69").order(mtx_sc(15.0, "m", "draft")),
+            negative: myositis().order(mtx_sc(15.0, "m", "draft")),
+        },
+        Case {
+            topic: "mtx-tmp-smx",
+            indicator: "warning",
+            positive: myositis()
+                .active(Req::med(
+                    Some("198335"),
+                    "sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet",
+                    960.0,
+                    1,
+                    "d",
+                    "26643006",
+                    "tmp",
+                    "active",
+                    "2026-11-01",
+                ))
+                .order(mtx_sc(15.0, "m", "draft")),
+            negative: myositis().order(mtx_sc(15.0, "m", "draft")),
+        },
+        Case {
+            topic: "mtx-duplicate",
+            indicator: "warning",
+            positive: myositis()
+                .active(mtx_sc(15.0, "a", "active"))
+                .order(mtx_sc(15.0, "m", "draft")),
+            negative: myositis().order(mtx_sc(15.0, "m", "draft")),
+        },
+        Case {
+            topic: "mtx-dose-bsa",
+            indicator: "info",
+            positive: myositis().order(mtx_sc(10.0, "m", "draft")),
+            negative: myositis().active(folic()).order(mtx_sc(25.0, "m", "draft")),
+        },
+        Case {
+            topic: "mtx-folic-acid",
+            indicator: "info",
+            positive: myositis().order(mtx_sc(25.0, "m", "draft")),
+            negative: myositis().active(folic()).order(mtx_sc(25.0, "m", "draft")),
+        },
+        Case {
+            topic: "pregnancy-contraindicated",
+            indicator: "critical",
+            positive: myositis().dx("Z33.1").order(Req::med(
+                Some("200060"),
+                "mycophenolate mofetil 500 MG Oral Tablet",
+                500.0,
+                2,
+                "d",
+                "26643006",
+                "mmf",
+                "draft",
+                TODAY,
+            )),
+            negative: myositis().dx("Z33.1").order(Req::med(
+                Some("199310"),
+                "Azathioprine 25 MG Oral Tablet",
+                100.0,
+                1,
+                "d",
+                "26643006",
+                "aza",
+                "draft",
+                TODAY,
+            )),
+        },
+        Case {
+            topic: "gc-taper",
+            indicator: "info",
+            positive: myositis()
+                .active(active_pred(20.0, "2026-10-01"))
+                .order(pred(20.0, "o")),
+            negative: myositis()
+                .active(active_pred(20.0, "2026-10-01"))
+                .order(pred(10.0, "o")),
+        },
+        Case {
+            topic: "intensify-refractory",
+            indicator: "info",
+            positive: overlap_view()
+                .active(active_pred(20.0, "2026-07-01"))
+                .lab_with_uln("2157-6", 900.0, "U/L", 200.0, "2026-11-20"),
+            negative: overlap_view()
+                .active(active_pred(20.0, "2026-07-01"))
+                .lab_with_uln("2157-6", 150.0, "U/L", 200.0, "2026-11-20"),
+        },
+        Case {
+            topic: "aza-dose",
+            indicator: "warning",
+            positive: myositis().order(Req::med(
+                Some("199310"),
+                "Azathioprine 25 MG Oral Tablet",
+                150.0,
+                1,
+                "d",
+                "26643006",
+                "aza",
+                "draft",
+                TODAY,
+            )),
+            negative: myositis().order(Req::med(
+                Some("199310"),
+                "Azathioprine 25 MG Oral Tablet",
+                100.0,
+                1,
+                "d",
+                "26643006",
+                "aza",
+                "draft",
+                TODAY,
+            )),
+        },
+        Case {
+            topic: "aza-tpmt",
+            indicator: "info",
+            positive: myositis().order(Req::med(
+                Some("199310"),
+                "Azathioprine 25 MG Oral Tablet",
+                100.0,
+                1,
+                "d",
+                "26643006",
+                "aza",
+                "draft",
+                TODAY,
+            )),
+            negative: myositis()
+                .lab("93193-1", 1.0, "1", "2026-01-01")
+                .order(Req::med(
+                    Some("199310"),
+                    "Azathioprine 25 MG Oral Tablet",
+                    100.0,
+                    1,
+                    "d",
+                    "26643006",
+                    "aza",
+                    "draft",
+                    TODAY,
+                )),
+        },
+        Case {
+            topic: "ivig-dose",
+            indicator: "warning",
+            positive: myositis().order(ivig(60.0)),
+            negative: myositis().order(ivig(55.0)),
+        },
+        Case {
+            topic: "antibody-panel",
+            indicator: "info",
+            positive: overlap_view(),
+            negative: overlap_view().lab("11090-8", 2.0, "[arb'U]/mL", "2026-01-01"),
+        },
+        Case {
+            topic: "mtx-continue",
+            indicator: "info",
+            positive: myositis()
+                .active(mtx_sc(20.0, "a", "active"))
+                .order(mtx_sc(15.0, "m", "draft")),
+            negative: myositis()
+                .active(mtx_sc(20.0, "a", "active"))
+                .order(mtx_sc(20.0, "m", "draft")),
+        },
+        Case {
+            topic: "monitoring-due",
+            indicator: "info",
+            positive: overlap_view().active(active_pred(20.0, "2026-11-01")),
+            negative: overlap_view()
+                .active(active_pred(20.0, "2026-11-01"))
+                .lab("2157-6", 150.0, "U/L", "2026-11-20")
+                .bp(120.0, 80.0, "2026-11-20"),
+        },
+        Case {
+            topic: "gc-route-needed",
+            indicator: "info",
+            positive: ssc().order(Req::med(
+                Some("1085754"),
+                "triamcinolone acetonide 40 MG/ML Injectable Suspension",
+                40.0,
+                1,
+                "d",
+                "",
+                "t",
+                "draft",
+                TODAY,
+            )),
+            negative: ssc().order(Req::med(
+                Some("1085754"),
+                "triamcinolone acetonide 40 MG/ML Injectable Suspension",
+                40.0,
+                1,
+                "d",
+                "12130007",
+                "t",
+                "draft",
+                TODAY,
+            )),
+        },
+        Case {
+            topic: "data-missing",
+            indicator: "info",
+            positive: Req::new("order-sign", "female")
+                .dx("M33.20")
+                .order(pred(40.0, "o")),
+            negative: myositis().order(pred(40.0, "o")),
+        },
+    ]
+}
+
+#[tokio::test]
+async fn every_rule_fires_and_stays_silent() {
+    let s = start().await;
+    for c in cases() {
+        let pos = s.cards(&c.positive).await;
+        assert!(
+            has(&pos, c.topic, c.indicator),
+            "{} {} should fire: {:?}",
+            c.topic,
+            c.indicator,
+            topics(&pos)
+        );
+        let neg = s.cards(&c.negative).await;
+        assert!(
+            !has(&neg, c.topic, c.indicator),
+            "{} {} should be silent: {:?}",
+            c.topic,
+            c.indicator,
+            topics(&neg)
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_topic_of_the_rules_is_covered_here() {
+    // The topics the rule modules declare, by their codes in the card source.
+    let covered: Vec<&str> = cases().iter().map(|c| c.topic).collect();
+    for topic in [
+        "src-risk-high-dose-gc",
+        "bp-monitoring-gc",
+        "src-suspected",
+        "gc-dose-above-guidance",
+        "gc-dose-below-guidance",
+        "ivmp-dose",
+        "ivmp-indication",
+        "steroid-sparing-day-one",
+        "mtx-daily-frequency",
+        "mtx-contraindicated-renal",
+        "mtx-renal-caution",
+        "mtx-above-max",
+        "mtx-liver",
+        "mtx-alcohol",
+        "mtx-ild",
+        "mtx-pregnancy-planning",
+        "mtx-tmp-smx",
+        "mtx-duplicate",
+        "mtx-dose-bsa",
+        "mtx-folic-acid",
+        "pregnancy-contraindicated",
+        "gc-taper",
+        "intensify-refractory",
+        "aza-dose",
+        "aza-tpmt",
+        "ivig-dose",
+        "antibody-panel",
+        "mtx-continue",
+        "monitoring-due",
+        "gc-route-needed",
+        "data-missing",
+    ] {
+        assert!(covered.contains(&topic), "{topic}");
+    }
+}
+
+#[tokio::test]
+async fn local_policy_changes_the_figures_and_says_so() {
+    use ssc_myositis_cds::clinical::Policy;
+    use ssc_myositis_cds::engine::Engine;
+    use ssc_myositis_cds::http::{router, AppState};
+    use std::sync::Arc;
+
+    let mut engine = Engine::with_defaults().unwrap();
+    engine.policy = Policy::from_toml("src_threshold_mg_per_day = 25\n").unwrap();
+    let state = Arc::new(AppState {
+        engine,
+        today: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()),
+        max_body_bytes: 1 << 20,
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
+    let r: Value = reqwest::Client::new()
+        .post(format!(
+            "http://{addr}/cds-services/ssc-myositis-order-sign"
+        ))
+        .json(&ssc().order(pred(20.0, "o")).build())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    check_response(&r, None);
+    // 20 mg/day is below the local 25 mg/day threshold: BP monitoring, not renal crisis.
+    assert!(
+        has(&r, "bp-monitoring-gc", "info") && !fires(&r, "src-risk-high-dose-gc"),
+        "{:?}",
+        topics(&r)
+    );
+    let detail = r["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["source"]["topic"]["code"] == "bp-monitoring-gc")
+        .unwrap()["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        detail.contains("**Local policy**")
+            && detail.contains("src_threshold_mg_per_day = 25 mg/day (default 15)"),
+        "{detail}"
+    );
+}
+
+#[tokio::test]
+async fn conflicting_weights_and_stale_weight_are_named() {
+    let s = start().await;
+    let mut req = myositis().order(pred(100.0, "o"));
+    let mut old = req.weights[0].clone();
+    old["id"] = json!("w-old");
+    old["effectiveDateTime"] = json!("2026-06-01");
+    old["valueQuantity"]["value"] = json!(75);
+    req.weights.push(old);
+    let r = s.cards(&req).await;
+    assert!(r.to_string().contains("Weights disagree"), "{r}");
+    let mut req = myositis().order(pred(100.0, "o"));
+    req.weights[0]["effectiveDateTime"] = json!("2026-06-01");
+    let r = s.cards(&req).await;
+    assert!(r.to_string().contains("days old"), "{r}");
+}
