@@ -7,6 +7,7 @@
 //! plain types) → [`clinical`] (pure rules) → [`cards`] (CDS JSON + FHIR) →
 //! response.
 
+pub mod auth;
 pub mod cards;
 pub mod cds;
 pub mod clinical;

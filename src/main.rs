@@ -8,9 +8,10 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
+use ssc_myositis_cds::auth::{AuthConfig, Verifier};
 use ssc_myositis_cds::clinical::Policy;
 use ssc_myositis_cds::engine::Engine;
-use ssc_myositis_cds::http::{self, ApiError, AppState};
+use ssc_myositis_cds::http::{self, ApiError, AppState, AuthMode, Limits};
 use ssc_myositis_cds::services::Services;
 use ssc_myositis_cds::terminology::Terminology;
 
@@ -38,9 +39,27 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "SSC_CDS_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Trusted CDS clients (TOML): issuers, keys, audience base URL.
+        #[arg(long, env = "SSC_CDS_AUTH_CONFIG")]
+        auth_config: Option<PathBuf>,
+        /// Base URL clients call (the JWT audience), when behind a proxy.
+        #[arg(long, env = "SSC_CDS_PUBLIC_BASE_URL")]
+        public_base_url: Option<String>,
+        /// Serve without authentication on a non-loopback address. Never in production.
+        #[arg(long, env = "SSC_CDS_INSECURE_NO_AUTH")]
+        insecure_no_auth: bool,
         /// Largest request body accepted, in bytes.
         #[arg(long, env = "SSC_CDS_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
         max_body_bytes: usize,
+        /// Deepest JSON nesting accepted.
+        #[arg(long, env = "SSC_CDS_MAX_JSON_DEPTH", default_value_t = 64)]
+        max_json_depth: usize,
+        /// Requests served at once; more get 503.
+        #[arg(long, env = "SSC_CDS_MAX_CONCURRENT_REQUESTS", default_value_t = 64)]
+        max_concurrent_requests: usize,
+        /// Longest a request may take, in milliseconds; then 503.
+        #[arg(long, env = "SSC_CDS_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+        request_timeout_ms: u64,
         /// Evaluate as of this date (YYYY-MM-DD) instead of today: for demos and tests.
         #[arg(long, env = "SSC_CDS_TODAY")]
         today: Option<NaiveDate>,
@@ -156,14 +175,68 @@ fn main() -> ExitCode {
         }
         Command::Serve {
             listen,
+            auth_config,
+            public_base_url,
+            insecure_no_auth,
             max_body_bytes,
+            max_json_depth,
+            max_concurrent_requests,
+            request_timeout_ms,
             today,
         } => {
-            let state = Arc::new(AppState {
-                engine,
-                today,
+            let limits = Limits {
                 max_body_bytes,
-            });
+                max_json_depth,
+                max_concurrent_requests: max_concurrent_requests.max(1),
+                request_timeout: std::time::Duration::from_millis(request_timeout_ms.max(1)),
+            };
+            let cfg = match auth_config.as_ref().map(|p| {
+                std::fs::read_to_string(p)
+                    .map_err(|e| format!("cannot read {}: {e}", p.display()))
+                    .and_then(|t| AuthConfig::from_toml(&t, p).map_err(|e| e.to_string()))
+            }) {
+                Some(Err(e)) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+                Some(Ok(c)) => Some(c),
+                None => None,
+            };
+            let base =
+                public_base_url.or_else(|| cfg.as_ref().and_then(|c| c.public_base_url.clone()));
+            let auth = match cfg.filter(|c| !c.issuers.is_empty()) {
+                Some(c) => match Verifier::new(c) {
+                    Ok(v) => {
+                        for iss in v.development_issuers() {
+                            tracing::warn!(%iss, "trusting a DEVELOPMENT issuer whose private key is public: never in production");
+                        }
+                        AuthMode::Required(Arc::new(v))
+                    }
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
+                    }
+                },
+                None if listen.ip().is_loopback() || insecure_no_auth => {
+                    tracing::warn!(
+                        listen = %listen,
+                        "AUTHENTICATION DISABLED: no trusted CDS client is configured (--auth-config); \
+                         any caller that reaches this address is trusted"
+                    );
+                    AuthMode::Disabled
+                }
+                None => {
+                    eprintln!(
+                        "error: refusing to listen on {listen} without authentication: configure trusted issuers \
+                         with --auth-config, listen on loopback, or pass --insecure-no-auth"
+                    );
+                    return ExitCode::from(2);
+                }
+            };
+            let mut state = AppState::new(engine, limits, auth);
+            state.today = today;
+            state.public_base_url = base;
+            let state = Arc::new(state);
             let rt = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt,
                 Err(e) => {

@@ -506,16 +506,22 @@ async fn errors_are_precise_4xx_with_operation_outcome() {
         assert_eq!(got, status, "{service} {text}: {oo}");
         assert!(oo.to_string().contains(text), "{text}: {oo}");
     }
-    // 5,000 levels of nesting in an unknown member: skipped without recursion.
-    let mut deep = serde_json::to_string(&good).unwrap();
-    deep.pop();
-    deep.push_str(&format!(
-        r#","extension":{{"x":{}1{}}}}}"#,
-        "[".repeat(5000),
-        "]".repeat(5000)
-    ));
-    let (got, _) = s.raw(SIGN, "application/json", deep.into_bytes()).await;
-    assert_eq!(got, 200);
+    // Nesting: 60 levels in an unknown member pass; 5,000 are refused before parsing.
+    // Brackets inside strings do not count.
+    for (levels, status) in [(60, 200), (5000, 400)] {
+        let mut deep = serde_json::to_string(&good).unwrap();
+        deep.pop();
+        deep.push_str(&format!(
+            r#","extension":{{"note":"[[[[[[[[","x":{}1{}}}}}"#,
+            "[".repeat(levels),
+            "]".repeat(levels)
+        ));
+        let (got, oo) = s.raw(SIGN, "application/json", deep.into_bytes()).await;
+        assert_eq!(got, status, "{levels}: {oo}");
+        if status == 400 {
+            assert!(oo.to_string().contains("nested deeper than 64"), "{oo}");
+        }
+    }
     // Wrong method and unknown route.
     let r = s
         .client

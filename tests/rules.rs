@@ -528,23 +528,14 @@ async fn every_topic_of_the_rules_is_covered_here() {
 async fn local_policy_changes_the_figures_and_says_so() {
     use ssc_myositis_cds::clinical::Policy;
     use ssc_myositis_cds::engine::Engine;
-    use ssc_myositis_cds::http::{router, AppState};
-    use std::sync::Arc;
+    use ssc_myositis_cds::http::{AppState, AuthMode, Limits};
 
     let mut engine = Engine::with_defaults().unwrap();
     engine.policy = Policy::from_toml("src_threshold_mg_per_day = 25\n").unwrap();
-    let state = Arc::new(AppState {
-        engine,
-        today: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()),
-        max_body_bytes: 1 << 20,
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
-    let r: Value = reqwest::Client::new()
-        .post(format!(
-            "http://{addr}/cds-services/ssc-myositis-order-sign"
-        ))
+    let (s, _) = start_with(AppState::new(engine, Limits::default(), AuthMode::Disabled)).await;
+    let r: Value = s
+        .client
+        .post(format!("{}/cds-services/ssc-myositis-order-sign", s.base))
         .json(&ssc().order(pred(20.0, "o")).build())
         .send()
         .await

@@ -23,6 +23,14 @@ pub enum ApiError {
     BodyUnreadable,
     #[error("invalid feedback: {0}")]
     Feedback(String),
+    #[error("authentication failed")]
+    Unauthorized,
+    #[error("the service is busy; retry shortly")]
+    Overloaded,
+    #[error("the request took too long")]
+    Timeout,
+    #[error("JSON nested deeper than {limit} levels")]
+    TooDeep { limit: usize },
     #[error(transparent)]
     Eval(#[from] EvalError),
 }
@@ -55,7 +63,11 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::BodyUnreadable | ApiError::Feedback(_) => StatusCode::BAD_REQUEST,
+            ApiError::BodyUnreadable | ApiError::Feedback(_) | ApiError::TooDeep { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Overloaded | ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Eval(EvalError::DataUnavailable { .. }) => StatusCode::PRECONDITION_FAILED,
             ApiError::Eval(_) => StatusCode::BAD_REQUEST,
         }
@@ -77,6 +89,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType => one("not-supported", self.to_string(), None),
             ApiError::BodyUnreadable => one("structure", self.to_string(), None),
             ApiError::Feedback(_) => one("invalid", self.to_string(), None),
+            ApiError::Unauthorized => one("login", self.to_string(), None),
+            ApiError::Overloaded | ApiError::Timeout => one("transient", self.to_string(), None),
+            ApiError::TooDeep { .. } => one("too-costly", self.to_string(), None),
             ApiError::Eval(EvalError::MalformedJson(m)) => one("structure", format!("malformed JSON: {m}"), None),
             ApiError::Eval(EvalError::Invalid { path, message }) => {
                 one("invalid", format!("{path}: {message}"), Some(path.clone()))

@@ -7,13 +7,15 @@
 pub mod error;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -22,26 +24,81 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use tokio::sync::Semaphore;
+
+use crate::auth::Verifier;
 use crate::cds::Feedback;
 use crate::engine::Engine;
 pub use error::ApiError;
+
+/// Whether calls must carry a verified CDS client JWT.
+pub enum AuthMode {
+    Required(Arc<Verifier>),
+    /// Only on loopback with no trusted issuer, or with --insecure-no-auth.
+    Disabled,
+}
+
+/// Resource limits against hostile input.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+    pub max_json_depth: usize,
+    pub max_concurrent_requests: usize,
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            max_json_depth: 64,
+            max_concurrent_requests: 64,
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
 
 pub struct AppState {
     pub engine: Engine,
     /// Evaluation date; `None`: today (UTC). Fixed in tests and demos.
     pub today: Option<NaiveDate>,
-    pub max_body_bytes: usize,
+    pub limits: Limits,
+    pub auth: AuthMode,
+    /// Base of the URL clients call (the JWT audience); else `http://{Host}`.
+    pub public_base_url: Option<String>,
+    /// Hook evaluations run (after authentication and parsing).
+    pub evaluations: AtomicU64,
+    permits: Arc<Semaphore>,
+}
+
+impl AppState {
+    pub fn new(engine: Engine, limits: Limits, auth: AuthMode) -> Self {
+        let permits = Arc::new(Semaphore::new(limits.max_concurrent_requests));
+        AppState {
+            engine,
+            today: None,
+            limits,
+            auth,
+            public_base_url: None,
+            evaluations: AtomicU64::new(0),
+            permits,
+        }
+    }
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    let limit = state.max_body_bytes;
-    Router::new()
+    let limit = state.limits.max_body_bytes;
+    let cds = Router::new()
         .route("/cds-services", get(discovery))
         .route("/cds-services/{id}", post(invoke))
         .route("/cds-services/{id}/feedback", post(feedback))
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
+    Router::new()
+        .merge(cds)
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|uri: axum::http::Uri| async move { ApiError::NotFound(uri.path().to_string()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
         .layer(DefaultBodyLimit::max(limit))
         .layer(
@@ -74,16 +131,100 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
 }
 
+/// Concurrency limit (503 when full) and request timeout (503).
+async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let Ok(_permit) = state.permits.clone().try_acquire_owned() else {
+        tracing::warn!("overloaded: request refused");
+        return ApiError::Overloaded.into_response();
+    };
+    match tokio::time::timeout(state.limits.request_timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => {
+            tracing::warn!("request timed out");
+            ApiError::Timeout.into_response()
+        }
+    }
+}
+
+/// The exact URL called, as the JWT audience must name it.
+fn audience(state: &AppState, req: &Request) -> String {
+    let base = match &state.public_base_url {
+        Some(b) => b.trim_end_matches('/').to_string(),
+        None => {
+            let host = req
+                .headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("");
+            format!("http://{host}")
+        }
+    };
+    format!("{base}{}", req.uri().path())
+}
+
+async fn authenticate(
+    State(state): State<Arc<AppState>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if let AuthMode::Required(verifier) = &state.auth {
+        let aud = audience(&state, &req);
+        let value = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let now = chrono::Utc::now().timestamp();
+        match verifier.verify(value, &aud, now).await {
+            Ok(caller) => {
+                tracing::debug!(iss = %caller.iss, "caller verified");
+                req.extensions_mut().insert(caller);
+            }
+            Err(reason) => {
+                tracing::warn!(%reason, "authentication failed");
+                return ApiError::Unauthorized.into_response();
+            }
+        }
+    }
+    next.run(req).await
+}
+
 async fn discovery(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
     Json(state.engine.services.discovery())
 }
 
-/// The body, if it is JSON and within the limit.
+/// Deepest nesting of arrays and objects in a JSON text (strings skipped).
+pub fn json_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// The body, if it is JSON, within the size limit and not nested too deep.
 fn json_body(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-    limit: usize,
+    limits: &Limits,
 ) -> Result<Bytes, ApiError> {
+    let limit = limits.max_body_bytes;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge { limit }
@@ -104,6 +245,11 @@ fn json_body(
     if essence != "application/json" && !essence.ends_with("+json") {
         return Err(ApiError::UnsupportedMediaType);
     }
+    if json_depth(&body) > limits.max_json_depth {
+        return Err(ApiError::TooDeep {
+            limit: limits.max_json_depth,
+        });
+    }
     Ok(body)
 }
 
@@ -120,7 +266,8 @@ async fn invoke(
             .services
             .get(&id)
             .ok_or_else(|| ApiError::UnknownService(id.clone()))?;
-        let body = json_body(&headers, body, state.max_body_bytes)?;
+        let body = json_body(&headers, body, &state.limits)?;
+        state.evaluations.fetch_add(1, Ordering::Relaxed);
         let today = state
             .today
             .unwrap_or_else(|| chrono::Utc::now().date_naive());
@@ -167,6 +314,10 @@ fn error_kind(e: &ApiError) -> &'static str {
         ApiError::UnsupportedMediaType => "unsupported-media-type",
         ApiError::BodyUnreadable => "body-unreadable",
         ApiError::Feedback(_) => "invalid-feedback",
+        ApiError::Unauthorized => "unauthorized",
+        ApiError::Overloaded => "overloaded",
+        ApiError::Timeout => "timeout",
+        ApiError::TooDeep { .. } => "too-deep",
         ApiError::Eval(E::MalformedJson(_)) => "malformed-json",
         ApiError::Eval(E::Invalid { .. }) => "invalid-request",
         ApiError::Eval(E::WrongHook { .. }) => "wrong-hook",
@@ -185,7 +336,7 @@ async fn feedback(
         .services
         .get(&id)
         .ok_or_else(|| ApiError::UnknownService(id.clone()))?;
-    let body = json_body(&headers, body, state.max_body_bytes)?;
+    let body = json_body(&headers, body, &state.limits)?;
     let fb: Feedback =
         serde_json::from_slice(&body).map_err(|e| ApiError::Feedback(e.to_string()))?;
     if fb.feedback.is_empty() {

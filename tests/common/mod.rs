@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 use ssc_myositis_cds::engine::Engine;
-use ssc_myositis_cds::http::{router, AppState};
+use ssc_myositis_cds::http::{router, AppState, AuthMode, Limits};
 
 pub const TODAY: &str = "2026-11-24";
 
@@ -25,20 +25,36 @@ pub async fn start() -> Server {
 }
 
 pub async fn start_with_limit(max_body_bytes: usize) -> Server {
-    let state = Arc::new(AppState {
-        engine: Engine::with_defaults().expect("engine"),
-        today: Some(NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap()),
+    let limits = Limits {
         max_body_bytes,
-    });
+        ..Limits::default()
+    };
+    start_with(AppState::new(
+        Engine::with_defaults().expect("engine"),
+        limits,
+        AuthMode::Disabled,
+    ))
+    .await
+    .0
+}
+
+/// Serves `state` (its date fixed to TODAY) on an ephemeral port.
+pub async fn start_with(mut state: AppState) -> (Server, Arc<AppState>) {
+    state.today = Some(NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap());
+    let state = Arc::new(state);
+    let shared = state.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         axum::serve(listener, router(state)).await.unwrap();
     });
-    Server {
-        base: format!("http://{addr}"),
-        client: reqwest::Client::new(),
-    }
+    (
+        Server {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+        },
+        shared,
+    )
 }
 
 pub fn fixture(name: &str) -> Value {
