@@ -603,3 +603,51 @@ async fn browser_preflight_and_cors_on_errors() {
     assert_eq!(r.status().as_u16(), 404);
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
 }
+
+/// A raw HTTP request whose body never finishes: holds a request slot open.
+async fn stalled_request(base: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /cds-services/{SIGN} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"hook\":"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+#[tokio::test]
+async fn overload_and_slow_requests_get_503() {
+    use ssc_myositis_cds::engine::Engine;
+    use ssc_myositis_cds::http::{AppState, AuthMode, Limits};
+    use tokio::io::AsyncReadExt;
+    let limits = Limits {
+        max_concurrent_requests: 1,
+        request_timeout: std::time::Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let (s, _) = start_with(AppState::new(
+        Engine::with_defaults().unwrap(),
+        limits,
+        AuthMode::Disabled,
+    ))
+    .await;
+    let mut slow = stalled_request(&s.base).await;
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    // The only slot is taken: the next request is refused at once.
+    let (status, oo) = s.hook(SIGN, &fixture("S1.json")).await;
+    assert_eq!(status, 503, "{oo}");
+    assert!(oo.to_string().contains("busy"));
+    // The stalled request is cut off by the timeout with a 503 of its own.
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), slow.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("took too long"), "{text}");
+    // And the slot is free again.
+    let (status, _) = s.hook(SIGN, &fixture("S1.json")).await;
+    assert_eq!(status, 200);
+}

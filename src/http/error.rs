@@ -127,11 +127,22 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = self.outcome();
-        (
+        let mut resp = (
             self.status(),
             [(header::CONTENT_TYPE, "application/fhir+json")],
             body.to_string(),
         )
-            .into_response()
+            .into_response();
+        if matches!(self, ApiError::Unauthorized) {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        if matches!(self, ApiError::Overloaded | ApiError::Timeout) {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
+        resp
     }
 }

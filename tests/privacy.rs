@@ -1,0 +1,155 @@
+//! Logs never carry tokens, JWTs, fhirAuthorization or patient data: requests
+//! carrying a known token and patient name go through (accepted, refused and
+//! malformed), and the captured log output is searched for them.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use common::*;
+use serde_json::json;
+use ssc_myositis_cds::auth::{AuthConfig, Verifier};
+use ssc_myositis_cds::engine::Engine;
+use ssc_myositis_cds::http::{AppState, AuthMode, Limits};
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Capture {
+        self.clone()
+    }
+}
+
+const PATIENT_NAME: &str = "Zanzibar-Quetzalcoatl";
+const FHIR_TOKEN: &str = "fhir-access-token-SECRET-7731";
+const BIRTH_DATE: &str = "1931-07-04";
+
+#[tokio::test]
+async fn neither_token_nor_patient_data_reach_the_log() {
+    let capture = Capture::default();
+    tracing_subscriber::fmt()
+        .with_env_filter("trace")
+        .with_writer(capture.clone())
+        .with_ansi(false)
+        .init();
+
+    use p384::elliptic_curve::sec1::ToEncodedPoint;
+    use p384::pkcs8::EncodePrivateKey;
+    let sk = p384::SecretKey::random(&mut rand::rngs::OsRng);
+    let point = sk.public_key().to_encoded_point(false);
+    let b64 = |b: &[u8]| URL_SAFE_NO_PAD.encode(b);
+    let jwks = json!({"keys": [{"kty": "EC", "crv": "P-384", "kid": "k", "x": b64(point.x().unwrap()), "y": b64(point.y().unwrap())}]});
+    let config = format!(
+        "public_base_url = \"https://cds.example.org\"\n[[issuer]]\niss = \"https://ehr.example.org\"\njwks = '''{jwks}'''\n"
+    );
+    let cfg = AuthConfig::from_toml(&config, std::path::Path::new("/tmp/a.toml")).unwrap();
+    let state = AppState::new(
+        Engine::with_defaults().unwrap(),
+        Limits::default(),
+        AuthMode::Required(Arc::new(Verifier::new(cfg).unwrap())),
+    );
+    let mut state = state;
+    state.public_base_url = Some("https://cds.example.org".into());
+    let (s, _) = start_with(state).await;
+
+    let enc = jsonwebtoken::EncodingKey::from_ec_der(sk.to_pkcs8_der().unwrap().as_bytes());
+    let token = |jti: &str| {
+        let now = chrono::Utc::now().timestamp();
+        let h = b64(json!({"alg": "ES384", "kid": "k", "typ": "JWT"})
+            .to_string()
+            .as_bytes());
+        let c = b64(json!({"iss": "https://ehr.example.org", "aud": "https://cds.example.org/cds-services/ssc-myositis-order-sign",
+            "iat": now, "exp": now + 300, "jti": jti}).to_string().as_bytes());
+        let msg = format!("{h}.{c}");
+        let sig = jsonwebtoken::crypto::sign(msg.as_bytes(), &enc, jsonwebtoken::Algorithm::ES384)
+            .unwrap();
+        format!("{msg}.{sig}")
+    };
+    let mut body = fixture("S1.json");
+    body["fhirServer"] = json!("https://ehr.example.org/fhir");
+    body["fhirAuthorization"] = json!({"access_token": FHIR_TOKEN, "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read", "subject": "cds"});
+    body["prefetch"]["Patient"]["name"] = json!([{"family": PATIENT_NAME, "given": ["Ada"]}]);
+    body["prefetch"]["Patient"]["birthDate"] = json!(BIRTH_DATE);
+    // A malformed entry carrying the name, to exercise the skipped-entry log.
+    body["prefetch"]["Condition"]["entry"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"resource": {"resourceType": "Condition", "code": PATIENT_NAME}}));
+    let url = format!("{}/cds-services/ssc-myositis-order-sign", s.base);
+
+    let good = token("jti-1");
+    let r = s
+        .client
+        .post(&url)
+        .bearer_auth(&good)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // Replayed (refused), and a wrong-hook body with the name in it (400).
+    let r = s
+        .client
+        .post(&url)
+        .bearer_auth(&good)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let mut wrong = body.clone();
+    wrong["hook"] = json!(PATIENT_NAME);
+    let r = s
+        .client
+        .post(&url)
+        .bearer_auth(token("jti-2"))
+        .json(&wrong)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let r = s
+        .client
+        .post(&url)
+        .bearer_auth(token("jti-3"))
+        .body(format!("{{\"hook\": \"{PATIENT_NAME}"))
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+
+    let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains("hook evaluated")
+            && log.contains("authentication failed")
+            && log.contains("resource skipped"),
+        "the log was captured:\n{log}"
+    );
+    let jwt_signature = good.rsplit('.').next().unwrap();
+    for secret in [
+        good.as_str(),
+        jwt_signature,
+        FHIR_TOKEN,
+        PATIENT_NAME,
+        BIRTH_DATE,
+        "Ada",
+    ] {
+        assert!(!log.contains(secret), "{secret:?} found in the log:\n{log}");
+    }
+}
