@@ -237,3 +237,57 @@ async fn serve_answers_discovery() {
         ]
     );
 }
+
+#[test]
+fn without_trusted_issuers_only_loopback_may_serve() {
+    // Any other address: refused at start-up with the way out named.
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refusing to listen on 0.0.0.0:0 without authentication")
+            && err.contains("--auth-config"),
+        "{err}"
+    );
+    // Loopback: serves, and says loudly that authentication is off.
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let lines: Vec<String> = BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .take_while(|l| !l.contains("listening"))
+            .collect();
+        let _ = tx.send(lines.join("\n"));
+    });
+    let log = rx.recv_timeout(std::time::Duration::from_secs(60));
+    child.kill().unwrap();
+    let _ = child.wait();
+    let log = log.expect("start-up log");
+    assert!(log.contains("AUTHENTICATION DISABLED"), "{log}");
+    // A broken auth config stops start-up with the file named.
+    let dir = std::env::temp_dir().join(format!("cli-auth-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("auth.toml");
+    std::fs::write(&bad, "[[issuer]]\niss = \"x\"\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--auth-config", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("auth.toml") && err.contains("no keys"),
+        "{err}"
+    );
+}
