@@ -62,6 +62,7 @@ fn timing(s: Schedule) -> Value {
 fn route(r: ProposedRoute) -> Value {
     let (code, display) = match r {
         ProposedRoute::Oral => ("26643006", "Oral route"),
+        ProposedRoute::Sublingual => ("37839007", "Sublingual route"),
         ProposedRoute::Subcutaneous => ("34206005", "Subcutaneous route"),
     };
     json!({ "coding": [{ "system": SNOMED, "code": code, "display": display }] })
@@ -122,13 +123,13 @@ fn updated_draft(
     draft: &Value,
     dose_mg: f64,
     schedule: Schedule,
+    proposed_route: ProposedRoute,
     instruction: &str,
     ctx: &RenderContext<'_>,
 ) -> Value {
     let mut r = draft.clone();
-    if r.get("status").is_none_or(|s| !s.is_string()) {
-        r["status"] = json!("draft");
-    }
+    // Still a draft: the order is being edited before signing.
+    r["status"] = json!("draft");
     if r.get("intent").is_none_or(|s| !s.is_string()) {
         r["intent"] = json!("order");
     }
@@ -141,9 +142,7 @@ fn updated_draft(
         "timing": timing(schedule),
         "doseAndRate": [{ "doseQuantity": mg(dose_mg) }]
     });
-    if let Some(route) = route {
-        dosage["route"] = route;
-    }
+    dosage["route"] = route.unwrap_or_else(|| self::route(proposed_route));
     r["dosageInstruction"] = json!([dosage]);
     r
 }
@@ -165,6 +164,7 @@ fn action(a: &Action, ctx: &RenderContext<'_>) -> Option<cds::Action> {
             order_id,
             dose_mg,
             schedule,
+            route,
             instruction,
         } => cds::Action {
             kind: "update",
@@ -173,6 +173,7 @@ fn action(a: &Action, ctx: &RenderContext<'_>) -> Option<cds::Action> {
                 ctx.drafts.get(order_id)?,
                 *dose_mg,
                 *schedule,
+                *route,
                 instruction,
                 ctx,
             ),
@@ -265,6 +266,7 @@ mod tests {
                     order_id: "request-123".into(),
                     dose_mg: 35.0,
                     schedule: Schedule::DAILY,
+                    route: ProposedRoute::Oral,
                     instruction: "35 mg by mouth once daily".into(),
                 }],
             }],

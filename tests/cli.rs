@@ -27,6 +27,7 @@ fn run(args: &[&str]) -> (i32, Value, String) {
 fn discovery_prints_the_services() {
     let (code, d, _) = run(&["discovery"]);
     assert_eq!(code, 0);
+    common::check_discovery(&d);
     let ids: Vec<_> = d["services"]
         .as_array()
         .unwrap()
@@ -110,7 +111,7 @@ fn evaluate_gives_the_worked_cases_their_cards() {
             common::TODAY,
         ]);
         assert_eq!(code, 0, "{file}: {err}");
-        common::check_response(&r, None);
+        common::check_response(&r, Some(file.trim_end_matches(".json")));
         for (topic, indicator) in *expected {
             assert!(
                 common::has(&r, topic, indicator),

@@ -21,7 +21,7 @@ async fn discovery_lists_the_services_from_hooks() {
         .json()
         .await
         .unwrap();
-    check_no_empty(&d, "$");
+    check_discovery(&d);
     let services = d["services"].as_array().unwrap();
     let by_id = |id: &str| {
         services
@@ -548,6 +548,7 @@ async fn feedback_is_accepted_and_checked() {
     let ok = json!({"feedback": [{"card": "9368d37b-283f-44a0-93ea-547cebab93ec", "outcome": "overridden",
         "overrideReason": {"reason": {"code": "dose-appropriate", "system": "https://ssc-myositis-cds.example.org/fhir/CodeSystem/override-reason", "display": "Dose appropriate for this patient"}},
         "outcomeTimestamp": "2026-11-24T10:00:00Z"}]});
+    check_feedback(&ok);
     let r = s.client.post(&url).json(&ok).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
     for bad in [

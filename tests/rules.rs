@@ -543,7 +543,7 @@ async fn local_policy_changes_the_figures_and_says_so() {
         .json()
         .await
         .unwrap();
-    check_response(&r, None);
+    check_response(&r, Some("p1"));
     // 20 mg/day is below the local 25 mg/day threshold: BP monitoring, not renal crisis.
     assert!(
         has(&r, "bp-monitoring-gc", "info") && !fires(&r, "src-risk-high-dose-gc"),

@@ -104,7 +104,8 @@ def main(clinical):
         filters = []
         for r in rows:
             system, code = r["system"], r["code"]
-            if r["verification"] == "UNVERIFIED":
+            # UNVERIFIED codes are matched by text; "(none)" marks a concept with no code in that system.
+            if r["verification"] == "UNVERIFIED" or code.startswith("("):
                 continue
             src = cond_sources.get((system, code), "")
             if code == "O00-O9A":

@@ -64,6 +64,7 @@ impl OverrideReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProposedRoute {
     Oral,
+    Sublingual,
     Subcutaneous,
 }
 
@@ -99,12 +100,14 @@ pub enum Action {
         description: String,
         order: ServiceProposal,
     },
-    /// Change the dose of a draft order to `dose_mg` with `schedule`.
+    /// Change the dose of a draft order to `dose_mg` with `schedule`; the
+    /// route fills in a draft that has none.
     UpdateDraftDose {
         description: String,
         order_id: String,
         dose_mg: f64,
         schedule: Schedule,
+        route: ProposedRoute,
         instruction: String,
     },
 }

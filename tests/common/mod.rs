@@ -2,7 +2,8 @@
 //! the CDS Hooks 2.0 conformance check applied to every response.
 #![allow(dead_code)]
 
-use std::collections::HashSet;
+pub mod conformance;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -80,6 +81,11 @@ impl Server {
     }
 
     pub async fn raw(&self, service: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+        let patient = serde_json::from_slice::<Value>(&body).ok().and_then(|b| {
+            b.pointer("/context/patientId")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
         let resp = self
             .client
             .post(format!("{}/cds-services/{service}", self.base))
@@ -91,16 +97,12 @@ impl Server {
         let status = resp.status().as_u16();
         let json: Value = resp.json().await.expect("JSON body");
         if status == 200 {
-            check_response(&json, service_patient(&json));
+            check_response(&json, patient.as_deref());
         } else {
             check_operation_outcome(&json);
         }
         (status, json)
     }
-}
-
-fn service_patient(_: &Value) -> Option<&str> {
-    None
 }
 
 /// Topic codes and indicators of the cards, in order.
@@ -130,136 +132,29 @@ pub fn fires(resp: &Value, topic: &str) -> bool {
 
 /// No null, no empty string, no empty array or object anywhere.
 pub fn check_no_empty(v: &Value, path: &str) {
-    match v {
-        Value::Null => panic!("null at {path}"),
-        Value::String(s) => assert!(!s.is_empty(), "empty string at {path}"),
-        Value::Array(a) => {
-            assert!(!a.is_empty(), "empty array at {path}");
-            for (i, x) in a.iter().enumerate() {
-                check_no_empty(x, &format!("{path}[{i}]"));
-            }
-        }
-        Value::Object(o) => {
-            assert!(!o.is_empty(), "empty object at {path}");
-            for (k, x) in o {
-                check_no_empty(x, &format!("{path}.{k}"));
-            }
-        }
-        _ => {}
+    let mut out = vec![];
+    conformance::empties(v, path, &mut out);
+    assert!(out.is_empty(), "{out:?}");
+}
+
+/// A conformant CDS Hooks response; its resources are written out for the
+/// FHIR validator with the patient in context (when known).
+pub fn check_response(resp: &Value, patient: Option<&str>) {
+    let v = conformance::response(resp);
+    assert!(v.is_empty(), "CDS Hooks conformance: {v:#?}\n{resp:#}");
+    if let Some(p) = patient {
+        conformance::emit_resources(resp, p);
     }
 }
 
-fn is_uuid(s: &str) -> bool {
-    s.len() == 36
-        && s.chars().filter(|c| *c == '-').count() == 4
-        && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+pub fn check_discovery(d: &Value) {
+    let v = conformance::discovery(d);
+    assert!(v.is_empty(), "discovery conformance: {v:#?}");
 }
 
-/// CDS Hooks 2.0 response rules this service must keep.
-pub fn check_response(resp: &Value, _patient: Option<&str>) {
-    let cards = resp["cards"].as_array().expect("cards array");
-    if cards.is_empty() {
-        assert_eq!(
-            resp,
-            &serde_json::json!({"cards": []}),
-            "an empty response is exactly {{\"cards\": []}}"
-        );
-        return;
-    }
-    check_no_empty(resp, "$");
-    let mut uuids = HashSet::new();
-    for c in cards {
-        let uuid = c["uuid"].as_str().expect("card uuid");
-        assert!(
-            is_uuid(uuid) && uuids.insert(uuid.to_string()),
-            "card uuid {uuid}"
-        );
-        let summary = c["summary"].as_str().expect("summary");
-        assert!(summary.chars().count() < 140, "summary too long: {summary}");
-        assert!(["info", "warning", "critical"].contains(&c["indicator"].as_str().unwrap()));
-        assert!(c["source"]["label"].is_string());
-        assert!(c["source"]["topic"]["code"].is_string());
-        assert!(c["detail"].is_string());
-        if let Some(reasons) = c.get("overrideReasons") {
-            for r in reasons.as_array().unwrap() {
-                for k in ["system", "code", "display"] {
-                    assert!(r[k].is_string(), "overrideReason without {k}");
-                }
-            }
-        }
-        if let Some(sugg) = c.get("suggestions") {
-            let behavior = c["selectionBehavior"]
-                .as_str()
-                .expect("selectionBehavior with suggestions");
-            assert!(["at-most-one", "any"].contains(&behavior));
-            let recommended = sugg
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|s| s["isRecommended"] == true)
-                .count();
-            if behavior == "at-most-one" {
-                assert!(recommended <= 1);
-            }
-            for s in sugg.as_array().unwrap() {
-                let u = s["uuid"].as_str().expect("suggestion uuid");
-                assert!(
-                    is_uuid(u) && uuids.insert(u.to_string()),
-                    "suggestion uuid {u}"
-                );
-                assert!(s["label"].is_string());
-                for a in s["actions"].as_array().expect("actions") {
-                    let kind = a["type"].as_str().unwrap();
-                    assert!(["create", "update", "delete"].contains(&kind));
-                    assert!(a["description"].is_string());
-                    if kind != "delete" {
-                        check_resource(&a["resource"], kind);
-                    }
-                }
-            }
-        } else {
-            assert!(c.get("selectionBehavior").is_none());
-        }
-    }
-}
-
-/// The FHIR R4 rules of the resources we suggest.
-fn check_resource(r: &Value, kind: &str) {
-    let rt = r["resourceType"].as_str().expect("resourceType");
-    let subject = r["subject"]["reference"]
-        .as_str()
-        .expect("subject reference");
-    assert!(subject.starts_with("Patient/"), "{subject}");
-    match rt {
-        "MedicationRequest" => {
-            assert!(["draft", "active"].contains(&r["status"].as_str().unwrap()));
-            assert_eq!(r["intent"], "order");
-            let med = &r["medicationCodeableConcept"];
-            assert!(med["text"].is_string());
-            if let Some(coding) = med.get("coding") {
-                for c in coding.as_array().unwrap() {
-                    assert_eq!(c["system"], "http://www.nlm.nih.gov/research/umls/rxnorm");
-                }
-            }
-            for d in r["dosageInstruction"].as_array().unwrap() {
-                if kind == "create" {
-                    let q = &d["doseAndRate"][0]["doseQuantity"];
-                    assert_eq!(q["code"], "mg");
-                    assert_eq!(q["system"], "http://unitsofmeasure.org");
-                    assert!(q["value"].as_f64().unwrap() > 0.0);
-                }
-                if let Some(rep) = d.pointer("/timing/repeat") {
-                    assert!(rep["frequency"].is_u64(), "frequency is a positiveInt");
-                }
-            }
-        }
-        "ServiceRequest" => {
-            assert_eq!(r["status"], "draft");
-            assert_eq!(r["intent"], "order");
-            assert_eq!(r["code"]["coding"][0]["system"], "http://loinc.org");
-        }
-        other => panic!("unexpected resource {other}"),
-    }
+pub fn check_feedback(f: &Value) {
+    let v = conformance::feedback(f);
+    assert!(v.is_empty(), "feedback conformance: {v:#?}");
 }
 
 pub fn check_operation_outcome(v: &Value) {

@@ -18,6 +18,7 @@ use super::{Figure, Need, Outcome};
 use crate::clinical::body::round_to;
 use crate::clinical::steroids::Exposure;
 use crate::clinical::text::{self, md, num, per_kg};
+use crate::clinical::ProposedRoute;
 use crate::clinical::{
     Action, Finding, Indicator, OverrideReason, Policy, Selection, Suggestion, Topic,
 };
@@ -183,6 +184,11 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                     order_id: id.clone(),
                     dose_mg: target,
                     schedule: Schedule::DAILY,
+                    route: if u.med.route == Route::Sublingual {
+                        ProposedRoute::Sublingual
+                    } else {
+                        ProposedRoute::Oral
+                    },
                     instruction,
                 }],
             });
