@@ -45,6 +45,13 @@ enum Command {
         /// Base URL clients call (the JWT audience), when behind a proxy.
         #[arg(long, env = "SSC_CDS_PUBLIC_BASE_URL")]
         public_base_url: Option<String>,
+        /// Origins browsers may call from (repeat, or comma-separated); default any origin.
+        #[arg(
+            long = "cors-allow-origin",
+            env = "SSC_CDS_CORS_ALLOW_ORIGINS",
+            value_delimiter = ','
+        )]
+        cors_allow_origin: Vec<String>,
         /// Serve without authentication on a non-loopback address. Never in production.
         #[arg(long, env = "SSC_CDS_INSECURE_NO_AUTH")]
         insecure_no_auth: bool,
@@ -177,6 +184,7 @@ fn main() -> ExitCode {
             listen,
             auth_config,
             public_base_url,
+            cors_allow_origin,
             insecure_no_auth,
             max_body_bytes,
             max_json_depth,
@@ -236,6 +244,15 @@ fn main() -> ExitCode {
             let mut state = AppState::new(engine, limits, auth);
             state.today = today;
             state.public_base_url = base;
+            for origin in cors_allow_origin.iter().filter(|o| o.as_str() != "*") {
+                match axum::http::HeaderValue::from_str(origin.trim()) {
+                    Ok(v) => state.cors_origins.push(v),
+                    Err(_) => {
+                        eprintln!("error: invalid CORS origin {origin:?}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
             let state = Arc::new(state);
             let rt = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt,

@@ -652,3 +652,37 @@ async fn overload_and_slow_requests_get_503() {
     let (status, _) = s.hook(SIGN, &fixture("S1.json")).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn cors_origins_can_be_restricted() {
+    use ssc_myositis_cds::engine::Engine;
+    use ssc_myositis_cds::http::{AppState, AuthMode, Limits};
+    let mut state = AppState::new(
+        Engine::with_defaults().unwrap(),
+        Limits::default(),
+        AuthMode::Disabled,
+    );
+    state.cors_origins = vec!["https://ehr.example.org".parse().unwrap()];
+    let (s, _) = start_with(state).await;
+    let preflight = |origin: &'static str| {
+        s.client
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/cds-services/{SIGN}", s.base),
+            )
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .send()
+    };
+    let ok = preflight("https://ehr.example.org").await.unwrap();
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "https://ehr.example.org"
+    );
+    assert!(ok
+        .headers()
+        .get("access-control-allow-credentials")
+        .is_none());
+    let other = preflight("https://elsewhere.example.org").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}

@@ -14,13 +14,13 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use tower_http::cors::{Any, CorsLayer};
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -66,6 +66,8 @@ pub struct AppState {
     pub auth: AuthMode,
     /// Base of the URL clients call (the JWT audience); else `http://{Host}`.
     pub public_base_url: Option<String>,
+    /// Origins browsers may call from; empty: any origin (never with credentials).
+    pub cors_origins: Vec<HeaderValue>,
     /// Hook evaluations run (after authentication and parsing).
     pub evaluations: AtomicU64,
     permits: Arc<Semaphore>,
@@ -80,6 +82,7 @@ impl AppState {
             limits,
             auth,
             public_base_url: None,
+            cors_origins: vec![],
             evaluations: AtomicU64::new(0),
             permits,
         }
@@ -88,6 +91,11 @@ impl AppState {
 
 pub fn router(state: Arc<AppState>) -> Router {
     let limit = state.limits.max_body_bytes;
+    let cors_origins: AllowOrigin = if state.cors_origins.is_empty() {
+        Any.into()
+    } else {
+        state.cors_origins.clone().into()
+    };
     let cds = Router::new()
         .route("/cds-services", get(discovery))
         .route("/cds-services/{id}", post(invoke))
@@ -124,7 +132,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         // credentials are allowed.
         .layer(
             CorsLayer::new()
-                .allow_origin(Any)
+                .allow_origin(cors_origins)
                 .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
                 .max_age(std::time::Duration::from_secs(600)),
