@@ -12,9 +12,9 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::cards::{self, RenderContext};
-use crate::cds::{HookContext, HookRequest, HookResponse};
+use crate::cds::{FhirAuthorization, HookContext, HookRequest, HookResponse};
 use crate::clinical::{self, Policy};
-use crate::facts::{DataArea, FactsBuilder, Setting};
+use crate::facts::{FactsBuilder, Setting};
 use crate::fhir::{self, Resource, Skipped};
 use crate::services::{Hook, Service, Services, REQUIRED};
 use crate::terminology::Terminology;
@@ -50,7 +50,41 @@ pub struct MissingKey {
 pub struct Report {
     pub skipped: Vec<Skipped>,
     pub missing_optional: Vec<String>,
+    /// Prefetch keys obtained from the FHIR server.
+    pub fetched: Vec<String>,
     pub orders: usize,
+}
+
+/// A checked request, before its facts are built.
+#[derive(Debug)]
+pub struct Prepared {
+    pub context: HookContext,
+    pub prefetch: HashMap<String, Option<Box<RawValue>>>,
+    pub fhir_server: Option<String>,
+    pub fhir_authorization: Option<FhirAuthorization>,
+    /// (key, template) of the service's prefetch keys the request did not satisfy.
+    pub unsatisfied: Vec<(String, String)>,
+}
+
+/// What the FHIR server returned for the unsatisfied keys.
+#[derive(Debug, Default)]
+pub struct Fetched {
+    /// Per key: the result pages, or why the query failed.
+    pub results: HashMap<String, Result<Vec<Box<RawValue>>, String>>,
+    /// Why no query was made at all (no fhirServer, not allowed, ...).
+    pub not_attempted: Option<String>,
+}
+
+fn is_operation_outcome(raw: &RawValue) -> bool {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Head {
+        resource_type: Option<String>,
+    }
+    serde_json::from_str::<Head>(raw.get())
+        .ok()
+        .and_then(|h| h.resource_type)
+        .is_some_and(|t| t == "OperationOutcome")
 }
 
 pub struct Engine {
@@ -94,13 +128,21 @@ impl Engine {
         })
     }
 
-    /// Evaluates one hook request for `service`.
+    /// Evaluates one hook request for `service` from what it carries (no FHIR
+    /// server queries): `prepare` then `finish`.
     pub fn evaluate(
         &self,
         service: &Service,
         body: &[u8],
         today: NaiveDate,
     ) -> Result<(HookResponse, Report), EvalError> {
+        let prepared = self.prepare(service, body)?;
+        self.finish(service, prepared, Fetched::default(), today)
+    }
+
+    /// Parses and checks the request, and lists the prefetch keys it does not
+    /// satisfy (absent, or an OperationOutcome; `null` means "no data").
+    pub fn prepare(&self, service: &Service, body: &[u8]) -> Result<Prepared, EvalError> {
         let req: HookRequest =
             serde_json::from_slice(body).map_err(|e| invalid("(request)", &e))?;
         if req.hook != service.hook.as_str() {
@@ -115,11 +157,51 @@ impl Engine {
         }
         let ctx: HookContext =
             serde_json::from_str(req.context.get()).map_err(|e| invalid("context", &e))?;
-        let patient_id = ctx
-            .patient_id
+        ctx.patient_id
             .as_deref()
             .filter(|p| !p.trim().is_empty())
             .ok_or_else(|| required("context.patientId"))?;
+        if service.hook != Hook::PatientView && ctx.draft_orders.is_none() {
+            return Err(required("context.draftOrders"));
+        }
+        if service.hook == Hook::OrderSelect && ctx.selections.is_none() {
+            return Err(required("context.selections"));
+        }
+        let prefetch = req.prefetch.unwrap_or_default();
+        let unsatisfied = service
+            .prefetch
+            .iter()
+            .filter(|(key, _, _)| match prefetch.get(key) {
+                None => true,
+                Some(None) => false,
+                Some(Some(raw)) => is_operation_outcome(raw),
+            })
+            .map(|(key, template, _)| (key.clone(), template.clone()))
+            .collect();
+        Ok(Prepared {
+            context: ctx,
+            prefetch,
+            fhir_server: req.fhir_server,
+            fhir_authorization: req.fhir_authorization,
+            unsatisfied,
+        })
+    }
+
+    /// Builds the facts from the request and what was fetched, runs the rules
+    /// and renders the cards.
+    pub fn finish(
+        &self,
+        service: &Service,
+        prepared: Prepared,
+        fetched: Fetched,
+        today: NaiveDate,
+    ) -> Result<(HookResponse, Report), EvalError> {
+        let Prepared {
+            context: ctx,
+            prefetch,
+            ..
+        } = prepared;
+        let patient_id = ctx.patient_id.as_deref().unwrap_or_default();
         let mut report = Report::default();
         let setting = if service.hook == Hook::PatientView {
             Setting::ChartView
@@ -132,17 +214,12 @@ impl Engine {
 
         // Draft orders.
         let mut drafts_json: HashMap<String, Value> = HashMap::new();
-        if service.hook != Hook::PatientView {
-            let raw = ctx
-                .draft_orders
-                .as_ref()
-                .ok_or_else(|| required("context.draftOrders"))?;
+        if let (Some(raw), true) = (ctx.draft_orders.as_ref(), service.hook != Hook::PatientView) {
             let selections: Option<Vec<(String, String)>> = match service.hook {
                 Hook::OrderSelect => Some(
                     ctx.selections
-                        .as_ref()
-                        .ok_or_else(|| required("context.selections"))?
                         .iter()
+                        .flatten()
                         .filter_map(|s| type_and_id(s).map(|(t, i)| (t.to_string(), i.to_string())))
                         .collect(),
                 ),
@@ -175,15 +252,40 @@ impl Engine {
             }
         }
 
-        // Prefetch, key by key.
-        let prefetch = req.prefetch.unwrap_or_default();
+        // Prefetch key by key: from the request, else from the FHIR server.
         let mut missing = vec![];
         let mut seen_areas = BTreeSet::new();
         for (key, template, area) in &service.prefetch {
             let reason = match prefetch.get(key) {
-                None => Some("not sent".to_string()),
                 Some(None) => None, // null: the client has no data for it
-                Some(Some(raw)) => self.read_prefetch(raw, area, patient_id, &mut b, &mut report),
+                Some(Some(raw)) if !is_operation_outcome(raw) => {
+                    self.read_prefetch(raw, patient_id, &mut b, &mut report)
+                }
+                sent => {
+                    let not_sent = if sent.is_some() {
+                        "the client sent an OperationOutcome instead of data"
+                    } else {
+                        "not sent"
+                    };
+                    match fetched.results.get(key) {
+                        Some(Ok(pages)) => {
+                            report.fetched.push(key.clone());
+                            pages
+                                .iter()
+                                .filter_map(|p| {
+                                    self.read_prefetch(p, patient_id, &mut b, &mut report)
+                                })
+                                .next()
+                        }
+                        Some(Err(why)) => {
+                            Some(format!("{not_sent}; the FHIR server query failed: {why}"))
+                        }
+                        None => Some(match &fetched.not_attempted {
+                            Some(why) => format!("{not_sent}; {why}"),
+                            None => not_sent.to_string(),
+                        }),
+                    }
+                }
             };
             match reason {
                 None => {
@@ -201,8 +303,7 @@ impl Engine {
         for (key, value) in &prefetch {
             if !service.prefetch.iter().any(|(k, _, _)| k == key) {
                 if let Some(raw) = value {
-                    let _ =
-                        self.read_prefetch(raw, &DataArea::Labs, patient_id, &mut b, &mut report);
+                    let _ = self.read_prefetch(raw, patient_id, &mut b, &mut report);
                 }
             }
         }
@@ -235,7 +336,6 @@ impl Engine {
     fn read_prefetch(
         &self,
         raw: &RawValue,
-        _area: &DataArea,
         patient_id: &str,
         b: &mut FactsBuilder<'_>,
         report: &mut Report,

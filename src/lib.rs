@@ -15,5 +15,6 @@ pub mod engine;
 pub mod facts;
 pub mod fhir;
 pub mod http;
+pub mod prefetch;
 pub mod services;
 pub mod terminology;

@@ -12,6 +12,7 @@ use ssc_myositis_cds::auth::{AuthConfig, Verifier};
 use ssc_myositis_cds::clinical::Policy;
 use ssc_myositis_cds::engine::Engine;
 use ssc_myositis_cds::http::{self, ApiError, AppState, AuthMode, Limits};
+use ssc_myositis_cds::prefetch::{FetchSettings, Fetcher};
 use ssc_myositis_cds::services::Services;
 use ssc_myositis_cds::terminology::Terminology;
 
@@ -67,6 +68,32 @@ enum Command {
         /// Longest a request may take, in milliseconds; then 503.
         #[arg(long, env = "SSC_CDS_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
         request_timeout_ms: u64,
+        /// FHIR servers that may be queried for missing prefetch when authentication is
+        /// off (with trusted issuers: each issuer's `fhir_servers`). Repeat or comma-separate.
+        #[arg(
+            long = "fhir-server-allow",
+            env = "SSC_CDS_FHIR_SERVER_ALLOW",
+            value_delimiter = ','
+        )]
+        fhir_server_allow: Vec<String>,
+        /// Query FHIR servers that come without fhirAuthorization (open servers).
+        #[arg(long, env = "SSC_CDS_ALLOW_OPEN_FHIR_SERVERS")]
+        allow_open_fhir_servers: bool,
+        /// Query http (not https) FHIR servers that are not on loopback.
+        #[arg(long, env = "SSC_CDS_ALLOW_HTTP_FHIR_SERVERS")]
+        allow_http_fhir_servers: bool,
+        /// Timeout of one FHIR server request, in milliseconds.
+        #[arg(long, env = "SSC_CDS_FHIR_TIMEOUT_MS", default_value_t = 300)]
+        fhir_timeout_ms: u64,
+        /// All FHIR server queries of one hook call end by then, in milliseconds.
+        #[arg(long, env = "SSC_CDS_FHIR_DEADLINE_MS", default_value_t = 400)]
+        fhir_deadline_ms: u64,
+        /// Pages followed per FHIR search.
+        #[arg(long, env = "SSC_CDS_FHIR_MAX_PAGES", default_value_t = 5)]
+        fhir_max_pages: usize,
+        /// Bytes read per FHIR search, all pages together.
+        #[arg(long, env = "SSC_CDS_FHIR_MAX_BYTES", default_value_t = 8 * 1024 * 1024)]
+        fhir_max_bytes: usize,
         /// Evaluate as of this date (YYYY-MM-DD) instead of today: for demos and tests.
         #[arg(long, env = "SSC_CDS_TODAY")]
         today: Option<NaiveDate>,
@@ -190,6 +217,13 @@ fn main() -> ExitCode {
             max_json_depth,
             max_concurrent_requests,
             request_timeout_ms,
+            fhir_server_allow,
+            allow_open_fhir_servers,
+            allow_http_fhir_servers,
+            fhir_timeout_ms,
+            fhir_deadline_ms,
+            fhir_max_pages,
+            fhir_max_bytes,
             today,
         } => {
             let limits = Limits {
@@ -244,6 +278,22 @@ fn main() -> ExitCode {
             let mut state = AppState::new(engine, limits, auth);
             state.today = today;
             state.public_base_url = base;
+            let fetch = FetchSettings {
+                request_timeout: std::time::Duration::from_millis(fhir_timeout_ms.max(1)),
+                deadline: std::time::Duration::from_millis(fhir_deadline_ms.max(1)),
+                max_pages: fhir_max_pages.max(1),
+                max_bytes: fhir_max_bytes.max(1024),
+                allow_open_servers: allow_open_fhir_servers,
+                allow_http: allow_http_fhir_servers,
+                allowed_servers: fhir_server_allow,
+            };
+            state.fetcher = match Fetcher::new(fetch) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             for origin in cors_allow_origin.iter().filter(|o| o.as_str() != "*") {
                 match axum::http::HeaderValue::from_str(origin.trim()) {
                     Ok(v) => state.cors_origins.push(v),

@@ -11,6 +11,7 @@
 //! jwks_url = "https://ehr.example.org/.well-known/jwks.json"  # or jwks_file, or jwks (inline JSON)
 //! jku = ["https://ehr.example.org/.well-known/jwks.json"]     # jku values that may be followed
 //! tenants = ["tenant-a"]                                       # optional
+//! fhir_servers = ["https://ehr.example.org/fhir"]              # may be queried for missing prefetch
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -73,6 +74,9 @@ pub struct IssuerConfig {
     /// When set, the `tenant` claim must be one of these.
     #[serde(default)]
     pub tenants: Vec<String>,
+    /// FHIR servers (base URLs) this issuer's requests may ask us to query.
+    #[serde(default)]
+    pub fhir_servers: Vec<String>,
     /// Keys whose private half is public (test sandboxes): accepted, with a
     /// warning at start-up. Never set this in production.
     #[serde(default)]

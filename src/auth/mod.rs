@@ -83,6 +83,8 @@ pub enum AuthError {
 pub struct Caller {
     pub iss: String,
     pub tenant: Option<String>,
+    /// FHIR servers this caller may ask us to query.
+    pub fhir_servers: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -368,6 +370,7 @@ impl Verifier {
         Ok(Caller {
             iss: iss.to_string(),
             tenant,
+            fhir_servers: issuer.cfg.fhir_servers.clone(),
         })
     }
 }

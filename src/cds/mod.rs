@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-/// `fhirAuthorization`. The token is never printed: `Debug` redacts it.
+/// `fhirAuthorization` (its members are snake_case in CDS Hooks). The token is
+/// never printed: `Debug` redacts it.
 #[derive(Deserialize, Clone)]
-#[serde(rename_all = "camelCase")]
 pub struct FhirAuthorization {
     pub access_token: Option<String>,
     pub token_type: Option<String>,

@@ -103,12 +103,16 @@ impl ApiError {
                     severity: if m.required { "error" } else { "warning" },
                     code: "incomplete",
                     diagnostics: format!(
-                        "prefetch key {:?} ({}) {}: {} This service does not query the EHR's FHIR server; \
-                         send the prefetch (null when there is no data).",
+                        "prefetch key {:?} ({}): {}. {}",
                         m.key,
                         m.template,
                         m.reason,
-                        if m.required { "required to decide whether the guidance applies." } else { "optional." }
+                        if m.required {
+                            "Required to decide whether the guidance applies: send it in prefetch (null when there \
+                             is no data), or a fhirServer with fhirAuthorization that this service may query."
+                        } else {
+                            "Optional."
+                        }
                     ),
                     expression: Some(format!("prefetch.{}", m.key)),
                 })

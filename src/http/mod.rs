@@ -26,9 +26,10 @@ use tower_http::trace::TraceLayer;
 
 use tokio::sync::Semaphore;
 
-use crate::auth::Verifier;
+use crate::auth::{Caller, Verifier};
 use crate::cds::Feedback;
 use crate::engine::Engine;
+use crate::prefetch::{FetchSettings, Fetcher};
 pub use error::ApiError;
 
 /// Whether calls must carry a verified CDS client JWT.
@@ -68,6 +69,8 @@ pub struct AppState {
     pub public_base_url: Option<String>,
     /// Origins browsers may call from; empty: any origin (never with credentials).
     pub cors_origins: Vec<HeaderValue>,
+    /// Queries the EHR's FHIR server for prefetch the request did not carry.
+    pub fetcher: Fetcher,
     /// Hook evaluations run (after authentication and parsing).
     pub evaluations: AtomicU64,
     permits: Arc<Semaphore>,
@@ -83,6 +86,7 @@ impl AppState {
             auth,
             public_base_url: None,
             cors_origins: vec![],
+            fetcher: Fetcher::new(FetchSettings::default()).expect("HTTP client"),
             evaluations: AtomicU64::new(0),
             permits,
         }
@@ -264,23 +268,32 @@ fn json_body(
 async fn invoke(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
+    caller: Option<axum::Extension<Caller>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let started = Instant::now();
-    let result = (|| {
+    let result = async {
         let service = state
             .engine
             .services
             .get(&id)
             .ok_or_else(|| ApiError::UnknownService(id.clone()))?;
         let body = json_body(&headers, body, &state.limits)?;
-        state.evaluations.fetch_add(1, Ordering::Relaxed);
+        let prepared = state.engine.prepare(service, &body)?;
+        // Context + prefetch: what the request lacks, from the EHR's FHIR server.
+        let allowlist = match (&state.auth, &caller) {
+            (AuthMode::Required(_), Some(c)) => c.fhir_servers.as_slice(),
+            _ => state.fetcher.settings.allowed_servers.as_slice(),
+        };
+        let fetched = state.fetcher.fetch(&prepared, allowlist).await;
         let today = state
             .today
             .unwrap_or_else(|| chrono::Utc::now().date_naive());
-        Ok::<_, ApiError>(state.engine.evaluate(service, &body, today)?)
-    })();
+        state.evaluations.fetch_add(1, Ordering::Relaxed);
+        Ok::<_, ApiError>(state.engine.finish(service, prepared, fetched, today)?)
+    }
+    .await;
     let elapsed_us = started.elapsed().as_micros() as u64;
     match result {
         Ok((response, report)) => {
@@ -298,6 +311,7 @@ async fn invoke(
                 cards = response.cards.len(),
                 critical,
                 orders = report.orders,
+                fetched = ?report.fetched,
                 missing_optional = ?report.missing_optional,
                 elapsed_us,
                 "hook evaluated"

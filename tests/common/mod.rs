@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod conformance;
+pub mod fhir_stub;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
