@@ -743,3 +743,51 @@ fn config_errors_name_the_problem() {
     .contains("one of"));
     assert!(err("bogus = 1\n").contains("unknown field"));
 }
+
+/// With authentication on, the FHIR servers a caller may name are those of its
+/// issuer: listed → queried with the request's token; not listed → 412, no query.
+#[tokio::test]
+async fn fhir_servers_are_allowed_per_issuer() {
+    use common::fhir_stub::{prefetch_resources, Stub};
+    let stub = Stub::start().await;
+    let full = fixture("S1.json");
+    stub.load(prefetch_resources(&full));
+    let mut body = full.clone();
+    body.as_object_mut().unwrap().remove("prefetch");
+    body["fhirServer"] = json!(stub.base);
+    body["fhirAuthorization"] = json!({"access_token": "ehr-token", "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read", "subject": "c"});
+    let key = ec_key("ES384", "k1");
+    let aud = format!("{BASE}{SIGN_PATH}");
+    for (extra, status) in [
+        (format!("fhir_servers = [\"{}\"]", stub.base), 200),
+        (String::new(), 412),
+    ] {
+        let (s, _) = server(&inline_config(&[&key], &extra)).await;
+        let t = token_with(&key, &header(&key), &claims(&aud));
+        let r = s
+            .client
+            .post(format!("{}{SIGN_PATH}", s.base))
+            .bearer_auth(t)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{extra}");
+        let v: Value = r.json().await.unwrap();
+        if status == 200 {
+            check_response(&v, Some("S1"));
+            assert!(has(&v, "src-risk-high-dose-gc", "warning"));
+            assert!(stub
+                .seen()
+                .iter()
+                .all(|(_, a)| a.as_deref() == Some("Bearer ehr-token")));
+        } else {
+            assert!(v.to_string().contains("not in the allowlist"), "{v}");
+        }
+    }
+    assert_eq!(
+        stub.seen().len(),
+        9,
+        "only the allowed issuer's call reached the server"
+    );
+}

@@ -1,0 +1,167 @@
+//! End to end against a real FHIR R4 server on loopback (sekmet-fhir, from
+//! PyPI, with bearer-token auth): load a patient, call order-sign with no
+//! prefetch, and check the cards and that the server answered our token.
+//!
+//! `.ci/run` installs the server into `target/fhir-venv` and sets
+//! SSC_CDS_REQUIRE_FHIR_SERVER=1, so there this test cannot be skipped. Without
+//! the server installed (a developer's `cargo test`) it says so and skips.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::fhir_stub::prefetch_resources;
+use common::*;
+use serde_json::json;
+use ssc_myositis_cds::engine::Engine;
+use ssc_myositis_cds::http::{AppState, AuthMode, Limits};
+use ssc_myositis_cds::prefetch::{FetchSettings, Fetcher};
+
+const TOKEN: &str = "e2e-bearer-token-4711";
+
+struct Running(Child);
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn sekmet() -> Option<PathBuf> {
+    let from_env = std::env::var_os("SSC_CDS_SEKMET").map(PathBuf::from);
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/fhir-venv/bin/sekmet");
+    from_env.into_iter().chain([venv]).find(|p| p.exists())
+}
+
+#[tokio::test]
+async fn order_sign_with_no_prefetch_against_a_real_fhir_server() {
+    let Some(bin) = sekmet() else {
+        assert!(
+            std::env::var("SSC_CDS_REQUIRE_FHIR_SERVER").is_err(),
+            "the FHIR server is required here: install it (see .ci/run)"
+        );
+        eprintln!("skipped: no FHIR server installed (.ci/run installs sekmet-fhir into target/fhir-venv)");
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = std::env::temp_dir().join(format!("fhir-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = format!("http://127.0.0.1:{port}/fhir");
+    std::fs::write(
+        dir.join("settings.yaml"),
+        format!(
+            "base_url: {base}\nhost: 127.0.0.1\nport: {port}\ndata_dir: data\nserver_auth:\n  types: [bearer]\n  tokens: [{TOKEN}]\nvalidation:\n  inbound: warn\nsimulator:\n  enabled: false\n"
+        ),
+    )
+    .unwrap();
+    let _server = Running(
+        Command::new(&bin)
+            .args(["serve", "--config", "settings.yaml"])
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the FHIR server"),
+    );
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = http.get(format!("{base}/metadata")).send().await {
+            if r.status().is_success() {
+                break;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "the FHIR server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+
+    // Load patient S1 (SSc, polymyositis, diabetes; 70 kg, 170 cm; eGFR 88; BP 128/78).
+    let full = fixture("S1.json");
+    for r in prefetch_resources(&full) {
+        let url = format!(
+            "{base}/{}/{}",
+            r["resourceType"].as_str().unwrap(),
+            r["id"].as_str().unwrap()
+        );
+        let resp = http
+            .put(&url)
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/fhir+json")
+            .body(r.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            resp.status().is_success(),
+            "loading {url}: {}",
+            resp.status()
+        );
+    }
+
+    let mut state = AppState::new(
+        Engine::with_defaults().unwrap(),
+        Limits::default(),
+        AuthMode::Disabled,
+    );
+    // Generous deadlines: the server is a Python process sharing two cores with the tests.
+    state.fetcher = Fetcher::new(FetchSettings {
+        allowed_servers: vec![base.clone()],
+        request_timeout: Duration::from_secs(10),
+        deadline: Duration::from_secs(20),
+        ..FetchSettings::default()
+    })
+    .unwrap();
+    let (s, _) = start_with(state).await;
+    let mut req = full.clone();
+    req.as_object_mut().unwrap().remove("prefetch");
+    req["fhirServer"] = json!(base);
+    req["fhirAuthorization"] = json!({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read", "subject": "cds"});
+    let (status, r) = s.hook("ssc-myositis-order-sign", &req).await;
+    assert_eq!(status, 200, "{r}");
+    for (t, i) in [
+        ("gc-dose-above-guidance", "warning"),
+        ("src-risk-high-dose-gc", "warning"),
+        ("mtx-dose-bsa", "info"),
+        ("mtx-folic-acid", "info"),
+    ] {
+        assert!(has(&r, t, i), "{t}: {:?}", topics(&r));
+    }
+    // The figures came from the server: weight 70 kg, BSA 1.82 m².
+    assert!(
+        r.to_string().contains("0.86 mg/kg") && r.to_string().contains("1.82 m²"),
+        "{r}"
+    );
+    // Our queries reached the server (its traffic log); it requires the token for each.
+    let traffic = http
+        .get(format!("http://127.0.0.1:{port}/ui/traffic"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        traffic.contains("Condition?patient=S1") && traffic.contains("Observation?patient=S1"),
+        "traffic log"
+    );
+
+    // A wrong token: the server refuses it, and so the required data cannot be had.
+    req["fhirAuthorization"]["access_token"] = json!("not-the-token");
+    let (status, oo) = s.hook("ssc-myositis-order-sign", &req).await;
+    assert_eq!(status, 412, "{oo}");
+    assert!(
+        oo.to_string()
+            .contains("refused the access token (HTTP 401)"),
+        "{oo}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
