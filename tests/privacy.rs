@@ -134,11 +134,46 @@ async fn neither_token_nor_patient_data_reach_the_log() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
 
+    // The fallback path: the FHIR token is used against a FHIR server.
+    let stub = common::fhir_stub::Stub::start().await;
+    stub.load(common::fhir_stub::prefetch_resources(&body));
+    let state = AppState::new(
+        Engine::with_defaults().unwrap(),
+        Limits::default(),
+        AuthMode::Disabled,
+    );
+    let mut state = state;
+    state.fetcher =
+        ssc_myositis_cds::prefetch::Fetcher::new(ssc_myositis_cds::prefetch::FetchSettings {
+            allowed_servers: vec![stub.base.clone()],
+            ..Default::default()
+        })
+        .unwrap();
+    let (s2, _) = start_with(state).await;
+    let mut fetching = body.clone();
+    fetching.as_object_mut().unwrap().remove("prefetch");
+    fetching["fhirServer"] = json!(stub.base);
+    let r = s2
+        .client
+        .post(format!("{}/cds-services/ssc-myositis-order-sign", s2.base))
+        .json(&fetching)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(
+        stub.seen()
+            .iter()
+            .all(|(_, a)| a.as_deref() == Some(&format!("Bearer {FHIR_TOKEN}")[..])),
+        "the token was used"
+    );
+
     let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(
         log.contains("hook evaluated")
             && log.contains("authentication failed")
-            && log.contains("resource skipped"),
+            && log.contains("resource skipped")
+            && log.contains("FHIR server queried"),
         "the log was captured:\n{log}"
     );
     let jwt_signature = good.rsplit('.').next().unwrap();
@@ -149,6 +184,9 @@ async fn neither_token_nor_patient_data_reach_the_log() {
         PATIENT_NAME,
         BIRTH_DATE,
         "Ada",
+        // Patient identifiers in query URLs.
+        "patient=S1",
+        "Patient/S1",
     ] {
         assert!(!log.contains(secret), "{secret:?} found in the log:\n{log}");
     }
