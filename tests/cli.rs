@@ -43,67 +43,7 @@ fn discovery_prints_the_services() {
 /// `evaluate` on each worked case: the expected cards, none of the forbidden ones.
 #[test]
 fn evaluate_gives_the_worked_cases_their_cards() {
-    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
-    let cases: &[Case] = &[
-        (
-            "S1.json",
-            &[
-                ("gc-dose-above-guidance", "warning"),
-                ("src-risk-high-dose-gc", "warning"),
-                ("mtx-dose-bsa", "info"),
-                ("mtx-folic-acid", "info"),
-            ],
-            &[
-                "mtx-contraindicated-renal",
-                "pregnancy-contraindicated",
-                "src-suspected",
-                "steroid-sparing-day-one",
-            ],
-        ),
-        (
-            "S2.json",
-            &[
-                ("gc-dose-above-guidance", "warning"),
-                ("src-risk-high-dose-gc", "warning"),
-            ],
-            &[],
-        ),
-        (
-            "S3.json",
-            &[("data-missing", "info")],
-            &["mtx-dose-bsa", "src-risk-high-dose-gc", "mtx-folic-acid"],
-        ),
-        (
-            "S5.json",
-            &[("mtx-duplicate", "warning"), ("mtx-dose-bsa", "info")],
-            &[],
-        ),
-        (
-            "S8.json",
-            &[],
-            &[
-                "src-risk-high-dose-gc",
-                "gc-dose-above-guidance",
-                "bp-monitoring-gc",
-            ],
-        ),
-        (
-            "S9.json",
-            &[],
-            &[
-                "src-risk-high-dose-gc",
-                "bp-monitoring-gc",
-                "gc-dose-above-guidance",
-                "gc-route-needed",
-            ],
-        ),
-        (
-            "S10.json",
-            &[("mtx-contraindicated-renal", "critical")],
-            &["mtx-dose-bsa", "mtx-folic-acid"],
-        ),
-    ];
-    for (file, expected, forbidden) in cases {
+    for (file, expected, forbidden) in common::SCENARIOS {
         let (code, r, err) = run(&[
             "evaluate",
             &format!("tests/requests/{file}"),

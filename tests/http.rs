@@ -62,67 +62,7 @@ async fn discovery_lists_the_services_from_hooks() {
 #[tokio::test]
 async fn worked_scenarios_end_to_end() {
     let s = start().await;
-    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str]);
-    let cases: &[Case] = &[
-        (
-            "S1.json",
-            &[
-                ("gc-dose-above-guidance", "warning"),
-                ("src-risk-high-dose-gc", "warning"),
-                ("mtx-dose-bsa", "info"),
-                ("mtx-folic-acid", "info"),
-            ],
-            &[
-                "mtx-contraindicated-renal",
-                "mtx-pregnancy",
-                "steroid-sparing-day-one",
-            ],
-        ),
-        (
-            "S2.json",
-            &[
-                ("gc-dose-above-guidance", "warning"),
-                ("src-risk-high-dose-gc", "warning"),
-                ("steroid-sparing-day-one", "warning"),
-            ],
-            &[],
-        ),
-        (
-            "S3.json",
-            &[("data-missing", "info")],
-            &["mtx-dose-bsa", "src-risk-high-dose-gc", "mtx-folic-acid"],
-        ),
-        (
-            "S5.json",
-            &[("mtx-duplicate", "warning"), ("mtx-dose-bsa", "info")],
-            &["mtx-folic-acid"],
-        ),
-        (
-            "S8.json",
-            &[],
-            &[
-                "src-risk-high-dose-gc",
-                "gc-dose-above-guidance",
-                "bp-monitoring-gc",
-            ],
-        ),
-        (
-            "S9.json",
-            &[],
-            &[
-                "src-risk-high-dose-gc",
-                "bp-monitoring-gc",
-                "gc-dose-above-guidance",
-                "gc-route-needed",
-            ],
-        ),
-        (
-            "S10.json",
-            &[("mtx-contraindicated-renal", "critical")],
-            &["mtx-dose-bsa"],
-        ),
-    ];
-    for (file, expected, forbidden) in cases {
+    for (file, expected, forbidden) in SCENARIOS {
         let (status, resp) = s.hook(SIGN, &fixture(file)).await;
         assert_eq!(status, 200, "{file}: {resp}");
         for (topic, indicator) in *expected {

@@ -17,6 +17,77 @@ use ssc_myositis_cds::http::{router, AppState, AuthMode, Limits};
 
 pub const TODAY: &str = "2026-11-24";
 
+/// A worked case of the clinical reference as a FHIR request in
+/// `tests/requests/`: (file, cards that must fire (topic, indicator), cards
+/// that must not fire).
+pub type Scenario = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static [&'static str],
+);
+
+/// The seven worked cases (REFERENCE.md 6, scenarios.json).
+pub const SCENARIOS: &[Scenario] = &[
+    (
+        "S1.json",
+        &[
+            ("gc-dose-above-guidance", "warning"),
+            ("src-risk-high-dose-gc", "warning"),
+            ("mtx-dose-bsa", "info"),
+            ("mtx-folic-acid", "info"),
+        ],
+        &[
+            "mtx-contraindicated-renal",
+            "pregnancy-contraindicated",
+            "src-suspected",
+            "steroid-sparing-day-one",
+        ],
+    ),
+    (
+        "S2.json",
+        &[
+            ("gc-dose-above-guidance", "warning"),
+            ("src-risk-high-dose-gc", "warning"),
+            ("steroid-sparing-day-one", "warning"),
+        ],
+        &[],
+    ),
+    (
+        "S3.json",
+        &[("data-missing", "info")],
+        &["mtx-dose-bsa", "src-risk-high-dose-gc", "mtx-folic-acid"],
+    ),
+    (
+        "S5.json",
+        &[("mtx-duplicate", "warning"), ("mtx-dose-bsa", "info")],
+        &["mtx-folic-acid"],
+    ),
+    (
+        "S8.json",
+        &[],
+        &[
+            "src-risk-high-dose-gc",
+            "gc-dose-above-guidance",
+            "bp-monitoring-gc",
+        ],
+    ),
+    (
+        "S9.json",
+        &[],
+        &[
+            "src-risk-high-dose-gc",
+            "bp-monitoring-gc",
+            "gc-dose-above-guidance",
+            "gc-route-needed",
+        ],
+    ),
+    (
+        "S10.json",
+        &[("mtx-contraindicated-renal", "critical")],
+        &["mtx-dose-bsa", "mtx-folic-acid"],
+    ),
+];
+
 pub struct Server {
     pub base: String,
     pub client: reqwest::Client,
