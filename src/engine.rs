@@ -75,6 +75,12 @@ pub struct Fetched {
     pub not_attempted: Option<String>,
 }
 
+/// Whether a reference ("Patient/x" or an absolute URL ending so) names this patient.
+fn is_patient(reference: &str, patient_id: &str) -> bool {
+    let own = format!("Patient/{patient_id}");
+    reference == own || reference.ends_with(&format!("/{own}"))
+}
+
 fn is_operation_outcome(raw: &RawValue) -> bool {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
@@ -231,6 +237,16 @@ impl Engine {
                 let Some(raw) = entry.resource else { continue };
                 match fhir::parse_resource(&raw) {
                     Ok(Resource::MedicationRequest(mr)) => {
+                        // A draft for another patient is never evaluated (nor updated).
+                        let subject = mr.subject.as_ref().and_then(|r| r.reference.as_deref());
+                        if subject.is_some_and(|r| !is_patient(r, patient_id)) {
+                            report.skipped.push(Skipped {
+                                resource_type: "MedicationRequest".into(),
+                                category: "other patient",
+                                column: 0,
+                            });
+                            continue;
+                        }
                         let selected = match (&selections, &mr.id) {
                             (None, _) => true,
                             (Some(sel), Some(id)) => {

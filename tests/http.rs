@@ -313,6 +313,32 @@ async fn tolerated_prefetch_shapes() {
     }
 }
 
+/// A draft order for another patient is not evaluated, so no card or update names them.
+#[tokio::test]
+async fn drafts_for_another_patient_are_ignored() {
+    let s = start().await;
+    let mut req = fixture("S1.json");
+    for e in req["context"]["draftOrders"]["entry"]
+        .as_array_mut()
+        .unwrap()
+    {
+        e["resource"]["subject"]["reference"] = json!("Patient/someone-else");
+    }
+    let (status, r) = s.hook(SIGN, &req).await;
+    assert_eq!(status, 200);
+    assert!(
+        !fires(&r, "src-risk-high-dose-gc") && !fires(&r, "gc-dose-above-guidance"),
+        "{:?}",
+        topics(&r)
+    );
+    // An absolute reference to the right patient is the right patient.
+    let mut req = fixture("S1.json");
+    req["context"]["draftOrders"]["entry"][0]["resource"]["subject"]["reference"] =
+        json!("https://ehr.example.org/fhir/Patient/S1");
+    let (_, r) = s.hook(SIGN, &req).await;
+    assert!(fires(&r, "src-risk-high-dose-gc"), "{:?}", topics(&r));
+}
+
 #[tokio::test]
 async fn malformed_entries_are_skipped_not_fatal() {
     let s = start().await;

@@ -198,6 +198,7 @@ pub struct Dosage {
 #[serde(rename_all = "camelCase")]
 pub struct MedicationRequest {
     pub id: Option<String>,
+    pub subject: Option<Reference>,
     pub status: Option<String>,
     pub intent: Option<String>,
     pub medication_codeable_concept: Option<CodeableConcept>,

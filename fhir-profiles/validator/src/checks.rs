@@ -126,7 +126,8 @@ pub fn emitted(text: &str, profiles: &[Profile]) -> Vec<String> {
         .pointer("/subject/reference")
         .and_then(Value::as_str)
     {
-        Some(s) if s == expected_subject => {}
+        // Relative, or absolute on the EHR's server.
+        Some(s) if s == expected_subject || s.ends_with(&format!("/{expected_subject}")) => {}
         other => errors.push(format!(
             "subject {other:?} is not the patient in context ({expected_subject})"
         )),
@@ -373,6 +374,12 @@ mod tests {
             (
                 "another patient",
                 Box::new(|r| r["subject"]["reference"] = json!("Patient/p2")),
+            ),
+            (
+                "another patient, absolute (p12 ends like p1... but not /Patient/p1)",
+                Box::new(|r| {
+                    r["subject"]["reference"] = json!("https://ehr.example.org/fhir/Patient/p12")
+                }),
             ),
             (
                 "two dosage instructions (profile max 1)",
