@@ -24,7 +24,7 @@ use crate::terminology::Concept;
 
 pub const TOPIC_DOSE: Topic = Topic {
     code: "aza-dose",
-    display: "Azathioprine dose above 2 mg/kg dosing weight",
+    display: "Azathioprine dose above the mg/kg dosing-weight limit",
 };
 pub const TOPIC_TPMT: Topic = Topic {
     code: "aza-tpmt",

@@ -21,7 +21,13 @@ pub const TOPIC: Topic = Topic {
     display: "Blood-pressure monitoring on corticosteroids in SSc",
 };
 
-pub const SETTINGS: &[&str] = &["src_threshold_mg_per_day", "betamethasone_factor"];
+pub const SETTINGS: &[&str] = &[
+    "src_threshold_mg_per_day",
+    "src_bp_systolic",
+    "src_bp_diastolic",
+    "src_suspected_sbp_rise",
+    "betamethasone_factor",
+];
 
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     let mut out = Outcome::default();
@@ -43,8 +49,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             num(total)
         ))
     } else {
-        "SSc on corticosteroid, dose not computable: monitor BP; renal crisis risk if ≥15 mg/day"
-            .to_string()
+        format!(
+            "SSc on corticosteroid, dose not computable: monitor BP; renal crisis risk if ≥{} mg/day",
+            num(policy.src_threshold_mg_per_day)
+        )
     };
     let mut detail = format!(
         "**Blood-pressure monitoring.** Systemic corticosteroids in SSc call for BP and renal function \
@@ -67,7 +75,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         indicator: Indicator::Info,
         summary,
         detail,
-        suggestions: vec![bp_and_creatinine()],
+        suggestions: vec![bp_and_creatinine(policy)],
         selection: Selection::Any,
         override_reasons: MONITORING_OVERRIDES.to_vec(),
     });
@@ -99,6 +107,39 @@ mod tests {
                 "{mg}"
             );
         }
+    }
+
+    #[test]
+    fn card_texts_take_their_figures_from_the_policy() {
+        let policy = Policy::from_toml(
+            "src_threshold_mg_per_day = 25\nsrc_bp_systolic = 130\nsrc_bp_diastolic = 85\n\
+             src_suspected_sbp_rise = 20\nsrc_recent_onset_years = 5\n",
+        )
+        .unwrap();
+        // Unknown dose: the BP card names the local threshold.
+        let mut f = patient(&[Concept::Ssc]);
+        let mut m = prednisone(20.0);
+        m.dose = None;
+        f.orders.push(m);
+        let card = &evaluate(&f, &policy).findings[0];
+        assert!(card.summary.contains("≥25 mg/day"), "{}", card.summary);
+        let note = match &card.suggestions[0].actions[0] {
+            crate::clinical::Action::CreateService { order, .. } => order.note.clone().unwrap(),
+            other => panic!("{other:?}"),
+        };
+        assert!(
+            note.contains("SBP >= 130 or DBP >= 85 mmHg, or a rise of 20 mmHg"),
+            "{note}"
+        );
+        // The renal crisis card lists the local risk-factor figures.
+        let mut f = patient(&[Concept::Ssc]);
+        f.orders.push(prednisone(30.0));
+        let card = &renal_crisis_risk::evaluate(&f, &policy).findings[0];
+        assert!(
+            card.detail.contains("onset < 5 years") && card.detail.contains("last BP ≥ 130/85"),
+            "{}",
+            card.detail
+        );
     }
 
     #[test]

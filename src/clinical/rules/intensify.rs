@@ -22,7 +22,7 @@ use crate::terminology::Concept;
 
 pub const TOPIC: Topic = Topic {
     code: "intensify-refractory",
-    display: "Intensification review at 12 weeks",
+    display: "Intensification review for inadequate response",
 };
 
 pub const SETTINGS: &[&str] = &[

@@ -16,7 +16,7 @@ use crate::terminology::medication::Drug;
 
 pub const TOPIC: Topic = Topic {
     code: "ivig-dose",
-    display: "IVIG course above 2 g/kg dosing weight",
+    display: "IVIG course above the g/kg dosing-weight limit",
 };
 
 pub const SETTINGS: &[&str] = &["ivig_g_per_kg_low", "ivig_g_per_kg_high", "ivig_days"];

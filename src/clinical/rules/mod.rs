@@ -133,7 +133,7 @@ impl Rule {
 }
 
 /// BP monitoring + serum creatinine, offered by the renal crisis rules (POLICY.md).
-pub fn bp_and_creatinine() -> Suggestion {
+pub fn bp_and_creatinine(policy: &Policy) -> Suggestion {
     Suggestion {
         label: "Order blood-pressure monitoring and serum creatinine".into(),
         recommended: false,
@@ -144,11 +144,13 @@ pub fn bp_and_creatinine() -> Suggestion {
                     loinc: "85354-9",
                     display: "Blood pressure panel with all children optional",
                     text: "Blood-pressure monitoring for scleroderma renal crisis".into(),
-                    note: Some(
+                    note: Some(format!(
                         "SSc patient on corticosteroids: check BP at every visit and at home; \
-                         report SBP >= 140 or DBP >= 90 mmHg, or a rise of 30 mmHg or more."
-                            .into(),
-                    ),
+                         report SBP >= {} or DBP >= {} mmHg, or a rise of {} mmHg or more.",
+                        crate::clinical::text::num(policy.src_bp_systolic),
+                        crate::clinical::text::num(policy.src_bp_diastolic),
+                        crate::clinical::text::num(policy.src_suspected_sbp_rise)
+                    )),
                 },
             },
             Action::CreateService {

@@ -45,14 +45,18 @@ topic!(
 topic!(
     RENAL_AVOID,
     "mtx-contraindicated-renal",
-    "Methotrexate with eGFR below 30"
+    "Methotrexate with eGFR below the avoid threshold"
 );
 topic!(
     RENAL_REDUCE,
     "mtx-renal-caution",
-    "Methotrexate with eGFR 30-59"
+    "Methotrexate with eGFR in the dose-reduction range"
 );
-topic!(ABOVE_MAX, "mtx-above-max", "Methotrexate above 40 mg/week");
+topic!(
+    ABOVE_MAX,
+    "mtx-above-max",
+    "Methotrexate above the weekly maximum"
+);
 topic!(LIVER, "mtx-liver", "Methotrexate with liver disease");
 topic!(
     ALCOHOL,
@@ -390,7 +394,10 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
                 topic: FOLIC,
                 indicator: Indicator::Info,
                 summary: format!("No folic acid on file: add folic acid {} mg daily with methotrexate", num(policy.folic_acid_mg_per_day)),
-                body: "The guidance adds folic acid 1 mg/day to methotrexate. None is active or drafted.".into(),
+                body: format!(
+                    "The guidance adds folic acid {} mg/day to methotrexate. None is active or drafted.",
+                    num(policy.folic_acid_mg_per_day)
+                ),
             },
             &figures,
             vec![Suggestion {

@@ -42,6 +42,7 @@ pub const SETTINGS: &[&str] = &[
     "src_recent_onset_years",
     "src_bp_systolic",
     "src_bp_diastolic",
+    "src_suspected_sbp_rise",
     "betamethasone_factor",
 ];
 
@@ -201,7 +202,13 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         exposure_lines(&exp)
     );
     if factors.is_empty() {
-        detail.push_str("Risk factors that would make this critical: none recorded (diffuse SSc, SSc onset < 4 years, anti-RNA polymerase III, prior renal crisis, last BP ≥ 140/90).\n\n");
+        detail.push_str(&format!(
+            "Risk factors that would make this critical: none recorded (diffuse SSc, SSc onset < {} years, \
+             anti-RNA polymerase III, prior renal crisis, last BP ≥ {}/{}).\n\n",
+            num(policy.src_recent_onset_years),
+            num(policy.src_bp_systolic),
+            num(policy.src_bp_diastolic)
+        ));
     } else {
         detail.push_str("**Risk factors present:**\n");
         for f in &factors {
@@ -228,7 +235,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         indicator,
         summary,
         detail,
-        suggestions: vec![bp_and_creatinine()],
+        suggestions: vec![bp_and_creatinine(policy)],
         selection: Selection::Any,
         override_reasons: MONITORING_OVERRIDES.to_vec(),
     });
