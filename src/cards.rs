@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -26,7 +27,7 @@ pub struct RenderContext<'a> {
     pub encounter_id: Option<&'a str>,
     pub today: NaiveDate,
     /// Draft orders as sent, by id, for `update` actions.
-    pub drafts: &'a HashMap<String, Value>,
+    pub drafts: &'a HashMap<String, Box<RawValue>>,
 }
 
 fn indicator(i: Indicator) -> &'static str {
@@ -170,7 +171,7 @@ fn action(a: &Action, ctx: &RenderContext<'_>) -> Option<cds::Action> {
             kind: "update",
             description: description.clone(),
             resource: updated_draft(
-                ctx.drafts.get(order_id)?,
+                &serde_json::from_str(ctx.drafts.get(order_id)?.get()).ok()?,
                 *dose_mg,
                 *schedule,
                 *route,
@@ -243,7 +244,10 @@ mod tests {
         let draft = json!({"resourceType":"MedicationRequest","id":"request-123","status":"draft","intent":"order",
             "medicationCodeableConcept":{"text":"Prednisone 20 MG Oral Tablet"},
             "dosageInstruction":[{"route":{"text":"oral"},"doseAndRate":[{"doseQuantity":{"value":3,"code":"{pill}"}}]}]});
-        let drafts = HashMap::from([("request-123".to_string(), draft)]);
+        let drafts = HashMap::from([(
+            "request-123".to_string(),
+            RawValue::from_string(draft.to_string()).unwrap(),
+        )]);
         let ctx = RenderContext {
             patient_id: "p1",
             encounter_id: Some("e1"),

@@ -9,7 +9,6 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use serde_json::value::RawValue;
-use serde_json::Value;
 
 use crate::cards::{self, RenderContext};
 use crate::cds::{FhirAuthorization, HookContext, HookRequest, HookResponse};
@@ -205,8 +204,10 @@ impl Engine {
         let Prepared {
             context: ctx,
             prefetch,
+            unsatisfied,
             ..
         } = prepared;
+        let unsatisfied: Vec<&str> = unsatisfied.iter().map(|(k, _)| k.as_str()).collect();
         let patient_id = ctx.patient_id.as_deref().unwrap_or_default();
         let mut report = Report::default();
         let setting = if service.hook == Hook::PatientView {
@@ -219,7 +220,7 @@ impl Engine {
             .patient_id(Some(patient_id));
 
         // Draft orders.
-        let mut drafts_json: HashMap<String, Value> = HashMap::new();
+        let mut drafts: HashMap<String, Box<RawValue>> = HashMap::new();
         if let (Some(raw), true) = (ctx.draft_orders.as_ref(), service.hook != Hook::PatientView) {
             let selections: Option<Vec<(String, String)>> = match service.hook {
                 Hook::OrderSelect => Some(
@@ -255,9 +256,8 @@ impl Engine {
                             (Some(_), None) => false,
                         };
                         if let Some(id) = &mr.id {
-                            if let Ok(v) = serde_json::from_str::<Value>(raw.get()) {
-                                drafts_json.insert(id.clone(), v);
-                            }
+                            // Kept as sent, for `update` suggestions.
+                            drafts.insert(id.clone(), raw);
                         }
                         report.orders += usize::from(selected);
                         b.draft(*mr, selected);
@@ -274,7 +274,7 @@ impl Engine {
         for (key, template, area) in &service.prefetch {
             let reason = match prefetch.get(key) {
                 Some(None) => None, // null: the client has no data for it
-                Some(Some(raw)) if !is_operation_outcome(raw) => {
+                Some(Some(raw)) if !unsatisfied.contains(&key.as_str()) => {
                     self.read_prefetch(raw, patient_id, &mut b, &mut report)
                 }
                 sent => {
@@ -286,12 +286,16 @@ impl Engine {
                     match fetched.results.get(key) {
                         Some(Ok(pages)) => {
                             report.fetched.push(key.clone());
-                            pages
-                                .iter()
-                                .filter_map(|p| {
-                                    self.read_prefetch(p, patient_id, &mut b, &mut report)
-                                })
-                                .next()
+                            // Every page is read; the first that holds no data names why.
+                            let mut reason = None;
+                            for page in pages {
+                                if let Some(why) =
+                                    self.read_prefetch(page, patient_id, &mut b, &mut report)
+                                {
+                                    reason.get_or_insert(why);
+                                }
+                            }
+                            reason
                         }
                         Some(Err(why)) => {
                             Some(format!("{not_sent}; the FHIR server query failed: {why}"))
@@ -342,7 +346,7 @@ impl Engine {
             patient_id,
             encounter_id: ctx.encounter_id.as_deref(),
             today,
-            drafts: &drafts_json,
+            drafts: &drafts,
         };
         Ok((cards::response(&findings, &rctx), report))
     }
