@@ -85,7 +85,9 @@ struct Definition {
     description: String,
     #[serde(default)]
     prefetch: serde_json::Map<String, Value>,
-    usage_requirements: Option<String>,
+    /// Accepted (and served in discovery); nothing here reads it.
+    #[serde(rename = "usageRequirements")]
+    _usage_requirements: Option<String>,
 }
 
 impl Services {
@@ -128,7 +130,6 @@ impl Services {
             {
                 return Err(err("title and description must not be empty".into()));
             }
-            let _ = d.usage_requirements;
             let mut prefetch = vec![];
             for (key, template) in d.prefetch {
                 let area = area_of_key(&key)

@@ -143,6 +143,13 @@ async fn server_faults_on_required_data_give_412_naming_the_key_and_the_cause() 
         assert_eq!(first["expression"][0], "prefetch.Condition", "{fault:?}");
         let text = first["diagnostics"].as_str().unwrap();
         assert!(text.contains(cause), "{fault:?}: {text}");
+        // No retry: one request for the failing key.
+        let tries = stub
+            .seen()
+            .iter()
+            .filter(|(p, _)| p.starts_with("/Condition"))
+            .count();
+        assert_eq!(tries, 1, "{fault:?}");
         assert!(
             !oo.to_string().contains(TOKEN) && !oo.to_string().contains(&stub.base),
             "no token or server URL in errors: {oo}"
@@ -179,18 +186,20 @@ async fn faults_on_optional_data_give_200_and_say_what_was_not_checked() {
 
 #[tokio::test]
 async fn the_deadline_bounds_the_whole_hook() {
+    // Requests may take 5 s each, but all of them together only 300 ms.
     let (stub, req) = s1_on_stub().await;
-    stub.fault("Observation", Fault::Slow(Duration::from_secs(5)));
+    stub.fault("Condition", Fault::Slow(Duration::from_secs(5)));
     let s = service(FetchSettings {
+        request_timeout: Duration::from_secs(5),
         deadline: Duration::from_millis(300),
         ..settings(&stub.base)
     })
     .await;
-    let (status, r) = s.hook(SIGN, &req).await;
-    assert_eq!(status, 200);
+    let (status, oo) = s.hook(SIGN, &req).await;
+    assert_eq!(status, 412, "{oo}");
     assert!(
-        r.to_string().contains("no answer within 300 ms") || r.to_string().contains("Not checked"),
-        "{r}"
+        oo.to_string().contains("no answer within 300 ms"),
+        "the deadline, not a request timeout: {oo}"
     );
 }
 

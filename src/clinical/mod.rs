@@ -175,7 +175,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Vec<Finding> {
         findings.extend(out.findings);
         needs.extend(out.needs);
     }
-    if let Some(f) = rules::missing_data::finding(&needs, facts) {
+    if let Some(f) = rules::missing_data::finding(&needs) {
         findings.push(f);
     }
     let mut gaps: Vec<String> = facts

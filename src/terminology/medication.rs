@@ -346,16 +346,16 @@ pub fn identify(
             let vs_name = t.display(system, code);
             let name = vs_name.or(*display).unwrap_or_default();
             if let Some(drug) = drug_from_concept(concept, name) {
-                let is_product = parse_strength(name).is_some();
+                let strength = parse_strength(name);
                 return Some(Identified {
                     drug,
-                    matched_by: if is_product {
+                    matched_by: if strength.is_some() {
                         MatchedBy::RxNormProduct(code.to_string())
                     } else {
                         MatchedBy::RxNormIngredient(code.to_string())
                     },
                     name: name.to_string(),
-                    strength: parse_strength(name),
+                    strength,
                     form: parse_form(name),
                 });
             }

@@ -8,7 +8,6 @@
 
 use super::{Figure, Need};
 use crate::clinical::{Finding, Indicator, OverrideReason, Selection, Topic};
-use crate::facts::Facts;
 
 pub const TOPIC: Topic = Topic {
     code: "data-missing",
@@ -26,7 +25,7 @@ fn describe(f: Figure) -> (&'static str, &'static str) {
     }
 }
 
-pub fn finding(needs: &[Need], _facts: &Facts) -> Option<Finding> {
+pub fn finding(needs: &[Need]) -> Option<Finding> {
     if needs.is_empty() {
         return None;
     }
@@ -61,11 +60,10 @@ pub fn finding(needs: &[Need], _facts: &Facts) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clinical::rules::test_support::*;
 
     #[test]
     fn one_card_for_all_missing_figures() {
-        assert!(finding(&[], &patient(&[])).is_none());
+        assert!(finding(&[]).is_none());
         let needs = [
             Need {
                 figure: Figure::Height,
@@ -80,7 +78,7 @@ mod tests {
                 why: "mg/kg skipped".into(),
             },
         ];
-        let f = finding(&needs, &patient(&[])).unwrap();
+        let f = finding(&needs).unwrap();
         assert_eq!(f.summary, "No weight or height on file: dose checks that need it were skipped; record a body weight (LOINC 29463-7)");
         assert_eq!(f.detail.matches("- No ").count(), 3);
     }
