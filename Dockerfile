@@ -6,6 +6,8 @@ COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src
 COPY hooks hooks
 COPY fhir-profiles fhir-profiles
+# Declared in Cargo.toml (cargo checks the file exists; the release build does not compile it).
+COPY benches benches
 RUN cargo build --release --locked \
  && strip target/release/ssc-myositis-cds
 
