@@ -23,7 +23,7 @@ pub mod taper;
 #[cfg(test)]
 pub(crate) mod test_support;
 
-use super::{Action, Finding, OverrideReason, Policy, ServiceProposal, Suggestion};
+use super::{Action, Finding, OverrideReason, Policy, ServiceProposal, Suggestion, Topic};
 use crate::facts::Facts;
 
 /// Every rule of the service, one module each.
@@ -109,6 +109,44 @@ impl Rule {
         }
     }
 
+    /// The card topics the rule can produce.
+    pub fn topics(self) -> &'static [Topic] {
+        match self {
+            Rule::RenalCrisisRisk => &[renal_crisis_risk::TOPIC],
+            Rule::SuspectedRenalCrisis => &[suspected_renal_crisis::TOPIC],
+            Rule::BpMonitoring => &[bp_monitoring::TOPIC],
+            Rule::InitialDose => &[initial_dose::TOPIC_ABOVE, initial_dose::TOPIC_BELOW],
+            Rule::IvMethylprednisolone => &[
+                iv_methylprednisolone::TOPIC_DOSE,
+                iv_methylprednisolone::TOPIC_INDICATION,
+            ],
+            Rule::SteroidSparing => &[steroid_sparing::TOPIC],
+            Rule::MtxOrderCheck => &[
+                mtx_order_check::DAILY,
+                mtx_order_check::RENAL_AVOID,
+                mtx_order_check::RENAL_REDUCE,
+                mtx_order_check::ABOVE_MAX,
+                mtx_order_check::LIVER,
+                mtx_order_check::ALCOHOL,
+                mtx_order_check::ILD,
+                mtx_order_check::PLANNING,
+                mtx_order_check::TMP_SMX,
+                mtx_order_check::DUPLICATE,
+                mtx_order_check::DOSE,
+                mtx_order_check::FOLIC,
+            ],
+            Rule::Pregnancy => &[pregnancy::TOPIC],
+            Rule::Taper => &[taper::TOPIC],
+            Rule::Intensify => &[intensify::TOPIC],
+            Rule::AzaOrderCheck => &[aza_order_check::TOPIC_DOSE, aza_order_check::TOPIC_TPMT],
+            Rule::IvigOrderCheck => &[ivig_order_check::TOPIC],
+            Rule::AntibodyPanel => &[antibody_panel::TOPIC],
+            Rule::MtxContinuation => &[mtx_continuation::TOPIC],
+            Rule::Monitoring => &[monitoring::TOPIC],
+            Rule::RouteNeeded => &[route_needed::TOPIC],
+        }
+    }
+
     /// The policy settings the rule's figures come from.
     pub fn settings(self) -> &'static [&'static str] {
         match self {
@@ -175,6 +213,20 @@ pub const MONITORING_OVERRIDES: [OverrideReason; 3] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn topic_codes_are_unique() {
+        let mut codes: Vec<&str> = Rule::ALL
+            .iter()
+            .flat_map(|r| r.topics())
+            .map(|t| t.code)
+            .collect();
+        codes.push(missing_data::TOPIC.code);
+        let n = codes.len();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), n);
+    }
 
     #[test]
     fn every_policy_setting_belongs_to_a_rule() {
