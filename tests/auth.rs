@@ -592,17 +592,8 @@ async fn accepted_algorithms_and_claim_shapes() {
     assert_eq!(state.evaluations.load(Ordering::Relaxed), 7);
     // A browser preflight needs no token.
     let pre = s
-        .client
-        .request(reqwest::Method::OPTIONS, format!("{}{SIGN_PATH}", s.base))
-        .header("origin", "https://sandbox.cds-hooks.org")
-        .header("access-control-request-method", "POST")
-        .header(
-            "access-control-request-headers",
-            "authorization,content-type",
-        )
-        .send()
-        .await
-        .unwrap();
+        .preflight(SIGN_PATH, "https://sandbox.cds-hooks.org")
+        .await;
     assert!(pre.status().is_success());
 }
 

@@ -536,18 +536,7 @@ async fn browser_preflight_and_cors_on_errors() {
         "/cds-services/ssc-myositis-order-sign",
         "/cds-services/ssc-myositis-order-sign/feedback",
     ] {
-        let r = s
-            .client
-            .request(reqwest::Method::OPTIONS, format!("{}{path}", s.base))
-            .header("origin", "https://sandbox.cds-hooks.org")
-            .header("access-control-request-method", "POST")
-            .header(
-                "access-control-request-headers",
-                "authorization,content-type",
-            )
-            .send()
-            .await
-            .unwrap();
+        let r = s.preflight(path, "https://sandbox.cds-hooks.org").await;
         assert!(r.status().is_success(), "{path}: {}", r.status());
         assert_eq!(r.headers()["access-control-allow-origin"], "*");
         let allowed = r.headers()["access-control-allow-headers"]
@@ -630,17 +619,9 @@ async fn cors_origins_can_be_restricted() {
     );
     state.cors_origins = vec!["https://ehr.example.org".parse().unwrap()];
     let (s, _) = start_with(state).await;
-    let preflight = |origin: &'static str| {
-        s.client
-            .request(
-                reqwest::Method::OPTIONS,
-                format!("{}/cds-services/{SIGN}", s.base),
-            )
-            .header("origin", origin)
-            .header("access-control-request-method", "POST")
-            .send()
-    };
-    let ok = preflight("https://ehr.example.org").await.unwrap();
+    let ok = s
+        .preflight(&format!("/cds-services/{SIGN}"), "https://ehr.example.org")
+        .await;
     assert_eq!(
         ok.headers()["access-control-allow-origin"],
         "https://ehr.example.org"
@@ -649,6 +630,11 @@ async fn cors_origins_can_be_restricted() {
         .headers()
         .get("access-control-allow-credentials")
         .is_none());
-    let other = preflight("https://elsewhere.example.org").await.unwrap();
+    let other = s
+        .preflight(
+            &format!("/cds-services/{SIGN}"),
+            "https://elsewhere.example.org",
+        )
+        .await;
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }

@@ -141,6 +141,21 @@ pub fn fixture(name: &str) -> Value {
 }
 
 impl Server {
+    /// A browser's CORS preflight for a POST with Authorization and Content-Type.
+    pub async fn preflight(&self, path: &str, origin: &str) -> reqwest::Response {
+        self.client
+            .request(reqwest::Method::OPTIONS, format!("{}{path}", self.base))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// POSTs a hook request; checks conformance of any 200 body and the
     /// OperationOutcome of any error. Returns status and body.
     pub async fn hook(&self, service: &str, body: &Value) -> (u16, Value) {
