@@ -80,9 +80,6 @@ impl<'a> Exposure<'a> {
     pub fn active_total(&self) -> f64 {
         self.active.iter().filter_map(|u| u.pred_eq).sum()
     }
-    pub fn orders_with_unknown_dose(&self) -> impl Iterator<Item = &GcUse<'a>> {
-        self.orders.iter().filter(|u| u.pred_eq.is_none())
-    }
 }
 
 #[cfg(test)]

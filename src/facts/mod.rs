@@ -305,10 +305,6 @@ impl Facts {
     pub fn height(&self) -> Option<&Reading> {
         self.heights.first()
     }
-    pub fn age_years(&self) -> Option<i32> {
-        let b = self.birth_date?;
-        self.today.years_since(b).map(|y| y as i32)
-    }
     pub fn latest_lab(&self, c: Concept) -> Option<&Lab> {
         self.labs.iter().find(|l| l.concepts.contains(&c))
     }

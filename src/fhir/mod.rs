@@ -43,14 +43,6 @@ impl CodeableConcept {
             .as_deref()
             .or_else(|| self.coding.iter().find_map(|c| c.display.as_deref()))
     }
-    pub fn has_code(&self, system: &str, code: &str) -> bool {
-        self.coding.iter().any(|c| {
-            c.system
-                .as_deref()
-                .is_some_and(|s| crate::terminology::canonical_system(s) == system)
-                && c.code.as_deref() == Some(code)
-        })
-    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -60,7 +52,6 @@ pub struct Quantity {
     pub unit: Option<String>,
     pub system: Option<String>,
     pub code: Option<String>,
-    pub comparator: Option<String>,
 }
 
 impl Quantity {
@@ -185,8 +176,6 @@ pub struct DoseAndRate {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dosage {
-    #[serde(default, deserialize_with = "decimal")]
-    pub sequence: Option<f64>,
     pub text: Option<String>,
     pub timing: Option<Timing>,
     pub route: Option<CodeableConcept>,
