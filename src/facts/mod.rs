@@ -665,13 +665,9 @@ impl<'t> FactsBuilder<'t> {
                             _ => None,
                         });
                 } else {
-                    let key = r.rsplit('/').take(2).collect::<Vec<_>>();
-                    let key = if key.len() == 2 {
-                        format!("{}/{}", key[1], key[0])
-                    } else {
-                        r.to_string()
-                    };
-                    cc = self.medications.get(&key).cloned();
+                    // "Medication/m1", relative or at the end of an absolute URL.
+                    let key = r.rfind("Medication/").map_or(r, |i| &r[i..]);
+                    cc = self.medications.get(key).cloned();
                 }
             }
         }
@@ -794,5 +790,72 @@ impl<'t> FactsBuilder<'t> {
             .sort_by(|a, b| newest_first(&a.date, &b.date));
         f.labs.sort_by(|a, b| newest_first(&a.date, &b.date));
         f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(s: &str) -> Box<serde_json::value::RawValue> {
+        serde_json::value::RawValue::from_string(s.to_string()).unwrap()
+    }
+
+    fn draft(t: &Terminology, json: &str, medication: Option<&str>) -> Facts {
+        let mut b = FactsBuilder::new(t, chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
+        if let Some(m) = medication {
+            b.add(fhir::parse_resource(&raw(m)).unwrap());
+        }
+        match fhir::parse_resource(&raw(json)).unwrap() {
+            Resource::MedicationRequest(mr) => b.draft(*mr, true),
+            other => panic!("{other:?}"),
+        }
+        b.build()
+    }
+
+    #[test]
+    fn referenced_and_contained_medications_are_identified() {
+        let t = Terminology::embedded().unwrap();
+        let med = r#"{"resourceType":"Medication","id":"m1","code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"312615"}]}}"#;
+        let dosage = r#""dosageInstruction":[{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}},"doseAndRate":[{"doseQuantity":{"value":2,"unit":"tablet"}}]}]"#;
+        for reference in [
+            "Medication/m1",
+            "https://ehr.example.org/fhir/Medication/m1",
+        ] {
+            let mr = format!(
+                r#"{{"resourceType":"MedicationRequest","id":"o1","medicationReference":{{"reference":"{reference}"}},{dosage}}}"#
+            );
+            let f = draft(&t, &mr, Some(med));
+            let o = &f.orders[0];
+            assert_eq!(
+                o.drug(),
+                Some(Drug::Glucocorticoid(
+                    crate::terminology::medication::Gc::Prednisone
+                )),
+                "{reference}"
+            );
+            assert_eq!(
+                o.dose.as_ref().and_then(|d| d.per_day_mg()),
+                Some(40.0),
+                "{reference}"
+            );
+        }
+        // Unresolved reference: not identified, no dose guessed.
+        let mr = format!(
+            r#"{{"resourceType":"MedicationRequest","id":"o1","medicationReference":{{"reference":"Medication/zz"}},{dosage}}}"#
+        );
+        let f = draft(&t, &mr, Some(med));
+        assert_eq!(f.orders[0].drug(), None);
+        assert!(f.orders[0].dose.is_none());
+        // Contained.
+        let mr = format!(
+            r##"{{"resourceType":"MedicationRequest","id":"o1","contained":[{m}],"medicationReference":{{"reference":"#m1"}},{dosage}}}"##,
+            m = med
+        );
+        let f = draft(&t, &mr, None);
+        assert_eq!(
+            f.orders[0].dose.as_ref().and_then(|d| d.per_day_mg()),
+            Some(40.0)
+        );
     }
 }
