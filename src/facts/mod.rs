@@ -858,4 +858,69 @@ mod tests {
             Some(40.0)
         );
     }
+
+    fn facts_of(t: &Terminology, resources: &[&str]) -> Facts {
+        let mut b = FactsBuilder::new(t, chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
+        for r in resources {
+            b.add(fhir::parse_resource(&raw(r)).unwrap());
+        }
+        b.build()
+    }
+
+    fn condition(code: &str, clinical: &str, verification: &str) -> String {
+        format!(
+            r#"{{"resourceType":"Condition","id":"c","code":{{"coding":[{{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"{code}"}}]}},
+               "clinicalStatus":{{"coding":[{{"code":"{clinical}"}}]}},"verificationStatus":{{"coding":[{{"code":"{verification}"}}]}}}}"#
+        )
+    }
+
+    #[test]
+    fn condition_status_table() {
+        let t = Terminology::embedded().unwrap();
+        // (clinical, verification, counts as SSc now, on record at all)
+        for (clinical, verification, active, ever) in [
+            ("active", "confirmed", true, true),
+            ("remission", "confirmed", true, true),
+            ("resolved", "confirmed", false, true),
+            ("inactive", "confirmed", false, true),
+            ("active", "refuted", false, false),
+            ("active", "entered-in-error", false, false),
+        ] {
+            let f = facts_of(&t, &[&condition("M34.0", clinical, verification)]);
+            assert_eq!(f.has_ssc(), active, "{clinical} {verification}");
+            assert_eq!(f.ever(Concept::Ssc), ever, "{clinical} {verification}");
+        }
+    }
+
+    #[test]
+    fn separate_systolic_and_diastolic_make_one_reading() {
+        let t = Terminology::embedded().unwrap();
+        let obs = |id: &str, code: &str, v: f64, date: &str| {
+            format!(
+                r#"{{"resourceType":"Observation","id":"{id}","status":"final","code":{{"coding":[{{"system":"http://loinc.org","code":"{code}"}}]}},
+                   "effectiveDateTime":"{date}","valueQuantity":{{"value":{v},"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}}}}"#
+            )
+        };
+        let f = facts_of(
+            &t,
+            &[
+                &obs("s1", "8480-6", 150.0, "2026-11-20"),
+                &obs("d1", "8462-4", 95.0, "2026-11-20"),
+                &obs("s0", "8480-6", 120.0, "2026-10-01"),
+            ],
+        );
+        assert_eq!(f.blood_pressures.len(), 2);
+        let bp = f.latest_bp().unwrap();
+        assert_eq!((bp.systolic, bp.diastolic), (Some(150.0), Some(95.0)));
+    }
+
+    #[test]
+    fn a_weight_in_an_unknown_unit_is_named_not_guessed() {
+        let t = Terminology::embedded().unwrap();
+        let w = r#"{"resourceType":"Observation","id":"w","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},
+                    "effectiveDateTime":"2026-11-20","valueQuantity":{"value":11,"unit":"stone"}}"#;
+        let f = facts_of(&t, &[w]);
+        assert!(f.weight().is_none());
+        assert!(f.notes[0].contains("\"stone\""), "{:?}", f.notes);
+    }
 }
