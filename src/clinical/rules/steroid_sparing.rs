@@ -24,7 +24,7 @@
 //! mycophenolate is not offered in pregnancy (REFERENCE.md 4).
 
 use super::{Figure, Need, Outcome};
-use crate::clinical::body::{bsa_mosteller, ceil_to, dosing_weight, ibw_devine, round_to};
+use crate::clinical::body::{bsa_mosteller, ceil_to, dosing_weight_of, round_to};
 use crate::clinical::text::{self, num};
 use crate::clinical::{
     Action, Finding, Indicator, MedicationProposal, OverrideReason, Policy, ProposedRoute,
@@ -171,34 +171,27 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     }
 
     // Azathioprine.
-    let aza_dose = match (facts.sex, w, h) {
-        (Some(sex), Some(w), Some(h)) => ibw_devine(sex, h.value).map(|ibw| {
-            let dw = dosing_weight(ibw, w.value);
-            let dose = round_to(policy.aza_mg_per_kg * dw, policy.aza_round_mg);
+    let aza_dose = match dosing_weight_of(facts) {
+        Ok(dw) => {
+            let dose = round_to(policy.aza_mg_per_kg * dw.dosing, policy.aza_round_mg);
             lines.push(format!(
-                "- Azathioprine: ideal body weight (Devine{}) {} kg, actual {} kg → dosing weight {} kg; \
-                 {} mg/kg = {} mg, rounded to {} mg: **{} mg once daily**. Check TPMT and NUDT15 first.",
-                if h.value < 152.4 { ", extrapolated below 60 in" } else { "" },
-                num(ibw),
-                num(w.value),
-                num(dw),
+                "- Azathioprine: {} mg/kg × {:.1} kg dosing weight = {:.1} mg, rounded to {} mg: **{} mg once daily**. \
+                 Check TPMT and NUDT15 first.\n  {}",
                 num(policy.aza_mg_per_kg),
-                num(policy.aza_mg_per_kg * dw),
+                dw.dosing,
+                policy.aza_mg_per_kg * dw.dosing,
                 num(policy.aza_round_mg),
-                num(dose)
+                num(dose),
+                dw.lines.replace('\n', "\n  ")
             ));
-            dose
-        }),
-        _ => {
-            let missing = if w.is_none() {
-                Figure::Weight
-            } else if h.is_none() {
-                Figure::Height
-            } else {
-                Figure::Sex
-            };
-            out.needs.push(Need { figure: missing, why: "azathioprine dose (ideal body weight) not computed".into() });
-            lines.push("- Azathioprine: dose not computed (ideal body weight needs sex and height).".into());
+            Some(dose)
+        }
+        Err(figure) => {
+            out.needs.push(Need {
+                figure,
+                why: "azathioprine dose (ideal body weight) not computed".into(),
+            });
+            lines.push("- Azathioprine: dose not computed (ideal body weight needs sex, height and weight).".into());
             None
         }
     };
