@@ -5,7 +5,7 @@
 //! Errors are typed ([`EvalError`]) and carry what the client must fix; the
 //! HTTP layer turns them into 4xx responses with an OperationOutcome.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use serde_json::value::RawValue;
@@ -48,6 +48,8 @@ pub struct MissingKey {
 #[derive(Debug, Default)]
 pub struct Report {
     pub skipped: Vec<Skipped>,
+    /// Resources not used, counted by (type, why): another patient's, duplicates.
+    pub dropped: BTreeMap<(String, &'static str), usize>,
     pub missing_optional: Vec<String>,
     /// Prefetch keys obtained from the FHIR server.
     pub fetched: Vec<String>,
@@ -74,13 +76,7 @@ pub struct Fetched {
     pub not_attempted: Option<String>,
 }
 
-/// Whether a reference ("Patient/x" or an absolute URL ending so) names this patient.
-fn is_patient(reference: &str, patient_id: &str) -> bool {
-    let own = format!("Patient/{patient_id}");
-    reference == own || reference.ends_with(&format!("/{own}"))
-}
-
-fn is_operation_outcome(raw: &RawValue) -> bool {
+fn resource_type(raw: &RawValue) -> Option<String> {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Head {
@@ -89,8 +85,19 @@ fn is_operation_outcome(raw: &RawValue) -> bool {
     serde_json::from_str::<Head>(raw.get())
         .ok()
         .and_then(|h| h.resource_type)
-        .is_some_and(|t| t == "OperationOutcome")
 }
+
+fn is_operation_outcome(raw: &RawValue) -> bool {
+    resource_type(raw).is_some_and(|t| t == "OperationOutcome")
+}
+
+/// Draft entries of these types are medication orders: one we cannot read
+/// gets a card, never silence.
+const MEDICATION_ORDER_TYPES: &[&str] = &[
+    "MedicationRequest",
+    "MedicationOrder",
+    "MedicationPrescription",
+];
 
 pub struct Engine {
     pub terminology: Terminology,
@@ -217,7 +224,8 @@ impl Engine {
         };
         let mut b = FactsBuilder::new(&self.terminology, today)
             .setting(setting)
-            .patient_id(Some(patient_id));
+            .patient_id(Some(patient_id))
+            .limits(self.policy.data_limits());
 
         // Draft orders.
         let mut drafts: HashMap<String, Box<RawValue>> = HashMap::new();
@@ -238,16 +246,6 @@ impl Engine {
                 let Some(raw) = entry.resource else { continue };
                 match fhir::parse_resource(&raw) {
                     Ok(Resource::MedicationRequest(mr)) => {
-                        // A draft for another patient is never evaluated (nor updated).
-                        let subject = mr.subject.as_ref().and_then(|r| r.reference.as_deref());
-                        if subject.is_some_and(|r| !is_patient(r, patient_id)) {
-                            report.skipped.push(Skipped {
-                                resource_type: "MedicationRequest".into(),
-                                category: "other patient",
-                                column: 0,
-                            });
-                            continue;
-                        }
                         let selected = match (&selections, &mr.id) {
                             (None, _) => true,
                             (Some(sel), Some(id)) => {
@@ -255,15 +253,31 @@ impl Engine {
                             }
                             (Some(_), None) => false,
                         };
-                        if let Some(id) = &mr.id {
+                        let id = mr.id.clone();
+                        // A draft for another patient is never evaluated (nor updated).
+                        if let Err(why) = b.draft(*mr, selected) {
+                            *report
+                                .dropped
+                                .entry(("MedicationRequest".into(), why.describe()))
+                                .or_default() += 1;
+                            continue;
+                        }
+                        if let Some(id) = id {
                             // Kept as sent, for `update` suggestions.
-                            drafts.insert(id.clone(), raw);
+                            drafts.insert(id, raw);
                         }
                         report.orders += usize::from(selected);
-                        b.draft(*mr, selected);
                     }
                     Ok(_) => {}
-                    Err(s) => report.skipped.push(s),
+                    Err(s) => {
+                        if MEDICATION_ORDER_TYPES.contains(&s.resource_type.as_str()) {
+                            b.unreadable_order(&format!(
+                                "a {} draft could not be read ({} error)",
+                                s.resource_type, s.category
+                            ));
+                        }
+                        report.skipped.push(s)
+                    }
                 }
             }
         }
@@ -275,7 +289,7 @@ impl Engine {
             let reason = match prefetch.get(key) {
                 Some(None) => None, // null: the client has no data for it
                 Some(Some(raw)) if !unsatisfied.contains(&key.as_str()) => {
-                    self.read_prefetch(raw, patient_id, &mut b, &mut report)
+                    self.read_prefetch(raw, &mut b, &mut report)
                 }
                 sent => {
                     let not_sent = if sent.is_some() {
@@ -289,9 +303,7 @@ impl Engine {
                             // Every page is read; the first that holds no data names why.
                             let mut reason = None;
                             for page in pages {
-                                if let Some(why) =
-                                    self.read_prefetch(page, patient_id, &mut b, &mut report)
-                                {
+                                if let Some(why) = self.read_prefetch(page, &mut b, &mut report) {
                                     reason.get_or_insert(why);
                                 }
                             }
@@ -323,7 +335,7 @@ impl Engine {
         for (key, value) in &prefetch {
             if !service.prefetch.iter().any(|(k, _, _)| k == key) {
                 if let Some(raw) = value {
-                    let _ = self.read_prefetch(raw, patient_id, &mut b, &mut report);
+                    let _ = self.read_prefetch(raw, &mut b, &mut report);
                 }
             }
         }
@@ -356,7 +368,6 @@ impl Engine {
     fn read_prefetch(
         &self,
         raw: &RawValue,
-        patient_id: &str,
         b: &mut FactsBuilder<'_>,
         report: &mut Report,
     ) -> Option<String> {
@@ -366,17 +377,10 @@ impl Engine {
             return Some("the client sent an OperationOutcome instead of data".into());
         }
         for r in resources {
-            if let Resource::Patient(p) = &r {
-                if p.id.as_deref().is_some_and(|id| id != patient_id) {
-                    report.skipped.push(Skipped {
-                        resource_type: "Patient".into(),
-                        category: "other patient",
-                        column: 0,
-                    });
-                    continue;
-                }
+            let ty = r.type_name().to_string();
+            if let Err(why) = b.add(r) {
+                *report.dropped.entry((ty, why.describe())).or_default() += 1;
             }
-            b.add(r);
         }
         None
     }

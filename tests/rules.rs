@@ -450,6 +450,35 @@ fn cases() -> Vec<Case> {
             )),
         },
         Case {
+            topic: "mtx-frequency-unknown",
+            indicator: "warning",
+            positive: myositis().order({
+                let mut m = mtx_sc(15.0, "m", "draft");
+                m["dosageInstruction"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("timing");
+                m
+            }),
+            negative: myositis().order(mtx_sc(15.0, "m", "draft")),
+        },
+        Case {
+            topic: "order-unreadable",
+            indicator: "warning",
+            positive: myositis().order(json!({"resourceType": "MedicationRequest", "id": "x",
+                "subject": {"reference": "Patient/p1"}, "dosageInstruction": {"text": "not a list"}})),
+            negative: myositis().order(pred(40.0, "o")),
+        },
+        Case {
+            topic: "data-doubtful",
+            indicator: "warning",
+            positive: Req::new("order-sign", "female")
+                .dx("M33.20")
+                .body(700.0, 165.0)
+                .order(pred(40.0, "o")),
+            negative: myositis().order(pred(40.0, "o")),
+        },
+        Case {
             topic: "data-missing",
             indicator: "info",
             positive: Req::new("order-sign", "female")
@@ -491,7 +520,7 @@ fn every_topic_of_the_rules_is_covered_here() {
     let topics = Rule::ALL
         .iter()
         .flat_map(|r| r.topics())
-        .chain([&missing_data::TOPIC]);
+        .chain([&missing_data::TOPIC, &missing_data::TOPIC_DOUBTFUL]);
     let mut n = 0;
     for t in topics {
         assert!(
@@ -501,7 +530,7 @@ fn every_topic_of_the_rules_is_covered_here() {
         );
         n += 1;
     }
-    assert_eq!(n, 31);
+    assert_eq!(n, 34);
 }
 
 #[tokio::test]

@@ -150,6 +150,46 @@ def main(clinical):
         write(out, valueset(vid, f"LOINC codes: {key.replace('_', ' ')}", "LOINC codes (REFERENCE.md 5.5).",
                             [{"system": SYSTEMS["loinc"], "concept": concepts}]))
 
+    # Second-edition additions (POLICY.md "Data the rules may use"): each code
+    # with the terminology it was checked against.
+    extra_loinc = {
+        "bp_panel": [("55284-4", "Blood pressure systolic and diastolic",
+                      "LOINC 55284-4 (panel, components 8480-6 and 8462-4), POLICY.md second edition")],
+        "bp_diastolic": [("8453-3", "Diastolic blood pressure--sitting",
+                          "LOINC 8453-3 (sitting diastolic, pair of 8459-0), POLICY.md second edition")],
+    }
+    for key, rows in extra_loinc.items():
+        path = os.path.join(out, "observation-" + key.replace("_", "-") + ".json")
+        vs = json.load(open(path))
+        concepts = vs["compose"]["include"][0]["concept"]
+        for code, display, src in rows:
+            if all(c["code"] != code for c in concepts):
+                concepts.append({"code": code, "display": display, "designation": provenance("V1", src)})
+        write(out, vs)
+
+    # CKD stage 4-5 and dialysis count as eGFR < 30 (POLICY.md second edition, "Renal function"):
+    # the stage 4-5 / ESRD / dialysis rows of the CKD code list, and ICD-10-CM Z49 (dialysis care).
+    ckd = data["conditions"]["ckd"]
+    severe_sct = [r for r in ckd if r["system"] == SYSTEMS["snomed"]
+                  and any(k in r["display"].lower() for k in ("stage 4", "stage 5", "end stage", "end-stage", "dialysis"))
+                  and r["verification"] != "UNVERIFIED" and not r["code"].startswith("(")]
+    icd = SYSTEMS["icd10cm"]
+    severe_icd = [("N18.4", "Chronic kidney disease, stage 4 (severe)"),
+                  ("N18.5", "Chronic kidney disease, stage 5"),
+                  ("N18.6", "End stage renal disease"),
+                  ("Z99.2", "Dependence on renal dialysis")]
+    includes = [{"system": SYSTEMS["snomed"], "concept": [
+                    {"code": r["code"], "display": r["display"],
+                     "designation": provenance(r["verification"], cond_sources.get((r["system"], r["code"]), ""))}
+                    for r in severe_sct]}] if severe_sct else []
+    includes.append({"system": icd, "concept": [
+        {"code": c, "display": d, "designation": provenance("V1", "ICD-10-CM " + c + ", POLICY.md second edition")}
+        for c, d in severe_icd]})
+    includes.append({"system": icd, "filter": [{"property": "concept", "op": "is-a", "value": "Z49"}]})
+    write(out, valueset("condition-ckd-severe", "Condition codes: CKD stage 4-5 or dialysis",
+                        "SNOMED CT and ICD-10-CM codes of CKD stage 4-5, end-stage renal disease and dialysis, "
+                        "which count as an eGFR below 30 whatever the laboratory says.", includes))
+
     systemic, local = [], []
     for r in data["routes"]:
         c = {"code": r["code"], "display": r["display"], "designation": provenance("route-codes", r["source"])}

@@ -4,12 +4,14 @@
 
 pub mod body;
 pub mod policy;
+pub mod predicates;
 pub mod rules;
 pub mod steroids;
 pub mod text;
 
 use crate::facts::{Facts, Schedule};
 pub use policy::Policy;
+pub use predicates::{LabResult, PatientScope};
 pub use rules::{Need, Rule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -175,8 +177,27 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Vec<Finding> {
         findings.extend(out.findings);
         needs.extend(out.needs);
     }
-    if let Some(f) = rules::missing_data::finding(&needs) {
+    if let Some(f) = rules::missing_data::finding(&needs, facts) {
         findings.push(f);
+    }
+    // Advice (proposal, plan, option) is evaluated as an order; the detail says so.
+    let advice: Vec<String> = facts
+        .orders
+        .iter()
+        .filter_map(|m| match &m.intent {
+            crate::facts::Intent::Advice(code) => {
+                Some(format!("{} (intent: {code})", text::md(&m.name)))
+            }
+            crate::facts::Intent::Order => None,
+        })
+        .collect();
+    if !advice.is_empty() {
+        for f in &mut findings {
+            f.detail.push_str(&format!(
+                "\n\n**Not yet an order**: {} is a proposal or plan; checked as if it were ordered.",
+                advice.join(", ")
+            ));
+        }
     }
     let mut gaps: Vec<String> = facts
         .missing

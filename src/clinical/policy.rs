@@ -169,6 +169,90 @@ settings! {
     hcg_positive_days = 30, "days", "implementer choice (safe: a positive test is acted on)";
     /// Prednisone-equivalent factor of betamethasone (0.6 mg = prednisone 5 mg).
     betamethasone_factor = 8.33, "mg prednisone per mg", "POLICY.md (REFERENCE.md 2.1)";
+    /// Lightest adult weight believed; below it no dose is computed from it.
+    weight_min_kg = 25, "kg", "local policy (plausible adult figures)";
+    /// Heaviest adult weight believed.
+    weight_max_kg = 350, "kg", "local policy (plausible adult figures)";
+    /// Shortest adult height believed; below it no BSA or ideal body weight is computed from it.
+    height_min_cm = 120, "cm", "local policy (plausible adult figures)";
+    /// Tallest adult height believed.
+    height_max_cm = 230, "cm", "local policy (plausible adult figures)";
+    /// Lowest BMI believed from the newest weight and height.
+    bmi_min = 12, "kg/m2", "local policy (plausible adult figures)";
+    /// Highest BMI believed.
+    bmi_max = 70, "kg/m2", "local policy (plausible adult figures)";
+    /// The newest weight differing from the median of the previous window by more than this is unconfirmed.
+    weight_jump_pct = 20, "%", "local policy (weight jump)";
+    /// Window of earlier weights for the jump check.
+    weight_jump_window_days = 30, "days", "local policy (weight jump)";
+    /// The newest weight this many times an earlier one looks like pounds entered as kilograms.
+    unit_slip_ratio = 2.2, "ratio", "1 kg = 2.2046 lb";
+    /// The newest weight this fraction of an earlier one looks like kilograms entered as pounds.
+    unit_slip_inverse_ratio = 0.45, "ratio", "1 lb = 0.4536 kg";
+    /// Tolerance around the unit-slip ratios.
+    unit_slip_tolerance_pct = 5, "%", "local policy (unit slips)";
+    /// Window of earlier weights for the unit-slip check.
+    unit_slip_window_days = 365, "days", "local policy (unit slips)";
+    /// Observations dated more than this after today are ignored.
+    future_tolerance_days = 1, "days", "local policy (time zones; nothing later is real)";
+    /// eGFR and creatinine older than this are not current.
+    renal_current_days = 90, "days", "local policy (renal function)";
+    /// A measured and a computed eGFR this close in time: the lower counts.
+    egfr_pair_days = 7, "days", "local policy (renal function)";
+    /// Creatinine rise (percentage) that makes renal function unstable, with the absolute rise.
+    creatinine_unstable_pct = 30, "%", "KDIGO 2012 (acute kidney injury: rise of >= 50 %, or >= 0.3 mg/dL in 48 h); local policy";
+    /// Creatinine rise (absolute) that makes renal function unstable, with the percentage.
+    creatinine_unstable_mg_dl = 0.3, "mg/dL", "KDIGO 2012";
+    /// Window for the creatinine rise.
+    creatinine_unstable_window_days = 90, "days", "local policy (renal function)";
+}
+
+/// Settings that govern which patient data the rules may use (not one rule's).
+pub const DATA_SETTINGS: &[&str] = &[
+    "weight_min_kg",
+    "weight_max_kg",
+    "height_min_cm",
+    "height_max_cm",
+    "bmi_min",
+    "bmi_max",
+    "weight_jump_pct",
+    "weight_jump_window_days",
+    "unit_slip_ratio",
+    "unit_slip_inverse_ratio",
+    "unit_slip_tolerance_pct",
+    "unit_slip_window_days",
+    "future_tolerance_days",
+    "renal_current_days",
+    "egfr_pair_days",
+    "creatinine_unstable_pct",
+    "creatinine_unstable_mg_dl",
+    "creatinine_unstable_window_days",
+];
+
+impl Policy {
+    /// The limits the facts are read with.
+    pub fn data_limits(&self) -> crate::facts::DataLimits {
+        crate::facts::DataLimits {
+            weight_min_kg: self.weight_min_kg,
+            weight_max_kg: self.weight_max_kg,
+            height_min_cm: self.height_min_cm,
+            height_max_cm: self.height_max_cm,
+            bmi_min: self.bmi_min,
+            bmi_max: self.bmi_max,
+            weight_jump_pct: self.weight_jump_pct,
+            weight_jump_window_days: self.weight_jump_window_days,
+            unit_slip_ratio: self.unit_slip_ratio,
+            unit_slip_inverse_ratio: self.unit_slip_inverse_ratio,
+            unit_slip_tolerance_pct: self.unit_slip_tolerance_pct,
+            unit_slip_window_days: self.unit_slip_window_days,
+            future_tolerance_days: self.future_tolerance_days,
+            renal_current_days: self.renal_current_days,
+            egfr_pair_days: self.egfr_pair_days,
+            creatinine_unstable_pct: self.creatinine_unstable_pct,
+            creatinine_unstable_mg_dl: self.creatinine_unstable_mg_dl,
+            creatinine_unstable_window_days: self.creatinine_unstable_window_days,
+        }
+    }
 }
 
 /// Pairs that must stay ordered (low <= high).
@@ -184,6 +268,10 @@ const ORDERED: &[(&str, &str)] = &[
     ("cyc_months_min", "cyc_months_max"),
     ("src_bp_diastolic", "src_bp_systolic"),
     ("taper_target_mg_per_day", "src_threshold_mg_per_day"),
+    ("weight_min_kg", "weight_max_kg"),
+    ("height_min_cm", "height_max_cm"),
+    ("bmi_min", "bmi_max"),
+    ("unit_slip_inverse_ratio", "unit_slip_ratio"),
 ];
 
 fn closest(key: &str) -> Option<&'static str> {
@@ -364,5 +452,20 @@ mod tests {
             let err = Policy::from_toml(text).unwrap_err().to_string();
             assert!(err.contains(want), "{text}: {err}");
         }
+    }
+}
+
+#[cfg(test)]
+mod data_limit_tests {
+    use super::*;
+
+    #[test]
+    fn data_limits_default_to_the_policy_defaults() {
+        assert_eq!(
+            Policy::default().data_limits(),
+            crate::facts::DataLimits::default()
+        );
+        let p = Policy::from_toml("weight_max_kg = 300\n").unwrap();
+        assert_eq!(p.data_limits().weight_max_kg, 300.0);
     }
 }

@@ -85,7 +85,15 @@ pub fn weight_line(r: &Reading, facts: &Facts, policy: &Policy) -> String {
     } else if r.date.is_none() {
         s.push_str("\n- **Weight has no date**: confirm it is current");
     }
-    if let Some(prev) = facts.weights.get(1) {
+    for i in facts.ignored("weight") {
+        s.push_str(&format!(
+            "\n- A weight dated {} ({}) is in the future and was not used",
+            i.date,
+            md(&i.value)
+        ));
+    }
+    // The previous weight the checks believe (an implausible one is no comparison).
+    if let Some(prev) = facts.weights.iter().skip(1).find(|w| w.trust.is_usable()) {
         let diff = (r.value - prev.value).abs() / prev.value * 100.0;
         if diff > policy.weight_conflict_pct {
             s.push_str(&format!(

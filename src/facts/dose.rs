@@ -1,14 +1,14 @@
 //! Dose of one dosage instruction (REFERENCE.md 2.3):
 //! `dose_mg = doseQuantity` when in mg (or g, mcg); otherwise
 //! `doseQuantity × strength` (tablets or devices × mg per unit, mL × mg/mL);
-//! `per day = dose_mg × frequency / period in days` from `timing.repeat`, else
-//! from `timing.code` (BID, TID, ...) or the dosage text ("once weekly").
+//! `per week = dose_mg × administrations per week` (see `frequency`).
 //! A dose with no mg value, or no schedule, stays unknown: never guessed.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::frequency::{self, Frequency};
 use crate::fhir::{Dosage, Quantity};
 use crate::terminology::medication::Strength;
 
@@ -52,8 +52,9 @@ impl Schedule {
 pub struct Dose {
     /// mg per administration.
     pub mg: f64,
-    pub schedule: Option<Schedule>,
-    /// How the mg figure was obtained, for the card ("1 {pill} × 20 mg").
+    /// How often (see `frequency`).
+    pub frequency: Frequency,
+    /// How the mg figure was obtained, for the card ("1 tablet × 20 mg").
     pub derivation: String,
 }
 
@@ -64,11 +65,20 @@ pub fn round_mg(v: f64) -> f64 {
 }
 
 impl Dose {
+    /// The schedule, when the frequency is known.
+    pub fn schedule(&self) -> Option<Schedule> {
+        self.frequency.schedule
+    }
     pub fn per_day_mg(&self) -> Option<f64> {
-        self.schedule.map(|s| round_mg(self.mg * s.per_day()))
+        self.frequency.per_week.map(|w| round_mg(self.mg * w / 7.0))
     }
     pub fn per_week_mg(&self) -> Option<f64> {
-        self.schedule.map(|s| round_mg(self.mg * s.per_day() * 7.0))
+        self.frequency.per_week.map(|w| round_mg(self.mg * w))
+    }
+    /// For risk rules: the daily dose, and a dose of unknown frequency as at
+    /// least that amount per day (POLICY, "Dose frequency").
+    pub fn per_day_mg_at_least(&self) -> f64 {
+        self.per_day_mg().unwrap_or(self.mg)
     }
 }
 
@@ -137,110 +147,22 @@ fn mg_of(q: &Quantity, strength: Option<Strength>) -> Option<(f64, String)> {
 static TEXT_MG: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)(\d+(?:\.\d+)?)\s*mg\b").expect("static regex"));
 
-fn schedule_from_text(text: &str) -> Option<Schedule> {
-    let t = text.to_ascii_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
-    let s = |f: f64, p: f64| Schedule {
-        frequency: f,
-        period_days: p,
-    };
-    if has(&[
-        "weekly",
-        "once a week",
-        "every week",
-        "per week",
-        "/week",
-        "q week",
-        "qweek",
-    ]) {
-        Some(Schedule::WEEKLY)
-    } else if has(&["every other day", "alternate day", "qod"]) {
-        Some(s(1.0, 2.0))
-    } else if has(&["four times", "qid", "4 times"]) {
-        Some(s(4.0, 1.0))
-    } else if has(&["three times", "tid", "3 times"]) {
-        Some(s(3.0, 1.0))
-    } else if has(&["twice", "bid", "2 times", "every 12 hours", "q12h"]) {
-        Some(s(2.0, 1.0))
-    } else if has(&[
-        "daily",
-        "once a day",
-        "every day",
-        "qd",
-        "per day",
-        "/day",
-        "every morning",
-        "qam",
-    ]) {
-        Some(Schedule::DAILY)
-    } else {
-        None
-    }
-}
-
-fn period_days(period: f64, unit: &str) -> Option<f64> {
-    let per = match unit {
-        "s" => 1.0 / 86_400.0,
-        "min" => 1.0 / 1440.0,
-        "h" => 1.0 / 24.0,
-        "d" => 1.0,
-        "wk" => 7.0,
-        "mo" => 30.0,
-        "a" => 365.0,
-        _ => return None,
-    };
-    (period > 0.0).then_some(period * per)
-}
-
-/// The schedule of a dosage: `timing.repeat`, else `timing.code`, else text.
-pub fn schedule(d: &Dosage) -> Option<Schedule> {
-    let timing = d.timing.as_ref();
-    if let Some(r) = timing.and_then(|t| t.repeat.as_ref()) {
-        if let (Some(p), Some(u)) = (r.period, r.period_unit.as_deref()) {
-            let f = r.frequency.unwrap_or(1.0);
-            if f > 0.0 {
-                return period_days(p, u).map(|pd| Schedule {
-                    frequency: f,
-                    period_days: pd,
-                });
-            }
-        }
-    }
-    if let Some(code) = timing.and_then(|t| t.code.as_ref()) {
-        for c in code.coding.iter().filter_map(|c| c.code.as_deref()) {
-            let s = |f: f64, p: f64| Schedule {
-                frequency: f,
-                period_days: p,
-            };
-            let found = match c.to_ascii_uppercase().as_str() {
-                "QD" | "AM" | "PM" | "BED" => Some(Schedule::DAILY),
-                "BID" | "Q12H" => Some(s(2.0, 1.0)),
-                "TID" | "Q8H" => Some(s(3.0, 1.0)),
-                "QID" | "Q6H" => Some(s(4.0, 1.0)),
-                "Q4H" => Some(s(6.0, 1.0)),
-                "QOD" => Some(s(1.0, 2.0)),
-                "WK" => Some(Schedule::WEEKLY),
-                _ => None,
-            };
-            if found.is_some() {
-                return found;
-            }
-        }
-        if let Some(s) = code.text.as_deref().and_then(schedule_from_text) {
-            return Some(s);
-        }
-    }
-    d.text.as_deref().and_then(schedule_from_text)
-}
+/// The largest mg per administration believed; above it the dose is
+/// unreadable (a value such as 1e308 never reaches a card).
+pub const MAX_MG: f64 = 1.0e7;
 
 /// The dose of one dosage instruction, given the product strength.
 pub fn dose(d: &Dosage, strength: Option<Strength>) -> Option<Dose> {
-    let structured = d.dose_and_rate.iter().find_map(|dr| {
-        dr.dose_quantity
-            .as_ref()
-            .or(dr.dose_range.as_ref().and_then(|r| r.high.as_ref()))
-            .and_then(|q| mg_of(q, strength))
-    });
+    let structured = d
+        .dose_and_rate
+        .iter()
+        .map(|dr| (dr.dose_quantity.as_ref(), dr.dose_range.as_ref()))
+        // STU3 and DSTU2 keep the dose on the dosage itself.
+        .chain([(d.dose_quantity.as_ref(), d.dose_range.as_ref())])
+        .find_map(|(q, range)| {
+            q.or(range.and_then(|r| r.high.as_ref()))
+                .and_then(|q| mg_of(q, strength))
+        });
     let (mg, derivation) = match structured {
         Some(x) => x,
         None => {
@@ -249,9 +171,9 @@ pub fn dose(d: &Dosage, strength: Option<Strength>) -> Option<Dose> {
             (v, format!("{} mg from the dosage text", fmt_num(v)))
         }
     };
-    (mg > 0.0).then(|| Dose {
+    (mg.is_finite() && mg > 0.0 && mg < MAX_MG).then(|| Dose {
         mg: round_mg(mg),
-        schedule: schedule(d),
+        frequency: frequency::of_dosage(d),
         derivation,
     })
 }
@@ -291,11 +213,19 @@ mod tests {
             (r#"{"text":"60 mg PO once daily"}"#.into(), None, Some(60.0), Some(60.0)),
             // Timing code BID.
             (r#"{"timing":{"code":{"coding":[{"code":"BID"}]}},"doseAndRate":[{"doseQuantity":{"value":500,"unit":"mg"}}]}"#.into(), None, Some(500.0), Some(1000.0)),
+            // STU3/DSTU2: the dose on the dosage itself.
+            (format!(r#"{{{daily},"doseQuantity":{{"value":15,"unit":"mg"}}}}"#), None, Some(15.0), Some(15.0)),
+            // Absurd or negative doses are not read.
+            (format!(r#"{{{daily},"doseAndRate":[{{"doseQuantity":{{"value":1e308,"unit":"mg"}}}}]}}"#), None, None, None),
+            (format!(r#"{{{daily},"doseAndRate":[{{"doseQuantity":{{"value":-5,"unit":"mg"}}}}]}}"#), None, None, None),
             // No schedule: mg known, per day unknown.
             (r#"{"doseAndRate":[{"doseQuantity":{"value":20,"unit":"mg"}}]}"#.into(), None, Some(20.0), None),
         ];
         for (json, strength, mg, per_day) in cases {
             let d = dose(&dosage(&json), strength);
+            if let Some(d) = &d {
+                assert!(d.mg.is_finite() && d.mg > 0.0, "{json}");
+            }
             assert_eq!(d.as_ref().map(|d| d.mg), mg, "{json}");
             let got = d.and_then(|d| d.per_day_mg());
             match (got, per_day) {
@@ -314,7 +244,7 @@ mod tests {
             period_days: 1.0,
         };
         assert_eq!(bid.describe(), "twice daily");
-        let s = schedule(&dosage(r#"{"text":"25 mg SC once weekly"}"#)).unwrap();
-        assert_eq!(s, Schedule::WEEKLY);
+        let s = frequency::of_dosage(&dosage(r#"{"text":"25 mg SC once weekly"}"#));
+        assert_eq!(s.schedule, Some(Schedule::WEEKLY));
     }
 }

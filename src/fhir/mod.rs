@@ -90,6 +90,9 @@ pub struct Patient {
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
     pub id: Option<String>,
+    pub subject: Option<Reference>,
+    /// DSTU2 `Condition.patient`.
+    pub patient: Option<Reference>,
     pub clinical_status: Option<CodeableConcept>,
     pub verification_status: Option<CodeableConcept>,
     pub code: Option<CodeableConcept>,
@@ -116,6 +119,7 @@ pub struct ReferenceRange {
 #[serde(rename_all = "camelCase")]
 pub struct Observation {
     pub id: Option<String>,
+    pub subject: Option<Reference>,
     pub status: Option<String>,
     pub code: Option<CodeableConcept>,
     pub effective_date_time: Option<String>,
@@ -153,15 +157,30 @@ pub struct Repeat {
     #[serde(default, deserialize_with = "decimal")]
     pub frequency: Option<f64>,
     #[serde(default, deserialize_with = "decimal")]
+    pub frequency_max: Option<f64>,
+    #[serde(default, deserialize_with = "decimal")]
     pub period: Option<f64>,
+    #[serde(default, deserialize_with = "decimal")]
+    pub period_max: Option<f64>,
     pub period_unit: Option<String>,
     #[serde(default, deserialize_with = "decimal")]
     pub count: Option<f64>,
+    #[serde(default, deserialize_with = "decimal")]
+    pub count_max: Option<f64>,
     pub bounds_duration: Option<Quantity>,
+    pub bounds_period: Option<Period>,
+    #[serde(default)]
+    pub day_of_week: Vec<String>,
+    #[serde(default)]
+    pub time_of_day: Vec<String>,
+    #[serde(default)]
+    pub when: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Timing {
+    #[serde(default)]
+    pub event: Vec<String>,
     pub repeat: Option<Repeat>,
     pub code: Option<CodeableConcept>,
 }
@@ -181,6 +200,10 @@ pub struct Dosage {
     pub route: Option<CodeableConcept>,
     #[serde(default)]
     pub dose_and_rate: Vec<DoseAndRate>,
+    /// STU3 and DSTU2: the dose sits on the dosage itself.
+    pub dose_quantity: Option<Quantity>,
+    /// STU3 and DSTU2.
+    pub dose_range: Option<Range>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -188,8 +211,13 @@ pub struct Dosage {
 pub struct MedicationRequest {
     pub id: Option<String>,
     pub subject: Option<Reference>,
+    /// DSTU2 `MedicationOrder.patient`.
+    pub patient: Option<Reference>,
     pub status: Option<String>,
     pub intent: Option<String>,
+    pub prior_prescription: Option<Reference>,
+    /// DSTU2 `MedicationOrder.dateWritten`.
+    pub date_written: Option<String>,
     pub medication_codeable_concept: Option<CodeableConcept>,
     pub medication_reference: Option<Reference>,
     #[serde(default)]
@@ -224,7 +252,7 @@ pub struct OperationOutcome {}
 #[derive(Debug)]
 pub enum Resource {
     Patient(Patient),
-    Condition(Condition),
+    Condition(Box<Condition>),
     Observation(Box<Observation>),
     MedicationRequest(Box<MedicationRequest>),
     Medication(Medication),
@@ -232,6 +260,45 @@ pub enum Resource {
     OperationOutcome(OperationOutcome),
     /// A resource type the rules do not read.
     Other(String),
+}
+
+impl Resource {
+    /// The FHIR type name, for the log and for de-duplication.
+    pub fn type_name(&self) -> &str {
+        match self {
+            Resource::Patient(_) => "Patient",
+            Resource::Condition(_) => "Condition",
+            Resource::Observation(_) => "Observation",
+            Resource::MedicationRequest(_) => "MedicationRequest",
+            Resource::Medication(_) => "Medication",
+            Resource::Bundle(_) => "Bundle",
+            Resource::OperationOutcome(_) => "OperationOutcome",
+            Resource::Other(t) => t,
+        }
+    }
+
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Resource::Patient(p) => p.id.as_deref(),
+            Resource::Condition(c) => c.id.as_deref(),
+            Resource::Observation(o) => o.id.as_deref(),
+            Resource::MedicationRequest(m) => m.id.as_deref(),
+            Resource::Medication(m) => m.id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The patient the resource is about, as a reference ("Patient/x" or a URL
+    /// ending so): `subject`, else the DSTU2 `patient`.
+    pub fn subject(&self) -> Option<&str> {
+        let r = match self {
+            Resource::Condition(c) => c.subject.as_ref().or(c.patient.as_ref()),
+            Resource::Observation(o) => o.subject.as_ref(),
+            Resource::MedicationRequest(m) => m.subject.as_ref().or(m.patient.as_ref()),
+            _ => None,
+        };
+        r.and_then(|r| r.reference.as_deref())
+    }
 }
 
 /// Why a resource was skipped. Carries no content of the resource, so it can
@@ -277,11 +344,15 @@ pub fn parse_resource(raw: &RawValue) -> Result<Resource, Skipped> {
     }
     match rt.as_str() {
         "Patient" => parse!(Patient),
-        "Condition" => parse!(Condition),
+        "Condition" => serde_json::from_str(text)
+            .map(|c| Resource::Condition(Box::new(c)))
+            .map_err(|e| skipped(&rt, &e)),
         "Observation" => serde_json::from_str(text)
             .map(|o| Resource::Observation(Box::new(o)))
             .map_err(|e| skipped(&rt, &e)),
-        "MedicationRequest" => serde_json::from_str(text)
+        // A DSTU2 MedicationOrder reads into the same type (patient, dateWritten,
+        // dose on the dosage).
+        "MedicationRequest" | "MedicationOrder" => serde_json::from_str(text)
             .map(|m| Resource::MedicationRequest(Box::new(m)))
             .map_err(|e| skipped(&rt, &e)),
         "Medication" => parse!(Medication),

@@ -311,6 +311,7 @@ async fn invoke(
                 cards = response.cards.len(),
                 critical,
                 orders = report.orders,
+                dropped = ?report.dropped,
                 fetched = ?report.fetched,
                 missing_optional = ?report.missing_optional,
                 elapsed_us,

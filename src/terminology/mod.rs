@@ -72,6 +72,7 @@ concepts! {
     PregnancyPlanning => "condition-pregnancy-planning",
     RenalCrisis => "condition-src",
     Ckd => "condition-ckd",
+    CkdSevere => "condition-ckd-severe",
     LiverDisease => "condition-liver",
     AlcoholUse => "condition-alcohol",
     Dysphagia => "condition-dysphagia",

@@ -11,6 +11,7 @@
 //! results could not be obtained the rule stays silent rather than suggest a
 //! panel that may already be on file.
 
+use crate::clinical::PatientScope;
 use std::sync::LazyLock;
 
 use regex::Regex;

@@ -13,6 +13,7 @@ use super::renal_crisis_risk::exposure_lines;
 use super::{bp_and_creatinine, Outcome, MONITORING_OVERRIDES};
 use crate::clinical::steroids::Exposure;
 use crate::clinical::text::{self, num};
+use crate::clinical::PatientScope;
 use crate::clinical::{Finding, Indicator, Policy, Selection, Topic};
 use crate::facts::Facts;
 

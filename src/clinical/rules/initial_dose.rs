@@ -18,6 +18,7 @@ use super::{Figure, Need, Outcome};
 use crate::clinical::body::round_to;
 use crate::clinical::steroids::Exposure;
 use crate::clinical::text::{self, md, num, per_kg};
+use crate::clinical::PatientScope;
 use crate::clinical::ProposedRoute;
 use crate::clinical::{
     Action, Finding, Indicator, OverrideReason, Policy, Selection, Suggestion, Topic,

@@ -16,6 +16,7 @@ use super::{Need, Outcome};
 use crate::clinical::body::dosing_weight_of;
 use crate::clinical::steroids::Exposure;
 use crate::clinical::text::{self, md, num};
+use crate::clinical::PatientScope;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
 use crate::facts::Facts;
 use crate::terminology::Concept;

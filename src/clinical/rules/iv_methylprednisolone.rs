@@ -64,14 +64,14 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         };
         let pulse = m.count.is_some_and(|c| c <= policy.ivmp_pulse_max_doses);
         let days = m.course_days.or_else(|| {
-            let s = dose.schedule?;
+            let s = dose.schedule()?;
             Some(m.count? * s.period_days / s.frequency)
         });
         let mut problems = vec![];
         let mut figures = vec![format!(
             "- Order: {} {}{} = **{} mg/day**{}",
             md(&dose.derivation),
-            dose.schedule.map_or(String::new(), |s| s.describe()),
+            dose.schedule().map_or(String::new(), |s| s.describe()),
             m.count
                 .map_or(String::new(), |c| format!(", {} doses", num(c))),
             num(per_day),

@@ -27,7 +27,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         let Some(dose) = &m.dose else { continue };
         let doses = m
             .count
-            .or_else(|| Some(m.course_days? * dose.schedule?.per_day()));
+            .or_else(|| Some(m.course_days? * dose.schedule()?.per_day()));
         let (course_g, how) = match doses {
             Some(n) => (
                 dose.mg * n / 1000.0,

@@ -19,6 +19,7 @@ pub mod route_needed;
 pub mod steroid_sparing;
 pub mod suspected_renal_crisis;
 pub mod taper;
+pub mod unreadable_order;
 
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -45,6 +46,7 @@ pub enum Rule {
     MtxContinuation,
     Monitoring,
     RouteNeeded,
+    UnreadableOrder,
 }
 
 /// A figure a rule needed and did not have.
@@ -69,7 +71,7 @@ pub struct Outcome {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 16] = [
+    pub const ALL: [Rule; 17] = [
         Rule::RenalCrisisRisk,
         Rule::SuspectedRenalCrisis,
         Rule::BpMonitoring,
@@ -86,6 +88,7 @@ impl Rule {
         Rule::MtxContinuation,
         Rule::Monitoring,
         Rule::RouteNeeded,
+        Rule::UnreadableOrder,
     ];
 
     pub fn evaluate(self, facts: &Facts, policy: &Policy) -> Outcome {
@@ -106,6 +109,7 @@ impl Rule {
             Rule::MtxContinuation => mtx_continuation::evaluate(facts, policy),
             Rule::Monitoring => monitoring::evaluate(facts, policy),
             Rule::RouteNeeded => route_needed::evaluate(facts, policy),
+            Rule::UnreadableOrder => unreadable_order::evaluate(facts, policy),
         }
     }
 
@@ -123,6 +127,7 @@ impl Rule {
             Rule::SteroidSparing => &[steroid_sparing::TOPIC],
             Rule::MtxOrderCheck => &[
                 mtx_order_check::DAILY,
+                mtx_order_check::FREQUENCY_UNKNOWN,
                 mtx_order_check::RENAL_AVOID,
                 mtx_order_check::RENAL_REDUCE,
                 mtx_order_check::ABOVE_MAX,
@@ -144,6 +149,7 @@ impl Rule {
             Rule::MtxContinuation => &[mtx_continuation::TOPIC],
             Rule::Monitoring => &[monitoring::TOPIC],
             Rule::RouteNeeded => &[route_needed::TOPIC],
+            Rule::UnreadableOrder => &[unreadable_order::TOPIC],
         }
     }
 
@@ -166,6 +172,7 @@ impl Rule {
             Rule::MtxContinuation => mtx_continuation::SETTINGS,
             Rule::Monitoring => monitoring::SETTINGS,
             Rule::RouteNeeded => route_needed::SETTINGS,
+            Rule::UnreadableOrder => unreadable_order::SETTINGS,
         }
     }
 }
@@ -222,6 +229,7 @@ mod tests {
             .map(|t| t.code)
             .collect();
         codes.push(missing_data::TOPIC.code);
+        codes.push(missing_data::TOPIC_DOUBTFUL.code);
         let n = codes.len();
         codes.sort();
         codes.dedup();
@@ -232,7 +240,8 @@ mod tests {
     fn every_policy_setting_belongs_to_a_rule() {
         for s in crate::clinical::policy::SETTINGS {
             assert!(
-                Rule::ALL.iter().any(|r| r.settings().contains(&s.key)),
+                Rule::ALL.iter().any(|r| r.settings().contains(&s.key))
+                    || crate::clinical::policy::DATA_SETTINGS.contains(&s.key),
                 "{} is used by no rule",
                 s.key
             );

@@ -16,6 +16,7 @@
 use super::Outcome;
 use crate::clinical::steroids::Exposure;
 use crate::clinical::text::{self, num};
+use crate::clinical::PatientScope;
 use crate::clinical::{
     Action, Finding, Indicator, OverrideReason, Policy, Selection, ServiceProposal, Suggestion,
     Topic,

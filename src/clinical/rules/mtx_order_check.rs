@@ -43,6 +43,11 @@ topic!(
     "Methotrexate ordered more often than weekly"
 );
 topic!(
+    FREQUENCY_UNKNOWN,
+    "mtx-frequency-unknown",
+    "Methotrexate ordered without a readable frequency"
+);
+topic!(
     RENAL_AVOID,
     "mtx-contraindicated-renal",
     "Methotrexate with eGFR below the avoid threshold"
@@ -149,7 +154,7 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
         (Some(d), Some(w)) => format!(
             "{} {} = **{} mg/week**",
             md(&d.derivation),
-            d.schedule.map_or(String::new(), |s| s.describe()),
+            d.schedule().map_or(String::new(), |s| s.describe()),
             num(w)
         ),
         (Some(d), None) => format!("{} per dose, schedule unknown", md(&d.derivation)),
@@ -157,34 +162,46 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
     };
     let mut figures = format!("- Order: {dose_text}");
 
-    // Critical.
-    if let Some(s) = dose
-        .and_then(|d| d.schedule)
-        .filter(|s| s.period_days < 7.0)
-    {
-        card(
+    // Critical: more than one administration day in 7, whether or not the
+    // dose could be computed; unknown frequency: ask for weekly.
+    match order.frequency.more_than_weekly() {
+        Some(true) => card(
             DAILY,
             Indicator::Critical,
-            format!("Methotrexate ordered {}: must be weekly (daily dosing can be fatal)", s.describe()),
+            format!(
+                "Methotrexate ordered {}: must be once weekly (daily dosing can be fatal)",
+                order.frequency.describe()
+            ),
             "Methotrexate for myositis is given **once weekly**. Daily dosing errors have caused deaths. \
              Change the schedule to once weekly."
                 .into(),
-        );
+        ),
+        None => card(
+            FREQUENCY_UNKNOWN,
+            Indicator::Warning,
+            "Methotrexate frequency could not be read: specify once weekly".into(),
+            format!(
+                "The order does not state how often ({}). Methotrexate for myositis is given **once weekly**; \
+                 daily dosing errors have caused deaths.",
+                md(order.frequency.note.as_deref().unwrap_or("no frequency"))
+            ),
+        ),
+        Some(false) => {}
     }
     // Pregnancy has its own card (rules::pregnancy); here it only stops the dose-tuning cards.
     let pregnant = super::pregnancy::evidence(facts, policy).is_some();
-    if let Some((egfr, lab)) = facts.egfr() {
-        figures.push_str(&format!(
-            "\n- eGFR {} ({}, {})",
-            num(egfr),
-            md(&lab.source),
-            text::date(lab.date)
-        ));
+    let renal = facts.renal();
+    figures.push_str(&format!("\n- {}", renal.describe()));
+    if let Some(egfr) = renal.value() {
         if egfr < policy.mtx_egfr_avoid_below {
             card(
                 RENAL_AVOID,
                 Indicator::Critical,
-                format!("eGFR {} (<{}): avoid methotrexate; consider azathioprine or mycophenolate", num(egfr), num(policy.mtx_egfr_avoid_below)),
+                if renal.severe_ckd.is_some() {
+                    "CKD stage 4–5 or dialysis: avoid methotrexate; consider azathioprine or mycophenolate".into()
+                } else {
+                    format!("eGFR {} (<{}): avoid methotrexate; consider azathioprine or mycophenolate", num(egfr), num(policy.mtx_egfr_avoid_below))
+                },
                 "Methotrexate is renally cleared: avoid below this eGFR. Consider an alternative (azathioprine or \
                  mycophenolate, with dose review)."
                     .into(),

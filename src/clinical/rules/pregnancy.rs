@@ -14,6 +14,7 @@
 
 use super::Outcome;
 use crate::clinical::text::{self, md};
+use crate::clinical::LabResult;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
 use crate::facts::Facts;
 use crate::terminology::medication::Drug;

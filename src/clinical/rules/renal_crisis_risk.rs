@@ -19,6 +19,7 @@
 //! Threshold: Steen & Medsger, Arthritis Rheum 1998;41:1613 — prednisone
 //! ≥ 15 mg/day in 36 % of 110 SRC cases vs 12 % of controls (OR 4.37).
 
+use crate::clinical::{LabResult, PatientScope};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -136,7 +137,7 @@ pub fn exposure_lines(exp: &Exposure<'_>) -> String {
             (Some(d), Some(per_day), Some(eq)) => format!(
                 "{} ({}{}) = {} mg/day × {} = **{} mg/day prednisone-equivalent**",
                 md(&d.derivation),
-                d.schedule.map_or(String::new(), |s| s.describe()),
+                d.schedule().map_or(String::new(), |s| s.describe()),
                 if u.med.instructions > 1 {
                     ", highest of its dosage instructions"
                 } else {

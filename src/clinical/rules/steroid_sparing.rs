@@ -26,6 +26,7 @@
 use super::{Figure, Need, Outcome};
 use crate::clinical::body::{bsa_mosteller, ceil_to, dosing_weight_of, round_to};
 use crate::clinical::text::{self, num};
+use crate::clinical::PatientScope;
 use crate::clinical::{
     Action, Finding, Indicator, MedicationProposal, OverrideReason, Policy, ProposedRoute,
     Selection, Suggestion, Topic,
@@ -86,15 +87,9 @@ pub fn mtx_contraindications(facts: &Facts, policy: &Policy) -> Vec<String> {
     if super::pregnancy::evidence(facts, policy).is_some() {
         out.push("pregnancy".to_string());
     }
-    if let Some((egfr, lab)) = facts.egfr() {
-        if egfr < policy.mtx_egfr_avoid_below {
-            out.push(format!(
-                "eGFR {} (< {}; {})",
-                num(egfr),
-                num(policy.mtx_egfr_avoid_below),
-                text::md(&lab.source)
-            ));
-        }
+    let renal = facts.renal();
+    if renal.is_below(policy.mtx_egfr_avoid_below) {
+        out.push(text::md(&renal.describe()));
     }
     out
 }

@@ -14,6 +14,7 @@
 
 use super::Outcome;
 use crate::clinical::text::{self, md, num};
+use crate::clinical::PatientScope;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
 use crate::facts::{units, Facts};
 use crate::terminology::Concept;

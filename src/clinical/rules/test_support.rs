@@ -2,7 +2,10 @@
 
 use chrono::NaiveDate;
 
-use crate::facts::{Diagnosis, Dose, Facts, Lab, Med, Reading, Route, Schedule, Sex};
+use crate::facts::{
+    Certainty, Diagnosis, Dose, Facts, Frequency, Intent, Lab, Med, Reading, Route, Schedule, Sex,
+    Trust,
+};
 use crate::terminology::medication::{DoseForm, Drug, Gc, Identified, MatchedBy};
 use crate::terminology::Concept;
 
@@ -42,6 +45,7 @@ pub fn with_body(mut f: Facts, sex: Sex, kg: f64, cm: Option<f64>) -> Facts {
         original_unit: "kg".into(),
         date: Some(days_ago(10)),
         source: "Observation/w".into(),
+        trust: Trust::Plausible,
     }];
     f.heights = cm
         .map(|cm| Reading {
@@ -50,9 +54,12 @@ pub fn with_body(mut f: Facts, sex: Sex, kg: f64, cm: Option<f64>) -> Facts {
             original_unit: "cm".into(),
             date: Some(days_ago(10)),
             source: "Observation/h".into(),
+            trust: Trust::Plausible,
         })
         .into_iter()
         .collect();
+    let limits = f.limits.clone();
+    crate::facts::plausibility::assess(&mut f.weights, &mut f.heights, &limits);
     f
 }
 
@@ -72,12 +79,16 @@ pub fn med(drug: Drug, mg: f64, schedule: Schedule, route: Route, id: &str) -> M
         route,
         dose: Some(Dose {
             mg,
-            schedule: Some(schedule),
+            frequency: Frequency::of(schedule, Certainty::Coded),
             derivation: format!("{mg} mg"),
         }),
+        frequency: Frequency::of(schedule, Certainty::Coded),
         instructions: 1,
         authored: Some(today()),
         status: Some("draft".into()),
+        intent: Intent::Order,
+        prior_prescription: None,
+        replaces: vec![],
         count: None,
         course_days: None,
     }
@@ -110,6 +121,7 @@ pub fn lab(c: Concept, value: f64, unit: &str) -> Lab {
         quantity: Some((value, unit.into())),
         result_text: None,
         codes: vec![],
+        code: vec![],
         upper_limit: None,
         date: Some(days_ago(5)),
         source: "Observation/l".into(),
