@@ -305,7 +305,7 @@ fn cases() -> Vec<Case> {
                 .order(mtx(1, "wk")),
             must: &[],
             must_not: &["mtx-contraindicated-renal"],
-            says: &[],
+            says: &["dated 2099-01-01 is dated in the future and was not used"],
             never: &[],
             no_suggestion_of: &[],
         },

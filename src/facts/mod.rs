@@ -282,14 +282,24 @@ impl Facts {
     }
     /// Current renal function and its source (see `renal`).
     pub fn renal(&self) -> RenalFunction {
-        renal::assess(&renal::RenalInputs {
+        let mut r = renal::assess(&renal::RenalInputs {
             today: self.today,
             labs: &self.labs,
             diagnoses: &self.diagnoses,
             age: self.age_years(),
             sex: self.sex,
             limits: &self.limits,
-        })
+        });
+        r.ignored_future = self
+            .ignored_future
+            .iter()
+            .filter(|i| i.what == "eGFR" || i.what == "creatinine")
+            .map(|i| {
+                let article = if i.what == "eGFR" { "an" } else { "a" };
+                format!("{article} {} of {} dated {}", i.what, i.value, i.date)
+            })
+            .collect();
+        r
     }
     pub fn latest_bp(&self) -> Option<&BloodPressure> {
         self.blood_pressures.first()

@@ -56,6 +56,8 @@ pub struct RenalFunction {
     pub unknown_reason: Option<String>,
     /// A recent creatinine rise, described.
     pub unstable: Option<String>,
+    /// eGFR or creatinine results dated in the future, left out (described).
+    pub ignored_future: Vec<String>,
 }
 
 /// The eGFR the problem list implies (stage 4–5: below 30).
@@ -68,6 +70,7 @@ impl RenalFunction {
             severe_ckd: None,
             unknown_reason: Some("no renal function on file".into()),
             unstable: None,
+            ignored_future: vec![],
         }
     }
 
@@ -91,7 +94,8 @@ impl RenalFunction {
         self.value().is_some_and(|v| v < threshold)
     }
 
-    /// One line for a card: the figure and where it comes from.
+    /// One line for a card: the figure and where it comes from (plain text,
+    /// with record text in it: escape it for Markdown).
     pub fn describe(&self) -> String {
         let mut s = match (&self.egfr, &self.severe_ckd) {
             (_, Some(label)) => format!(
@@ -133,7 +137,10 @@ impl RenalFunction {
             ),
         };
         if let Some(u) = &self.unstable {
-            s.push_str(&format!("; **unstable**: {u}"));
+            s.push_str(&format!("; unstable: {u}"));
+        }
+        for i in &self.ignored_future {
+            s.push_str(&format!("; {i} is dated in the future and was not used"));
         }
         s
     }
@@ -279,6 +286,7 @@ pub fn assess(i: &RenalInputs<'_>) -> RenalFunction {
         severe_ckd,
         unknown_reason,
         unstable: unstable(i),
+        ignored_future: vec![],
     }
 }
 

@@ -191,7 +191,7 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
     // Pregnancy has its own card (rules::pregnancy); here it only stops the dose-tuning cards.
     let pregnant = super::pregnancy::evidence(facts, policy).is_some();
     let renal = facts.renal();
-    figures.push_str(&format!("\n- {}", renal.describe()));
+    figures.push_str(&format!("\n- {}", md(&renal.describe())));
     if let Some(egfr) = renal.value() {
         if egfr < policy.mtx_egfr_avoid_below {
             card(

@@ -306,6 +306,13 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     }
     if let Some(h) = h {
         detail.push_str(&format!("- Height used: {}\n", text::reading(h, "cm")));
+        for i in facts.ignored("height") {
+            detail.push_str(&format!(
+                "- A height dated {} ({}) is in the future and was not used\n",
+                i.date,
+                text::md(&i.value)
+            ));
+        }
     }
     detail.push_str(&format!("\n{}\n\n", lines.join("\n")));
     if prefer_aza {
