@@ -126,7 +126,8 @@ async fn scenario_figures_reach_the_cards() {
         "{text}"
     );
     assert!(!text.contains("0.26 mg/kg") && !text.contains("2.65 m"));
-    // S2 steroid-sparing: MTX 15 mg/m² × 1.776 m² = 26.6 → 27.5 mg, SC weekly, with folic acid.
+    // S2 steroid-sparing: MTX 15 mg/m² × 1.776 m² = 26.6 → 27.5 mg, started at the 25 mg/week
+    // suggestion ceiling, SC weekly, with folic acid.
     let sparing = r["cards"]
         .as_array()
         .unwrap()
@@ -138,7 +139,7 @@ async fn scenario_figures_reach_the_cards() {
     assert_eq!(
         mtx["actions"][0]["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]
             ["value"],
-        27.5
+        25.0
     );
     assert_eq!(
         mtx["actions"][0]["resource"]["dosageInstruction"][0]["timing"]["repeat"]["periodUnit"],
@@ -199,13 +200,11 @@ async fn sandbox_shaped_order_reads_as_prednisone_20_mg() {
         "{:?}",
         topics(&r)
     );
-    assert!(has(&r, "gc-dose-below-guidance", "info"));
+    // SSc: a steroid dose is never raised (0.33 mg/kg stays as ordered).
+    assert!(!fires(&r, "gc-dose-below-guidance"));
     assert!(has(&r, "steroid-sparing-day-one", "warning"));
     let text = r.to_string();
-    assert!(
-        text.contains("20 mg/day") && text.contains("0.33 mg/kg"),
-        "{text}"
-    );
+    assert!(text.contains("20 mg/day"), "{text}");
     // Optional keys the request did not send are named on the cards.
     assert!(text.contains("Not checked: body height"), "{text}");
 }

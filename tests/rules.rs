@@ -121,10 +121,10 @@ fn cases() -> Vec<Case> {
             negative: ssc().order(pred(10.0, "o")),
         },
         Case {
-            topic: "src-risk-high-dose-gc",
+            topic: "gc-dose-ceiling",
             indicator: "critical",
-            positive: ssc().bp(150.0, 95.0, "2026-11-20").order(pred(20.0, "o")),
-            negative: ssc().bp(120.0, 80.0, "2026-11-20").order(pred(20.0, "o")),
+            positive: myositis().order(pred(160.0, "o")),
+            negative: myositis().order(pred(80.0, "o")),
         },
         Case {
             topic: "bp-monitoring-gc",
@@ -233,8 +233,22 @@ fn cases() -> Vec<Case> {
         Case {
             topic: "mtx-liver",
             indicator: "warning",
-            positive: myositis().dx("K70.30").order(mtx_sc(15.0, "m", "draft")),
+            // Chronic hepatitis C: a warning.
+            positive: myositis().dx("B18.2").order(mtx_sc(15.0, "m", "draft")),
             negative: myositis().order(mtx_sc(15.0, "m", "draft")),
+        },
+        Case {
+            topic: "mtx-liver",
+            indicator: "critical",
+            // Alcoholic cirrhosis: critical.
+            positive: myositis().dx("K70.30").order(mtx_sc(15.0, "m", "draft")),
+            negative: myositis().dx("B18.2").order(mtx_sc(15.0, "m", "draft")),
+        },
+        Case {
+            topic: "mtx-dose-slip",
+            indicator: "critical",
+            positive: myositis().order(mtx_sc(80.0, "m", "draft")),
+            negative: myositis().order(mtx_sc(40.0, "m", "draft")),
         },
         Case {
             topic: "mtx-alcohol",
@@ -530,7 +544,7 @@ fn every_topic_of_the_rules_is_covered_here() {
         );
         n += 1;
     }
-    assert_eq!(n, 34);
+    assert_eq!(n, 36);
 }
 
 #[tokio::test]

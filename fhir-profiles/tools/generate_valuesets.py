@@ -190,6 +190,26 @@ def main(clinical):
                         "SNOMED CT and ICD-10-CM codes of CKD stage 4-5, end-stage renal disease and dialysis, "
                         "which count as an eGFR below 30 whatever the laboratory says.", includes))
 
+    # Cirrhosis: the methotrexate order check is critical with it, a warning with other chronic
+    # liver disease (POLICY.md second edition, "Liver"). The cirrhosis rows of the liver code list.
+    liver = data["conditions"]["liver"]
+    cirr_sct = [r for r in liver if r["system"] == SYSTEMS["snomed"] and r["verification"] != "UNVERIFIED"
+                and "cirrhosis" in r["display"].lower()]
+    includes = []
+    concepts = [{"code": r["code"], "display": r["display"],
+                 "designation": provenance(r["verification"], cond_sources.get((r["system"], r["code"]), ""))}
+                for r in cirr_sct if r["match"] not in ("prefix", "descendants")]
+    if concepts:
+        includes.append({"system": SYSTEMS["snomed"], "concept": concepts})
+    for r in cirr_sct:
+        if r["match"] in ("prefix", "descendants"):
+            includes.append({"system": SYSTEMS["snomed"], "filter": [{"property": "concept", "op": "is-a", "value": r["code"]}]})
+    for code in ("K70.3", "K74.3", "K74.4", "K74.5", "K74.6"):
+        includes.append({"system": icd, "filter": [{"property": "concept", "op": "is-a", "value": code}]})
+    write(out, valueset("condition-cirrhosis", "Condition codes: cirrhosis of the liver",
+                        "SNOMED CT and ICD-10-CM codes of liver cirrhosis (alcoholic K70.3, biliary K74.3-K74.5, "
+                        "other and unspecified K74.6).", includes))
+
     systemic, local = [], []
     for r in data["routes"]:
         c = {"code": r["code"], "display": r["display"], "designation": provenance("route-codes", r["source"])}

@@ -93,6 +93,8 @@ settings! {
     gc_mg_per_kg_high = 1.0, "mg/kg/day", "guidance";
     /// Initial prednisone with diabetes, osteoporosis or glaucoma.
     gc_mg_per_kg_comorbid = 0.5, "mg/kg/day", "guidance";
+    /// Highest initial oral prednisone-equivalent dose ever suggested; an order above it is a warning, twice it critical.
+    gc_suggest_max_mg_per_day = 80, "mg/day", "local policy (suggestion ceiling; Oddis 2016 and Lundberg 2021 starting doses rarely exceed 1 mg/kg up to 80 mg)";
     /// Prednisone doses are rounded to the nearest multiple of this.
     gc_round_mg = 5, "mg", "REFERENCE.md 3 (standard practice)";
     /// A weight older than this is named as such on every card that uses it.
@@ -145,6 +147,14 @@ settings! {
     mtx_max_mg_per_week = 40, "mg/week", "guidance";
     /// Above this adult practice asks for confirmation.
     mtx_usual_adult_max_mg_per_week = 25, "mg/week", "POLICY.md (REFERENCE.md 3 flag)";
+    /// Methotrexate per week at or above this is a unit or dose slip (critical).
+    mtx_slip_mg_per_week = 80, "mg/week", "local policy (twice the 40 mg/week maximum)";
+    /// A single methotrexate dose at or above this is a unit slip (critical).
+    mtx_slip_mg_per_dose = 1000, "mg", "local policy (grams where mg are meant)";
+    /// Highest methotrexate starting dose suggested (escalation up to the maximum is possible).
+    mtx_suggest_max_mg_per_week = 25, "mg/week", "local policy (usual adult practice; ACR 2008, BSR 2023)";
+    /// Highest azathioprine dose suggested.
+    aza_suggest_max_mg_per_day = 300, "mg/day", "local policy (2-3 mg/kg/day in adults rarely exceeds 300 mg)";
     /// eGFR below which methotrexate is avoided.
     mtx_egfr_avoid_below = 30, "mL/min/1.73m2", "REFERENCE.md 4 (ACR 2008)";
     /// eGFR below which the methotrexate dose is reduced (about half).
@@ -167,8 +177,8 @@ settings! {
     pregnancy_condition_days = 305, "days", "REFERENCE.md 5.4 (onset <= 10 months)";
     /// A positive hCG counts for this long.
     hcg_positive_days = 30, "days", "implementer choice (safe: a positive test is acted on)";
-    /// Prednisone-equivalent factor of betamethasone (0.6 mg = prednisone 5 mg).
-    betamethasone_factor = 8.33, "mg prednisone per mg", "POLICY.md (REFERENCE.md 2.1)";
+    /// Betamethasone dose equal to prednisone 5 mg (factor = 5 / this, computed exactly).
+    betamethasone_equivalent_mg = 0.6, "mg", "Meikle & Tyler 1977; local policy (0.6 mg = prednisone 5 mg)";
     /// Lightest adult weight believed; below it no dose is computed from it.
     weight_min_kg = 25, "kg", "local policy (plausible adult figures)";
     /// Heaviest adult weight believed.
@@ -264,6 +274,8 @@ const ORDERED: &[(&str, &str)] = &[
     ("ivig_g_per_kg_low", "ivig_g_per_kg_high"),
     ("mtx_mg_per_m2_low", "mtx_mg_per_m2_high"),
     ("mtx_usual_adult_max_mg_per_week", "mtx_max_mg_per_week"),
+    ("mtx_suggest_max_mg_per_week", "mtx_max_mg_per_week"),
+    ("mtx_max_mg_per_week", "mtx_slip_mg_per_week"),
     ("mtx_egfr_avoid_below", "mtx_egfr_reduce_below"),
     ("cyc_months_min", "cyc_months_max"),
     ("src_bp_diastolic", "src_bp_systolic"),

@@ -7,19 +7,24 @@ use crate::terminology::medication::{Drug, Gc};
 
 use super::Policy;
 
-/// Prednisone-equivalent factor (mg prednisone per mg of the drug).
-/// Meikle & Tyler 1977 and standard tables (REFERENCE.md 2.1); betamethasone
-/// per POLICY.md.
-pub fn factor(gc: Gc, policy: &Policy) -> f64 {
+/// The dose of each glucocorticoid equal to prednisone 5 mg (POLICY second
+/// edition, "Steroid equivalence"; Meikle & Tyler 1977): the factor is
+/// computed exactly from it, so thresholds compare exact values.
+pub fn equivalent_mg(gc: Gc, policy: &Policy) -> f64 {
     match gc {
-        Gc::Prednisone | Gc::Prednisolone => 1.0,
-        Gc::Methylprednisolone | Gc::Triamcinolone => 1.25,
-        Gc::Hydrocortisone => 0.25,
-        Gc::Cortisone => 0.2,
-        Gc::Dexamethasone => 6.67,
-        Gc::Betamethasone => policy.betamethasone_factor,
-        Gc::Deflazacort => 0.833,
+        Gc::Prednisone | Gc::Prednisolone => 5.0,
+        Gc::Methylprednisolone | Gc::Triamcinolone => 4.0,
+        Gc::Dexamethasone => 0.75,
+        Gc::Betamethasone => policy.betamethasone_equivalent_mg,
+        Gc::Hydrocortisone => 20.0,
+        Gc::Cortisone => 25.0,
+        Gc::Deflazacort => 6.0,
     }
+}
+
+/// Prednisone-equivalent factor (mg prednisone per mg of the drug).
+pub fn factor(gc: Gc, policy: &Policy) -> f64 {
+    5.0 / equivalent_mg(gc, policy)
 }
 
 /// A systemic glucocorticoid order or medication, converted.
@@ -32,6 +37,9 @@ pub struct GcUse<'a> {
     pub per_day_mg: Option<f64>,
     /// mg/day prednisone-equivalent.
     pub pred_eq: Option<f64>,
+    /// For risk rules: prednisone-equivalent with a dose of unknown frequency
+    /// read as at least that amount per day (POLICY, "Dose frequency").
+    pub pred_eq_at_least: Option<f64>,
 }
 
 /// The glucocorticoid, when the medication is one given by a systemic route.
@@ -48,12 +56,17 @@ fn uses<'a>(meds: &'a [Med], policy: &Policy) -> Vec<GcUse<'a>> {
             let gc = systemic_gc(med)?;
             let f = factor(gc, policy);
             let per_day = med.dose.as_ref().and_then(|d| d.per_day_mg());
+            let round = crate::facts::dose::round_mg;
             Some(GcUse {
                 med,
                 gc,
                 factor: f,
                 per_day_mg: per_day,
-                pred_eq: per_day.map(|d| crate::facts::dose::round_mg(d * f)),
+                pred_eq: per_day.map(|d| round(d * f)),
+                pred_eq_at_least: med
+                    .dose
+                    .as_ref()
+                    .map(|d| round(d.per_day_mg_at_least() * f)),
             })
         })
         .collect()
@@ -80,6 +93,40 @@ impl<'a> Exposure<'a> {
     pub fn active_total(&self) -> f64 {
         self.active.iter().filter_map(|u| u.pred_eq).sum()
     }
+    /// Active glucocorticoids that no order replaces (they continue).
+    pub fn continuing(&self) -> impl Iterator<Item = &GcUse<'a>> {
+        self.active.iter().filter(|a| {
+            !self
+                .orders
+                .iter()
+                .any(|o| o.med.replaces.contains(&a.med.reference))
+        })
+    }
+    /// Whether any order replaces an active glucocorticoid.
+    pub fn replaces_any(&self) -> bool {
+        self.orders.iter().any(|o| !o.med.replaces.is_empty())
+    }
+    /// For risk rules, the one reading of the orders (POLICY, "Replacing, not
+    /// adding"): the orders plus the active glucocorticoids they do not
+    /// replace, a dose of unknown frequency counted as at least its amount a day.
+    pub fn total_after(&self) -> f64 {
+        self.orders
+            .iter()
+            .filter_map(|u| u.pred_eq_at_least)
+            .sum::<f64>()
+            + self
+                .continuing()
+                .filter_map(|u| u.pred_eq_at_least)
+                .sum::<f64>()
+    }
+    /// The total if the replaced active orders continued too.
+    pub fn total_if_both_continue(&self) -> f64 {
+        self.orders
+            .iter()
+            .chain(&self.active)
+            .filter_map(|u| u.pred_eq_at_least)
+            .sum()
+    }
 }
 
 #[cfg(test)]
@@ -88,19 +135,29 @@ mod tests {
 
     #[test]
     fn equivalence_table() {
-        // (drug, mg/day, prednisone-equivalent mg/day) - REFERENCE.md 1.1 and 6.
+        // (drug, mg/day, prednisone-equivalent mg/day): exact ratios.
         let p = Policy::default();
         let cases = [
             (Gc::Prednisone, 60.0, 60.0),
             (Gc::Methylprednisolone, 1000.0, 1250.0), // 1 g IV = 1 250 mg
-            (Gc::Dexamethasone, 4.0, 26.68),          // ≈26.7 -> SRC card in SSc
+            (Gc::Dexamethasone, 4.0, 26.667),
             (Gc::Hydrocortisone, 100.0, 25.0),
-            (Gc::Betamethasone, 1.8, 14.994), // 8.33: errs toward firing
-            (Gc::Deflazacort, 6.0, 4.998),
             (Gc::Cortisone, 25.0, 5.0),
+            // Boundaries: each equals prednisone 15 mg exactly.
+            (Gc::Dexamethasone, 2.25, 15.0),
+            (Gc::Methylprednisolone, 12.0, 15.0),
+            (Gc::Betamethasone, 1.8, 15.0),
+            (Gc::Deflazacort, 18.0, 15.0),
         ];
         for (gc, mg, want) in cases {
-            assert!((mg * factor(gc, &p) - want).abs() < 0.01, "{gc:?}");
+            let got = crate::facts::dose::round_mg(mg * factor(gc, &p));
+            assert!((got - want).abs() < 0.001, "{gc:?} {mg}: {got}");
+            if want == 15.0 {
+                assert!(
+                    got >= 15.0,
+                    "{gc:?} {mg} must reach the 15 mg threshold: {got}"
+                );
+            }
         }
     }
 }

@@ -74,6 +74,7 @@ concepts! {
     Ckd => "condition-ckd",
     CkdSevere => "condition-ckd-severe",
     LiverDisease => "condition-liver",
+    Cirrhosis => "condition-cirrhosis",
     AlcoholUse => "condition-alcohol",
     Dysphagia => "condition-dysphagia",
     Hypertension => "condition-hypertension",

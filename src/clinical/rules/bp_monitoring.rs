@@ -27,7 +27,7 @@ pub const SETTINGS: &[&str] = &[
     "src_bp_systolic",
     "src_bp_diastolic",
     "src_suspected_sbp_rise",
-    "betamethasone_factor",
+    "betamethasone_equivalent_mg",
 ];
 
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
@@ -39,8 +39,8 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     if exp.orders.is_empty() {
         return out;
     }
-    let known = exp.orders.iter().any(|u| u.pred_eq.is_some());
-    let total = exp.order_total() + exp.active_total();
+    let known = exp.orders.iter().any(|u| u.pred_eq_at_least.is_some());
+    let total = exp.total_after();
     if known && total >= policy.src_threshold_mg_per_day {
         return out; // the renal crisis card covers it
     }
@@ -60,6 +60,9 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
          monitoring (scleroderma renal crisis).\n\n{}\n\n",
         exposure_lines(&exp)
     );
+    if let Some(line) = super::renal_crisis_risk::both_continue_line(&exp, policy) {
+        detail.push_str(&line);
+    }
     if !known {
         detail.push_str(&format!(
             "The daily dose could not be computed from the order (no mg dose or no schedule). At or above \

@@ -13,6 +13,11 @@
 //! dose we suggest never fires the card itself. Suggests an `update` of a
 //! prednisone/prednisolone draft to that dose, once daily. Missing weight: the
 //! check is skipped and a card asks for a weight.
+//!
+//! POLICY second edition: "Suggestion ceilings: initial oral prednisone ≤ 80
+//! mg/day prednisone-equivalent"; "Never raise a steroid in SSc [...]:
+//! 'below guidance' dose cards are for myositis without SSc only." An order
+//! above the 80 mg ceiling is the ceiling rule's (`gc_ceiling`), not this one's.
 
 use super::{Figure, Need, Outcome};
 use crate::clinical::body::round_to;
@@ -37,9 +42,10 @@ pub const SETTINGS: &[&str] = &[
     "gc_mg_per_kg_high",
     "gc_mg_per_kg_comorbid",
     "gc_round_mg",
+    "gc_suggest_max_mg_per_day",
     "weight_max_age_days",
     "weight_conflict_pct",
-    "betamethasone_factor",
+    "betamethasone_equivalent_mg",
 ];
 pub const TOPIC_BELOW: Topic = Topic {
     code: "gc-dose-below-guidance",
@@ -67,6 +73,9 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         .filter(|u| matches!(u.med.route, Route::Oral | Route::Sublingual))
     {
         let Some(dose) = u.pred_eq else { continue };
+        if dose > policy.gc_suggest_max_mg_per_day + 1e-9 {
+            continue; // above the ceiling: the ceiling card speaks
+        }
         let Some(w) = facts.weight() else {
             out.needs.push(Need {
                 figure: Figure::Weight,
@@ -88,10 +97,13 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         let ceiling = round_to(high_per_kg * kg, policy.gc_round_mg);
         let floor = round_to(policy.gc_mg_per_kg_low * kg, policy.gc_round_mg);
         let mg_per_kg = dose / kg;
+        // Never suggest above the ceiling (the card still shows the mg/kg range).
+        let cap = |mg: f64| mg.min(policy.gc_suggest_max_mg_per_day);
         let (topic, indicator, target) = if dose > ceiling + 1e-9 {
-            (TOPIC_ABOVE, Indicator::Warning, ceiling)
-        } else if dose < floor - 1e-9 {
-            (TOPIC_BELOW, Indicator::Info, floor)
+            (TOPIC_ABOVE, Indicator::Warning, cap(ceiling))
+        } else if dose < floor - 1e-9 && !facts.has_ssc() && dose < cap(floor) - 1e-9 {
+            // Never raise a steroid in SSc.
+            (TOPIC_BELOW, Indicator::Info, cap(floor))
         } else {
             continue;
         };
@@ -327,7 +339,7 @@ mod tests {
                 None,
             );
             f.weights[0].date = Some(days_ago(age));
-            f.orders.push(prednisone(100.0));
+            f.orders.push(prednisone(75.0));
             let card = &run(&f).findings[0];
             assert_eq!(card.detail.contains("days old"), stale, "{age}");
             assert_eq!(card.summary.contains("d old"), stale, "{age}");
@@ -350,5 +362,57 @@ mod tests {
         let mut f = with_body(patient(&[Concept::Ssc]), Sex::Female, 70.0, None);
         f.orders.push(prednisone(100.0));
         assert!(run(&f).findings.is_empty());
+    }
+
+    #[test]
+    fn ceiling_and_never_raising_in_ssc() {
+        // (diagnoses, weight kg, prednisone mg/day, expected (topic code, target mg))
+        type Case = (&'static [Concept], f64, f64, Option<(&'static str, f64)>);
+        let cases: &[Case] = &[
+            // Below guidance in myositis: raise to 0.5 mg/kg (60 mg at 120 kg).
+            (
+                &[Concept::Polymyositis],
+                120.0,
+                20.0,
+                Some(("gc-dose-below-guidance", 60.0)),
+            ),
+            // 0.5 mg/kg of 200 kg is 100 mg: suggested at the 80 mg ceiling.
+            (
+                &[Concept::Polymyositis],
+                200.0,
+                20.0,
+                Some(("gc-dose-below-guidance", 80.0)),
+            ),
+            // Already at the ceiling: nothing to raise.
+            (&[Concept::Polymyositis], 200.0, 80.0, None),
+            // SSc (with myopathy, or overlap): never raised.
+            (&[Concept::SscMyopathy], 120.0, 20.0, None),
+            (&[Concept::Ssc, Concept::Polymyositis], 120.0, 20.0, None),
+            // Above 1 mg/kg and above the ceiling: the ceiling card, not this one.
+            (&[Concept::Polymyositis], 60.0, 100.0, None),
+            // Above 1 mg/kg, under the ceiling: lowered to 1 mg/kg.
+            (
+                &[Concept::Polymyositis],
+                60.0,
+                75.0,
+                Some(("gc-dose-above-guidance", 60.0)),
+            ),
+        ];
+        for (dx, kg, mg, want) in cases {
+            let mut f = with_body(patient(dx), Sex::Female, *kg, None);
+            f.orders.push(prednisone(*mg));
+            let out = run(&f);
+            let got = out.findings.first().map(|c| {
+                let target = c.suggestions.first().and_then(|s| match &s.actions[0] {
+                    Action::UpdateDraftDose { dose_mg, .. } => Some(*dose_mg),
+                    _ => None,
+                });
+                (c.topic.code, target.unwrap_or(f64::NAN))
+            });
+            assert_eq!(got, *want, "{dx:?} {kg} {mg}");
+            if let Some((_, target)) = got {
+                assert!(target <= Policy::default().gc_suggest_max_mg_per_day);
+            }
+        }
     }
 }

@@ -38,7 +38,7 @@ pub const SETTINGS: &[&str] = &[
     "cyc_interval_weeks",
     "cyc_months_min",
     "cyc_months_max",
-    "betamethasone_factor",
+    "betamethasone_equivalent_mg",
 ];
 
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {

@@ -5,6 +5,7 @@
 pub mod antibody_panel;
 pub mod aza_order_check;
 pub mod bp_monitoring;
+pub mod gc_ceiling;
 pub mod initial_dose;
 pub mod intensify;
 pub mod iv_methylprednisolone;
@@ -47,6 +48,7 @@ pub enum Rule {
     Monitoring,
     RouteNeeded,
     UnreadableOrder,
+    GcCeiling,
 }
 
 /// A figure a rule needed and did not have.
@@ -71,7 +73,7 @@ pub struct Outcome {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 17] = [
+    pub const ALL: [Rule; 18] = [
         Rule::RenalCrisisRisk,
         Rule::SuspectedRenalCrisis,
         Rule::BpMonitoring,
@@ -89,6 +91,7 @@ impl Rule {
         Rule::Monitoring,
         Rule::RouteNeeded,
         Rule::UnreadableOrder,
+        Rule::GcCeiling,
     ];
 
     pub fn evaluate(self, facts: &Facts, policy: &Policy) -> Outcome {
@@ -110,6 +113,7 @@ impl Rule {
             Rule::Monitoring => monitoring::evaluate(facts, policy),
             Rule::RouteNeeded => route_needed::evaluate(facts, policy),
             Rule::UnreadableOrder => unreadable_order::evaluate(facts, policy),
+            Rule::GcCeiling => gc_ceiling::evaluate(facts, policy),
         }
     }
 
@@ -128,6 +132,7 @@ impl Rule {
             Rule::MtxOrderCheck => &[
                 mtx_order_check::DAILY,
                 mtx_order_check::FREQUENCY_UNKNOWN,
+                mtx_order_check::DOSE_SLIP,
                 mtx_order_check::RENAL_AVOID,
                 mtx_order_check::RENAL_REDUCE,
                 mtx_order_check::ABOVE_MAX,
@@ -150,6 +155,7 @@ impl Rule {
             Rule::Monitoring => &[monitoring::TOPIC],
             Rule::RouteNeeded => &[route_needed::TOPIC],
             Rule::UnreadableOrder => &[unreadable_order::TOPIC],
+            Rule::GcCeiling => &[gc_ceiling::TOPIC],
         }
     }
 
@@ -173,6 +179,7 @@ impl Rule {
             Rule::Monitoring => monitoring::SETTINGS,
             Rule::RouteNeeded => route_needed::SETTINGS,
             Rule::UnreadableOrder => unreadable_order::SETTINGS,
+            Rule::GcCeiling => gc_ceiling::SETTINGS,
         }
     }
 }

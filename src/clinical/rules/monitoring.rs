@@ -33,7 +33,7 @@ pub const SETTINGS: &[&str] = &[
     "ck_max_age_days",
     "bp_max_age_days",
     "src_threshold_mg_per_day",
-    "betamethasone_factor",
+    "betamethasone_equivalent_mg",
 ];
 
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {

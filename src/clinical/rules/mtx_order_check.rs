@@ -58,6 +58,11 @@ topic!(
     "Methotrexate with eGFR in the dose-reduction range"
 );
 topic!(
+    DOSE_SLIP,
+    "mtx-dose-slip",
+    "Methotrexate dose twice the threshold or more: unit or dose slip"
+);
+topic!(
     ABOVE_MAX,
     "mtx-above-max",
     "Methotrexate above the weekly maximum"
@@ -93,6 +98,9 @@ pub const SETTINGS: &[&str] = &[
     "mtx_round_mg",
     "mtx_max_mg_per_week",
     "mtx_usual_adult_max_mg_per_week",
+    "mtx_slip_mg_per_week",
+    "mtx_slip_mg_per_dose",
+    "mtx_suggest_max_mg_per_week",
     "mtx_egfr_avoid_below",
     "mtx_egfr_reduce_below",
     "folic_acid_mg_per_day",
@@ -216,8 +224,31 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
             );
         }
     }
+    // POLICY second edition: >= 80 mg/week, or any single dose >= 1 g, is a slip.
+    let slip = per_week.is_some_and(|w| w >= policy.mtx_slip_mg_per_week)
+        || dose.is_some_and(|d| d.mg >= policy.mtx_slip_mg_per_dose);
+    if slip {
+        card(
+            DOSE_SLIP,
+            Indicator::Critical,
+            format!(
+                "Methotrexate {}: check the unit and dose (≥{} mg/week or ≥{} mg a dose)",
+                per_week.map_or_else(
+                    || format!("{} mg per dose", num(dose.map_or(0.0, |d| d.mg))),
+                    |w| format!("{} mg/week", num(w))
+                ),
+                num(policy.mtx_slip_mg_per_week),
+                num(policy.mtx_slip_mg_per_dose)
+            ),
+            format!(
+                "A dose this high is not a methotrexate dose for myositis (maximum {} mg/week): most often a unit \
+                 slip (g for mg, mL for mg) or a daily dose entered as weekly.",
+                num(policy.mtx_max_mg_per_week)
+            ),
+        );
+    }
     // Warnings.
-    if let Some(w) = per_week.filter(|w| *w > policy.mtx_max_mg_per_week) {
+    if let Some(w) = per_week.filter(|w| *w > policy.mtx_max_mg_per_week && !slip) {
         card(
             ABOVE_MAX,
             Indicator::Warning,
@@ -246,6 +277,16 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
           is preferred when pregnancy is planned."),
     ] {
         if let Some(d) = facts.diagnoses.iter().find(|d| d.active && d.concepts.iter().any(|c| concepts.contains(c))) {
+            // Cirrhosis: critical (POLICY second edition, "Liver").
+            if topic == LIVER && facts.has(Concept::Cirrhosis) {
+                card(
+                    topic,
+                    Indicator::Critical,
+                    "Cirrhosis on record: avoid methotrexate".into(),
+                    format!("{body}\n\n- On record: {} ({})", md(&d.label), md(&d.source)),
+                );
+                continue;
+            }
             card(topic, Indicator::Warning, summary.into(), format!("{body}\n\n- On record: {} ({})", md(&d.label), md(&d.source)));
         }
     }
@@ -313,9 +354,10 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
                     bsa,
                     per_m2
                 ));
-                if per_m2 < policy.mtx_mg_per_m2_low - 0.05
-                    || per_m2 > policy.mtx_mg_per_m2_high + 0.05
-                {
+                // A start at the suggestion ceiling is not "below range".
+                let below = per_m2 < policy.mtx_mg_per_m2_low - 0.05
+                    && wk < a_low.min(policy.mtx_suggest_max_mg_per_week) - 1e-9;
+                if below || per_m2 > policy.mtx_mg_per_m2_high + 0.05 {
                     dose_notes.push(format!(
                         "{} mg = {:.1} mg/m² ({} {}–{} mg/m², {}–{} mg)",
                         num(wk),
@@ -661,5 +703,64 @@ mod tests {
         assert!(out.needs[0]
             .why
             .contains("25 mg/week is within the 40 mg/week cap"));
+    }
+
+    #[test]
+    fn slips_liver_and_the_start_ceiling_table() {
+        // (extra diagnosis, mg per week, expected (topic, indicator) present, topic absent)
+        type Case = (
+            Option<Concept>,
+            f64,
+            Option<(&'static str, Indicator)>,
+            Option<&'static str>,
+        );
+        let cases: &[Case] = &[
+            (
+                None,
+                60.0,
+                Some(("mtx-above-max", Indicator::Warning)),
+                Some("mtx-dose-slip"),
+            ),
+            (
+                None,
+                80.0,
+                Some(("mtx-dose-slip", Indicator::Critical)),
+                Some("mtx-above-max"),
+            ),
+            (
+                None,
+                1000.0,
+                Some(("mtx-dose-slip", Indicator::Critical)),
+                None,
+            ),
+            (
+                Some(Concept::Cirrhosis),
+                15.0,
+                Some(("mtx-liver", Indicator::Critical)),
+                None,
+            ),
+            (None, 15.0, None, Some("mtx-liver")),
+            // 25 mg for BSA 1.818 is 13.8 mg/m²: the start ceiling, not "below range".
+            (None, 25.0, None, Some("mtx-dose-bsa")),
+            (None, 22.5, Some(("mtx-dose-bsa", Indicator::Info)), None),
+        ];
+        for (extra, wk, present, absent) in cases {
+            let mut dx = vec![Concept::Polymyositis];
+            if let Some(c) = extra {
+                dx.push(Concept::LiverDisease);
+                dx.push(*c);
+            }
+            let mut f = base(&dx);
+            f.active_meds
+                .push(med(Drug::Folate, 1.0, Schedule::DAILY, Route::Oral, "fa"));
+            f.orders.push(mtx(*wk, Route::Subcutaneous));
+            let t = topics(&f);
+            if let Some(p) = present {
+                assert!(t.contains(p), "{extra:?} {wk}: {t:?}");
+            }
+            if let Some(a) = absent {
+                assert!(!t.iter().any(|(c, _)| c == a), "{extra:?} {wk}: {t:?}");
+            }
+        }
     }
 }

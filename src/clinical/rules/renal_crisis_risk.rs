@@ -10,9 +10,15 @@
 //!
 //! POLICY.md: SSc and a new systemic glucocorticoid order reaching ≥ 15 mg/day
 //! prednisone-equivalent (the order alone, or with active glucocorticoids).
-//! Warning; critical with any risk factor: diffuse SSc code, SSc onset < 4
-//! years, anti-RNA polymerase III positive, prior renal crisis, last BP ≥
-//! 140/90. Suggests BP monitoring (LOINC 85354-9) and serum creatinine
+//! POLICY second edition ("Severity means something"): "Renal crisis *risk*
+//! from a steroid ≥ 15 mg/day is a `warning`; risk factors change its text,
+//! not its severity" (diffuse SSc code, SSc onset < 4 years, anti-RNA
+//! polymerase III positive, prior renal crisis, last BP ≥ 140/90). The total
+//! is the one reading of the orders ("Replacing, not adding"): an order of the
+//! same glucocorticoid and route as an active one replaces it; a dose of
+//! unknown frequency counts as at least its amount a day; when only the sum of
+//! a replacement and what it replaces would cross the threshold, the card
+//! (here, else the BP-monitoring card) names that total in one line. Suggests BP monitoring (LOINC 85354-9) and serum creatinine
 //! (2160-0); advises tapering to ≤ 10 mg/day. Never suppressed by an active ACE
 //! inhibitor (REFERENCE.md 1.2).
 //!
@@ -44,7 +50,7 @@ pub const SETTINGS: &[&str] = &[
     "src_bp_systolic",
     "src_bp_diastolic",
     "src_suspected_sbp_rise",
-    "betamethasone_factor",
+    "betamethasone_equivalent_mg",
 ];
 
 static RNAP3: LazyLock<Regex> = LazyLock::new(|| {
@@ -124,6 +130,19 @@ pub fn risk_factors(facts: &Facts, policy: &Policy) -> Vec<String> {
     out
 }
 
+/// When an order replaces an active glucocorticoid, the total if both
+/// continued (no severity of its own), when that total reaches the threshold.
+pub fn both_continue_line(exp: &Exposure<'_>, policy: &Policy) -> Option<String> {
+    let both = exp.total_if_both_continue();
+    (exp.replaces_any() && both >= policy.src_threshold_mg_per_day && both > exp.total_after()).then(|| {
+        format!(
+            "Read as replacing the active corticosteroid of the same drug and route. If both continue, \
+             the total is **{} mg/day prednisone-equivalent**: stop the replaced order.\n\n",
+            num(both)
+        )
+    })
+}
+
 /// The exposure lines shared with the BP monitoring card.
 pub fn exposure_lines(exp: &Exposure<'_>) -> String {
     let mut lines = vec![];
@@ -165,26 +184,22 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         return out;
     }
     let exp = Exposure::of(facts, policy);
-    if exp.orders.iter().all(|u| u.pred_eq.is_none()) {
+    if exp.orders.iter().all(|u| u.pred_eq_at_least.is_none()) {
         return out;
     }
-    let order_total = exp.order_total();
-    let active_total = exp.active_total();
-    let total = order_total + active_total;
+    let order_total: f64 = exp.orders.iter().filter_map(|u| u.pred_eq_at_least).sum();
+    let total = exp.total_after();
+    let continuing = total - order_total;
     if total < policy.src_threshold_mg_per_day {
         return out;
     }
     let factors = risk_factors(facts, policy);
-    let indicator = if factors.is_empty() {
-        Indicator::Warning
-    } else {
-        Indicator::Critical
-    };
-    let figure = if active_total > 0.0 {
+    let indicator = Indicator::Warning;
+    let figure = if continuing > 0.0 {
         format!(
             "new {} + active {} = {} mg/day",
             num(order_total),
-            num(active_total),
+            num(continuing),
             num(total)
         )
     } else {
@@ -202,9 +217,12 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         num(policy.src_threshold_mg_per_day),
         exposure_lines(&exp)
     );
+    if let Some(line) = both_continue_line(&exp, policy) {
+        detail.push_str(&line);
+    }
     if factors.is_empty() {
         detail.push_str(&format!(
-            "Risk factors that would make this critical: none recorded (diffuse SSc, SSc onset < {} years, \
+            "Risk factors: none recorded (diffuse SSc, SSc onset < {} years, \
              anti-RNA polymerase III, prior renal crisis, last BP ≥ {}/{}).\n\n",
             num(policy.src_recent_onset_years),
             num(policy.src_bp_systolic),
@@ -338,7 +356,7 @@ mod tests {
     }
 
     #[test]
-    fn risk_factors_make_it_critical() {
+    fn risk_factors_change_the_text_not_the_severity() {
         let base = || {
             let mut f = patient(&[Concept::Ssc]);
             f.orders.push(prednisone(20.0));
@@ -346,11 +364,11 @@ mod tests {
         };
         let mut f = base();
         f.diagnoses.push(dx(Concept::SscDiffuse, 9));
-        assert_eq!(run(&f), Some(Indicator::Critical));
+        assert_eq!(run(&f), Some(Indicator::Warning));
 
         let mut f = base();
         f.diagnoses[0].onset = Some(days_ago(365 * 3));
-        assert_eq!(run(&f), Some(Indicator::Critical));
+        assert_eq!(run(&f), Some(Indicator::Warning));
         f.diagnoses[0].onset = Some(days_ago(365 * 5));
         assert_eq!(run(&f), Some(Indicator::Warning));
 
@@ -358,11 +376,11 @@ mod tests {
         let mut prior = dx(Concept::RenalCrisis, 8);
         prior.active = false;
         f.diagnoses.push(prior);
-        assert_eq!(run(&f), Some(Indicator::Critical));
+        assert_eq!(run(&f), Some(Indicator::Warning));
 
         for (s, d, want) in [
-            (140.0, 80.0, Indicator::Critical),
-            (139.0, 90.0, Indicator::Critical),
+            (140.0, 80.0, Indicator::Warning),
+            (139.0, 90.0, Indicator::Warning),
             (139.0, 89.0, Indicator::Warning),
         ] {
             let mut f = base();
@@ -381,7 +399,7 @@ mod tests {
         rnap.quantity = None;
         rnap.result_text = Some("positive".into());
         f.labs.push(rnap);
-        assert_eq!(run(&f), Some(Indicator::Critical));
+        assert_eq!(run(&f), Some(Indicator::Warning));
     }
 
     #[test]

@@ -22,6 +22,18 @@
 //! pregnancy planning. Methotrexate is not offered when contraindicated
 //! (pregnancy, eGFR < 30 — the critical items of the methotrexate check);
 //! mycophenolate is not offered in pregnancy (REFERENCE.md 4).
+//!
+//! POLICY second edition ("Our suggestions pass our own checks"): "An option
+//! whose order check would warn (liver disease, hepatitis B/C, ILD for MTX,
+//! TMP-SMX, unstable or reduced renal function [...]) is not offered. If no
+//! option remains, the card says 'no steroid-sparing agent can be suggested
+//! safely: specialist decision'." "Methotrexate start ≤ 25 mg/week (the card
+//! shows the guidance's 15–20 mg/m² figure and that escalation up to 40
+//! mg/week is possible); azathioprine ≤ 2 mg/kg dosing weight and ≤ 300
+//! mg/day." Renal: "eGFR 30–59: not suggested in SSc (a crisis can drop renal
+//! function suddenly: azathioprine or MMF instead); outside SSc suggested at
+//! 50 % dose. Unstable renal function: MTX not suggested. Unknown: the MTX
+//! suggestion says 'check creatinine before the first dose'."
 
 use super::{Figure, Need, Outcome};
 use crate::clinical::body::{bsa_mosteller, ceil_to, dosing_weight_of, round_to};
@@ -46,6 +58,9 @@ pub const SETTINGS: &[&str] = &[
     "mtx_max_mg_per_week",
     "mtx_usual_adult_max_mg_per_week",
     "mtx_egfr_avoid_below",
+    "mtx_egfr_reduce_below",
+    "mtx_suggest_max_mg_per_week",
+    "aza_suggest_max_mg_per_day",
     "folic_acid_mg_per_day",
     "aza_mg_per_kg",
     "aza_round_mg",
@@ -81,7 +96,8 @@ pub fn folic_acid(policy: &Policy) -> Action {
     }
 }
 
-/// Reasons methotrexate must not be offered (the critical items).
+/// Reasons methotrexate must not be offered: its order check would be
+/// critical or would warn.
 pub fn mtx_contraindications(facts: &Facts, policy: &Policy) -> Vec<String> {
     let mut out = vec![];
     if super::pregnancy::evidence(facts, policy).is_some() {
@@ -90,6 +106,33 @@ pub fn mtx_contraindications(facts: &Facts, policy: &Policy) -> Vec<String> {
     let renal = facts.renal();
     if renal.is_below(policy.mtx_egfr_avoid_below) {
         out.push(text::md(&renal.describe()));
+    } else if renal.is_below(policy.mtx_egfr_reduce_below) && facts.has_ssc() {
+        out.push(format!(
+            "{} in SSc: a renal crisis can drop renal function suddenly",
+            text::md(&renal.describe())
+        ));
+    }
+    if let Some(u) = &renal.unstable {
+        out.push(format!("renal function unstable ({})", text::md(u)));
+    }
+    for (concept, what) in [
+        (
+            Concept::LiverDisease,
+            "liver disease or chronic viral hepatitis",
+        ),
+        (Concept::AlcoholUse, "alcohol use disorder"),
+        (Concept::Ild, "interstitial lung disease"),
+        (Concept::SscIld, "interstitial lung disease"),
+    ] {
+        if facts.has(concept) && !out.iter().any(|o| o == what) {
+            out.push(what.to_string());
+        }
+    }
+    if facts.has(Concept::PregnancyPlanning) && facts.sex != Some(crate::facts::Sex::Male) {
+        out.push("pregnancy planning".to_string());
+    }
+    if facts.all_meds().any(|m| m.is(Drug::TmpSmx)) {
+        out.push("trimethoprim-sulfamethoxazole".to_string());
     }
     out
 }
@@ -131,27 +174,44 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         ));
     } else if let Some(bsa) = bsa {
         let raw = policy.mtx_start_mg_per_m2 * bsa;
-        let dose = ceil_to(raw, policy.mtx_round_mg).min(policy.mtx_max_mg_per_week);
+        let renal = facts.renal();
+        // Outside SSc, eGFR 30–59: half the dose (the order check's reduction).
+        let reduced = renal.is_below(policy.mtx_egfr_reduce_below);
+        let target = if reduced { raw * 0.5 } else { raw };
+        let dose = ceil_to(target, policy.mtx_round_mg).min(policy.mtx_suggest_max_mg_per_week);
         mtx_dose = Some(dose);
-        lines.push(format!(
-            "- Methotrexate: BSA (Mosteller) √({} cm × {} kg / 3600) = **{} m²**; {} mg/m² × {} = {} mg, \
-             rounded up to {} mg (max {}): **{} mg SC once weekly**, with folic acid {} mg daily.{}",
+        let mut line = format!(
+            "- Methotrexate: BSA (Mosteller) √({} cm × {} kg / 3600) = **{} m²**; guidance {}–{} mg/m²/week; \
+             start {} mg/m² × {} = {} mg",
             num(h.map_or(0.0, |h| h.value)),
             num(w.map_or(0.0, |w| w.value)),
             format_args!("{:.2}", bsa),
+            num(policy.mtx_mg_per_m2_low),
+            num(policy.mtx_mg_per_m2_high),
             num(policy.mtx_start_mg_per_m2),
             format_args!("{:.3}", bsa),
             num(raw),
+        );
+        if reduced {
+            line.push_str(&format!(
+                ", halved for {} = {} mg",
+                text::md(&renal.describe()),
+                num(target)
+            ));
+        }
+        line.push_str(&format!(
+            ", rounded up to {} mg, at most {} to start: **{} mg SC once weekly**, with folic acid {} mg daily. \
+             Escalation up to {} mg/week is possible.",
             num(policy.mtx_round_mg),
-            num(policy.mtx_max_mg_per_week),
+            num(policy.mtx_suggest_max_mg_per_week),
             num(dose),
             num(policy.folic_acid_mg_per_day),
-            if dose > policy.mtx_usual_adult_max_mg_per_week {
-                format!(" Adult practice rarely exceeds {} mg/week: confirm.", num(policy.mtx_usual_adult_max_mg_per_week))
-            } else {
-                String::new()
-            }
+            num(policy.mtx_max_mg_per_week),
         ));
+        if !renal.is_known() {
+            line.push_str(" Renal function unknown: **check creatinine before the first dose**.");
+        }
+        lines.push(line);
     } else {
         let missing = if w.is_none() {
             Figure::Weight
@@ -168,7 +228,8 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     // Azathioprine.
     let aza_dose = match dosing_weight_of(facts) {
         Ok(dw) => {
-            let dose = round_to(policy.aza_mg_per_kg * dw.dosing, policy.aza_round_mg);
+            let dose = round_to(policy.aza_mg_per_kg * dw.dosing, policy.aza_round_mg)
+                .min(policy.aza_suggest_max_mg_per_day);
             lines.push(format!(
                 "- Azathioprine: {} mg/kg × {:.1} kg dosing weight = {:.1} mg, rounded to {} mg: **{} mg once daily**. \
                  Check TPMT and NUDT15 first.\n  {}",
@@ -355,14 +416,15 @@ mod tests {
     #[test]
     fn worked_doses() {
         // (sex, kg, cm) -> (MTX mg/week, AZA mg/day)
-        // S1 body: BSA 1.818 → 15 × 1.818 = 27.27 → 27.5 mg; IBW 65.9 → 131.9 → 125 mg.
-        // S5 body: BSA 2.121 → 31.8 → 32.5 mg; IBW 75.0 → 150 mg.
-        // Large: BSA 2.84 → 42.6 → capped 40 mg.
-        // Short woman (58 in): IBW 40.9 (extrapolated) → 81.8 → 75 mg.
+        // S1 body: BSA 1.818 → 15 × 1.818 = 27.27 → 27.5 mg, started at the 25 mg ceiling;
+        //   IBW 65.9 → 131.9 → 125 mg.
+        // S5 body: BSA 2.121 → 31.8 → 32.5 → 25 mg; IBW 75.0 → 150 mg.
+        // Large: BSA 2.84 → 42.6 → 25 mg.
+        // Short woman (58 in): BSA 1.43 → 21.4 → 22.5 mg; IBW 40.9 (extrapolated) → 81.8 → 75 mg.
         let cases = [
-            (Sex::Male, 70.0, 170.0, 27.5, 125.0),
-            (Sex::Male, 90.0, 180.0, 32.5, 150.0),
-            (Sex::Male, 160.0, 182.0, 40.0, 150.0),
+            (Sex::Male, 70.0, 170.0, 25.0, 125.0),
+            (Sex::Male, 90.0, 180.0, 25.0, 150.0),
+            (Sex::Male, 160.0, 182.0, 25.0, 150.0),
             (Sex::Female, 50.0, 147.32, 22.5, 75.0),
         ];
         for (sex, kg, cm, mtx, aza) in cases {
@@ -473,5 +535,129 @@ mod tests {
         assert!(card.suggestions[0].recommended);
         assert!(out.needs.iter().all(|n| n.figure == Figure::Height));
         assert!(card.detail.contains("dose not computed"));
+    }
+
+    #[test]
+    fn methotrexate_withheld_or_reduced_table() {
+        // (diagnoses, eGFR (None: no renal result), extra, MTX offered at mg/week, detail says)
+        type Case = (&'static [Concept], Option<f64>, &'static str, Option<f64>, &'static str);
+        let cases: &[Case] = &[
+            (
+                &[Concept::Polymyositis],
+                Some(90.0),
+                "",
+                Some(25.0),
+                "Escalation up to 40",
+            ),
+            // Outside SSc, eGFR 30–59: half (15 × 1.633 = 24.5 → 12.2 → 12.5 mg).
+            (
+                &[Concept::Polymyositis],
+                Some(45.0),
+                "",
+                Some(12.5),
+                "halved",
+            ),
+            // In SSc, eGFR 30–59: not offered.
+            (
+                &[Concept::SscMyopathy],
+                Some(45.0),
+                "",
+                None,
+                "renal crisis can drop",
+            ),
+            (
+                &[Concept::Polymyositis],
+                Some(29.0),
+                "",
+                None,
+                "not offered",
+            ),
+            (
+                &[Concept::Polymyositis],
+                None,
+                "",
+                Some(25.0),
+                "check creatinine before the first dose",
+            ),
+            (
+                &[Concept::Polymyositis, Concept::LiverDisease],
+                Some(90.0),
+                "",
+                None,
+                "liver disease",
+            ),
+            (
+                &[Concept::Polymyositis, Concept::AlcoholUse],
+                Some(90.0),
+                "",
+                None,
+                "alcohol",
+            ),
+            (
+                &[Concept::Polymyositis, Concept::Ild],
+                Some(90.0),
+                "",
+                None,
+                "interstitial lung disease",
+            ),
+            (
+                &[Concept::Polymyositis, Concept::PregnancyPlanning],
+                Some(90.0),
+                "",
+                None,
+                "pregnancy planning",
+            ),
+            (
+                &[Concept::Polymyositis],
+                Some(90.0),
+                "tmp-smx",
+                None,
+                "trimethoprim-sulfamethoxazole",
+            ),
+            (
+                &[Concept::Polymyositis],
+                Some(90.0),
+                "unstable",
+                None,
+                "unstable",
+            ),
+        ];
+        for (dx, egfr, extra, offered, says) in cases {
+            let mut f = with_body(patient(dx), Sex::Female, 60.0, Some(160.0));
+            if let Some(v) = egfr {
+                f.labs.push(lab(Concept::Egfr, *v, "mL/min/{1.73_m2}"));
+            }
+            if *extra == "tmp-smx" {
+                f.active_meds.push(med(
+                    Drug::TmpSmx,
+                    960.0,
+                    Schedule::DAILY,
+                    Route::Oral,
+                    "tmp",
+                ));
+            }
+            if *extra == "unstable" {
+                let mut old = lab(Concept::Creatinine, 0.7, "mg/dL");
+                old.date = Some(days_ago(40));
+                f.labs.push(lab(Concept::Creatinine, 1.1, "mg/dL"));
+                f.labs.push(old);
+            }
+            f.orders.push(prednisone(40.0));
+            let card = &evaluate(&f, &Policy::default()).findings[0];
+            let mtx = card.suggestions.iter().find_map(|s| match &s.actions[0] {
+                Action::CreateMedication { order, .. }
+                    if order.text.starts_with("methotrexate") =>
+                {
+                    Some(order.dose_mg)
+                }
+                _ => None,
+            });
+            assert_eq!(mtx, *offered, "{dx:?} {egfr:?} {extra}");
+            assert!(
+                card.detail.contains(says),
+                "{dx:?} {egfr:?} {extra}: {}",
+                card.detail
+            );
+        }
     }
 }

@@ -25,7 +25,7 @@ pub const SETTINGS: &[&str] = &[
     "src_threshold_mg_per_day",
     "taper_after_weeks",
     "taper_target_mg_per_day",
-    "betamethasone_factor",
+    "betamethasone_equivalent_mg",
 ];
 
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
