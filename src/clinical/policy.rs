@@ -159,14 +159,18 @@ settings! {
     aza_round_mg = 25, "mg", "REFERENCE.md 3 (tablet sizes)";
     /// Mycophenolate mofetil starting dose, twice daily.
     mmf_start_mg = 500, "mg", "guidance";
+    /// hCG at or above this is a positive pregnancy test.
+    hcg_positive_iu_per_l = 25, "IU/L", "standard practice (qualitative tests detect 20-25 IU/L)";
+    /// A breastfeeding record counts for this long (MTX, MMF, cyclophosphamide contraindicated).
+    breastfeeding_months = 12, "months", "local policy; Russell et al. 2023";
     /// CK older than this is due (patient-view).
     ck_max_age_days = 90, "days", "POLICY.md";
     /// BP older than this is due while on >= the renal crisis threshold (patient-view).
     bp_max_age_days = 14, "days", "POLICY.md";
     /// A pregnancy diagnosis counts for this long after its onset.
-    pregnancy_condition_days = 305, "days", "REFERENCE.md 5.4 (onset <= 10 months)";
-    /// A positive hCG counts for this long.
-    hcg_positive_days = 30, "days", "implementer choice (safe: a positive test is acted on)";
+    pregnancy_condition_days = 300, "days", "local policy (about 43 weeks; older = possibly pregnant)";
+    /// A positive hCG or "pregnant" status counts for this long, unless a later negative test, "not pregnant" status or delivery/loss follows.
+    hcg_positive_days = 300, "days", "local policy (as a pregnancy condition)";
     /// Prednisone-equivalent factor of betamethasone (0.6 mg = prednisone 5 mg).
     betamethasone_factor = 8.33, "mg prednisone per mg", "POLICY.md (REFERENCE.md 2.1)";
 }

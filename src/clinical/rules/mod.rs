@@ -135,7 +135,11 @@ impl Rule {
                 mtx_order_check::DOSE,
                 mtx_order_check::FOLIC,
             ],
-            Rule::Pregnancy => &[pregnancy::TOPIC],
+            Rule::Pregnancy => &[
+                pregnancy::TOPIC,
+                pregnancy::TOPIC_VERIFY,
+                pregnancy::TOPIC_PLANNING,
+            ],
             Rule::Taper => &[taper::TOPIC],
             Rule::Intensify => &[intensify::TOPIC],
             Rule::AzaOrderCheck => &[aza_order_check::TOPIC_DOSE, aza_order_check::TOPIC_TPMT],
