@@ -503,7 +503,7 @@ fn every_topic_of_the_rules_is_covered_here() {
         );
         n += 1;
     }
-    assert_eq!(n, 33);
+    assert_eq!(n, 38);
 }
 
 #[tokio::test]

@@ -49,6 +49,57 @@ fn cyc(mg: f64) -> Value {
         "draft",
     )
 }
+fn aza(mg: f64) -> Value {
+    order(
+        "199310",
+        "Azathioprine 25 MG Oral Tablet",
+        mg,
+        1,
+        "d",
+        "26643006",
+        "aza",
+        "draft",
+    )
+}
+fn rtx(mg: f64) -> Value {
+    order(
+        "1657867",
+        "50 ML riTUXimab 10 MG/ML Injection",
+        mg,
+        1,
+        "d",
+        "47625008",
+        "rtx",
+        "draft",
+    )
+}
+fn ivig(g: f64, doses: u32) -> Value {
+    let mut m = order(
+        "1809421",
+        "100 ML immunoglobulin G, human 100 MG/ML Injection",
+        g * 1000.0,
+        1,
+        "d",
+        "47625008",
+        "ivig",
+        "draft",
+    );
+    m["dosageInstruction"][0]["timing"]["repeat"]["count"] = json!(doses);
+    m
+}
+fn active(code: Option<&str>, name: &str, mg: f64, id: &str) -> Value {
+    Req::med(
+        code,
+        name,
+        mg,
+        1,
+        "d",
+        "26643006",
+        id,
+        "active",
+        "2026-10-01",
+    )
+}
 fn mtx_sc(mg: f64, id: &str, status: &str) -> Value {
     order(
         "1946772",
@@ -85,6 +136,15 @@ fn result(mut r: Req, code: &str, text: &str, date: &str) -> Req {
 
 fn myositis(sex: &str) -> Req {
     Req::new("order-sign", sex).dx("M33.20").body(60.0, 165.0)
+}
+/// Hepatitis B surface antigen and core antibody negative.
+fn hbv_negative(r: Req) -> Req {
+    result(
+        result(r, "5196-1", "Negative", "2026-11-01"),
+        "16933-4",
+        "Negative",
+        "2026-11-01",
+    )
 }
 
 pub struct Case {
@@ -141,6 +201,84 @@ fn cases() -> Vec<Case> {
             negative: myositis("male")
                 .dx("Z31.69")
                 .order(mtx_sc(15.0, "m", "draft")),
+        },
+        // Thiopurines: a TPMT poor metaboliser result, febuxostat, allopurinol.
+        Case {
+            topic: "thiopurine-safety",
+            indicator: "critical",
+            positive: result(
+                myositis("female"),
+                "93193-1",
+                "TPMT poor metabolizer",
+                "2026-01-10",
+            )
+            .order(aza(50.0)),
+            negative: result(
+                myositis("female"),
+                "93193-1",
+                "TPMT normal metabolizer",
+                "2026-01-10",
+            )
+            .order(aza(50.0)),
+        },
+        Case {
+            topic: "thiopurine-safety",
+            indicator: "critical",
+            positive: myositis("female")
+                .active(active(None, "febuxostat 40 MG Oral Tablet", 40.0, "febu"))
+                .order(aza(50.0)),
+            negative: myositis("female").order(aza(50.0)),
+        },
+        // 60 kg, 165 cm woman: dosing weight 56.9 kg, usual 114 mg/day; 25 mg is 22 %.
+        Case {
+            topic: "thiopurine-safety",
+            indicator: "warning",
+            positive: myositis("female")
+                .active(active(Some("519"), "allopurinol", 300.0, "allo"))
+                .order(aza(25.0)),
+            negative: myositis("female")
+                .active(active(Some("519"), "allopurinol", 300.0, "allo"))
+                .order(aza(100.0)),
+        },
+        // Absolute limits without a weight: 6 g/day of mycophenolate is a unit slip.
+        Case {
+            topic: "mmf-order",
+            indicator: "critical",
+            positive: Req::new("order-sign", "male")
+                .dx("M33.20")
+                .order(mmf(3000.0, 2)),
+            negative: Req::new("order-sign", "male")
+                .dx("M33.20")
+                .order(mmf(1500.0, 2)),
+        },
+        Case {
+            topic: "rtx-order",
+            indicator: "warning",
+            positive: hbv_negative(myositis("female")).order(rtx(1200.0)),
+            negative: hbv_negative(myositis("female")).order(rtx(1000.0)),
+        },
+        // 500 mg is neither 1,000 mg nor 375 mg/m² (BSA 1.66 m²: 622 mg).
+        Case {
+            topic: "rtx-order",
+            indicator: "info",
+            positive: hbv_negative(myositis("female")).order(rtx(500.0)),
+            negative: hbv_negative(myositis("female")).order(rtx(1000.0)),
+        },
+        Case {
+            topic: "cyc-order",
+            indicator: "warning",
+            positive: myositis("male")
+                .lab("98979-8", 25.0, "mL/min/{1.73_m2}", "2026-11-20")
+                .order(cyc(750.0)),
+            negative: myositis("male")
+                .lab("98979-8", 45.0, "mL/min/{1.73_m2}", "2026-11-20")
+                .order(cyc(750.0)),
+        },
+        Case {
+            topic: "ivig-absolute-limit",
+            indicator: "critical",
+            positive: myositis("female").order(ivig(200.0, 2)),
+            negative: myositis("female").order(ivig(50.0, 2)),
         },
     ]
 }

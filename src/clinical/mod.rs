@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod policy;
+pub mod pretreatment;
 pub mod reproductive;
 pub mod rules;
 pub mod steroids;

@@ -5,20 +5,25 @@
 pub mod antibody_panel;
 pub mod aza_order_check;
 pub mod bp_monitoring;
+pub mod cyc_order_check;
+pub mod drug_check;
 pub mod initial_dose;
 pub mod intensify;
 pub mod iv_methylprednisolone;
 pub mod ivig_order_check;
 pub mod missing_data;
+pub mod mmf_order_check;
 pub mod monitoring;
 pub mod mtx_continuation;
 pub mod mtx_order_check;
 pub mod pregnancy;
 pub mod renal_crisis_risk;
 pub mod route_needed;
+pub mod rtx_order_check;
 pub mod steroid_sparing;
 pub mod suspected_renal_crisis;
 pub mod taper;
+pub mod thiopurine;
 
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -45,6 +50,10 @@ pub enum Rule {
     MtxContinuation,
     Monitoring,
     RouteNeeded,
+    Thiopurine,
+    MmfOrderCheck,
+    RtxOrderCheck,
+    CycOrderCheck,
 }
 
 /// A figure a rule needed and did not have.
@@ -69,7 +78,7 @@ pub struct Outcome {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 16] = [
+    pub const ALL: [Rule; 20] = [
         Rule::RenalCrisisRisk,
         Rule::SuspectedRenalCrisis,
         Rule::BpMonitoring,
@@ -86,6 +95,10 @@ impl Rule {
         Rule::MtxContinuation,
         Rule::Monitoring,
         Rule::RouteNeeded,
+        Rule::Thiopurine,
+        Rule::MmfOrderCheck,
+        Rule::RtxOrderCheck,
+        Rule::CycOrderCheck,
     ];
 
     pub fn evaluate(self, facts: &Facts, policy: &Policy) -> Outcome {
@@ -106,6 +119,10 @@ impl Rule {
             Rule::MtxContinuation => mtx_continuation::evaluate(facts, policy),
             Rule::Monitoring => monitoring::evaluate(facts, policy),
             Rule::RouteNeeded => route_needed::evaluate(facts, policy),
+            Rule::Thiopurine => thiopurine::evaluate(facts, policy),
+            Rule::MmfOrderCheck => mmf_order_check::evaluate(facts, policy),
+            Rule::RtxOrderCheck => rtx_order_check::evaluate(facts, policy),
+            Rule::CycOrderCheck => cyc_order_check::evaluate(facts, policy),
         }
     }
 
@@ -143,11 +160,15 @@ impl Rule {
             Rule::Taper => &[taper::TOPIC],
             Rule::Intensify => &[intensify::TOPIC],
             Rule::AzaOrderCheck => &[aza_order_check::TOPIC_DOSE, aza_order_check::TOPIC_TPMT],
-            Rule::IvigOrderCheck => &[ivig_order_check::TOPIC],
+            Rule::IvigOrderCheck => &[ivig_order_check::TOPIC, ivig_order_check::TOPIC_LIMIT],
             Rule::AntibodyPanel => &[antibody_panel::TOPIC],
             Rule::MtxContinuation => &[mtx_continuation::TOPIC],
             Rule::Monitoring => &[monitoring::TOPIC],
             Rule::RouteNeeded => &[route_needed::TOPIC],
+            Rule::Thiopurine => &[thiopurine::TOPIC],
+            Rule::MmfOrderCheck => &[mmf_order_check::TOPIC],
+            Rule::RtxOrderCheck => &[rtx_order_check::TOPIC],
+            Rule::CycOrderCheck => &[cyc_order_check::TOPIC],
         }
     }
 
@@ -170,6 +191,10 @@ impl Rule {
             Rule::MtxContinuation => mtx_continuation::SETTINGS,
             Rule::Monitoring => monitoring::SETTINGS,
             Rule::RouteNeeded => route_needed::SETTINGS,
+            Rule::Thiopurine => thiopurine::SETTINGS,
+            Rule::MmfOrderCheck => mmf_order_check::SETTINGS,
+            Rule::RtxOrderCheck => rtx_order_check::SETTINGS,
+            Rule::CycOrderCheck => cyc_order_check::SETTINGS,
         }
     }
 }
