@@ -503,7 +503,7 @@ fn every_topic_of_the_rules_is_covered_here() {
         );
         n += 1;
     }
-    assert_eq!(n, 38);
+    assert_eq!(n, 39);
 }
 
 #[tokio::test]

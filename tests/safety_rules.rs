@@ -87,6 +87,18 @@ fn ivig(g: f64, doses: u32) -> Value {
     m["dosageInstruction"][0]["timing"]["repeat"]["count"] = json!(doses);
     m
 }
+fn tmp_smx(mg: f64, per_day: u32) -> Value {
+    order(
+        "198335",
+        "sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet",
+        mg,
+        per_day,
+        "d",
+        "26643006",
+        "tmp",
+        "draft",
+    )
+}
 fn active(code: Option<&str>, name: &str, mg: f64, id: &str) -> Value {
     Req::med(
         code,
@@ -145,6 +157,12 @@ fn hbv_negative(r: Req) -> Req {
         "Negative",
         "2026-11-01",
     )
+}
+fn view_on_mtx() -> Req {
+    Req::new("patient-view", "female")
+        .dx("M33.20")
+        .body(60.0, 165.0)
+        .active(mtx_sc(15.0, "a", "active"))
 }
 
 pub struct Case {
@@ -279,6 +297,38 @@ fn cases() -> Vec<Case> {
             indicator: "critical",
             positive: myositis("female").order(ivig(200.0, 2)),
             negative: myositis("female").order(ivig(50.0, 2)),
+        },
+        // Active methotrexate, watched on patient-view too.
+        Case {
+            topic: "mtx-active-watch",
+            indicator: "critical",
+            positive: view_on_mtx().lab("98979-8", 22.0, "mL/min/{1.73_m2}", "2026-11-20"),
+            negative: view_on_mtx().lab("98979-8", 45.0, "mL/min/{1.73_m2}", "2026-11-20"),
+        },
+        Case {
+            topic: "mtx-active-watch",
+            indicator: "critical",
+            positive: result(view_on_mtx(), "2106-3", "Positive", "2026-11-20"),
+            negative: result(view_on_mtx(), "2106-3", "Negative", "2026-11-20"),
+        },
+        // A new trimethoprim-sulfamethoxazole order: treatment dose critical, prophylaxis a warning.
+        Case {
+            topic: "mtx-active-watch",
+            indicator: "critical",
+            positive: myositis("female")
+                .active(mtx_sc(15.0, "a", "active"))
+                .order(tmp_smx(960.0, 2)),
+            negative: myositis("female")
+                .active(mtx_sc(15.0, "a", "active"))
+                .order(tmp_smx(960.0, 1)),
+        },
+        Case {
+            topic: "mtx-active-watch",
+            indicator: "warning",
+            positive: myositis("female")
+                .active(mtx_sc(15.0, "a", "active"))
+                .order(tmp_smx(960.0, 1)),
+            negative: myositis("female").order(tmp_smx(960.0, 1)),
         },
     ]
 }

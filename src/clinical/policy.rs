@@ -193,6 +193,8 @@ settings! {
     dose_slip_factor = 2, "x", "local policy";
     /// eGFR below which a cyclophosphamide order is a warning (reduce the dose).
     cyc_egfr_warn_below = 30, "mL/min/1.73m2", "standard practice (cyclophosphamide label)";
+    /// Trimethoprim-sulfamethoxazole at or above this many double-strength tablets a day is a treatment dose (critical with methotrexate).
+    tmp_smx_treatment_ds_per_day = 2, "DS tablets/day", "local policy";
     /// Blood counts and ALT older than this are not current before immunosuppression.
     pretreatment_lab_max_age_days = 30, "days", "local policy (Ledingham et al. 2017)";
     /// Neutrophils below this: do not start MTX, AZA, MMF or cyclophosphamide.

@@ -16,6 +16,7 @@ pub mod mmf_order_check;
 pub mod monitoring;
 pub mod mtx_continuation;
 pub mod mtx_order_check;
+pub mod mtx_watch;
 pub mod pregnancy;
 pub mod renal_crisis_risk;
 pub mod route_needed;
@@ -54,6 +55,7 @@ pub enum Rule {
     MmfOrderCheck,
     RtxOrderCheck,
     CycOrderCheck,
+    MtxWatch,
 }
 
 /// A figure a rule needed and did not have.
@@ -78,7 +80,7 @@ pub struct Outcome {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 20] = [
+    pub const ALL: [Rule; 21] = [
         Rule::RenalCrisisRisk,
         Rule::SuspectedRenalCrisis,
         Rule::BpMonitoring,
@@ -99,6 +101,7 @@ impl Rule {
         Rule::MmfOrderCheck,
         Rule::RtxOrderCheck,
         Rule::CycOrderCheck,
+        Rule::MtxWatch,
     ];
 
     pub fn evaluate(self, facts: &Facts, policy: &Policy) -> Outcome {
@@ -123,6 +126,7 @@ impl Rule {
             Rule::MmfOrderCheck => mmf_order_check::evaluate(facts, policy),
             Rule::RtxOrderCheck => rtx_order_check::evaluate(facts, policy),
             Rule::CycOrderCheck => cyc_order_check::evaluate(facts, policy),
+            Rule::MtxWatch => mtx_watch::evaluate(facts, policy),
         }
     }
 
@@ -169,6 +173,7 @@ impl Rule {
             Rule::MmfOrderCheck => &[mmf_order_check::TOPIC],
             Rule::RtxOrderCheck => &[rtx_order_check::TOPIC],
             Rule::CycOrderCheck => &[cyc_order_check::TOPIC],
+            Rule::MtxWatch => &[mtx_watch::TOPIC],
         }
     }
 
@@ -195,6 +200,7 @@ impl Rule {
             Rule::MmfOrderCheck => mmf_order_check::SETTINGS,
             Rule::RtxOrderCheck => rtx_order_check::SETTINGS,
             Rule::CycOrderCheck => cyc_order_check::SETTINGS,
+            Rule::MtxWatch => mtx_watch::SETTINGS,
         }
     }
 }
