@@ -4,6 +4,8 @@
 Usage: python3 fhir-profiles/tools/generate_valuesets.py PATH/TO/clinical
 
 PATH/TO/clinical is the folder holding REFERENCE.md, valuesets.json and codes/.
+added_codes.json beside this script adds the codes of the second-edition
+safety rules, each with its own verification status and sources.
 Every ValueSet records the verification status and sources of each code in a
 designation, so a reviewer can trace any code back to REFERENCE.md.
 Codes marked UNVERIFIED are left out: those concepts are matched by text.
@@ -60,6 +62,12 @@ def write(out, vs):
 def main(clinical):
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "valuesets")
     data = json.load(open(os.path.join(clinical, "valuesets.json")))
+    added = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "added_codes.json")))
+    for section in ("medications", "conditions", "observations"):
+        for key, entry in added[section].items():
+            if key in data[section]:
+                sys.exit(f"added_codes.json: {section}.{key} already exists")
+            data[section][key] = entry
     sources = {}
     with open(os.path.join(clinical, "codes", "rxnorm_ingredients.csv")) as f:
         for row in csv.DictReader(f):
@@ -82,7 +90,7 @@ def main(clinical):
             if ing["verification"] == "UNVERIFIED":
                 continue
             concepts.append({"code": ing["code"], "display": ing["name"],
-                             "designation": provenance(ing["verification"], sources.get(ing["code"], ""))})
+                             "designation": provenance(ing["verification"], sources.get(ing["code"], ing.get("sources", "")))})
         for p in entry.get("products", []):
             if p["verification"] == "UNVERIFIED":
                 continue
@@ -107,7 +115,7 @@ def main(clinical):
             # UNVERIFIED codes are matched by text; "(none)" marks a concept with no code in that system.
             if r["verification"] == "UNVERIFIED" or code.startswith("("):
                 continue
-            src = cond_sources.get((system, code), "")
+            src = cond_sources.get((system, code), r.get("sources", ""))
             if code == "O00-O9A":
                 filters.append({"system": system, "filter": [
                     {"property": "code", "op": "regex", "value": "O[0-9][0-9A-Z].*"}]})
@@ -143,7 +151,7 @@ def main(clinical):
             if r.get("verification") == "UNVERIFIED" or not r.get("code", "").strip() or r["code"].startswith("("):
                 continue
             concepts.append({"code": r["code"], "display": r["display"],
-                             "designation": provenance(r.get("verification", ""), loinc_sources.get(r["code"], ""))})
+                             "designation": provenance(r.get("verification", ""), loinc_sources.get(r["code"], r.get("sources", "")))})
         if not concepts:
             continue
         vid = "observation-" + key.replace("_", "-")

@@ -5,6 +5,8 @@
 pub mod body;
 pub mod policy;
 pub mod predicates;
+pub mod pretreatment;
+pub mod reproductive;
 pub mod rules;
 pub mod steroids;
 pub mod text;

@@ -169,14 +169,66 @@ settings! {
     aza_round_mg = 25, "mg", "REFERENCE.md 3 (tablet sizes)";
     /// Mycophenolate mofetil starting dose, twice daily.
     mmf_start_mg = 500, "mg", "guidance";
+    /// hCG at or above this is a positive pregnancy test.
+    hcg_positive_iu_per_l = 25, "IU/L", "standard practice (qualitative tests detect 20-25 IU/L)";
+    /// A breastfeeding record counts for this long (MTX, MMF, cyclophosphamide contraindicated).
+    breastfeeding_months = 12, "months", "local policy; Russell et al. 2023";
+    /// TPMT or NUDT15 intermediate metaboliser: azathioprine start, lower end of the usual dose.
+    aza_intermediate_pct_low = 30, "%", "Relling et al. 2019 (CPIC)";
+    /// TPMT or NUDT15 intermediate metaboliser: azathioprine start, upper end.
+    aza_intermediate_pct_high = 80, "%", "Relling et al. 2019 (CPIC)";
+    /// Both TPMT and NUDT15 intermediate: azathioprine start, lower end.
+    aza_both_intermediate_pct_low = 20, "%", "CPIC 2024 update";
+    /// Both TPMT and NUDT15 intermediate: azathioprine start, upper end.
+    aza_both_intermediate_pct_high = 50, "%", "CPIC 2024 update";
+    /// With allopurinol, azathioprine at most this share of the usual dose is a warning (above: critical).
+    aza_allopurinol_max_pct = 25, "%", "standard practice (azathioprine label)";
+    /// Azathioprine absolute limit, no weight needed (unit slips).
+    aza_max_mg_per_day = 300, "mg/day", "local policy";
+    /// Mycophenolate mofetil absolute limit.
+    mmf_max_mg_per_day = 3000, "mg/day", "local policy (mycophenolate label)";
+    /// Mycophenolic acid (enteric-coated) absolute limit (720 mg = mofetil 1,000 mg).
+    mpa_max_mg_per_day = 2160, "mg/day", "local policy (mycophenolate label)";
+    /// Cyclophosphamide absolute limit per dose.
+    cyc_max_mg_per_dose = 1500, "mg", "local policy";
+    /// IVIG absolute limit per course.
+    ivig_max_g_per_course = 160, "g", "local policy";
+    /// Rituximab absolute limit per dose.
+    rtx_max_mg_per_dose = 1000, "mg", "local policy (guidance: 1,000 mg × 2)";
+    /// Rituximab by body surface (the other regimen in use).
+    rtx_mg_per_m2 = 375, "mg/m2", "Oddis et al. 2013";
+    /// A rituximab dose within this of the mg/m² figure counts as that regimen.
+    rtx_bsa_tolerance_pct = 5, "%", "local policy";
+    /// A dose at or above this multiple of a threshold or absolute limit is critical (unit slip).
+    dose_slip_factor = 2, "x", "local policy";
+    /// eGFR below which a cyclophosphamide order is a warning (reduce the dose).
+    cyc_egfr_warn_below = 30, "mL/min/1.73m2", "standard practice (cyclophosphamide label)";
+    /// Trimethoprim-sulfamethoxazole at or above this many double-strength tablets a day is a treatment dose (critical with methotrexate).
+    tmp_smx_treatment_ds_per_day = 2, "DS tablets/day", "local policy";
+    /// Blood counts and ALT older than this are not current before immunosuppression.
+    pretreatment_lab_max_age_days = 30, "days", "local policy (Ledingham et al. 2017)";
+    /// Neutrophils below this: do not start MTX, AZA, MMF or cyclophosphamide.
+    neutrophils_min = 1.5, "10*9/L", "Ledingham et al. 2017";
+    /// Platelets below this, likewise.
+    platelets_min = 100, "10*9/L", "Ledingham et al. 2017";
+    /// Leukocytes below this, likewise.
+    leukocytes_min = 3.5, "10*9/L", "Ledingham et al. 2017";
+    /// ALT above this multiple of the upper limit (with a normal CK), likewise.
+    alt_max_x_uln = 3, "x ULN", "Saag et al. 2008 (ACR)";
+    /// An hCG within this many days counts as a current pregnancy test.
+    hcg_test_max_age_days = 7, "days", "local policy (Sammaritano et al. 2020)";
+    /// Women from this age are asked for a pregnancy test and contraception.
+    contraception_age_min = 18, "years", "local policy";
+    /// Women up to this age, likewise.
+    contraception_age_max = 55, "years", "local policy";
     /// CK older than this is due (patient-view).
     ck_max_age_days = 90, "days", "POLICY.md";
     /// BP older than this is due while on >= the renal crisis threshold (patient-view).
     bp_max_age_days = 14, "days", "POLICY.md";
     /// A pregnancy diagnosis counts for this long after its onset.
-    pregnancy_condition_days = 305, "days", "REFERENCE.md 5.4 (onset <= 10 months)";
-    /// A positive hCG counts for this long.
-    hcg_positive_days = 30, "days", "implementer choice (safe: a positive test is acted on)";
+    pregnancy_condition_days = 300, "days", "local policy (about 43 weeks; older = possibly pregnant)";
+    /// A positive hCG or "pregnant" status counts for this long, unless a later negative test, "not pregnant" status or delivery/loss follows.
+    hcg_positive_days = 300, "days", "local policy (as a pregnancy condition)";
     /// Betamethasone dose equal to prednisone 5 mg (factor = 5 / this, computed exactly).
     betamethasone_equivalent_mg = 0.6, "mg", "Meikle & Tyler 1977; local policy (0.6 mg = prednisone 5 mg)";
     /// Lightest adult weight believed; below it no dose is computed from it.
@@ -284,6 +336,12 @@ const ORDERED: &[(&str, &str)] = &[
     ("height_min_cm", "height_max_cm"),
     ("bmi_min", "bmi_max"),
     ("unit_slip_inverse_ratio", "unit_slip_ratio"),
+    ("aza_intermediate_pct_low", "aza_intermediate_pct_high"),
+    (
+        "aza_both_intermediate_pct_low",
+        "aza_both_intermediate_pct_high",
+    ),
+    ("contraception_age_min", "contraception_age_max"),
 ];
 
 fn closest(key: &str) -> Option<&'static str> {

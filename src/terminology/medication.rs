@@ -63,6 +63,9 @@ pub enum Drug {
     SubcutaneousIg,
     AceInhibitor,
     TmpSmx,
+    /// Xanthine-oxidase inhibitors: thiopurine interaction.
+    Allopurinol,
+    Febuxostat,
 }
 
 impl Drug {
@@ -81,6 +84,8 @@ impl Drug {
             Drug::SubcutaneousIg => "immune globulin (SC)",
             Drug::AceInhibitor => "ACE inhibitor",
             Drug::TmpSmx => "trimethoprim-sulfamethoxazole",
+            Drug::Allopurinol => "allopurinol",
+            Drug::Febuxostat => "febuxostat",
         }
     }
 
@@ -224,6 +229,8 @@ static OTHER_NAMES: LazyLock<Vec<(Regex, Drug)>> = LazyLock::new(|| {
             re(r"\b(trimethoprim|sulfamethoxazole|bactrim|septra|co-?trimoxazole)\b"),
             Drug::TmpSmx,
         ),
+        (re(r"\b(allopurinol|zyloprim|aloprim)\b"), Drug::Allopurinol),
+        (re(r"\b(febuxostat|uloric)\b"), Drug::Febuxostat),
     ]
 });
 
@@ -321,6 +328,7 @@ fn drug_from_concept(concept: Concept, name: &str) -> Option<Drug> {
         Concept::SubcutaneousIg => Drug::SubcutaneousIg,
         Concept::AceInhibitor => Drug::AceInhibitor,
         Concept::TmpSmx => Drug::TmpSmx,
+        Concept::Allopurinol => Drug::Allopurinol,
         _ => return None,
     })
 }
@@ -482,6 +490,10 @@ mod tests {
             ("Privigen 10%", Some(Drug::Ivig)),
             ("Bactrim DS", Some(Drug::TmpSmx)),
             ("lisinopril 10 MG", Some(Drug::AceInhibitor)),
+            ("allopurinol 100 MG Oral Tablet", Some(Drug::Allopurinol)),
+            ("Zyloprim 300 mg", Some(Drug::Allopurinol)),
+            ("febuxostat 40 MG Oral Tablet", Some(Drug::Febuxostat)),
+            ("Uloric 80 mg", Some(Drug::Febuxostat)),
             ("acetaminophen 500 MG Oral Tablet", None),
         ];
         for (text, want) in cases {

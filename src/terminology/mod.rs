@@ -70,6 +70,8 @@ concepts! {
     Ild => "condition-ild",
     Pregnancy => "condition-pregnancy",
     PregnancyPlanning => "condition-pregnancy-planning",
+    PregnancyOutcome => "condition-pregnancy-outcome",
+    Breastfeeding => "condition-breastfeeding",
     RenalCrisis => "condition-src",
     Ckd => "condition-ckd",
     CkdSevere => "condition-ckd-severe",
@@ -92,6 +94,7 @@ concepts! {
     SubcutaneousIg => "medication-ivig-sc-exclude",
     AceInhibitor => "medication-acei",
     TmpSmx => "medication-mtx-interaction",
+    Allopurinol => "medication-allopurinol",
     BodyWeight => "observation-body-weight",
     BodyHeight => "observation-body-height",
     Bmi => "observation-bmi",
@@ -109,6 +112,7 @@ concepts! {
     Myoglobin => "observation-myoglobin",
     Hemoglobin => "observation-hemoglobin",
     Platelets => "observation-platelets",
+    Neutrophils => "observation-neutrophils",
     Wbc => "observation-wbc",
     Upcr => "observation-upcr",
     Renin => "observation-renin",
@@ -124,6 +128,8 @@ concepts! {
     AntiJo1 => "observation-anti-jo1",
     Ana => "observation-ana",
     Tpmt => "observation-tpmt",
+    Hbsag => "observation-hbsag",
+    AntiHbc => "observation-anti-hbc",
     PregnancyStatus => "observation-pregnancy-status",
     RouteSystemic => "route-systemic",
     RouteLocal => "route-local",
@@ -430,6 +436,29 @@ mod tests {
             "Z34.00"
         ));
         assert!(!t.contains(Concept::Pregnancy, ICD10CM, "Z33.2"));
+    }
+
+    #[test]
+    fn safety_codes_added_for_the_second_edition() {
+        let t = t();
+        // A delivery or loss is both a pregnancy code and an outcome that ends it.
+        for code in ["O80", "O03.9", "O02.1", "O36.4XX0", "Z37.0"] {
+            assert!(
+                t.contains(Concept::PregnancyOutcome, ICD10CM, code),
+                "{code}"
+            );
+        }
+        assert!(t.contains(Concept::Pregnancy, ICD10CM, "O80"));
+        assert!(!t.contains(Concept::PregnancyOutcome, ICD10CM, "O09.891"));
+        assert!(!t.contains(Concept::PregnancyOutcome, ICD10CM, "Z34.00"));
+        assert!(t.contains(Concept::PregnancyOutcome, SNOMED, "17369002"));
+        assert!(t.contains(Concept::Breastfeeding, SNOMED, "413712001"));
+        assert!(t.contains(Concept::Allopurinol, RXNORM, "519"));
+        assert!(t.contains(Concept::Hbsag, LOINC, "5196-1"));
+        assert!(t.contains(Concept::AntiHbc, LOINC, "16933-4"));
+        assert!(t.contains(Concept::Neutrophils, LOINC, "751-8"));
+        // Febuxostat's ingredient code is not confirmed: recognised by name only.
+        assert!(t.concepts(RXNORM, "73689").is_empty());
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub const TOPIC_TPMT: Topic = Topic {
     display: "TPMT/NUDT15 before azathioprine",
 };
 
-pub const SETTINGS: &[&str] = &["aza_mg_per_kg", "aza_round_mg"];
+pub const SETTINGS: &[&str] = &["aza_mg_per_kg", "aza_round_mg", "aza_max_mg_per_day"];
 
 static TPMT_TEXT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(tpmt|nudt15|thiopurine)").expect("static regex"));
@@ -43,7 +43,8 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         match (dosing_weight_of(facts), per_day) {
             (Ok(dw), Some(per_day)) => {
                 let limit = round_to(policy.aza_mg_per_kg * dw.dosing, policy.aza_round_mg);
-                if per_day > limit + 1e-9 {
+                // Above the absolute limit the thiopurine card speaks for the dose.
+                if per_day > limit + 1e-9 && per_day <= policy.aza_max_mg_per_day + 1e-9 {
                     out.findings.push(Finding {
                         topic: TOPIC_DOSE,
                         indicator: Indicator::Warning,

@@ -6,6 +6,10 @@
 //! body weight. The course is the dose × `timing.repeat.count`, or × the
 //! doses over `boundsDuration`; without either, each dose is compared. The
 //! limit is rounded to the nearest gram (vials hold 5-20 g).
+//!
+//! Second edition: a weight-independent absolute limit catches unit slips
+//! even without a weight: above 160 g per course → warning, ≥ 2× →
+//! critical (`ivig-absolute-limit`, which then replaces the g/kg card).
 
 use super::{Need, Outcome};
 use crate::clinical::body::{dosing_weight_of, round_to};
@@ -19,7 +23,18 @@ pub const TOPIC: Topic = Topic {
     display: "IVIG course above the g/kg dosing-weight limit",
 };
 
-pub const SETTINGS: &[&str] = &["ivig_g_per_kg_low", "ivig_g_per_kg_high", "ivig_days"];
+pub const TOPIC_LIMIT: Topic = Topic {
+    code: "ivig-absolute-limit",
+    display: "IVIG course above the absolute limit",
+};
+
+pub const SETTINGS: &[&str] = &[
+    "ivig_g_per_kg_low",
+    "ivig_g_per_kg_high",
+    "ivig_days",
+    "ivig_max_g_per_course",
+    "dose_slip_factor",
+];
 
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     let mut out = Outcome::default();
@@ -41,6 +56,30 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 ),
             ),
         };
+        if let Some(c) = super::drug_check::absolute_limit(
+            if doses.is_some() {
+                "IVIG per course"
+            } else {
+                "IVIG per dose (course length not stated)"
+            },
+            course_g,
+            policy.ivig_max_g_per_course,
+            "g",
+            policy,
+        ) {
+            out.findings.extend(super::drug_check::card(
+                TOPIC_LIMIT,
+                m,
+                "IVIG dose",
+                vec![c],
+                "Sources: guidance (IVIG 1-2 g/kg over 2 days); absolute limit: local policy.",
+                vec![
+                    OverrideReason::DoseAppropriate,
+                    OverrideReason::BenefitOutweighsRisk,
+                ],
+            ));
+            continue;
+        }
         let dw = match dosing_weight_of(facts) {
             Ok(dw) => dw,
             Err(figure) => {
@@ -93,6 +132,35 @@ mod tests {
     use crate::clinical::rules::test_support::*;
     use crate::facts::{Route, Schedule, Sex};
     use crate::terminology::Concept;
+
+    #[test]
+    fn absolute_limit_without_a_weight() {
+        // (g per dose, count, expected topic and indicator)
+        let cases = [
+            (80.0, Some(2.0), None),
+            (85.0, Some(2.0), Some(Indicator::Warning)),
+            (160.0, Some(2.0), Some(Indicator::Critical)),
+            (170.0, None, Some(Indicator::Warning)),
+            (70_000.0, None, Some(Indicator::Critical)),
+        ];
+        for (g, count, want) in cases {
+            let mut f = patient(&[Concept::Dermatomyositis]);
+            let mut m = med(
+                Drug::Ivig,
+                g * 1000.0,
+                Schedule::DAILY,
+                Route::Intravenous,
+                "ivig",
+            );
+            m.count = count;
+            f.orders.push(m);
+            let out = evaluate(&f, &Policy::default());
+            let limit = out.findings.iter().find(|c| c.topic == TOPIC_LIMIT);
+            assert_eq!(limit.map(|c| c.indicator), want, "{g} {count:?}");
+            // The absolute limit replaces the g/kg card and needs no weight.
+            assert!(!out.findings.iter().any(|c| c.topic == TOPIC));
+        }
+    }
 
     #[test]
     fn course_table() {

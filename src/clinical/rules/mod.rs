@@ -5,21 +5,27 @@
 pub mod antibody_panel;
 pub mod aza_order_check;
 pub mod bp_monitoring;
+pub mod cyc_order_check;
+pub mod drug_check;
 pub mod gc_ceiling;
 pub mod initial_dose;
 pub mod intensify;
 pub mod iv_methylprednisolone;
 pub mod ivig_order_check;
 pub mod missing_data;
+pub mod mmf_order_check;
 pub mod monitoring;
 pub mod mtx_continuation;
 pub mod mtx_order_check;
+pub mod mtx_watch;
 pub mod pregnancy;
 pub mod renal_crisis_risk;
 pub mod route_needed;
+pub mod rtx_order_check;
 pub mod steroid_sparing;
 pub mod suspected_renal_crisis;
 pub mod taper;
+pub mod thiopurine;
 pub mod unreadable_order;
 
 #[cfg(test)]
@@ -49,6 +55,11 @@ pub enum Rule {
     RouteNeeded,
     UnreadableOrder,
     GcCeiling,
+    Thiopurine,
+    MmfOrderCheck,
+    RtxOrderCheck,
+    CycOrderCheck,
+    MtxWatch,
 }
 
 /// A figure a rule needed and did not have.
@@ -73,7 +84,7 @@ pub struct Outcome {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 18] = [
+    pub const ALL: [Rule; 23] = [
         Rule::RenalCrisisRisk,
         Rule::SuspectedRenalCrisis,
         Rule::BpMonitoring,
@@ -92,6 +103,11 @@ impl Rule {
         Rule::RouteNeeded,
         Rule::UnreadableOrder,
         Rule::GcCeiling,
+        Rule::Thiopurine,
+        Rule::MmfOrderCheck,
+        Rule::RtxOrderCheck,
+        Rule::CycOrderCheck,
+        Rule::MtxWatch,
     ];
 
     pub fn evaluate(self, facts: &Facts, policy: &Policy) -> Outcome {
@@ -114,6 +130,11 @@ impl Rule {
             Rule::RouteNeeded => route_needed::evaluate(facts, policy),
             Rule::UnreadableOrder => unreadable_order::evaluate(facts, policy),
             Rule::GcCeiling => gc_ceiling::evaluate(facts, policy),
+            Rule::Thiopurine => thiopurine::evaluate(facts, policy),
+            Rule::MmfOrderCheck => mmf_order_check::evaluate(facts, policy),
+            Rule::RtxOrderCheck => rtx_order_check::evaluate(facts, policy),
+            Rule::CycOrderCheck => cyc_order_check::evaluate(facts, policy),
+            Rule::MtxWatch => mtx_watch::evaluate(facts, policy),
         }
     }
 
@@ -145,17 +166,26 @@ impl Rule {
                 mtx_order_check::DOSE,
                 mtx_order_check::FOLIC,
             ],
-            Rule::Pregnancy => &[pregnancy::TOPIC],
+            Rule::Pregnancy => &[
+                pregnancy::TOPIC,
+                pregnancy::TOPIC_VERIFY,
+                pregnancy::TOPIC_PLANNING,
+            ],
             Rule::Taper => &[taper::TOPIC],
             Rule::Intensify => &[intensify::TOPIC],
             Rule::AzaOrderCheck => &[aza_order_check::TOPIC_DOSE, aza_order_check::TOPIC_TPMT],
-            Rule::IvigOrderCheck => &[ivig_order_check::TOPIC],
+            Rule::IvigOrderCheck => &[ivig_order_check::TOPIC, ivig_order_check::TOPIC_LIMIT],
             Rule::AntibodyPanel => &[antibody_panel::TOPIC],
             Rule::MtxContinuation => &[mtx_continuation::TOPIC],
             Rule::Monitoring => &[monitoring::TOPIC],
             Rule::RouteNeeded => &[route_needed::TOPIC],
             Rule::UnreadableOrder => &[unreadable_order::TOPIC],
             Rule::GcCeiling => &[gc_ceiling::TOPIC],
+            Rule::Thiopurine => &[thiopurine::TOPIC],
+            Rule::MmfOrderCheck => &[mmf_order_check::TOPIC],
+            Rule::RtxOrderCheck => &[rtx_order_check::TOPIC],
+            Rule::CycOrderCheck => &[cyc_order_check::TOPIC],
+            Rule::MtxWatch => &[mtx_watch::TOPIC],
         }
     }
 
@@ -180,6 +210,11 @@ impl Rule {
             Rule::RouteNeeded => route_needed::SETTINGS,
             Rule::UnreadableOrder => unreadable_order::SETTINGS,
             Rule::GcCeiling => gc_ceiling::SETTINGS,
+            Rule::Thiopurine => thiopurine::SETTINGS,
+            Rule::MmfOrderCheck => mmf_order_check::SETTINGS,
+            Rule::RtxOrderCheck => rtx_order_check::SETTINGS,
+            Rule::CycOrderCheck => cyc_order_check::SETTINGS,
+            Rule::MtxWatch => mtx_watch::SETTINGS,
         }
     }
 }

@@ -276,6 +276,10 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
          "Women should stop methotrexate at least 1 month (BSR) to 3 months (ACR) before conception; azathioprine \
           is preferred when pregnancy is planned."),
     ] {
+        // A man planning conception may take methotrexate (Sammaritano et al. 2020).
+        if topic == PLANNING && facts.sex == Some(crate::facts::Sex::Male) {
+            continue;
+        }
         if let Some(d) = facts.diagnoses.iter().find(|d| d.active && d.concepts.iter().any(|c| concepts.contains(c))) {
             // Cirrhosis: critical (POLICY second edition, "Liver").
             if topic == LIVER && facts.has(Concept::Cirrhosis) {
@@ -640,9 +644,14 @@ mod tests {
             (Concept::PregnancyPlanning, "mtx-pregnancy-planning"),
         ] {
             let mut f = base(&[Concept::Dermatomyositis, c]);
+            f.sex = Some(Sex::Female);
             f.orders.push(mtx(15.0, Route::Subcutaneous));
             assert!(topics(&f).contains(&(code, Indicator::Warning)), "{c:?}");
         }
+        // A man planning conception may take methotrexate (ACR 2020).
+        let mut f = base(&[Concept::Dermatomyositis, Concept::PregnancyPlanning]);
+        f.orders.push(mtx(15.0, Route::Subcutaneous));
+        assert!(!topics(&f).iter().any(|(c, _)| *c == "mtx-pregnancy-planning"));
 
         let mut f = base(&[Concept::Dermatomyositis]);
         f.orders.push(mtx(15.0, Route::Subcutaneous));

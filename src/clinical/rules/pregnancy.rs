@@ -1,102 +1,153 @@
-//! # Pregnancy (`pregnancy-contraindicated`)
+//! # Pregnancy, breastfeeding and planning (`pregnancy-contraindicated`, `pregnancy-verify`, `pregnancy-planning`)
 //!
-//! REFERENCE.md 4: in pregnancy methotrexate, mycophenolate and
-//! cyclophosphamide are contraindicated; azathioprine, IVIG and prednisone
-//! remain options (ACR 2020 reproductive health guideline; BSR 2023).
-//! POLICY.md: critical when MTX, MMF or cyclophosphamide is ordered or
-//! suggested while pregnant. Our own suggestions never include them then (see
-//! `steroid_sparing`), so this rule checks the orders.
+//! ACR 2020 reproductive health guideline (Sammaritano et al. 2020) and BSR
+//! 2023 (Russell et al. 2023): methotrexate, mycophenolate and
+//! cyclophosphamide are contraindicated in pregnancy and breastfeeding;
+//! azathioprine, IVIG and prednisone remain options. Methotrexate is stopped
+//! 1-3 months and mycophenolate 6 weeks before conception; cyclophosphamide
+//! is stopped at least 12 weeks before conception, also by men (ACR 2020),
+//! whereas paternal methotrexate is not contraindicated.
 //!
-//! Pregnant means: the newest pregnancy status Observation (82810-3) says
-//! pregnant (77386006), or, unless it says not pregnant (60001007), an active
-//! pregnancy diagnosis with onset within `pregnancy_condition_days` (or no
-//! onset date), or a positive hCG within `hcg_positive_days`.
+//! Service policy (second edition), on orders of MTX, MMF or cyclophosphamide,
+//! from the reproductive state (`clinical::reproductive`):
+//! - pregnant or breastfeeding: **critical**;
+//! - possibly pregnant (an old or undated pregnancy condition): **warning**,
+//!   verify and update the problem list;
+//! - planning, female or sex unknown: **warning** (methotrexate's is the
+//!   methotrexate order check's card); male planning conception:
+//!   cyclophosphamide **warning** only.
 
 use super::Outcome;
+use crate::clinical::reproductive::{self, Reproductive};
 use crate::clinical::text::{self, md};
-use crate::clinical::LabResult;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
-use crate::facts::Facts;
+use crate::facts::{Facts, Sex};
 use crate::terminology::medication::Drug;
-use crate::terminology::{Concept, SNOMED};
 
 pub const TOPIC: Topic = Topic {
     code: "pregnancy-contraindicated",
-    display: "Drug contraindicated in pregnancy",
+    display: "Drug contraindicated in pregnancy or breastfeeding",
+};
+pub const TOPIC_VERIFY: Topic = Topic {
+    code: "pregnancy-verify",
+    display: "Pregnancy on record cannot be confirmed or ruled out",
+};
+pub const TOPIC_PLANNING: Topic = Topic {
+    code: "pregnancy-planning",
+    display: "Drug to stop before conception",
 };
 
-pub const SETTINGS: &[&str] = &["pregnancy_condition_days", "hcg_positive_days"];
+pub const SETTINGS: &[&str] = &[
+    "pregnancy_condition_days",
+    "hcg_positive_days",
+    "hcg_positive_iu_per_l",
+    "breastfeeding_months",
+];
 
-/// The evidence of pregnancy, if any (Markdown).
+const SOURCES: &str = "Sources: ACR 2020 reproductive health guideline (Sammaritano et al. 2020); BSR 2023 (Russell et al. 2023).";
+
+/// The evidence of a state in which MTX, MMF and cyclophosphamide must not be
+/// suggested (pregnant, breastfeeding, possibly pregnant), if any (Markdown).
 pub fn evidence(facts: &Facts, policy: &Policy) -> Option<String> {
-    if let Some(status) = facts.latest_lab(Concept::PregnancyStatus) {
-        let coded = |code: &str| status.codes.iter().any(|(s, c)| s == SNOMED && c == code);
-        if coded("60001007") {
-            return None;
-        }
-        if coded("77386006") {
-            return Some(format!(
-                "pregnancy status: pregnant ({}, {})",
-                md(&status.source),
-                text::date(status.date)
-            ));
-        }
+    match reproductive::state(facts, policy) {
+        Reproductive::Pregnant(e) => Some(e),
+        Reproductive::Breastfeeding(e) => Some(e),
+        Reproductive::PossiblyPregnant(e) => Some(e),
+        _ => None,
     }
-    let within = |d: Option<chrono::NaiveDate>, days: f64| {
-        d.is_none_or(|d| ((facts.today - d).num_days() as f64) <= days)
-    };
-    if let Some(d) = facts.diagnoses.iter().find(|d| {
-        d.active
-            && d.concepts.contains(&Concept::Pregnancy)
-            && within(d.onset, policy.pregnancy_condition_days)
-    }) {
-        return Some(format!(
-            "{} ({}, onset {})",
-            md(&d.label),
-            md(&d.source),
-            text::date(d.onset)
-        ));
-    }
-    facts
-        .labs
-        .iter()
-        .find(|l| {
-            l.concepts.contains(&Concept::Hcg)
-                && l.is_positive()
-                && l.date.is_some()
-                && within(l.date, policy.hcg_positive_days)
-        })
-        .map(|l| format!("positive hCG ({}, {})", md(&l.source), text::date(l.date)))
 }
 
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     let mut out = Outcome::default();
-    let Some(evidence) = evidence(facts, policy) else {
+    let state = reproductive::state(facts, policy);
+    if state == Reproductive::None {
         return out;
-    };
+    }
     for m in &facts.orders {
         let Some(drug @ (Drug::Methotrexate | Drug::Mycophenolate | Drug::Cyclophosphamide)) =
             m.drug()
         else {
             continue;
         };
-        out.findings.push(Finding {
-            topic: TOPIC,
-            indicator: Indicator::Critical,
-            summary: text::summary(format!(
-                "Pregnant: {} is contraindicated; prednisone, azathioprine and IVIG remain options",
-                drug.name()
-            )),
-            detail: format!(
-                "**Contraindicated in pregnancy.** {} ({}).\n\n- Pregnancy: {evidence}\n\nMethotrexate, mycophenolate \
-                 and cyclophosphamide are contraindicated in pregnancy; prednisone, azathioprine and IVIG remain \
-                 options.\n\nSources: REFERENCE.md 4 (ACR 2020 reproductive health guideline; BSR 2023; methotrexate label).",
-                md(&m.name),
-                md(&m.reference)
+        let order = format!("{} ({})", md(&m.name), md(&m.reference));
+        let (topic, indicator, summary, detail) = match &state {
+            Reproductive::Pregnant(e) => (
+                TOPIC,
+                Indicator::Critical,
+                format!(
+                    "Pregnant: {} is contraindicated; prednisone, azathioprine and IVIG remain options",
+                    drug.name()
+                ),
+                format!(
+                    "**Contraindicated in pregnancy.** {order}.\n\n- Pregnancy: {e}\n\nMethotrexate, mycophenolate \
+                     and cyclophosphamide are contraindicated in pregnancy; prednisone, azathioprine and IVIG remain options."
+                ),
             ),
+            Reproductive::Breastfeeding(e) => (
+                TOPIC,
+                Indicator::Critical,
+                format!(
+                    "Breastfeeding: {} is contraindicated; prednisone, azathioprine and IVIG remain options",
+                    drug.name()
+                ),
+                format!(
+                    "**Contraindicated while breastfeeding.** {order}.\n\n- Breastfeeding (within {} months): {e}\n\n\
+                     Methotrexate, mycophenolate and cyclophosphamide are not compatible with breastfeeding; \
+                     prednisone, azathioprine and IVIG are.",
+                    text::num(policy.breastfeeding_months)
+                ),
+            ),
+            Reproductive::PossiblyPregnant(e) => (
+                TOPIC_VERIFY,
+                Indicator::Warning,
+                format!(
+                    "Pregnancy on the problem list cannot be ruled out: verify before {}",
+                    drug.name()
+                ),
+                format!(
+                    "**Possible pregnancy.** {order}.\n\n- {e}\n\nVerify pregnancy (hCG) and update the problem list \
+                     before a teratogen; prednisone, azathioprine and IVIG remain options."
+                ),
+            ),
+            Reproductive::Planning { sex, evidence } => {
+                let male = *sex == Some(Sex::Male);
+                if (male && drug != Drug::Cyclophosphamide) || (!male && drug == Drug::Methotrexate) {
+                    // Paternal MTX is not contraindicated; maternal MTX planning is on the MTX card.
+                    continue;
+                }
+                let stop = match drug {
+                    Drug::Cyclophosphamide => "at least 12 weeks",
+                    _ => "at least 6 weeks",
+                };
+                (
+                    TOPIC_PLANNING,
+                    Indicator::Warning,
+                    format!(
+                        "{}: stop {} {stop} before conception",
+                        if male { "Planning conception" } else { "Pregnancy planning" },
+                        drug.name()
+                    ),
+                    format!(
+                        "**Pregnancy planning.** {order}.\n\n- {evidence}{}\n\nStop {} {stop} before conception{}.",
+                        if male { " (male patient)" } else { "" },
+                        drug.name(),
+                        if male { "" } else { "; azathioprine is compatible with pregnancy" }
+                    ),
+                )
+            }
+            Reproductive::None => continue,
+        };
+        out.findings.push(Finding {
+            topic,
+            indicator,
+            summary: text::summary(summary),
+            detail: format!("{detail}\n\n{SOURCES}"),
             suggestions: vec![],
             selection: Selection::AtMostOne,
-            override_reasons: vec![OverrideReason::DiagnosisNotConfirmed, OverrideReason::BenefitOutweighsRisk],
+            override_reasons: vec![
+                OverrideReason::DiagnosisNotConfirmed,
+                OverrideReason::BenefitOutweighsRisk,
+            ],
         });
     }
     out
@@ -107,52 +158,108 @@ mod tests {
     use super::*;
     use crate::clinical::rules::test_support::*;
     use crate::facts::{Route, Schedule};
+    use crate::terminology::Concept;
+
+    fn order(drug: Drug) -> crate::facts::Med {
+        med(drug, 10.0, Schedule::WEEKLY, Route::Oral, "o")
+    }
 
     #[test]
-    fn drugs_table() {
-        for (drug, fires) in [
-            (Drug::Methotrexate, true),
-            (Drug::Mycophenolate, true),
-            (Drug::Cyclophosphamide, true),
-            (Drug::Azathioprine, false),
-            (Drug::Ivig, false),
-        ] {
-            let mut f = patient(&[Concept::Dermatomyositis, Concept::Pregnancy]);
-            f.orders
-                .push(med(drug, 10.0, Schedule::WEEKLY, Route::Oral, "o"));
+    fn drugs_by_state_table() {
+        use Drug::*;
+        // (state concept, sex, drug, expected (topic, indicator) or none)
+        let crit = Some((TOPIC.code, Indicator::Critical));
+        let verify = Some((TOPIC_VERIFY.code, Indicator::Warning));
+        let plan = Some((TOPIC_PLANNING.code, Indicator::Warning));
+        type Case = (
+            Concept,
+            Option<i64>,
+            Option<Sex>,
+            Drug,
+            Option<(&'static str, Indicator)>,
+        );
+        let cases: Vec<Case> = vec![
+            (Concept::Pregnancy, None, None, Methotrexate, crit),
+            (Concept::Pregnancy, None, None, Mycophenolate, crit),
+            (Concept::Pregnancy, None, None, Cyclophosphamide, crit),
+            (
+                Concept::Pregnancy,
+                None,
+                Some(Sex::Male),
+                Cyclophosphamide,
+                crit,
+            ),
+            (Concept::Pregnancy, None, None, Azathioprine, None),
+            (Concept::Pregnancy, None, None, Ivig, None),
+            (Concept::Breastfeeding, Some(60), None, Methotrexate, crit),
+            (Concept::Breastfeeding, Some(60), None, Mycophenolate, crit),
+            (Concept::Breastfeeding, Some(400), None, Mycophenolate, None),
+            (Concept::Pregnancy, Some(320), None, Mycophenolate, verify),
+            (Concept::Pregnancy, Some(320), None, Methotrexate, verify),
+            (
+                Concept::PregnancyPlanning,
+                None,
+                Some(Sex::Female),
+                Mycophenolate,
+                plan,
+            ),
+            (
+                Concept::PregnancyPlanning,
+                None,
+                None,
+                Cyclophosphamide,
+                plan,
+            ),
+            (
+                Concept::PregnancyPlanning,
+                None,
+                Some(Sex::Female),
+                Methotrexate,
+                None,
+            ),
+            (
+                Concept::PregnancyPlanning,
+                None,
+                Some(Sex::Male),
+                Cyclophosphamide,
+                plan,
+            ),
+            (
+                Concept::PregnancyPlanning,
+                None,
+                Some(Sex::Male),
+                Methotrexate,
+                None,
+            ),
+            (
+                Concept::PregnancyPlanning,
+                None,
+                Some(Sex::Male),
+                Mycophenolate,
+                None,
+            ),
+        ];
+        for (c, onset, sex, drug, want) in cases {
+            let mut f = patient(&[Concept::Dermatomyositis, c]);
+            f.diagnoses[1].onset = onset.map(days_ago);
+            f.sex = sex;
+            f.orders.push(order(drug));
             let out = evaluate(&f, &Policy::default());
-            assert_eq!(out.findings.len(), usize::from(fires), "{drug:?}");
-            if fires {
-                assert_eq!(out.findings[0].indicator, Indicator::Critical);
-            }
+            let got = out.findings.first().map(|x| (x.topic.code, x.indicator));
+            assert_eq!(got, want, "{c:?} {onset:?} {sex:?} {drug:?}");
+            assert!(out.findings.len() <= 1);
         }
     }
 
     #[test]
-    fn pregnancy_evidence_table() {
+    fn evidence_is_given_for_the_states_that_exclude_suggestions() {
         let p = Policy::default();
-        // Diagnosis onset 300 days ago counts, 310 does not; no onset counts.
-        for (onset, pregnant) in [(Some(300), true), (Some(310), false), (None, true)] {
-            let mut f = patient(&[Concept::Pregnancy]);
-            f.diagnoses[0].onset = onset.map(days_ago);
-            assert_eq!(evidence(&f, &p).is_some(), pregnant, "{onset:?}");
-        }
-        // A newest status of "not pregnant" overrides an old diagnosis.
         let mut f = patient(&[Concept::Pregnancy]);
-        let mut status = lab(Concept::PregnancyStatus, 0.0, "");
-        status.quantity = None;
-        status.codes = vec![(SNOMED.into(), "60001007".into())];
-        f.labs.push(status.clone());
+        f.diagnoses[0].onset = Some(days_ago(10));
+        assert!(evidence(&f, &p).is_some());
+        let f = patient(&[Concept::PregnancyPlanning]);
         assert!(evidence(&f, &p).is_none());
-        // Positive hCG 10 days ago counts, 40 days ago does not.
-        for (age, pregnant) in [(10, true), (40, false)] {
-            let mut f = patient(&[]);
-            let mut hcg = lab(Concept::Hcg, 0.0, "");
-            hcg.quantity = None;
-            hcg.result_text = Some("positive".into());
-            hcg.date = Some(days_ago(age));
-            f.labs.push(hcg);
-            assert_eq!(evidence(&f, &p).is_some(), pregnant, "{age}");
-        }
+        let f = patient(&[Concept::Breastfeeding]);
+        assert!(evidence(&f, &p).is_some());
     }
 }

@@ -37,6 +37,8 @@
 
 use super::{Figure, Need, Outcome};
 use crate::clinical::body::{bsa_mosteller, ceil_to, dosing_weight_of, round_to};
+use crate::clinical::pretreatment;
+use crate::clinical::reproductive::{self, Reproductive};
 use crate::clinical::text::{self, num};
 use crate::clinical::PatientScope;
 use crate::clinical::{
@@ -100,8 +102,9 @@ pub fn folic_acid(policy: &Policy) -> Action {
 /// critical or would warn.
 pub fn mtx_contraindications(facts: &Facts, policy: &Policy) -> Vec<String> {
     let mut out = vec![];
-    if super::pregnancy::evidence(facts, policy).is_some() {
-        out.push("pregnancy".to_string());
+    let repro = reproductive::state(facts, policy);
+    if repro.excludes_teratogens() {
+        out.push(teratogen_reason(&repro));
     }
     let renal = facts.renal();
     if renal.is_below(policy.mtx_egfr_avoid_below) {
@@ -128,13 +131,44 @@ pub fn mtx_contraindications(facts: &Facts, policy: &Policy) -> Vec<String> {
             out.push(what.to_string());
         }
     }
-    if facts.has(Concept::PregnancyPlanning) && facts.sex != Some(crate::facts::Sex::Male) {
-        out.push("pregnancy planning".to_string());
-    }
     if facts.all_meds().any(|m| m.is(Drug::TmpSmx)) {
         out.push("trimethoprim-sulfamethoxazole".to_string());
     }
+    if let Some(why) = pretreatment::blocking(facts, policy, Drug::Methotrexate) {
+        out.push(why);
+    }
     out
+}
+
+/// Why a teratogen (MTX, MMF) is not suggested, in words.
+fn teratogen_reason(r: &Reproductive) -> String {
+    let what = match r {
+        Reproductive::Pregnant(_) => "pregnancy",
+        Reproductive::Breastfeeding(_) => "breastfeeding",
+        Reproductive::PossiblyPregnant(_) => {
+            "possible pregnancy (verify and update the problem list)"
+        }
+        Reproductive::Planning { .. } => "pregnancy planning",
+        Reproductive::None => "",
+    };
+    match r.evidence() {
+        Some(e) => format!("{what}: {e}"),
+        None => what.to_string(),
+    }
+}
+
+/// Pre-treatment reminders (not blocking) for a suggested drug, as one sentence.
+fn reminders(facts: &Facts, policy: &Policy, drug: Drug) -> String {
+    let lines: Vec<String> = pretreatment::lines(facts, policy, drug)
+        .into_iter()
+        .filter(|l| !l.blocking)
+        .map(|l| l.text)
+        .collect();
+    if lines.is_empty() {
+        String::new()
+    } else {
+        format!(" Before the first dose: {}", lines.join(" "))
+    }
 }
 
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
@@ -211,6 +245,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         if !renal.is_known() {
             line.push_str(" Renal function unknown: **check creatinine before the first dose**.");
         }
+        line.push_str(&reminders(facts, policy, Drug::Methotrexate));
         lines.push(line);
     } else {
         let missing = if w.is_none() {
@@ -226,8 +261,14 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     }
 
     // Azathioprine.
-    let aza_dose = match dosing_weight_of(facts) {
-        Ok(dw) => {
+    let aza_blocked = super::thiopurine::azathioprine_blocked(facts)
+        .or_else(|| pretreatment::blocking(facts, policy, Drug::Azathioprine));
+    let aza_dose = match (&aza_blocked, dosing_weight_of(facts)) {
+        (Some(why), _) => {
+            lines.push(format!("- Azathioprine **not offered**: {why}."));
+            None
+        }
+        (None, Ok(dw)) => {
             let dose = round_to(policy.aza_mg_per_kg * dw.dosing, policy.aza_round_mg)
                 .min(policy.aza_suggest_max_mg_per_day);
             lines.push(format!(
@@ -240,9 +281,13 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 num(dose),
                 dw.lines.replace('\n', "\n  ")
             ));
+            let r = reminders(facts, policy, Drug::Azathioprine);
+            if !r.is_empty() {
+                lines.push(format!("  {}", r.trim()));
+            }
             Some(dose)
         }
-        Err(figure) => {
+        (None, Err(figure)) => {
             out.needs.push(Need {
                 figure,
                 why: "azathioprine dose (ideal body weight) not computed".into(),
@@ -253,19 +298,26 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     };
 
     // Mycophenolate.
-    let pregnant = super::pregnancy::evidence(facts, policy).is_some();
-    if pregnant {
-        lines.push("- Mycophenolate **not offered**: pregnancy.".into());
+    let repro = reproductive::state(facts, policy);
+    let mmf_blocked = if repro.excludes_teratogens() {
+        Some(teratogen_reason(&repro))
+    } else {
+        pretreatment::blocking(facts, policy, Drug::Mycophenolate)
+    };
+    let pregnant = matches!(repro, Reproductive::Pregnant(_));
+    if let Some(why) = &mmf_blocked {
+        lines.push(format!("- Mycophenolate **not offered**: {why}."));
     } else {
         lines.push(format!(
-            "- Mycophenolate mofetil: **{} mg twice daily** initially.",
-            num(policy.mmf_start_mg)
+            "- Mycophenolate mofetil: **{} mg twice daily** initially.{}",
+            num(policy.mmf_start_mg),
+            reminders(facts, policy, Drug::Mycophenolate)
         ));
     }
 
     let prefer_aza = facts.has(Concept::Ild)
         || facts.has(Concept::SscIld)
-        || facts.has(Concept::PregnancyPlanning)
+        || repro.excludes_teratogens()
         || pregnant;
     let recommend_mtx = mtx_dose.is_some() && !prefer_aza;
     let recommend_aza = aza_dose.is_some() && !recommend_mtx;
@@ -317,7 +369,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             }],
         });
     }
-    if !pregnant {
+    if mmf_blocked.is_none() {
         suggestions.push(Suggestion {
             label: format!(
                 "Mycophenolate mofetil {} mg twice daily",
@@ -352,9 +404,14 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         (_, Some(d)) if recommend_aza => format!("azathioprine {} mg daily", num(d)),
         _ => "a steroid-sparing agent".to_string(),
     };
-    let summary = text::summary(format!(
-        "Myositis: start {lead} with the steroid; steroid alone fails in 86%"
-    ));
+    // Every option withheld for safety (not for a missing figure): say so.
+    let none_safe = !contra.is_empty() && aza_blocked.is_some() && mmf_blocked.is_some();
+    let summary = text::summary(if none_safe {
+        "Myositis: no steroid-sparing agent can be suggested safely: specialist decision"
+            .to_string()
+    } else {
+        format!("Myositis: start {lead} with the steroid; steroid alone fails in 86%")
+    });
     let mut detail = format!(
         "**Steroid-sparing agent from day one.** {} ({}) is ordered and no methotrexate, azathioprine or \
          mycophenolate is active or drafted.\n\n",
@@ -540,7 +597,13 @@ mod tests {
     #[test]
     fn methotrexate_withheld_or_reduced_table() {
         // (diagnoses, eGFR (None: no renal result), extra, MTX offered at mg/week, detail says)
-        type Case = (&'static [Concept], Option<f64>, &'static str, Option<f64>, &'static str);
+        type Case = (
+            &'static [Concept],
+            Option<f64>,
+            &'static str,
+            Option<f64>,
+            &'static str,
+        );
         let cases: &[Case] = &[
             (
                 &[Concept::Polymyositis],

@@ -1,0 +1,620 @@
+//! Checks before immunosuppression, as typed lines for one drug, to be folded
+//! into the card that suggests or checks that drug (never cards of their own).
+//!
+//! Sources: hepatitis B screening before immunosuppression (AASLD 2018,
+//! Terrault et al. 2018; EASL 2017); blood count and ALT before methotrexate,
+//! azathioprine, mycophenolate and cyclophosphamide (ACR 2008, Saag et al.
+//! 2008; BSR 2017 DMARD monitoring, Ledingham et al. 2017); pregnancy test and
+//! contraception before teratogens (ACR 2020, Sammaritano et al. 2020).
+//!
+//! Service policy (second edition):
+//! - hepatitis B surface antigen and core antibody before MTX, AZA, MMF,
+//!   cyclophosphamide or rituximab: positive → warning (prophylaxis or
+//!   specialist); none on file → "check HBV before the first dose";
+//! - neutrophils < 1.5, platelets < 100 or leukocytes < 3.5 ×10⁹/L, or ALT
+//!   above 3× the upper limit with a normal CK, before MTX/AZA/MMF/
+//!   cyclophosphamide → warning on orders, suggestions withdrawn; none within
+//!   30 days → a line;
+//! - women 18–55 with no hCG in 7 days → "pregnancy test and contraception
+//!   before MTX/MMF/cyclophosphamide".
+
+use crate::clinical::LabResult;
+use chrono::{Datelike, NaiveDate};
+
+use super::rules::drug_check::Concern;
+use super::text::{self, md, num};
+use super::{Indicator, Policy};
+use crate::facts::{Facts, Lab, Sex};
+use crate::terminology::medication::Drug;
+use crate::terminology::Concept;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// HBsAg or anti-HBc positive.
+    HbvPositive,
+    /// HBsAg and/or anti-HBc not on file.
+    HbvNotOnFile,
+    /// Neutrophils, platelets or leukocytes below the floor.
+    CountLow,
+    /// ALT above the multiple of its upper limit with a normal CK.
+    AltHigh,
+    /// ALT high but no CK to tell liver from muscle.
+    AltHighCkUnknown,
+    /// No blood count or ALT within the window.
+    LabsNotRecent,
+    /// Woman of child-bearing age without a recent hCG.
+    PregnancyTest,
+}
+
+/// One pre-treatment line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub kind: LineKind,
+    /// Warning for findings; Info for reminders.
+    pub indicator: Indicator,
+    /// The drug must not be suggested (and an order draws a warning).
+    pub blocking: bool,
+    /// Markdown.
+    pub text: String,
+}
+
+impl Line {
+    fn new(kind: LineKind, text: String) -> Line {
+        let (indicator, blocking) = match kind {
+            LineKind::HbvPositive | LineKind::CountLow | LineKind::AltHigh => {
+                (Indicator::Warning, true)
+            }
+            _ => (Indicator::Info, false),
+        };
+        Line {
+            kind,
+            indicator,
+            blocking,
+            text,
+        }
+    }
+}
+
+/// A blood count in ×10⁹/L (= 10*3/uL) from a UCUM or common unit; `None`
+/// when the unit is unknown.
+pub fn count_giga_per_l(value: f64, unit: &str) -> Option<f64> {
+    if !value.is_finite() || value < 0.0 {
+        return None;
+    }
+    let u: String = unit
+        .trim()
+        .to_ascii_lowercase()
+        .replace('µ', "u")
+        .replace('^', "*")
+        .replace("10e", "10*")
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '{' | '}' | '[' | ']'))
+        .collect();
+    let u = u.trim_start_matches('x').replace("cells", "");
+    let factor = match u.as_str() {
+        "10*9/l" | "10*3/ul" | "10*3/mm3" | "k/ul" | "thou/ul" | "g/l" | "/nl" => 1.0,
+        "/ul" | "/mm3" | "10*6/l" => 0.001,
+        _ => return None,
+    };
+    Some(value * factor)
+}
+
+fn within(facts: &Facts, l: &Lab, days: f64) -> bool {
+    l.date
+        .is_some_and(|d| ((facts.today - d).num_days() as f64) <= days)
+}
+
+fn age_years(birth: NaiveDate, today: NaiveDate) -> i32 {
+    let mut age = today.year() - birth.year();
+    if (today.month(), today.day()) < (birth.month(), birth.day()) {
+        age -= 1;
+    }
+    age
+}
+
+fn cite(l: &Lab) -> String {
+    format!("{}, {}", md(&l.source), text::date(l.date))
+}
+
+fn hbv(facts: &Facts, drug: Drug) -> Vec<Line> {
+    let mut out = Vec::new();
+    let mut missing = Vec::new();
+    for (concept, name) in [
+        (Concept::Hbsag, "hepatitis B surface antigen"),
+        (Concept::AntiHbc, "hepatitis B core antibody"),
+    ] {
+        match facts.latest_lab(concept) {
+            Some(l) if l.is_positive() => out.push(Line::new(
+                LineKind::HbvPositive,
+                format!(
+                    "**{name} positive** ({}): hepatitis B reactivation risk with {}: antiviral prophylaxis or specialist review first.",
+                    cite(l),
+                    drug.name()
+                ),
+            )),
+            Some(_) => {}
+            None => missing.push(name),
+        }
+    }
+    if !missing.is_empty() {
+        out.push(Line::new(
+            LineKind::HbvNotOnFile,
+            format!(
+                "No {} on file: check HBV before the first dose.",
+                missing.join(" or ")
+            ),
+        ));
+    }
+    out
+}
+
+fn counts_and_alt(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<Line> {
+    let mut out = Vec::new();
+    let window = policy.pretreatment_lab_max_age_days;
+    let mut not_recent = Vec::new();
+    for (concept, name, floor) in [
+        (Concept::Neutrophils, "neutrophils", policy.neutrophils_min),
+        (Concept::Platelets, "platelets", policy.platelets_min),
+        (Concept::Wbc, "leukocytes", policy.leukocytes_min),
+    ] {
+        let recent = facts.labs.iter().find(|l| {
+            l.concepts.contains(&concept) && within(facts, l, window) && l.quantity.is_some()
+        });
+        let Some(l) = recent else {
+            not_recent.push(name);
+            continue;
+        };
+        let Some(v) = l
+            .quantity
+            .as_ref()
+            .and_then(|(v, u)| count_giga_per_l(*v, u))
+        else {
+            not_recent.push(name);
+            continue;
+        };
+        if v < floor {
+            out.push(Line::new(
+                LineKind::CountLow,
+                format!(
+                    "**{name} {} ×10⁹/L** ({}), below {} ×10⁹/L: do not start {} until it recovers.",
+                    num(v),
+                    cite(l),
+                    num(floor),
+                    drug.name()
+                ),
+            ));
+        }
+    }
+    let alt = facts
+        .labs
+        .iter()
+        .find(|l| l.concepts.contains(&Concept::Alt) && within(facts, l, window));
+    match alt {
+        None => not_recent.push("ALT"),
+        Some(l) => {
+            if let (Some((v, _)), Some(uln)) = (l.quantity.as_ref(), l.upper_limit) {
+                if *v > policy.alt_max_x_uln * uln {
+                    let ck = facts
+                        .latest_lab(Concept::Ck)
+                        .filter(|c| within(facts, c, window));
+                    let ck_normal = ck.and_then(|c| Some(c.quantity.as_ref()?.0 <= c.upper_limit?));
+                    let head = format!(
+                        "**ALT {}** ({}), above {}× the upper limit ({})",
+                        num(*v),
+                        cite(l),
+                        num(policy.alt_max_x_uln),
+                        num(uln)
+                    );
+                    match ck_normal {
+                        Some(true) => out.push(Line::new(
+                            LineKind::AltHigh,
+                            format!("{head} with a normal CK: liver injury; do not start {} until explained.", drug.name()),
+                        )),
+                        Some(false) => {}
+                        None => out.push(Line::new(
+                            LineKind::AltHighCkUnknown,
+                            format!("{head}; no current CK to tell liver from muscle: check CK."),
+                        )),
+                    }
+                }
+            }
+        }
+    }
+    if !not_recent.is_empty() {
+        out.push(Line::new(
+            LineKind::LabsNotRecent,
+            format!(
+                "No {} within {} days: check the full blood count and ALT before the first dose.",
+                not_recent.join(", "),
+                num(window)
+            ),
+        ));
+    }
+    out
+}
+
+fn pregnancy_test(facts: &Facts, policy: &Policy, drug: Drug) -> Option<Line> {
+    if facts.sex != Some(Sex::Female) {
+        return None;
+    }
+    // Unknown age: treated as an adult of child-bearing age.
+    if let Some(b) = facts.birth_date {
+        let age = age_years(b, facts.today) as f64;
+        if age < policy.contraception_age_min || age > policy.contraception_age_max {
+            return None;
+        }
+    }
+    let recent = facts.labs.iter().any(|l| {
+        l.concepts.contains(&Concept::Hcg) && within(facts, l, policy.hcg_test_max_age_days)
+    });
+    (!recent).then(|| {
+        Line::new(
+            LineKind::PregnancyTest,
+            format!(
+                "No hCG within {} days: pregnancy test and contraception before {}.",
+                num(policy.hcg_test_max_age_days),
+                drug.name()
+            ),
+        )
+    })
+}
+
+/// The pre-treatment lines for `drug` (empty for drugs that need none).
+pub fn lines(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<Line> {
+    use Drug::*;
+    let mut out = Vec::new();
+    if matches!(
+        drug,
+        Methotrexate | Azathioprine | Mycophenolate | Cyclophosphamide | Rituximab
+    ) {
+        out.extend(hbv(facts, drug));
+    }
+    if matches!(
+        drug,
+        Methotrexate | Azathioprine | Mycophenolate | Cyclophosphamide
+    ) {
+        out.extend(counts_and_alt(facts, policy, drug));
+    }
+    if matches!(drug, Methotrexate | Mycophenolate | Cyclophosphamide) {
+        out.extend(pregnancy_test(facts, policy, drug));
+    }
+    out
+}
+
+/// Why `drug` must not be suggested, if a blocking line says so.
+pub fn blocking(facts: &Facts, policy: &Policy, drug: Drug) -> Option<String> {
+    let texts: Vec<String> = lines(facts, policy, drug)
+        .into_iter()
+        .filter(|l| l.blocking)
+        .map(|l| l.text)
+        .collect();
+    (!texts.is_empty()).then(|| texts.join(" "))
+}
+
+/// The lines as concerns of an order check's card.
+pub fn concerns(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<Concern> {
+    lines(facts, policy, drug)
+        .into_iter()
+        .map(|l| {
+            let summary = match l.kind {
+                LineKind::HbvPositive => format!(
+                    "Hepatitis B positive: prophylaxis or specialist review before {}",
+                    drug.name()
+                ),
+                LineKind::CountLow => format!("Low blood count: do not start {} yet", drug.name()),
+                LineKind::AltHigh => format!(
+                    "ALT above 3× the upper limit: do not start {} yet",
+                    drug.name()
+                ),
+                LineKind::HbvNotOnFile => format!("Before {}: check hepatitis B", drug.name()),
+                LineKind::AltHighCkUnknown => format!("Before {}: ALT high, check CK", drug.name()),
+                LineKind::LabsNotRecent => {
+                    format!("Before {}: check the blood count and ALT", drug.name())
+                }
+                LineKind::PregnancyTest => {
+                    format!("Before {}: pregnancy test and contraception", drug.name())
+                }
+            };
+            Concern::new(l.indicator, summary, l.text)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::clinical::rules::test_support::*;
+    use proptest::prelude::*;
+
+    fn q(c: Concept, v: f64, unit: &str, uln: Option<f64>, age: i64) -> Lab {
+        let mut l = lab(c, v, unit);
+        l.upper_limit = uln;
+        l.date = Some(days_ago(age));
+        l
+    }
+    fn neg(c: Concept) -> Lab {
+        let mut l = lab(c, 0.0, "");
+        l.quantity = None;
+        l.result_text = Some("negative".into());
+        l
+    }
+
+    /// Hepatitis B negative, normal counts, ALT and CK, all 5 days old.
+    pub(crate) fn all_clear() -> Vec<Lab> {
+        vec![
+            neg(Concept::Hbsag),
+            neg(Concept::AntiHbc),
+            q(Concept::Neutrophils, 4.0, "10*3/uL", None, 5),
+            q(Concept::Platelets, 250.0, "10*3/uL", None, 5),
+            q(Concept::Wbc, 7.0, "10*9/L", None, 5),
+            q(Concept::Alt, 20.0, "U/L", Some(40.0), 5),
+            q(Concept::Ck, 100.0, "U/L", Some(200.0), 5),
+        ]
+    }
+
+    fn kinds(f: &Facts, drug: Drug) -> Vec<LineKind> {
+        lines(f, &Policy::default(), drug)
+            .into_iter()
+            .map(|l| l.kind)
+            .collect()
+    }
+
+    #[test]
+    fn lines_table() {
+        use LineKind::*;
+        let male = |labs: Vec<Lab>| {
+            let mut f = patient(&[Concept::Dermatomyositis]);
+            f.sex = Some(Sex::Male);
+            f.labs = labs;
+            f.labs.sort_by_key(|l| std::cmp::Reverse(l.date));
+            f
+        };
+        let replace = |c: Concept, l: Lab| {
+            let mut v: Vec<Lab> = all_clear()
+                .into_iter()
+                .filter(|x| !x.concepts.contains(&c))
+                .collect();
+            v.push(l);
+            v
+        };
+        let mut hbs_pos = lab(Concept::Hbsag, 0.0, "");
+        hbs_pos.quantity = None;
+        hbs_pos.result_text = Some("positive".into());
+        let cases: Vec<(&str, Facts, Drug, Vec<LineKind>)> = vec![
+            ("all clear", male(all_clear()), Drug::Methotrexate, vec![]),
+            (
+                "nothing on file",
+                male(vec![]),
+                Drug::Azathioprine,
+                vec![HbvNotOnFile, LabsNotRecent],
+            ),
+            (
+                "rituximab: hepatitis B only",
+                male(vec![]),
+                Drug::Rituximab,
+                vec![HbvNotOnFile],
+            ),
+            ("IVIG: nothing", male(vec![]), Drug::Ivig, vec![]),
+            (
+                "HBsAg positive",
+                male(replace(Concept::Hbsag, hbs_pos.clone())),
+                Drug::Rituximab,
+                vec![HbvPositive],
+            ),
+            (
+                "neutrophils 1.4",
+                male(replace(
+                    Concept::Neutrophils,
+                    q(Concept::Neutrophils, 1.4, "10*3/uL", None, 5),
+                )),
+                Drug::Mycophenolate,
+                vec![CountLow],
+            ),
+            (
+                "neutrophils 1.5",
+                male(replace(
+                    Concept::Neutrophils,
+                    q(Concept::Neutrophils, 1.5, "10*3/uL", None, 5),
+                )),
+                Drug::Mycophenolate,
+                vec![],
+            ),
+            (
+                "neutrophils 1400/uL",
+                male(replace(
+                    Concept::Neutrophils,
+                    q(Concept::Neutrophils, 1400.0, "/uL", None, 5),
+                )),
+                Drug::Mycophenolate,
+                vec![CountLow],
+            ),
+            (
+                "platelets 99",
+                male(replace(
+                    Concept::Platelets,
+                    q(Concept::Platelets, 99.0, "10*3/uL", None, 5),
+                )),
+                Drug::Cyclophosphamide,
+                vec![CountLow],
+            ),
+            (
+                "leukocytes 3.4",
+                male(replace(
+                    Concept::Wbc,
+                    q(Concept::Wbc, 3.4, "10*9/L", None, 5),
+                )),
+                Drug::Azathioprine,
+                vec![CountLow],
+            ),
+            (
+                "low count 40 days old",
+                male(replace(
+                    Concept::Platelets,
+                    q(Concept::Platelets, 50.0, "10*3/uL", None, 40),
+                )),
+                Drug::Azathioprine,
+                vec![LabsNotRecent],
+            ),
+            (
+                "ALT 121 / 40, CK normal",
+                male(replace(
+                    Concept::Alt,
+                    q(Concept::Alt, 121.0, "U/L", Some(40.0), 5),
+                )),
+                Drug::Methotrexate,
+                vec![AltHigh],
+            ),
+            (
+                "ALT 120 / 40",
+                male(replace(
+                    Concept::Alt,
+                    q(Concept::Alt, 120.0, "U/L", Some(40.0), 5),
+                )),
+                Drug::Methotrexate,
+                vec![],
+            ),
+            (
+                "ALT high with high CK: muscle",
+                male({
+                    let mut v = replace(Concept::Alt, q(Concept::Alt, 200.0, "U/L", Some(40.0), 5));
+                    v.retain(|l| !l.concepts.contains(&Concept::Ck));
+                    v.push(q(Concept::Ck, 5000.0, "U/L", Some(200.0), 5));
+                    v
+                }),
+                Drug::Methotrexate,
+                vec![],
+            ),
+            (
+                "ALT high, no CK",
+                male({
+                    let mut v = replace(Concept::Alt, q(Concept::Alt, 200.0, "U/L", Some(40.0), 5));
+                    v.retain(|l| !l.concepts.contains(&Concept::Ck));
+                    v
+                }),
+                Drug::Methotrexate,
+                vec![AltHighCkUnknown],
+            ),
+        ];
+        for (name, f, drug, want) in cases {
+            assert_eq!(kinds(&f, drug), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn pregnancy_test_table() {
+        // (sex, birth date, hCG age in days, drug, line wanted)
+        let cases = [
+            (
+                Some(Sex::Female),
+                Some("1990-01-01"),
+                None,
+                Drug::Mycophenolate,
+                true,
+            ),
+            (
+                Some(Sex::Female),
+                Some("1990-01-01"),
+                Some(7),
+                Drug::Mycophenolate,
+                false,
+            ),
+            (
+                Some(Sex::Female),
+                Some("1990-01-01"),
+                Some(8),
+                Drug::Cyclophosphamide,
+                true,
+            ),
+            (
+                Some(Sex::Female),
+                Some("1960-01-01"),
+                None,
+                Drug::Methotrexate,
+                false,
+            ),
+            (
+                Some(Sex::Female),
+                Some("2010-01-01"),
+                None,
+                Drug::Methotrexate,
+                false,
+            ),
+            (Some(Sex::Female), None, None, Drug::Methotrexate, true),
+            (
+                Some(Sex::Female),
+                Some("1990-01-01"),
+                None,
+                Drug::Azathioprine,
+                false,
+            ),
+            (
+                Some(Sex::Male),
+                Some("1990-01-01"),
+                None,
+                Drug::Methotrexate,
+                false,
+            ),
+            (None, Some("1990-01-01"), None, Drug::Methotrexate, false),
+        ];
+        for (sex, birth, hcg, drug, want) in cases {
+            let mut f = patient(&[Concept::Dermatomyositis]);
+            f.labs = all_clear();
+            f.sex = sex;
+            f.birth_date = birth.map(|b| b.parse().unwrap());
+            if let Some(age) = hcg {
+                let mut l = neg(Concept::Hcg);
+                l.date = Some(days_ago(age));
+                f.labs.push(l);
+            }
+            assert_eq!(
+                kinds(&f, drug).contains(&LineKind::PregnancyTest),
+                want,
+                "{sex:?} {birth:?} {hcg:?} {drug:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn blocking_lines_are_warnings_and_reminders_are_info() {
+        let mut f = patient(&[Concept::Dermatomyositis]);
+        f.labs = vec![q(Concept::Platelets, 60.0, "10*3/uL", None, 3)];
+        let p = Policy::default();
+        assert!(blocking(&f, &p, Drug::Azathioprine)
+            .unwrap()
+            .contains("platelets 60"));
+        assert!(blocking(&f, &p, Drug::Rituximab).is_none());
+        for c in concerns(&f, &p, Drug::Azathioprine) {
+            let want = if c.line.contains("platelets 60") {
+                Indicator::Warning
+            } else {
+                Indicator::Info
+            };
+            assert_eq!(c.indicator, want, "{}", c.line);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, rng_seed: proptest::test_runner::RngSeed::Fixed(12), ..ProptestConfig::default() })]
+
+        /// The same count in any of its spellings gives the same ×10⁹/L.
+        #[test]
+        fn count_units_agree(g in 0.0f64..2000.0) {
+            for unit in ["10*9/L", "10*3/uL", "10^3/uL", "K/uL", "x10E9/L", "10*3/µL", "G/L", "10*3/mm3"] {
+                let v = count_giga_per_l(g, unit).unwrap();
+                prop_assert!((v - g).abs() <= 1e-9 * g.max(1.0), "{}", unit);
+            }
+            for unit in ["/uL", "/mm3", "cells/uL", "{cells}/uL"] {
+                let v = count_giga_per_l(g * 1000.0, unit).unwrap();
+                prop_assert!((v - g).abs() <= 1e-6 * g.max(1.0), "{}", unit);
+            }
+        }
+
+        /// Units it does not know, percentages and negative figures are never read.
+        #[test]
+        fn unknown_units_are_refused(v in -1.0e6f64..1.0e6, unit in "[a-z%]{1,6}") {
+            prop_assume!(!["kul", "gl", "ul", "nl"].contains(&unit.as_str()));
+            prop_assert_eq!(count_giga_per_l(v, &unit), None);
+            prop_assert_eq!(count_giga_per_l(-v.abs() - 1.0, "10*9/L"), None);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! # Cyclophosphamide order check (`cyc-order`)
+//!
+//! Guidance: cyclophosphamide every 4 weeks for 3–6 months for severe ILD.
+//! IV pulses are usually 500–1,000 mg/m² (at most about 1,200 mg); the dose is
+//! reduced when renal function is poor (EUSTAR/EULAR 2017 SSc recommendations,
+//! Kowal-Bielecka et al. 2017; cyclophosphamide label).
+//!
+//! Service policy (second edition): above 1,500 mg per dose → warning, ≥ 2× →
+//! critical (no weight needed: catches unit slips); eGFR < 30 → warning.
+//! Pregnancy, planning and breastfeeding are the pregnancy rule's card. The
+//! pre-treatment lines (hepatitis B, blood counts and ALT, pregnancy test)
+//! are folded in.
+
+use super::drug_check::{self, Concern};
+use super::Outcome;
+use crate::clinical::pretreatment;
+use crate::clinical::text::{md, num};
+use crate::clinical::{Indicator, OverrideReason, Policy, Topic};
+use crate::facts::Facts;
+use crate::terminology::medication::Drug;
+
+pub const TOPIC: Topic = Topic {
+    code: "cyc-order",
+    display: "Cyclophosphamide order check",
+};
+
+pub const SETTINGS: &[&str] = &[
+    "cyc_max_mg_per_dose",
+    "cyc_egfr_warn_below",
+    "dose_slip_factor",
+    "pretreatment_lab_max_age_days",
+    "neutrophils_min",
+    "platelets_min",
+    "leukocytes_min",
+    "alt_max_x_uln",
+    "hcg_test_max_age_days",
+    "contraception_age_min",
+    "contraception_age_max",
+];
+
+const SOURCES: &str = "Sources: guidance (cyclophosphamide for severe ILD); Kowal-Bielecka et al. 2017; cyclophosphamide \
+                       label (renal impairment); absolute limit: local policy.";
+
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+    let mut out = Outcome::default();
+    for m in facts.orders.iter().filter(|m| m.is(Drug::Cyclophosphamide)) {
+        let mut concerns = Vec::new();
+        if let Some(d) = &m.dose {
+            concerns.extend(drug_check::absolute_limit(
+                "Cyclophosphamide per dose",
+                d.mg,
+                policy.cyc_max_mg_per_dose,
+                "mg",
+                policy,
+            ));
+        }
+        let renal = facts.renal();
+        if let Some(egfr) = renal.value() {
+            if egfr < policy.cyc_egfr_warn_below {
+                concerns.push(Concern::new(
+                    Indicator::Warning,
+                    format!(
+                        "eGFR {} < {}: reduce the cyclophosphamide dose (specialist review)",
+                        num(egfr),
+                        num(policy.cyc_egfr_warn_below)
+                    ),
+                    format!(
+                        "**{}**, below {}: cyclophosphamide metabolites accumulate; reduce the dose.",
+                        md(&renal.describe()),
+                        num(policy.cyc_egfr_warn_below)
+                    ),
+                ));
+            }
+        }
+        concerns.extend(pretreatment::concerns(
+            facts,
+            policy,
+            Drug::Cyclophosphamide,
+        ));
+        out.findings.extend(drug_check::card(
+            TOPIC,
+            m,
+            "Cyclophosphamide order",
+            concerns,
+            SOURCES,
+            vec![
+                OverrideReason::DoseAppropriate,
+                OverrideReason::BenefitOutweighsRisk,
+            ],
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clinical::rules::test_support::*;
+    use crate::facts::{Route, Schedule};
+    use crate::terminology::Concept;
+
+    #[test]
+    fn dose_and_renal_table() {
+        // (mg per dose, eGFR, expected)
+        let cases = [
+            (750.0, Some(60.0), None),
+            (1500.0, None, None),
+            (1600.0, None, Some(Indicator::Warning)),
+            (3000.0, None, Some(Indicator::Critical)),
+            (750.0, Some(29.0), Some(Indicator::Warning)),
+            (750.0, Some(30.0), None),
+        ];
+        for (mg, egfr, want) in cases {
+            let mut f = patient(&[Concept::SscIld]);
+            f.labs = crate::clinical::pretreatment::tests::all_clear();
+            if let Some(e) = egfr {
+                f.labs.push(lab(Concept::Egfr, e, "mL/min/{1.73_m2}"));
+            }
+            f.orders.push(med(
+                Drug::Cyclophosphamide,
+                mg,
+                Schedule::DAILY,
+                Route::Intravenous,
+                "cyc",
+            ));
+            let out = evaluate(&f, &Policy::default());
+            assert_eq!(
+                out.findings.first().map(|c| c.indicator),
+                want,
+                "{mg} {egfr:?}"
+            );
+        }
+    }
+}
