@@ -448,7 +448,7 @@ pub async fn serve(state: Arc<AppState>, listen: SocketAddr) -> std::io::Result<
 /// Each connection is HTTP/1.1 with a header-read timeout, an idle timeout
 /// and a body-read timeout ([`Limits`]); at most `max_connections` are open at
 /// once. At the cap no connection is accepted (new ones wait in the kernel's
-/// backlog) until one closes, and the log says so once per episode.
+/// backlog) until one closes, and the log says so (at most every 10 s).
 pub async fn serve_listener(
     state: Arc<AppState>,
     listener: tokio::net::TcpListener,
@@ -465,24 +465,19 @@ pub async fn serve_listener(
     let slots = Arc::new(Semaphore::new(max));
     let (closing, closing_rx) = tokio::sync::watch::channel(false);
     tokio::pin!(stop);
-    let mut at_cap = false;
+    let mut cap_logged: Option<Instant> = None;
     let mut last_accept_error: Option<Instant> = None;
     loop {
         let permit = match slots.clone().try_acquire_owned() {
-            Ok(p) => {
-                if at_cap {
-                    tracing::info!(max_connections = max, "connections below the limit again");
-                    at_cap = false;
-                }
-                p
-            }
+            Ok(p) => p,
             Err(_) => {
-                if !at_cap {
+                // Once per 10 s at most: under attack the cap is hit per connection.
+                if cap_logged.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
                     tracing::warn!(
                         max_connections = max,
                         "connection limit reached: new connections wait until one closes"
                     );
-                    at_cap = true;
+                    cap_logged = Some(Instant::now());
                 }
                 tokio::select! {
                     p = slots.clone().acquire_owned() => p.expect("semaphore never closed"),
