@@ -98,6 +98,38 @@ async fn a_stalled_body_is_refused() {
     assert!(got.contains("OperationOutcome"), "{got}");
 }
 
+/// At the connection cap, connections with no request under way are closed
+/// after a short grace, whatever their own timeouts, so a caller queued
+/// behind a crowd of slow ones gets in.
+#[tokio::test]
+async fn at_the_cap_slow_connections_make_way() {
+    let addr = serve(Limits {
+        max_connections: 10,
+        header_read_timeout: Duration::from_secs(600),
+        idle_timeout: Duration::from_secs(600),
+        ..Limits::default()
+    })
+    .await;
+    let mut crowd = Vec::new();
+    for _ in 0..10 {
+        let mut s = TcpStream::connect(&addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: a")
+            .await
+            .unwrap();
+        crowd.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let client = reqwest::Client::builder().timeout(GUARD).build().unwrap();
+    let r = client
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .expect("a caller behind the crowd got in");
+    assert_eq!(r.status().as_u16(), 200);
+    // The first of the crowd was closed to make way.
+    assert_eq!(until_closed(&mut crowd[0]).await, "");
+}
+
 /// The release scenario, scaled to a test: the binary under a 256-file limit,
 /// 400 connections sending their headers a byte at a time. Before the
 /// connection cap and header-read timeout the file descriptors ran out and

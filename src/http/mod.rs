@@ -438,9 +438,21 @@ const QUIET_TARGETS: &[&str] = &["reqwest", "hyper", "hyper_util", "rustls", "h2
 
 /// Binds and serves until Ctrl-C / SIGTERM.
 pub async fn serve(state: Arc<AppState>, listen: SocketAddr) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await?;
-    serve_listener(state, listener, shutdown()).await
+    let socket = if listen.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(listen)?;
+    serve_listener(state, socket.listen(LISTEN_BACKLOG)?, shutdown()).await
 }
+
+/// Connections the kernel queues for accepting (it caps this at
+/// `net.core.somaxconn`). Deeper than the usual 1024, so that at the
+/// connection cap a legitimate caller waits in the queue rather than having
+/// its connection attempt dropped and retried seconds later.
+const LISTEN_BACKLOG: u32 = 8192;
 
 /// Serves on `listener` until `stop` completes, then lets open requests
 /// finish (for at most 10 s).
@@ -464,13 +476,21 @@ pub async fn serve_listener(
     let app = router(state);
     let slots = Arc::new(Semaphore::new(max));
     let (closing, closing_rx) = tokio::sync::watch::channel(false);
+    // Set while connections are at (or near) the cap: waiting connections are shed.
+    let (crowded, crowded_rx) = tokio::sync::watch::channel(false);
     tokio::pin!(stop);
     let mut cap_logged: Option<Instant> = None;
     let mut last_accept_error: Option<Instant> = None;
     loop {
         let permit = match slots.clone().try_acquire_owned() {
-            Ok(p) => p,
+            Ok(p) => {
+                if slots.available_permits() > max / 10 {
+                    crowded.send_if_modified(|c| std::mem::replace(c, false));
+                }
+                p
+            }
             Err(_) => {
+                crowded.send_if_modified(|c| !std::mem::replace(c, true));
                 // Once per 10 s at most: under attack the cap is hit per connection.
                 if cap_logged.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
                     tracing::warn!(
@@ -508,6 +528,7 @@ pub async fn serve_listener(
             limits.clone(),
             permit,
             closing_rx.clone(),
+            crowded_rx.clone(),
         ));
     }
     drop(listener);
@@ -516,25 +537,51 @@ pub async fn serve_listener(
     Ok(())
 }
 
+/// How long a connection without a request under way may stay open while
+/// connections are at the cap: long enough for any client that means to send
+/// a request, short enough that a crowd of slow ones turns over.
+const CROWDED_GRACE: Duration = Duration::from_secs(1);
+
 /// Serves one connection until it ends, times out, idles or the server stops.
+/// While connections are at the cap, one that has no request under way (still
+/// sending headers, or kept alive) for [`CROWDED_GRACE`] is closed.
 async fn connection(
     stream: tokio::net::TcpStream,
     app: Router,
     limits: Limits,
     _slot: tokio::sync::OwnedSemaphorePermit,
     mut closing: tokio::sync::watch::Receiver<bool>,
+    mut crowded: tokio::sync::watch::Receiver<bool>,
 ) {
     let started = Instant::now();
+    let since_start = move || started.elapsed().as_millis() as u64;
     let activity = Arc::new(AtomicU64::new(0));
+    // Requests under way, and when the last one was answered (ms since start).
+    let busy = Arc::new(AtomicU64::new(0));
+    let answered = Arc::new(AtomicU64::new(0));
     let io = hyper_util::rt::TokioIo::new(Watched {
         inner: stream,
         started,
         activity: activity.clone(),
     });
+    let (busy_in, busy_out, answered_out) = (busy.clone(), busy.clone(), answered.clone());
     let service = tower::ServiceBuilder::new()
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             limits.body_read_timeout,
         ))
+        .map_request(move |req| {
+            busy_in.fetch_add(1, Ordering::Relaxed);
+            req
+        })
+        .map_future(move |fut| {
+            let (busy, answered) = (busy_out.clone(), answered_out.clone());
+            async move {
+                let r = fut.await;
+                answered.store(since_start(), Ordering::Relaxed);
+                busy.fetch_sub(1, Ordering::Relaxed);
+                r
+            }
+        })
         .service(app);
     let service = hyper_util::service::TowerToHyperService::new(service);
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -543,9 +590,25 @@ async fn connection(
         .keep_alive(true);
     let conn = http.serve_connection(io, service);
     tokio::pin!(conn);
-    loop {
+    // When this connection may be closed, and why.
+    let deadline = |crowded: bool| {
         let last = Duration::from_millis(activity.load(Ordering::Relaxed));
-        let deadline = tokio::time::Instant::from_std(started + last + limits.idle_timeout);
+        let idle = (
+            started + last + limits.idle_timeout,
+            "idle connection closed",
+        );
+        if crowded && busy.load(Ordering::Relaxed) == 0 {
+            let waiting = Duration::from_millis(answered.load(Ordering::Relaxed));
+            let shed = (
+                started + waiting + CROWDED_GRACE,
+                "connection without a request closed at the connection limit",
+            );
+            return if shed.0 < idle.0 { shed } else { idle };
+        }
+        idle
+    };
+    loop {
+        let (at, _) = deadline(*crowded.borrow());
         tokio::select! {
             _ = conn.as_mut() => return,
             _ = closing.changed() => {
@@ -553,10 +616,11 @@ async fn connection(
                 let _ = tokio::time::timeout(Duration::from_secs(10), conn.as_mut()).await;
                 return;
             }
-            () = tokio::time::sleep_until(deadline) => {
-                let last = Duration::from_millis(activity.load(Ordering::Relaxed));
-                if started.elapsed() >= last + limits.idle_timeout {
-                    tracing::debug!("idle connection closed");
+            Ok(()) = crowded.changed() => {}
+            () = tokio::time::sleep_until(tokio::time::Instant::from_std(at)) => {
+                let (at, why) = deadline(*crowded.borrow());
+                if Instant::now() >= at {
+                    tracing::debug!("{why}");
                     return;
                 }
             }
