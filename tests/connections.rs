@@ -98,6 +98,27 @@ async fn a_stalled_body_is_refused() {
     assert!(got.contains("OperationOutcome"), "{got}");
 }
 
+/// The idle timeout applies between requests, not to one under way: a body
+/// that stalls longer than it is answered by the body-read timeout.
+#[tokio::test]
+async fn a_request_under_way_outlives_the_idle_timeout() {
+    let addr = serve(Limits {
+        idle_timeout: Duration::from_millis(200),
+        body_read_timeout: Duration::from_millis(1500),
+        ..Limits::default()
+    })
+    .await;
+    let mut s = TcpStream::connect(&addr).await.unwrap();
+    s.write_all(
+        b"POST /cds-services/ssc-myositis-order-sign HTTP/1.1\r\nHost: x\r\n\
+          Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"hook\": ",
+    )
+    .await
+    .unwrap();
+    let got = until_closed(&mut s).await;
+    assert!(got.starts_with("HTTP/1.1 400"), "{got:?}");
+}
+
 /// At the connection cap, connections with no request under way are closed
 /// after a short grace, whatever their own timeouts, so a caller queued
 /// behind a crowd of slow ones gets in.

@@ -52,7 +52,8 @@ pub struct Limits {
     /// the request's headers are complete; then the connection is closed.
     /// This also bounds how long a kept-alive connection may sit idle.
     pub header_read_timeout: Duration,
-    /// A connection on which no byte moves either way for this long is closed.
+    /// A connection without a request under way on which no byte moves
+    /// either way for this long is closed.
     pub idle_timeout: Duration,
     /// Longest wait for the next piece of a request body (the whole request
     /// is bounded by `request_timeout`).
@@ -592,12 +593,17 @@ async fn connection(
     tokio::pin!(conn);
     // When this connection may be closed, and why.
     let deadline = |crowded: bool| {
+        if busy.load(Ordering::Relaxed) > 0 {
+            // A request under way is bounded by the request and body
+            // timeouts, not by this one: look again later.
+            return (Instant::now() + limits.idle_timeout, "");
+        }
         let last = Duration::from_millis(activity.load(Ordering::Relaxed));
         let idle = (
             started + last + limits.idle_timeout,
             "idle connection closed",
         );
-        if crowded && busy.load(Ordering::Relaxed) == 0 {
+        if crowded {
             let waiting = Duration::from_millis(answered.load(Ordering::Relaxed));
             let shed = (
                 started + waiting + CROWDED_GRACE,
