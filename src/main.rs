@@ -75,7 +75,8 @@ enum Command {
         /// longest a kept-alive connection may wait for its next request.
         #[arg(long, env = "SSC_CDS_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
         header_read_timeout_ms: u64,
-        /// A connection on which nothing moves for this long is closed, in milliseconds.
+        /// A connection with no request under way on which nothing moves for this long
+        /// is closed, in milliseconds.
         #[arg(long, env = "SSC_CDS_IDLE_TIMEOUT_MS", default_value_t = 30_000)]
         idle_timeout_ms: u64,
         /// Longest wait for the next part of a request body, in milliseconds.
