@@ -1,6 +1,9 @@
 //! Trusting CDS clients over real HTTP: a negative matrix of tokens that must
-//! each get 401 without the rules running, the accepted algorithms, JWKS by URL
-//! and jku with caching and rate-limited refresh, and the sandbox config.
+//! each get 401 without the rules running (overflowing time claims among
+//! them), the accepted algorithms, JWKS by URL and jku with caching and
+//! rate-limited refresh, the sandbox config, and these attacks: an
+//! audience taken from the Host header, short RSA keys, two Authorization
+//! headers, vendor token lifetimes, and a slow or failing JWKS endpoint.
 
 mod common;
 
