@@ -1199,3 +1199,32 @@ async fn a_failed_jwks_refresh_is_remembered_for_the_interval() {
         "the failure was remembered"
     );
 }
+
+/// The JWKS URLs are fetched when the server starts, so that the first
+/// calls find their keys cached.
+#[tokio::test]
+async fn jwks_urls_are_fetched_at_start() {
+    let k1 = ec_key("ES384", "k1");
+    let stub = slow_jwks(jwks(&[&k1])).await;
+    let config = format!(
+        "public_base_url = \"{BASE}\"\njwks_refresh_interval_seconds = 3600\n[[issuer]]\niss = \"{ISS}\"\njwks_url = \"{}\"\n",
+        stub.url
+    );
+    let mut state = AppState::new(
+        Engine::with_defaults().unwrap(),
+        Limits::default(),
+        AuthMode::Required(verifier(&config)),
+    );
+    state.public_base_url = Some(BASE.into());
+    let (s, _) = served(state).await;
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while stub.hits.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the JWKS was fetched before any call");
+    let t = token_with(&k1, &header(&k1), &claims(&format!("{BASE}{SIGN_PATH}")));
+    assert_eq!(call(&s, SIGN_PATH, Some(&format!("Bearer {t}"))).await, 200);
+    assert_eq!(stub.hits.load(Ordering::SeqCst), 1);
+}

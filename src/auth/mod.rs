@@ -272,6 +272,48 @@ impl Verifier {
             .collect()
     }
 
+    /// Starts fetching `url` into `slot` (of `cache`, which is locked) in a
+    /// task of its own; the receiver turns true when the fetch has ended.
+    fn start_fetch(&self, cache: &Slots, slot: &mut Slot, url: &str) -> watch::Receiver<bool> {
+        let (tx, rx) = watch::channel(false);
+        slot.inflight = Some(rx.clone());
+        let (http, cache, url) = (self.http.clone(), cache.clone(), url.to_string());
+        tokio::spawn(async move {
+            let result = fetch_jwks(&http, &url).await;
+            {
+                let mut cache = lock(&cache);
+                let slot = cache.entry(url).or_default();
+                match result {
+                    Ok(keys) => {
+                        slot.keys = keys;
+                        slot.failed = None;
+                    }
+                    // Keys already known stay in use.
+                    Err(e) => slot.failed = Some(e),
+                }
+                slot.attempted = Some(Instant::now());
+                slot.inflight = None;
+            }
+            let _ = tx.send(true);
+        });
+        rx
+    }
+
+    /// Starts fetching every issuer's JWKS URL, so that the first calls find
+    /// their keys cached. Needs a Tokio runtime; returns at once.
+    pub fn warm_up(&self) {
+        for issuer in self.issuers.values() {
+            let Some(url) = issuer.cfg.jwks_url.as_deref() else {
+                continue;
+            };
+            let mut cache = lock(&issuer.cache);
+            let slot = cache.entry(url.to_string()).or_default();
+            if slot.inflight.is_none() && slot.attempted.is_none() {
+                self.start_fetch(&issuer.cache, slot, url);
+            }
+        }
+    }
+
     /// The key for `kid` from a fetched JWKS, fetching or refreshing it as
     /// allowed. A known `kid` is answered from the cache at once. An unknown
     /// one starts a fetch when none is under way and the last one ended more
@@ -292,29 +334,7 @@ impl Verifier {
                     if slot.attempted.is_some_and(|at| at.elapsed() < interval) {
                         return Err(slot.failed.clone().unwrap_or(AuthError::UnknownKid));
                     }
-                    let (tx, rx) = watch::channel(false);
-                    slot.inflight = Some(rx.clone());
-                    let (http, cache, url) =
-                        (self.http.clone(), issuer.cache.clone(), url.to_string());
-                    tokio::spawn(async move {
-                        let result = fetch_jwks(&http, &url).await;
-                        {
-                            let mut cache = lock(&cache);
-                            let slot = cache.entry(url).or_default();
-                            match result {
-                                Ok(keys) => {
-                                    slot.keys = keys;
-                                    slot.failed = None;
-                                }
-                                // Keys already known stay in use.
-                                Err(e) => slot.failed = Some(e),
-                            }
-                            slot.attempted = Some(Instant::now());
-                            slot.inflight = None;
-                        }
-                        let _ = tx.send(true);
-                    });
-                    rx
+                    self.start_fetch(&issuer.cache, slot, url)
                 }
             }
         };

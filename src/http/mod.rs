@@ -469,6 +469,9 @@ pub async fn serve_listener(
 ) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     let _ = state.listen_base.set(format!("http://{addr}"));
+    if let AuthMode::Required(verifier) = &state.auth {
+        verifier.warm_up();
+    }
     let limits = state.limits.clone();
     let max = limits
         .max_connections
