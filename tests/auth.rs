@@ -944,18 +944,33 @@ fn off_loopback_trusted_issuers_need_a_configured_audience() {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        // Refused at once, or still serving after two seconds.
-        for _ in 0..20 {
-            if let Some(status) = child.try_wait().unwrap() {
-                let mut err = String::new();
-                std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-                return (status.code(), err);
+        // Refused (exits, stderr ends), or serving (says it listens).
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut text = String::new();
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if line.contains("listening") {
+                    let _ = tx.send((true, text));
+                    return;
+                }
+                text.push_str(&line);
+                text.push('\n');
             }
-            std::thread::sleep(std::time::Duration::from_millis(100));
+            let _ = tx.send((false, text));
+        });
+        let (serving, err) = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the service neither started nor stopped");
+        if serving {
+            child.kill().unwrap();
         }
-        child.kill().unwrap();
-        let _ = child.wait();
-        (None, String::new())
+        let status = child.wait().unwrap();
+        (if serving { None } else { status.code() }, err)
     };
     let (code, err) = run(issuer_config(&[&key], ""));
     assert_eq!(code, Some(2), "{err}");
