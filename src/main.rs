@@ -68,6 +68,20 @@ enum Command {
         /// Longest a request may take, in milliseconds; then 503.
         #[arg(long, env = "SSC_CDS_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
         request_timeout_ms: u64,
+        /// Open connections at once (at most the file limit less a reserve); more wait.
+        #[arg(long, env = "SSC_CDS_MAX_CONNECTIONS", default_value_t = 4096)]
+        max_connections: usize,
+        /// Time for a client to send a request's headers, in milliseconds; also the
+        /// longest a kept-alive connection may wait for its next request.
+        #[arg(long, env = "SSC_CDS_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+        header_read_timeout_ms: u64,
+        /// A connection with no request under way on which nothing moves for this long
+        /// is closed, in milliseconds.
+        #[arg(long, env = "SSC_CDS_IDLE_TIMEOUT_MS", default_value_t = 30_000)]
+        idle_timeout_ms: u64,
+        /// Longest wait for the next part of a request body, in milliseconds.
+        #[arg(long, env = "SSC_CDS_BODY_READ_TIMEOUT_MS", default_value_t = 5_000)]
+        body_read_timeout_ms: u64,
         /// FHIR servers that may be queried for missing prefetch when authentication is
         /// off (with trusted issuers: each issuer's `fhir_servers`). Repeat or comma-separate.
         #[arg(
@@ -137,12 +151,41 @@ fn engine(valuesets: Option<&PathBuf>, policy: Option<&PathBuf>) -> Result<Engin
     })
 }
 
+/// File descriptors kept free of client connections (JWKS and FHIR fetches,
+/// logs, configuration files).
+const FD_RESERVE: u64 = 128;
+
+/// Raises the soft limit on open files to the hard one (where the OS allows),
+/// and returns the connection cap that fits in it.
+fn connection_cap(wanted: usize) -> usize {
+    let limit = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot raise the open-file limit");
+            match rlimit::getrlimit(rlimit::Resource::NOFILE) {
+                Ok((soft, _)) => soft,
+                Err(_) => return wanted.max(1),
+            }
+        }
+    };
+    let fits = usize::try_from(limit.saturating_sub(FD_RESERVE).max(16)).unwrap_or(usize::MAX);
+    if wanted > fits {
+        tracing::warn!(
+            open_file_limit = limit,
+            max_connections = fits,
+            "the open-file limit caps connections below --max-connections"
+        );
+    } else {
+        tracing::info!(open_file_limit = limit, "open-file limit");
+    }
+    wanted.clamp(1, fits)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let spec = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(http::log_filter(&spec))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
@@ -217,6 +260,10 @@ fn main() -> ExitCode {
             max_json_depth,
             max_concurrent_requests,
             request_timeout_ms,
+            max_connections,
+            header_read_timeout_ms,
+            idle_timeout_ms,
+            body_read_timeout_ms,
             fhir_server_allow,
             allow_open_fhir_servers,
             allow_http_fhir_servers,
@@ -226,11 +273,16 @@ fn main() -> ExitCode {
             fhir_max_bytes,
             today,
         } => {
+            let ms = |v: u64| std::time::Duration::from_millis(v.max(1));
             let limits = Limits {
                 max_body_bytes,
                 max_json_depth,
                 max_concurrent_requests: max_concurrent_requests.max(1),
-                request_timeout: std::time::Duration::from_millis(request_timeout_ms.max(1)),
+                request_timeout: ms(request_timeout_ms),
+                max_connections: connection_cap(max_connections),
+                header_read_timeout: ms(header_read_timeout_ms),
+                idle_timeout: ms(idle_timeout_ms),
+                body_read_timeout: ms(body_read_timeout_ms),
             };
             let cfg = match auth_config.as_ref().map(|p| {
                 std::fs::read_to_string(p)
@@ -246,6 +298,16 @@ fn main() -> ExitCode {
             };
             let base =
                 public_base_url.or_else(|| cfg.as_ref().and_then(|c| c.public_base_url.clone()));
+            if let Some(c) = cfg.as_ref().filter(|c| !c.issuers.is_empty()) {
+                if base.is_none() && !listen.ip().is_loopback() && !c.every_issuer_has_audiences() {
+                    eprintln!(
+                        "error: refusing to listen on {listen} with trusted issuers but no public_base_url: \
+                         the JWT audience must be configured, never taken from request headers \
+                         (set public_base_url or --public-base-url, or `audiences` for every issuer)"
+                    );
+                    return ExitCode::from(2);
+                }
+            }
             let auth = match cfg.filter(|c| !c.issuers.is_empty()) {
                 Some(c) => match Verifier::new(c) {
                     Ok(v) => {

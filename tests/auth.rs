@@ -1,6 +1,9 @@
 //! Trusting CDS clients over real HTTP: a negative matrix of tokens that must
-//! each get 401 without the rules running, the accepted algorithms, JWKS by URL
-//! and jku with caching and rate-limited refresh, and the sandbox config.
+//! each get 401 without the rules running (overflowing time claims among
+//! them), the accepted algorithms, JWKS by URL and jku with caching and
+//! rate-limited refresh, the sandbox config, and these attacks: an
+//! audience taken from the Host header, short RSA keys, two Authorization
+//! headers, vendor token lifetimes, and a slow or failing JWKS endpoint.
 
 mod common;
 
@@ -14,7 +17,7 @@ use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{json, Value};
 use ssc_myositis_cds::auth::{AuthConfig, Verifier};
 use ssc_myositis_cds::engine::Engine;
-use ssc_myositis_cds::http::{AppState, AuthMode, Limits};
+use ssc_myositis_cds::http::{serve_listener, AppState, AuthMode, Limits};
 
 const ISS: &str = "https://ehr.example.org";
 const BASE: &str = "https://cds.example.org/base";
@@ -407,9 +410,43 @@ async fn negative_matrix_every_token_is_refused_and_no_rule_runs() {
             "lifetime too long",
             Some(format!(
                 "Bearer {}",
-                with(&|_, c| c["exp"] = json!(t0 + 3600))
+                with(&|_, c| c["exp"] = json!(t0 + 7200))
             )),
             E::LifetimeTooLong,
+        ),
+        (
+            "iat -1e19, exp ten years ahead (overflowed exp - iat)",
+            Some(format!(
+                "Bearer {}",
+                with(&|_, c| {
+                    c["iat"] = json!(-1e19);
+                    c["exp"] = json!(t0 + 10 * 365 * 86400);
+                })
+            )),
+            E::TimeOutOfRange("iat"),
+        ),
+        (
+            "iat i64::MIN",
+            Some(format!(
+                "Bearer {}",
+                with(&|_, c| c["iat"] = json!(i64::MIN))
+            )),
+            E::TimeOutOfRange("iat"),
+        ),
+        (
+            "exp 1e300 (overflowed exp + leeway)",
+            Some(format!("Bearer {}", with(&|_, c| c["exp"] = json!(1e300)))),
+            E::TimeOutOfRange("exp"),
+        ),
+        (
+            "exp before iat",
+            Some(format!("Bearer {}", with(&|_, c| c["exp"] = json!(t0 - 5)))),
+            E::Malformed("exp before iat"),
+        ),
+        (
+            "nbf not a number",
+            Some(format!("Bearer {}", with(&|_, c| c["nbf"] = json!("soon")))),
+            E::Malformed("time claim not a number"),
         ),
         (
             "missing exp",
@@ -781,4 +818,428 @@ async fn fhir_servers_are_allowed_per_issuer() {
         9,
         "only the allowed issuer's call reached the server"
     );
+}
+
+/// Serves `state` through the production server setup on an ephemeral
+/// loopback port, without a public base URL unless the state has one.
+async fn served(mut state: AppState) -> (Server, Arc<AppState>) {
+    state.today = Some(chrono::NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap());
+    let state = Arc::new(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve_listener(
+        state.clone(),
+        listener,
+        std::future::pending(),
+    ));
+    (
+        Server {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+        },
+        state,
+    )
+}
+
+fn verifier(config: &str) -> Arc<Verifier> {
+    Arc::new(
+        Verifier::new(
+            AuthConfig::from_toml(config, std::path::Path::new("/tmp/auth.toml")).unwrap(),
+        )
+        .unwrap(),
+    )
+}
+
+fn issuer_config(keys: &[&Key], extra: &str) -> String {
+    format!(
+        "[[issuer]]\niss = \"{ISS}\"\njwks = '''{}'''\n{extra}\n",
+        jwks(keys)
+    )
+}
+
+/// Without `public_base_url` the audience is the listen address, never the
+/// Host header: a token minted for another service is refused whatever host
+/// the caller names.
+#[tokio::test]
+async fn the_audience_is_never_taken_from_the_host_header() {
+    let key = ec_key("ES384", "k1");
+    let (s, state) = served(AppState::new(
+        Engine::with_defaults().unwrap(),
+        Limits::default(),
+        AuthMode::Required(verifier(&issuer_config(&[&key], ""))),
+    ))
+    .await;
+    let other = "other-service.example.org";
+    let t = token_with(
+        &key,
+        &header(&key),
+        &claims(&format!("http://{other}{SIGN_PATH}")),
+    );
+    let r = s
+        .client
+        .post(format!("{}{SIGN_PATH}", s.base))
+        .header("host", other)
+        .bearer_auth(&t)
+        .json(&fixture("S1.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401, "token for another host refused");
+    check_operation_outcome(&r.json().await.unwrap());
+    // A token for the address actually listened on is accepted.
+    let t = token_with(
+        &key,
+        &header(&key),
+        &claims(&format!("{}{SIGN_PATH}", s.base)),
+    );
+    assert_eq!(call(&s, SIGN_PATH, Some(&format!("Bearer {t}"))).await, 200);
+    assert_eq!(state.evaluations.load(Ordering::Relaxed), 1);
+
+    // An issuer's own audiences replace the service-wide base.
+    let config = issuer_config(&[&key], "audiences = [\"https://cds.hospital.example\"]");
+    let (s, _) = served(AppState::new(
+        Engine::with_defaults().unwrap(),
+        Limits::default(),
+        AuthMode::Required(verifier(&config)),
+    ))
+    .await;
+    let good = token_with(
+        &key,
+        &header(&key),
+        &claims(&format!("https://cds.hospital.example{SIGN_PATH}")),
+    );
+    let local = token_with(
+        &key,
+        &header(&key),
+        &claims(&format!("{}{SIGN_PATH}", s.base)),
+    );
+    assert_eq!(
+        call(&s, SIGN_PATH, Some(&format!("Bearer {good}"))).await,
+        200
+    );
+    assert_eq!(
+        call(&s, SIGN_PATH, Some(&format!("Bearer {local}"))).await,
+        401
+    );
+}
+
+/// Off loopback, trusted issuers need a configured audience: start-up stops.
+#[test]
+fn off_loopback_trusted_issuers_need_a_configured_audience() {
+    let key = ec_key("ES384", "k1");
+    let dir = std::env::temp_dir().join(format!("aud-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |config: String| {
+        let path = dir.join("auth.toml");
+        std::fs::write(&path, config).unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ssc-myositis-cds"))
+            .args([
+                "serve",
+                "--listen",
+                "0.0.0.0:0",
+                "--auth-config",
+                path.to_str().unwrap(),
+            ])
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Refused (exits, stderr ends), or serving (says it listens).
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut text = String::new();
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if line.contains("listening") {
+                    let _ = tx.send((true, text));
+                    return;
+                }
+                text.push_str(&line);
+                text.push('\n');
+            }
+            let _ = tx.send((false, text));
+        });
+        let (serving, err) = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the service neither started nor stopped");
+        if serving {
+            child.kill().unwrap();
+        }
+        let status = child.wait().unwrap();
+        (if serving { None } else { status.code() }, err)
+    };
+    let (code, err) = run(issuer_config(&[&key], ""));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no public_base_url"), "{err}");
+    // With a public base URL, or audiences for every issuer, it serves.
+    assert_eq!(run(inline_config(&[&key], "")).0, None);
+    assert_eq!(
+        run(issuer_config(&[&key], &format!("audiences = [\"{BASE}\"]"))).0,
+        None
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// An RSA key shorter than 2048 bits in a trusted JWKS is never used.
+#[tokio::test]
+async fn short_rsa_keys_are_not_used() {
+    use rsa::pkcs1::EncodeRsaPrivateKey;
+    use rsa::traits::PublicKeyParts;
+    let aud = format!("{BASE}{SIGN_PATH}");
+    for (bits, accepted) in [(1024, false), (2048, true)] {
+        let sk = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, bits).unwrap();
+        let enc = EncodingKey::from_rsa_der(sk.to_pkcs1_der().unwrap().as_bytes());
+        let kid = format!("rsa-{bits}");
+        let key = Key {
+            alg: "RS256",
+            kid: kid.clone(),
+            jwk: json!({"kty": "RSA", "kid": kid, "n": b64(&sk.n().to_bytes_be()), "e": b64(&sk.e().to_bytes_be())}),
+            sign: Box::new(move |m| jsonwebtoken::crypto::sign(m, &enc, Algorithm::RS256).unwrap()),
+        };
+        let v = verifier(&inline_config(&[&key], ""));
+        let t = format!("Bearer {}", token_with(&key, &header(&key), &claims(&aud)));
+        let got = v.verify(Some(&t), &aud, now()).await;
+        if accepted {
+            assert!(got.is_ok(), "{bits}: {got:?}");
+        } else {
+            assert_eq!(
+                got.err(),
+                Some(ssc_myositis_cds::auth::AuthError::KeyMismatch(
+                    "RSA key shorter than 2048 bits"
+                )),
+                "{bits}"
+            );
+        }
+    }
+}
+
+/// Two Authorization headers: refused (401 with an OperationOutcome),
+/// whichever comes first.
+#[tokio::test]
+async fn two_authorization_headers_are_refused() {
+    let key = ec_key("ES384", "k1");
+    let (s, state) = server(&inline_config(&[&key], "")).await;
+    let aud = format!("{BASE}{SIGN_PATH}");
+    let good = || format!("Bearer {}", token_with(&key, &header(&key), &claims(&aud)));
+    for second in ["Bearer garbage".to_string(), good()] {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.append("authorization", good().parse().unwrap());
+        headers.append("authorization", second.parse().unwrap());
+        let r = s
+            .client
+            .post(format!("{}{SIGN_PATH}", s.base))
+            .headers(headers)
+            .json(&fixture("S1.json"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 401, "second header {second:?}");
+        assert_eq!(r.headers()["www-authenticate"], "Bearer");
+        check_operation_outcome(&r.json().await.unwrap());
+    }
+    assert_eq!(state.evaluations.load(Ordering::Relaxed), 0);
+}
+
+/// Epic's documented CDS Hooks token (RS384, exp - iat = 900 s,
+/// nbf = iat - 300 s) passes the default cap; an issuer's own cap applies to
+/// that issuer only.
+#[tokio::test]
+async fn the_lifetime_cap_admits_vendor_tokens_and_is_per_issuer() {
+    let key = rsa_key("RS384", "epic-like");
+    let aud = format!("{BASE}{SIGN_PATH}");
+    let epic = |iss: &str| {
+        let iat = now();
+        let c = json!({"iss": iss, "aud": aud, "sub": "client-id", "iat": iat, "nbf": iat - 300,
+            "exp": iat + 900, "jti": format!("epic-{}", JTI.fetch_add(1, Ordering::Relaxed))});
+        let h = json!({"alg": "RS384", "typ": "JWT", "kid": "epic-like"});
+        format!("Bearer {}", token_with(&key, &h, &c))
+    };
+    let v = verifier(&inline_config(&[&key], ""));
+    assert!(v.verify(Some(&epic(ISS)), &aud, now()).await.is_ok());
+    let strict = "https://strict.example.org";
+    let config = format!(
+        "{}[[issuer]]\niss = \"{strict}\"\nmax_lifetime_seconds = 300\njwks = '''{}'''\n",
+        inline_config(&[&key], ""),
+        jwks(&[&key])
+    );
+    let v = verifier(&config);
+    assert!(v.verify(Some(&epic(ISS)), &aud, now()).await.is_ok());
+    assert_eq!(
+        v.verify(Some(&epic(strict)), &aud, now()).await.err(),
+        Some(ssc_myositis_cds::auth::AuthError::LifetimeTooLong)
+    );
+}
+
+/// A JWKS endpoint that answers only while its gate has permits, counting
+/// its hits, with a settable status.
+struct SlowJwks {
+    url: String,
+    hits: Arc<AtomicUsize>,
+    gate: Arc<tokio::sync::Semaphore>,
+    status: Arc<std::sync::Mutex<u16>>,
+}
+
+async fn slow_jwks(body: String) -> SlowJwks {
+    use axum::routing::get;
+    let hits = Arc::new(AtomicUsize::new(0));
+    let gate = Arc::new(tokio::sync::Semaphore::new(1000));
+    let status = Arc::new(std::sync::Mutex::new(200u16));
+    let (h, g, st) = (hits.clone(), gate.clone(), status.clone());
+    let app = axum::Router::new().route(
+        "/jwks.json",
+        get(move || {
+            let (h, g, st, body) = (h.clone(), g.clone(), st.clone(), body.clone());
+            async move {
+                h.fetch_add(1, Ordering::SeqCst);
+                g.acquire().await.unwrap().forget();
+                let code = *st.lock().unwrap();
+                (axum::http::StatusCode::from_u16(code).unwrap(), body)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    SlowJwks {
+        url: format!("http://{addr}/jwks.json"),
+        hits,
+        gate,
+        status,
+    }
+}
+
+/// While the JWKS endpoint hangs, callers with random kids do not stall
+/// callers whose kid is known: one fetch is in flight, the unknown kids are
+/// refused after a bounded wait, the known kid is answered at once.
+#[tokio::test]
+async fn a_slow_jwks_never_stalls_callers_with_known_keys() {
+    let k1 = ec_key("ES384", "k1");
+    let stub = slow_jwks(jwks(&[&k1])).await;
+    let config = format!(
+        "public_base_url = \"{BASE}\"\njwks_refresh_interval_seconds = 0\njwks_timeout_ms = 60000\njwks_wait_ms = 200\n[[issuer]]\niss = \"{ISS}\"\njwks_url = \"{}\"\n",
+        stub.url
+    );
+    let v = verifier(&config);
+    let aud = format!("{BASE}{SIGN_PATH}");
+    let bearer = |k: &Key| format!("Bearer {}", token_with(k, &header(k), &claims(&aud)));
+    assert!(v.verify(Some(&bearer(&k1)), &aud, now()).await.is_ok());
+    assert_eq!(stub.hits.load(Ordering::SeqCst), 1);
+
+    // The endpoint now hangs.
+    stub.gate.forget_permits(1000);
+    let attackers: Vec<_> = (0..20)
+        .map(|i| {
+            let v = v.clone();
+            let t = bearer(&ec_key("ES384", &format!("random-{i}")));
+            let aud = aud.clone();
+            tokio::spawn(async move { v.verify(Some(&t), &aud, now()).await })
+        })
+        .collect();
+    // Wait until the attackers' fetch has reached the endpoint.
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while stub.hits.load(Ordering::SeqCst) < 2 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("a refresh was started");
+    // A known kid is answered while the fetch hangs (a stall trips the guard).
+    for _ in 0..5 {
+        let got = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            v.verify(Some(&bearer(&k1)), &aud, now()),
+        )
+        .await
+        .expect("a caller with a known kid was stalled by the JWKS fetch");
+        assert!(got.is_ok());
+    }
+    for a in attackers {
+        let got = tokio::time::timeout(std::time::Duration::from_secs(10), a)
+            .await
+            .expect("unknown kids wait a bounded time")
+            .unwrap();
+        assert!(
+            matches!(
+                got,
+                Err(ssc_myositis_cds::auth::AuthError::JwksUnavailable(_))
+            ),
+            "{got:?}"
+        );
+    }
+    assert_eq!(
+        stub.hits.load(Ordering::SeqCst),
+        2,
+        "one fetch in flight, not one per caller"
+    );
+    assert_eq!(
+        stub.gate.available_permits(),
+        0,
+        "the fetch was still hanging"
+    );
+    stub.gate.add_permits(1000);
+}
+
+/// A failed refresh is remembered for the refresh interval: unknown kids do
+/// not hammer a failing JWKS endpoint.
+#[tokio::test]
+async fn a_failed_jwks_refresh_is_remembered_for_the_interval() {
+    let k1 = ec_key("ES384", "k1");
+    let stub = slow_jwks(jwks(&[&k1])).await;
+    let config = format!(
+        "public_base_url = \"{BASE}\"\njwks_refresh_interval_seconds = 3600\n[[issuer]]\niss = \"{ISS}\"\njwks_url = \"{}\"\n",
+        stub.url
+    );
+    let v = verifier(&config);
+    let aud = format!("{BASE}{SIGN_PATH}");
+    *stub.status.lock().unwrap() = 500;
+    for i in 0..5 {
+        let k = ec_key("ES384", &format!("k{i}"));
+        let t = format!("Bearer {}", token_with(&k, &header(&k), &claims(&aud)));
+        let got = v.verify(Some(&t), &aud, now()).await;
+        assert!(
+            matches!(
+                got,
+                Err(ssc_myositis_cds::auth::AuthError::JwksUnavailable(_))
+            ),
+            "{i}: {got:?}"
+        );
+    }
+    assert_eq!(
+        stub.hits.load(Ordering::SeqCst),
+        1,
+        "the failure was remembered"
+    );
+}
+
+/// The JWKS URLs are fetched when the server starts, so that the first
+/// calls find their keys cached.
+#[tokio::test]
+async fn jwks_urls_are_fetched_at_start() {
+    let k1 = ec_key("ES384", "k1");
+    let stub = slow_jwks(jwks(&[&k1])).await;
+    let config = format!(
+        "public_base_url = \"{BASE}\"\njwks_refresh_interval_seconds = 3600\n[[issuer]]\niss = \"{ISS}\"\njwks_url = \"{}\"\n",
+        stub.url
+    );
+    let mut state = AppState::new(
+        Engine::with_defaults().unwrap(),
+        Limits::default(),
+        AuthMode::Required(verifier(&config)),
+    );
+    state.public_base_url = Some(BASE.into());
+    let (s, _) = served(state).await;
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while stub.hits.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the JWKS was fetched before any call");
+    let t = token_with(&k1, &header(&k1), &claims(&format!("{BASE}{SIGN_PATH}")));
+    assert_eq!(call(&s, SIGN_PATH, Some(&format!("Bearer {t}"))).await, 200);
+    assert_eq!(stub.hits.load(Ordering::SeqCst), 1);
 }

@@ -1,6 +1,8 @@
-//! Logs never carry tokens, JWTs, fhirAuthorization or patient data: requests
-//! carrying a known token and patient name go through (accepted, refused and
-//! malformed), and the captured log output is searched for them.
+//! Logs never carry tokens, JWTs, fhirAuthorization, patient data or the
+//! origins of the FHIR and JWKS servers: requests carrying a known token and
+//! patient name go through (accepted, refused and malformed), keys come from a
+//! JWKS URL, and the output of the service's own log filter, at its most
+//! verbose, is searched for them.
 
 mod common;
 
@@ -43,7 +45,7 @@ const BIRTH_DATE: &str = "1931-07-04";
 async fn neither_token_nor_patient_data_reach_the_log() {
     let capture = Capture::default();
     tracing_subscriber::fmt()
-        .with_env_filter("trace")
+        .with_env_filter(ssc_myositis_cds::http::log_filter("trace"))
         .with_writer(capture.clone())
         .with_ansi(false)
         .init();
@@ -54,8 +56,20 @@ async fn neither_token_nor_patient_data_reach_the_log() {
     let point = sk.public_key().to_encoded_point(false);
     let b64 = |b: &[u8]| URL_SAFE_NO_PAD.encode(b);
     let jwks = json!({"keys": [{"kty": "EC", "crv": "P-384", "kid": "k", "x": b64(point.x().unwrap()), "y": b64(point.y().unwrap())}]});
+    // The keys come from a JWKS URL, so that its fetch is logged if anything is.
+    let jwks_text = jwks.to_string();
+    let jwks_app = axum::Router::new().route(
+        "/jwks.json",
+        axum::routing::get(move || {
+            let t = jwks_text.clone();
+            async move { t }
+        }),
+    );
+    let jwks_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let jwks_origin = jwks_listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move { axum::serve(jwks_listener, jwks_app).await.unwrap() });
     let config = format!(
-        "public_base_url = \"https://cds.example.org\"\n[[issuer]]\niss = \"https://ehr.example.org\"\njwks = '''{jwks}'''\n"
+        "public_base_url = \"https://cds.example.org\"\n[[issuer]]\niss = \"https://ehr.example.org\"\njwks_url = \"http://{jwks_origin}/jwks.json\"\n"
     );
     let cfg = AuthConfig::from_toml(&config, std::path::Path::new("/tmp/a.toml")).unwrap();
     let state = AppState::new(
@@ -177,7 +191,17 @@ async fn neither_token_nor_patient_data_reach_the_log() {
         "the log was captured:\n{log}"
     );
     let jwt_signature = good.rsplit('.').next().unwrap();
+    let fhir_origin = stub
+        .base
+        .trim_start_matches("http://")
+        .trim_end_matches("/fhir");
+    let port = |origin: &str| format!(":{}", origin.rsplit(':').next().unwrap());
     for secret in [
+        // The servers connected to: neither origin nor port.
+        jwks_origin.as_str(),
+        &port(&jwks_origin),
+        fhir_origin,
+        &port(fhir_origin),
         good.as_str(),
         jwt_signature,
         FHIR_TOKEN,

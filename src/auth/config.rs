@@ -4,7 +4,7 @@
 //! ```toml
 //! public_base_url = "https://cds.example.org"   # the JWT `aud` is this + the path called
 //! leeway_seconds = 30
-//! max_lifetime_seconds = 600
+//! max_lifetime_seconds = 3600   # default for issuers that set none
 //!
 //! [[issuer]]
 //! iss = "https://ehr.example.org"
@@ -12,6 +12,8 @@
 //! jku = ["https://ehr.example.org/.well-known/jwks.json"]     # jku values that may be followed
 //! tenants = ["tenant-a"]                                       # optional
 //! fhir_servers = ["https://ehr.example.org/fhir"]              # may be queried for missing prefetch
+//! max_lifetime_seconds = 900                                   # optional, this issuer's cap
+//! audiences = ["https://cds.example.org"]                      # optional, bases this issuer's `aud` may name
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -22,11 +24,13 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
     /// Base URL the service is reached at (behind a proxy: the public one).
-    /// Without it the audience is `http://{Host}{path}`.
+    /// Without it (loopback only) the audience is `http://{listen address}{path}`;
+    /// it is never taken from request headers.
     pub public_base_url: Option<String>,
     #[serde(default = "defaults::leeway")]
     pub leeway_seconds: u64,
-    /// Longest `exp - iat` accepted (and how long a `jti` is remembered).
+    /// Longest `exp - iat` accepted for issuers that set no cap of their own.
+    /// The default admits the EHR vendors' published tokens (Epic: 900 s).
     #[serde(default = "defaults::lifetime")]
     pub max_lifetime_seconds: u64,
     /// An unknown `kid` refreshes a fetched JWKS at most this often.
@@ -34,6 +38,10 @@ pub struct AuthConfig {
     pub jwks_refresh_interval_seconds: u64,
     #[serde(default = "defaults::timeout")]
     pub jwks_timeout_ms: u64,
+    /// How long a call with an unknown `kid` waits for a JWKS fetch already
+    /// under way (or one it starts) before it is refused; the fetch goes on.
+    #[serde(default = "defaults::jwks_wait")]
+    pub jwks_wait_ms: u64,
     #[serde(default = "defaults::max_token")]
     pub max_token_bytes: usize,
     #[serde(default, rename = "issuer")]
@@ -45,7 +53,10 @@ mod defaults {
         30
     }
     pub fn lifetime() -> u64 {
-        600
+        3600
+    }
+    pub fn jwks_wait() -> u64 {
+        1000
     }
     pub fn refresh() -> u64 {
         60
@@ -81,6 +92,12 @@ pub struct IssuerConfig {
     /// warning at start-up. Never set this in production.
     #[serde(default)]
     pub development_only: bool,
+    /// Longest `exp - iat` accepted from this issuer; default: the global one.
+    pub max_lifetime_seconds: Option<u64>,
+    /// Base URLs this issuer's tokens may name as audience (`aud` = one of
+    /// them + the path called), instead of `public_base_url`.
+    #[serde(default)]
+    pub audiences: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +123,12 @@ pub fn fetchable(url: &str) -> bool {
 }
 
 impl AuthConfig {
+    /// Whether every issuer names the audiences it may use, so that no
+    /// service-wide base URL is needed.
+    pub fn every_issuer_has_audiences(&self) -> bool {
+        self.issuers.iter().all(|i| !i.audiences.is_empty())
+    }
+
     pub fn from_toml(text: &str, file: &Path) -> Result<AuthConfig, ConfigError> {
         let err = |reason: String| ConfigError {
             file: file.display().to_string(),
@@ -118,7 +141,13 @@ impl AuthConfig {
                 return Err(err("public_base_url must be http(s)".into()));
             }
         }
-        if cfg.max_lifetime_seconds == 0 || cfg.max_token_bytes == 0 {
+        if cfg.max_lifetime_seconds == 0
+            || cfg.max_token_bytes == 0
+            || cfg
+                .issuers
+                .iter()
+                .any(|i| i.max_lifetime_seconds == Some(0))
+        {
             return Err(err(
                 "max_lifetime_seconds and max_token_bytes must be positive".into(),
             ));
@@ -153,6 +182,17 @@ impl AuthConfig {
                 if !fetchable(url) {
                     return Err(err(format!(
                         "issuer {:?}: {url:?} must be https (or http on loopback)",
+                        i.iss
+                    )));
+                }
+            }
+            for base in &i.audiences {
+                let ok = reqwest::Url::parse(base).is_ok_and(|u| {
+                    matches!(u.scheme(), "http" | "https") && u.host_str().is_some()
+                });
+                if !ok {
+                    return Err(err(format!(
+                        "issuer {:?}: audience {base:?} must be an http(s) base URL",
                         i.iss
                     )));
                 }

@@ -1,7 +1,8 @@
 //! JSON Web Keys and signature checks. RS256/384/512, ES256 and ES384 are
 //! verified by `jsonwebtoken`; ES512 (P-521), which it lacks, by `p521`.
 //! Symmetric algorithms and `none` are never accepted, so a public key can
-//! never be used as an HMAC secret.
+//! never be used as an HMAC secret. RSA keys shorter than 2048 bits are
+//! never used.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -57,11 +58,23 @@ pub fn key_fits(jwk: &Jwk, alg: &str) -> Result<(), &'static str> {
         "RS256" | "RS384" | "RS512" => jwk.kty == "RSA",
         _ => false,
     };
-    if ok {
-        Ok(())
-    } else {
-        Err("key type does not match alg")
+    if !ok {
+        return Err("key type does not match alg");
     }
+    if jwk.kty == "RSA" && rsa_bits(jwk).is_none_or(|bits| bits < MIN_RSA_BITS) {
+        return Err("RSA key shorter than 2048 bits");
+    }
+    Ok(())
+}
+
+/// Shortest RSA modulus used (NIST SP 800-131A; RFC 7518 3.3).
+pub const MIN_RSA_BITS: usize = 2048;
+
+/// The length in bits of an RSA key's modulus.
+pub fn rsa_bits(jwk: &Jwk) -> Option<usize> {
+    let n = URL_SAFE_NO_PAD.decode(jwk.n.as_deref()?).ok()?;
+    let first = n.iter().position(|b| *b != 0)?;
+    Some((n.len() - first) * 8 - n[first].leading_zeros() as usize)
 }
 
 /// Checks the signature of `header.payload` with this key.

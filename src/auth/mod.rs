@@ -7,9 +7,11 @@
 //! only when in that issuer's allowlist (an arbitrary URL from a token is never
 //! fetched); the key by `kid` (configured keys, else the issuer's JWKS URL or
 //! allowlisted `jku`, cached, refreshed on an unknown `kid` at most once per
-//! interval, failing closed when unreachable); the signature; `exp`, `iat`
-//! (not in the future), `nbf`, and `exp - iat` within the maximum lifetime,
-//! each with a small leeway; `aud` equal to the exact URL called; `jti` not
+//! interval by a single fetch that no caller waits on for long, failing closed
+//! when unreachable); RSA keys of at least 2048 bits; the signature; `exp`, `iat`
+//! (not in the future), `nbf`, and `exp - iat` within the issuer's maximum
+//! lifetime, each with a small leeway (time claims outside 1970..9999 are
+//! refused); `aud` equal to the exact URL called; `jti` not
 //! seen before (replay store); `tenant` in the issuer's allowlist when one is
 //! set. Extra claims (`sub`, `nbf`, ...) are tolerated.
 //!
@@ -20,13 +22,14 @@ pub mod config;
 pub mod keys;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::sync::Mutex;
+use tokio::sync::watch;
 
 pub use config::{AuthConfig, ConfigError, IssuerConfig};
 use keys::Jwk;
@@ -68,6 +71,8 @@ pub enum AuthError {
     IssuedInFuture,
     #[error("token not yet valid (nbf)")]
     NotYetValid,
+    #[error("time claim {0} out of range")]
+    TimeOutOfRange(&'static str),
     #[error("token lifetime longer than allowed")]
     LifetimeTooLong,
     #[error("audience is not the URL called")]
@@ -96,16 +101,33 @@ struct Header {
     crit: Option<Value>,
 }
 
-struct Cached {
+/// One fetched JWKS (of an issuer's JWKS URL or an allowlisted `jku`).
+#[derive(Default)]
+struct Slot {
     keys: Vec<Jwk>,
-    fetched: Instant,
+    /// When the last fetch ended, whether it worked or not.
+    attempted: Option<Instant>,
+    /// Why the last fetch failed; remembered for the refresh interval.
+    failed: Option<AuthError>,
+    /// While a fetch is under way: turns true when it ends.
+    inflight: Option<watch::Receiver<bool>>,
 }
+
+type Slots = Arc<std::sync::Mutex<HashMap<String, Slot>>>;
 
 struct Issuer {
     cfg: IssuerConfig,
     keys: Vec<Jwk>,
-    /// Fetched JWKS by URL (the JWKS URL and allowlisted jku values).
-    cache: Mutex<HashMap<String, Cached>>,
+    /// Fetched JWKS by URL. The lock is never held across a fetch.
+    cache: Slots,
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn find(keys: &[Jwk], kid: &str) -> Option<Jwk> {
+    keys.iter().find(|k| k.kid.as_deref() == Some(kid)).cloned()
 }
 
 /// Verifies CDS client JWTs.
@@ -122,11 +144,76 @@ const REPLAY_CAPACITY: usize = 200_000;
 /// Largest JWKS document read.
 const MAX_JWKS_BYTES: usize = 256 * 1024;
 
+/// Which `aud` a call accepts.
+enum Audience<'a> {
+    /// Exactly this URL.
+    Exact(&'a str),
+    /// The issuer's audiences, else `base`, followed by `path`.
+    Call {
+        base: Option<&'a str>,
+        path: &'a str,
+    },
+}
+
+/// Latest time claim accepted: 9999-12-31T23:59:59Z.
+const MAX_TIME: f64 = 253_402_300_799.0;
+
+/// A NumericDate claim: absent, or a number from 1970 to 9999 (anything else
+/// is refused, so that no arithmetic on it can overflow).
+fn time_claim(
+    claims: &serde_json::Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<i64>, AuthError> {
+    let Some(v) = claims.get(name) else {
+        return Ok(None);
+    };
+    let f = v
+        .as_f64()
+        .ok_or(AuthError::Malformed("time claim not a number"))?;
+    if !(0.0..=MAX_TIME).contains(&f) {
+        return Err(AuthError::TimeOutOfRange(name));
+    }
+    Ok(Some(f as i64))
+}
+
 fn b64_json(part: &str) -> Result<Value, AuthError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(part)
         .map_err(|_| AuthError::Malformed("not base64url"))?;
     serde_json::from_slice(&bytes).map_err(|_| AuthError::Malformed("not JSON"))
+}
+
+async fn fetch_jwks(http: &reqwest::Client, url: &str) -> Result<Vec<Jwk>, AuthError> {
+    let unavailable = |s: &str| AuthError::JwksUnavailable(s.to_string());
+    let mut resp = http
+        .get(url)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .map_err(|e| {
+            unavailable(if e.is_timeout() {
+                "timeout"
+            } else {
+                "request failed"
+            })
+        })?;
+    if !resp.status().is_success() {
+        return Err(unavailable("HTTP error"));
+    }
+    if resp
+        .content_length()
+        .is_some_and(|n| n as usize > MAX_JWKS_BYTES)
+    {
+        return Err(unavailable("too large"));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|_| unavailable("read failed"))? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_JWKS_BYTES {
+            return Err(unavailable("too large"));
+        }
+    }
+    keys::parse_jwks(&body).map_err(|_| unavailable("not a JWKS"))
 }
 
 impl Verifier {
@@ -153,7 +240,7 @@ impl Verifier {
                 Issuer {
                     cfg: i.clone(),
                     keys,
-                    cache: Mutex::new(HashMap::new()),
+                    cache: Arc::default(),
                 },
             );
         }
@@ -185,68 +272,116 @@ impl Verifier {
             .collect()
     }
 
-    async fn fetch(&self, url: &str) -> Result<Vec<Jwk>, AuthError> {
-        let unavailable = |s: &str| AuthError::JwksUnavailable(s.to_string());
-        let mut resp = self
-            .http
-            .get(url)
-            .header("accept", "application/json")
-            .send()
-            .await
-            .map_err(|e| {
-                unavailable(if e.is_timeout() {
-                    "timeout"
-                } else {
-                    "request failed"
-                })
-            })?;
-        if !resp.status().is_success() {
-            return Err(unavailable("HTTP error"));
-        }
-        if resp
-            .content_length()
-            .is_some_and(|n| n as usize > MAX_JWKS_BYTES)
-        {
-            return Err(unavailable("too large"));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|_| unavailable("read failed"))? {
-            body.extend_from_slice(&chunk);
-            if body.len() > MAX_JWKS_BYTES {
-                return Err(unavailable("too large"));
+    /// Starts fetching `url` into `slot` (of `cache`, which is locked) in a
+    /// task of its own; the receiver turns true when the fetch has ended.
+    fn start_fetch(&self, cache: &Slots, slot: &mut Slot, url: &str) -> watch::Receiver<bool> {
+        let (tx, rx) = watch::channel(false);
+        slot.inflight = Some(rx.clone());
+        let (http, cache, url) = (self.http.clone(), cache.clone(), url.to_string());
+        tokio::spawn(async move {
+            let result = fetch_jwks(&http, &url).await;
+            {
+                let mut cache = lock(&cache);
+                let slot = cache.entry(url).or_default();
+                match result {
+                    Ok(keys) => {
+                        slot.keys = keys;
+                        slot.failed = None;
+                    }
+                    // Keys already known stay in use.
+                    Err(e) => slot.failed = Some(e),
+                }
+                slot.attempted = Some(Instant::now());
+                slot.inflight = None;
             }
-        }
-        keys::parse_jwks(&body).map_err(|_| unavailable("not a JWKS"))
+            let _ = tx.send(true);
+        });
+        rx
     }
 
-    /// The key for `kid` from a fetched JWKS, fetching or refreshing it as allowed.
+    /// Starts fetching every issuer's JWKS URL, so that the first calls find
+    /// their keys cached. Needs a Tokio runtime; returns at once.
+    pub fn warm_up(&self) {
+        for issuer in self.issuers.values() {
+            let Some(url) = issuer.cfg.jwks_url.as_deref() else {
+                continue;
+            };
+            let mut cache = lock(&issuer.cache);
+            let slot = cache.entry(url.to_string()).or_default();
+            if slot.inflight.is_none() && slot.attempted.is_none() {
+                self.start_fetch(&issuer.cache, slot, url);
+            }
+        }
+    }
+
+    /// The key for `kid` from a fetched JWKS, fetching or refreshing it as
+    /// allowed. A known `kid` is answered from the cache at once. An unknown
+    /// one starts a fetch when none is under way and the last one ended more
+    /// than the refresh interval ago (one fetch per URL at a time, in its own
+    /// task), then waits for it at most `jwks_wait_ms`; within the interval it
+    /// is refused at once with the last fetch's outcome.
     async fn fetched_key(&self, issuer: &Issuer, url: &str, kid: &str) -> Result<Jwk, AuthError> {
-        let mut cache = issuer.cache.lock().await;
-        if let Some(c) = cache.get(url) {
-            if let Some(k) = c.keys.iter().find(|k| k.kid.as_deref() == Some(kid)) {
-                return Ok(k.clone());
+        let interval = Duration::from_secs(self.cfg.jwks_refresh_interval_seconds);
+        let mut done = {
+            let mut cache = lock(&issuer.cache);
+            let slot = cache.entry(url.to_string()).or_default();
+            if let Some(k) = find(&slot.keys, kid) {
+                return Ok(k);
             }
-            if c.fetched.elapsed() < Duration::from_secs(self.cfg.jwks_refresh_interval_seconds) {
-                return Err(AuthError::UnknownKid);
+            match &slot.inflight {
+                Some(rx) => rx.clone(),
+                None => {
+                    if slot.attempted.is_some_and(|at| at.elapsed() < interval) {
+                        return Err(slot.failed.clone().unwrap_or(AuthError::UnknownKid));
+                    }
+                    self.start_fetch(&issuer.cache, slot, url)
+                }
             }
+        };
+        let wait = Duration::from_millis(self.cfg.jwks_wait_ms);
+        let _ = tokio::time::timeout(wait, done.wait_for(|d| *d)).await;
+        let cache = lock(&issuer.cache);
+        let slot = cache.get(url).ok_or(AuthError::UnknownKid)?;
+        if let Some(k) = find(&slot.keys, kid) {
+            return Ok(k);
         }
-        let keys = self.fetch(url).await?;
-        let found = keys.iter().find(|k| k.kid.as_deref() == Some(kid)).cloned();
-        cache.insert(
-            url.to_string(),
-            Cached {
-                keys,
-                fetched: Instant::now(),
-            },
-        );
-        found.ok_or(AuthError::UnknownKid)
+        if slot.inflight.is_some() {
+            return Err(AuthError::JwksUnavailable("fetch still under way".into()));
+        }
+        Err(slot.failed.clone().unwrap_or(AuthError::UnknownKid))
     }
 
-    /// Verifies `Authorization` for a call to `audience` at unix time `now`.
+    /// Verifies `Authorization` for a call whose exact URL is `audience`, at
+    /// unix time `now`.
     pub async fn verify(
         &self,
         authorization: Option<&str>,
         audience: &str,
+        now: i64,
+    ) -> Result<Caller, AuthError> {
+        self.check(authorization, Audience::Exact(audience), now)
+            .await
+    }
+
+    /// Verifies `Authorization` for a call to `path`: the token's `aud` must
+    /// be one of its issuer's `audiences` + `path`, or, when the issuer lists
+    /// none, `base` + `path` (`base`: the public base URL, or on loopback the
+    /// listen address; never anything from the request).
+    pub async fn verify_call(
+        &self,
+        authorization: Option<&str>,
+        base: Option<&str>,
+        path: &str,
+        now: i64,
+    ) -> Result<Caller, AuthError> {
+        self.check(authorization, Audience::Call { base, path }, now)
+            .await
+    }
+
+    async fn check(
+        &self,
+        authorization: Option<&str>,
+        audience: Audience<'_>,
         now: i64,
     ) -> Result<Caller, AuthError> {
         let value = authorization.ok_or(AuthError::MissingToken)?;
@@ -312,26 +447,46 @@ impl Verifier {
             return Err(AuthError::BadSignature);
         }
 
-        let leeway = self.cfg.leeway_seconds as i64;
-        let number =
-            |name: &'static str| claims.get(name).and_then(Value::as_f64).map(|v| v as i64);
-        let exp = number("exp").ok_or(AuthError::MissingClaim("exp"))?;
-        let iat = number("iat").ok_or(AuthError::MissingClaim("iat"))?;
-        if now > exp + leeway {
+        let leeway = i64::try_from(self.cfg.leeway_seconds).unwrap_or(i64::MAX);
+        let exp = time_claim(claims, "exp")?.ok_or(AuthError::MissingClaim("exp"))?;
+        let iat = time_claim(claims, "iat")?.ok_or(AuthError::MissingClaim("iat"))?;
+        let nbf = time_claim(claims, "nbf")?;
+        if now > exp.saturating_add(leeway) {
             return Err(AuthError::Expired);
         }
-        if iat > now + leeway {
+        if iat > now.saturating_add(leeway) {
             return Err(AuthError::IssuedInFuture);
         }
-        if number("nbf").is_some_and(|nbf| nbf > now + leeway) {
+        if nbf.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
             return Err(AuthError::NotYetValid);
         }
-        if exp - iat > self.cfg.max_lifetime_seconds as i64 {
-            return Err(AuthError::LifetimeTooLong);
+        let max_lifetime = issuer
+            .cfg
+            .max_lifetime_seconds
+            .unwrap_or(self.cfg.max_lifetime_seconds);
+        match exp.checked_sub(iat) {
+            Some(lifetime) if lifetime < 0 => return Err(AuthError::Malformed("exp before iat")),
+            Some(lifetime) if lifetime.unsigned_abs() <= max_lifetime => {}
+            _ => return Err(AuthError::LifetimeTooLong),
         }
+        let accepted: Vec<String> = match audience {
+            Audience::Exact(a) => vec![a.to_string()],
+            Audience::Call { base, path } => {
+                let bases: Vec<&str> = if issuer.cfg.audiences.is_empty() {
+                    base.into_iter().collect()
+                } else {
+                    issuer.cfg.audiences.iter().map(String::as_str).collect()
+                };
+                bases
+                    .iter()
+                    .map(|b| format!("{}{path}", b.trim_end_matches('/')))
+                    .collect()
+            }
+        };
+        let named = |a: &str| accepted.iter().any(|x| x == a);
         let aud_ok = match claims.get("aud") {
-            Some(Value::String(a)) => a == audience,
-            Some(Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(audience)),
+            Some(Value::String(a)) => named(a),
+            Some(Value::Array(list)) => list.iter().any(|a| a.as_str().is_some_and(named)),
             _ => return Err(AuthError::MissingClaim("aud")),
         };
         if !aud_ok {
@@ -365,7 +520,7 @@ impl Verifier {
             if seen.len() >= REPLAY_CAPACITY {
                 return Err(AuthError::Replayed);
             }
-            seen.insert(key, exp + leeway);
+            seen.insert(key, exp.saturating_add(leeway));
         }
         Ok(Caller {
             iss: iss.to_string(),

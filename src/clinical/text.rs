@@ -1,5 +1,5 @@
-//! Text helpers for findings: Markdown escaping of record text, number
-//! formatting, and the figures every weight-based card shows.
+//! Text helpers for findings: clean-up and Markdown escaping of record text,
+//! number formatting, and the figures every weight-based card shows.
 
 use chrono::NaiveDate;
 
@@ -7,10 +7,33 @@ use crate::facts::{fmt_num, Facts, Reading};
 
 use super::Policy;
 
-/// Escapes Markdown in text that comes from the patient record.
+/// Whether a character is dropped from request text before it reaches a
+/// card: control characters (C0, DEL, C1, NUL among them) other than line
+/// breaks and tabs, and the Unicode bidirectional controls (embeddings,
+/// overrides such as U+202E RIGHT-TO-LEFT OVERRIDE, isolates and marks) that
+/// can make a card read differently from what it says.
+pub fn is_unsafe_char(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        || matches!(
+            c,
+            '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// Request text with [unsafe characters](is_unsafe_char) removed and
+/// tabs as spaces.
+pub fn sanitize(s: &str) -> String {
+    s.chars()
+        .filter(|c| !is_unsafe_char(*c))
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .collect()
+}
+
+/// Escapes Markdown in text that comes from the patient record, after
+/// [`sanitize`].
 pub fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in sanitize(s).chars() {
         if matches!(
             c,
             '\\' | '`'
@@ -127,6 +150,34 @@ mod tests {
     fn markdown_from_the_record_is_escaped() {
         assert_eq!(md("*bold* [x](http://e)"), r"\*bold\* \[x\]\(http://e\)");
         assert_eq!(md("a\nb"), "a b");
+    }
+
+    #[test]
+    fn control_and_bidi_characters_never_reach_a_card() {
+        let hostile =
+            "predni\u{202E}SONE\u{0} 20\u{7} mg\u{2067}x\u{2069}\u{200F}\u{9}tab\u{85}\u{1B}[31m";
+        let out = md(hostile);
+        assert!(!out.chars().any(is_unsafe_char), "{out:?}");
+        assert_eq!(out, r"predniSONE 20 mgx tab\[31m");
+        assert_eq!(
+            sanitize("plain text, ünïcode ≥ 15 mg"),
+            "plain text, ünïcode ≥ 15 mg"
+        );
+    }
+
+    #[test]
+    fn every_control_and_bidi_character_is_dropped() {
+        // Every character of the ranges that hold them, alone and in text.
+        for c in ('\0'..='\u{3000}').chain(['\u{FEFF}', '\u{E0001}']) {
+            let out = md(&format!("a{c}b"));
+            assert!(!out.chars().any(is_unsafe_char), "{:?} kept", c);
+            let bidi = ('\u{202A}'..='\u{202E}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+                || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}');
+            if c.is_control() && !matches!(c, '\n' | '\r' | '\t') || bidi {
+                assert_eq!(out, "ab", "{:?}", c);
+            }
+        }
     }
 
     #[test]

@@ -651,7 +651,9 @@ mod tests {
         // A man planning conception may take methotrexate (ACR 2020).
         let mut f = base(&[Concept::Dermatomyositis, Concept::PregnancyPlanning]);
         f.orders.push(mtx(15.0, Route::Subcutaneous));
-        assert!(!topics(&f).iter().any(|(c, _)| *c == "mtx-pregnancy-planning"));
+        assert!(!topics(&f)
+            .iter()
+            .any(|(c, _)| *c == "mtx-pregnancy-planning"));
 
         let mut f = base(&[Concept::Dermatomyositis]);
         f.orders.push(mtx(15.0, Route::Subcutaneous));
