@@ -358,9 +358,11 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
                     bsa,
                     per_m2
                 ));
-                // A start at the suggestion ceiling is not "below range".
+                // A start at the suggestion ceiling is not "below range", nor is
+                // a dose reduced for renal function (this check asks for it).
                 let below = per_m2 < policy.mtx_mg_per_m2_low - 0.05
-                    && wk < a_low.min(policy.mtx_suggest_max_mg_per_week) - 1e-9;
+                    && wk < a_low.min(policy.mtx_suggest_max_mg_per_week) - 1e-9
+                    && !facts.renal().is_below(policy.mtx_egfr_reduce_below);
                 if below || per_m2 > policy.mtx_mg_per_m2_high + 0.05 {
                     dose_notes.push(format!(
                         "{} mg = {:.1} mg/m² ({} {}–{} mg/m², {}–{} mg)",
