@@ -493,6 +493,16 @@ fn cases() -> Vec<Case> {
             negative: myositis().order(pred(40.0, "o")),
         },
         Case {
+            topic: "adults-only",
+            indicator: "info",
+            positive: {
+                let mut r = myositis().order(pred(40.0, "o"));
+                r.patient["birthDate"] = json!("2012-03-01");
+                r
+            },
+            negative: myositis().order(pred(40.0, "o")),
+        },
+        Case {
             topic: "data-missing",
             indicator: "info",
             positive: Req::new("order-sign", "female")
@@ -529,14 +539,15 @@ async fn every_rule_fires_and_stays_silent() {
 /// Every topic a rule can produce (from the rules themselves) has its case above.
 #[test]
 fn every_topic_of_the_rules_is_covered_here() {
-    use ssc_myositis_cds::clinical::rules::{missing_data, Rule};
+    use ssc_myositis_cds::clinical::rules::{adults_only, missing_data, Rule};
     let covered: Vec<&str> = cases().iter().map(|c| c.topic).collect();
     // The second-edition safety rules have their cases in tests/safety_rules.rs.
     let safety = include_str!("safety_rules.rs");
-    let topics = Rule::ALL
-        .iter()
-        .flat_map(|r| r.topics())
-        .chain([&missing_data::TOPIC, &missing_data::TOPIC_DOUBTFUL]);
+    let topics = Rule::ALL.iter().flat_map(|r| r.topics()).chain([
+        &missing_data::TOPIC,
+        &missing_data::TOPIC_DOUBTFUL,
+        &adults_only::TOPIC,
+    ]);
     let mut n = 0;
     for t in topics {
         assert!(
@@ -546,7 +557,7 @@ fn every_topic_of_the_rules_is_covered_here() {
         );
         n += 1;
     }
-    assert_eq!(n, 44);
+    assert_eq!(n, 45);
 }
 
 #[tokio::test]
@@ -606,4 +617,41 @@ async fn conflicting_weights_and_stale_weight_are_named() {
     req.weights[0]["effectiveDateTime"] = json!("2026-06-01");
     let r = s.cards(&req).await;
     assert!(r.to_string().contains("days old"), "{r}");
+}
+
+/// A child: one card says the guidance is for adults; age-independent safety
+/// checks still run, and nothing is suggested.
+#[tokio::test]
+async fn a_child_gets_safety_checks_and_no_dose_advice() {
+    let s = start().await;
+    let child = |r: Req| {
+        let mut r = r;
+        r.patient["birthDate"] = json!("2014-05-01");
+        r
+    };
+    // Daily methotrexate: still critical; no suggestion anywhere.
+    let mut m = mtx_sc(15.0, "m", "draft");
+    m["dosageInstruction"][0]["timing"]["repeat"]["periodUnit"] = json!("d");
+    let r = s
+        .cards(&child(myositis().order(pred(40.0, "o")).order(m)))
+        .await;
+    assert!(
+        has(&r, "mtx-daily-frequency", "critical"),
+        "{:?}",
+        topics(&r)
+    );
+    assert!(has(&r, "adults-only", "info"), "{:?}", topics(&r));
+    assert!(!fires(&r, "steroid-sparing-day-one") && !fires(&r, "gc-dose-below-guidance"));
+    for c in r["cards"].as_array().unwrap() {
+        assert!(
+            c["suggestions"].as_array().is_none_or(|s| s.is_empty()),
+            "{c}"
+        );
+    }
+    // Unknown age: read as an adult, and said.
+    let mut req = myositis().order(pred(40.0, "o"));
+    req.patient.as_object_mut().unwrap().remove("birthDate");
+    let r = s.cards(&req).await;
+    assert!(fires(&r, "steroid-sparing-day-one"));
+    assert!(r.to_string().contains("Age not on file: read as an adult"));
 }

@@ -179,7 +179,14 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Vec<Finding> {
         findings.extend(out.findings);
         needs.extend(out.needs);
     }
-    if let Some(f) = rules::missing_data::finding(&needs, facts) {
+    if let Some(age) = rules::adults_only::minor_age(facts, policy) {
+        // A child: only the age-independent safety findings stand, without suggestions.
+        findings.retain(|f| rules::adults_only::AGE_INDEPENDENT.contains(&f.topic.code));
+        for f in &mut findings {
+            f.suggestions.clear();
+        }
+        findings.push(rules::adults_only::finding(age, policy));
+    } else if let Some(f) = rules::missing_data::finding(&needs, facts) {
         findings.push(f);
     }
     // Advice (proposal, plan, option) is evaluated as an order; the detail says so.
@@ -207,6 +214,9 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Vec<Finding> {
         .map(|a| format!("- Not checked: {} could not be obtained", a.describe()))
         .collect();
     gaps.extend(facts.notes.iter().map(|n| format!("- {}", text::md(n))));
+    if facts.birth_date.is_none() && !facts.missing.contains(&crate::facts::DataArea::Patient) {
+        gaps.push("- Age not on file: read as an adult".into());
+    }
     if !gaps.is_empty() {
         for f in &mut findings {
             f.detail

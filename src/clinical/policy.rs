@@ -83,6 +83,18 @@ settings! {
     src_bp_diastolic = 90, "mm[Hg]", "POLICY.md";
     /// Systolic rise over baseline that suggests renal crisis.
     src_suspected_sbp_rise = 30, "mm[Hg]", "POLICY.md (REFERENCE.md 1.3)";
+    /// Diastolic rise over baseline that suggests renal crisis.
+    src_suspected_dbp_rise = 20, "mm[Hg]", "local policy (renal crisis criteria)";
+    /// A blood pressure this recent is current for the renal crisis criteria.
+    src_bp_current_days = 7, "days", "local policy (renal crisis criteria)";
+    /// Blood-pressure baseline: median of readings at least this many days before the current one.
+    src_bp_baseline_min_days = 30, "days", "local policy (renal crisis criteria)";
+    /// Blood-pressure baseline: readings at most this many days before the current one.
+    src_bp_baseline_max_days = 365, "days", "local policy (renal crisis criteria)";
+    /// Without any creatinine on file, a systolic BP at or above this alone suggests renal crisis.
+    src_severe_bp_systolic = 160, "mm[Hg]", "local policy (renal crisis criteria)";
+    /// Without any creatinine on file, a diastolic BP at or above this alone suggests renal crisis.
+    src_severe_bp_diastolic = 100, "mm[Hg]", "local policy (renal crisis criteria)";
     /// Creatinine rise over baseline that suggests renal crisis.
     src_suspected_creatinine_rise_pct = 30, "%", "POLICY.md (REFERENCE.md 1.3)";
     /// Window for baselines of the suspected renal crisis rule.
@@ -231,6 +243,8 @@ settings! {
     hcg_positive_days = 300, "days", "local policy (as a pregnancy condition)";
     /// Betamethasone dose equal to prednisone 5 mg (factor = 5 / this, computed exactly).
     betamethasone_equivalent_mg = 0.6, "mg", "Meikle & Tyler 1977; local policy (0.6 mg = prednisone 5 mg)";
+    /// Below this age the guidance's dose advice does not apply (one card says so).
+    adult_age_years = 18, "years", "guidance (adult overlap); POLICY second edition";
     /// Lightest adult weight believed; below it no dose is computed from it.
     weight_min_kg = 25, "kg", "local policy (plausible adult figures)";
     /// Heaviest adult weight believed.

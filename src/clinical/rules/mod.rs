@@ -2,6 +2,7 @@
 //! the policy, with its source quoted at the top and its worked cases beside it.
 //! [`Rule`] lists them; `clinical::evaluate` runs them all.
 
+pub mod adults_only;
 pub mod antibody_panel;
 pub mod aza_order_check;
 pub mod bp_monitoring;
@@ -271,6 +272,7 @@ mod tests {
             .map(|t| t.code)
             .collect();
         codes.push(missing_data::TOPIC.code);
+        codes.push(adults_only::TOPIC.code);
         codes.push(missing_data::TOPIC_DOUBTFUL.code);
         let n = codes.len();
         codes.sort();
@@ -283,7 +285,8 @@ mod tests {
         for s in crate::clinical::policy::SETTINGS {
             assert!(
                 Rule::ALL.iter().any(|r| r.settings().contains(&s.key))
-                    || crate::clinical::policy::DATA_SETTINGS.contains(&s.key),
+                    || crate::clinical::policy::DATA_SETTINGS.contains(&s.key)
+                    || adults_only::SETTINGS.contains(&s.key),
                 "{} is used by no rule",
                 s.key
             );
