@@ -4,6 +4,8 @@
 
 pub mod conformance;
 pub mod fhir_stub;
+pub mod jwt;
+pub mod store_support;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
