@@ -126,11 +126,19 @@ fn a_bad_valueset_directory_stops_start_up_with_the_file_named() {
     assert!(err.contains("broken.json"), "{err}");
 }
 
+/// A SQLite file of its own for each served process.
+fn temp_database() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("cli-db-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("records.sqlite")
+}
+
 #[tokio::test]
 async fn serve_answers_discovery() {
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("RUST_LOG", "info")
+        .env("SSC_CDS_DATABASE", temp_database())
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -196,6 +204,7 @@ fn without_trusted_issuers_only_loopback_may_serve() {
     // Loopback: serves, and says loudly that authentication is off.
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SSC_CDS_DATABASE", temp_database())
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
