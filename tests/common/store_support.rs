@@ -83,7 +83,8 @@ impl TestDb {
 
     /// Removes the database (call after closing every store on it).
     pub async fn drop_db(self) {
-        if let (Some(db), Some(admin)) = (&self.pg_database, postgres_admin()) {
+        if let Some(db) = &self.pg_database {
+            let admin = postgres_admin().expect("created on PostgreSQL");
             if let Ok(mut conn) = sqlx::AnyConnection::connect(&admin).await {
                 let _ = conn
                     .execute(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)").as_str())
