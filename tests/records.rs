@@ -209,6 +209,29 @@ async fn feedback_is_stored_once_unknown_cards_counted_and_bad_items_refused_alo
             .await
             .unwrap();
         assert_eq!(bad.status().as_u16(), 400);
+        check_operation_outcome(&bad.json().await.unwrap());
+        let twice = s
+            .client
+            .get(format!(
+                "{}/admin/report.json?since=2026-11-01&since=2026-11-02",
+                s.base
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(twice.status().as_u16(), 400);
+        check_operation_outcome(&twice.json().await.unwrap());
+        let since: Value = s
+            .client
+            .get(format!("{}/admin/report.json?since=2999-01-01", s.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(since["since"], "2999-01-01");
+        assert_eq!(since["rules"], json!([]));
         store.close().await;
         db.drop_db().await;
     }

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -20,7 +21,11 @@ pub struct ReportQuery {
     since: Option<String>,
 }
 
-async fn build(state: &AppState, q: &ReportQuery) -> Result<Report, ApiError> {
+async fn build(
+    state: &AppState,
+    q: Result<Query<ReportQuery>, QueryRejection>,
+) -> Result<Report, ApiError> {
+    let Query(q) = q.map_err(|_| ApiError::BadQuery("expected since=YYYY-MM-DD".into()))?;
     let audit = state.audit.as_ref().ok_or(ApiError::NoStore)?;
     let since_ms = match q.since.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => day_start_ms(
@@ -44,16 +49,16 @@ async fn build(state: &AppState, q: &ReportQuery) -> Result<Report, ApiError> {
 
 pub async fn report_json(
     State(state): State<Arc<AppState>>,
-    Query(q): Query<ReportQuery>,
+    q: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<Json<Report>, ApiError> {
-    Ok(Json(build(&state, &q).await?))
+    Ok(Json(build(&state, q).await?))
 }
 
 pub async fn report_html(
     State(state): State<Arc<AppState>>,
-    Query(q): Query<ReportQuery>,
+    q: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let report = build(&state, &q).await?;
+    let report = build(&state, q).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
