@@ -456,6 +456,7 @@ fn main() -> ExitCode {
                 }
             }
             let state = Arc::new(state);
+            let closing = store.clone();
             // Retention, hourly.
             let retention_days = cli.retention_days;
             rt.spawn(async move {
@@ -479,7 +480,10 @@ fn main() -> ExitCode {
                     }
                 }
             });
-            match rt.block_on(http::serve(state, listen)) {
+            let served = rt.block_on(http::serve(state, listen));
+            // On a clean stop, let SQLite fold its write-ahead log back into the file.
+            rt.block_on(closing.close());
+            match served {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: cannot serve on {listen}: {e}");
