@@ -431,6 +431,38 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any instant written as RFC 3339, at any offset and precision,
+        /// is stored as that instant.
+        #[test]
+        fn rfc3339_timestamps_are_read_as_the_instant_they_name(
+            secs in 0i64..4_102_444_800, // 1970 .. 2100
+            millis in 0u32..1000,
+            offset_min in -14 * 60i32..=14 * 60,
+            with_fraction in proptest::bool::ANY,
+        ) {
+            let instant = chrono::DateTime::from_timestamp(secs, millis * 1_000_000).unwrap();
+            let offset = chrono::FixedOffset::east_opt(offset_min * 60).unwrap();
+            let local = instant.with_timezone(&offset);
+            let text = if with_fraction {
+                local.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            } else {
+                local.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            };
+            let expected = if with_fraction { instant.timestamp_millis() } else { secs * 1000 };
+            let r = one(json!({"card": CARD, "outcome": "overridden", "outcomeTimestamp": text})).unwrap();
+            proptest::prop_assert_eq!(r.outcome_at_ms, expected);
+        }
+
+        /// Any other text is refused for its item, never a panic, and only
+        /// texts chrono reads as RFC 3339 pass.
+        #[test]
+        fn arbitrary_timestamps_never_panic(text in ".{0,40}") {
+            let r = one(json!({"card": CARD, "outcome": "overridden", "outcomeTimestamp": text}));
+            proptest::prop_assert_eq!(r.is_ok(), chrono::DateTime::parse_from_rfc3339(&text).is_ok());
+        }
+    }
+
     #[test]
     fn every_override_reason_we_offer_has_a_category() {
         use crate::clinical::OverrideReason as R;

@@ -554,6 +554,19 @@ mod tests {
         assert!(text.contains("feedback for unknown cards: 3"));
     }
 
+    proptest::proptest! {
+        /// The day a card is counted on (Unix ms integer-divided by a day, as
+        /// the report's query does) is its UTC date, and `--since DATE`
+        /// starts exactly at that date's midnight.
+        #[test]
+        fn days_are_utc_dates(ms in 0i64..4_102_444_800_000) {
+            let date = DateTime::from_timestamp_millis(ms).unwrap().date_naive();
+            proptest::prop_assert_eq!(date_of_day(ms / DAY_MS), date);
+            let start = day_start_ms(date);
+            proptest::prop_assert!(start <= ms && ms < start + DAY_MS);
+        }
+    }
+
     #[test]
     fn an_empty_window_says_so() {
         let r = Report::build(0, vec![], vec![], vec![]);
