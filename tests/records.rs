@@ -280,6 +280,17 @@ async fn a_token_is_refused_when_replayed_on_another_replica() {
         assert_eq!(call(&servers[1], client.token(&aud)).await, 200);
         // A restart (new store handle on the same database) still knows it.
         store.close().await;
+        // With the database gone the replay check cannot be made: 503, not 401.
+        let r = servers[0]
+            .client
+            .post(format!("{}/cds-services/{SIGN}", servers[0].base))
+            .bearer_auth(client.token(&aud))
+            .json(&fixture("S1.json"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 503, "{}", db.name);
+        assert!(r.headers().contains_key("retry-after"));
         let reopened = db.open().await;
         let v = Verifier::new(AuthConfig::from_toml(&text, &path).unwrap())
             .unwrap()

@@ -218,6 +218,12 @@ async fn authenticate(
                 tracing::debug!(iss = %caller.iss, "caller verified");
                 req.extensions_mut().insert(caller);
             }
+            Err(crate::auth::AuthError::ReplayStoreUnavailable) => {
+                // A valid signature, but whether the token was used before
+                // cannot be told: retry later, not "unauthorized".
+                tracing::error!("token replay check unavailable");
+                return ApiError::StoreUnavailable.into_response();
+            }
             Err(reason) => {
                 tracing::warn!(%reason, "authentication failed");
                 return ApiError::Unauthorized.into_response();
