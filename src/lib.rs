@@ -17,4 +17,5 @@ pub mod fhir;
 pub mod http;
 pub mod prefetch;
 pub mod services;
+pub mod store;
 pub mod terminology;

@@ -1,4 +1,4 @@
-//! `ssc-myositis-cds serve | evaluate REQUEST.json | discovery`.
+//! `ssc-myositis-cds serve | evaluate REQUEST.json | discovery | policy | report | purge`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,9 +11,10 @@ use clap::{Parser, Subcommand};
 use ssc_myositis_cds::auth::{AuthConfig, Verifier};
 use ssc_myositis_cds::clinical::Policy;
 use ssc_myositis_cds::engine::Engine;
-use ssc_myositis_cds::http::{self, ApiError, AppState, AuthMode, Limits};
+use ssc_myositis_cds::http::{self, ApiError, AppState, Audit, AuthMode, Limits};
 use ssc_myositis_cds::prefetch::{FetchSettings, Fetcher};
 use ssc_myositis_cds::services::Services;
+use ssc_myositis_cds::store::{self, report::day_start_ms, AuditKey, Store};
 use ssc_myositis_cds::terminology::Terminology;
 
 #[derive(Parser)]
@@ -29,10 +30,29 @@ struct Cli {
     /// Clinical policy file (TOML) changing default thresholds; see `policy`.
     #[arg(long, env = "SSC_CDS_POLICY", global = true)]
     policy: Option<PathBuf>,
+    /// Where cards, feedback and used token ids are kept: a SQLite file
+    /// (created when absent) or a postgres:// URL shared by replicas.
+    #[arg(
+        long,
+        env = "SSC_CDS_DATABASE",
+        global = true,
+        default_value = "ssc-myositis-cds.sqlite"
+    )]
+    database: String,
+    /// Days cards and feedback are kept; `purge` (and `serve`, hourly) deletes older ones.
+    #[arg(
+        long,
+        env = "SSC_CDS_RETENTION_DAYS",
+        global = true,
+        default_value_t = 365
+    )]
+    retention_days: u32,
     #[command(subcommand)]
     command: Command,
 }
 
+// Parsed once at start-up: the size of the serve variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP service.
@@ -111,6 +131,14 @@ enum Command {
         /// Evaluate as of this date (YYYY-MM-DD) instead of today: for demos and tests.
         #[arg(long, env = "SSC_CDS_TODAY")]
         today: Option<NaiveDate>,
+        /// Secret of the patient-id hash in the audit (at least 32 bytes of text).
+        /// Default with SQLite: DATABASE.audit-key, created on first start.
+        /// Required with PostgreSQL (the same file on every replica).
+        #[arg(long, env = "SSC_CDS_AUDIT_KEY_FILE")]
+        audit_key_file: Option<PathBuf>,
+        /// Longest wait for a database write, in milliseconds; then 503.
+        #[arg(long, env = "SSC_CDS_STORE_TIMEOUT_MS", default_value_t = 2_000)]
+        store_timeout_ms: u64,
     },
     /// Print the CDS response for a request file, without a server.
     Evaluate {
@@ -127,6 +155,51 @@ enum Command {
     Discovery,
     /// Print the clinical policy in force as a documented TOML file.
     Policy,
+    /// Print acceptance and override rates per service and rule.
+    Report {
+        /// Only cards issued from this day on (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        since: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Delete cards and feedback older than the retention period, and expired token ids.
+    Purge,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Runtime::new().map_err(|e| e.to_string())
+}
+
+fn open_store(rt: &tokio::runtime::Runtime, database: &str) -> Result<Store, String> {
+    rt.block_on(Store::open(&store::database_url(database)))
+        .map_err(|e| format!("cannot open the database: {e}"))
+}
+
+/// Unix milliseconds `days` ago.
+fn retention_cutoff_ms(days: u32) -> i64 {
+    chrono::Utc::now().timestamp_millis() - i64::from(days) * 86_400_000
+}
+
+fn audit_key(database: &str, file: Option<&PathBuf>) -> Result<AuditKey, String> {
+    match file {
+        Some(f) => AuditKey::from_file(f),
+        None if store::database_url(database).starts_with("sqlite:")
+            && !database.starts_with("sqlite:") =>
+        {
+            AuditKey::load_or_create(std::path::Path::new(&format!("{database}.audit-key")))
+        }
+        None => Err(
+            "--audit-key-file is required with this database (every replica needs the same key)"
+                .into(),
+        ),
+    }
 }
 
 fn engine(valuesets: Option<&PathBuf>, policy: Option<&PathBuf>) -> Result<Engine, String> {
@@ -200,6 +273,52 @@ fn main() -> ExitCode {
         tracing::info!(settings = ?engine.policy.changed(), "local policy in force");
     }
     match cli.command {
+        Command::Report { since, format } => {
+            let result = runtime().and_then(|rt| {
+                let store = open_store(&rt, &cli.database)?;
+                rt.block_on(store.report(since.map(day_start_ms).unwrap_or(0)))
+                    .map_err(|e| e.to_string())
+            });
+            match result {
+                Ok(r) => {
+                    match format {
+                        Format::Text => print!("{}", r.to_text()),
+                        Format::Json => println!(
+                            "{}",
+                            serde_json::to_string_pretty(&r).expect("serialisable")
+                        ),
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Purge => {
+            let result = runtime().and_then(|rt| {
+                let store = open_store(&rt, &cli.database)?;
+                rt.block_on(store.purge(
+                    retention_cutoff_ms(cli.retention_days),
+                    chrono::Utc::now().timestamp(),
+                ))
+                .map_err(|e| e.to_string())
+            });
+            match result {
+                Ok(p) => {
+                    println!(
+                        "purged {} card(s), {} feedback item(s), {} expired token id(s) (retention {} days)",
+                        p.cards, p.feedback, p.replay_ids, cli.retention_days
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Policy => {
             print!("{}", engine.policy.to_toml());
             ExitCode::SUCCESS
@@ -272,6 +391,8 @@ fn main() -> ExitCode {
             fhir_max_pages,
             fhir_max_bytes,
             today,
+            audit_key_file,
+            store_timeout_ms,
         } => {
             let ms = |v: u64| std::time::Duration::from_millis(v.max(1));
             let limits = Limits {
@@ -314,7 +435,7 @@ fn main() -> ExitCode {
                         for iss in v.development_issuers() {
                             tracing::warn!(%iss, "trusting a DEVELOPMENT issuer whose private key is public: never in production");
                         }
-                        AuthMode::Required(Arc::new(v))
+                        Some(v)
                     }
                     Err(e) => {
                         eprintln!("error: {e}");
@@ -327,7 +448,7 @@ fn main() -> ExitCode {
                         "AUTHENTICATION DISABLED: no trusted CDS client is configured (--auth-config); \
                          any caller that reaches this address is trusted"
                     );
-                    AuthMode::Disabled
+                    None
                 }
                 None => {
                     eprintln!(
@@ -337,7 +458,40 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+            let rt = match runtime() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let key = match audit_key(&cli.database, audit_key_file.as_ref()) {
+                Ok(k) => k,
+                Err(e) => {
+                    eprintln!("error: audit key: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let store = match open_store(&rt, &cli.database) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            tracing::info!(backend = ?store.backend(), retention_days = cli.retention_days, "record store open");
+            // Used token ids live in the database: a replay is refused across
+            // restarts and replicas.
+            let auth = match auth {
+                Some(v) => {
+                    AuthMode::Required(Arc::new(v.with_replay_store(Arc::new(store.clone()))))
+                }
+                None => AuthMode::Disabled,
+            };
+            let timeout = std::time::Duration::from_millis(store_timeout_ms.max(1));
+            let audit = Audit::new(store.clone(), key, timeout, &engine);
             let mut state = AppState::new(engine, limits, auth);
+            state.audit = Some(audit);
             state.today = today;
             state.public_base_url = base;
             let fetch = FetchSettings {
@@ -366,14 +520,34 @@ fn main() -> ExitCode {
                 }
             }
             let state = Arc::new(state);
-            let rt = match tokio::runtime::Runtime::new() {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(2);
+            let closing = store.clone();
+            // Retention, hourly.
+            let retention_days = cli.retention_days;
+            rt.spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+                loop {
+                    every.tick().await;
+                    match store
+                        .purge(
+                            retention_cutoff_ms(retention_days),
+                            chrono::Utc::now().timestamp(),
+                        )
+                        .await
+                    {
+                        Ok(p) => tracing::info!(
+                            cards = p.cards,
+                            feedback = p.feedback,
+                            replay_ids = p.replay_ids,
+                            "retention purge"
+                        ),
+                        Err(e) => tracing::warn!(error = %e, "retention purge failed"),
+                    }
                 }
-            };
-            match rt.block_on(http::serve(state, listen)) {
+            });
+            let served = rt.block_on(http::serve(state, listen));
+            // On a clean stop, let SQLite fold its write-ahead log back into the file.
+            rt.block_on(closing.close());
+            match served {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: cannot serve on {listen}: {e}");

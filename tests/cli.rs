@@ -126,11 +126,19 @@ fn a_bad_valueset_directory_stops_start_up_with_the_file_named() {
     assert!(err.contains("broken.json"), "{err}");
 }
 
+/// A SQLite file of its own for each served process.
+fn temp_database() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("cli-db-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("records.sqlite")
+}
+
 #[tokio::test]
 async fn serve_answers_discovery() {
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("RUST_LOG", "info")
+        .env("SSC_CDS_DATABASE", temp_database())
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -196,6 +204,7 @@ fn without_trusted_issuers_only_loopback_may_serve() {
     // Loopback: serves, and says loudly that authentication is off.
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SSC_CDS_DATABASE", temp_database())
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -231,4 +240,75 @@ fn without_trusted_issuers_only_loopback_may_serve() {
         err.contains("auth.toml") && err.contains("no keys"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn report_and_purge_read_the_database() {
+    use ssc_myositis_cds::store::{AuditCard, Store};
+    let db = temp_database();
+    let store = Store::open(&ssc_myositis_cds::store::sqlite_url(&db))
+        .await
+        .unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let card = |uuid: &str, days_ago: i64| AuditCard {
+        card_uuid: uuid.into(),
+        service_id: "ssc-myositis-order-sign".into(),
+        hook: "order-sign".into(),
+        hook_instance: "hi".into(),
+        rule_system: "https://ssc-myositis-cds.example.org/fhir/CodeSystem/rule".into(),
+        rule_code: "gc-dose-above-guidance".into(),
+        rule_display: "dose".into(),
+        indicator: "warning".into(),
+        summary: "s".into(),
+        suggestion_uuids: vec![],
+        policy_version: "p".into(),
+        service_version: "v".into(),
+        patient_hmac: "0".repeat(64),
+        issued_at_ms: now - days_ago * 86_400_000,
+    };
+    store
+        .record_cards(&[card("old", 40), card("recent", 10), card("today", 0)])
+        .await
+        .unwrap();
+    store.close().await;
+    let db = db.to_str().unwrap();
+    let json = |args: &[&str]| -> Value {
+        let out = Command::new(BIN)
+            .args(["report", "--format", "json", "--database", db])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    assert_eq!(json(&[])["services"][0]["shown"], 3);
+    let since = (chrono::Utc::now() - chrono::Duration::days(20))
+        .date_naive()
+        .to_string();
+    let r = json(&["--since", &since]);
+    assert_eq!(r["since"], since);
+    assert_eq!(r["services"][0]["shown"], 2);
+    let text = Command::new(BIN)
+        .args(["report", "--database", db])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("gc-dose-above-guidance"), "{text}");
+    let out = Command::new(BIN)
+        .args(["purge", "--retention-days", "30", "--database", db])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("purged 1 card(s)"), "{said}");
+    assert_eq!(json(&[])["services"][0]["shown"], 2);
+    let bad = Command::new(BIN)
+        .args(["report", "--since", "last-week", "--database", db])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
 }

@@ -163,6 +163,15 @@ async fn neither_token_nor_patient_data_reach_the_log() {
             ..Default::default()
         })
         .unwrap();
+    // With the record store on: cards audited, feedback stored.
+    let db = common::store_support::TestDb::sqlite();
+    let store = db.open().await;
+    state.audit = Some(ssc_myositis_cds::http::Audit::new(
+        store.clone(),
+        ssc_myositis_cds::store::AuditKey::new(vec![3; 32]).unwrap(),
+        std::time::Duration::from_secs(2),
+        &state.engine,
+    ));
     let (s2, _) = start_with(state).await;
     let mut fetching = body.clone();
     fetching.as_object_mut().unwrap().remove("prefetch");
@@ -181,13 +190,46 @@ async fn neither_token_nor_patient_data_reach_the_log() {
             .all(|(_, a)| a.as_deref() == Some(&format!("Bearer {FHIR_TOKEN}")[..])),
         "the token was used"
     );
+    let card = r.json::<serde_json::Value>().await.unwrap()["cards"][0]["uuid"].clone();
+    // Feedback whose comment names the patient, and a refused item quoting it.
+    let r = s2
+        .client
+        .post(format!(
+            "{}/cds-services/ssc-myositis-order-sign/feedback",
+            s2.base
+        ))
+        .json(&json!({"feedback": [
+            {"card": card, "outcome": "overridden", "outcomeTimestamp": "2026-11-24T10:00:00Z",
+             "overrideReason": {"userComment": format!("{PATIENT_NAME} prefers to wait")}},
+            {"card": card, "outcome": PATIENT_NAME, "outcomeTimestamp": "2026-11-24T10:00:00Z"}
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(
+        !r.text().await.unwrap().contains(PATIENT_NAME),
+        "echoed in the OperationOutcome"
+    );
+    let audited = store
+        .card(card.as_str().unwrap())
+        .await
+        .unwrap()
+        .expect("audited");
+    let record = serde_json::to_string(&audited).unwrap();
+    for secret in [PATIENT_NAME, FHIR_TOKEN, "\"S1\"", stub.base.as_str()] {
+        assert!(!record.contains(secret), "{secret} in the audit record");
+    }
+    store.close().await;
+    db.drop_db().await;
 
     let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(
         log.contains("hook evaluated")
             && log.contains("authentication failed")
             && log.contains("resource skipped")
-            && log.contains("FHIR server queried"),
+            && log.contains("FHIR server queried")
+            && log.contains("feedback received"),
         "the log was captured:\n{log}"
     );
     let jwt_signature = good.rsplit('.').next().unwrap();

@@ -22,6 +22,8 @@ pub mod config;
 pub mod keys;
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -79,6 +81,8 @@ pub enum AuthError {
     WrongAudience,
     #[error("jti already used")]
     Replayed,
+    #[error("replay store unavailable")]
+    ReplayStoreUnavailable,
     #[error("tenant not allowed")]
     TenantNotAllowed,
 }
@@ -130,11 +134,25 @@ fn find(keys: &[Jwk], kid: &str) -> Option<Jwk> {
     keys.iter().find(|k| k.kid.as_deref() == Some(kid)).cloned()
 }
 
+/// Remembers used `jti` values outside this process (a database that
+/// replicas share). `claim` answers `Ok(true)` for the first use of
+/// (issuer, jti) before `expires_at_unix`, `Ok(false)` for a replay.
+pub trait ReplayStore: Send + Sync {
+    fn claim<'a>(
+        &'a self,
+        issuer: &'a str,
+        jti: &'a str,
+        expires_at_unix: i64,
+    ) -> Pin<Box<dyn Future<Output = Result<bool, String>> + Send + 'a>>;
+}
+
 /// Verifies CDS client JWTs.
 pub struct Verifier {
     cfg: AuthConfig,
     issuers: HashMap<String, Issuer>,
+    /// Used `jti` values when no [`ReplayStore`] is set (one process only).
     seen: std::sync::Mutex<HashMap<(String, String), i64>>,
+    replay: Option<Arc<dyn ReplayStore>>,
     http: reqwest::Client,
 }
 
@@ -256,8 +274,15 @@ impl Verifier {
             cfg,
             issuers,
             seen: std::sync::Mutex::new(HashMap::new()),
+            replay: None,
             http,
         })
+    }
+
+    /// Keeps used `jti` values in `store` instead of this process's memory.
+    pub fn with_replay_store(mut self, store: Arc<dyn ReplayStore>) -> Self {
+        self.replay = Some(store);
+        self
     }
 
     pub fn config(&self) -> &AuthConfig {
@@ -508,7 +533,13 @@ impl Verifier {
             .and_then(Value::as_str)
             .filter(|j| !j.is_empty())
             .ok_or(AuthError::MissingClaim("jti"))?;
-        {
+        if let Some(store) = &self.replay {
+            match store.claim(iss, jti, exp + leeway).await {
+                Ok(true) => {}
+                Ok(false) => return Err(AuthError::Replayed),
+                Err(_) => return Err(AuthError::ReplayStoreUnavailable),
+            }
+        } else {
             let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
             if seen.len() >= REPLAY_CAPACITY / 2 {
                 seen.retain(|_, until| *until >= now);

@@ -31,6 +31,18 @@ pub enum ApiError {
     Timeout,
     #[error("JSON nested deeper than {limit} levels")]
     TooDeep { limit: usize },
+    /// Some feedback items were refused (the others were stored).
+    #[error("{} feedback item(s) refused, {stored} accepted", problems.len())]
+    FeedbackItems {
+        problems: Vec<crate::store::feedback::Problem>,
+        stored: usize,
+    },
+    #[error("the record store is unavailable; retry shortly")]
+    StoreUnavailable,
+    #[error("no record store is configured")]
+    NoStore,
+    #[error("invalid query: {0}")]
+    BadQuery(String),
     #[error(transparent)]
     Eval(#[from] EvalError),
 }
@@ -63,9 +75,13 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::BodyUnreadable | ApiError::Feedback(_) | ApiError::TooDeep { .. } => {
-                StatusCode::BAD_REQUEST
-            }
+            ApiError::BodyUnreadable
+            | ApiError::Feedback(_)
+            | ApiError::FeedbackItems { .. }
+            | ApiError::BadQuery(_)
+            | ApiError::TooDeep { .. } => StatusCode::BAD_REQUEST,
+            ApiError::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::NoStore => StatusCode::NOT_FOUND,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Overloaded | ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Eval(EvalError::DataUnavailable { .. }) => StatusCode::PRECONDITION_FAILED,
@@ -92,6 +108,24 @@ impl ApiError {
             ApiError::Unauthorized => one("login", self.to_string(), None),
             ApiError::Overloaded | ApiError::Timeout => one("transient", self.to_string(), None),
             ApiError::TooDeep { .. } => one("too-costly", self.to_string(), None),
+            ApiError::FeedbackItems { problems, stored } => problems
+                .iter()
+                .map(|p| Issue {
+                    severity: "error",
+                    code: "invalid",
+                    diagnostics: format!("{}: {}", p.path, p.message),
+                    expression: Some(p.path.clone()),
+                })
+                .chain(std::iter::once(Issue {
+                    severity: "information",
+                    code: "informational",
+                    diagnostics: format!("{stored} other item(s) accepted and stored"),
+                    expression: None,
+                }))
+                .collect(),
+            ApiError::StoreUnavailable => one("transient", self.to_string(), None),
+            ApiError::NoStore => one("not-found", self.to_string(), None),
+            ApiError::BadQuery(_) => one("invalid", self.to_string(), None),
             ApiError::Eval(EvalError::MalformedJson(m)) => one("structure", format!("malformed JSON: {m}"), None),
             ApiError::Eval(EvalError::Invalid { path, message }) => {
                 one("invalid", format!("{path}: {message}"), Some(path.clone()))
@@ -143,7 +177,10 @@ impl IntoResponse for ApiError {
                 header::HeaderValue::from_static("Bearer"),
             );
         }
-        if matches!(self, ApiError::Overloaded | ApiError::Timeout) {
+        if matches!(
+            self,
+            ApiError::Overloaded | ApiError::Timeout | ApiError::StoreUnavailable
+        ) {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
         }

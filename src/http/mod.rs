@@ -4,6 +4,7 @@
 //! Logs carry request ids, service ids, hook instances, timings and outcomes;
 //! never bodies, tokens or patient data.
 
+pub mod admin;
 pub mod error;
 
 use std::net::SocketAddr;
@@ -27,9 +28,9 @@ use tower_http::trace::TraceLayer;
 use tokio::sync::Semaphore;
 
 use crate::auth::{Caller, Verifier};
-use crate::cds::Feedback;
 use crate::engine::Engine;
 use crate::prefetch::{FetchSettings, Fetcher};
+use crate::store::{audit, AuditKey, Store};
 pub use error::ApiError;
 
 /// Whether calls must carry a verified CDS client JWT.
@@ -75,6 +76,27 @@ impl Default for Limits {
     }
 }
 
+/// Where cards and feedback are recorded.
+pub struct Audit {
+    pub store: Store,
+    pub key: AuditKey,
+    /// Longest wait for a database write; then 503 (no card is sent unrecorded).
+    pub timeout: Duration,
+    /// Fingerprint of the clinical policy in force.
+    pub policy_version: String,
+}
+
+impl Audit {
+    pub fn new(store: Store, key: AuditKey, timeout: Duration, engine: &Engine) -> Audit {
+        Audit {
+            store,
+            key,
+            timeout,
+            policy_version: audit::fingerprint(&engine.policy.to_toml()),
+        }
+    }
+}
+
 pub struct AppState {
     pub engine: Engine,
     /// Evaluation date; `None`: today (UTC). Fixed in tests and demos.
@@ -93,6 +115,8 @@ pub struct AppState {
     pub fetcher: Fetcher,
     /// Hook evaluations run (after authentication and parsing).
     pub evaluations: AtomicU64,
+    /// Card audit and feedback store; `None`: nothing is recorded.
+    pub audit: Option<Audit>,
     permits: Arc<Semaphore>,
 }
 
@@ -109,6 +133,7 @@ impl AppState {
             cors_origins: vec![],
             fetcher: Fetcher::new(FetchSettings::default()).expect("HTTP client"),
             evaluations: AtomicU64::new(0),
+            audit: None,
             permits,
         }
     }
@@ -125,6 +150,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/cds-services", get(discovery))
         .route("/cds-services/{id}", post(invoke))
         .route("/cds-services/{id}/feedback", post(feedback))
+        .route("/admin/report", get(admin::report_html))
+        .route("/admin/report.json", get(admin::report_json))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .merge(cds)
@@ -209,6 +236,12 @@ async fn authenticate(
             Ok(caller) => {
                 tracing::debug!(iss = %caller.iss, "caller verified");
                 req.extensions_mut().insert(caller);
+            }
+            Err(crate::auth::AuthError::ReplayStoreUnavailable) => {
+                // A valid signature, but whether the token was used before
+                // cannot be told: retry later, not "unauthorized".
+                tracing::error!("token replay check unavailable");
+                return ApiError::StoreUnavailable.into_response();
             }
             Err(reason) => {
                 tracing::warn!(%reason, "authentication failed");
@@ -300,6 +333,10 @@ async fn invoke(
             .ok_or_else(|| ApiError::UnknownService(id.clone()))?;
         let body = json_body(&headers, body, &state.limits)?;
         let prepared = state.engine.prepare(service, &body)?;
+        let keys = state
+            .audit
+            .as_ref()
+            .and_then(|_| serde_json::from_slice::<AuditKeys>(&body).ok());
         // Context + prefetch: what the request lacks, from the EHR's FHIR server.
         let allowlist = match (&state.auth, &caller) {
             (AuthMode::Required(_), Some(c)) => c.fhir_servers.as_slice(),
@@ -310,7 +347,11 @@ async fn invoke(
             .today
             .unwrap_or_else(|| chrono::Utc::now().date_naive());
         state.evaluations.fetch_add(1, Ordering::Relaxed);
-        Ok::<_, ApiError>(state.engine.finish(service, prepared, fetched, today)?)
+        let (response, report) = state.engine.finish(service, prepared, fetched, today)?;
+        if let (Some(audit), Some(keys)) = (&state.audit, keys) {
+            record_cards(audit, service, &keys, &response).await?;
+        }
+        Ok::<_, ApiError>((response, report))
     }
     .await;
     let elapsed_us = started.elapsed().as_micros() as u64;
@@ -360,10 +401,66 @@ fn error_kind(e: &ApiError) -> &'static str {
         ApiError::Overloaded => "overloaded",
         ApiError::Timeout => "timeout",
         ApiError::TooDeep { .. } => "too-deep",
+        ApiError::FeedbackItems { .. } => "invalid-feedback-items",
+        ApiError::StoreUnavailable => "store-unavailable",
+        ApiError::NoStore => "no-store",
+        ApiError::BadQuery(_) => "bad-query",
         ApiError::Eval(E::MalformedJson(_)) => "malformed-json",
         ApiError::Eval(E::Invalid { .. }) => "invalid-request",
         ApiError::Eval(E::WrongHook { .. }) => "wrong-hook",
         ApiError::Eval(E::DataUnavailable { .. }) => "data-unavailable",
+    }
+}
+
+/// What the audit needs from the request besides the cards (read only
+/// when a store is configured; the patient id is kept only as a keyed hash).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AuditKeys {
+    hook_instance: String,
+    context: AuditContext,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AuditContext {
+    patient_id: String,
+}
+
+/// Writes the audit of every card before the response leaves: a card the
+/// client saw always has its record. Bounded by the audit timeout; on failure
+/// the call gets 503 and no card.
+async fn record_cards(
+    audit: &Audit,
+    service: &crate::services::Service,
+    keys: &AuditKeys,
+    response: &crate::cds::HookResponse,
+) -> Result<(), ApiError> {
+    if response.cards.is_empty() {
+        return Ok(());
+    }
+    let records = audit::records(
+        response,
+        &audit::Issued {
+            service_id: &service.id,
+            hook: service.hook.as_str(),
+            hook_instance: &keys.hook_instance,
+            patient_id: &keys.context.patient_id,
+            policy_version: &audit.policy_version,
+            issued_at_ms: chrono::Utc::now().timestamp_millis(),
+        },
+        &audit.key,
+    );
+    match tokio::time::timeout(audit.timeout, audit.store.record_cards(&records)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => {
+            tracing::error!(service = %service.id, error = %e, "card audit not written");
+            Err(ApiError::StoreUnavailable)
+        }
+        Err(_) => {
+            tracing::error!(service = %service.id, "card audit timed out");
+            Err(ApiError::StoreUnavailable)
+        }
     }
 }
 
@@ -379,47 +476,46 @@ async fn feedback(
         .get(&id)
         .ok_or_else(|| ApiError::UnknownService(id.clone()))?;
     let body = json_body(&headers, body, &state.limits)?;
-    let fb: Feedback =
+    let value: serde_json::Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::Feedback(e.to_string()))?;
-    if fb.feedback.is_empty() {
-        return Err(ApiError::Feedback("feedback must not be empty".into()));
-    }
-    for f in &fb.feedback {
-        if f.outcome != "accepted" && f.outcome != "overridden" {
-            return Err(ApiError::Feedback(format!(
-                "outcome must be accepted or overridden, not {:?}",
-                f.outcome
-            )));
+    let received = chrono::Utc::now().timestamp_millis();
+    let checked = crate::store::feedback::check(&value, &id, received)
+        .map_err(|p| ApiError::Feedback(format!("{}: {}", p.path, p.message)))?;
+    let mut new = 0;
+    if let (Some(audit), false) = (&state.audit, checked.items.is_empty()) {
+        match tokio::time::timeout(audit.timeout, audit.store.record_feedback(&checked.items)).await
+        {
+            Ok(Ok(flags)) => new = flags.iter().filter(|n| **n).count(),
+            Ok(Err(e)) => {
+                tracing::error!(service = %id, error = %e, "feedback not written");
+                return Err(ApiError::StoreUnavailable);
+            }
+            Err(_) => {
+                tracing::error!(service = %id, "feedback write timed out");
+                return Err(ApiError::StoreUnavailable);
+            }
         }
-        if f.card.trim().is_empty() || f.outcome_timestamp.trim().is_empty() {
-            return Err(ApiError::Feedback(
-                "card and outcomeTimestamp are required".into(),
-            ));
-        }
     }
-    let accepted = fb
-        .feedback
+    let accepted = checked
+        .items
         .iter()
-        .filter(|f| f.outcome == "accepted")
-        .count();
-    let suggestions: usize = fb
-        .feedback
-        .iter()
-        .map(|f| f.accepted_suggestions.len())
-        .sum();
-    let with_reason = fb
-        .feedback
-        .iter()
-        .filter(|f| f.override_reason.is_some())
+        .filter(|f| f.outcome == crate::store::feedback::Outcome::Accepted)
         .count();
     tracing::info!(
         service = %id,
         accepted,
-        overridden = fb.feedback.len() - accepted,
-        accepted_suggestions = suggestions,
-        override_reasons = with_reason,
+        overridden = checked.items.len() - accepted,
+        new,
+        repeated = if state.audit.is_some() { checked.items.len() - new } else { 0 },
+        refused = checked.problems.len(),
         "feedback received"
     );
+    if !checked.problems.is_empty() {
+        return Err(ApiError::FeedbackItems {
+            problems: checked.problems,
+            stored: checked.items.len(),
+        });
+    }
     Ok(StatusCode::OK)
 }
 

@@ -4,6 +4,9 @@
 
 pub mod conformance;
 pub mod fhir_stub;
+pub mod jwt;
+pub mod process;
+pub mod store_support;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,0 +1,182 @@
+//! The audit record of a card, taken from the response as sent.
+//!
+//! Kept: card and suggestion uuids, service, hook, hookInstance, the rule
+//! (`source.topic`), indicator and summary (our own text), the policy and
+//! service versions, the time, and a keyed hash of the patient id. Never the
+//! patient id itself, names, tokens or free text from the request.
+
+use std::path::Path;
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+use crate::cds::HookResponse;
+
+/// The secret of the patient-id hash. `Debug` never prints it.
+#[derive(Clone)]
+pub struct AuditKey(Vec<u8>);
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey([redacted])")
+    }
+}
+
+/// Shortest key accepted, in bytes.
+pub const MIN_KEY_BYTES: usize = 32;
+
+impl AuditKey {
+    pub fn new(bytes: Vec<u8>) -> Result<AuditKey, String> {
+        if bytes.len() < MIN_KEY_BYTES {
+            return Err(format!(
+                "the audit key must have at least {MIN_KEY_BYTES} bytes"
+            ));
+        }
+        Ok(AuditKey(bytes))
+    }
+
+    /// The key in `path` (its text, surrounding whitespace removed).
+    pub fn from_file(path: &Path) -> Result<AuditKey, String> {
+        let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let trimmed = String::from_utf8_lossy(&text).trim().as_bytes().to_vec();
+        AuditKey::new(trimmed).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The key in `path`, or a new random one written there (mode 0600) when
+    /// the file does not exist.
+    pub fn load_or_create(path: &Path) -> Result<AuditKey, String> {
+        if path.exists() {
+            return AuditKey::from_file(path);
+        }
+        let mut raw = [0u8; 32];
+        getrandom::getrandom(&mut raw).map_err(|e| format!("random key: {e}"))?;
+        let text = hex(&raw);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
+            .open(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        std::io::Write::write_all(&mut file, text.as_bytes())
+            .and_then(|_| file.sync_all())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        AuditKey::new(text.into_bytes())
+    }
+
+    /// HMAC-SHA256 of a patient id, hex.
+    pub fn patient_hash(&self, patient_id: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(patient_id.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A short fingerprint of a text (the policy in force), for the audit.
+pub fn fingerprint(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes())[..6])
+}
+
+/// One audited card.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditCard {
+    pub card_uuid: String,
+    pub service_id: String,
+    pub hook: String,
+    pub hook_instance: String,
+    pub rule_system: String,
+    pub rule_code: String,
+    pub rule_display: String,
+    pub indicator: String,
+    pub summary: String,
+    pub suggestion_uuids: Vec<String>,
+    pub policy_version: String,
+    pub service_version: String,
+    pub patient_hmac: String,
+    pub issued_at_ms: i64,
+}
+
+/// What a response was given for (besides the cards).
+pub struct Issued<'a> {
+    pub service_id: &'a str,
+    pub hook: &'a str,
+    pub hook_instance: &'a str,
+    pub patient_id: &'a str,
+    pub policy_version: &'a str,
+    pub issued_at_ms: i64,
+}
+
+/// The audit records of the cards of a response.
+pub fn records(response: &HookResponse, issued: &Issued<'_>, key: &AuditKey) -> Vec<AuditCard> {
+    let patient_hmac = key.patient_hash(issued.patient_id);
+    response
+        .cards
+        .iter()
+        .map(|c| AuditCard {
+            card_uuid: c.uuid.clone(),
+            service_id: issued.service_id.to_string(),
+            hook: issued.hook.to_string(),
+            hook_instance: issued.hook_instance.to_string(),
+            rule_system: c.source.topic.system.clone(),
+            rule_code: c.source.topic.code.clone(),
+            rule_display: c.source.topic.display.clone(),
+            indicator: c.indicator.to_string(),
+            summary: c.summary.clone(),
+            suggestion_uuids: c.suggestions.iter().map(|s| s.uuid.clone()).collect(),
+            policy_version: issued.policy_version.to_string(),
+            service_version: env!("CARGO_PKG_VERSION").to_string(),
+            patient_hmac: patient_hmac.clone(),
+            issued_at_ms: issued.issued_at_ms,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_patient_hash_is_keyed_and_stable_and_hides_the_id() {
+        let a = AuditKey::new(vec![1; 32]).unwrap();
+        let b = AuditKey::new(vec![2; 32]).unwrap();
+        assert_eq!(a.patient_hash("pat-1"), a.patient_hash("pat-1"));
+        assert_ne!(a.patient_hash("pat-1"), a.patient_hash("pat-2"));
+        assert_ne!(a.patient_hash("pat-1"), b.patient_hash("pat-1"));
+        assert_eq!(a.patient_hash("pat-1").len(), 64);
+        assert!(!a.patient_hash("pat-1").contains("pat"));
+        // RFC 4231 test case 2 (its key is shorter than `new` accepts).
+        let k = AuditKey(b"Jefe".to_vec());
+        assert_eq!(
+            k.patient_hash("what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn short_keys_are_refused_and_debug_hides_the_key() {
+        assert!(AuditKey::new(b"short".to_vec()).is_err());
+        let k = AuditKey::new(b"0123456789abcdef0123456789abcdef".to_vec()).unwrap();
+        assert!(!format!("{k:?}").contains("0123"));
+    }
+
+    #[test]
+    fn a_created_key_is_kept_and_read_back() {
+        let dir = std::env::temp_dir().join(format!("ssc-audit-key-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("key");
+        let k1 = AuditKey::load_or_create(&path).unwrap();
+        let k2 = AuditKey::load_or_create(&path).unwrap();
+        assert_eq!(k1.patient_hash("x"), k2.patient_hash("x"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "key readable by others: {mode:o}");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,580 @@
+//! The acceptance report: per service and per rule, cards shown, accepted,
+//! overridden, the rates and the commonest override reasons, for cards
+//! issued in a window; and per rule and day, for the plot. Rendered as JSON,
+//! text, or an HTML page with server-drawn SVG (no script).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, NaiveDate};
+use serde::Serialize;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// One (service, rule, day) group from the database.
+#[derive(Debug, Clone)]
+pub struct DailyRow {
+    pub service: String,
+    pub rule: String,
+    pub rule_display: String,
+    /// Days since 1970-01-01 (UTC).
+    pub day: i64,
+    pub shown: i64,
+    pub accepted: i64,
+    pub overridden: i64,
+}
+
+/// One (service, rule, reason) group of overridden cards.
+#[derive(Debug, Clone)]
+pub struct ReasonRow {
+    pub service: String,
+    pub rule: String,
+    pub code: String,
+    pub display: String,
+    pub category: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Counts {
+    pub shown: i64,
+    pub accepted: i64,
+    pub overridden: i64,
+    /// accepted / shown.
+    pub acceptance_rate: f64,
+    /// overridden / shown.
+    pub override_rate: f64,
+}
+
+impl Counts {
+    fn add(&mut self, shown: i64, accepted: i64, overridden: i64) {
+        self.shown += shown;
+        self.accepted += accepted;
+        self.overridden += overridden;
+        let rate = |n: i64| {
+            if self.shown == 0 {
+                0.0
+            } else {
+                (n as f64 / self.shown as f64 * 10_000.0).round() / 10_000.0
+            }
+        };
+        self.acceptance_rate = rate(self.accepted);
+        self.override_rate = rate(self.overridden);
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceSummary {
+    pub service: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Feedback for card uuids this service never issued (or since purged).
+    pub unmatched_feedback: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReasonCount {
+    /// The reason's code; absent when the clinician only left a comment or no reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    pub display: String,
+    /// Non-adherence category (CDS Hooks 3.0 ballot), when the reason maps to one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleSummary {
+    pub service: String,
+    pub rule: String,
+    pub rule_display: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub top_override_reasons: Vec<ReasonCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DailyPoint {
+    pub rule: String,
+    pub day: NaiveDate,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// First day of the window (cards issued from then on); absent: all time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<NaiveDate>,
+    pub services: Vec<ServiceSummary>,
+    pub rules: Vec<RuleSummary>,
+    /// Per rule (all services) and day, oldest first.
+    pub daily: Vec<DailyPoint>,
+    pub unmatched_feedback: i64,
+}
+
+/// Most override reasons listed per rule.
+const TOP_REASONS: usize = 3;
+
+fn date_of_day(day: i64) -> NaiveDate {
+    DateTime::from_timestamp(day * 86_400, 0)
+        .map(|d| d.date_naive())
+        .unwrap_or_default()
+}
+
+/// Start of `date` (UTC) in Unix milliseconds.
+pub fn day_start_ms(date: NaiveDate) -> i64 {
+    date.and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+        .timestamp_millis()
+}
+
+impl Report {
+    pub fn build(
+        since_ms: i64,
+        daily: Vec<DailyRow>,
+        reasons: Vec<ReasonRow>,
+        unmatched: Vec<(String, i64)>,
+    ) -> Report {
+        let mut services: BTreeMap<String, ServiceSummary> = BTreeMap::new();
+        let mut rules: BTreeMap<(String, String), RuleSummary> = BTreeMap::new();
+        let mut points: BTreeMap<(i64, String), Counts> = BTreeMap::new();
+        for r in &daily {
+            services
+                .entry(r.service.clone())
+                .or_insert_with(|| ServiceSummary {
+                    service: r.service.clone(),
+                    counts: Counts::default(),
+                    unmatched_feedback: 0,
+                })
+                .counts
+                .add(r.shown, r.accepted, r.overridden);
+            rules
+                .entry((r.service.clone(), r.rule.clone()))
+                .or_insert_with(|| RuleSummary {
+                    service: r.service.clone(),
+                    rule: r.rule.clone(),
+                    rule_display: r.rule_display.clone(),
+                    counts: Counts::default(),
+                    top_override_reasons: vec![],
+                })
+                .counts
+                .add(r.shown, r.accepted, r.overridden);
+            points.entry((r.day, r.rule.clone())).or_default().add(
+                r.shown,
+                r.accepted,
+                r.overridden,
+            );
+        }
+        let mut total_unmatched = 0;
+        for (service, n) in unmatched {
+            total_unmatched += n;
+            services
+                .entry(service.clone())
+                .or_insert_with(|| ServiceSummary {
+                    service,
+                    counts: Counts::default(),
+                    unmatched_feedback: 0,
+                })
+                .unmatched_feedback += n;
+        }
+        let mut reasons = reasons;
+        reasons.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.code.cmp(&b.code)));
+        for r in reasons {
+            if let Some(rule) = rules.get_mut(&(r.service.clone(), r.rule.clone())) {
+                if rule.top_override_reasons.len() < TOP_REASONS {
+                    let nonempty = |s: String| Some(s).filter(|s| !s.is_empty());
+                    let code = nonempty(r.code);
+                    let display = nonempty(r.display)
+                        .or_else(|| code.clone())
+                        .unwrap_or_else(|| "(no coded reason)".into());
+                    rule.top_override_reasons.push(ReasonCount {
+                        code,
+                        display,
+                        category: nonempty(r.category),
+                        count: r.count,
+                    });
+                }
+            }
+        }
+        Report {
+            since: (since_ms > 0).then(|| date_of_day(since_ms.div_euclid(DAY_MS))),
+            services: services.into_values().collect(),
+            rules: rules.into_values().collect(),
+            daily: points
+                .into_iter()
+                .map(|((day, rule), counts)| DailyPoint {
+                    rule,
+                    day: date_of_day(day),
+                    counts,
+                })
+                .collect(),
+            unmatched_feedback: total_unmatched,
+        }
+    }
+
+    fn window(&self) -> String {
+        match self.since {
+            Some(d) => format!("cards issued since {d}"),
+            None => "all cards".into(),
+        }
+    }
+
+    /// Plain text for the terminal.
+    pub fn to_text(&self) -> String {
+        let pct = |r: f64| format!("{:.1}%", r * 100.0);
+        let mut s = String::new();
+        let _ = writeln!(s, "Acceptance report: {}", self.window());
+        let _ = writeln!(
+            s,
+            "\n{:<32} {:>6} {:>9} {:>11} {:>11} {:>9} {:>10}",
+            "service", "shown", "accepted", "overridden", "acceptance", "override", "unmatched"
+        );
+        for v in &self.services {
+            let c = v.counts;
+            let _ = writeln!(
+                s,
+                "{:<32} {:>6} {:>9} {:>11} {:>11} {:>9} {:>10}",
+                v.service,
+                c.shown,
+                c.accepted,
+                c.overridden,
+                pct(c.acceptance_rate),
+                pct(c.override_rate),
+                v.unmatched_feedback
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\n{:<32} {:>6} {:>9} {:>11} {:>11} {:>9}  service",
+            "rule", "shown", "accepted", "overridden", "acceptance", "override"
+        );
+        for r in &self.rules {
+            let c = r.counts;
+            let _ = writeln!(
+                s,
+                "{:<32} {:>6} {:>9} {:>11} {:>11} {:>9}  {}",
+                r.rule,
+                c.shown,
+                c.accepted,
+                c.overridden,
+                pct(c.acceptance_rate),
+                pct(c.override_rate),
+                r.service
+            );
+            for reason in &r.top_override_reasons {
+                let _ = writeln!(
+                    s,
+                    "    overridden: {} x{}{}",
+                    reason.display,
+                    reason.count,
+                    reason
+                        .category
+                        .as_deref()
+                        .map(|c| format!(" [{c}]"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        let _ = writeln!(
+            s,
+            "\nfeedback for unknown cards: {}",
+            self.unmatched_feedback
+        );
+        s
+    }
+
+    /// The HTML page: tables and, per rule, an SVG plot of acceptance and
+    /// override rate by day.
+    pub fn to_html(&self) -> String {
+        let pct = |r: f64| format!("{:.1}%", r * 100.0);
+        let mut h = String::new();
+        let _ = write!(
+            h,
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <title>Acceptance report</title>\
+             <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}\
+             td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:right}}td:first-child,th:first-child{{text-align:left}}\
+             .acceptance{{stroke:#1b7837;fill:none;stroke-width:2}}.override{{stroke:#c51b7d;fill:none;stroke-width:2}}\
+             .axis{{stroke:#555}}figure{{display:inline-block;margin:1em}}</style></head><body>\
+             <h1>Acceptance report</h1><p id=\"window\">{}</p>",
+            escape(&self.window())
+        );
+        h.push_str("<h2>Services</h2><table id=\"services\"><tr><th>service</th><th>shown</th><th>accepted</th><th>overridden</th><th>acceptance</th><th>override</th><th>unmatched feedback</th></tr>");
+        for v in &self.services {
+            let c = v.counts;
+            let _ = write!(
+                h,
+                "<tr data-service=\"{0}\"><td>{0}</td><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td></tr>",
+                escape(&v.service),
+                c.shown,
+                c.accepted,
+                c.overridden,
+                pct(c.acceptance_rate),
+                pct(c.override_rate),
+                v.unmatched_feedback
+            );
+        }
+        h.push_str("</table><h2>Rules</h2><table id=\"rules\"><tr><th>rule</th><th>service</th><th>shown</th><th>accepted</th><th>overridden</th><th>acceptance</th><th>override</th><th>top override reasons</th></tr>");
+        for r in &self.rules {
+            let c = r.counts;
+            let reasons: Vec<String> = r
+                .top_override_reasons
+                .iter()
+                .map(|x| format!("{} ({})", escape(&x.display), x.count))
+                .collect();
+            let _ = write!(
+                h,
+                "<tr data-rule=\"{0}\"><td title=\"{1}\">{0}</td><td>{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td><td>{7}</td><td>{8}</td></tr>",
+                escape(&r.rule),
+                escape(&r.rule_display),
+                escape(&r.service),
+                c.shown,
+                c.accepted,
+                c.overridden,
+                pct(c.acceptance_rate),
+                pct(c.override_rate),
+                reasons.join("; ")
+            );
+        }
+        h.push_str("</table><h2>Acceptance and override rate by day</h2>");
+        let _ = write!(
+            h,
+            "<p><svg width=\"12\" height=\"12\"><line class=\"acceptance\" x1=\"0\" y1=\"6\" x2=\"12\" y2=\"6\"/></svg> acceptance \
+             <svg width=\"12\" height=\"12\"><line class=\"override\" x1=\"0\" y1=\"6\" x2=\"12\" y2=\"6\"/></svg> override</p>"
+        );
+        h.push_str(&self.plots());
+        let _ = writeln!(
+            h,
+            "<p id=\"unmatched\">Feedback for unknown cards: {}</p></body></html>",
+            self.unmatched_feedback
+        );
+        h
+    }
+
+    fn plots(&self) -> String {
+        let (w, ht, left, top) = (420.0, 160.0, 44.0, 12.0);
+        let days: Vec<NaiveDate> = self.daily.iter().map(|p| p.day).collect();
+        let (Some(first), Some(last)) = (days.iter().min(), days.iter().max()) else {
+            return "<p id=\"no-data\">No cards in this window.</p>".into();
+        };
+        let span = (*last - *first).num_days().max(0) as f64;
+        let x = |d: NaiveDate| {
+            if span == 0.0 {
+                left + w / 2.0
+            } else {
+                left + (d - *first).num_days() as f64 / span * w
+            }
+        };
+        let y = |rate: f64| top + (1.0 - rate.clamp(0.0, 1.0)) * ht;
+        let mut by_rule: BTreeMap<&str, Vec<&DailyPoint>> = BTreeMap::new();
+        for p in &self.daily {
+            by_rule.entry(&p.rule).or_default().push(p);
+        }
+        let mut s = String::new();
+        for (rule, points) in by_rule {
+            let _ = write!(
+                s,
+                "<figure><figcaption>{0}</figcaption><svg class=\"rule-plot\" data-rule=\"{0}\" xmlns=\"http://www.w3.org/2000/svg\" \
+                 width=\"{1}\" height=\"{2}\" viewBox=\"0 0 {1} {2}\" role=\"img\" aria-label=\"acceptance and override rate of {0} by day\">",
+                escape(rule),
+                left + w + 16.0,
+                top + ht + 36.0
+            );
+            let _ = write!(
+                s,
+                "<line class=\"axis\" x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{b}\"/>\
+                 <line class=\"axis\" x1=\"{left}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\"/>\
+                 <text x=\"{tx}\" y=\"{t0}\" font-size=\"10\" text-anchor=\"end\">100%</text>\
+                 <text x=\"{tx}\" y=\"{t50}\" font-size=\"10\" text-anchor=\"end\">50%</text>\
+                 <text x=\"{tx}\" y=\"{b}\" font-size=\"10\" text-anchor=\"end\">0%</text>\
+                 <text x=\"{left}\" y=\"{d}\" font-size=\"10\">{first}</text>\
+                 <text x=\"{r}\" y=\"{d}\" font-size=\"10\" text-anchor=\"end\">{last}</text>",
+                b = top + ht,
+                r = left + w,
+                tx = left - 4.0,
+                t0 = top + 4.0,
+                t50 = top + ht / 2.0 + 4.0,
+                d = top + ht + 16.0,
+            );
+            for (class, rate) in [
+                (
+                    "acceptance",
+                    (|p: &DailyPoint| p.counts.acceptance_rate) as fn(&DailyPoint) -> f64,
+                ),
+                ("override", |p: &DailyPoint| p.counts.override_rate),
+            ] {
+                let line: Vec<String> = points
+                    .iter()
+                    .map(|p| format!("{:.1},{:.1}", x(p.day), y(rate(p))))
+                    .collect();
+                let _ = write!(
+                    s,
+                    "<polyline class=\"{class}\" points=\"{}\"/>",
+                    line.join(" ")
+                );
+                for p in &points {
+                    let _ = write!(
+                        s,
+                        "<circle class=\"{class}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" data-day=\"{}\" data-rate=\"{}\">\
+                         <title>{} {class} {:.1}% of {} cards</title></circle>",
+                        x(p.day),
+                        y(rate(p)),
+                        p.day,
+                        rate(p),
+                        p.day,
+                        rate(p) * 100.0,
+                        p.counts.shown
+                    );
+                }
+            }
+            s.push_str("</svg></figure>");
+        }
+        s
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(service: &str, rule: &str, day: i64, shown: i64, acc: i64, ovr: i64) -> DailyRow {
+        DailyRow {
+            service: service.into(),
+            rule: rule.into(),
+            rule_display: format!("{rule} display"),
+            day,
+            shown,
+            accepted: acc,
+            overridden: ovr,
+        }
+    }
+
+    fn sample() -> Report {
+        Report::build(
+            day_start_ms(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()),
+            vec![
+                row("sign", "gc-dose", 20_780, 4, 1, 2),
+                row("sign", "gc-dose", 20_781, 2, 2, 0),
+                row("select", "gc-dose", 20_781, 2, 0, 1),
+                row("sign", "mtx<&>", 20_781, 5, 0, 0),
+            ],
+            vec![
+                ReasonRow {
+                    service: "sign".into(),
+                    rule: "gc-dose".into(),
+                    code: "dose-appropriate".into(),
+                    display: "Dose appropriate".into(),
+                    category: "cds-not-applicable".into(),
+                    count: 2,
+                },
+                ReasonRow {
+                    service: "sign".into(),
+                    rule: "gc-dose".into(),
+                    code: String::new(),
+                    display: String::new(),
+                    category: String::new(),
+                    count: 1,
+                },
+            ],
+            vec![("sign".into(), 3)],
+        )
+    }
+
+    #[test]
+    fn counts_and_rates_add_up_per_service_rule_and_day() {
+        let r = sample();
+        let sign = r.services.iter().find(|s| s.service == "sign").unwrap();
+        assert_eq!(
+            (
+                sign.counts.shown,
+                sign.counts.accepted,
+                sign.counts.overridden
+            ),
+            (11, 3, 2)
+        );
+        assert_eq!(sign.counts.acceptance_rate, 0.2727);
+        assert_eq!(sign.unmatched_feedback, 3);
+        let gc = r
+            .rules
+            .iter()
+            .find(|x| x.service == "sign" && x.rule == "gc-dose")
+            .unwrap();
+        assert_eq!((gc.counts.shown, gc.counts.accepted), (6, 3));
+        assert_eq!(gc.counts.acceptance_rate, 0.5);
+        assert_eq!(
+            gc.top_override_reasons[0].code.as_deref(),
+            Some("dose-appropriate")
+        );
+        assert_eq!(gc.top_override_reasons[1].display, "(no coded reason)");
+        // Per day, all services together.
+        let d2 = r
+            .daily
+            .iter()
+            .find(|p| {
+                p.rule == "gc-dose" && p.day == NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+            })
+            .unwrap();
+        assert_eq!(
+            (d2.counts.shown, d2.counts.accepted, d2.counts.overridden),
+            (4, 2, 1)
+        );
+        assert_eq!(r.since, NaiveDate::from_ymd_opt(2026, 11, 20));
+        assert_eq!(r.unmatched_feedback, 3);
+    }
+
+    #[test]
+    fn the_page_escapes_and_draws_one_plot_per_rule() {
+        let html = sample().to_html();
+        assert_eq!(html.matches("<svg class=\"rule-plot\"").count(), 2);
+        assert!(html.contains("mtx&lt;&amp;&gt;"));
+        assert!(!html.contains("mtx<&>"));
+        assert!(!html.contains("<script"));
+        // mtx: none of 5 accepted on 2026-11-24.
+        assert!(html.contains("data-day=\"2026-11-24\" data-rate=\"0\""));
+        let text = sample().to_text();
+        assert!(text.contains("27.3%"), "{text}");
+        assert!(text.contains("feedback for unknown cards: 3"));
+    }
+
+    proptest::proptest! {
+        /// The day a card is counted on (Unix ms integer-divided by a day, as
+        /// the report's query does) is its UTC date, and `--since DATE`
+        /// starts exactly at that date's midnight.
+        #[test]
+        fn days_are_utc_dates(ms in 0i64..4_102_444_800_000) {
+            let date = DateTime::from_timestamp_millis(ms).unwrap().date_naive();
+            proptest::prop_assert_eq!(date_of_day(ms / DAY_MS), date);
+            let start = day_start_ms(date);
+            proptest::prop_assert!(start <= ms && ms < start + DAY_MS);
+        }
+    }
+
+    #[test]
+    fn an_empty_window_says_so() {
+        let r = Report::build(0, vec![], vec![], vec![]);
+        assert!(r.since.is_none());
+        assert!(r.to_html().contains("No cards in this window"));
+        assert_eq!(
+            serde_json::to_value(&r).unwrap()["services"],
+            serde_json::json!([])
+        );
+    }
+}

@@ -1,0 +1,309 @@
+//! Through HTTP: every card returned is audited before the response, the
+//! feedback endpoint stores what the specification allows and refuses the
+//! rest item by item, the admin report matches the store, and the JWT replay
+//! store is shared by replicas. On SQLite and, when configured, PostgreSQL.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::store_support::TestDb;
+use common::*;
+use serde_json::{json, Value};
+use ssc_myositis_cds::auth::{AuthConfig, AuthError, Verifier};
+use ssc_myositis_cds::engine::Engine;
+use ssc_myositis_cds::http::{AppState, Audit, AuthMode, Limits};
+use ssc_myositis_cds::store::{AuditKey, Store};
+
+const SIGN: &str = "ssc-myositis-order-sign";
+
+fn key() -> AuditKey {
+    AuditKey::new(b"test-audit-key-0123456789abcdef-0123".to_vec()).unwrap()
+}
+
+fn audited_state(store: Store) -> AppState {
+    let engine = Engine::with_defaults().unwrap();
+    let audit = Audit::new(store, key(), Duration::from_secs(2), &engine);
+    let mut state = AppState::new(engine, Limits::default(), AuthMode::Disabled);
+    state.audit = Some(audit);
+    state
+}
+
+async fn post(s: &Server, path: &str, body: &Value) -> (u16, Value) {
+    let r = s
+        .client
+        .post(format!("{}{path}", s.base))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn all_text(v: &Value) -> String {
+    serde_json::to_string(v).unwrap()
+}
+
+#[tokio::test]
+async fn every_card_returned_is_audited_without_the_patient_id() {
+    for db in TestDb::all().await {
+        let store = db.open().await;
+        let (s, _) = start_with(audited_state(store.clone())).await;
+        let mut audited = 0;
+        for (file, _, _) in SCENARIOS {
+            let req = fixture(file);
+            let (status, resp) = s
+                .hook(service_for(req["hook"].as_str().unwrap()), &req)
+                .await;
+            assert_eq!(status, 200, "{file}");
+            let patient = req["context"]["patientId"].as_str().unwrap();
+            for c in resp["cards"].as_array().unwrap() {
+                let uuid = c["uuid"].as_str().unwrap();
+                let a = store
+                    .card(uuid)
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("{}: {file}: card {uuid} not audited", db.name));
+                assert_eq!(a.rule_code, c["source"]["topic"]["code"], "{file}");
+                assert_eq!(a.rule_system, c["source"]["topic"]["system"]);
+                assert_eq!(a.indicator, c["indicator"]);
+                assert_eq!(a.summary, c["summary"]);
+                assert_eq!(a.hook, req["hook"]);
+                assert_eq!(a.hook_instance, req["hookInstance"]);
+                let suggestions: Vec<&str> = c["suggestions"]
+                    .as_array()
+                    .map(|v| v.iter().map(|s| s["uuid"].as_str().unwrap()).collect())
+                    .unwrap_or_default();
+                assert_eq!(a.suggestion_uuids, suggestions);
+                assert_eq!(a.patient_hmac, key().patient_hash(patient));
+                assert_eq!(a.service_version, env!("CARGO_PKG_VERSION"));
+                assert_eq!(a.policy_version.len(), 12);
+                let record = serde_json::to_string(&a).unwrap();
+                assert!(!record.contains(patient), "{file}: patient id in the audit");
+                audited += 1;
+            }
+        }
+        assert!(audited >= 10, "only {audited} cards");
+        assert_eq!(
+            store.card_uuids().await.unwrap().len(),
+            audited,
+            "{}",
+            db.name
+        );
+        store.close().await;
+        db.drop_db().await;
+    }
+}
+
+#[tokio::test]
+async fn without_a_working_store_no_card_leaves_unrecorded() {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    let (s, _) = start_with(audited_state(store.clone())).await;
+    store.close().await;
+    let req = fixture("S1.json");
+    let (status, body) = s.hook(SIGN, &req).await;
+    assert_eq!(status, 503);
+    assert!(!all_text(&body).contains("cards"));
+    let (status, _) = post(
+        &s,
+        &format!("/cds-services/{SIGN}/feedback"),
+        &json!({"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "2026-11-24T10:00:00Z"}]}),
+    )
+    .await;
+    assert_eq!(status, 503);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn feedback_is_stored_once_unknown_cards_counted_and_bad_items_refused_alone() {
+    for db in TestDb::all().await {
+        let store = db.open().await;
+        let (s, _) = start_with(audited_state(store.clone())).await;
+        let (_, resp) = s.hook(SIGN, &fixture("S1.json")).await;
+        let cards = resp["cards"].as_array().unwrap();
+        let gc = cards
+            .iter()
+            .find(|c| c["source"]["topic"]["code"] == "gc-dose-above-guidance")
+            .expect("S1 has the dose card");
+        let gc_uuid = gc["uuid"].as_str().unwrap();
+        let reason = gc["overrideReasons"][0].clone();
+        let other = cards
+            .iter()
+            .find(|c| c["suggestions"].is_array() && c["uuid"] != gc["uuid"])
+            .unwrap();
+        let url = format!("/cds-services/{SIGN}/feedback");
+        let good = json!({"feedback": [
+            {"card": gc_uuid, "outcome": "overridden", "outcomeTimestamp": "2026-11-24T10:00:00Z",
+             "overrideReason": {"reason": reason, "userComment": "agreed with the rheumatologist"}},
+            {"card": other["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-11-24T10:01:00+01:00",
+             "acceptedSuggestions": [{"id": other["suggestions"][0]["uuid"]}]},
+            {"card": "4d1c4d0e-0000-4000-8000-000000000000", "outcome": "overridden", "outcomeTimestamp": "2026-11-24T10:02:00Z"}
+        ]});
+        check_feedback(&good);
+        for _ in 0..2 {
+            let (status, body) = post(&s, &url, &good).await;
+            assert_eq!(status, 200, "{}: {body}", db.name);
+        }
+        let stored = store.feedback_for(gc_uuid).await.unwrap();
+        assert_eq!(stored.len(), 1, "{}: stored twice", db.name);
+        assert_eq!(stored[0].reason.as_ref().unwrap().code, reason["code"]);
+        assert_eq!(
+            stored[0].user_comment.as_deref(),
+            Some("agreed with the rheumatologist")
+        );
+        assert!(stored[0].category.is_some());
+
+        // One bad item among good ones: the good ones are kept, the bad one named.
+        let mixed = json!({"feedback": [
+            {"card": gc_uuid, "outcome": "accepted", "outcomeTimestamp": "yesterday",
+             "acceptedSuggestions": [{"id": "x"}]},
+            {"card": gc_uuid, "outcome": "accepted", "outcomeTimestamp": "2026-11-24T11:00:00Z",
+             "acceptedSuggestions": [{"id": "x"}], "overrideReason": {"userComment": "?"}},
+            {"card": gc_uuid, "outcome": "overridden", "outcomeTimestamp": "2026-11-24T12:00:00Z",
+             "overrideReason": {"userComment": "second thoughts"}}
+        ]});
+        let (status, oo) = post(&s, &url, &mixed).await;
+        assert_eq!(status, 400);
+        check_operation_outcome(&oo);
+        let exprs: Vec<&str> = oo["issue"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["expression"][0].as_str())
+            .collect();
+        assert_eq!(
+            exprs,
+            ["feedback[0].outcomeTimestamp", "feedback[1].overrideReason"]
+        );
+        assert_eq!(
+            store.feedback_for(gc_uuid).await.unwrap().len(),
+            2,
+            "{}",
+            db.name
+        );
+
+        // The admin report is the store's report.
+        let r = s
+            .client
+            .get(format!("{}/admin/report.json", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let json: Value = r.json().await.unwrap();
+        let expected = serde_json::to_value(store.report(0).await.unwrap()).unwrap();
+        assert_eq!(json, expected);
+        assert_eq!(json["unmatched_feedback"], 1);
+        let svc = &json["services"][0];
+        assert_eq!(svc["shown"], cards.len());
+        assert_eq!(svc["accepted"], 1);
+        assert_eq!(svc["overridden"], 1);
+        let bad = s
+            .client
+            .get(format!("{}/admin/report.json?since=last-week", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status().as_u16(), 400);
+        check_operation_outcome(&bad.json().await.unwrap());
+        let twice = s
+            .client
+            .get(format!(
+                "{}/admin/report.json?since=2026-11-01&since=2026-11-02",
+                s.base
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(twice.status().as_u16(), 400);
+        check_operation_outcome(&twice.json().await.unwrap());
+        let since: Value = s
+            .client
+            .get(format!("{}/admin/report.json?since=2999-01-01", s.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(since["since"], "2999-01-01");
+        assert_eq!(since["rules"], json!([]));
+        store.close().await;
+        db.drop_db().await;
+    }
+}
+
+/// Two verifiers on one store stand for two replicas: a token used on one is
+/// refused on the other, and after a restart.
+#[tokio::test]
+async fn a_token_is_refused_when_replayed_on_another_replica() {
+    for db in TestDb::all().await {
+        let client = jwt::Client::new("https://ehr.example.org");
+        let base = "https://cds.example.org";
+        let dir = store_support::temp_dir("auth");
+        let path = dir.join("auth.toml");
+        let text = client.config(base);
+        std::fs::write(&path, &text).unwrap();
+        let store = db.open().await;
+        let mut servers = vec![];
+        for _ in 0..2 {
+            let v = Verifier::new(AuthConfig::from_toml(&text, &path).unwrap())
+                .unwrap()
+                .with_replay_store(Arc::new(store.clone()));
+            let mut state = audited_state(store.clone());
+            state.auth = AuthMode::Required(Arc::new(v));
+            state.public_base_url = Some(base.into());
+            servers.push(start_with(state).await.0);
+        }
+        let aud = format!("{base}/cds-services/{SIGN}");
+        let call = |s: &Server, token: String| {
+            let req = s
+                .client
+                .post(format!("{}/cds-services/{SIGN}", s.base))
+                .bearer_auth(token)
+                .json(&fixture("S1.json"));
+            async move { req.send().await.unwrap().status().as_u16() }
+        };
+        let t = client.token(&aud);
+        assert_eq!(call(&servers[0], t.clone()).await, 200, "{}", db.name);
+        assert_eq!(
+            call(&servers[1], t.clone()).await,
+            401,
+            "{}: replay on replica",
+            db.name
+        );
+        assert_eq!(call(&servers[0], t.clone()).await, 401);
+        assert_eq!(call(&servers[1], client.token(&aud)).await, 200);
+        // A restart (new store handle on the same database) still knows it.
+        store.close().await;
+        // With the database gone the replay check cannot be made: 503, not 401.
+        let r = servers[0]
+            .client
+            .post(format!("{}/cds-services/{SIGN}", servers[0].base))
+            .bearer_auth(client.token(&aud))
+            .json(&fixture("S1.json"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 503, "{}", db.name);
+        assert!(r.headers().contains_key("retry-after"));
+        let reopened = db.open().await;
+        let v = Verifier::new(AuthConfig::from_toml(&text, &path).unwrap())
+            .unwrap()
+            .with_replay_store(Arc::new(reopened.clone()));
+        let now = chrono::Utc::now().timestamp();
+        assert_eq!(
+            v.verify(Some(&format!("Bearer {t}")), &aud, now)
+                .await
+                .unwrap_err(),
+            AuthError::Replayed
+        );
+        reopened.close().await;
+        db.drop_db().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

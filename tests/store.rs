@@ -1,0 +1,275 @@
+//! The record store, the same tests on SQLite and on PostgreSQL (when
+//! `SSC_CDS_TEST_POSTGRES` is set; `.ci/run` sets it).
+
+mod common;
+
+use common::store_support::TestDb;
+use ssc_myositis_cds::store::feedback::{Outcome, ReasonCoding};
+use ssc_myositis_cds::store::{AuditCard, FeedbackRecord, Store};
+
+fn card(uuid: &str, rule: &str, issued_at_ms: i64) -> AuditCard {
+    AuditCard {
+        card_uuid: uuid.into(),
+        service_id: "ssc-myositis-order-sign".into(),
+        hook: "order-sign".into(),
+        hook_instance: "hi-1".into(),
+        rule_system: "https://ssc-myositis-cds.example.org/fhir/CodeSystem/rule".into(),
+        rule_code: rule.into(),
+        rule_display: format!("{rule} display"),
+        indicator: "warning".into(),
+        summary: "summary".into(),
+        suggestion_uuids: vec![format!("{uuid}-s1"), format!("{uuid}-s2")],
+        policy_version: "abc123".into(),
+        service_version: "0.1.0".into(),
+        patient_hmac: "f".repeat(64),
+        issued_at_ms,
+    }
+}
+
+fn fb(card: &str, outcome: Outcome, at: i64, code: Option<&str>) -> FeedbackRecord {
+    FeedbackRecord {
+        service_id: "ssc-myositis-order-sign".into(),
+        card_uuid: card.into(),
+        outcome,
+        outcome_at_ms: at,
+        accepted_suggestions: if outcome == Outcome::Accepted {
+            vec![format!("{card}-s1")]
+        } else {
+            vec![]
+        },
+        reason: code.map(|c| ReasonCoding {
+            system: "https://ssc-myositis-cds.example.org/fhir/CodeSystem/override-reason".into(),
+            code: c.into(),
+            display: Some(format!("{c} display")),
+        }),
+        category: code.map(|_| "cds-not-applicable"),
+        user_comment: code.map(|_| "comment".into()),
+        received_at_ms: at + 1,
+    }
+}
+
+/// Runs `test` on every configured database.
+async fn on_each<F, Fut>(test: F)
+where
+    F: Fn(Store, &'static str) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for db in TestDb::all().await {
+        let store = db.open().await;
+        test(store.clone(), db.name).await;
+        store.close().await;
+        db.drop_db().await;
+    }
+}
+
+const DAY: i64 = 86_400_000;
+const T0: i64 = 1_795_478_400_000; // 2026-11-24T00:00:00Z
+
+#[tokio::test]
+async fn a_jti_is_claimed_once_per_issuer_until_it_expires() {
+    on_each(|s, db| async move {
+        let now = chrono::Utc::now().timestamp();
+        assert!(s.claim_jti("iss-a", "j1", now + 300).await.unwrap(), "{db}");
+        assert!(
+            !s.claim_jti("iss-a", "j1", now + 300).await.unwrap(),
+            "{db}: replay"
+        );
+        assert!(
+            s.claim_jti("iss-b", "j1", now + 300).await.unwrap(),
+            "{db}: other issuer"
+        );
+        // An expired record no longer blocks the id.
+        assert!(s.claim_jti("iss-a", "old", now - 10).await.unwrap());
+        assert!(
+            s.claim_jti("iss-a", "old", now + 300).await.unwrap(),
+            "{db}"
+        );
+        assert!(
+            !s.claim_jti("iss-a", "old", now + 300).await.unwrap(),
+            "{db}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_claims_of_one_jti_have_exactly_one_winner() {
+    on_each(|s, db| async move {
+        let exp = chrono::Utc::now().timestamp() + 300;
+        let tasks: Vec<_> = (0..16)
+            .map(|_| {
+                let s = s.clone();
+                tokio::spawn(async move { s.claim_jti("iss", "race", exp).await.unwrap() })
+            })
+            .collect();
+        let mut wins = 0;
+        for t in tasks {
+            wins += t.await.unwrap() as usize;
+        }
+        assert_eq!(wins, 1, "{db}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn cards_are_recorded_whole_and_read_back() {
+    on_each(|s, db| async move {
+        let cards = [card("c1", "gc-dose", T0), card("c2", "mtx-dose", T0 + 5)];
+        s.record_cards(&cards).await.unwrap();
+        assert_eq!(
+            s.card("c1").await.unwrap().as_ref(),
+            Some(&cards[0]),
+            "{db}"
+        );
+        assert_eq!(s.card_uuids().await.unwrap(), vec!["c1", "c2"], "{db}");
+        // A batch with a duplicate uuid fails as a whole: nothing of it is kept.
+        let err = s
+            .record_cards(&[card("c3", "x", T0), card("c1", "x", T0)])
+            .await;
+        assert!(err.is_err(), "{db}");
+        assert!(s.card("c3").await.unwrap().is_none(), "{db}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_same_feedback_item_is_stored_once() {
+    on_each(|s, db| async move {
+        s.record_cards(&[card("c1", "gc-dose", T0)]).await.unwrap();
+        let item = fb(
+            "c1",
+            Outcome::Overridden,
+            T0 + 60_000,
+            Some("dose-appropriate"),
+        );
+        assert_eq!(
+            s.record_feedback(std::slice::from_ref(&item))
+                .await
+                .unwrap(),
+            vec![true]
+        );
+        assert_eq!(
+            s.record_feedback(std::slice::from_ref(&item))
+                .await
+                .unwrap(),
+            vec![false],
+            "{db}"
+        );
+        let stored = s.feedback_for("c1").await.unwrap();
+        assert_eq!(stored, vec![item], "{db}");
+        // Another outcome for the same card is another item.
+        let acc = fb("c1", Outcome::Accepted, T0 + 120_000, None);
+        assert_eq!(s.record_feedback(&[acc]).await.unwrap(), vec![true]);
+        assert_eq!(s.feedback_for("c1").await.unwrap().len(), 2, "{db}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_report_counts_cards_feedback_reasons_and_unmatched_items() {
+    on_each(|s, db| async move {
+        s.record_cards(&[
+            card("a1", "gc-dose", T0),
+            card("a2", "gc-dose", T0 + 1),
+            card("a3", "gc-dose", T0 + DAY),
+            card("b1", "mtx-dose", T0 + DAY),
+            card("old", "gc-dose", T0 - 10 * DAY),
+        ])
+        .await
+        .unwrap();
+        s.record_feedback(&[
+            fb("a1", Outcome::Accepted, T0 + 10, None),
+            fb("a2", Outcome::Overridden, T0 + 10, Some("dose-appropriate")),
+            fb(
+                "a3",
+                Outcome::Overridden,
+                T0 + DAY + 10,
+                Some("dose-appropriate"),
+            ),
+            fb(
+                "b1",
+                Outcome::Overridden,
+                T0 + DAY + 10,
+                Some("patient-declined"),
+            ),
+            fb("never-issued", Outcome::Overridden, T0 + 10, None),
+        ])
+        .await
+        .unwrap();
+        let r = s.report(T0).await.unwrap();
+        assert_eq!(r.services.len(), 1, "{db}");
+        let svc = &r.services[0];
+        assert_eq!(
+            (svc.counts.shown, svc.counts.accepted, svc.counts.overridden),
+            (4, 1, 3),
+            "{db}"
+        );
+        assert_eq!(svc.unmatched_feedback, 1, "{db}");
+        assert_eq!(r.unmatched_feedback, 1);
+        let gc = r.rules.iter().find(|x| x.rule == "gc-dose").unwrap();
+        assert_eq!(
+            (gc.counts.shown, gc.counts.accepted, gc.counts.overridden),
+            (3, 1, 2),
+            "{db}"
+        );
+        assert_eq!(gc.counts.acceptance_rate, 0.3333);
+        assert_eq!(
+            gc.top_override_reasons[0].code.as_deref(),
+            Some("dose-appropriate")
+        );
+        assert_eq!(gc.top_override_reasons[0].count, 2, "{db}");
+        assert_eq!(
+            gc.top_override_reasons[0].category.as_deref(),
+            Some("cds-not-applicable")
+        );
+        // Two days for gc-dose, one for mtx-dose.
+        assert_eq!(r.daily.len(), 3, "{db}: {:?}", r.daily);
+        // All time includes the old card.
+        assert_eq!(
+            s.report(0).await.unwrap().services[0].counts.shown,
+            5,
+            "{db}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn purge_removes_what_is_past_retention_and_expired_token_ids() {
+    on_each(|s, db| async move {
+        let now = chrono::Utc::now().timestamp();
+        s.record_cards(&[card("old", "r", T0 - 400 * DAY), card("new", "r", T0)])
+            .await
+            .unwrap();
+        s.record_feedback(&[
+            fb("old", Outcome::Overridden, T0 - 400 * DAY, None),
+            fb("new", Outcome::Overridden, T0, None),
+        ])
+        .await
+        .unwrap();
+        s.claim_jti("iss", "expired", now - 100).await.unwrap();
+        s.claim_jti("iss", "live", now + 100).await.unwrap();
+        let p = s.purge(T0 - 365 * DAY, now).await.unwrap();
+        assert_eq!((p.cards, p.feedback, p.replay_ids), (1, 1, 1), "{db}");
+        assert_eq!(s.card_uuids().await.unwrap(), vec!["new"], "{db}");
+        assert_eq!(s.feedback_for("old").await.unwrap().len(), 0);
+        assert!(
+            !s.claim_jti("iss", "live", now + 100).await.unwrap(),
+            "{db}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reopening_keeps_everything_and_migrations_run_once() {
+    for db in TestDb::all().await {
+        let s = db.open().await;
+        s.record_cards(&[card("keep", "r", T0)]).await.unwrap();
+        s.close().await;
+        let s = db.open().await;
+        assert!(s.card("keep").await.unwrap().is_some(), "{}", db.name);
+        s.close().await;
+        db.drop_db().await;
+    }
+}
