@@ -245,6 +245,19 @@ fn cases() -> Vec<Case> {
             negative: myositis().dx("B18.2").order(mtx_sc(15.0, "m", "draft")),
         },
         Case {
+            topic: "mtx-pretreatment",
+            indicator: "warning",
+            positive: {
+                let mut r = myositis().order(mtx_sc(15.0, "m", "draft"));
+                r.labs.push(json!({"resourceType": "Observation", "id": "hbs", "status": "final",
+                    "subject": {"reference": "Patient/p1"},
+                    "code": {"coding": [{"system": "http://loinc.org", "code": "5196-1"}]},
+                    "effectiveDateTime": "2026-11-01", "valueString": "Positive"}));
+                r
+            },
+            negative: myositis().order(mtx_sc(15.0, "m", "draft")),
+        },
+        Case {
             topic: "mtx-dose-slip",
             indicator: "critical",
             positive: myositis().order(mtx_sc(80.0, "m", "draft")),
@@ -557,7 +570,7 @@ fn every_topic_of_the_rules_is_covered_here() {
         );
         n += 1;
     }
-    assert_eq!(n, 45);
+    assert_eq!(n, 46);
 }
 
 #[tokio::test]

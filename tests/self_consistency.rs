@@ -275,7 +275,13 @@ proptest! {
                     // Ceilings.
                     if name.contains("prednisone") { prop_assert!(per_day <= 80.0 + 1e-9, "{} {}", name, per_day); }
                     if name.contains("methotrexate") { prop_assert!(per_day * 7.0 <= 25.0 + 1e-9, "{} {}", name, per_day); }
-                    if name.contains("azathioprine") { prop_assert!(per_day <= 300.0 + 1e-9, "{} {}", name, per_day); }
+                    if name.contains("azathioprine") {
+                        prop_assert!(per_day <= 300.0 + 1e-9, "{} {}", name, per_day);
+                        // At most 2 mg/kg dosing weight (Devine ideal body weight, or actual if lower).
+                        let ibw = if p.female { 45.5 } else { 50.0 } + 2.3 * (p.cm / 2.54 - 60.0);
+                        // (1 % for rounding an ideal body weight of 74.99 kg to 150 mg)
+                        prop_assert!(per_day <= 2.0 * ibw.min(p.kg) * 1.01, "{} {} mg for dosing weight {}", name, per_day, ibw.min(p.kg));
+                    }
                     if name.contains("mycophenolate") { prop_assert!(per_day <= 3000.0 + 1e-9, "{} {}", name, per_day); }
                     // No teratogen for pregnancy or (female) planning.
                     if pregnant_or_planning(&p) {

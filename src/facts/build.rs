@@ -440,25 +440,35 @@ impl<'t> FactsBuilder<'t> {
         let form = identified.as_ref().map(|i| i.form);
         let mut route = Route::Unknown;
         let mut best: Option<Dose> = None;
+        let mut read: Vec<(Option<f64>, Dose)> = vec![];
         for (i, d) in m.dosage_instruction.iter().enumerate() {
             let r = route::route_of(self.t, d.route.as_ref(), form);
             if i == 0 || (route == Route::Unknown && r != Route::Unknown) {
                 route = r;
             }
             if let Some(dose) = dose::dose(d, strength) {
-                let better = match (
-                    &best,
-                    dose.per_day_mg(),
-                    best.as_ref().and_then(|b| b.per_day_mg()),
-                ) {
-                    (None, _, _) => true,
-                    (Some(_), Some(new), Some(old)) => new > old,
-                    (Some(_), Some(_), None) => true,
-                    _ => false,
-                };
-                if better {
-                    best = Some(dose);
-                }
+                read.push((d.sequence, dose));
+            }
+        }
+        // Instructions of the same sequence (or none) apply together: 10 mg in
+        // the morning and 5 mg at night are 15 mg a day.
+        let candidates = read
+            .iter()
+            .map(|(_, d)| d.clone())
+            .chain(dose::together(&read));
+        for dose in candidates {
+            let better = match (
+                &best,
+                dose.per_day_mg(),
+                best.as_ref().and_then(|b| b.per_day_mg()),
+            ) {
+                (None, _, _) => true,
+                (Some(_), Some(new), Some(old)) => new > old,
+                (Some(_), Some(_), None) => true,
+                _ => false,
+            };
+            if better {
+                best = Some(dose);
             }
         }
         if m.dosage_instruction.is_empty() {

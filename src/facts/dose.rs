@@ -69,8 +69,9 @@ impl Dose {
     pub fn schedule(&self) -> Option<Schedule> {
         self.frequency.schedule
     }
+    /// mg a day on the days it is given (see [`Frequency::per_day`]).
     pub fn per_day_mg(&self) -> Option<f64> {
-        self.frequency.per_week.map(|w| round_mg(self.mg * w / 7.0))
+        self.frequency.per_day().map(|d| round_mg(self.mg * d))
     }
     pub fn per_week_mg(&self) -> Option<f64> {
         self.frequency.per_week.map(|w| round_mg(self.mg * w))
@@ -147,9 +148,57 @@ fn mg_of(q: &Quantity, strength: Option<Strength>) -> Option<(f64, String)> {
 static TEXT_MG: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)(\d+(?:\.\d+)?)\s*mg\b").expect("static regex"));
 
+static TEXT_UNITS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b\d+(?:\.\d+)?\s*(?:x\s*)?(?:tabs?|tablets?|caps?|capsules?|pills?|vials?|ml)\b",
+    )
+    .expect("static regex")
+});
+
 /// The largest mg per administration believed; above it the dose is
 /// unreadable (a value such as 1e308 never reaches a card).
 pub const MAX_MG: f64 = 1.0e7;
+
+/// Doses given together: the instructions of one sequence (or of none), when
+/// there are several, each daily or more often with a known daily dose, read
+/// as one daily total. Returns one dose per such group.
+pub fn together(read: &[(Option<f64>, Dose)]) -> Vec<Dose> {
+    let mut keys: Vec<Option<i64>> = read.iter().map(|(s, _)| s.map(|s| s as i64)).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|key| {
+            let group: Vec<&Dose> = read
+                .iter()
+                .filter(|(s, _)| s.map(|s| s as i64) == key)
+                .map(|(_, d)| d)
+                .collect();
+            if group.len() < 2
+                || !group
+                    .iter()
+                    .all(|d| d.schedule().is_some_and(|s| s.period_days <= 1.0))
+            {
+                return None;
+            }
+            let total: f64 = group.iter().map(|d| d.per_day_mg()).sum::<Option<f64>>()?;
+            let parts: Vec<String> = group
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{} {}",
+                        d.derivation,
+                        d.schedule().map_or(String::new(), |s| s.describe())
+                    )
+                })
+                .collect();
+            Some(Dose {
+                mg: round_mg(total),
+                frequency: Frequency::of(Schedule::DAILY, frequency::Certainty::Coded),
+                derivation: format!("{} = {} mg a day", parts.join(" + "), fmt_num(total)),
+            })
+        })
+        .collect()
+}
 
 /// The dose of one dosage instruction, given the product strength.
 pub fn dose(d: &Dosage, strength: Option<Strength>) -> Option<Dose> {
@@ -166,8 +215,18 @@ pub fn dose(d: &Dosage, strength: Option<Strength>) -> Option<Dose> {
     let (mg, derivation) = match structured {
         Some(x) => x,
         None => {
+            // From the sig only when it names one mg figure and no count of
+            // units ("5 mg tablets: take 12" is not 5 mg).
             let text = d.text.as_deref()?;
-            let v: f64 = TEXT_MG.captures(text)?[1].parse().ok()?;
+            let mut values: Vec<f64> = TEXT_MG
+                .captures_iter(text)
+                .filter_map(|c| c[1].parse().ok())
+                .collect();
+            values.dedup();
+            if values.len() != 1 || TEXT_UNITS.is_match(text) {
+                return None;
+            }
+            let v = values[0];
             (v, format!("{} mg from the dosage text", fmt_num(v)))
         }
     };
@@ -211,6 +270,9 @@ mod tests {
             (format!(r#"{{{daily},"doseAndRate":[{{"doseQuantity":{{"value":2,"unit":"tablet"}}}}]}}"#), None, None, None),
             // Text only.
             (r#"{"text":"60 mg PO once daily"}"#.into(), None, Some(60.0), Some(60.0)),
+            // A count of tablets, or two mg figures: not read from the text.
+            (r#"{"text":"5 mg tablets: take 12 tablets once daily"}"#.into(), None, None, None),
+            (r#"{"text":"20 mg daily for 2 weeks then 10 mg daily"}"#.into(), None, None, None),
             // Timing code BID.
             (r#"{"timing":{"code":{"coding":[{"code":"BID"}]}},"doseAndRate":[{"doseQuantity":{"value":500,"unit":"mg"}}]}"#.into(), None, Some(500.0), Some(1000.0)),
             // STU3/DSTU2: the dose on the dosage itself.
@@ -233,6 +295,37 @@ mod tests {
                 (g, w) => assert_eq!(g, w, "{json}"),
             }
         }
+    }
+
+    #[test]
+    fn split_doses_given_together_add_up() {
+        let d = |json: &str| dose(&dosage(json), None).unwrap();
+        let morning = d(
+            r#"{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d","when":["MORN"]}},"doseAndRate":[{"doseQuantity":{"value":10,"unit":"mg"}}]}"#,
+        );
+        let night = d(
+            r#"{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d","when":["NIGHT"]}},"doseAndRate":[{"doseQuantity":{"value":5,"unit":"mg"}}]}"#,
+        );
+        // (sequences, combined mg a day)
+        let cases = [
+            (None, None, Some(15.0)),
+            (Some(1.0), Some(1.0), Some(15.0)),
+            // A taper: sequence 1 then 2, not added.
+            (Some(1.0), Some(2.0), None),
+        ];
+        for (a, b, want) in cases {
+            let got = together(&[(a, morning.clone()), (b, night.clone())]);
+            assert_eq!(
+                got.first().and_then(|d| d.per_day_mg()),
+                want,
+                "{a:?} {b:?}"
+            );
+        }
+        // A weekly dose is never added as a daily one.
+        let weekly = d(
+            r#"{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"wk"}},"doseAndRate":[{"doseQuantity":{"value":10,"unit":"mg"}}]}"#,
+        );
+        assert!(together(&[(None, weekly), (None, night)]).is_empty());
     }
 
     #[test]

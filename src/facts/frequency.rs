@@ -78,8 +78,14 @@ impl Frequency {
         self.per_week.is_some()
     }
 
+    /// Administrations a day on the days the medication is given: the rate
+    /// of the schedule, not diluted by a short course (3 doses of a daily
+    /// pulse are 1 a day, not 3/7).
     pub fn per_day(&self) -> Option<f64> {
-        self.per_week.map(|w| w / 7.0)
+        match (&self.schedule, self.per_week) {
+            (Some(s), Some(w)) if s.period_days <= 1.0 => Some(s.per_day().max(w / 7.0)),
+            (_, w) => w.map(|w| w / 7.0),
+        }
     }
 
     /// More than one administration day in 7 days (`None`: unknown).
@@ -164,6 +170,12 @@ fn weekday(s: &str) -> Option<usize> {
 /// of them states a frequency.
 pub fn of_timing(t: &Timing) -> Option<Frequency> {
     let r = t.repeat.as_ref();
+    let code_schedule = t.code.as_ref().and_then(|code| {
+        code.coding
+            .iter()
+            .filter_map(|c| c.code.as_deref())
+            .find_map(code_schedule)
+    });
     let mut f = r.and_then(|r| {
         let days: std::collections::BTreeSet<usize> =
             r.day_of_week.iter().filter_map(|d| weekday(d)).collect();
@@ -172,6 +184,9 @@ pub fn of_timing(t: &Timing) -> Option<Frequency> {
         let period = r.period.zip(r.period_unit.as_deref().and_then(unit_days));
         let base = match (count, period) {
             (c, Some((p, unit))) => valid(sched(c.unwrap_or(1.0), p * unit)),
+            // A code (WK, BID...) with times of day only: the code's frequency;
+            // times of day add administrations only within a day.
+            (None, None) if code_schedule.is_some() => code_schedule,
             (Some(c), None) if !days.is_empty() || per_day_slots > 0.0 => valid(sched(c, 1.0)),
             _ if per_day_slots > 0.0 => valid(sched(per_day_slots, 1.0)),
             _ if !days.is_empty() => valid(sched(1.0, 1.0)),
@@ -205,14 +220,9 @@ pub fn of_timing(t: &Timing) -> Option<Frequency> {
         Some(f)
     });
     if f.is_none() {
-        f = t.code.as_ref().and_then(|code| {
-            code.coding
-                .iter()
-                .filter_map(|c| c.code.as_deref())
-                .find_map(code_schedule)
-                .map(|s| Frequency::of(s, Certainty::Coded))
-                .or_else(|| code.text.as_deref().and_then(of_text))
-        });
+        f = code_schedule
+            .map(|s| Frequency::of(s, Certainty::Coded))
+            .or_else(|| t.code.as_ref()?.text.as_deref().and_then(of_text));
     }
     if f.is_none() && !t.event.is_empty() {
         let mut dates: Vec<chrono::NaiveDate> = t
@@ -367,6 +377,7 @@ static PHRASES: LazyLock<Vec<Phrase>> = LazyLock::new(|| {
         (format!(r"\b{NUM}\s*(?:x|times?)\s*(?:a|per|each|every|/|in\s+a)?\s*{DAY}\b"), |c| Says::Every(n(c, 1), 1.0)),
         (format!(r"\b(once|twice|thrice)\s*(?:a|per|each|every|/|in\s+a)?\s*{WEEK}\b"), |c| Says::Every(n(c, 1), 7.0)),
         (format!(r"\b{NUM}\s*(?:x|times?)\s*(?:a|per|each|every|/|in\s+a)?\s*{WEEK}\b"), |c| Says::Every(n(c, 1), 7.0)),
+        (r"\b(?:every|each|in\s+the)?\s*mornings?\s+and\s+(?:evenings?|nights?|at\s+bedtime)\b".into(), |_| Says::Every(2.0, 1.0)),
         (r"\b(?:b\.?i\.?d\.?|bd)(?:\W|$)".into(), |_| Says::Every(2.0, 1.0)),
         (r"\b(?:t\.?i\.?d\.?|tds)(?:\W|$)".into(), |_| Says::Every(3.0, 1.0)),
         (r"\b(?:q\.?i\.?d\.?|qds)(?:\W|$)".into(), |_| Says::Every(4.0, 1.0)),
@@ -423,8 +434,9 @@ fn read_text(text: &str) -> (Option<Schedule>, bool) {
         return (None, true);
     }
     let schedule = match (found.first().copied(), times) {
-        (Some(s), Some(k)) if s.frequency == 1.0 => valid(sched(k, s.period_days)),
-        (Some(s), _) => Some(s),
+        // "6 x 2.5 mg once weekly": tablets or doses? Not read as either.
+        (Some(_), Some(_)) => return (None, true),
+        (Some(s), None) => Some(s),
         (None, Some(k)) => valid(sched(k, 1.0)),
         (None, None) => None,
     };

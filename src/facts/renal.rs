@@ -85,6 +85,16 @@ impl RenalFunction {
         }
     }
 
+    /// The figure for a summary: "eGFR 45", or the problem-list entry (no
+    /// number is invented for CKD 4–5 or dialysis).
+    pub fn figure(&self) -> String {
+        match (&self.severe_ckd, &self.egfr) {
+            (Some(_), _) => "CKD stage 4–5 or dialysis".to_string(),
+            (None, Some(e)) => format!("eGFR {}", fmt_num(e.value.round())),
+            (None, None) => "renal function unknown".to_string(),
+        }
+    }
+
     pub fn is_known(&self) -> bool {
         self.value().is_some()
     }

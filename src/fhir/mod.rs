@@ -195,6 +195,9 @@ pub struct DoseAndRate {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dosage {
+    /// Instructions of the same sequence apply together; a later one follows.
+    #[serde(default, deserialize_with = "decimal")]
+    pub sequence: Option<f64>,
     pub text: Option<String>,
     pub timing: Option<Timing>,
     pub route: Option<CodeableConcept>,

@@ -60,8 +60,8 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 concerns.push(Concern::new(
                     Indicator::Warning,
                     format!(
-                        "eGFR {} < {}: reduce the cyclophosphamide dose (specialist review)",
-                        num(egfr),
+                        "{} (< {}): reduce the cyclophosphamide dose (specialist review)",
+                        renal.figure(),
                         num(policy.cyc_egfr_warn_below)
                     ),
                     format!(

@@ -112,30 +112,53 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         }
     };
     let ild = facts.has(Concept::Ild) || facts.has(Concept::SscIld);
+    // No teratogen is offered in pregnancy, possible pregnancy, planning or
+    // breastfeeding (POLICY second edition).
+    let repro = crate::clinical::reproductive::state(facts, policy);
+    let (mmf, cyc) = if repro.excludes_teratogens() {
+        let why = format!(
+            "not an option here ({})",
+            repro
+                .evidence()
+                .unwrap_or("pregnancy, breastfeeding or planning")
+        );
+        (
+            format!("- **Mycophenolate mofetil**: {why}."),
+            format!("- **Cyclophosphamide**: {why}."),
+        )
+    } else {
+        (
+            format!(
+                "- **Mycophenolate mofetil** (severe or MTX-refractory/intolerant disease; muscle and skin), e.g. {} mg twice daily initially.",
+                num(policy.mmf_start_mg)
+            ),
+            format!(
+                "- **Cyclophosphamide** every {} weeks for {}–{} months, reserved for severe interstitial lung disease or refractory disease{}.",
+                num(policy.cyc_interval_weeks),
+                num(policy.cyc_months_min),
+                num(policy.cyc_months_max),
+                if ild { " (interstitial lung disease is on record)" } else { "" }
+            ),
+        )
+    };
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
         summary: text::summary(format!(
-            "{:.0} weeks on corticosteroids and not controlled: review intensification (IVIG, MMF, rituximab)",
-            weeks.floor()
+            "{:.0} weeks on corticosteroids and not controlled: review intensification ({})",
+            weeks.floor(),
+            if repro.excludes_teratogens() { "IVIG, rituximab" } else { "IVIG, MMF, rituximab" }
         )),
         detail: format!(
             "**Intensification review.** On systemic corticosteroids since {since} ({:.0} weeks). Inadequate response:\n{}\n\n\
-             Options (guidance):\n{ivig}\n\
-             - **Mycophenolate mofetil** (severe or MTX-refractory/intolerant disease; muscle and skin), e.g. {} mg twice daily initially.\n\
-             - **Rituximab** {} mg, two doses {} weeks apart; can take up to {} weeks to work: plan accordingly.\n\
-             - **Cyclophosphamide** every {} weeks for {}–{} months, reserved for severe interstitial lung disease or refractory disease{}.\n\n\
+             Options (guidance):\n{ivig}\n{mmf}\n\
+             - **Rituximab** {} mg, two doses {} weeks apart; can take up to {} weeks to work: plan accordingly.\n{cyc}\n\n\
              Sources: guidance (severe or refractory disease).",
             weeks.floor(),
             reasons.iter().map(|r| format!("- {r}")).collect::<Vec<_>>().join("\n"),
-            num(policy.mmf_start_mg),
             num(policy.rtx_dose_mg),
             num(policy.rtx_interval_weeks),
             num(policy.rtx_onset_weeks),
-            num(policy.cyc_interval_weeks),
-            num(policy.cyc_months_min),
-            num(policy.cyc_months_max),
-            if ild { " (interstitial lung disease is on record)" } else { "" }
         ),
         suggestions: vec![],
         selection: Selection::AtMostOne,
@@ -204,5 +227,31 @@ mod tests {
             card.detail
         );
         assert!(card.detail.contains("26 weeks"));
+    }
+
+    #[test]
+    fn no_teratogen_offered_in_pregnancy_or_planning() {
+        // (extra diagnosis, MMF and cyclophosphamide offered)
+        for (extra, offered) in [
+            (None, true),
+            (Some(Concept::Pregnancy), false),
+            (Some(Concept::PregnancyPlanning), false),
+        ] {
+            let mut f = on_steroid(13, Some((900.0, 200.0)));
+            if let Some(c) = extra {
+                f.diagnoses.push(dx(c, 7));
+            }
+            let card = &evaluate(&f, &Policy::default()).findings[0];
+            assert_eq!(
+                card.detail.contains("e.g. 500 mg twice daily"),
+                offered,
+                "{extra:?}"
+            );
+            assert_eq!(
+                card.detail.contains("reserved for severe"),
+                offered,
+                "{extra:?}"
+            );
+        }
     }
 }

@@ -68,6 +68,9 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             Some(m.count? * s.period_days / s.frequency)
         });
         let mut problems = vec![];
+        // Twice a limit or more: critical (POLICY second edition, "a dose >= 2x
+        // a threshold or absolute limit").
+        let mut twice = per_day >= 2.0 * policy.ivmp_max_mg_per_day - 1e-9;
         let mut figures = vec![format!(
             "- Order: {} {}{} = **{} mg/day**{}",
             md(&dose.derivation),
@@ -104,6 +107,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                     num(policy.ivmp_pulse_mg_per_kg),
                     if pulse { " (this order is a pulse)" } else { "" }
                 ));
+                twice |= per_kg_day >= 2.0 * limit - 1e-9;
                 if per_kg_day > limit + 1e-9 {
                     problems.push(format!(
                         "{} mg/kg is above {} mg/kg{}",
@@ -130,7 +134,11 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         if !problems.is_empty() {
             out.findings.push(Finding {
                 topic: TOPIC_DOSE,
-                indicator: Indicator::Warning,
+                indicator: if twice {
+                    Indicator::Critical
+                } else {
+                    Indicator::Warning
+                },
                 summary: text::summary(format!("IV methylprednisolone: {}", problems.join("; "))),
                 detail: format!(
                     "**IV methylprednisolone dose.** {} ({}).\n\n{figures}\n\n{sources}",
@@ -246,5 +254,36 @@ mod tests {
             "o",
         ));
         assert!(evaluate(&f, &Policy::default()).findings.is_empty());
+    }
+
+    #[test]
+    fn twice_a_limit_is_critical() {
+        // (mg per day, weight, expected)
+        for (mg, kg, want) in [
+            (1500.0, 100.0, Indicator::Warning),
+            (2000.0, 100.0, Indicator::Critical),
+            (1000.0, 40.0, Indicator::Warning), // 25 mg/kg/day: 1.25× the 20 mg/kg/day limit
+            (1600.0, 40.0, Indicator::Critical), // 40 mg/kg/day: 2×
+        ] {
+            let mut f = with_body(
+                patient(&[Concept::Dermatomyositis]),
+                Sex::Female,
+                kg,
+                Some(160.0),
+            );
+            f.orders.push(med(
+                Drug::Glucocorticoid(Gc::Methylprednisolone),
+                mg,
+                Schedule::DAILY,
+                Route::Intravenous,
+                "ivmp",
+            ));
+            let got = evaluate(&f, &Policy::default())
+                .findings
+                .iter()
+                .find(|c| c.topic == TOPIC_DOSE)
+                .map(|c| c.indicator);
+            assert_eq!(got, Some(want), "{mg} {kg}");
+        }
     }
 }

@@ -155,6 +155,7 @@ impl Rule {
                 mtx_order_check::DAILY,
                 mtx_order_check::FREQUENCY_UNKNOWN,
                 mtx_order_check::DOSE_SLIP,
+                mtx_order_check::PRETREATMENT,
                 mtx_order_check::RENAL_AVOID,
                 mtx_order_check::RENAL_REDUCE,
                 mtx_order_check::ABOVE_MAX,

@@ -63,6 +63,11 @@ topic!(
     "Methotrexate dose twice the threshold or more: unit or dose slip"
 );
 topic!(
+    PRETREATMENT,
+    "mtx-pretreatment",
+    "Methotrexate before the pre-treatment checks are clear"
+);
+topic!(
     ABOVE_MAX,
     "mtx-above-max",
     "Methotrexate above the weekly maximum"
@@ -99,6 +104,7 @@ pub const SETTINGS: &[&str] = &[
     "mtx_max_mg_per_week",
     "mtx_usual_adult_max_mg_per_week",
     "mtx_slip_mg_per_week",
+    "tmp_smx_treatment_ds_per_day",
     "mtx_slip_mg_per_dose",
     "mtx_suggest_max_mg_per_week",
     "mtx_egfr_avoid_below",
@@ -148,6 +154,8 @@ fn finding(
 fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
     let dose = order.dose.as_ref();
     let per_week = dose.and_then(|d| d.per_week_mg());
+    // For the limits: a dose of unknown frequency counts as at least daily.
+    let per_week_at_least = per_week.or(dose.map(|d| d.mg * 7.0));
     let mut cards: Vec<Card<'_>> = vec![];
     let mut card = |topic, indicator, summary: String, body: String| {
         cards.push(Card {
@@ -205,11 +213,7 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
             card(
                 RENAL_AVOID,
                 Indicator::Critical,
-                if renal.severe_ckd.is_some() {
-                    "CKD stage 4–5 or dialysis: avoid methotrexate; consider azathioprine or mycophenolate".into()
-                } else {
-                    format!("eGFR {} (<{}): avoid methotrexate; consider azathioprine or mycophenolate", num(egfr), num(policy.mtx_egfr_avoid_below))
-                },
+                format!("{} (<{}): avoid methotrexate; consider azathioprine or mycophenolate", renal.figure(), num(policy.mtx_egfr_avoid_below)),
                 "Methotrexate is renally cleared: avoid below this eGFR. Consider an alternative (azathioprine or \
                  mycophenolate, with dose review)."
                     .into(),
@@ -218,14 +222,14 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
             card(
                 RENAL_REDUCE,
                 Indicator::Warning,
-                format!("eGFR {} ({}–{}): reduce methotrexate dose ≈50% and monitor closely", num(egfr), num(policy.mtx_egfr_avoid_below), num(policy.mtx_egfr_reduce_below - 1.0)),
+                format!("{} ({}–{}): reduce methotrexate dose ≈50% and monitor closely", renal.figure(), num(policy.mtx_egfr_avoid_below), num(policy.mtx_egfr_reduce_below - 1.0)),
                 "Reduced renal clearance: reduce the dose by about half and monitor blood count and renal function."
                     .into(),
             );
         }
     }
     // POLICY second edition: >= 80 mg/week, or any single dose >= 1 g, is a slip.
-    let slip = per_week.is_some_and(|w| w >= policy.mtx_slip_mg_per_week)
+    let slip = per_week_at_least.is_some_and(|w| w >= policy.mtx_slip_mg_per_week)
         || dose.is_some_and(|d| d.mg >= policy.mtx_slip_mg_per_dose);
     if slip {
         card(
@@ -234,7 +238,10 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
             format!(
                 "Methotrexate {}: check the unit and dose (≥{} mg/week or ≥{} mg a dose)",
                 per_week.map_or_else(
-                    || format!("{} mg per dose", num(dose.map_or(0.0, |d| d.mg))),
+                    || format!(
+                        "{} mg per dose, frequency unknown",
+                        num(dose.map_or(0.0, |d| d.mg))
+                    ),
                     |w| format!("{} mg/week", num(w))
                 ),
                 num(policy.mtx_slip_mg_per_week),
@@ -248,7 +255,7 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
         );
     }
     // Warnings.
-    if let Some(w) = per_week.filter(|w| *w > policy.mtx_max_mg_per_week && !slip) {
+    if let Some(w) = per_week_at_least.filter(|w| *w > policy.mtx_max_mg_per_week && !slip) {
         card(
             ABOVE_MAX,
             Indicator::Warning,
@@ -296,11 +303,55 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
     }
     let others = || facts.all_meds().filter(|m| !std::ptr::eq(*m, order));
     if let Some(m) = others().find(|m| m.is(Drug::TmpSmx)) {
+        // A treatment dose (>= 2 double-strength tablets a day) is critical; a
+        // prophylactic or unknown dose a warning (POLICY second edition).
+        let ds = super::mtx_watch::ds_per_day(m);
+        let treatment = ds.is_some_and(|d| d >= policy.tmp_smx_treatment_ds_per_day - 1e-9);
         card(
             TMP_SMX,
+            if treatment {
+                Indicator::Critical
+            } else {
+                Indicator::Warning
+            },
+            if treatment {
+                "Trimethoprim-sulfamethoxazole at treatment dose with methotrexate: avoid (pancytopenia)".into()
+            } else {
+                "Prophylactic trimethoprim-sulfamethoxazole with methotrexate: monitor the blood count".into()
+            },
+            format!(
+                "Additive antifolate effect: {}.\n\n- {} ({})",
+                if treatment {
+                    "avoid the combination (or hold methotrexate during the course)"
+                } else {
+                    "monitor the blood count closely"
+                },
+                md(&m.name),
+                ds.map_or_else(
+                    || "dose unknown".to_string(),
+                    |d| format!("{} double-strength tablets a day", num(d))
+                )
+            ),
+        );
+    }
+    // Pre-treatment checks (hepatitis B, blood count, ALT, pregnancy test):
+    // a blocking result is a warning; reminders go into the figures.
+    let pre = crate::clinical::pretreatment::lines(facts, policy, Drug::Methotrexate);
+    let blocking: Vec<&str> = pre
+        .iter()
+        .filter(|l| l.blocking)
+        .map(|l| l.text.as_str())
+        .collect();
+    if !blocking.is_empty() {
+        card(
+            PRETREATMENT,
             Indicator::Warning,
-            "Trimethoprim-sulfamethoxazole with methotrexate: additive antifolate, pancytopenia risk".into(),
-            format!("Avoid the combination or monitor the blood count closely.\n\n- {} ({})", md(&m.name), md(&m.reference)),
+            "Methotrexate: a pre-treatment result needs review before the first dose".into(),
+            blocking
+                .iter()
+                .map(|t| format!("- {t}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
         );
     }
     let dup: Vec<&Med> = others().filter(|m| m.is(Drug::Methotrexate)).collect();
@@ -323,6 +374,9 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
                 .collect::<Vec<_>>()
                 .join("\n"),
         );
+    }
+    for l in pre.iter().filter(|l| !l.blocking) {
+        figures.push_str(&format!("\n- Before the first dose: {}", l.text));
     }
     let critical = pregnant || cards.iter().any(|c| c.indicator == Indicator::Critical);
 

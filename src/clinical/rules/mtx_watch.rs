@@ -97,8 +97,8 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             concerns.push(Concern::new(
                 Indicator::Critical,
                 format!(
-                    "Active methotrexate with eGFR {} < {}: stop or hold (toxicity risk)",
-                    num(egfr),
+                    "Active methotrexate with {} (< {}): stop or hold (toxicity risk)",
+                    renal.figure(),
                     num(policy.mtx_egfr_avoid_below)
                 ),
                 format!(

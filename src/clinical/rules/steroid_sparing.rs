@@ -36,7 +36,7 @@
 //! suggestion says 'check creatinine before the first dose'."
 
 use super::{Figure, Need, Outcome};
-use crate::clinical::body::{bsa_mosteller, ceil_to, dosing_weight_of, round_to};
+use crate::clinical::body::{bsa_mosteller, ceil_to, dosing_weight_of, floor_to, round_to};
 use crate::clinical::pretreatment;
 use crate::clinical::reproductive::{self, Reproductive};
 use crate::clinical::text::{self, num};
@@ -269,10 +269,19 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             None
         }
         (None, Ok(dw)) => {
-            let dose = round_to(policy.aza_mg_per_kg * dw.dosing, policy.aza_round_mg)
-                .min(policy.aza_suggest_max_mg_per_day);
+            // Rounded to the nearest tablet step, but not above 2 mg/kg dosing
+            // weight (beyond measurement noise: 1 %) nor the ceiling (POLICY
+            // second edition).
+            let exact = policy.aza_mg_per_kg * dw.dosing;
+            let nearest = round_to(exact, policy.aza_round_mg);
+            let dose = if nearest > exact * 1.01 {
+                floor_to(exact, policy.aza_round_mg)
+            } else {
+                nearest
+            }
+            .min(policy.aza_suggest_max_mg_per_day);
             lines.push(format!(
-                "- Azathioprine: {} mg/kg × {:.1} kg dosing weight = {:.1} mg, rounded to {} mg: **{} mg once daily**. \
+                "- Azathioprine: {} mg/kg × {:.1} kg dosing weight = {:.1} mg, in {} mg steps and not above it: **{} mg once daily**. \
                  Check TPMT and NUDT15 first.\n  {}",
                 num(policy.aza_mg_per_kg),
                 dw.dosing,

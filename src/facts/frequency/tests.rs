@@ -26,7 +26,7 @@ const SIGS: &[(&str, Option<f64>, Option<f64>)] = &[
     ("one tablet every 8 hours", Some(21.0), Some(7.0)),
     ("5 mg q4-6h as needed", Some(42.0), Some(7.0)),
     ("2 x 10 mg", Some(14.0), Some(7.0)),
-    ("2 x 10 mg daily", Some(14.0), Some(7.0)),
+    ("10 mg every morning and evening", Some(14.0), Some(7.0)),
     ("2x daily", Some(14.0), Some(7.0)),
     ("2x/day", Some(14.0), Some(7.0)),
     ("1-0-1", Some(14.0), Some(7.0)),
@@ -74,6 +74,9 @@ const SIGS: &[(&str, Option<f64>, Option<f64>)] = &[
     ("as needed", None, None),
     // Ambiguous or conflicting: never guessed.
     ("biweekly", None, None),
+    // Tablets or doses? "2 x 10 mg daily", "6 x 2.5 mg once weekly": not read.
+    ("2 x 10 mg daily", None, None),
+    ("Take 6 x 2.5 mg tablets once weekly", None, None),
     ("15 mg weekly; 5 mg daily", None, None),
 ];
 
@@ -215,6 +218,18 @@ fn structured_timing_table() {
             Some(1.0),
         ),
         (r#"{"code":{"text":"once weekly"}}"#, Some(1.0), Some(1.0)),
+        // A weekly code with the time of day: weekly.
+        (
+            r#"{"code":{"coding":[{"code":"WK"}]},"repeat":{"timeOfDay":["08:00:00"]}}"#,
+            Some(1.0),
+            Some(1.0),
+        ),
+        // Twice daily with one time of day named: still twice daily.
+        (
+            r#"{"code":{"coding":[{"code":"BID"}]},"repeat":{"timeOfDay":["08:00:00"]}}"#,
+            Some(14.0),
+            Some(7.0),
+        ),
         (
             r#"{"event":["2026-11-24T08:00:00Z","2026-11-24T20:00:00Z","2026-11-25T08:00:00Z"]}"#,
             Some(3.0),
@@ -255,6 +270,25 @@ fn structured_timing_table() {
             f.days_per_week
         );
     }
+}
+
+#[test]
+fn a_short_course_keeps_its_daily_rate() {
+    // Three daily pulses: 3 administrations in the week, but 1 a day.
+    let f = of_dosage(&dosage(
+        r#"{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d","count":3}}}"#,
+    ));
+    assert_eq!(f.per_week, Some(3.0));
+    assert_eq!(f.per_day(), Some(1.0));
+    let f = of_dosage(&dosage(
+        r#"{"timing":{"repeat":{"frequency":2,"period":1,"periodUnit":"d","boundsDuration":{"value":5,"unit":"d"}}}}"#,
+    ));
+    assert_eq!(f.per_day(), Some(2.0));
+    // Weekly stays weekly.
+    let f = of_dosage(&dosage(
+        r#"{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"wk"}}}"#,
+    ));
+    assert!((f.per_day().unwrap() - 1.0 / 7.0).abs() < 1e-9);
 }
 
 #[test]
