@@ -196,7 +196,7 @@ def main(clinical):
     includes.append({"system": icd, "filter": [{"property": "concept", "op": "is-a", "value": "Z49"}]})
     write(out, valueset("condition-ckd-severe", "Condition codes: CKD stage 4-5 or dialysis",
                         "SNOMED CT and ICD-10-CM codes of CKD stage 4-5, end-stage renal disease and dialysis, "
-                        "which count as an eGFR below 30 whatever the laboratory says.", includes))
+                        "which count as an eGFR below 30 whatever the laboratory says (REFERENCE.md 5.4; POLICY.md second edition).", includes))
 
     # Cirrhosis: the methotrexate order check is critical with it, a warning with other chronic
     # liver disease (POLICY.md second edition, "Liver"). The cirrhosis rows of the liver code list.
@@ -216,7 +216,7 @@ def main(clinical):
         includes.append({"system": icd, "filter": [{"property": "concept", "op": "is-a", "value": code}]})
     write(out, valueset("condition-cirrhosis", "Condition codes: cirrhosis of the liver",
                         "SNOMED CT and ICD-10-CM codes of liver cirrhosis (alcoholic K70.3, biliary K74.3-K74.5, "
-                        "other and unspecified K74.6).", includes))
+                        "other and unspecified K74.6; REFERENCE.md 5.4; POLICY.md second edition).", includes))
 
     systemic, local = [], []
     for r in data["routes"]:

@@ -77,6 +77,9 @@ fn uses<'a>(meds: &'a [Med], policy: &Policy) -> Vec<GcUse<'a>> {
 pub struct Exposure<'a> {
     pub orders: Vec<GcUse<'a>>,
     pub active: Vec<GcUse<'a>>,
+    /// Draft orders the hook does not ask about (order-select): signed with
+    /// the others, so counted in the totals.
+    pub other_drafts: Vec<GcUse<'a>>,
 }
 
 impl<'a> Exposure<'a> {
@@ -84,6 +87,7 @@ impl<'a> Exposure<'a> {
         Exposure {
             orders: uses(&facts.orders, policy),
             active: uses(&facts.active_meds, policy),
+            other_drafts: uses(&facts.other_drafts, policy),
         }
     }
     /// Sum of the orders whose dose is known.
@@ -112,6 +116,7 @@ impl<'a> Exposure<'a> {
     pub fn total_after(&self) -> f64 {
         self.orders
             .iter()
+            .chain(&self.other_drafts)
             .filter_map(|u| u.pred_eq_at_least)
             .sum::<f64>()
             + self
@@ -119,10 +124,21 @@ impl<'a> Exposure<'a> {
                 .filter_map(|u| u.pred_eq_at_least)
                 .sum::<f64>()
     }
+    /// All draft orders of the same glucocorticoid and route as `u`, summed
+    /// (several drafts of one ingredient add up).
+    pub fn same_drug_total(&self, u: &GcUse<'_>) -> f64 {
+        self.orders
+            .iter()
+            .chain(&self.other_drafts)
+            .filter(|o| o.gc == u.gc && o.med.route == u.med.route)
+            .filter_map(|o| o.pred_eq_at_least)
+            .sum()
+    }
     /// The total if the replaced active orders continued too.
     pub fn total_if_both_continue(&self) -> f64 {
         self.orders
             .iter()
+            .chain(&self.other_drafts)
             .chain(&self.active)
             .filter_map(|u| u.pred_eq_at_least)
             .sum()
@@ -159,5 +175,50 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn one_reading_of_the_orders_table() {
+        use crate::clinical::rules::test_support::*;
+        use crate::facts::{Route, Schedule};
+        use crate::terminology::Concept;
+        let p = Policy::default();
+        let pred = |mg: f64, id: &str| {
+            let mut m = prednisone(mg);
+            m.reference = format!("MedicationRequest/{id}");
+            m.id = Some(id.into());
+            m
+        };
+        // (orders, other drafts, active (replaced by an order of the same drug and route?), total after)
+        let mut f = patient(&[Concept::Ssc]);
+        // Two drafts of one drug add up.
+        f.orders = vec![pred(60.0, "a"), pred(60.0, "b")];
+        let exp = Exposure::of(&f, &p);
+        assert_eq!(exp.total_after(), 120.0);
+        assert_eq!(exp.same_drug_total(&exp.orders[0]), 120.0);
+        // A draft not selected (order-select) counts too.
+        let mut f = patient(&[Concept::Ssc]);
+        f.orders = vec![pred(10.0, "a")];
+        f.other_drafts = vec![pred(10.0, "b")];
+        assert_eq!(Exposure::of(&f, &p).total_after(), 20.0);
+        // A re-order of the active drug replaces it; another drug adds.
+        let mut f = patient(&[Concept::Ssc]);
+        f.active_meds = vec![pred(20.0, "active")];
+        let mut reorder = pred(10.0, "new");
+        reorder.replaces = vec!["MedicationRequest/active".into()];
+        f.orders = vec![reorder];
+        let exp = Exposure::of(&f, &p);
+        assert_eq!(exp.total_after(), 10.0);
+        assert_eq!(exp.total_if_both_continue(), 30.0);
+        let mut f = patient(&[Concept::Ssc]);
+        f.active_meds = vec![pred(20.0, "active")];
+        f.orders = vec![med(
+            Drug::Glucocorticoid(Gc::Methylprednisolone),
+            4.0,
+            Schedule::DAILY,
+            Route::Oral,
+            "mp",
+        )];
+        assert_eq!(Exposure::of(&f, &p).total_after(), 25.0);
     }
 }

@@ -25,13 +25,17 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     let mut out = Outcome::default();
     let exp = Exposure::of(facts, policy);
     let ceiling = policy.gc_suggest_max_mg_per_day;
+    let mut seen: Vec<(Gc, Route)> = vec![];
     for u in &exp.orders {
         if u.gc == Gc::Methylprednisolone && u.med.route == Route::Intravenous {
             continue;
         }
-        let Some(eq) = u.pred_eq_at_least else {
+        // One card per drug and route, on the sum of its drafts.
+        if seen.contains(&(u.gc, u.med.route)) || u.pred_eq_at_least.is_none() {
             continue;
-        };
+        }
+        seen.push((u.gc, u.med.route));
+        let eq = exp.same_drug_total(u);
         if eq <= ceiling + 1e-9 {
             continue;
         }
@@ -176,5 +180,29 @@ mod tests {
                 .map(|c| c.indicator);
             assert_eq!(got, want, "{gc:?} {mg} {route:?}");
         }
+    }
+
+    #[test]
+    fn drafts_of_one_drug_are_summed() {
+        let mut f = patient(&[Concept::Polymyositis]);
+        let mut a = med(
+            Drug::Glucocorticoid(Gc::Prednisone),
+            60.0,
+            Schedule::DAILY,
+            Route::Oral,
+            "a",
+        );
+        a.reference = "MedicationRequest/a".into();
+        let mut b = a.clone();
+        b.reference = "MedicationRequest/b".into();
+        f.orders = vec![a, b];
+        let out = evaluate(&f, &Policy::default());
+        assert_eq!(out.findings.len(), 1);
+        assert_eq!(out.findings[0].indicator, Indicator::Warning);
+        assert!(
+            out.findings[0].detail.contains("120 mg/day"),
+            "{}",
+            out.findings[0].detail
+        );
     }
 }

@@ -72,7 +72,11 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         .iter()
         .filter(|u| matches!(u.med.route, Route::Oral | Route::Sublingual))
     {
-        let Some(dose) = u.pred_eq else { continue };
+        if u.pred_eq.is_none() {
+            continue;
+        }
+        // Several drafts of the same drug and route add up.
+        let dose = exp.same_drug_total(u);
         if dose > policy.gc_suggest_max_mg_per_day + 1e-9 {
             continue; // above the ceiling: the ceiling card speaks
         }

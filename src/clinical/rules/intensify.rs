@@ -69,7 +69,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             }
         }
     }
-    let (new, active) = (exp.order_total(), exp.active_total());
+    let (new, active) = (exp.total_after(), exp.active_total());
     if new > active && exp.orders.iter().any(|u| u.pred_eq.is_some()) {
         reasons.push(format!(
             "corticosteroid escalation: new {} mg/day vs active {} mg/day prednisone-equivalent",
@@ -206,7 +206,10 @@ mod tests {
         for (weeks, ck, new, fires) in cases {
             let mut f = on_steroid(weeks, ck);
             if let Some(n) = new {
-                f.orders.push(prednisone(n));
+                // A re-order replaces the active prednisone (as the facts layer reads it).
+                let mut o = prednisone(n);
+                o.replaces = vec!["MedicationRequest/active".into()];
+                f.orders.push(o);
             }
             assert_eq!(
                 evaluate(&f, &Policy::default()).findings.len(),

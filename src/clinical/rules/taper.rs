@@ -39,8 +39,9 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         return out;
     };
     let weeks = (facts.today - since).num_days() as f64 / 7.0;
-    let new = exp.order_total();
-    if weeks < policy.taper_after_weeks || new < active {
+    // What the patient takes after this order (the one reading of the orders).
+    let new = exp.total_after();
+    if weeks < policy.taper_after_weeks || new < active - 1e-9 {
         return out;
     }
     let active_lines: Vec<String> = exp
@@ -105,7 +106,11 @@ mod tests {
             a.reference = "MedicationRequest/active".into();
             a.authored = Some(days_ago(weeks * 7));
             f.active_meds.push(a);
-            f.orders.push(prednisone(new));
+            // A re-order of the same drug and route replaces the active one
+            // (as the facts layer reads it).
+            let mut o = prednisone(new);
+            o.replaces = vec!["MedicationRequest/active".into()];
+            f.orders.push(o);
             assert_eq!(
                 evaluate(&f, &Policy::default()).findings.len(),
                 usize::from(fires),

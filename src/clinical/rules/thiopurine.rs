@@ -64,6 +64,11 @@ const SOURCES: &str =
 static GENE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(tpmt|nudt15|thiopurine)").expect("static regex"));
 
+static NEGATED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(?:no|not|without|negative for)\b[^.;]{0,40}\bdeficien")
+        .expect("static regex")
+});
+
 /// A metaboliser phenotype read from a result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Phenotype {
@@ -83,6 +88,18 @@ pub struct Metaboliser {
 
 fn phenotype_of(text: &str) -> Option<Phenotype> {
     let t = text.to_ascii_lowercase();
+    // "No TPMT deficiency detected", "not deficient": normal.
+    if NEGATED.is_match(&t) {
+        return Some(Phenotype::Normal);
+    }
+    // An interpretation of a numeric activity: critically low is poor, low
+    // intermediate.
+    if t.contains("critical") && t.contains("low") || t == "ll" {
+        return Some(Phenotype::Poor);
+    }
+    if t == "low" || t == "l" || t.starts_with("low ") && !t.contains("activity") {
+        return Some(Phenotype::Intermediate);
+    }
     if ["poor", "deficien", "absent activity", "low activity"]
         .iter()
         .any(|w| t.contains(w))
@@ -177,7 +194,41 @@ pub fn azathioprine_blocked(facts: &Facts) -> Option<String> {
             return Some(format!("{} with azathioprine: {m}", drug.name()));
         }
     }
+    // A TPMT/NUDT15 result on file that cannot be read (a numeric activity
+    // without an interpretation): review it before azathioprine, never guess.
+    if let Some(l) = facts.labs.iter().find(|l| {
+        l.concepts.contains(&Concept::Tpmt)
+            && l.result_text.as_deref().and_then(phenotype_of).is_none()
+    }) {
+        return Some(format!(
+            "a thiopurine result on file could not be read ({}): review it before azathioprine",
+            md(&l.label)
+        ));
+    }
     None
+}
+
+#[cfg(test)]
+mod reading_tests {
+    use super::*;
+
+    #[test]
+    fn phenotype_text_table() {
+        let cases = [
+            ("Poor metabolizer", Some(Phenotype::Poor)),
+            ("TPMT deficient", Some(Phenotype::Poor)),
+            ("No TPMT deficiency detected", Some(Phenotype::Normal)),
+            ("Not deficient", Some(Phenotype::Normal)),
+            ("Intermediate metabolizer", Some(Phenotype::Intermediate)),
+            ("Low", Some(Phenotype::Intermediate)),
+            ("Critical low", Some(Phenotype::Poor)),
+            ("Normal", Some(Phenotype::Normal)),
+            ("see report", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(phenotype_of(text), want, "{text}");
+        }
+    }
 }
 
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
