@@ -63,6 +63,8 @@ pub const SETTINGS: &[&str] = &[
     "mtx_egfr_reduce_below",
     "mtx_suggest_max_mg_per_week",
     "aza_suggest_max_mg_per_day",
+    "pcp_gc_mg_per_day",
+    "pcp_gc_weeks",
     "folic_acid_mg_per_day",
     "aza_mg_per_kg",
     "aza_round_mg",
@@ -445,10 +447,24 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     if prefer_aza {
         detail.push_str("Azathioprine is preferred here (interstitial lung disease, pregnancy or pregnancy planning).\n\n");
     }
+    // Pneumocystis prophylaxis (POLICY second edition, "Before immunosuppression"):
+    // a glucocorticoid >= 20 mg/day (given for >= 4 weeks) with a second
+    // immunosuppressant, as suggested here.
+    let gc_total = crate::clinical::steroids::Exposure::of(facts, policy).total_after();
+    if gc_total >= policy.pcp_gc_mg_per_day - 1e-9 && !suggestions.is_empty() {
+        detail.push_str(&format!(
+            "Prednisone-equivalent {} mg/day (≥ {} mg/day, usually for ≥ {} weeks) with a second immunosuppressant: \
+             consider Pneumocystis prophylaxis (with methotrexate a prophylactic trimethoprim-sulfamethoxazole dose \
+             needs blood-count monitoring; Park et al. 2018).\n\n",
+            num(gc_total),
+            num(policy.pcp_gc_mg_per_day),
+            num(policy.pcp_gc_weeks)
+        ));
+    }
     detail.push_str(
         "Continue methotrexate for at least 12 months after remission before tapering.\n\n\
-         Sources: guidance (mandatory concurrent steroid-sparing agent; alternatives); Mosteller BSA, Devine IBW \
-         (REFERENCE.md 3); rounding and dosing weight: POLICY.md.",
+         Sources: guidance (mandatory concurrent steroid-sparing agent; alternatives); Mosteller 1987 (BSA); Devine \
+         1974 (ideal body weight).",
     );
     out.findings.push(Finding {
         topic: TOPIC,
@@ -729,6 +745,25 @@ mod tests {
                 card.detail.contains(says),
                 "{dx:?} {egfr:?} {extra}: {}",
                 card.detail
+            );
+        }
+    }
+
+    #[test]
+    fn pneumocystis_line_with_a_high_steroid_dose() {
+        for (mg, said) in [(40.0, true), (20.0, true), (15.0, false)] {
+            let mut f = with_body(
+                patient(&[Concept::Polymyositis]),
+                Sex::Female,
+                60.0,
+                Some(160.0),
+            );
+            f.orders.push(prednisone(mg));
+            let card = &evaluate(&f, &Policy::default()).findings[0];
+            assert_eq!(
+                card.detail.contains("Pneumocystis prophylaxis"),
+                said,
+                "{mg}"
             );
         }
     }
