@@ -167,6 +167,8 @@ settings! {
     mtx_suggest_max_mg_per_week = 25, "mg/week", "local policy (usual adult practice; ACR 2008, BSR 2023)";
     /// Highest azathioprine dose suggested.
     aza_suggest_max_mg_per_day = 300, "mg/day", "local policy (2-3 mg/kg/day in adults rarely exceeds 300 mg)";
+    /// Glucocorticoid dose (prednisone-equivalent) at or above which hepatitis B is checked (a course of weeks).
+    hbv_gc_mg_per_day = 20, "mg/day", "Perrillo et al. 2015 (AGA hepatitis B reactivation guideline); local policy";
     /// Glucocorticoid dose (prednisone-equivalent) at or above which a second immunosuppressant calls for Pneumocystis prophylaxis.
     pcp_gc_mg_per_day = 20, "mg/day", "Park et al. 2018 (Pneumocystis prophylaxis in rheumatic disease); local policy";
     /// Pneumocystis prophylaxis: the glucocorticoid dose given for at least this long.

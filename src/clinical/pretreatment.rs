@@ -281,6 +281,19 @@ pub fn lines(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<Line> {
     out
 }
 
+/// Hepatitis B lines for a glucocorticoid at >= `hbv_gc_mg_per_day`
+/// prednisone-equivalent (given for weeks: POLICY second edition, "Before
+/// immunosuppression"); empty below it.
+pub fn glucocorticoid_hbv(facts: &Facts, policy: &Policy, pred_eq_per_day: f64) -> Vec<Line> {
+    if pred_eq_per_day < policy.hbv_gc_mg_per_day - 1e-9 {
+        return vec![];
+    }
+    hbv(
+        facts,
+        Drug::Glucocorticoid(crate::terminology::medication::Gc::Prednisone),
+    )
+}
+
 /// Why `drug` must not be suggested, if a blocking line says so.
 pub fn blocking(facts: &Facts, policy: &Policy, drug: Drug) -> Option<String> {
     let texts: Vec<String> = lines(facts, policy, drug)

@@ -45,6 +45,7 @@ pub const TOPIC: Topic = Topic {
 
 pub const SETTINGS: &[&str] = &[
     "src_threshold_mg_per_day",
+    "hbv_gc_mg_per_day",
     "taper_target_mg_per_day",
     "src_recent_onset_years",
     "src_bp_systolic",
@@ -241,6 +242,9 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
          A rise in BP or creatinine needs same-day review (ACE inhibitor first line).\n\n",
         num(policy.taper_target_mg_per_day)
     ));
+    for l in crate::clinical::pretreatment::glucocorticoid_hbv(facts, policy, total) {
+        detail.push_str(&format!("{}\n\n", l.text));
+    }
     if facts.active_meds.iter().any(|m| m.is(Drug::AceInhibitor)) {
         detail.push_str("An ACE inhibitor is active: it does not prevent renal crisis, so this warning stands.\n\n");
     }
@@ -418,5 +422,16 @@ mod tests {
         assert!(out.findings[0]
             .detail
             .contains("does not prevent renal crisis"));
+    }
+
+    #[test]
+    fn hepatitis_b_at_20_mg_or_more() {
+        // (prednisone mg/day, HBV line)
+        for (mg, said) in [(20.0, true), (15.0, false)] {
+            let mut f = patient(&[Concept::Ssc]);
+            f.orders.push(prednisone(mg));
+            let card = &evaluate(&f, &Policy::default()).findings[0];
+            assert_eq!(card.detail.contains("check HBV"), said, "{mg}");
+        }
     }
 }
