@@ -154,8 +154,11 @@ fn finding(
 fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
     let dose = order.dose.as_ref();
     let per_week = dose.and_then(|d| d.per_week_mg());
-    // For the limits: a dose of unknown frequency counts as at least daily.
-    let per_week_at_least = per_week.or(dose.map(|d| d.mg * 7.0));
+    // For the limits: a dose of unknown frequency counts as at least one
+    // administration a week (its "specify once weekly" warning covers the
+    // rest; reading every such order as daily would make each one critical).
+    let per_week_at_least = per_week.or(dose.map(|d| d.mg));
+    let daily = order.frequency.more_than_weekly() == Some(true);
     let mut cards: Vec<Card<'_>> = vec![];
     let mut card = |topic, indicator, summary: String, body: String| {
         cards.push(Card {
@@ -229,7 +232,9 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
         }
     }
     // POLICY second edition: >= 80 mg/week, or any single dose >= 1 g, is a slip.
-    let slip = per_week_at_least.is_some_and(|w| w >= policy.mtx_slip_mg_per_week)
+    // A weekly total made large by a daily schedule is the daily card's
+    // finding, not a second critical one.
+    let slip = (per_week_at_least.is_some_and(|w| w >= policy.mtx_slip_mg_per_week) && !daily)
         || dose.is_some_and(|d| d.mg >= policy.mtx_slip_mg_per_dose);
     if slip {
         card(
@@ -255,7 +260,9 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
         );
     }
     // Warnings.
-    if let Some(w) = per_week_at_least.filter(|w| *w > policy.mtx_max_mg_per_week && !slip) {
+    if let Some(w) =
+        per_week_at_least.filter(|w| *w > policy.mtx_max_mg_per_week && !slip && !daily)
+    {
         card(
             ABOVE_MAX,
             Indicator::Warning,
@@ -828,6 +835,39 @@ mod tests {
             if let Some(a) = absent {
                 assert!(!t.iter().any(|(c, _)| c == a), "{extra:?} {wk}: {t:?}");
             }
+        }
+    }
+
+    #[test]
+    fn one_critical_for_a_daily_order_and_unknown_frequency_read_as_once() {
+        use crate::facts::Frequency;
+        let criticals = |f: &Facts| {
+            topics(f)
+                .into_iter()
+                .filter(|(_, i)| *i == Indicator::Critical)
+                .map(|(c, _)| c)
+                .collect::<Vec<_>>()
+        };
+        // Daily 15 mg: the daily card only (105 mg/week is its artefact).
+        let mut f = base(&[Concept::Polymyositis]);
+        f.orders.push(med(
+            Drug::Methotrexate,
+            15.0,
+            Schedule::DAILY,
+            Route::Oral,
+            "m",
+        ));
+        assert_eq!(criticals(&f), vec!["mtx-daily-frequency"]);
+        // Unknown frequency: 15 mg is no slip; 100 mg is.
+        for (mg, slip) in [(15.0, false), (100.0, true)] {
+            let mut f = base(&[Concept::Polymyositis]);
+            let mut m = mtx(mg, Route::Subcutaneous);
+            let d = m.dose.as_mut().unwrap();
+            d.frequency = Frequency::unknown(None);
+            m.frequency = Frequency::unknown(None);
+            f.orders.push(m);
+            assert_eq!(criticals(&f).contains(&"mtx-dose-slip"), slip, "{mg}");
+            assert!(topics(&f).contains(&("mtx-frequency-unknown", Indicator::Warning)));
         }
     }
 }
