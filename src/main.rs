@@ -1,4 +1,4 @@
-//! `ssc-myositis-cds serve | evaluate REQUEST.json | discovery | policy | report | purge`.
+//! `ssc-myositis-cds serve | evaluate REQUEST.json | discovery | policy | report | purge | probe URL`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,8 +47,23 @@ struct Cli {
         default_value_t = 365
     )]
     retention_days: u32,
+    /// Log format on standard error: `human` (default) or `json` (one object a line).
+    #[arg(
+        long,
+        env = "SSC_CDS_LOG_FORMAT",
+        global = true,
+        value_enum,
+        default_value_t = LogFormat::Human
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Human,
+    Json,
 }
 
 // Parsed once at start-up: the size of the serve variant does not matter.
@@ -165,6 +180,42 @@ enum Command {
     },
     /// Delete cards and feedback older than the retention period, and expired token ids.
     Purge,
+    /// GET a URL (such as http://127.0.0.1:8080/readyz); exit 0 on a 2xx answer,
+    /// else 1. For container health checks: the image has no curl.
+    Probe {
+        url: String,
+        /// Longest wait for the answer, in milliseconds.
+        #[arg(long, default_value_t = 3_000)]
+        timeout_ms: u64,
+    },
+}
+
+/// `probe`: 0 when `url` answers 2xx within the timeout.
+fn probe(url: &str, timeout_ms: u64) -> ExitCode {
+    let result = runtime().and_then(|rt| {
+        rt.block_on(async {
+            let client = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_millis(timeout_ms.max(1)))
+                .build()
+                .map_err(|e| e.to_string())?;
+            let resp = client.get(url).send().await.map_err(|e| e.to_string())?;
+            Ok::<_, String>(resp.status())
+        })
+    });
+    match result {
+        Ok(status) if status.is_success() => {
+            println!("{}", status.as_u16());
+            ExitCode::SUCCESS
+        }
+        Ok(status) => {
+            eprintln!("probe: HTTP {}", status.as_u16());
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("probe: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -256,12 +307,23 @@ fn connection_cap(wanted: usize) -> usize {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Probe { url, timeout_ms } = &cli.command {
+        return probe(url, *timeout_ms);
+    }
     let spec = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(http::log_filter(&spec))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Human => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
     let engine = match engine(cli.valuesets.as_ref(), cli.policy.as_ref()) {
         Ok(e) => e,
         Err(e) => {
@@ -319,6 +381,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Probe { .. } => unreachable!("answered before the engine is loaded"),
         Command::Policy => {
             print!("{}", engine.policy.to_toml());
             ExitCode::SUCCESS
