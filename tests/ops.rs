@@ -315,7 +315,7 @@ fn sigterm(pid: u32) {
 }
 
 #[test]
-fn sigterm_finishes_requests_under_way_then_closes_the_store() {
+fn sigterm_finishes_requests_under_way_and_records_their_cards() {
     let dir = store_support::temp_dir("stop");
     let db = dir.join("records.sqlite");
     let mut svc = Service::start(
@@ -382,11 +382,34 @@ fn sigterm_finishes_requests_under_way_then_closes_the_store() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "exit status {status:?}");
-    // The store was closed: SQLite folded its write-ahead log into the file.
-    let wal = dir.join("records.sqlite-wal");
-    assert!(
-        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
-        "write-ahead log left behind"
-    );
+    // The cards of the request finished during the stop are in the store.
+    let json_start = answer.find("\r\n\r\n").unwrap() + 4;
+    let sent: Value = serde_json::from_str(answer[json_start..].trim()).unwrap_or_else(|_| {
+        // A chunked body: the JSON object between the chunk-size lines.
+        let b = &answer[json_start..];
+        serde_json::from_str(&b[b.find('{').unwrap()..=b.rfind('}').unwrap()]).unwrap()
+    });
+    let mut sent_uuids: Vec<String> = sent["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["uuid"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!sent_uuids.is_empty());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut stored = rt.block_on(async {
+        let store = ssc_myositis_cds::store::Store::open(&ssc_myositis_cds::store::sqlite_url(&db))
+            .await
+            .unwrap();
+        let u = store.card_uuids().await.unwrap();
+        store.close().await;
+        u
+    });
+    sent_uuids.sort();
+    stored.sort();
+    assert_eq!(stored, sent_uuids);
     let _ = std::fs::remove_dir_all(dir);
 }
