@@ -60,6 +60,8 @@ pub struct Limits {
     /// Longest wait for the next piece of a request body (the whole request
     /// is bounded by `request_timeout`).
     pub body_read_timeout: Duration,
+    /// After SIGTERM/SIGINT, how long requests under way may take to finish.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Limits {
@@ -73,6 +75,7 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
             body_read_timeout: Duration::from_secs(5),
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }
@@ -607,7 +610,7 @@ pub async fn serve(state: Arc<AppState>, listen: SocketAddr) -> std::io::Result<
 const LISTEN_BACKLOG: u32 = 8192;
 
 /// Serves on `listener` until `stop` completes, then lets open requests
-/// finish (for at most 10 s).
+/// finish (for at most [`Limits::shutdown_grace`]).
 ///
 /// Each connection is HTTP/1.1 with a header-read timeout, an idle timeout
 /// and a body-read timeout ([`Limits`]); at most `max_connections` are open at
@@ -688,7 +691,7 @@ pub async fn serve_listener(
     }
     drop(listener);
     let _ = closing.send(true);
-    let _ = tokio::time::timeout(Duration::from_secs(10), slots.acquire_many(max as u32)).await;
+    let _ = tokio::time::timeout(limits.shutdown_grace, slots.acquire_many(max as u32)).await;
     Ok(())
 }
 
@@ -774,7 +777,7 @@ async fn connection(
             _ = conn.as_mut() => return,
             _ = closing.changed() => {
                 conn.as_mut().graceful_shutdown();
-                let _ = tokio::time::timeout(Duration::from_secs(10), conn.as_mut()).await;
+                let _ = tokio::time::timeout(limits.shutdown_grace, conn.as_mut()).await;
                 return;
             }
             Ok(()) = crowded.changed() => {}
