@@ -645,9 +645,15 @@ fn main() -> ExitCode {
                     None
                 }
                 None => {
+                    let file = cli.config.as_ref().map_or_else(
+                        || "a configuration file given with --config".to_string(),
+                        |f| f.display().to_string(),
+                    );
                     eprintln!(
-                        "error: refusing to listen on {listen} without authentication: configure trusted issuers \
-                         with --auth-config, listen on loopback, or pass --insecure-no-auth"
+                        "error: refusing to listen on {listen} without authentication: add a [trust] section \
+                         naming your EHR's issuer and its JWKS, and public_base_url, to {file} \
+                         (see config/ssc-myositis-cds.example.toml), or give a trust file with --auth-config; \
+                         else listen on loopback, or set insecure_no_auth (never in production)"
                     );
                     return ExitCode::from(2);
                 }
