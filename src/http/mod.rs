@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod error;
+pub mod openapi;
 pub mod ops;
 
 use std::net::SocketAddr;
@@ -164,6 +165,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics_text))
+        .route("/openapi.json", get(openapi::serve_document))
         .fallback(|uri: axum::http::Uri| async move { ApiError::NotFound(uri.path().to_string()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(middleware::from_fn_with_state(state.clone(), guard))
