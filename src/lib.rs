@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cards;
 pub mod cds;
 pub mod clinical;
+pub mod config;
 pub mod engine;
 pub mod facts;
 pub mod fhir;

@@ -1,4 +1,4 @@
-//! `ssc-myositis-cds serve | evaluate REQUEST.json | discovery | policy | report | purge`.
+//! `ssc-myositis-cds serve | evaluate REQUEST.json | discovery | policy | report | purge | probe URL`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 use ssc_myositis_cds::auth::{AuthConfig, Verifier};
 use ssc_myositis_cds::clinical::Policy;
+use ssc_myositis_cds::config::{self, Config};
 use ssc_myositis_cds::engine::Engine;
 use ssc_myositis_cds::http::{self, ApiError, AppState, Audit, AuthMode, Limits};
 use ssc_myositis_cds::prefetch::{FetchSettings, Fetcher};
@@ -24,6 +25,11 @@ use ssc_myositis_cds::terminology::Terminology;
     about = "CDS Hooks service for corticosteroid orders in SSc-myositis overlap"
 )]
 struct Cli {
+    /// Configuration file (TOML) holding every setting; see the example in
+    /// the repository. Variables SSC_CDS_<SECTION>__<KEY> override it, and
+    /// flags override both.
+    #[arg(long, env = "SSC_CDS_CONFIG", global = true)]
+    config: Option<PathBuf>,
     /// Directory of FHIR ValueSet JSON files replacing the compiled-in ones of the same id.
     #[arg(long, env = "SSC_CDS_VALUESETS", global = true)]
     valuesets: Option<PathBuf>,
@@ -31,24 +37,114 @@ struct Cli {
     #[arg(long, env = "SSC_CDS_POLICY", global = true)]
     policy: Option<PathBuf>,
     /// Where cards, feedback and used token ids are kept: a SQLite file
-    /// (created when absent) or a postgres:// URL shared by replicas.
-    #[arg(
-        long,
-        env = "SSC_CDS_DATABASE",
-        global = true,
-        default_value = "ssc-myositis-cds.sqlite"
-    )]
-    database: String,
-    /// Days cards and feedback are kept; `purge` (and `serve`, hourly) deletes older ones.
-    #[arg(
-        long,
-        env = "SSC_CDS_RETENTION_DAYS",
-        global = true,
-        default_value_t = 365
-    )]
-    retention_days: u32,
+    /// (created when absent; default ssc-myositis-cds.sqlite) or a
+    /// postgres:// URL shared by replicas.
+    #[arg(long, env = "SSC_CDS_DATABASE", global = true)]
+    database: Option<String>,
+    /// Days cards and feedback are kept (default 365); `purge` (and `serve`,
+    /// hourly) deletes older ones.
+    #[arg(long, env = "SSC_CDS_RETENTION_DAYS", global = true)]
+    retention_days: Option<u32>,
+    /// Log format on standard error: `human` (default) or `json` (one object a line).
+    #[arg(long, env = "SSC_CDS_LOG_FORMAT", global = true, value_enum)]
+    log_format: Option<LogFormat>,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+enum LogFormat {
+    Human,
+    Json,
+}
+
+/// `serve`'s flags; each, when given, overrides the configuration file.
+#[derive(clap::Args, Default)]
+struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, env = "SSC_CDS_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Trusted CDS clients (TOML): issuers, keys, audience base URL.
+    #[arg(long, env = "SSC_CDS_AUTH_CONFIG")]
+    auth_config: Option<PathBuf>,
+    /// Base URL clients call (the JWT audience), when behind a proxy.
+    #[arg(long, env = "SSC_CDS_PUBLIC_BASE_URL")]
+    public_base_url: Option<String>,
+    /// Origins browsers may call from (repeat, or comma-separated); default any origin.
+    #[arg(
+        long = "cors-allow-origin",
+        env = "SSC_CDS_CORS_ALLOW_ORIGINS",
+        value_delimiter = ','
+    )]
+    cors_allow_origin: Vec<String>,
+    /// Serve without authentication on a non-loopback address. Never in production.
+    #[arg(long, env = "SSC_CDS_INSECURE_NO_AUTH")]
+    insecure_no_auth: bool,
+    /// Largest request body accepted, in bytes (default 1 MiB).
+    #[arg(long, env = "SSC_CDS_MAX_BODY_BYTES")]
+    max_body_bytes: Option<usize>,
+    /// Deepest JSON nesting accepted (default 64).
+    #[arg(long, env = "SSC_CDS_MAX_JSON_DEPTH")]
+    max_json_depth: Option<usize>,
+    /// Requests served at once; more get 503 (default 64).
+    #[arg(long, env = "SSC_CDS_MAX_CONCURRENT_REQUESTS")]
+    max_concurrent_requests: Option<usize>,
+    /// Longest a request may take, in milliseconds; then 503 (default 10000).
+    #[arg(long, env = "SSC_CDS_REQUEST_TIMEOUT_MS")]
+    request_timeout_ms: Option<u64>,
+    /// Open connections at once (at most the file limit less a reserve); more
+    /// wait (default 4096).
+    #[arg(long, env = "SSC_CDS_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Time for a client to send a request's headers, in milliseconds; also the
+    /// longest a kept-alive connection may wait for its next request (default 10000).
+    #[arg(long, env = "SSC_CDS_HEADER_READ_TIMEOUT_MS")]
+    header_read_timeout_ms: Option<u64>,
+    /// A connection with no request under way on which nothing moves for this long
+    /// is closed, in milliseconds (default 30000).
+    #[arg(long, env = "SSC_CDS_IDLE_TIMEOUT_MS")]
+    idle_timeout_ms: Option<u64>,
+    /// Longest wait for the next part of a request body, in milliseconds (default 5000).
+    #[arg(long, env = "SSC_CDS_BODY_READ_TIMEOUT_MS")]
+    body_read_timeout_ms: Option<u64>,
+    /// FHIR servers that may be queried for missing prefetch when authentication is
+    /// off (with trusted issuers: each issuer's `fhir_servers`). Repeat or comma-separate.
+    #[arg(
+        long = "fhir-server-allow",
+        env = "SSC_CDS_FHIR_SERVER_ALLOW",
+        value_delimiter = ','
+    )]
+    fhir_server_allow: Vec<String>,
+    /// Query FHIR servers that come without fhirAuthorization (open servers).
+    #[arg(long, env = "SSC_CDS_ALLOW_OPEN_FHIR_SERVERS")]
+    allow_open_fhir_servers: bool,
+    /// Query http (not https) FHIR servers that are not on loopback.
+    #[arg(long, env = "SSC_CDS_ALLOW_HTTP_FHIR_SERVERS")]
+    allow_http_fhir_servers: bool,
+    /// Timeout of one FHIR server request, in milliseconds (default 300).
+    #[arg(long, env = "SSC_CDS_FHIR_TIMEOUT_MS")]
+    fhir_timeout_ms: Option<u64>,
+    /// All FHIR server queries of one hook call end by then, in milliseconds (default 400).
+    #[arg(long, env = "SSC_CDS_FHIR_DEADLINE_MS")]
+    fhir_deadline_ms: Option<u64>,
+    /// Pages followed per FHIR search (default 5).
+    #[arg(long, env = "SSC_CDS_FHIR_MAX_PAGES")]
+    fhir_max_pages: Option<usize>,
+    /// Bytes read per FHIR search, all pages together (default 8 MiB).
+    #[arg(long, env = "SSC_CDS_FHIR_MAX_BYTES")]
+    fhir_max_bytes: Option<usize>,
+    /// Evaluate as of this date (YYYY-MM-DD) instead of today: for demos and tests.
+    #[arg(long, env = "SSC_CDS_TODAY")]
+    today: Option<NaiveDate>,
+    /// Secret of the patient-id hash in the audit (at least 32 bytes of text).
+    /// Default with SQLite: DATABASE.audit-key, created on first start.
+    /// Required with PostgreSQL (the same file on every replica).
+    #[arg(long, env = "SSC_CDS_AUDIT_KEY_FILE")]
+    audit_key_file: Option<PathBuf>,
+    /// Longest wait for a database write, in milliseconds; then 503 (default 2000).
+    #[arg(long, env = "SSC_CDS_STORE_TIMEOUT_MS")]
+    store_timeout_ms: Option<u64>,
 }
 
 // Parsed once at start-up: the size of the serve variant does not matter.
@@ -56,90 +152,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP service.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "SSC_CDS_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        /// Trusted CDS clients (TOML): issuers, keys, audience base URL.
-        #[arg(long, env = "SSC_CDS_AUTH_CONFIG")]
-        auth_config: Option<PathBuf>,
-        /// Base URL clients call (the JWT audience), when behind a proxy.
-        #[arg(long, env = "SSC_CDS_PUBLIC_BASE_URL")]
-        public_base_url: Option<String>,
-        /// Origins browsers may call from (repeat, or comma-separated); default any origin.
-        #[arg(
-            long = "cors-allow-origin",
-            env = "SSC_CDS_CORS_ALLOW_ORIGINS",
-            value_delimiter = ','
-        )]
-        cors_allow_origin: Vec<String>,
-        /// Serve without authentication on a non-loopback address. Never in production.
-        #[arg(long, env = "SSC_CDS_INSECURE_NO_AUTH")]
-        insecure_no_auth: bool,
-        /// Largest request body accepted, in bytes.
-        #[arg(long, env = "SSC_CDS_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
-        max_body_bytes: usize,
-        /// Deepest JSON nesting accepted.
-        #[arg(long, env = "SSC_CDS_MAX_JSON_DEPTH", default_value_t = 64)]
-        max_json_depth: usize,
-        /// Requests served at once; more get 503.
-        #[arg(long, env = "SSC_CDS_MAX_CONCURRENT_REQUESTS", default_value_t = 64)]
-        max_concurrent_requests: usize,
-        /// Longest a request may take, in milliseconds; then 503.
-        #[arg(long, env = "SSC_CDS_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
-        request_timeout_ms: u64,
-        /// Open connections at once (at most the file limit less a reserve); more wait.
-        #[arg(long, env = "SSC_CDS_MAX_CONNECTIONS", default_value_t = 4096)]
-        max_connections: usize,
-        /// Time for a client to send a request's headers, in milliseconds; also the
-        /// longest a kept-alive connection may wait for its next request.
-        #[arg(long, env = "SSC_CDS_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
-        header_read_timeout_ms: u64,
-        /// A connection with no request under way on which nothing moves for this long
-        /// is closed, in milliseconds.
-        #[arg(long, env = "SSC_CDS_IDLE_TIMEOUT_MS", default_value_t = 30_000)]
-        idle_timeout_ms: u64,
-        /// Longest wait for the next part of a request body, in milliseconds.
-        #[arg(long, env = "SSC_CDS_BODY_READ_TIMEOUT_MS", default_value_t = 5_000)]
-        body_read_timeout_ms: u64,
-        /// FHIR servers that may be queried for missing prefetch when authentication is
-        /// off (with trusted issuers: each issuer's `fhir_servers`). Repeat or comma-separate.
-        #[arg(
-            long = "fhir-server-allow",
-            env = "SSC_CDS_FHIR_SERVER_ALLOW",
-            value_delimiter = ','
-        )]
-        fhir_server_allow: Vec<String>,
-        /// Query FHIR servers that come without fhirAuthorization (open servers).
-        #[arg(long, env = "SSC_CDS_ALLOW_OPEN_FHIR_SERVERS")]
-        allow_open_fhir_servers: bool,
-        /// Query http (not https) FHIR servers that are not on loopback.
-        #[arg(long, env = "SSC_CDS_ALLOW_HTTP_FHIR_SERVERS")]
-        allow_http_fhir_servers: bool,
-        /// Timeout of one FHIR server request, in milliseconds.
-        #[arg(long, env = "SSC_CDS_FHIR_TIMEOUT_MS", default_value_t = 300)]
-        fhir_timeout_ms: u64,
-        /// All FHIR server queries of one hook call end by then, in milliseconds.
-        #[arg(long, env = "SSC_CDS_FHIR_DEADLINE_MS", default_value_t = 400)]
-        fhir_deadline_ms: u64,
-        /// Pages followed per FHIR search.
-        #[arg(long, env = "SSC_CDS_FHIR_MAX_PAGES", default_value_t = 5)]
-        fhir_max_pages: usize,
-        /// Bytes read per FHIR search, all pages together.
-        #[arg(long, env = "SSC_CDS_FHIR_MAX_BYTES", default_value_t = 8 * 1024 * 1024)]
-        fhir_max_bytes: usize,
-        /// Evaluate as of this date (YYYY-MM-DD) instead of today: for demos and tests.
-        #[arg(long, env = "SSC_CDS_TODAY")]
-        today: Option<NaiveDate>,
-        /// Secret of the patient-id hash in the audit (at least 32 bytes of text).
-        /// Default with SQLite: DATABASE.audit-key, created on first start.
-        /// Required with PostgreSQL (the same file on every replica).
-        #[arg(long, env = "SSC_CDS_AUDIT_KEY_FILE")]
-        audit_key_file: Option<PathBuf>,
-        /// Longest wait for a database write, in milliseconds; then 503.
-        #[arg(long, env = "SSC_CDS_STORE_TIMEOUT_MS", default_value_t = 2_000)]
-        store_timeout_ms: u64,
-    },
+    Serve(ServeArgs),
     /// Print the CDS response for a request file, without a server.
     Evaluate {
         /// A CDS Hooks request (JSON).
@@ -165,6 +178,54 @@ enum Command {
     },
     /// Delete cards and feedback older than the retention period, and expired token ids.
     Purge,
+    /// Check a configuration file: exit 0 when the service would start with it.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// GET a URL (such as http://127.0.0.1:8080/readyz); exit 0 on a 2xx answer,
+    /// else 1. For container health checks: the image has no curl.
+    Probe {
+        url: String,
+        /// Longest wait for the answer, in milliseconds.
+        #[arg(long, default_value_t = 3_000)]
+        timeout_ms: u64,
+    },
+}
+
+/// `probe`: 0 when `url` answers 2xx within the timeout.
+fn probe(url: &str, timeout_ms: u64) -> ExitCode {
+    let result = runtime().and_then(|rt| {
+        rt.block_on(async {
+            let client = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_millis(timeout_ms.max(1)))
+                .build()
+                .map_err(|e| e.to_string())?;
+            let resp = client.get(url).send().await.map_err(|e| e.to_string())?;
+            Ok::<_, String>(resp.status())
+        })
+    });
+    match result {
+        Ok(status) if status.is_success() => {
+            println!("{}", status.as_u16());
+            ExitCode::SUCCESS
+        }
+        Ok(status) => {
+            eprintln!("probe: HTTP {}", status.as_u16());
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("probe: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum ConfigAction {
+    /// Load FILE with the environment's overrides, report the first problem
+    /// (naming the key), exit 0 when none.
+    Check { file: PathBuf },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -202,20 +263,21 @@ fn audit_key(database: &str, file: Option<&PathBuf>) -> Result<AuditKey, String>
     }
 }
 
-fn engine(valuesets: Option<&PathBuf>, policy: Option<&PathBuf>) -> Result<Engine, String> {
-    let terminology = match valuesets {
+fn engine(cfg: &Config) -> Result<Engine, String> {
+    let terminology = match cfg.clinical.valuesets.as_ref() {
         Some(dir) => Terminology::with_directory(dir),
         None => Terminology::embedded(),
     }
     .map_err(|e| e.to_string())?;
     let services = Services::embedded().map_err(|e| e.to_string())?;
-    let policy = match policy {
-        Some(path) => {
+    let policy = match (cfg.clinical.policy_file.as_ref(), cfg.policy_text()) {
+        (Some(path), _) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             Policy::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?
         }
-        None => Policy::default(),
+        (None, Some(text)) => Policy::from_toml(&text).map_err(|e| format!("[policy]: {e}"))?,
+        (None, None) => Policy::default(),
     };
     Ok(Engine {
         terminology,
@@ -254,15 +316,165 @@ fn connection_cap(wanted: usize) -> usize {
     wanted.clamp(1, fits)
 }
 
+/// The command line as a partial configuration: only what was given.
+fn overrides(cli: &Cli) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let mut root = Map::new();
+    let mut put = |section: &str, key: &str, v: Value| {
+        if !v.is_null() {
+            root.entry(section)
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
+                .expect("a section is an object")
+                .insert(key.into(), v);
+        }
+    };
+    put("clinical", "valuesets", json!(cli.valuesets));
+    put("clinical", "policy_file", json!(cli.policy));
+    put("database", "url", json!(cli.database));
+    put("database", "retention_days", json!(cli.retention_days));
+    put("server", "log_format", json!(cli.log_format));
+    if let Command::Serve(a) = &cli.command {
+        let some = |b: bool| if b { json!(true) } else { Value::Null };
+        let list = |l: &Vec<String>| {
+            if l.is_empty() {
+                Value::Null
+            } else {
+                json!(l.iter().map(|s| s.trim()).collect::<Vec<_>>())
+            }
+        };
+        put("server", "listen", json!(a.listen));
+        put("server", "trust_file", json!(a.auth_config));
+        put("server", "public_base_url", json!(a.public_base_url));
+        put("server", "cors_allow_origins", list(&a.cors_allow_origin));
+        put("server", "insecure_no_auth", some(a.insecure_no_auth));
+        put("server", "today", json!(a.today));
+        put("limits", "max_body_bytes", json!(a.max_body_bytes));
+        put("limits", "max_json_depth", json!(a.max_json_depth));
+        put(
+            "limits",
+            "max_concurrent_requests",
+            json!(a.max_concurrent_requests),
+        );
+        put("limits", "request_timeout_ms", json!(a.request_timeout_ms));
+        put("limits", "max_connections", json!(a.max_connections));
+        put(
+            "limits",
+            "header_read_timeout_ms",
+            json!(a.header_read_timeout_ms),
+        );
+        put("limits", "idle_timeout_ms", json!(a.idle_timeout_ms));
+        put(
+            "limits",
+            "body_read_timeout_ms",
+            json!(a.body_read_timeout_ms),
+        );
+        put("fhir", "allow", list(&a.fhir_server_allow));
+        put(
+            "fhir",
+            "allow_open_servers",
+            some(a.allow_open_fhir_servers),
+        );
+        put(
+            "fhir",
+            "allow_http_servers",
+            some(a.allow_http_fhir_servers),
+        );
+        put("fhir", "timeout_ms", json!(a.fhir_timeout_ms));
+        put("fhir", "deadline_ms", json!(a.fhir_deadline_ms));
+        put("fhir", "max_pages", json!(a.fhir_max_pages));
+        put("fhir", "max_bytes", json!(a.fhir_max_bytes));
+        put("database", "audit_key_file", json!(a.audit_key_file));
+        put("database", "store_timeout_ms", json!(a.store_timeout_ms));
+    }
+    Value::Object(root)
+}
+
+/// The trust configuration: `server.trust_file`, else the inline `[trust]`
+/// (its relative paths taken from the configuration file's directory).
+fn trust(cfg: &Config, file: Option<&std::path::Path>) -> Result<Option<AuthConfig>, String> {
+    if let Some(p) = cfg.server.trust_file.as_ref() {
+        let text =
+            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        return AuthConfig::from_toml(&text, p)
+            .map(Some)
+            .map_err(|e| e.to_string());
+    }
+    match cfg.trust_text() {
+        Some(text) => {
+            let at = file.map_or_else(|| PathBuf::from("./[trust]"), |f| f.to_path_buf());
+            AuthConfig::from_toml(&text, &at)
+                .map(Some)
+                .map_err(|e| format!("[trust]: {e}"))
+        }
+        None => Ok(None),
+    }
+}
+
+/// `config check FILE`: everything the service reads at start-up, without starting it.
+fn config_check(cli: &Cli, file: &std::path::Path) -> ExitCode {
+    let checked = Config::load(Some(file), std::env::vars(), &overrides(cli))
+        .map_err(|e| e.to_string())
+        .and_then(|cfg| {
+            engine(&cfg)?;
+            let trust = trust(&cfg, Some(file))?;
+            if let Some(t) = trust.filter(|t| !t.issuers.is_empty()) {
+                Verifier::new(t).map_err(|e| e.to_string())?;
+            }
+            Ok(cfg)
+        });
+    match checked {
+        Ok(cfg) => {
+            println!(
+                "{}: ok (listen {}, database {})",
+                file.display(),
+                cfg.server.listen,
+                if cfg.database.url.starts_with("postgres") {
+                    "PostgreSQL"
+                } else {
+                    "SQLite"
+                }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match &cli.command {
+        Command::Probe { url, timeout_ms } => return probe(url, *timeout_ms),
+        Command::Config {
+            action: ConfigAction::Check { file },
+        } => return config_check(&cli, file),
+        _ => {}
+    }
+    let cfg = match Config::load(cli.config.as_deref(), std::env::vars(), &overrides(&cli)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let spec = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(http::log_filter(&spec))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-    let engine = match engine(cli.valuesets.as_ref(), cli.policy.as_ref()) {
+        .with_writer(std::io::stderr);
+    match cfg.server.log_format {
+        config::LogFormat::Human => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        config::LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
+    let engine = match engine(&cfg) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");
@@ -275,7 +487,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Report { since, format } => {
             let result = runtime().and_then(|rt| {
-                let store = open_store(&rt, &cli.database)?;
+                let store = open_store(&rt, &cfg.database.url)?;
                 rt.block_on(store.report(since.map(day_start_ms).unwrap_or(0)))
                     .map_err(|e| e.to_string())
             });
@@ -298,9 +510,9 @@ fn main() -> ExitCode {
         }
         Command::Purge => {
             let result = runtime().and_then(|rt| {
-                let store = open_store(&rt, &cli.database)?;
+                let store = open_store(&rt, &cfg.database.url)?;
                 rt.block_on(store.purge(
-                    retention_cutoff_ms(cli.retention_days),
+                    retention_cutoff_ms(cfg.database.retention_days),
                     chrono::Utc::now().timestamp(),
                 ))
                 .map_err(|e| e.to_string())
@@ -309,7 +521,7 @@ fn main() -> ExitCode {
                 Ok(p) => {
                     println!(
                         "purged {} card(s), {} feedback item(s), {} expired token id(s) (retention {} days)",
-                        p.cards, p.feedback, p.replay_ids, cli.retention_days
+                        p.cards, p.feedback, p.replay_ids, cfg.database.retention_days
                     );
                     ExitCode::SUCCESS
                 }
@@ -318,6 +530,9 @@ fn main() -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+        Command::Probe { .. } | Command::Config { .. } => {
+            unreachable!("answered before the configuration is loaded")
         }
         Command::Policy => {
             print!("{}", engine.policy.to_toml());
@@ -369,57 +584,35 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Serve {
-            listen,
-            auth_config,
-            public_base_url,
-            cors_allow_origin,
-            insecure_no_auth,
-            max_body_bytes,
-            max_json_depth,
-            max_concurrent_requests,
-            request_timeout_ms,
-            max_connections,
-            header_read_timeout_ms,
-            idle_timeout_ms,
-            body_read_timeout_ms,
-            fhir_server_allow,
-            allow_open_fhir_servers,
-            allow_http_fhir_servers,
-            fhir_timeout_ms,
-            fhir_deadline_ms,
-            fhir_max_pages,
-            fhir_max_bytes,
-            today,
-            audit_key_file,
-            store_timeout_ms,
-        } => {
+        Command::Serve(_) => {
+            let l = &cfg.limits;
+            let f = &cfg.fhir;
+            let listen = cfg.server.listen;
             let ms = |v: u64| std::time::Duration::from_millis(v.max(1));
             let limits = Limits {
-                max_body_bytes,
-                max_json_depth,
-                max_concurrent_requests: max_concurrent_requests.max(1),
-                request_timeout: ms(request_timeout_ms),
-                max_connections: connection_cap(max_connections),
-                header_read_timeout: ms(header_read_timeout_ms),
-                idle_timeout: ms(idle_timeout_ms),
-                body_read_timeout: ms(body_read_timeout_ms),
+                max_body_bytes: l.max_body_bytes,
+                max_json_depth: l.max_json_depth,
+                max_concurrent_requests: l.max_concurrent_requests.max(1),
+                request_timeout: ms(l.request_timeout_ms),
+                max_connections: connection_cap(l.max_connections),
+                header_read_timeout: ms(l.header_read_timeout_ms),
+                idle_timeout: ms(l.idle_timeout_ms),
+                body_read_timeout: ms(l.body_read_timeout_ms),
+                shutdown_grace: ms(l.shutdown_grace_ms),
             };
-            let cfg = match auth_config.as_ref().map(|p| {
-                std::fs::read_to_string(p)
-                    .map_err(|e| format!("cannot read {}: {e}", p.display()))
-                    .and_then(|t| AuthConfig::from_toml(&t, p).map_err(|e| e.to_string()))
-            }) {
-                Some(Err(e)) => {
+            let trusted = match trust(&cfg, cli.config.as_deref()) {
+                Err(e) => {
                     eprintln!("error: {e}");
                     return ExitCode::from(2);
                 }
-                Some(Ok(c)) => Some(c),
-                None => None,
+                Ok(c) => c,
             };
-            let base =
-                public_base_url.or_else(|| cfg.as_ref().and_then(|c| c.public_base_url.clone()));
-            if let Some(c) = cfg.as_ref().filter(|c| !c.issuers.is_empty()) {
+            let base = cfg
+                .server
+                .public_base_url
+                .clone()
+                .or_else(|| trusted.as_ref().and_then(|c| c.public_base_url.clone()));
+            if let Some(c) = trusted.as_ref().filter(|c| !c.issuers.is_empty()) {
                 if base.is_none() && !listen.ip().is_loopback() && !c.every_issuer_has_audiences() {
                     eprintln!(
                         "error: refusing to listen on {listen} with trusted issuers but no public_base_url: \
@@ -429,7 +622,8 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             }
-            let auth = match cfg.filter(|c| !c.issuers.is_empty()) {
+            let insecure_no_auth = cfg.server.insecure_no_auth;
+            let auth = match trusted.filter(|c| !c.issuers.is_empty()) {
                 Some(c) => match Verifier::new(c) {
                     Ok(v) => {
                         for iss in v.development_issuers() {
@@ -451,9 +645,15 @@ fn main() -> ExitCode {
                     None
                 }
                 None => {
+                    let file = cli.config.as_ref().map_or_else(
+                        || "a configuration file given with --config".to_string(),
+                        |f| f.display().to_string(),
+                    );
                     eprintln!(
-                        "error: refusing to listen on {listen} without authentication: configure trusted issuers \
-                         with --auth-config, listen on loopback, or pass --insecure-no-auth"
+                        "error: refusing to listen on {listen} without authentication: add a [trust] section \
+                         naming your EHR's issuer and its JWKS, and public_base_url, to {file} \
+                         (see config/ssc-myositis-cds.example.toml), or give a trust file with --auth-config; \
+                         else listen on loopback, or set insecure_no_auth (never in production)"
                     );
                     return ExitCode::from(2);
                 }
@@ -465,21 +665,21 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let key = match audit_key(&cli.database, audit_key_file.as_ref()) {
+            let key = match audit_key(&cfg.database.url, cfg.database.audit_key_file.as_ref()) {
                 Ok(k) => k,
                 Err(e) => {
                     eprintln!("error: audit key: {e}");
                     return ExitCode::from(2);
                 }
             };
-            let store = match open_store(&rt, &cli.database) {
+            let store = match open_store(&rt, &cfg.database.url) {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("error: {e}");
                     return ExitCode::from(2);
                 }
             };
-            tracing::info!(backend = ?store.backend(), retention_days = cli.retention_days, "record store open");
+            tracing::info!(backend = ?store.backend(), retention_days = cfg.database.retention_days, "record store open");
             // Used token ids live in the database: a replay is refused across
             // restarts and replicas.
             let auth = match auth {
@@ -488,20 +688,20 @@ fn main() -> ExitCode {
                 }
                 None => AuthMode::Disabled,
             };
-            let timeout = std::time::Duration::from_millis(store_timeout_ms.max(1));
+            let timeout = ms(cfg.database.store_timeout_ms);
             let audit = Audit::new(store.clone(), key, timeout, &engine);
             let mut state = AppState::new(engine, limits, auth);
             state.audit = Some(audit);
-            state.today = today;
+            state.today = cfg.server.today;
             state.public_base_url = base;
             let fetch = FetchSettings {
-                request_timeout: std::time::Duration::from_millis(fhir_timeout_ms.max(1)),
-                deadline: std::time::Duration::from_millis(fhir_deadline_ms.max(1)),
-                max_pages: fhir_max_pages.max(1),
-                max_bytes: fhir_max_bytes.max(1024),
-                allow_open_servers: allow_open_fhir_servers,
-                allow_http: allow_http_fhir_servers,
-                allowed_servers: fhir_server_allow,
+                request_timeout: ms(f.timeout_ms),
+                deadline: ms(f.deadline_ms),
+                max_pages: f.max_pages.max(1),
+                max_bytes: f.max_bytes.max(1024),
+                allow_open_servers: f.allow_open_servers,
+                allow_http: f.allow_http_servers,
+                allowed_servers: f.allow.clone(),
             };
             state.fetcher = match Fetcher::new(fetch) {
                 Ok(f) => f,
@@ -510,7 +710,12 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            for origin in cors_allow_origin.iter().filter(|o| o.as_str() != "*") {
+            for origin in cfg
+                .server
+                .cors_allow_origins
+                .iter()
+                .filter(|o| o.as_str() != "*")
+            {
                 match axum::http::HeaderValue::from_str(origin.trim()) {
                     Ok(v) => state.cors_origins.push(v),
                     Err(_) => {
@@ -522,7 +727,7 @@ fn main() -> ExitCode {
             let state = Arc::new(state);
             let closing = store.clone();
             // Retention, hourly.
-            let retention_days = cli.retention_days;
+            let retention_days = cfg.database.retention_days;
             rt.spawn(async move {
                 let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
                 loop {

@@ -2,9 +2,10 @@
 //! PyPI, with bearer-token auth): load a patient, call order-sign with no
 //! prefetch, and check the cards and that the server answered our token.
 //!
-//! `.ci/run` installs the server into `target/fhir-venv` and sets
-//! SSC_CDS_REQUIRE_FHIR_SERVER=1, so there this test cannot be skipped. Without
-//! the server installed (a developer's `cargo test`) it says so and skips.
+//! It needs the server installed, so `cargo test` counts it as ignored (the
+//! totals say so); `.ci/run` installs the server into `target/fhir-venv`, sets
+//! SSC_CDS_REQUIRE_FHIR_SERVER=1 and runs it with `--ignored`, where a missing
+//! server fails it.
 
 mod common;
 
@@ -36,6 +37,7 @@ fn sekmet() -> Option<PathBuf> {
 }
 
 #[tokio::test]
+#[ignore = "needs a FHIR R4 server: .ci/run installs sekmet-fhir and runs this with --ignored"]
 async fn order_sign_with_no_prefetch_against_a_real_fhir_server() {
     let Some(bin) = sekmet() else {
         assert!(

@@ -232,6 +232,12 @@ async fn neither_token_nor_patient_data_reach_the_log() {
             && log.contains("feedback received"),
         "the log was captured:\n{log}"
     );
+    // The hook line joins the advice to its feedback: hookInstance and card uuids.
+    assert!(
+        log.contains("hook_instance=")
+            && log.contains(&format!("card_uuids={}", card.as_str().unwrap())[..36 + 11]),
+        "hook line without hook_instance or card uuids:\n{log}"
+    );
     let jwt_signature = good.rsplit('.').next().unwrap();
     let fhir_origin = stub
         .base
@@ -256,4 +262,108 @@ async fn neither_token_nor_patient_data_reach_the_log() {
     ] {
         assert!(!log.contains(secret), "{secret:?} found in the log:\n{log}");
     }
+}
+
+/// The real binary, JSON logs at debug level: every line is a JSON object, the
+/// hook line carries request id, hookInstance and card uuids, and no line
+/// carries a token, a FHIR server URL or patient data.
+#[test]
+fn json_logs_at_debug_level_carry_ids_but_no_secrets() {
+    use std::io::{Read as _, Write as _};
+    let dir = common::store_support::temp_dir("jsonlog");
+    let log_path = dir.join("stderr.log");
+    let mut child = std::process::Command::new(common::process::BIN)
+        .args(["--log-format", "json", "serve", "--listen", "127.0.0.1:0"])
+        .arg("--database")
+        .arg(dir.join("records.sqlite"))
+        .env("RUST_LOG", "debug")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let addr = loop {
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let found = text.lines().find_map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).ok()?;
+            v["fields"]["address"].as_str().map(str::to_string)
+        });
+        if let Some(a) = found {
+            break a;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "not listening:\n{text}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut body = fixture("S1.json");
+    body["fhirServer"] = json!("https://ehr-fhir.example.org/fhir/R4");
+    body["fhirAuthorization"] = json!({"access_token": FHIR_TOKEN, "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read", "subject": "cds"});
+    body["prefetch"]["Patient"]["name"] = json!([{"family": PATIENT_NAME, "given": ["Ada"]}]);
+    body["prefetch"]["Patient"]["birthDate"] = json!(BIRTH_DATE);
+    let body = serde_json::to_vec(&body).unwrap();
+    let post = |request_id: &str, hook_instance_body: &[u8]| {
+        let mut c = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            c,
+            "POST /cds-services/ssc-myositis-order-sign HTTP/1.1\r\nHost: x\r\nConnection: close\r\nx-request-id: {request_id}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            hook_instance_body.len()
+        )
+        .unwrap();
+        c.write_all(hook_instance_body).unwrap();
+        let mut out = String::new();
+        c.read_to_string(&mut out).unwrap();
+        out
+    };
+    let answer = post("req-plain-42", &body);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // A request id and a hookInstance carrying the patient's name are not logged.
+    let mut named: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    named["hookInstance"] = json!(format!("{PATIENT_NAME} {BIRTH_DATE}"));
+    let answer = post(
+        &format!("{PATIENT_NAME}/{BIRTH_DATE}"),
+        &serde_json::to_vec(&named).unwrap(),
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    assert!(child.wait().unwrap().success());
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let hooks: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|v| v["fields"]["message"] == "hook evaluated")
+        .collect();
+    assert_eq!(hooks.len(), 2, "{log}");
+    let first = hooks[0];
+    assert_eq!(first["span"]["request_id"], "req-plain-42", "{first}");
+    assert_eq!(first["fields"]["service"], "ssc-myositis-order-sign");
+    assert_eq!(first["fields"]["status"], 200);
+    assert!(first["fields"]["elapsed_us"].is_u64(), "{first}");
+    assert!(first["fields"]["hook_instance"]
+        .as_str()
+        .is_some_and(|h| uuid::Uuid::parse_str(h).is_ok()));
+    let uuids = first["fields"]["card_uuids"].as_str().unwrap();
+    let n = first["fields"]["cards"].as_u64().unwrap();
+    assert!(n > 0 && uuids.split(',').count() as u64 == n, "{first}");
+    assert_eq!(hooks[1]["fields"]["hook_instance"], "-", "{}", hooks[1]);
+    for secret in [
+        FHIR_TOKEN,
+        PATIENT_NAME,
+        BIRTH_DATE,
+        "ehr-fhir.example.org",
+        "Bearer",
+    ] {
+        assert!(!log.contains(secret), "{secret:?} found in the log:\n{log}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 /// `fhirAuthorization` (its members are snake_case in CDS Hooks). The token is
 /// never printed: `Debug` redacts it.
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
 pub struct FhirAuthorization {
     pub access_token: Option<String>,
     pub token_type: Option<String>,
@@ -37,15 +37,17 @@ impl fmt::Debug for FhirAuthorization {
 }
 
 /// The top level of a hook request.
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HookRequest {
     pub hook: String,
     pub hook_instance: String,
     pub fhir_server: Option<String>,
     pub fhir_authorization: Option<FhirAuthorization>,
+    #[schema(value_type = Object)]
     pub context: Box<RawValue>,
     /// Absent key: not sent. `null` value: the client has no data for it.
+    #[schema(value_type = Option<HashMap<String, Object>>)]
     pub prefetch: Option<HashMap<String, Option<Box<RawValue>>>>,
 }
 
@@ -60,28 +62,29 @@ pub struct HookContext {
     pub selections: Option<Vec<String>>,
 }
 
-#[derive(Serialize, Debug, Clone, PartialEq)]
+#[derive(Serialize, Debug, Clone, PartialEq, utoipa::ToSchema)]
 pub struct Coding {
     pub system: String,
     pub code: String,
     pub display: String,
 }
 
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
 pub struct Source {
     pub label: String,
     pub topic: Coding,
 }
 
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
 pub struct Action {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub description: String,
+    #[schema(value_type = Object)]
     pub resource: Value,
 }
 
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Suggestion {
     pub label: String,
@@ -91,7 +94,7 @@ pub struct Suggestion {
     pub actions: Vec<Action>,
 }
 
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Card {
     pub uuid: String,
@@ -107,24 +110,26 @@ pub struct Card {
     pub override_reasons: Vec<Coding>,
 }
 
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
 pub struct HookResponse {
     pub cards: Vec<Card>,
 }
 
 /// One entry of a feedback request (CDS Hooks 2.0 "Feedback").
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FeedbackEntry {
     pub card: String,
     pub outcome: String,
     #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
     pub accepted_suggestions: Vec<Value>,
+    #[schema(value_type = Option<Object>)]
     pub override_reason: Option<Value>,
     pub outcome_timestamp: String,
 }
 
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, utoipa::ToSchema)]
 pub struct Feedback {
     pub feedback: Vec<FeedbackEntry>,
 }

@@ -6,6 +6,8 @@
 
 pub mod admin;
 pub mod error;
+pub mod openapi;
+pub mod ops;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,6 +61,8 @@ pub struct Limits {
     /// Longest wait for the next piece of a request body (the whole request
     /// is bounded by `request_timeout`).
     pub body_read_timeout: Duration,
+    /// After SIGTERM/SIGINT, how long requests under way may take to finish.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Limits {
@@ -72,6 +76,7 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
             body_read_timeout: Duration::from_secs(5),
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }
@@ -140,6 +145,8 @@ impl AppState {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
+    // Installs the process-wide recorder before the first count.
+    let _ = ops::metrics_handle();
     let limit = state.limits.max_body_bytes;
     let cors_origins: AllowOrigin = if state.cors_origins.is_empty() {
         Any.into()
@@ -155,10 +162,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .merge(cds)
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics_text))
+        .route("/openapi.json", get(openapi::serve_document))
         .fallback(|uri: axum::http::Uri| async move { ApiError::NotFound(uri.path().to_string()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(middleware::from_fn_with_state(state.clone(), guard))
+        .layer(middleware::from_fn(ops::track))
         .with_state(state)
         .layer(DefaultBodyLimit::max(limit))
         .layer(
@@ -179,6 +190,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // A caller's request id is kept (and returned) when it is a plain id;
+        // anything else is replaced by a fresh one.
+        .layer(middleware::map_request(plain_request_id))
         // Outermost, so that errors carry CORS headers too. Browser-based
         // clients (the CDS Hooks sandbox) call from another origin; no
         // credentials are allowed.
@@ -189,6 +203,17 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
                 .max_age(std::time::Duration::from_secs(600)),
         )
+}
+
+async fn plain_request_id(mut req: Request) -> Request {
+    let keep = req
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.to_str().ok().and_then(loggable_id).is_some());
+    if keep == Some(false) {
+        req.headers_mut().remove("x-request-id");
+    }
+    req
 }
 
 /// Concurrency limit (503 when full) and request timeout (503).
@@ -222,6 +247,8 @@ async fn authenticate(
         let mut values = req.headers().get_all(header::AUTHORIZATION).iter();
         let value = values.next().and_then(|v| v.to_str().ok());
         if values.next().is_some() {
+            metrics::counter!("cds_jwt_rejections_total", "reason" => "several-authorization-headers")
+                .increment(1);
             tracing::warn!(
                 reason = "more than one Authorization header",
                 "authentication failed"
@@ -244,6 +271,7 @@ async fn authenticate(
                 return ApiError::StoreUnavailable.into_response();
             }
             Err(reason) => {
+                ops::jwt_rejected(&reason);
                 tracing::warn!(%reason, "authentication failed");
                 return ApiError::Unauthorized.into_response();
             }
@@ -325,6 +353,7 @@ async fn invoke(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let started = Instant::now();
+    let mut hook_instance: Option<String> = None;
     let result = async {
         let service = state
             .engine
@@ -333,30 +362,41 @@ async fn invoke(
             .ok_or_else(|| ApiError::UnknownService(id.clone()))?;
         let body = json_body(&headers, body, &state.limits)?;
         let prepared = state.engine.prepare(service, &body)?;
-        let keys = state
-            .audit
-            .as_ref()
-            .and_then(|_| serde_json::from_slice::<AuditKeys>(&body).ok());
+        let keys = serde_json::from_slice::<AuditKeys>(&body).ok();
+        hook_instance = keys.as_ref().and_then(|k| loggable_id(&k.hook_instance));
         // Context + prefetch: what the request lacks, from the EHR's FHIR server.
         let allowlist = match (&state.auth, &caller) {
             (AuthMode::Required(_), Some(c)) => c.fhir_servers.as_slice(),
             _ => state.fetcher.settings.allowed_servers.as_slice(),
         };
+        let fetch_started = Instant::now();
         let fetched = state.fetcher.fetch(&prepared, allowlist).await;
+        ops::fallback_done(&fetched, fetch_started.elapsed());
         let today = state
             .today
             .unwrap_or_else(|| chrono::Utc::now().date_naive());
         state.evaluations.fetch_add(1, Ordering::Relaxed);
         let (response, report) = state.engine.finish(service, prepared, fetched, today)?;
-        if let (Some(audit), Some(keys)) = (&state.audit, keys) {
+        if let (Some(audit), Some(keys)) = (
+            &state.audit,
+            keys.filter(|k| k.context.patient_id.is_some()),
+        ) {
             record_cards(audit, service, &keys, &response).await?;
         }
         Ok::<_, ApiError>((response, report))
     }
     .await;
     let elapsed_us = started.elapsed().as_micros() as u64;
+    let hook_instance = hook_instance.as_deref().unwrap_or("-");
     match result {
         Ok((response, report)) => {
+            ops::hook_answered(&id, started, &response.cards);
+            let card_uuids = response
+                .cards
+                .iter()
+                .map(|c| c.uuid.as_str())
+                .collect::<Vec<_>>()
+                .join(",");
             for s in &report.skipped {
                 tracing::warn!(service = %id, skipped = %s, "resource skipped");
             }
@@ -367,8 +407,10 @@ async fn invoke(
                 .count();
             tracing::info!(
                 service = %id,
+                hook_instance = %hook_instance,
                 status = 200,
                 cards = response.cards.len(),
+                card_uuids = %card_uuids,
                 critical,
                 orders = report.orders,
                 dropped = ?report.dropped,
@@ -380,7 +422,7 @@ async fn invoke(
             Json(response).into_response()
         }
         Err(e) => {
-            tracing::info!(service = %id, status = e.status().as_u16(), error = %error_kind(&e), elapsed_us, "hook refused");
+            tracing::info!(service = %id, hook_instance = %hook_instance, status = e.status().as_u16(), error = %error_kind(&e), elapsed_us, "hook refused");
             e.into_response()
         }
     }
@@ -412,8 +454,8 @@ fn error_kind(e: &ApiError) -> &'static str {
     }
 }
 
-/// What the audit needs from the request besides the cards (read only
-/// when a store is configured; the patient id is kept only as a keyed hash).
+/// What the log and the audit need from the request besides the cards (the
+/// patient id is kept only as a keyed hash, and never logged).
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct AuditKeys {
@@ -424,7 +466,19 @@ struct AuditKeys {
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct AuditContext {
-    patient_id: String,
+    patient_id: Option<String>,
+}
+
+/// A client-chosen id (hookInstance, x-request-id) fit for the log: at most
+/// 64 characters of letters, digits, `-`, `_`, `.` and `:`; else nothing, so
+/// that free text a client puts there never reaches the log.
+pub fn loggable_id(id: &str) -> Option<String> {
+    let fits = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    fits.then(|| id.to_string())
 }
 
 /// Writes the audit of every card before the response leaves: a card the
@@ -445,7 +499,7 @@ async fn record_cards(
             service_id: &service.id,
             hook: service.hook.as_str(),
             hook_instance: &keys.hook_instance,
-            patient_id: &keys.context.patient_id,
+            patient_id: keys.context.patient_id.as_deref().unwrap_or_default(),
             policy_version: &audit.policy_version,
             issued_at_ms: chrono::Utc::now().timestamp_millis(),
         },
@@ -501,6 +555,11 @@ async fn feedback(
         .iter()
         .filter(|f| f.outcome == crate::store::feedback::Outcome::Accepted)
         .count();
+    ops::feedback_counted(
+        accepted,
+        checked.items.len() - accepted,
+        checked.problems.len(),
+    );
     tracing::info!(
         service = %id,
         accepted,
@@ -553,7 +612,7 @@ pub async fn serve(state: Arc<AppState>, listen: SocketAddr) -> std::io::Result<
 const LISTEN_BACKLOG: u32 = 8192;
 
 /// Serves on `listener` until `stop` completes, then lets open requests
-/// finish (for at most 10 s).
+/// finish (for at most [`Limits::shutdown_grace`]).
 ///
 /// Each connection is HTTP/1.1 with a header-read timeout, an idle timeout
 /// and a body-read timeout ([`Limits`]); at most `max_connections` are open at
@@ -634,7 +693,7 @@ pub async fn serve_listener(
     }
     drop(listener);
     let _ = closing.send(true);
-    let _ = tokio::time::timeout(Duration::from_secs(10), slots.acquire_many(max as u32)).await;
+    let _ = tokio::time::timeout(limits.shutdown_grace, slots.acquire_many(max as u32)).await;
     Ok(())
 }
 
@@ -654,6 +713,7 @@ async fn connection(
     mut closing: tokio::sync::watch::Receiver<bool>,
     mut crowded: tokio::sync::watch::Receiver<bool>,
 ) {
+    let _open = ops::OpenConnection::new();
     let started = Instant::now();
     let since_start = move || started.elapsed().as_millis() as u64;
     let activity = Arc::new(AtomicU64::new(0));
@@ -719,7 +779,7 @@ async fn connection(
             _ = conn.as_mut() => return,
             _ = closing.changed() => {
                 conn.as_mut().graceful_shutdown();
-                let _ = tokio::time::timeout(Duration::from_secs(10), conn.as_mut()).await;
+                let _ = tokio::time::timeout(limits.shutdown_grace, conn.as_mut()).await;
                 return;
             }
             Ok(()) = crowded.changed() => {}

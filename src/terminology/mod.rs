@@ -233,6 +233,11 @@ fn normalise_code(system: &str, code: &str) -> String {
 
 impl Terminology {
     /// The ValueSets compiled into the binary.
+    /// Whether no concept is known (no value set loaded).
+    pub fn is_empty(&self) -> bool {
+        self.exact.is_empty() && self.prefixes.is_empty()
+    }
+
     pub fn embedded() -> Result<Self, TerminologyError> {
         let files = embedded::VALUESETS
             .iter()
