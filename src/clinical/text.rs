@@ -63,6 +63,14 @@ pub fn md(s: &str) -> String {
     out
 }
 
+/// "prednisone" → "Prednisone".
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or(String::new(), |f| {
+        f.to_uppercase().collect::<String>() + c.as_str()
+    })
+}
+
 pub fn num(v: f64) -> String {
     fmt_num(v)
 }

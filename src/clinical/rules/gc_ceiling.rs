@@ -63,12 +63,12 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         let summary = if critical {
             format!(
                 "{} {per_day}: twice the {limit} ceiling or more: check the dose and unit",
-                capitalise(drug)
+                text::capitalise(drug)
             )
         } else {
             format!(
                 "{} {per_day} is above the {limit} ceiling for a starting dose",
-                capitalise(drug)
+                text::capitalise(drug)
             )
         };
         let mut detail = format!(
@@ -112,13 +112,6 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         });
     }
     out
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map_or(String::new(), |f| {
-        f.to_uppercase().collect::<String>() + c.as_str()
-    })
 }
 
 #[cfg(test)]

@@ -112,11 +112,11 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             continue;
         };
         let drug = if u.gc == Gc::Prednisone || u.gc == Gc::Prednisolone {
-            format!("{} {} mg/day", capitalise(u.gc.name()), num(dose))
+            format!("{} {} mg/day", text::capitalise(u.gc.name()), num(dose))
         } else {
             format!(
                 "{} {} mg/day (prednisone-eq {})",
-                capitalise(u.gc.name()),
+                text::capitalise(u.gc.name()),
                 num(u.per_day_mg.unwrap_or(0.0)),
                 num(dose)
             )
@@ -225,13 +225,6 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         });
     }
     out
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map_or(String::new(), |f| {
-        f.to_uppercase().collect::<String>() + c.as_str()
-    })
 }
 
 #[cfg(test)]
