@@ -72,17 +72,17 @@ macro_rules! settings {
 
 settings! {
     /// Prednisone-equivalent dose at or above which SSc patients are at risk of renal crisis.
-    src_threshold_mg_per_day = 15, "mg/day", "REFERENCE.md 1.1 (Steen & Medsger 1998)";
+    src_threshold_mg_per_day = 15, "mg/day", "Steen & Medsger 1998";
     /// Taper target.
     taper_target_mg_per_day = 10, "mg/day", "guidance (taper to ideally <=10 mg/day)";
     /// SSc onset within this many years is a renal crisis risk factor.
-    src_recent_onset_years = 4, "years", "POLICY.md (REFERENCE.md 1.2)";
+    src_recent_onset_years = 4, "years", "local policy (Hachulla et al. 2021; Penn et al. 2007)";
     /// Last systolic BP at or above this is a renal crisis risk factor, and suggests renal crisis with a creatinine rise.
-    src_bp_systolic = 140, "mm[Hg]", "POLICY.md";
+    src_bp_systolic = 140, "mm[Hg]", "local policy (Denton et al. 2016)";
     /// Last diastolic BP at or above this, likewise.
-    src_bp_diastolic = 90, "mm[Hg]", "POLICY.md";
+    src_bp_diastolic = 90, "mm[Hg]", "local policy (Denton et al. 2016)";
     /// Systolic rise over baseline that suggests renal crisis.
-    src_suspected_sbp_rise = 30, "mm[Hg]", "POLICY.md (REFERENCE.md 1.3)";
+    src_suspected_sbp_rise = 30, "mm[Hg]", "local policy (Kowal-Bielecka et al. 2017; Denton et al. 2016)";
     /// Diastolic rise over baseline that suggests renal crisis.
     src_suspected_dbp_rise = 20, "mm[Hg]", "local policy (renal crisis criteria)";
     /// A blood pressure this recent is current for the renal crisis criteria.
@@ -96,9 +96,9 @@ settings! {
     /// Without any creatinine on file, a diastolic BP at or above this alone suggests renal crisis.
     src_severe_bp_diastolic = 100, "mm[Hg]", "local policy (renal crisis criteria)";
     /// Creatinine rise over baseline that suggests renal crisis.
-    src_suspected_creatinine_rise_pct = 30, "%", "POLICY.md (REFERENCE.md 1.3)";
+    src_suspected_creatinine_rise_pct = 30, "%", "local policy (Kowal-Bielecka et al. 2017; Denton et al. 2016)";
     /// Window for baselines of the suspected renal crisis rule.
-    src_suspected_window_days = 90, "days", "POLICY.md";
+    src_suspected_window_days = 90, "days", "local policy";
     /// Initial prednisone, lower end.
     gc_mg_per_kg_low = 0.5, "mg/kg/day", "guidance";
     /// Initial prednisone, upper end.
@@ -108,11 +108,11 @@ settings! {
     /// Highest initial oral prednisone-equivalent dose ever suggested; an order above it is a warning, twice it critical.
     gc_suggest_max_mg_per_day = 80, "mg/day", "local policy (suggestion ceiling; Oddis 2016 and Lundberg 2021 starting doses rarely exceed 1 mg/kg up to 80 mg)";
     /// Prednisone doses are rounded to the nearest multiple of this.
-    gc_round_mg = 5, "mg", "REFERENCE.md 3 (standard practice)";
+    gc_round_mg = 5, "mg", "standard practice";
     /// A weight older than this is named as such on every card that uses it.
-    weight_max_age_days = 90, "days", "POLICY.md";
+    weight_max_age_days = 90, "days", "local policy";
     /// The two newest weights differing by more than this are flagged.
-    weight_conflict_pct = 10, "%", "REFERENCE.md 6 (implementer choice)";
+    weight_conflict_pct = 10, "%", "local policy";
     /// IV methylprednisolone, lower end.
     ivmp_mg_per_kg_low = 10, "mg/kg/day", "guidance";
     /// IV methylprednisolone, upper end (daily regimen).
@@ -120,13 +120,13 @@ settings! {
     /// IV methylprednisolone pulse.
     ivmp_pulse_mg_per_kg = 30, "mg/kg", "guidance";
     /// IV methylprednisolone cap.
-    ivmp_max_mg_per_day = 1000, "mg/day", "REFERENCE.md 3 (standard practice)";
+    ivmp_max_mg_per_day = 1000, "mg/day", "standard practice";
     /// IV methylprednisolone, longest course.
     ivmp_max_days = 5, "days", "guidance (1-5 consecutive days)";
     /// An IV methylprednisolone order of at most this many doses counts as a pulse.
-    ivmp_pulse_max_doses = 3, "doses", "implementer choice (adult pulses are usually 3 doses, REFERENCE.md 3)";
+    ivmp_pulse_max_doses = 3, "doses", "local policy (adult pulses are usually 3 doses)";
     /// Taper is due after this long on >= the renal crisis threshold.
-    taper_after_weeks = 4, "weeks", "POLICY.md (guidance: 2-4 weeks)";
+    taper_after_weeks = 4, "weeks", "local policy (guidance: 2-4 weeks)";
     /// Intensification review after this long on corticosteroids.
     intensify_after_weeks = 12, "weeks", "guidance";
     /// IVIG course, lower end (dosing weight).
@@ -152,13 +152,13 @@ settings! {
     /// Methotrexate range, upper end.
     mtx_mg_per_m2_high = 20, "mg/m2/week", "guidance";
     /// Methotrexate starting dose suggested, rounded up to `mtx_round_mg`.
-    mtx_start_mg_per_m2 = 15, "mg/m2/week", "POLICY.md";
+    mtx_start_mg_per_m2 = 15, "mg/m2/week", "local policy (guidance 15-20 mg/m2)";
     /// Methotrexate doses are multiples of this.
-    mtx_round_mg = 2.5, "mg", "REFERENCE.md 3";
+    mtx_round_mg = 2.5, "mg", "standard practice (2.5 mg tablets)";
     /// Methotrexate absolute maximum.
     mtx_max_mg_per_week = 40, "mg/week", "guidance";
     /// Above this adult practice asks for confirmation.
-    mtx_usual_adult_max_mg_per_week = 25, "mg/week", "POLICY.md (REFERENCE.md 3 flag)";
+    mtx_usual_adult_max_mg_per_week = 25, "mg/week", "local policy (usual adult practice)";
     /// Methotrexate per week at or above this is a unit or dose slip (critical).
     mtx_slip_mg_per_week = 80, "mg/week", "local policy (twice the 40 mg/week maximum)";
     /// A single methotrexate dose at or above this is a unit slip (critical).
@@ -174,17 +174,17 @@ settings! {
     /// Pneumocystis prophylaxis: the glucocorticoid dose given for at least this long.
     pcp_gc_weeks = 4, "weeks", "Park et al. 2018; local policy";
     /// eGFR below which methotrexate is avoided.
-    mtx_egfr_avoid_below = 30, "mL/min/1.73m2", "REFERENCE.md 4 (ACR 2008)";
+    mtx_egfr_avoid_below = 30, "mL/min/1.73m2", "Saag et al. 2008 (ACR)";
     /// eGFR below which the methotrexate dose is reduced (about half).
-    mtx_egfr_reduce_below = 60, "mL/min/1.73m2", "REFERENCE.md 4 (BAD 2016)";
+    mtx_egfr_reduce_below = 60, "mL/min/1.73m2", "Warren et al. 2016 (BAD)";
     /// Continue methotrexate at least this long after remission.
     mtx_continue_months_after_remission = 12, "months", "guidance";
     /// Folic acid with methotrexate.
     folic_acid_mg_per_day = 1, "mg/day", "guidance";
     /// Azathioprine per kg of dosing weight (ideal body weight, or actual if lower).
-    aza_mg_per_kg = 2, "mg/kg/day", "guidance; dosing weight: POLICY.md";
+    aza_mg_per_kg = 2, "mg/kg/day", "guidance; dosing weight: local policy";
     /// Azathioprine doses are rounded to the nearest multiple of this.
-    aza_round_mg = 25, "mg", "REFERENCE.md 3 (tablet sizes)";
+    aza_round_mg = 25, "mg", "standard practice (tablet sizes)";
     /// Mycophenolate mofetil starting dose, twice daily.
     mmf_start_mg = 500, "mg", "guidance";
     /// hCG at or above this is a positive pregnancy test.
@@ -240,9 +240,9 @@ settings! {
     /// Women up to this age, likewise.
     contraception_age_max = 55, "years", "local policy";
     /// CK older than this is due (patient-view).
-    ck_max_age_days = 90, "days", "POLICY.md";
+    ck_max_age_days = 90, "days", "local policy";
     /// BP older than this is due while on >= the renal crisis threshold (patient-view).
-    bp_max_age_days = 14, "days", "POLICY.md";
+    bp_max_age_days = 14, "days", "local policy";
     /// A pregnancy diagnosis counts for this long after its onset.
     pregnancy_condition_days = 300, "days", "local policy (about 43 weeks; older = possibly pregnant)";
     /// A positive hCG or "pregnant" status counts for this long, unless a later negative test, "not pregnant" status or delivery/loss follows.

@@ -93,7 +93,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         summary: "SSc-myositis overlap: no anti-PM/Scl, U1-RNP, Ro, La or Sm result on file; order the panel".into(),
         detail: "**Myositis-associated antibodies.** In overlap, anti-PM/Scl, anti-U1-RNP, anti-Ro, anti-La and \
                  anti-Sm clarify the diagnosis. None is on file (by LOINC code or name).\n\nSource: guidance (special \
-                 considerations for overlap syndrome); codes: REFERENCE.md 5.5."
+                 considerations for overlap syndrome); codes: LOINC."
             .into(),
         suggestions: vec![Suggestion {
             label: "Order the myositis-associated antibody panel".into(),

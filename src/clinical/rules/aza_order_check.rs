@@ -57,7 +57,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                         )),
                         detail: format!(
                             "**Azathioprine dose.** {} ({}): {} mg/day.\n\n{}\n- {} mg/kg × {:.1} kg = {:.1} mg, rounded to {} mg: **{} mg/day**\n\n\
-                             Sources: guidance (azathioprine 2 mg/kg ideal body weight); Devine IBW and dosing weight: REFERENCE.md 3, POLICY.md.",
+                             Sources: guidance (azathioprine 2 mg/kg ideal body weight); Devine 1974 ideal body weight; dosing weight: local policy.",
                             md(&m.name),
                             md(&m.reference),
                             num(per_day),
@@ -92,7 +92,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 detail: format!(
                     "**TPMT and NUDT15.** {} ({}). Intermediate metabolisers start at 30–80 % of the dose (20–50 % \
                      when both genes are intermediate); poor metabolisers should use a non-thiopurine agent.\n\n\
-                     Sources: CPIC 2018, March 2024 update (REFERENCE.md 4).",
+                     Sources: CPIC (Relling et al. 2019; 2024 update).",
                     md(&m.name),
                     md(&m.reference)
                 ),

@@ -71,8 +71,8 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         ));
     }
     detail.push_str(
-        "Sources: guidance (monitoring requirements); EULAR 2017 (BP and renal function in SSc on corticosteroids, \
-         REFERENCE.md 1.3).",
+        "Sources: guidance (monitoring requirements); Kowal-Bielecka et al. 2017 (EULAR: BP and renal function in \
+         SSc on corticosteroids).",
     );
     out.findings.push(Finding {
         topic: TOPIC,

@@ -184,7 +184,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         detail.push_str(
             "\nGive as a single daily dose for 2–4 weeks before tapering. Higher doses (closer to 1 mg/kg) suit \
              patients at high risk of relapse and low risk of adverse events.\n\n\
-             Sources: guidance (initial corticosteroid regimen); rounding to 5 mg: standard practice (REFERENCE.md 3).",
+             Sources: guidance (initial corticosteroid regimen); rounding to 5 mg: standard practice (tablet sizes).",
         );
         let mut suggestions = vec![];
         if let (Some(id), true) = (&u.med.id, matches!(u.gc, Gc::Prednisone | Gc::Prednisolone)) {

@@ -130,7 +130,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             ));
         }
         let figures = figures.join("\n");
-        let sources = "Sources: guidance (IV methylprednisolone); 1 g/day cap: standard practice (REFERENCE.md 3, CARRA/SHARE pulses).";
+        let sources = "Sources: guidance (IV methylprednisolone); 1 g/day cap: standard practice (1 g pulses).";
         if !problems.is_empty() {
             out.findings.push(Finding {
                 topic: TOPIC_DOSE,

@@ -107,7 +107,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             )),
             detail: format!(
                 "**IVIG dose.** {} ({}): {how} = **{} g**.\n\n{}\n- Guidance {}–{} g/kg dosing weight over {} days = {:.0}–{:.0} g per course\n\n\
-                 Sources: guidance (IVIG); dosing and adjusted body weight: REFERENCE.md 3, POLICY.md.",
+                 Sources: guidance (IVIG); Devine 1974 ideal body weight; dosing and adjusted body weight: local policy.",
                 md(&m.name),
                 md(&m.reference),
                 num(course_g),

@@ -110,7 +110,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         detail: format!(
             "**Monitoring due.**\n{}\n\nAlso assess at each visit: muscle strength (e.g. MMT-8), function and \
              activities of daily living, and MRI (T2-weighted, fat-suppressed) when inflammation is in doubt.\n\n\
-             Sources: guidance (monitoring requirements); intervals: POLICY.md.",
+             Sources: guidance (monitoring requirements); intervals: local policy.",
             items.iter().map(|i| format!("- {i}")).collect::<Vec<_>>().join("\n")
         ),
         suggestions: vec![Suggestion { label: "Order what is due".into(), recommended: true, actions }],

@@ -117,8 +117,8 @@ pub const SETTINGS: &[&str] = &[
 ];
 
 const SOURCES: &str =
-    "Sources: guidance (methotrexate); REFERENCE.md 3–4 (ACR 2008, BAD 2016, ACR 2020, BSR 2023, \
-                       methotrexate label, ISMP); thresholds: POLICY.md.";
+    "Sources: guidance (methotrexate); Saag et al. 2008 (ACR), Warren et al. 2016 (BAD), Sammaritano et al. 2020 \
+                       (ACR), Russell et al. 2023 (BSR); methotrexate label; ISMP; thresholds: local policy.";
 
 struct Card<'a> {
     order: &'a Med,

@@ -250,8 +250,8 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     }
     detail.push_str(
         "Sources: guidance (critical scleroderma-specific caveat; monitoring); threshold ≥ 15 mg/day: \
-         Steen & Medsger, Arthritis Rheum 1998 (OR 4.37); risk factors: Hachulla 2021, Penn 2007 (REFERENCE.md 1.2); \
-         equivalence: Meikle & Tyler 1977 (REFERENCE.md 2.1).",
+         Steen & Medsger, Arthritis Rheum 1998 (OR 4.37); risk factors: Hachulla 2021, Penn 2007; \
+         equivalence: Meikle & Tyler 1977.",
     );
     out.findings.push(Finding {
         topic: TOPIC,

@@ -37,7 +37,7 @@ pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome {
             detail: format!(
                 "**Route not stated.** {} ({}): the dose form does not say whether it is systemic (IM, IV, oral) \
                  or local (intra-articular, topical). The renal crisis and weight-based dose checks were not run \
-                 for it. Add the route to the order.\n\nSources: POLICY.md (scope); REFERENCE.md 2.2.",
+                 for it. Add the route to the order.\n\nSources: local policy (systemic routes only).",
                 md(&m.name),
                 md(&m.reference)
             ),

@@ -71,7 +71,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             "**Taper due.** The guidance tapers after 2–4 weeks, aggressively, to the lowest effective dose, ideally \
              ≤ {} mg/day prednisone-equivalent, to limit renal crisis risk while keeping the myositis controlled.\n\n{}\n\
              - New order(s): {} mg/day prednisone-equivalent (does not lower the dose)\n\nSources: guidance (systematic \
-             corticosteroid tapering); POLICY.md.",
+             corticosteroid tapering); timing: local policy.",
             num(policy.taper_target_mg_per_day),
             active_lines.join("\n"),
             num(new)
