@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use crate::cards::{self, RenderContext};
 use crate::cds::{FhirAuthorization, HookContext, HookRequest, HookResponse};
 use crate::clinical::{self, Policy};
-use crate::facts::{FactsBuilder, Setting};
+use crate::facts::{Facts, FactsBuilder, Setting};
 use crate::fhir::{self, Resource, Skipped};
 use crate::services::{Hook, Service, Services, REQUIRED};
 use crate::terminology::Terminology;
@@ -98,6 +98,27 @@ const MEDICATION_ORDER_TYPES: &[&str] = &[
     "MedicationOrder",
     "MedicationPrescription",
 ];
+
+/// The facts of one request, with what the cards need from the request.
+#[derive(Debug)]
+pub struct Gathered {
+    pub facts: Facts,
+    pub report: Report,
+    /// Draft orders as sent, by id, for `update` suggestions.
+    pub drafts: HashMap<String, Box<RawValue>>,
+    pub context: HookContext,
+}
+
+impl Gathered {
+    pub fn render_context(&self, today: NaiveDate) -> RenderContext<'_> {
+        RenderContext {
+            patient_id: self.context.patient_id.as_deref().unwrap_or_default(),
+            encounter_id: self.context.encounter_id.as_deref(),
+            today,
+            drafts: &self.drafts,
+        }
+    }
+}
 
 pub struct Engine {
     pub terminology: Terminology,
@@ -208,6 +229,21 @@ impl Engine {
         fetched: Fetched,
         today: NaiveDate,
     ) -> Result<(HookResponse, Report), EvalError> {
+        let gathered = self.gather(service, prepared, fetched, today)?;
+        let findings = clinical::evaluate(&gathered.facts, &self.policy);
+        let response = cards::response(&findings, &gathered.render_context(today));
+        Ok((response, gathered.report))
+    }
+
+    /// Reads the draft orders and the prefetch (and what was fetched) into
+    /// the patient's facts: everything of `finish` before the rules.
+    pub fn gather(
+        &self,
+        service: &Service,
+        prepared: Prepared,
+        fetched: Fetched,
+        today: NaiveDate,
+    ) -> Result<Gathered, EvalError> {
         let Prepared {
             context: ctx,
             prefetch,
@@ -353,14 +389,12 @@ impl Engine {
         }
 
         let facts = b.build();
-        let findings = clinical::evaluate(&facts, &self.policy);
-        let rctx = RenderContext {
-            patient_id,
-            encounter_id: ctx.encounter_id.as_deref(),
-            today,
-            drafts: &drafts,
-        };
-        Ok((cards::response(&findings, &rctx), report))
+        Ok(Gathered {
+            facts,
+            report,
+            drafts,
+            context: ctx,
+        })
     }
 
     /// Reads one prefetch value. `Some(reason)` when it does not hold the data
