@@ -76,19 +76,8 @@ pub struct Fetched {
     pub not_attempted: Option<String>,
 }
 
-fn resource_type(raw: &RawValue) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Head {
-        resource_type: Option<String>,
-    }
-    serde_json::from_str::<Head>(raw.get())
-        .ok()
-        .and_then(|h| h.resource_type)
-}
-
 fn is_operation_outcome(raw: &RawValue) -> bool {
-    resource_type(raw).is_some_and(|t| t == "OperationOutcome")
+    fhir::resource_type(raw.get()).is_ok_and(|t| t.is_some_and(|t| t == "OperationOutcome"))
 }
 
 /// Draft entries of these types are medication orders: one we cannot read

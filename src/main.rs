@@ -77,7 +77,7 @@ enum Command {
         #[arg(long, env = "SSC_CDS_INSECURE_NO_AUTH")]
         insecure_no_auth: bool,
         /// Largest request body accepted, in bytes.
-        #[arg(long, env = "SSC_CDS_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+        #[arg(long, env = "SSC_CDS_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
         max_body_bytes: usize,
         /// Deepest JSON nesting accepted.
         #[arg(long, env = "SSC_CDS_MAX_JSON_DEPTH", default_value_t = 64)]
