@@ -108,4 +108,16 @@ fn growth(c: &mut Criterion) {
 }
 
 criterion_group!(benches, typical, large, growth);
-criterion_main!(benches);
+
+/// `SSC_CDS_BENCH_WRITE=DIR cargo bench --bench cds` writes the typical and
+/// large requests to DIR (for bench/load.py and bench/callgrind.sh) and stops.
+fn main() {
+    if let Some(dir) = std::env::var_os("SSC_CDS_BENCH_WRITE") {
+        let dir = std::path::PathBuf::from(dir);
+        std::fs::write(dir.join("typical.json"), order_sign(Size::TYPICAL, 1)).unwrap();
+        std::fs::write(dir.join("large.json"), order_sign(Size::LARGE, 2)).unwrap();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -394,16 +394,39 @@ impl Engine {
         b: &mut FactsBuilder<'_>,
         report: &mut Report,
     ) -> Option<String> {
-        let (resources, skipped) = fhir::flatten(raw);
-        report.skipped.extend(skipped);
-        if resources.len() == 1 && matches!(resources[0], Resource::OperationOutcome(_)) {
-            return Some("the client sent an OperationOutcome instead of data".into());
-        }
-        for r in resources {
+        // Streamed: each resource goes into the facts as it is parsed. The
+        // first is held back until a second shows the value is not a lone
+        // OperationOutcome.
+        let mut first: Option<Resource> = None;
+        let mut count = 0usize;
+        let add = |r: Resource, b: &mut FactsBuilder<'_>, report: &mut Report| {
             let ty = r.type_name().to_string();
             if let Err(why) = b.add(r) {
                 *report.dropped.entry((ty, why.describe())).or_default() += 1;
             }
+        };
+        let mut skipped = Vec::new();
+        fhir::visit(
+            raw,
+            |r| {
+                count += 1;
+                if count == 1 {
+                    first = Some(r);
+                    return;
+                }
+                if let Some(f) = first.take() {
+                    add(f, b, report);
+                }
+                add(r, b, report);
+            },
+            |s| skipped.push(s),
+        );
+        report.skipped.extend(skipped);
+        if let Some(f) = first {
+            if count == 1 && matches!(f, Resource::OperationOutcome(_)) {
+                return Some("the client sent an OperationOutcome instead of data".into());
+            }
+            add(f, b, report);
         }
         None
     }

@@ -410,6 +410,14 @@ struct BundleEntryRef<'a> {
 pub fn flatten(raw: &RawValue) -> (Vec<Resource>, Vec<Skipped>) {
     let mut out = Vec::new();
     let mut skips = Vec::new();
+    visit(raw, |r| out.push(r), |s| skips.push(s));
+    (out, skips)
+}
+
+/// [`flatten`] one resource at a time: each is handed to `resource` (or its
+/// skip reason to `skip`) as soon as it is parsed, in order, so a large
+/// Bundle is never held parsed all at once.
+pub fn visit(raw: &RawValue, mut resource: impl FnMut(Resource), mut skip: impl FnMut(Skipped)) {
     let bundle = match resource_type(raw.get()) {
         Ok(Some(t)) if t == "Bundle" => Some(
             serde_json::from_str::<BundleRef<'_>>(raw.get()).map_err(|e| skipped("Bundle", &e)),
@@ -418,26 +426,24 @@ pub fn flatten(raw: &RawValue) -> (Vec<Resource>, Vec<Skipped>) {
     };
     match bundle.map_or_else(|| parse_resource(raw).map(Err), |b| b.map(Ok)) {
         Ok(Ok(b)) => {
-            out.reserve(b.entry.len());
             for entry in b.entry {
                 let Some(r) = entry.resource else { continue };
                 match parse_resource(r) {
-                    Ok(Resource::Bundle(_)) => skips.push(Skipped {
+                    Ok(Resource::Bundle(_)) => skip(Skipped {
                         resource_type: "Bundle".into(),
                         category: "nested bundle",
                         column: 0,
                     }),
-                    Ok(res) => out.push(res),
-                    Err(s) => skips.push(s),
+                    Ok(res) => resource(res),
+                    Err(s) => skip(s),
                 }
             }
         }
         // Only a Bundle reaches the arm above.
         Ok(Err(Resource::Bundle(_))) => {}
-        Ok(Err(res)) => out.push(res),
-        Err(s) => skips.push(s),
+        Ok(Err(res)) => resource(res),
+        Err(s) => skip(s),
     }
-    (out, skips)
 }
 
 /// Reads the date part of a FHIR date or dateTime ("2026", "2026-11",
