@@ -167,6 +167,7 @@ def main():
     ap.add_argument("--connections", default="1,16,64")
     ap.add_argument("--modes", default="off,es384")
     a = ap.parse_args()
+    a.binary = os.path.abspath(a.binary)
     body = a.body or os.path.join(ROOT, "tests/requests/S1.json")
     print(f"body {body} ({os.path.getsize(body)} bytes), {a.duration} s per run")
     print(f"{'auth':<6} {'conns':>5} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
