@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use gen::{order_sign, Size};
 use ssc_myositis_cds::cards;
 use ssc_myositis_cds::clinical;
@@ -109,13 +109,17 @@ fn growth(c: &mut Criterion) {
 
 criterion_group!(benches, typical, large, growth);
 
-/// `SSC_CDS_BENCH_WRITE=DIR cargo bench --bench cds` writes the typical and
-/// large requests to DIR (for bench/load.py and bench/callgrind.sh) and stops.
+/// `SSC_CDS_BENCH_WRITE=DIR cargo bench --bench cds` writes the typical,
+/// large and growth requests to DIR (for bench/load.py and bench/callgrind.sh) and stops.
 fn main() {
     if let Some(dir) = std::env::var_os("SSC_CDS_BENCH_WRITE") {
         let dir = std::path::PathBuf::from(dir);
         std::fs::write(dir.join("typical.json"), order_sign(Size::TYPICAL, 1)).unwrap();
         std::fs::write(dir.join("large.json"), order_sign(Size::LARGE, 2)).unwrap();
+        for n in [10usize, 100, 1_000, 10_000] {
+            let body = order_sign(Size::growth(n), 3);
+            std::fs::write(dir.join(format!("growth-{n}.json")), body).unwrap();
+        }
         return;
     }
     benches();
