@@ -93,7 +93,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_body_bytes: 1024 * 1024,
+            max_body_bytes: 8 * 1024 * 1024,
             max_json_depth: 64,
             max_concurrent_requests: 64,
             request_timeout_ms: 10_000,

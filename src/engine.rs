@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use crate::cards::{self, RenderContext};
 use crate::cds::{FhirAuthorization, HookContext, HookRequest, HookResponse};
 use crate::clinical::{self, Policy};
-use crate::facts::{FactsBuilder, Setting};
+use crate::facts::{Facts, FactsBuilder, Setting};
 use crate::fhir::{self, Resource, Skipped};
 use crate::services::{Hook, Service, Services, REQUIRED};
 use crate::terminology::Terminology;
@@ -76,19 +76,8 @@ pub struct Fetched {
     pub not_attempted: Option<String>,
 }
 
-fn resource_type(raw: &RawValue) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Head {
-        resource_type: Option<String>,
-    }
-    serde_json::from_str::<Head>(raw.get())
-        .ok()
-        .and_then(|h| h.resource_type)
-}
-
 fn is_operation_outcome(raw: &RawValue) -> bool {
-    resource_type(raw).is_some_and(|t| t == "OperationOutcome")
+    fhir::resource_type(raw.get()).is_ok_and(|t| t.is_some_and(|t| t == "OperationOutcome"))
 }
 
 /// Draft entries of these types are medication orders: one we cannot read
@@ -98,6 +87,27 @@ const MEDICATION_ORDER_TYPES: &[&str] = &[
     "MedicationOrder",
     "MedicationPrescription",
 ];
+
+/// The facts of one request, with what the cards need from the request.
+#[derive(Debug)]
+pub struct Gathered {
+    pub facts: Facts,
+    pub report: Report,
+    /// Draft orders as sent, by id, for `update` suggestions.
+    pub drafts: HashMap<String, Box<RawValue>>,
+    pub context: HookContext,
+}
+
+impl Gathered {
+    pub fn render_context(&self, today: NaiveDate) -> RenderContext<'_> {
+        RenderContext {
+            patient_id: self.context.patient_id.as_deref().unwrap_or_default(),
+            encounter_id: self.context.encounter_id.as_deref(),
+            today,
+            drafts: &self.drafts,
+        }
+    }
+}
 
 pub struct Engine {
     pub terminology: Terminology,
@@ -208,6 +218,21 @@ impl Engine {
         fetched: Fetched,
         today: NaiveDate,
     ) -> Result<(HookResponse, Report), EvalError> {
+        let gathered = self.gather(service, prepared, fetched, today)?;
+        let findings = clinical::evaluate(&gathered.facts, &self.policy);
+        let response = cards::response(&findings, &gathered.render_context(today));
+        Ok((response, gathered.report))
+    }
+
+    /// Reads the draft orders and the prefetch (and what was fetched) into
+    /// the patient's facts: everything of `finish` before the rules.
+    pub fn gather(
+        &self,
+        service: &Service,
+        prepared: Prepared,
+        fetched: Fetched,
+        today: NaiveDate,
+    ) -> Result<Gathered, EvalError> {
         let Prepared {
             context: ctx,
             prefetch,
@@ -353,14 +378,12 @@ impl Engine {
         }
 
         let facts = b.build();
-        let findings = clinical::evaluate(&facts, &self.policy);
-        let rctx = RenderContext {
-            patient_id,
-            encounter_id: ctx.encounter_id.as_deref(),
-            today,
-            drafts: &drafts,
-        };
-        Ok((cards::response(&findings, &rctx), report))
+        Ok(Gathered {
+            facts,
+            report,
+            drafts,
+            context: ctx,
+        })
     }
 
     /// Reads one prefetch value. `Some(reason)` when it does not hold the data
@@ -371,16 +394,39 @@ impl Engine {
         b: &mut FactsBuilder<'_>,
         report: &mut Report,
     ) -> Option<String> {
-        let (resources, skipped) = fhir::flatten(raw);
-        report.skipped.extend(skipped);
-        if resources.len() == 1 && matches!(resources[0], Resource::OperationOutcome(_)) {
-            return Some("the client sent an OperationOutcome instead of data".into());
-        }
-        for r in resources {
+        // Streamed: each resource goes into the facts as it is parsed. The
+        // first is held back until a second shows the value is not a lone
+        // OperationOutcome.
+        let mut first: Option<Resource> = None;
+        let mut count = 0usize;
+        let add = |r: Resource, b: &mut FactsBuilder<'_>, report: &mut Report| {
             let ty = r.type_name().to_string();
             if let Err(why) = b.add(r) {
                 *report.dropped.entry((ty, why.describe())).or_default() += 1;
             }
+        };
+        let mut skipped = Vec::new();
+        fhir::visit(
+            raw,
+            |r| {
+                count += 1;
+                if count == 1 {
+                    first = Some(r);
+                    return;
+                }
+                if let Some(f) = first.take() {
+                    add(f, b, report);
+                }
+                add(r, b, report);
+            },
+            |s| skipped.push(s),
+        );
+        report.skipped.extend(skipped);
+        if let Some(f) = first {
+            if count == 1 && matches!(f, Resource::OperationOutcome(_)) {
+                return Some("the client sent an OperationOutcome instead of data".into());
+            }
+            add(f, b, report);
         }
         None
     }

@@ -77,7 +77,14 @@ pub fn num(v: f64) -> String {
 
 /// "mg/kg" figures: two decimals.
 pub fn per_kg(v: f64) -> String {
-    format!("{v:.2}")
+    match crate::facts::dose_hundredths(v) {
+        Some((neg, n)) => {
+            let mut s = String::with_capacity(12);
+            crate::facts::push_fixed2(&mut s, neg, n, false);
+            s
+        }
+        None => format!("{v:.2}"),
+    }
 }
 
 pub fn date(d: Option<NaiveDate>) -> String {

@@ -83,10 +83,59 @@ impl Dose {
     }
 }
 
-/// Formats a number without trailing zeros (60, 27.5, 0.86).
+/// Formats a number without trailing zeros (60, 27.5, 0.86): `{:.2}` with the
+/// zeros trimmed, in integer arithmetic when the rounding is unambiguous.
 pub fn fmt_num(v: f64) -> String {
-    let s = format!("{:.2}", v);
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    match hundredths(v) {
+        Some((neg, n)) => {
+            let mut s = String::with_capacity(12);
+            push_fixed2(&mut s, neg, n, true);
+            s
+        }
+        None => {
+            let s = format!("{:.2}", v);
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+    }
+}
+
+/// `v` rounded to hundredths as (sign, |v| × 100), when that rounding
+/// cannot differ from the exact decimal rounding `{:.2}` does: finite, below
+/// 10^10 (the product's error is then under 10^-5) and not within 10^-3 of a
+/// tie. `None` otherwise, for the standard formatter to decide.
+pub fn hundredths(v: f64) -> Option<(bool, u64)> {
+    let x = (v * 100.0).abs();
+    if !x.is_finite() || x >= 1e12 {
+        return None;
+    }
+    let n = x.round();
+    if (x - n).abs() > 0.499 {
+        return None;
+    }
+    Some((v.is_sign_negative(), n as u64))
+}
+
+/// Writes a number of hundredths as a decimal: `n` = 2750 → "27.50", or
+/// "27.5" when `trim`.
+pub fn push_fixed2(out: &mut String, neg: bool, n: u64, trim: bool) {
+    use std::fmt::Write;
+    if neg {
+        out.push('-');
+    }
+    let (int, frac) = (n / 100, n % 100);
+    let _ = write!(out, "{int}");
+    match (trim, frac) {
+        (true, 0) => {}
+        (true, f) if f % 10 == 0 => {
+            out.push('.');
+            out.push((b'0' + (f / 10) as u8) as char);
+        }
+        (_, f) => {
+            out.push('.');
+            out.push((b'0' + (f / 10) as u8) as char);
+            out.push((b'0' + (f % 10) as u8) as char);
+        }
+    }
 }
 
 fn is_count_unit(unit: &str) -> bool {
@@ -143,6 +192,12 @@ fn mg_of(q: &Quantity, strength: Option<Strength>) -> Option<(f64, String)> {
         }
         _ => None,
     }
+}
+
+/// Builds this module's matchers now.
+pub(crate) fn warm() {
+    LazyLock::force(&TEXT_MG);
+    LazyLock::force(&TEXT_UNITS);
 }
 
 static TEXT_MG: LazyLock<Regex> =

@@ -353,6 +353,12 @@ fn n(c: &regex::Captures, i: usize) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// Builds this module's matchers now.
+pub(crate) fn warm() {
+    LazyLock::force(&PHRASES);
+    LazyLock::force(&WEEKDAYS);
+}
+
 /// The phrases, most specific first; each match hides its words from the
 /// phrases after it.
 static PHRASES: LazyLock<Vec<Phrase>> = LazyLock::new(|| {

@@ -31,13 +31,20 @@ use chrono::NaiveDate;
 use crate::terminology::medication::{Drug, Identified};
 use crate::terminology::Concept;
 pub use build::{names_patient, Dropped, FactsBuilder};
-pub use dose::{fmt_num, Dose, Schedule};
+pub use dose::{fmt_num, hundredths as dose_hundredths, push_fixed2, Dose, Schedule};
 pub use frequency::{Certainty, Frequency};
 pub use limits::DataLimits;
 pub use orders::Intent;
 pub use plausibility::Trust;
 pub use renal::{RenalFunction, RenalSource};
 pub use route::Route;
+
+/// Builds the matchers the facts use (dose and frequency phrases) now, at
+/// start-up, so the first request is not slower than the rest.
+pub fn warm() {
+    dose::warm();
+    frequency::warm();
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sex {

@@ -328,16 +328,38 @@ fn skipped(resource_type: &str, e: &serde_json::Error) -> Skipped {
     }
 }
 
-/// Parses one resource, leniently: a wrong element type skips this resource only.
-pub fn parse_resource(raw: &RawValue) -> Result<Resource, Skipped> {
+/// The `resourceType` of a resource whose first member it is (as servers
+/// write it), read without scanning the rest: `None` when it is not first or
+/// holds an escape, for a full read to decide.
+fn leading_resource_type(text: &str) -> Option<&str> {
+    let rest = text.trim_start().strip_prefix('{')?.trim_start();
+    let rest = rest.strip_prefix("\"resourceType\"")?.trim_start();
+    let rest = rest.strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    let end = rest.find(['"', '\\'])?;
+    (rest.as_bytes()[end] == b'"').then(|| &rest[..end])
+}
+
+/// A resource's `resourceType`: read from its start when it comes first,
+/// else by reading the resource (`Ok(None)` when absent).
+pub fn resource_type(text: &str) -> Result<Option<std::borrow::Cow<'_, str>>, serde_json::Error> {
+    if let Some(t) = leading_resource_type(text) {
+        return Ok(Some(t.into()));
+    }
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Head {
         resource_type: Option<String>,
     }
+    let head: Head = serde_json::from_str(text)?;
+    Ok(head.resource_type.map(Into::into))
+}
+
+/// Parses one resource, leniently: a wrong element type skips this resource only.
+pub fn parse_resource(raw: &RawValue) -> Result<Resource, Skipped> {
     let text = raw.get();
-    let head: Head = serde_json::from_str(text).map_err(|e| skipped("(unknown)", &e))?;
-    let rt = head.resource_type.unwrap_or_default();
+    let rt = resource_type(text)
+        .map_err(|e| skipped("(unknown)", &e))?
+        .unwrap_or_default();
     macro_rules! parse {
         ($variant:ident) => {
             serde_json::from_str(text)
@@ -345,7 +367,7 @@ pub fn parse_resource(raw: &RawValue) -> Result<Resource, Skipped> {
                 .map_err(|e| skipped(&rt, &e))
         };
     }
-    match rt.as_str() {
+    match &*rt {
         "Patient" => parse!(Patient),
         "Condition" => serde_json::from_str(text)
             .map(|c| Resource::Condition(Box::new(c)))
@@ -370,30 +392,58 @@ pub fn parse_resource(raw: &RawValue) -> Result<Resource, Skipped> {
     }
 }
 
+/// A Bundle's entries, borrowed from its text: no copy of the resources.
+#[derive(Deserialize)]
+struct BundleRef<'a> {
+    #[serde(default, borrow)]
+    entry: Vec<BundleEntryRef<'a>>,
+}
+
+#[derive(Deserialize)]
+struct BundleEntryRef<'a> {
+    #[serde(borrow)]
+    resource: Option<&'a RawValue>,
+}
+
 /// Parses a resource that may be a Bundle, flattening the Bundle's entries
 /// (one level), each parsed on its own. Returns the resources and what was skipped.
 pub fn flatten(raw: &RawValue) -> (Vec<Resource>, Vec<Skipped>) {
     let mut out = Vec::new();
     let mut skips = Vec::new();
-    match parse_resource(raw) {
-        Ok(Resource::Bundle(b)) => {
+    visit(raw, |r| out.push(r), |s| skips.push(s));
+    (out, skips)
+}
+
+/// [`flatten`] one resource at a time: each is handed to `resource` (or its
+/// skip reason to `skip`) as soon as it is parsed, in order, so a large
+/// Bundle is never held parsed all at once.
+pub fn visit(raw: &RawValue, mut resource: impl FnMut(Resource), mut skip: impl FnMut(Skipped)) {
+    let bundle = match resource_type(raw.get()) {
+        Ok(Some(t)) if t == "Bundle" => Some(
+            serde_json::from_str::<BundleRef<'_>>(raw.get()).map_err(|e| skipped("Bundle", &e)),
+        ),
+        _ => None,
+    };
+    match bundle.map_or_else(|| parse_resource(raw).map(Err), |b| b.map(Ok)) {
+        Ok(Ok(b)) => {
             for entry in b.entry {
                 let Some(r) = entry.resource else { continue };
-                match parse_resource(&r) {
-                    Ok(Resource::Bundle(_)) => skips.push(Skipped {
+                match parse_resource(r) {
+                    Ok(Resource::Bundle(_)) => skip(Skipped {
                         resource_type: "Bundle".into(),
                         category: "nested bundle",
                         column: 0,
                     }),
-                    Ok(res) => out.push(res),
-                    Err(s) => skips.push(s),
+                    Ok(res) => resource(res),
+                    Err(s) => skip(s),
                 }
             }
         }
-        Ok(res) => out.push(res),
-        Err(s) => skips.push(s),
+        // Only a Bundle reaches the arm above.
+        Ok(Err(Resource::Bundle(_))) => {}
+        Ok(Err(res)) => resource(res),
+        Err(s) => skip(s),
     }
-    (out, skips)
 }
 
 /// Reads the date part of a FHIR date or dateTime ("2026", "2026-11",

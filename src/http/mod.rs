@@ -68,7 +68,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_body_bytes: 1024 * 1024,
+            // Admits a long-followed patient's full prefetch (~5 MB).
+            max_body_bytes: 8 * 1024 * 1024,
             max_json_depth: 64,
             max_concurrent_requests: 64,
             request_timeout: Duration::from_secs(10),
@@ -285,27 +286,48 @@ async fn discovery(State(state): State<Arc<AppState>>) -> Json<serde_json::Value
 }
 
 /// Deepest nesting of arrays and objects in a JSON text (strings skipped).
+///
+/// Strings, most of a FHIR record's bytes, are skipped with `memchr` to their
+/// closing quote; outside them one table lookup per byte finds the brackets.
 pub fn json_depth(bytes: &[u8]) -> usize {
-    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for &b in bytes {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
+    // 1: quote, 2: opening bracket, 3: closing bracket.
+    const CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        t[b'"' as usize] = 1;
+        t[b'{' as usize] = 2;
+        t[b'[' as usize] = 2;
+        t[b'}' as usize] = 3;
+        t[b']' as usize] = 3;
+        t
+    };
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while i < bytes.len() {
+        match CLASS[bytes[i] as usize] {
+            1 => {
+                // To the closing quote, stepping over escapes.
+                i += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                        None => return max,
+                        Some(j) if bytes[i + j] == b'\\' => i += j + 2,
+                        Some(j) => {
+                            i += j;
+                            break;
+                        }
+                    }
+                    if i >= bytes.len() {
+                        return max;
+                    }
+                }
             }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'{' | b'[' => {
+            2 => {
                 depth += 1;
                 max = max.max(depth);
             }
-            b'}' | b']' => depth = depth.saturating_sub(1),
+            3 => depth = depth.saturating_sub(1),
             _ => {}
         }
+        i += 1;
     }
     max
 }

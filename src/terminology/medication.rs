@@ -253,6 +253,22 @@ static VOLUME: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*(\d+(?:\.\d+)?)\s*ML\
 static STRENGTH: LazyLock<Regex> =
     LazyLock::new(|| re(r"(\d+(?:\.\d+)?)\s*(MG|MCG|GM|G)(\s*/\s*ML)?\b"));
 
+/// Builds every matcher of this module now, so no request pays for it.
+pub fn warm() {
+    LazyLock::force(&GC_NAMES);
+    LazyLock::force(&OTHER_NAMES);
+    for re in [
+        &LOCAL_FORM,
+        &AMBIGUOUS_INJECTION,
+        &INJECTION,
+        &ORAL,
+        &VOLUME,
+        &STRENGTH,
+    ] {
+        LazyLock::force(re);
+    }
+}
+
 /// Reads strength from a product name such as "Prednisone 20 MG Oral Tablet"
 /// or "1 ML methotrexate 25 MG/ML Prefilled Syringe".
 pub fn parse_strength(name: &str) -> Option<Strength> {

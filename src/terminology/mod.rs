@@ -275,6 +275,10 @@ impl Terminology {
     fn from_files(
         files: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, TerminologyError> {
+        // Every matcher is built with the terminology, at start-up, not by
+        // the first request that needs it.
+        medication::warm();
+        crate::facts::warm();
         let mut sets: HashMap<Concept, CompiledSet> = HashMap::new();
         for (file, text) in files {
             let vs: ValueSetFile =
