@@ -668,3 +668,20 @@ async fn a_child_gets_safety_checks_and_no_dose_advice() {
     assert!(fires(&r, "steroid-sparing-day-one"));
     assert!(r.to_string().contains("Age not on file: read as an adult"));
 }
+
+/// The antibody-panel reminder: on patient-view; on an order hook only when
+/// no other card fires (card budget).
+#[tokio::test]
+async fn the_antibody_panel_waits_for_a_quiet_order_hook() {
+    let s = start().await;
+    let r = s.cards(&overlap_view()).await;
+    assert!(has(&r, "antibody-panel", "info"), "{:?}", topics(&r));
+    let order = Req::new("order-sign", "female")
+        .dx("M34.0")
+        .dx("M33.20")
+        .body(60.0, 165.0)
+        .order(pred(40.0, "o"));
+    let r = s.cards(&order).await;
+    assert!(!topics(&r).is_empty());
+    assert!(!fires(&r, "antibody-panel"), "{:?}", topics(&r));
+}

@@ -189,6 +189,15 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Vec<Finding> {
     } else if let Some(f) = rules::missing_data::finding(&needs, facts) {
         findings.push(f);
     }
+    // POLICY second edition ("Budget"): the antibody-panel reminder appears on
+    // patient-view; on order hooks only when no other card fires.
+    if facts.setting == crate::facts::Setting::OrderEntry
+        && findings
+            .iter()
+            .any(|f| f.topic != rules::antibody_panel::TOPIC)
+    {
+        findings.retain(|f| f.topic != rules::antibody_panel::TOPIC);
+    }
     // Advice (proposal, plan, option) is evaluated as an order; the detail says so.
     let advice: Vec<String> = facts
         .orders
