@@ -90,9 +90,14 @@ impl<'a> Exposure<'a> {
             other_drafts: uses(&facts.other_drafts, policy),
         }
     }
-    /// Sum of the orders whose dose is known.
-    pub fn order_total(&self) -> f64 {
-        self.orders.iter().filter_map(|u| u.pred_eq).sum()
+    /// The draft orders (those asked about and the others), read for risk:
+    /// unknown frequency as at least daily.
+    pub fn drafts_total(&self) -> f64 {
+        self.orders
+            .iter()
+            .chain(&self.other_drafts)
+            .filter_map(|u| u.pred_eq_at_least)
+            .sum()
     }
     pub fn active_total(&self) -> f64 {
         self.active.iter().filter_map(|u| u.pred_eq).sum()
@@ -114,11 +119,7 @@ impl<'a> Exposure<'a> {
     /// adding"): the orders plus the active glucocorticoids they do not
     /// replace, a dose of unknown frequency counted as at least its amount a day.
     pub fn total_after(&self) -> f64 {
-        self.orders
-            .iter()
-            .chain(&self.other_drafts)
-            .filter_map(|u| u.pred_eq_at_least)
-            .sum::<f64>()
+        self.drafts_total()
             + self
                 .continuing()
                 .filter_map(|u| u.pred_eq_at_least)

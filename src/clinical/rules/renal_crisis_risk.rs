@@ -188,7 +188,8 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     if exp.orders.iter().all(|u| u.pred_eq_at_least.is_none()) {
         return out;
     }
-    let order_total: f64 = exp.orders.iter().filter_map(|u| u.pred_eq_at_least).sum();
+    // "new" counts every draft (also those not selected), "active" what continues.
+    let order_total = exp.drafts_total();
     let total = exp.total_after();
     let continuing = total - order_total;
     if total < policy.src_threshold_mg_per_day {
