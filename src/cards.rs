@@ -183,6 +183,7 @@ fn action(a: &Action, ctx: &RenderContext<'_>) -> Option<cds::Action> {
 }
 
 pub fn card(f: &Finding, ctx: &RenderContext<'_>) -> Card {
+    let text = crate::words::text(f);
     let suggestions: Vec<cds::Suggestion> = f
         .suggestions
         .iter()
@@ -203,8 +204,8 @@ pub fn card(f: &Finding, ctx: &RenderContext<'_>) -> Card {
     });
     Card {
         uuid: Uuid::new_v4().to_string(),
-        summary: f.summary.clone(),
-        detail: f.detail.clone(),
+        summary: text.summary,
+        detail: text.detail,
         indicator: indicator(f.indicator),
         source: Source {
             label: SOURCE_LABEL.into(),
@@ -237,7 +238,7 @@ pub fn response(findings: &[Finding], ctx: &RenderContext<'_>) -> HookResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clinical::{OverrideReason, Suggestion, Topic};
+    use crate::clinical::{OverrideReason, Suggestion};
 
     #[test]
     fn update_keeps_the_draft_and_route_and_sets_the_dose() {
@@ -254,14 +255,19 @@ mod tests {
             today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
             drafts: &drafts,
         };
-        let f = Finding {
-            topic: Topic {
-                code: "t",
-                display: "T",
-            },
+        // Any finding will do: the words are not under test here.
+        let mut facts =
+            crate::clinical::rules::test_support::patient(&[crate::terminology::Concept::Ssc]);
+        facts.setting = crate::facts::Setting::OrderEntry;
+        facts.unreadable_orders.push("x".into());
+        let mut f = crate::clinical::rules::unreadable_order::evaluate(
+            &facts,
+            &crate::clinical::Policy::default(),
+        )
+        .findings
+        .remove(0);
+        f = Finding {
             indicator: Indicator::Warning,
-            summary: "s".into(),
-            detail: "d".into(),
             suggestions: vec![Suggestion {
                 label: "Change".into(),
                 recommended: true,
@@ -276,6 +282,7 @@ mod tests {
             }],
             selection: Selection::AtMostOne,
             override_reasons: vec![OverrideReason::DoseAppropriate],
+            ..f
         };
         let c = serde_json::to_value(card(&f, &ctx)).unwrap();
         let r = &c["suggestions"][0]["actions"][0];

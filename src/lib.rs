@@ -20,3 +20,4 @@ pub mod prefetch;
 pub mod services;
 pub mod store;
 pub mod terminology;
+pub mod words;

@@ -129,18 +129,95 @@ pub enum Selection {
     Any,
 }
 
-/// One finding: becomes one card.
+/// One finding: becomes one card. What it says is typed ([`What`]: the
+/// figures and the inputs with their dates); the `words` module alone turns
+/// it into a summary and a detail.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     pub topic: Topic,
     pub indicator: Indicator,
-    /// Under 140 characters.
-    pub summary: String,
-    /// Markdown: the calculation, its inputs with dates, the sources.
-    pub detail: String,
+    pub what: What,
+    /// What `evaluate` adds to every finding: changed policy figures, advice
+    /// read as orders, data limits.
+    pub notes: Vec<Note>,
+    /// Which way the finding pulls an order's dose, for the contradiction
+    /// table (`conflicts`).
+    pub pull: Option<Pull>,
     pub suggestions: Vec<Suggestion>,
     pub selection: Selection,
     pub override_reasons: Vec<OverrideReason>,
+}
+
+/// What a finding says, one variant per rule, each with the rule's own typed
+/// finding.
+#[derive(Debug, Clone, PartialEq)]
+pub enum What {
+    AdultsOnly(rules::adults_only::Found),
+    AntibodyPanel(rules::antibody_panel::Found),
+    AzaOrderCheck(rules::aza_order_check::Found),
+    BpMonitoring(rules::bp_monitoring::Found),
+    DrugCheck(rules::drug_check::Found),
+    GcCeiling(rules::gc_ceiling::Found),
+    InitialDose(rules::initial_dose::Found),
+    Intensify(rules::intensify::Found),
+    IvMethylprednisolone(rules::iv_methylprednisolone::Found),
+    IvigOrderCheck(rules::ivig_order_check::Found),
+    MissingData(rules::missing_data::Found),
+    Monitoring(rules::monitoring::Found),
+    MtxContinuation(rules::mtx_continuation::Found),
+    MtxOrderCheck(rules::mtx_order_check::Found),
+    Pregnancy(rules::pregnancy::Found),
+    RenalCrisisRisk(rules::renal_crisis_risk::Found),
+    RouteNeeded(rules::route_needed::Found),
+    SteroidSparing(rules::steroid_sparing::Found),
+    SuspectedRenalCrisis(rules::suspected_renal_crisis::Found),
+    Taper(rules::taper::Found),
+    UnreadableOrder(rules::unreadable_order::Found),
+}
+
+/// Free text of a finding whose rule has no typed finding of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Words {
+    pub summary: String,
+    pub detail: String,
+}
+
+/// A policy figure changed from its default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangedSetting {
+    pub key: &'static str,
+    pub value: f64,
+    pub unit: &'static str,
+    pub default: f64,
+}
+
+/// What `evaluate` folds into every card.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// The rule's figures changed by local policy.
+    LocalPolicy(Vec<ChangedSetting>),
+    /// Orders that are advice (proposal, plan, option): (name, intent).
+    Advice(Vec<(String, String)>),
+    /// Data that could not be obtained or was set aside.
+    DataLimits {
+        missing: Vec<crate::facts::DataArea>,
+        notes: Vec<String>,
+        age_unknown: bool,
+    },
+}
+
+/// The direction a finding pulls the dose of one order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pull {
+    /// The order (its reference in the request).
+    pub order: String,
+    pub direction: Direction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Lower,
+    Raise,
 }
 
 /// Runs every rule. Patients with neither SSc nor myositis get nothing.
@@ -153,27 +230,23 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Vec<Finding> {
     let mut needs = Vec::new();
     for rule in Rule::ALL {
         let mut out = rule.evaluate(facts, policy);
-        let local: Vec<String> = rule
+        let local: Vec<ChangedSetting> = rule
             .settings()
             .iter()
             .filter(|k| policy.changed().contains(k))
             .filter_map(|k| {
                 let s = policy::SETTINGS.iter().find(|s| s.key == *k)?;
-                Some(format!(
-                    "{} = {} {} (default {})",
-                    s.key,
-                    text::num(policy.get(k)?),
-                    s.unit,
-                    text::num(s.default)
-                ))
+                Some(ChangedSetting {
+                    key: s.key,
+                    value: policy.get(k)?,
+                    unit: s.unit,
+                    default: s.default,
+                })
             })
             .collect();
         if !local.is_empty() {
             for f in &mut out.findings {
-                f.detail.push_str(&format!(
-                    "\n\n**Local policy** (figures changed from the defaults): {}.",
-                    local.join("; ")
-                ));
+                f.notes.push(Note::LocalPolicy(local.clone()));
             }
         }
         findings.extend(out.findings);
@@ -199,37 +272,29 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Vec<Finding> {
         findings.retain(|f| f.topic != rules::antibody_panel::TOPIC);
     }
     // Advice (proposal, plan, option) is evaluated as an order; the detail says so.
-    let advice: Vec<String> = facts
+    let advice: Vec<(String, String)> = facts
         .orders
         .iter()
         .filter_map(|m| match &m.intent {
-            crate::facts::Intent::Advice(code) => {
-                Some(format!("{} (intent: {code})", text::md(&m.name)))
-            }
+            crate::facts::Intent::Advice(code) => Some((m.name.clone(), code.clone())),
             crate::facts::Intent::Order => None,
         })
         .collect();
     if !advice.is_empty() {
         for f in &mut findings {
-            f.detail.push_str(&format!(
-                "\n\n**Not yet an order**: {} is a proposal or plan; checked as if it were ordered.",
-                advice.join(", ")
-            ));
+            f.notes.push(Note::Advice(advice.clone()));
         }
     }
-    let mut gaps: Vec<String> = facts
-        .missing
-        .iter()
-        .map(|a| format!("- Not checked: {} could not be obtained", a.describe()))
-        .collect();
-    gaps.extend(facts.notes.iter().map(|n| format!("- {}", text::md(n))));
-    if facts.birth_date.is_none() && !facts.missing.contains(&crate::facts::DataArea::Patient) {
-        gaps.push("- Age not on file: read as an adult".into());
-    }
-    if !gaps.is_empty() {
+    let age_unknown =
+        facts.birth_date.is_none() && !facts.missing.contains(&crate::facts::DataArea::Patient);
+    if !facts.missing.is_empty() || !facts.notes.is_empty() || age_unknown {
+        let limits = Note::DataLimits {
+            missing: facts.missing.iter().copied().collect(),
+            notes: facts.notes.clone(),
+            age_unknown,
+        };
         for f in &mut findings {
-            f.detail
-                .push_str(&format!("\n\n**Data limits**\n{}", gaps.join("\n")));
+            f.notes.push(limits.clone());
         }
     }
     findings.sort_by_key(|f| std::cmp::Reverse(f.indicator));

@@ -11,7 +11,11 @@
 //! results could not be obtained the rule stays silent rather than suggest a
 //! panel that may already be on file.
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use crate::clinical::PatientScope;
+use crate::clinical::{What, Words};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -90,11 +94,15 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        summary: "SSc-myositis overlap: no anti-PM/Scl, U1-RNP, Ro, La or Sm result on file; order the panel".into(),
-        detail: "**Myositis-associated antibodies.** In overlap, anti-PM/Scl, anti-U1-RNP, anti-Ro, anti-La and \
-                 anti-Sm clarify the diagnosis. None is on file (by LOINC code or name).\n\nSource: guidance (special \
-                 considerations for overlap syndrome); codes: LOINC."
-            .into(),
+        what: What::AntibodyPanel(Words {
+            summary: "SSc-myositis overlap: no anti-PM/Scl, U1-RNP, Ro, La or Sm result on file; order the panel".into(),
+            detail: "**Myositis-associated antibodies.** In overlap, anti-PM/Scl, anti-U1-RNP, anti-Ro, anti-La and \
+                     anti-Sm clarify the diagnosis. None is on file (by LOINC code or name).\n\nSource: guidance (special \
+                     considerations for overlap syndrome); codes: LOINC."
+                .into(),
+        }),
+        notes: vec![],
+        pull: None,
         suggestions: vec![Suggestion {
             label: "Order the myositis-associated antibody panel".into(),
             recommended: true,

@@ -7,6 +7,10 @@
 //! REFERENCE.md 4), with an order for the test. The card shows the ideal body
 //! weight method used.
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
+use crate::clinical::{What, Words};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -48,26 +52,30 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                     out.findings.push(Finding {
                         topic: TOPIC_DOSE,
                         indicator: Indicator::Warning,
-                        summary: text::summary(format!(
-                            "Azathioprine {} mg/day = {:.1} mg/kg dosing weight: above {} mg/kg ({} mg)",
-                            num(per_day),
-                            per_day / dw.dosing,
-                            num(policy.aza_mg_per_kg),
-                            num(limit)
-                        )),
-                        detail: format!(
-                            "**Azathioprine dose.** {} ({}): {} mg/day.\n\n{}\n- {} mg/kg × {:.1} kg = {:.1} mg, rounded to {} mg: **{} mg/day**\n\n\
-                             Sources: guidance (azathioprine 2 mg/kg ideal body weight); Devine 1974 ideal body weight; dosing weight: local policy.",
-                            md(&m.name),
-                            md(&m.reference),
-                            num(per_day),
-                            dw.lines,
-                            num(policy.aza_mg_per_kg),
-                            dw.dosing,
-                            policy.aza_mg_per_kg * dw.dosing,
-                            num(policy.aza_round_mg),
-                            num(limit)
-                        ),
+                        what: What::AzaOrderCheck(Words {
+                            summary: text::summary(format!(
+                                "Azathioprine {} mg/day = {:.1} mg/kg dosing weight: above {} mg/kg ({} mg)",
+                                num(per_day),
+                                per_day / dw.dosing,
+                                num(policy.aza_mg_per_kg),
+                                num(limit)
+                            )),
+                            detail: format!(
+                                "**Azathioprine dose.** {} ({}): {} mg/day.\n\n{}\n- {} mg/kg × {:.1} kg = {:.1} mg, rounded to {} mg: **{} mg/day**\n\n\
+                                 Sources: guidance (azathioprine 2 mg/kg ideal body weight); Devine 1974 ideal body weight; dosing weight: local policy.",
+                                md(&m.name),
+                                md(&m.reference),
+                                num(per_day),
+                                dw.lines,
+                                num(policy.aza_mg_per_kg),
+                                dw.dosing,
+                                policy.aza_mg_per_kg * dw.dosing,
+                                num(policy.aza_round_mg),
+                                num(limit)
+                            ),
+                        }),
+                        notes: vec![],
+                        pull: None,
                         suggestions: vec![],
                         selection: Selection::AtMostOne,
                         override_reasons: vec![OverrideReason::DoseAppropriate, OverrideReason::BenefitOutweighsRisk],
@@ -88,14 +96,18 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             out.findings.push(Finding {
                 topic: TOPIC_TPMT,
                 indicator: Indicator::Info,
-                summary: "No TPMT/NUDT15 result on file: check thiopurine metabolism before azathioprine".into(),
-                detail: format!(
-                    "**TPMT and NUDT15.** {} ({}). Intermediate metabolisers start at 30–80 % of the dose (20–50 % \
-                     when both genes are intermediate); poor metabolisers should use a non-thiopurine agent.\n\n\
-                     Sources: CPIC (Relling et al. 2019; 2024 update).",
-                    md(&m.name),
-                    md(&m.reference)
-                ),
+                what: What::AzaOrderCheck(Words {
+                    summary: "No TPMT/NUDT15 result on file: check thiopurine metabolism before azathioprine".into(),
+                    detail: format!(
+                        "**TPMT and NUDT15.** {} ({}). Intermediate metabolisers start at 30–80 % of the dose (20–50 % \
+                         when both genes are intermediate); poor metabolisers should use a non-thiopurine agent.\n\n\
+                         Sources: CPIC (Relling et al. 2019; 2024 update).",
+                        md(&m.name),
+                        md(&m.reference)
+                    ),
+                }),
+                notes: vec![],
+                pull: None,
                 suggestions: vec![Suggestion {
                     label: "Order TPMT and NUDT15 genotyping".into(),
                     recommended: true,
@@ -166,9 +178,9 @@ mod tests {
         ));
         let out = evaluate(&f, &Policy::default());
         assert!(
-            out.findings[0].summary.contains("(125 mg)"),
+            out.findings[0].summary().contains("(125 mg)"),
             "{}",
-            out.findings[0].summary
+            out.findings[0].summary()
         );
     }
 
@@ -190,10 +202,12 @@ mod tests {
         let out = evaluate(&f, &Policy::default());
         let dose = out.findings.iter().find(|c| c.topic == TOPIC_DOSE).unwrap();
         assert!(
-            dose.detail.contains("extrapolated below 60 in")
-                && dose.detail.contains("a floor at 60 in would give 45.5 kg"),
+            dose.detail().contains("extrapolated below 60 in")
+                && dose
+                    .detail()
+                    .contains("a floor at 60 in would give 45.5 kg"),
             "{}",
-            dose.detail
+            dose.detail()
         );
         // No TPMT on file: info with an order for the test.
         let tpmt = out.findings.iter().find(|c| c.topic == TOPIC_TPMT).unwrap();

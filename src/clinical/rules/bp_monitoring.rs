@@ -9,12 +9,16 @@
 //! no order's dose can be computed, this card says so instead of guessing: it
 //! never appears together with the renal crisis card.
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use super::renal_crisis_risk::exposure_lines;
 use super::{bp_and_creatinine, Outcome, MONITORING_OVERRIDES};
 use crate::clinical::steroids::Exposure;
 use crate::clinical::text::{self, num};
 use crate::clinical::PatientScope;
 use crate::clinical::{Finding, Indicator, Policy, Selection, Topic};
+use crate::clinical::{What, Words};
 use crate::facts::Facts;
 
 pub const TOPIC: Topic = Topic {
@@ -77,8 +81,9 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        summary,
-        detail,
+        what: What::BpMonitoring(Words { summary, detail }),
+        notes: vec![],
+        pull: None,
         suggestions: vec![bp_and_creatinine(policy)],
         selection: Selection::Any,
         override_reasons: MONITORING_OVERRIDES.to_vec(),
@@ -126,7 +131,7 @@ mod tests {
         m.dose = None;
         f.orders.push(m);
         let card = &evaluate(&f, &policy).findings[0];
-        assert!(card.summary.contains("≥25 mg/day"), "{}", card.summary);
+        assert!(card.summary().contains("≥25 mg/day"), "{}", card.summary());
         let note = match &card.suggestions[0].actions[0] {
             crate::clinical::Action::CreateService { order, .. } => order.note.clone().unwrap(),
             other => panic!("{other:?}"),
@@ -140,9 +145,9 @@ mod tests {
         f.orders.push(prednisone(30.0));
         let card = &renal_crisis_risk::evaluate(&f, &policy).findings[0];
         assert!(
-            card.detail.contains("onset < 5 years") && card.detail.contains("last BP ≥ 130/85"),
+            card.detail().contains("onset < 5 years") && card.detail().contains("last BP ≥ 130/85"),
             "{}",
-            card.detail
+            card.detail()
         );
     }
 
@@ -154,7 +159,7 @@ mod tests {
         f.orders.push(m);
         let out = evaluate(&f, &Policy::default());
         assert_eq!(out.findings.len(), 1);
-        assert!(out.findings[0].detail.contains("could not be computed"));
+        assert!(out.findings[0].detail().contains("could not be computed"));
     }
 
     #[test]

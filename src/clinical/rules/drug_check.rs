@@ -6,8 +6,12 @@
 //! Service policy (second edition): "weight-independent absolute limits that
 //! catch unit slips even without a weight: above → warning, ≥ 2× → critical".
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use crate::clinical::text::{self, md, num};
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
+use crate::clinical::{What, Words};
 use crate::facts::Med;
 
 /// One finding about an order, before it is folded into the order's card.
@@ -96,13 +100,17 @@ pub fn card(
     Some(Finding {
         topic,
         indicator: worst.indicator,
-        summary: text::summary(worst.summary.clone()),
-        detail: format!(
-            "**{title}.** {} ({}).\n\n{}\n\n{sources}",
-            md(&m.name),
-            md(&m.reference),
-            lines.join("\n")
-        ),
+        what: What::DrugCheck(Words {
+            summary: text::summary(worst.summary.clone()),
+            detail: format!(
+                "**{title}.** {} ({}).\n\n{}\n\n{sources}",
+                md(&m.name),
+                md(&m.reference),
+                lines.join("\n")
+            ),
+        }),
+        notes: vec![],
+        pull: None,
         suggestions: vec![],
         selection: Selection::AtMostOne,
         override_reasons: overrides,
@@ -171,13 +179,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.indicator, Indicator::Critical);
-        assert_eq!(f.summary, "crit");
+        assert_eq!(f.summary(), "crit");
         let (c, w, i) = (
-            f.detail.find("line crit").unwrap(),
-            f.detail.find("line warn").unwrap(),
-            f.detail.find("line info").unwrap(),
+            f.detail().find("line crit").unwrap(),
+            f.detail().find("line warn").unwrap(),
+            f.detail().find("line info").unwrap(),
         );
-        assert!(c < w && w < i, "{}", f.detail);
+        assert!(c < w && w < i, "{}", f.detail());
     }
 
     #[test]

@@ -7,10 +7,14 @@
 //! for every age. IV methylprednisolone has its own limits (pulse rule).
 //! A dose of unknown frequency counts as at least its amount a day.
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use super::Outcome;
 use crate::clinical::steroids::Exposure;
 use crate::clinical::text::{self, md, num};
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
+use crate::clinical::{What, Words};
 use crate::facts::{Facts, Route};
 use crate::terminology::medication::Gc;
 
@@ -101,8 +105,12 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             } else {
                 Indicator::Warning
             },
-            summary: text::summary(summary),
-            detail,
+            what: What::GcCeiling(Words {
+                summary: text::summary(summary),
+                detail,
+            }),
+            notes: vec![],
+            pull: None,
             suggestions: vec![],
             selection: Selection::AtMostOne,
             override_reasons: vec![
@@ -193,9 +201,9 @@ mod tests {
         assert_eq!(out.findings.len(), 1);
         assert_eq!(out.findings[0].indicator, Indicator::Warning);
         assert!(
-            out.findings[0].detail.contains("120 mg/day"),
+            out.findings[0].detail().contains("120 mg/day"),
             "{}",
-            out.findings[0].detail
+            out.findings[0].detail()
         );
     }
 }

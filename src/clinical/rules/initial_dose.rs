@@ -19,6 +19,9 @@
 //! 'below guidance' dose cards are for myositis without SSc only." An order
 //! above the 80 mg ceiling is the ceiling rule's (`gc_ceiling`), not this one's.
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use super::{Figure, Need, Outcome};
 use crate::clinical::body::round_to;
 use crate::clinical::steroids::Exposure;
@@ -28,6 +31,7 @@ use crate::clinical::ProposedRoute;
 use crate::clinical::{
     Action, Finding, Indicator, OverrideReason, Policy, Selection, Suggestion, Topic,
 };
+use crate::clinical::{What, Words};
 use crate::facts::{Facts, Route, Schedule};
 use crate::terminology::medication::Gc;
 use crate::terminology::Concept;
@@ -213,8 +217,9 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         out.findings.push(Finding {
             topic,
             indicator,
-            summary,
-            detail,
+            what: What::InitialDose(Words { summary, detail }),
+            notes: vec![],
+            pull: None,
             suggestions,
             selection: Selection::AtMostOne,
             override_reasons: vec![
@@ -291,7 +296,7 @@ mod tests {
                     Action::UpdateDraftDose { dose_mg, .. } => *dose_mg,
                     other => panic!("{other:?}"),
                 };
-                assert!(f.summary.chars().count() < 140);
+                assert!(f.summary().chars().count() < 140);
                 (f.topic, f.indicator, target)
             });
             assert_eq!(got, *want, "{extra:?} {kg} {mg}");
@@ -309,13 +314,13 @@ mod tests {
         f.orders.push(prednisone(60.0));
         let card = &run(&f).findings[0];
         assert_eq!(
-            card.summary,
+            card.summary(),
             "Prednisone 60 mg/day = 0.86 mg/kg; diabetes: guidance ≈0.5 mg/kg (35 mg)"
         );
         assert!(card
-            .detail
+            .detail()
             .contains("60 mg/day ÷ 70 kg = **0.86 mg/kg/day**"));
-        assert!(card.detail.contains("Observation/w"));
+        assert!(card.detail().contains("Observation/w"));
     }
 
     #[test]
@@ -338,8 +343,8 @@ mod tests {
             f.weights[0].date = Some(days_ago(age));
             f.orders.push(prednisone(75.0));
             let card = &run(&f).findings[0];
-            assert_eq!(card.detail.contains("days old"), stale, "{age}");
-            assert_eq!(card.summary.contains("d old"), stale, "{age}");
+            assert_eq!(card.detail().contains("days old"), stale, "{age}");
+            assert_eq!(card.summary().contains("d old"), stale, "{age}");
         }
 
         // Already on a systemic steroid: not an initial dose.

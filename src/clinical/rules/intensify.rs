@@ -12,12 +12,16 @@
 //! options; the IVIG course is computed on the dosing weight (ideal body
 //! weight, or actual if lower).
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use super::{Need, Outcome};
 use crate::clinical::body::dosing_weight_of;
 use crate::clinical::steroids::Exposure;
 use crate::clinical::text::{self, md, num};
 use crate::clinical::PatientScope;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
+use crate::clinical::{What, Words};
 use crate::facts::Facts;
 use crate::terminology::Concept;
 
@@ -144,22 +148,26 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        summary: text::summary(format!(
-            "{:.0} weeks on corticosteroids and not controlled: review intensification ({})",
-            weeks.floor(),
-            if repro.excludes_teratogens() { "IVIG, rituximab" } else { "IVIG, MMF, rituximab" }
-        )),
-        detail: format!(
-            "**Intensification review.** On systemic corticosteroids since {since} ({:.0} weeks). Inadequate response:\n{}\n\n\
-             Options (guidance):\n{ivig}\n{mmf}\n\
-             - **Rituximab** {} mg, two doses {} weeks apart; can take up to {} weeks to work: plan accordingly.\n{cyc}\n\n\
-             Sources: guidance (severe or refractory disease).",
-            weeks.floor(),
-            reasons.iter().map(|r| format!("- {r}")).collect::<Vec<_>>().join("\n"),
-            num(policy.rtx_dose_mg),
-            num(policy.rtx_interval_weeks),
-            num(policy.rtx_onset_weeks),
-        ),
+        what: What::Intensify(Words {
+            summary: text::summary(format!(
+                "{:.0} weeks on corticosteroids and not controlled: review intensification ({})",
+                weeks.floor(),
+                if repro.excludes_teratogens() { "IVIG, rituximab" } else { "IVIG, MMF, rituximab" }
+            )),
+            detail: format!(
+                "**Intensification review.** On systemic corticosteroids since {since} ({:.0} weeks). Inadequate response:\n{}\n\n\
+                 Options (guidance):\n{ivig}\n{mmf}\n\
+                 - **Rituximab** {} mg, two doses {} weeks apart; can take up to {} weeks to work: plan accordingly.\n{cyc}\n\n\
+                 Sources: guidance (severe or refractory disease).",
+                weeks.floor(),
+                reasons.iter().map(|r| format!("- {r}")).collect::<Vec<_>>().join("\n"),
+                num(policy.rtx_dose_mg),
+                num(policy.rtx_interval_weeks),
+                num(policy.rtx_onset_weeks),
+            ),
+        }),
+        notes: vec![],
+        pull: None,
         suggestions: vec![],
         selection: Selection::AtMostOne,
         override_reasons: vec![OverrideReason::DoseAppropriate, OverrideReason::RecordedElsewhere],
@@ -225,11 +233,11 @@ mod tests {
         let f = on_steroid(13, Some((900.0, 200.0)));
         let card = &evaluate(&f, &Policy::default()).findings[0];
         assert!(
-            card.detail.contains("**57–114 g per course**"),
+            card.detail().contains("**57–114 g per course**"),
             "{}",
-            card.detail
+            card.detail()
         );
-        assert!(card.detail.contains("26 weeks"));
+        assert!(card.detail().contains("26 weeks"));
     }
 
     #[test]
@@ -246,12 +254,12 @@ mod tests {
             }
             let card = &evaluate(&f, &Policy::default()).findings[0];
             assert_eq!(
-                card.detail.contains("e.g. 500 mg twice daily"),
+                card.detail().contains("e.g. 500 mg twice daily"),
                 offered,
                 "{extra:?}"
             );
             assert_eq!(
-                card.detail.contains("reserved for severe"),
+                card.detail().contains("reserved for severe"),
                 offered,
                 "{extra:?}"
             );

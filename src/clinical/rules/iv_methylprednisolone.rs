@@ -16,9 +16,13 @@
 //! respiratory involvement"); severe weakness has no code and is named as not
 //! checkable. Without a weight the 1,000 mg cap is still checked.
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use super::{Figure, Need, Outcome};
 use crate::clinical::text::{self, md, num, per_kg};
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
+use crate::clinical::{What, Words};
 use crate::facts::{Facts, Route};
 use crate::terminology::medication::{DoseForm, Drug, Gc};
 use crate::terminology::Concept;
@@ -139,12 +143,19 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 } else {
                     Indicator::Warning
                 },
-                summary: text::summary(format!("IV methylprednisolone: {}", problems.join("; "))),
-                detail: format!(
-                    "**IV methylprednisolone dose.** {} ({}).\n\n{figures}\n\n{sources}",
-                    md(&m.name),
-                    md(&m.reference)
-                ),
+                what: What::IvMethylprednisolone(Words {
+                    summary: text::summary(format!(
+                        "IV methylprednisolone: {}",
+                        problems.join("; ")
+                    )),
+                    detail: format!(
+                        "**IV methylprednisolone dose.** {} ({}).\n\n{figures}\n\n{sources}",
+                        md(&m.name),
+                        md(&m.reference)
+                    ),
+                }),
+                notes: vec![],
+                pull: None,
                 suggestions: vec![],
                 selection: Selection::AtMostOne,
                 override_reasons: vec![
@@ -168,14 +179,18 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             out.findings.push(Finding {
                 topic: TOPIC_INDICATION,
                 indicator: Indicator::Info,
-                summary: "IV methylprednisolone: no dysphagia or respiratory involvement recorded; it is for severe disease".into(),
-                detail: format!(
-                    "**IV methylprednisolone indication.** {} ({}). The guidance adds IV methylprednisolone for severe \
-                     weakness, dysphagia or respiratory muscle involvement. None of dysphagia or respiratory \
-                     involvement is on record; severe weakness has no code and could not be checked.\n\n{sources}",
-                    md(&m.name),
-                    md(&m.reference)
-                ),
+                what: What::IvMethylprednisolone(Words {
+                    summary: "IV methylprednisolone: no dysphagia or respiratory involvement recorded; it is for severe disease".into(),
+                    detail: format!(
+                        "**IV methylprednisolone indication.** {} ({}). The guidance adds IV methylprednisolone for severe \
+                         weakness, dysphagia or respiratory muscle involvement. None of dysphagia or respiratory \
+                         involvement is on record; severe weakness has no code and could not be checked.\n\n{sources}",
+                        md(&m.name),
+                        md(&m.reference)
+                    ),
+                }),
+                notes: vec![],
+                pull: None,
                 suggestions: vec![],
                 selection: Selection::AtMostOne,
                 override_reasons: vec![OverrideReason::DiagnosisNotConfirmed, OverrideReason::BenefitOutweighsRisk],

@@ -11,10 +11,14 @@
 //! even without a weight: above 160 g per course → warning, ≥ 2× →
 //! critical (`ivig-absolute-limit`, which then replaces the g/kg card).
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use super::{Need, Outcome};
 use crate::clinical::body::{dosing_weight_of, round_to};
 use crate::clinical::text::{self, md, num};
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
+use crate::clinical::{What, Words};
 use crate::facts::Facts;
 use crate::terminology::medication::Drug;
 
@@ -98,26 +102,30 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         out.findings.push(Finding {
             topic: TOPIC,
             indicator: Indicator::Warning,
-            summary: text::summary(format!(
-                "IVIG {} g per course = {:.2} g/kg dosing weight: above {} g/kg ({:.0} g)",
-                num(course_g),
-                course_g / dw.dosing,
-                num(policy.ivig_g_per_kg_high),
-                limit
-            )),
-            detail: format!(
-                "**IVIG dose.** {} ({}): {how} = **{} g**.\n\n{}\n- Guidance {}–{} g/kg dosing weight over {} days = {:.0}–{:.0} g per course\n\n\
-                 Sources: guidance (IVIG); Devine 1974 ideal body weight; dosing and adjusted body weight: local policy.",
-                md(&m.name),
-                md(&m.reference),
-                num(course_g),
-                dw.lines,
-                num(policy.ivig_g_per_kg_low),
-                num(policy.ivig_g_per_kg_high),
-                num(policy.ivig_days),
-                policy.ivig_g_per_kg_low * dw.dosing,
-                limit
-            ),
+            what: What::IvigOrderCheck(Words {
+                summary: text::summary(format!(
+                    "IVIG {} g per course = {:.2} g/kg dosing weight: above {} g/kg ({:.0} g)",
+                    num(course_g),
+                    course_g / dw.dosing,
+                    num(policy.ivig_g_per_kg_high),
+                    limit
+                )),
+                detail: format!(
+                    "**IVIG dose.** {} ({}): {how} = **{} g**.\n\n{}\n- Guidance {}–{} g/kg dosing weight over {} days = {:.0}–{:.0} g per course\n\n\
+                     Sources: guidance (IVIG); Devine 1974 ideal body weight; dosing and adjusted body weight: local policy.",
+                    md(&m.name),
+                    md(&m.reference),
+                    num(course_g),
+                    dw.lines,
+                    num(policy.ivig_g_per_kg_low),
+                    num(policy.ivig_g_per_kg_high),
+                    num(policy.ivig_days),
+                    policy.ivig_g_per_kg_low * dw.dosing,
+                    limit
+                ),
+            }),
+            notes: vec![],
+            pull: None,
             suggestions: vec![],
             selection: Selection::AtMostOne,
             override_reasons: vec![OverrideReason::DoseAppropriate, OverrideReason::BenefitOutweighsRisk],
@@ -193,7 +201,7 @@ mod tests {
             let out = evaluate(&f, &Policy::default());
             assert_eq!(out.findings.len(), usize::from(warn), "{g} {count:?}");
             if warn {
-                assert!(out.findings[0].detail.contains("adjusted body weight"));
+                assert!(out.findings[0].detail().contains("adjusted body weight"));
             }
         }
     }

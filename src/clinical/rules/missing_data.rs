@@ -14,9 +14,13 @@
 //! A doubtful figure makes it a warning: checks were skipped on a figure
 //! that is on file.
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use super::{Figure, Need};
 use crate::clinical::text::{md, reading};
 use crate::clinical::{Finding, Indicator, OverrideReason, Selection, Topic};
+use crate::clinical::{What, Words};
 use crate::facts::{Facts, Reading, Trust};
 
 pub const TOPIC: Topic = Topic {
@@ -154,16 +158,20 @@ pub fn finding(needs: &[Need], facts: &Facts) -> Option<Finding> {
     Some(Finding {
         topic,
         indicator,
-        summary: crate::clinical::text::summary(summary),
-        detail: format!(
-            "{intro}\n\n{}{future_only}\n\nTo do: {}.\n\nSource: local policy (plausible patient figures).",
-            lines.join("\n"),
-            if doubts.is_empty() {
-                todo.join("; ")
-            } else {
-                "verify the figure named above (re-weigh or re-measure) and correct the record".to_string()
-            }
-        ),
+        what: What::MissingData(Words {
+            summary: crate::clinical::text::summary(summary),
+            detail: format!(
+                "{intro}\n\n{}{future_only}\n\nTo do: {}.\n\nSource: local policy (plausible patient figures).",
+                lines.join("\n"),
+                if doubts.is_empty() {
+                    todo.join("; ")
+                } else {
+                    "verify the figure named above (re-weigh or re-measure) and correct the record".to_string()
+                }
+            ),
+        }),
+        notes: vec![],
+        pull: None,
         suggestions: vec![],
         selection: Selection::AtMostOne,
         override_reasons: vec![OverrideReason::RecordedElsewhere],
@@ -193,8 +201,8 @@ mod tests {
             },
         ];
         let f = finding(&needs, &facts).unwrap();
-        assert_eq!(f.summary, "No weight or height on file: dose checks that need it were skipped; record a body weight (LOINC 29463-7)");
-        assert_eq!(f.detail.matches("- No ").count(), 3);
+        assert_eq!(f.summary(), "No weight or height on file: dose checks that need it were skipped; record a body weight (LOINC 29463-7)");
+        assert_eq!(f.detail().matches("- No ").count(), 3);
     }
 
     #[test]
@@ -247,12 +255,12 @@ mod tests {
             }];
             let card = finding(&needs, &f).unwrap();
             assert!(
-                card.summary.starts_with(summary),
+                card.summary().starts_with(summary),
                 "{kg} {cm:?}: {}",
-                card.summary
+                card.summary()
             );
             assert_eq!(card.indicator, indicator, "{kg} {cm:?}");
-            assert!(card.summary.chars().count() < 140);
+            assert!(card.summary().chars().count() < 140);
         }
     }
 }

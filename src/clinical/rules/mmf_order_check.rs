@@ -176,9 +176,9 @@ mod tests {
         let c = &out.findings[0];
         assert_eq!(c.indicator, Indicator::Info);
         assert!(
-            c.detail.contains("check HBV") && c.detail.contains("full blood count"),
+            c.detail().contains("check HBV") && c.detail().contains("full blood count"),
             "{}",
-            c.detail
+            c.detail()
         );
     }
 }

@@ -13,6 +13,9 @@
 //! card appears when something is due; when the labs or BP could not be
 //! obtained that item is not claimed due.
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use super::Outcome;
 use crate::clinical::steroids::Exposure;
 use crate::clinical::text::{self, num};
@@ -21,6 +24,7 @@ use crate::clinical::{
     Action, Finding, Indicator, OverrideReason, Policy, Selection, ServiceProposal, Suggestion,
     Topic,
 };
+use crate::clinical::{What, Words};
 use crate::facts::{DataArea, Facts, Setting};
 use crate::terminology::Concept;
 
@@ -106,13 +110,17 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        summary: text::summary(format!("Monitoring due: {}", items.join("; "))),
-        detail: format!(
-            "**Monitoring due.**\n{}\n\nAlso assess at each visit: muscle strength (e.g. MMT-8), function and \
-             activities of daily living, and MRI (T2-weighted, fat-suppressed) when inflammation is in doubt.\n\n\
-             Sources: guidance (monitoring requirements); intervals: local policy.",
-            items.iter().map(|i| format!("- {i}")).collect::<Vec<_>>().join("\n")
-        ),
+        what: What::Monitoring(Words {
+            summary: text::summary(format!("Monitoring due: {}", items.join("; "))),
+            detail: format!(
+                "**Monitoring due.**\n{}\n\nAlso assess at each visit: muscle strength (e.g. MMT-8), function and \
+                 activities of daily living, and MRI (T2-weighted, fat-suppressed) when inflammation is in doubt.\n\n\
+                 Sources: guidance (monitoring requirements); intervals: local policy.",
+                items.iter().map(|i| format!("- {i}")).collect::<Vec<_>>().join("\n")
+            ),
+        }),
+        notes: vec![],
+        pull: None,
         suggestions: vec![Suggestion { label: "Order what is due".into(), recommended: true, actions }],
         selection: Selection::Any,
         override_reasons: vec![OverrideReason::MonitoringInPlace, OverrideReason::PatientDeclined],

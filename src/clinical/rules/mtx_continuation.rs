@@ -8,9 +8,13 @@
 //! on-hold, or a methotrexate order with a lower weekly dose than the active
 //! one → info with the time on methotrexate.
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use super::Outcome;
 use crate::clinical::text::{self, md, num};
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
+use crate::clinical::{What, Words};
 use crate::facts::Facts;
 use crate::terminology::medication::Drug;
 
@@ -46,23 +50,27 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         out.findings.push(Finding {
             topic: TOPIC,
             indicator: Indicator::Info,
-            summary: text::summary(format!(
-                "Methotrexate {}: continue ≥{} months after remission before tapering",
-                if stop { "stop" } else { "taper" },
-                num(policy.mtx_continue_months_after_remission)
-            )),
-            detail: format!(
-                "**Methotrexate continuation.** {} ({}) {} the active {} ({}{}).\n\nThe guidance continues \
-                 methotrexate for at least {} months after clinical remission before considering a taper.\n\n\
-                 Source: guidance (methotrexate).",
-                md(&m.name),
-                md(&m.reference),
-                if stop { "stops" } else { "lowers" },
-                md(&active.name),
-                md(&active.reference),
-                since.map_or(String::new(), |s| format!("; {s}")),
-                num(policy.mtx_continue_months_after_remission)
-            ),
+            what: What::MtxContinuation(Words {
+                summary: text::summary(format!(
+                    "Methotrexate {}: continue ≥{} months after remission before tapering",
+                    if stop { "stop" } else { "taper" },
+                    num(policy.mtx_continue_months_after_remission)
+                )),
+                detail: format!(
+                    "**Methotrexate continuation.** {} ({}) {} the active {} ({}{}).\n\nThe guidance continues \
+                     methotrexate for at least {} months after clinical remission before considering a taper.\n\n\
+                     Source: guidance (methotrexate).",
+                    md(&m.name),
+                    md(&m.reference),
+                    if stop { "stops" } else { "lowers" },
+                    md(&active.name),
+                    md(&active.reference),
+                    since.map_or(String::new(), |s| format!("; {s}")),
+                    num(policy.mtx_continue_months_after_remission)
+                ),
+            }),
+            notes: vec![],
+            pull: None,
             suggestions: vec![],
             selection: Selection::AtMostOne,
             override_reasons: vec![OverrideReason::BenefitOutweighsRisk, OverrideReason::PatientDeclined],
@@ -101,9 +109,9 @@ mod tests {
             assert_eq!(out.findings.len(), usize::from(fires), "{mg} {status}");
             if fires {
                 assert!(
-                    out.findings[0].detail.contains("(13 months)"),
+                    out.findings[0].detail().contains("(13 months)"),
                     "{}",
-                    out.findings[0].detail
+                    out.findings[0].detail()
                 );
             }
         }

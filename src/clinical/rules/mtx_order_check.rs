@@ -20,11 +20,15 @@
 //! Sources: REFERENCE.md 3 and 4 (ACR 2008, BAD 2016, ACR 2020, BSR 2023,
 //! methotrexate label).
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use super::steroid_sparing::folic_acid;
 use super::{Figure, Need, Outcome};
 use crate::clinical::body::{bsa_mosteller, ceil_to, floor_to};
 use crate::clinical::text::{self, md, num};
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Suggestion, Topic};
+use crate::clinical::{What, Words};
 use crate::facts::{Facts, Med, Route};
 use crate::terminology::medication::Drug;
 use crate::terminology::Concept;
@@ -137,14 +141,18 @@ fn finding(
     Finding {
         topic: c.topic,
         indicator: c.indicator,
-        summary: text::summary(c.summary),
-        detail: format!(
-            "**{}.** {} ({}).\n\n{}\n\n{figures}\n\n{SOURCES}",
-            c.topic.display,
-            md(&c.order.name),
-            md(&c.order.reference),
-            c.body
-        ),
+        what: What::MtxOrderCheck(Words {
+            summary: text::summary(c.summary),
+            detail: format!(
+                "**{}.** {} ({}).\n\n{}\n\n{figures}\n\n{SOURCES}",
+                c.topic.display,
+                md(&c.order.name),
+                md(&c.order.reference),
+                c.body
+            ),
+        }),
+        notes: vec![],
+        pull: None,
         suggestions,
         selection: Selection::AtMostOne,
         override_reasons: overrides,
@@ -554,7 +562,7 @@ mod tests {
     fn topics(f: &Facts) -> Vec<(&'static str, Indicator)> {
         let out = evaluate(f, &Policy::default());
         for c in &out.findings {
-            assert!(c.summary.chars().count() < 140, "{}", c.summary);
+            assert!(c.summary().chars().count() < 140, "{}", c.summary());
         }
         out.findings
             .iter()
@@ -586,24 +594,25 @@ mod tests {
         );
         let dose = &out.findings[0];
         assert!(
-            dose.summary.contains("above the usual adult maximum of 25"),
+            dose.summary()
+                .contains("above the usual adult maximum of 25"),
             "{}",
-            dose.summary
+            dose.summary()
         );
         assert!(
-            dose.detail.contains("BSA (Mosteller) = **1.82 m²**"),
+            dose.detail().contains("BSA (Mosteller) = **1.82 m²**"),
             "{}",
-            dose.detail
+            dose.detail()
         );
         assert!(
-            dose.detail.contains("**27.5–35 mg/week**"),
+            dose.detail().contains("**27.5–35 mg/week**"),
             "{}",
-            dose.detail
+            dose.detail()
         );
         assert!(
-            dose.detail.contains("**15.1 mg/m²/week**"),
+            dose.detail().contains("**15.1 mg/m²/week**"),
             "{}",
-            dose.detail
+            dose.detail()
         );
     }
 
@@ -635,18 +644,18 @@ mod tests {
             ]
         );
         assert!(
-            out.findings[0].summary.contains("40 mg/week total"),
+            out.findings[0].summary().contains("40 mg/week total"),
             "{}",
-            out.findings[0].summary
+            out.findings[0].summary()
         );
         assert!(
             out.findings[1]
-                .summary
+                .summary()
                 .contains("9.4 mg/m² (below 15–20 mg/m², 32.5–40 mg)"),
             "{}",
-            out.findings[1].summary
+            out.findings[1].summary()
         );
-        assert!(out.findings[1].summary.contains("oral"));
+        assert!(out.findings[1].summary().contains("oral"));
     }
 
     #[test]
@@ -749,7 +758,7 @@ mod tests {
             assert_eq!(
                 out.findings
                     .iter()
-                    .any(|c| c.summary.contains("usual adult maximum")),
+                    .any(|c| c.summary().contains("usual adult maximum")),
                 flagged,
                 "{mg}"
             );

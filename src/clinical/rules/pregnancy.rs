@@ -17,10 +17,14 @@
 //!   methotrexate order check's card); male planning conception:
 //!   cyclophosphamide **warning** only.
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use super::Outcome;
 use crate::clinical::reproductive::{self, Reproductive};
 use crate::clinical::text::{self, md};
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
+use crate::clinical::{What, Words};
 use crate::facts::{Facts, Sex};
 use crate::terminology::medication::Drug;
 
@@ -140,8 +144,12 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         out.findings.push(Finding {
             topic,
             indicator,
-            summary: text::summary(summary),
-            detail: format!("{detail}\n\n{SOURCES}"),
+            what: What::Pregnancy(Words {
+                summary: text::summary(summary),
+                detail: format!("{detail}\n\n{SOURCES}"),
+            }),
+            notes: vec![],
+            pull: None,
             suggestions: vec![],
             selection: Selection::AtMostOne,
             override_reasons: vec![

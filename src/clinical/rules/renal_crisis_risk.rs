@@ -25,7 +25,11 @@
 //! Threshold: Steen & Medsger, Arthritis Rheum 1998;41:1613 — prednisone
 //! ≥ 15 mg/day in 36 % of 110 SRC cases vs 12 % of controls (OR 4.37).
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use crate::clinical::{LabResult, PatientScope};
+use crate::clinical::{What, Words};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -257,8 +261,9 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator,
-        summary,
-        detail,
+        what: What::RenalCrisisRisk(Words { summary, detail }),
+        notes: vec![],
+        pull: None,
         suggestions: vec![bp_and_creatinine(policy)],
         selection: Selection::Any,
         override_reasons: MONITORING_OVERRIDES.to_vec(),
@@ -277,7 +282,7 @@ mod tests {
         let out = evaluate(f, &Policy::default());
         assert!(out.findings.len() <= 1);
         out.findings.first().map(|f| {
-            assert!(f.summary.chars().count() < 140, "{}", f.summary);
+            assert!(f.summary().chars().count() < 140, "{}", f.summary());
             f.indicator
         })
     }
@@ -421,7 +426,7 @@ mod tests {
         let out = evaluate(&f, &Policy::default());
         assert_eq!(out.findings.len(), 1);
         assert!(out.findings[0]
-            .detail
+            .detail()
             .contains("does not prevent renal crisis"));
     }
 
@@ -432,7 +437,7 @@ mod tests {
             let mut f = patient(&[Concept::Ssc]);
             f.orders.push(prednisone(mg));
             let card = &evaluate(&f, &Policy::default()).findings[0];
-            assert_eq!(card.detail.contains("check HBV"), said, "{mg}");
+            assert_eq!(card.detail().contains("check HBV"), said, "{mg}");
         }
     }
 }

@@ -6,9 +6,13 @@
 //! (Kenalog, Depo-Medrol) are IM (systemic) or intra-articular (local); an
 //! SRC warning is never computed from them without a route.
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use super::Outcome;
 use crate::clinical::text::{self, md};
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
+use crate::clinical::{What, Words};
 use crate::facts::{Facts, Route};
 use crate::terminology::medication::Drug;
 
@@ -30,17 +34,21 @@ pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome {
         out.findings.push(Finding {
             topic: TOPIC,
             indicator: Indicator::Info,
-            summary: text::summary(format!(
-                "Route needed for {}: IM/IV/oral counts toward renal crisis and dose checks, local does not",
-                m.drug().map_or("steroid", |d| d.name())
-            )),
-            detail: format!(
-                "**Route not stated.** {} ({}): the dose form does not say whether it is systemic (IM, IV, oral) \
-                 or local (intra-articular, topical). The renal crisis and weight-based dose checks were not run \
-                 for it. Add the route to the order.\n\nSources: local policy (systemic routes only).",
-                md(&m.name),
-                md(&m.reference)
-            ),
+            what: What::RouteNeeded(Words {
+                summary: text::summary(format!(
+                    "Route needed for {}: IM/IV/oral counts toward renal crisis and dose checks, local does not",
+                    m.drug().map_or("steroid", |d| d.name())
+                )),
+                detail: format!(
+                    "**Route not stated.** {} ({}): the dose form does not say whether it is systemic (IM, IV, oral) \
+                     or local (intra-articular, topical). The renal crisis and weight-based dose checks were not run \
+                     for it. Add the route to the order.\n\nSources: local policy (systemic routes only).",
+                    md(&m.name),
+                    md(&m.reference)
+                ),
+            }),
+            notes: vec![],
+            pull: None,
             suggestions: vec![],
             selection: Selection::AtMostOne,
             override_reasons: vec![OverrideReason::DoseAppropriate],

@@ -158,9 +158,9 @@ mod tests {
         ));
         let out = evaluate(&f, &Policy::default());
         assert_eq!(out.findings[0].indicator, Indicator::Warning);
-        assert!(out.findings[0].detail.contains("core antibody positive"));
+        assert!(out.findings[0].detail().contains("core antibody positive"));
         assert!(out.findings[0]
-            .detail
+            .detail()
             .contains("No hepatitis B surface antigen on file"));
     }
 }

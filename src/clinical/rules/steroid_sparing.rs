@@ -35,6 +35,9 @@
 //! 50 % dose. Unstable renal function: MTX not suggested. Unknown: the MTX
 //! suggestion says 'check creatinine before the first dose'."
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use super::{Figure, Need, Outcome};
 use crate::clinical::body::{bsa_mosteller, ceil_to, dosing_weight_of, floor_to, round_to};
 use crate::clinical::pretreatment;
@@ -45,6 +48,7 @@ use crate::clinical::{
     Action, Finding, Indicator, MedicationProposal, OverrideReason, Policy, ProposedRoute,
     Selection, Suggestion, Topic,
 };
+use crate::clinical::{What, Words};
 use crate::facts::{Facts, Schedule};
 use crate::terminology::medication::Drug;
 use crate::terminology::Concept;
@@ -469,8 +473,9 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Warning,
-        summary,
-        detail,
+        what: What::SteroidSparing(Words { summary, detail }),
+        notes: vec![],
+        pull: None,
         suggestions,
         selection: Selection::AtMostOne,
         override_reasons: vec![
@@ -616,7 +621,7 @@ mod tests {
         assert_eq!(card.suggestions.len(), 1);
         assert!(card.suggestions[0].recommended);
         assert!(out.needs.iter().all(|n| n.figure == Figure::Height));
-        assert!(card.detail.contains("dose not computed"));
+        assert!(card.detail().contains("dose not computed"));
     }
 
     #[test]
@@ -742,9 +747,9 @@ mod tests {
             });
             assert_eq!(mtx, *offered, "{dx:?} {egfr:?} {extra}");
             assert!(
-                card.detail.contains(says),
+                card.detail().contains(says),
                 "{dx:?} {egfr:?} {extra}: {}",
-                card.detail
+                card.detail()
             );
         }
     }
@@ -761,7 +766,7 @@ mod tests {
             f.orders.push(prednisone(mg));
             let card = &evaluate(&f, &Policy::default()).findings[0];
             assert_eq!(
-                card.detail.contains("Pneumocystis prophylaxis"),
+                card.detail().contains("Pneumocystis prophylaxis"),
                 said,
                 "{mg}"
             );

@@ -16,11 +16,15 @@
 //! reading (the newest must itself fall within the window of today); µmol/L
 //! is converted (88.4 µmol/L = 1 mg/dL).
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use super::Outcome;
 use crate::clinical::steroids::systemic_gc;
 use crate::clinical::text::{self, md, num};
 use crate::clinical::PatientScope;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
+use crate::clinical::{What, Words};
 use crate::facts::{units, BloodPressure, Facts};
 use crate::terminology::Concept;
 
@@ -253,8 +257,12 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator,
-        summary: text::summary(summary),
-        detail,
+        what: What::SuspectedRenalCrisis(Words {
+            summary: text::summary(summary),
+            detail,
+        }),
+        notes: vec![],
+        pull: None,
         suggestions: vec![],
         selection: Selection::AtMostOne,
         override_reasons: vec![
@@ -388,7 +396,7 @@ mod tests {
             );
             if fires {
                 assert_eq!(out.findings[0].indicator, Indicator::Critical);
-                assert!(out.findings[0].summary.chars().count() < 140);
+                assert!(out.findings[0].summary().chars().count() < 140);
             }
         }
     }

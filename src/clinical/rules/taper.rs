@@ -10,10 +10,14 @@
 //! ≤ 10 mg/day. Time on therapy runs from the earliest `authoredOn` of the
 //! active systemic glucocorticoids.
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use super::Outcome;
 use crate::clinical::steroids::Exposure;
 use crate::clinical::text::{self, md, num};
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
+use crate::clinical::{What, Words};
 use crate::facts::Facts;
 
 pub const TOPIC: Topic = Topic {
@@ -60,22 +64,26 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        summary: text::summary(format!(
-            "On prednisone-eq {} mg/day for {:.0} weeks; new order {} mg/day: taper toward ≤{} mg/day",
-            num(active),
-            weeks.floor(),
-            num(new),
-            num(policy.taper_target_mg_per_day)
-        )),
-        detail: format!(
-            "**Taper due.** The guidance tapers after 2–4 weeks, aggressively, to the lowest effective dose, ideally \
-             ≤ {} mg/day prednisone-equivalent, to limit renal crisis risk while keeping the myositis controlled.\n\n{}\n\
-             - New order(s): {} mg/day prednisone-equivalent (does not lower the dose)\n\nSources: guidance (systematic \
-             corticosteroid tapering); timing: local policy.",
-            num(policy.taper_target_mg_per_day),
-            active_lines.join("\n"),
-            num(new)
-        ),
+        what: What::Taper(Words {
+            summary: text::summary(format!(
+                "On prednisone-eq {} mg/day for {:.0} weeks; new order {} mg/day: taper toward ≤{} mg/day",
+                num(active),
+                weeks.floor(),
+                num(new),
+                num(policy.taper_target_mg_per_day)
+            )),
+            detail: format!(
+                "**Taper due.** The guidance tapers after 2–4 weeks, aggressively, to the lowest effective dose, ideally \
+                 ≤ {} mg/day prednisone-equivalent, to limit renal crisis risk while keeping the myositis controlled.\n\n{}\n\
+                 - New order(s): {} mg/day prednisone-equivalent (does not lower the dose)\n\nSources: guidance (systematic \
+                 corticosteroid tapering); timing: local policy.",
+                num(policy.taper_target_mg_per_day),
+                active_lines.join("\n"),
+                num(new)
+            ),
+        }),
+        notes: vec![],
+        pull: None,
         suggestions: vec![],
         selection: Selection::AtMostOne,
         override_reasons: vec![OverrideReason::DoseAppropriate, OverrideReason::BenefitOutweighsRisk],

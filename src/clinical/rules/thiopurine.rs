@@ -490,9 +490,9 @@ mod tests {
         f.orders.push(aza(50.0));
         let out = evaluate(&f, &Policy::default());
         assert!(
-            out.findings[0].detail.contains("20–50 %"),
+            out.findings[0].detail().contains("20–50 %"),
             "{}",
-            out.findings[0].detail
+            out.findings[0].detail()
         );
     }
 
@@ -505,7 +505,7 @@ mod tests {
         f.orders.push(aza(25.0));
         let out = evaluate(&f, &Policy::default());
         assert_eq!(out.findings[0].indicator, Indicator::Critical);
-        assert!(out.findings[0].detail.contains("cannot be computed"));
+        assert!(out.findings[0].detail().contains("cannot be computed"));
     }
 
     #[test]

@@ -6,9 +6,13 @@
 //! never silence." A warning: the order was not checked at all, and the
 //! clinician should know that no check stands behind the silence.
 
+/// What this rule found (free text until typed).
+pub type Found = crate::clinical::Words;
+
 use super::Outcome;
 use crate::clinical::text::{self, md};
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
+use crate::clinical::{What, Words};
 use crate::facts::{Facts, Setting};
 
 pub const TOPIC: Topic = Topic {
@@ -32,17 +36,21 @@ pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Warning,
-        summary: text::summary(format!(
-            "{} medication order{} could not be read: not checked for dose, frequency or interactions",
-            n,
-            if n == 1 { "" } else { "s" }
-        )),
-        detail: format!(
-            "**Order not checked.** The order was sent in a form that could not be read, so none of the \
-             checks (dose, weekly methotrexate, renal crisis risk, pregnancy, interactions) ran for it:\n\n{}\n\n\
-             Check the order by hand, or re-enter it with a coded medication, dose and frequency.",
-            lines.join("\n")
-        ),
+        what: What::UnreadableOrder(Words {
+            summary: text::summary(format!(
+                "{} medication order{} could not be read: not checked for dose, frequency or interactions",
+                n,
+                if n == 1 { "" } else { "s" }
+            )),
+            detail: format!(
+                "**Order not checked.** The order was sent in a form that could not be read, so none of the \
+                 checks (dose, weekly methotrexate, renal crisis risk, pregnancy, interactions) ran for it:\n\n{}\n\n\
+                 Check the order by hand, or re-enter it with a coded medication, dose and frequency.",
+                lines.join("\n")
+            ),
+        }),
+        notes: vec![],
+        pull: None,
         suggestions: vec![],
         selection: Selection::AtMostOne,
         override_reasons: vec![OverrideReason::DoseAppropriate],

@@ -1,0 +1,8 @@
+//! Words for the `ivig_order_check` rule.
+
+use super::Text;
+use crate::clinical::rules::ivig_order_check::Found;
+
+pub fn render(f: &Found) -> Text {
+    Text::from(f)
+}

@@ -1,0 +1,138 @@
+//! The renderer's words: one function turns a typed [`Finding`] into the
+//! summary and detail a clinician reads. Rules decide; this module words.
+//! One file per rule, beside the shared pieces (numbers, inputs with their
+//! dates, the notes every card may carry).
+
+pub mod adults_only;
+pub mod antibody_panel;
+pub mod aza_order_check;
+pub mod bp_monitoring;
+pub mod drug_check;
+pub mod gc_ceiling;
+pub mod initial_dose;
+pub mod intensify;
+pub mod iv_methylprednisolone;
+pub mod ivig_order_check;
+pub mod missing_data;
+pub mod monitoring;
+pub mod mtx_continuation;
+pub mod mtx_order_check;
+pub mod num;
+pub mod pregnancy;
+pub mod renal_crisis_risk;
+pub mod route_needed;
+pub mod steroid_sparing;
+pub mod suspected_renal_crisis;
+pub mod taper;
+pub mod unreadable_order;
+
+use crate::clinical::text::md;
+use crate::clinical::{Finding, Note, What, Words};
+
+pub use num::fig;
+
+/// A card's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// Under 140 characters.
+    pub summary: String,
+    /// Markdown: the calculation, its inputs with dates, the sources.
+    pub detail: String,
+}
+
+impl From<&Words> for Text {
+    fn from(w: &Words) -> Self {
+        Text {
+            summary: w.summary.clone(),
+            detail: w.detail.clone(),
+        }
+    }
+}
+
+/// The words of one finding, its notes included.
+pub fn text(f: &Finding) -> Text {
+    let mut t = what(&f.what);
+    for n in &f.notes {
+        t.detail.push_str(&note(n));
+    }
+    t
+}
+
+fn what(w: &What) -> Text {
+    match w {
+        What::AdultsOnly(f) => adults_only::render(f),
+        What::AntibodyPanel(f) => antibody_panel::render(f),
+        What::AzaOrderCheck(f) => aza_order_check::render(f),
+        What::BpMonitoring(f) => bp_monitoring::render(f),
+        What::DrugCheck(f) => drug_check::render(f),
+        What::GcCeiling(f) => gc_ceiling::render(f),
+        What::InitialDose(f) => initial_dose::render(f),
+        What::Intensify(f) => intensify::render(f),
+        What::IvMethylprednisolone(f) => iv_methylprednisolone::render(f),
+        What::IvigOrderCheck(f) => ivig_order_check::render(f),
+        What::MissingData(f) => missing_data::render(f),
+        What::Monitoring(f) => monitoring::render(f),
+        What::MtxContinuation(f) => mtx_continuation::render(f),
+        What::MtxOrderCheck(f) => mtx_order_check::render(f),
+        What::Pregnancy(f) => pregnancy::render(f),
+        What::RenalCrisisRisk(f) => renal_crisis_risk::render(f),
+        What::RouteNeeded(f) => route_needed::render(f),
+        What::SteroidSparing(f) => steroid_sparing::render(f),
+        What::SuspectedRenalCrisis(f) => suspected_renal_crisis::render(f),
+        What::Taper(f) => taper::render(f),
+        What::UnreadableOrder(f) => unreadable_order::render(f),
+    }
+}
+
+fn note(n: &Note) -> String {
+    match n {
+        Note::LocalPolicy(changed) => format!(
+            "\n\n**Local policy** (figures changed from the defaults): {}.",
+            changed
+                .iter()
+                .map(|c| format!(
+                    "{} = {} {} (default {})",
+                    c.key,
+                    num::amount(c.value),
+                    c.unit,
+                    num::amount(c.default)
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        Note::Advice(orders) => format!(
+            "\n\n**Not yet an order**: {} is a proposal or plan; checked as if it were ordered.",
+            orders
+                .iter()
+                .map(|(name, intent)| format!("{} (intent: {})", md(name), md(intent)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Note::DataLimits {
+            missing,
+            notes,
+            age_unknown,
+        } => {
+            let mut gaps: Vec<String> = missing
+                .iter()
+                .map(|a| format!("- Not checked: {} could not be obtained", a.describe()))
+                .collect();
+            gaps.extend(notes.iter().map(|n| format!("- {}", md(n))));
+            if *age_unknown {
+                gaps.push("- Age not on file: read as an adult".into());
+            }
+            format!("\n\n**Data limits**\n{}", gaps.join("\n"))
+        }
+    }
+}
+
+impl Finding {
+    /// The rendered summary.
+    pub fn summary(&self) -> String {
+        text(self).summary
+    }
+    /// The rendered detail.
+    pub fn detail(&self) -> String {
+        text(self).detail
+    }
+}
