@@ -162,3 +162,53 @@ pub fn dosing_weight_of(
         lines,
     })
 }
+
+/// The weight a rule used, with what a clinician must know about it: its age
+/// when older than the policy allows, future-dated weights set aside, and a
+/// previous weight that disagrees. Typed, for the words to state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightUsed {
+    pub reading: crate::facts::Reading,
+    /// Days old, when older than `max_age_days`.
+    pub stale_days: Option<i64>,
+    pub max_age_days: f64,
+    /// Weights dated after today, not used.
+    pub future: Vec<crate::facts::Ignored>,
+    /// The previous usable weight, when it differs by more than
+    /// `conflict_pct`: (reading, difference in %).
+    pub disagrees: Option<(crate::facts::Reading, f64)>,
+    pub conflict_pct: f64,
+}
+
+impl WeightUsed {
+    /// The trusted weight of `facts`, if any.
+    pub fn of(facts: &crate::facts::Facts, policy: &crate::clinical::Policy) -> Option<Self> {
+        facts.weight().map(|w| Self::from(w, facts, policy))
+    }
+
+    pub fn from(
+        w: &crate::facts::Reading,
+        facts: &crate::facts::Facts,
+        policy: &crate::clinical::Policy,
+    ) -> Self {
+        let stale_days = w
+            .date
+            .map(|d| (facts.today - d).num_days())
+            .filter(|days| *days as f64 > policy.weight_max_age_days);
+        let disagrees = facts
+            .weights
+            .iter()
+            .skip(1)
+            .find(|p| p.trust.is_usable())
+            .map(|p| (p.clone(), (w.value - p.value).abs() / p.value * 100.0))
+            .filter(|(_, diff)| *diff > policy.weight_conflict_pct);
+        WeightUsed {
+            reading: w.clone(),
+            stale_days,
+            max_age_days: policy.weight_max_age_days,
+            future: facts.ignored("weight").cloned().collect(),
+            disagrees,
+            conflict_pct: policy.weight_conflict_pct,
+        }
+    }
+}

@@ -185,6 +185,11 @@ fn mg_of(q: &Quantity, strength: Option<Strength>) -> Option<(f64, String)> {
         }
         u if is_count_unit(u) => {
             let per = strength?.mg_per_unit()?;
+            // "3 tablets × 20 mg", never the UCUM annotation ("{tbl}").
+            let mut shown = super::units::plain(shown);
+            if v != 1.0 && !shown.ends_with('s') {
+                shown.push('s');
+            }
             Some((
                 v * per,
                 format!("{} {} × {} mg", fmt_num(v), shown, fmt_num(per)),

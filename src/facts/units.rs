@@ -108,3 +108,58 @@ mod tests {
         assert_eq!(to_mmhg(140.0, "mm[Hg]"), Some(140.0));
     }
 }
+
+/// A unit as a clinician writes it: UCUM codes and annotations become plain
+/// words ("[lb_av]" → "lb", "{tbl}" → "tablet", "mL/min/{1.73_m2}" →
+/// "mL/min/1.73 m²"); anything else is kept.
+pub fn plain(unit: &str) -> String {
+    let u = unit.trim();
+    let known = match u {
+        "[lb_av]" | "lb_av" | "[lb]" => "lb",
+        "[in_i]" | "[in_us]" => "in",
+        "[ft_i]" => "ft",
+        "[oz_av]" => "oz",
+        "mm[Hg]" => "mmHg",
+        "mL/min/{1.73_m2}" | "mL/min/1.73m2" => "mL/min/1.73 m²",
+        "10*9/L" => "×10⁹/L",
+        "10*3/uL" => "×10³/µL",
+        "ug" => "µg",
+        "[iU]/L" | "[IU]/L" => "IU/L",
+        _ => "",
+    };
+    if !known.is_empty() {
+        return known.to_string();
+    }
+    let bare = u
+        .trim_matches(|c| c == '{' || c == '}')
+        .to_ascii_lowercase();
+    match bare.as_str() {
+        "pill" | "pills" | "tbl" | "tab" | "tabs" | "tablet" | "tablets" => "tablet".into(),
+        "cap" | "caps" | "capsule" | "capsules" => "capsule".into(),
+        _ if u.contains('{') => {
+            // Any other annotation: its text, without the braces.
+            u.replace(['{', '}'], "").replace('_', " ")
+        }
+        _ => u.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod plain_tests {
+    use super::plain;
+
+    #[test]
+    fn ucum_reads_plainly() {
+        for (u, want) in [
+            ("[lb_av]", "lb"),
+            ("{pill}", "tablet"),
+            ("{tbl}", "tablet"),
+            ("mL/min/{1.73_m2}", "mL/min/1.73 m²"),
+            ("mm[Hg]", "mmHg"),
+            ("kg", "kg"),
+            ("{beats}/min", "beats/min"),
+        ] {
+            assert_eq!(plain(u), want, "{u}");
+        }
+    }
+}

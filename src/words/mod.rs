@@ -26,10 +26,81 @@ pub mod suspected_renal_crisis;
 pub mod taper;
 pub mod unreadable_order;
 
-use crate::clinical::text::md;
-use crate::clinical::{Finding, Note, What, Words};
+use chrono::NaiveDate;
 
-pub use num::fig;
+use crate::clinical::body::WeightUsed;
+pub use crate::clinical::text::{capitalise, md};
+use crate::clinical::{Finding, Note, What, Words};
+use crate::facts::Reading;
+
+pub use num::{amount, fig};
+
+/// The most characters a summary may have (CDS Hooks: under 140).
+pub const SUMMARY_MAX: usize = 139;
+
+/// A card detail's budget: what a typical EHR card panel shows without
+/// scrolling. Lines are non-blank Markdown lines, notes included.
+pub const DETAIL_MAX_LINES: usize = 12;
+
+/// A date, or "date unknown".
+pub fn date(d: Option<NaiveDate>) -> String {
+    d.map_or_else(|| "date unknown".to_string(), |d| d.to_string())
+}
+
+/// "70 kg (2026-11-01)", with the original unit when converted
+/// ("69.9 kg = 154 [lb_av]" reads "69.9 kg (154 lb, 2026-11-01)"). Never the
+/// resource id.
+pub fn reading(r: &Reading, canonical_unit: &str) -> String {
+    let original = if r.original_unit == canonical_unit {
+        String::new()
+    } else {
+        format!(
+            "{} {}, ",
+            amount(r.original_value),
+            md(&crate::facts::units::plain(&r.original_unit))
+        )
+    };
+    format!(
+        "{} {canonical_unit} ({original}{})",
+        amount(r.value),
+        date(r.date)
+    )
+}
+
+/// The weight line of a card, with what is doubtful about the weight.
+pub fn weight_line(w: &WeightUsed) -> String {
+    let mut s = format!("- Weight used: {}", reading(&w.reading, "kg"));
+    if let Some(days) = w.stale_days {
+        s.push_str(&format!(
+            "; **{days} days old** (limit {}): re-weigh before relying on mg/kg figures",
+            amount(w.max_age_days)
+        ));
+    } else if w.reading.date.is_none() {
+        s.push_str("; **no date**: confirm it is current");
+    }
+    for i in &w.future {
+        s.push_str(&format!(
+            "; a weight dated {} ({}) is in the future and was not used",
+            i.date,
+            md(&i.value)
+        ));
+    }
+    if let Some((prev, diff)) = &w.disagrees {
+        s.push_str(&format!(
+            "; **differs by {} %** from the previous {}: confirm it",
+            fig(diff.round()),
+            reading(prev, "kg"),
+        ));
+    }
+    s
+}
+
+/// A summary within [`SUMMARY_MAX`]. Summaries are written to fit; this only
+/// guards against record text (a long order name) pushing one over, cutting
+/// at a word.
+pub fn summary(s: String) -> String {
+    crate::clinical::text::summary(s)
+}
 
 /// A card's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
