@@ -54,6 +54,10 @@ pub struct Report {
     /// Prefetch keys obtained from the FHIR server.
     pub fetched: Vec<String>,
     pub orders: usize,
+    /// Findings hidden by a contradicting one: (hidden topic, kept topic).
+    pub silenced: Vec<(&'static str, &'static str)>,
+    /// Where the cards break the card budget (logged; nothing is hidden).
+    pub over_budget: Vec<clinical::budget::Breach>,
 }
 
 /// A checked request, before its facts are built.
@@ -219,9 +223,13 @@ impl Engine {
         today: NaiveDate,
     ) -> Result<(HookResponse, Report), EvalError> {
         let gathered = self.gather(service, prepared, fetched, today)?;
-        let findings = clinical::evaluate(&gathered.facts, &self.policy);
+        let clinical::Evaluation { findings, silenced } =
+            clinical::evaluate_all(&gathered.facts, &self.policy);
         let response = cards::response(&findings, &gathered.render_context(today));
-        Ok((response, gathered.report))
+        let mut report = gathered.report;
+        report.silenced = silenced.iter().map(|s| (s.hidden, s.by)).collect();
+        report.over_budget = clinical::budget::check(&findings);
+        Ok((response, report))
     }
 
     /// Reads the draft orders and the prefetch (and what was fetched) into

@@ -114,3 +114,131 @@ async fn every_scenario_reads_as_reviewed() {
         insta::assert_snapshot!(name, text);
     }
 }
+
+/// Every string a clinician reads on a card.
+fn clinician_text(card: &Value) -> Vec<String> {
+    let mut out = vec![
+        card["summary"].as_str().unwrap_or("").to_string(),
+        card["detail"].as_str().unwrap_or("").to_string(),
+        card["source"]["label"].as_str().unwrap_or("").to_string(),
+    ];
+    for sg in card["suggestions"].as_array().into_iter().flatten() {
+        out.push(sg["label"].as_str().unwrap_or("").to_string());
+        for a in sg["actions"].as_array().into_iter().flatten() {
+            out.push(a["description"].as_str().unwrap_or("").to_string());
+        }
+    }
+    for r in card["overrideReasons"].as_array().into_iter().flatten() {
+        out.push(r["display"].as_str().unwrap_or("").to_string());
+    }
+    out
+}
+
+#[tokio::test]
+async fn no_internal_names_fhir_ids_ucum_annotations_or_false_precision() {
+    let forbidden = [
+        // Internal file names.
+        (
+            r"(?i)\b[A-Z_]+\.md\b|REFERENCE|POLICY\.",
+            "an internal file name",
+        ),
+        // FHIR ids.
+        (
+            r"\b(Observation|MedicationRequest|MedicationStatement|MedicationOrder|Condition|Patient|Encounter|ServiceRequest|Practitioner)/[A-Za-z0-9\-.]+",
+            "a FHIR id",
+        ),
+        // UCUM annotations and bracketed units, escaped or not.
+        (
+            r"\\?\{[A-Za-z_0-9.]+\\?\}|\[(lb_av|in_i|oz_av|iU)\]|mm\\?\[Hg",
+            "a UCUM code",
+        ),
+        // False precision: three decimals, or four significant figures with decimals.
+        (
+            r"\b\d+\.\d{3,}\b|\b\d{3,}\.\d+\b|\b[1-9]\d\.\d{2}\b",
+            "false precision",
+        ),
+    ];
+    let checks: Vec<(regex::Regex, &str)> = forbidden
+        .iter()
+        .map(|(r, why)| (regex::Regex::new(r).unwrap(), *why))
+        .collect();
+    for (name, resp) in shown().await {
+        for card in cards(&resp) {
+            for text in clinician_text(card) {
+                for (re, why) in &checks {
+                    assert!(
+                        !re.is_match(&text),
+                        "{name}: {why} ({:?}) in {text:?}",
+                        re.find(&text).map(|m| m.as_str())
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn summaries_and_details_fit_a_card_panel() {
+    use ssc_myositis_cds::words::{DETAIL_MAX_CHARS, DETAIL_MAX_LINES, SUMMARY_MAX};
+    for (name, resp) in shown().await {
+        for card in cards(&resp) {
+            let summary = card["summary"].as_str().unwrap();
+            assert!(
+                summary.chars().count() <= SUMMARY_MAX,
+                "{name}: summary too long: {summary}"
+            );
+            assert!(
+                !summary.ends_with('…'),
+                "{name}: summary cut, its advice lost: {summary}"
+            );
+            let detail = card["detail"].as_str().unwrap_or("");
+            let lines = detail.lines().filter(|l| !l.trim().is_empty()).count();
+            assert!(
+                lines <= DETAIL_MAX_LINES,
+                "{name}: {} has {lines} lines of detail (budget {DETAIL_MAX_LINES}):\n{detail}",
+                card["source"]["topic"]["code"]
+            );
+            let visible = detail.chars().filter(|c| !matches!(c, '*' | '\\')).count();
+            assert!(
+                visible <= DETAIL_MAX_CHARS,
+                "{name}: {} has {visible} characters of detail (budget {DETAIL_MAX_CHARS}):\n{detail}",
+                card["source"]["topic"]["code"]
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_scenario_keeps_the_card_budget() {
+    for (name, resp) in shown().await {
+        let cards = cards(&resp);
+        let count = |i: &str| cards.iter().filter(|c| c["indicator"] == i).count();
+        // The budget never hides a warning or a critical, but info cards beyond
+        // three should have been folded into the card that used the figure.
+        assert!(
+            cards.len() <= 3 || count("info") == 0,
+            "{name}: {} cards, {} of them info",
+            cards.len(),
+            count("info")
+        );
+        // A typical first steroid order of an overlap patient: at most 3 cards,
+        // at most one critical.
+        if name.starts_with("S1-") || name.starts_with("S2-") {
+            assert!(cards.len() <= 3, "{name}: {} cards", cards.len());
+            assert!(
+                count("critical") <= 1,
+                "{name}: {} critical",
+                count("critical")
+            );
+        }
+        // No two cards of one topic.
+        let mut topics: Vec<&str> = cards
+            .iter()
+            .map(|c| c["source"]["topic"]["code"].as_str().unwrap())
+            .collect();
+        topics.sort();
+        let n = topics.len();
+        topics.dedup();
+        assert_eq!(topics.len(), n, "{name}: a topic twice");
+    }
+}

@@ -3,6 +3,8 @@
 //! `cards` module renders findings for CDS Hooks.
 
 pub mod body;
+pub mod budget;
+pub mod conflicts;
 pub mod policy;
 pub mod predicates;
 pub mod pretreatment;
@@ -223,8 +225,20 @@ pub enum Direction {
 /// Runs every rule. Patients with neither SSc nor myositis get nothing.
 /// Critical findings come first.
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Vec<Finding> {
+    evaluate_all(facts, policy).findings
+}
+
+/// The findings, and those silenced by a contradicting finding (for the log).
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    pub silenced: Vec<conflicts::Silenced>,
+}
+
+/// [`evaluate`], with what the contradiction table hid.
+pub fn evaluate_all(facts: &Facts, policy: &Policy) -> Evaluation {
     if !facts.in_scope() {
-        return vec![];
+        return Evaluation::default();
     }
     let mut findings = Vec::new();
     let mut needs = Vec::new();
@@ -297,6 +311,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Vec<Finding> {
             f.notes.push(limits.clone());
         }
     }
+    let silenced = conflicts::resolve(&mut findings);
     findings.sort_by_key(|f| std::cmp::Reverse(f.indicator));
-    findings
+    Evaluation { findings, silenced }
 }

@@ -422,6 +422,12 @@ async fn invoke(
             for s in &report.skipped {
                 tracing::warn!(service = %id, skipped = %s, "resource skipped");
             }
+            for (hidden, by) in &report.silenced {
+                tracing::info!(service = %id, hook_instance = %hook_instance, hidden = %hidden, by = %by, "finding silenced by a contradicting finding");
+            }
+            for b in &report.over_budget {
+                tracing::warn!(service = %id, hook_instance = %hook_instance, breach = ?b, "cards over budget");
+            }
             let critical = response
                 .cards
                 .iter()

@@ -42,6 +42,10 @@ pub const SUMMARY_MAX: usize = 139;
 /// scrolling. Lines are non-blank Markdown lines, notes included.
 pub const DETAIL_MAX_LINES: usize = 12;
 
+/// ... and at most this many characters (Markdown marks not counted): about
+/// twelve lines of a 600-pixel card panel.
+pub const DETAIL_MAX_CHARS: usize = 1200;
+
 /// A date, or "date unknown".
 pub fn date(d: Option<NaiveDate>) -> String {
     d.map_or_else(|| "date unknown".to_string(), |d| d.to_string())

@@ -9,11 +9,15 @@
 //! This file holds the card and the list of findings that stand for a child;
 //! `clinical::evaluate` applies it to the other rules' findings.
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
+/// A child: the patient's age and the adult age in force.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub age: u32,
+    pub adult_age: f64,
+}
 
+use crate::clinical::What;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
-use crate::clinical::{What, Words};
 use crate::facts::Facts;
 
 pub const TOPIC: Topic = Topic {
@@ -58,19 +62,9 @@ pub fn finding(age: u32, policy: &Policy) -> Finding {
     Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        what: What::AdultsOnly(Words {
-            summary: format!(
-                "Age {age}: this guidance is for adults; no dose advice given, safety checks still run"
-            ),
-            detail: format!(
-                "**The guidance is for adults** (from {} years). Juvenile dermatomyositis and paediatric \
-                 systemic sclerosis are dosed differently, so no dose checks or suggestions are made. \
-                 Checks that do not depend on age still run: weekly methotrexate, teratogens in pregnancy, \
-                 thiopurine results and xanthine-oxidase inhibitors, trimethoprim-sulfamethoxazole with \
-                 methotrexate, and absolute dose limits.\n\nSources: guidance (adult overlap); Bellutti \
-                 Enders et al. 2017 (juvenile dermatomyositis).",
-                crate::clinical::text::num(policy.adult_age_years)
-            ),
+        what: What::AdultsOnly(Found {
+            age,
+            adult_age: policy.adult_age_years,
         }),
         notes: vec![],
         pull: None,

@@ -14,35 +14,36 @@
 //! A doubtful figure makes it a warning: checks were skipped on a figure
 //! that is on file.
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
-
 use super::{Figure, Need};
-use crate::clinical::text::{md, reading};
-use crate::clinical::{Finding, Indicator, OverrideReason, Selection, Topic};
-use crate::clinical::{What, Words};
-use crate::facts::{Facts, Reading, Trust};
+use crate::clinical::{Finding, Indicator, OverrideReason, Selection, Topic, What};
+use crate::facts::{Facts, Ignored, Reading};
 
 pub const TOPIC: Topic = Topic {
     code: "data-missing",
     display: "Figures needed for dose checks are missing",
 };
 
-fn describe(f: Figure) -> (&'static str, &'static str) {
-    match f {
-        Figure::Weight => ("weight", "record a body weight (LOINC 29463-7)"),
-        Figure::Height => ("height", "record a body height (LOINC 8302-2)"),
-        Figure::Sex => (
-            "sex",
-            "record the patient's sex (needed for ideal body weight)",
-        ),
-    }
-}
-
 pub const TOPIC_DOUBTFUL: Topic = Topic {
     code: "data-doubtful",
     display: "A figure needed for dose checks must be verified",
 };
+
+/// What the card states: each figure needed, the doubtful reading behind it
+/// when one is on file, and figures dated in the future.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// What was not checked for want of each figure, in the rules' order,
+    /// without repeats.
+    pub needs: Vec<Need>,
+    /// The figures needed, sorted, without repeats.
+    pub figures: Vec<Figure>,
+    /// Figures on file but implausible or unconfirmed: (figure, reading).
+    pub doubts: Vec<(Figure, Reading)>,
+    /// The weights an unconfirmed weight was compared with (up to four).
+    pub earlier_weights: Vec<Reading>,
+    /// Weights and heights dated in the future, not used.
+    pub future: Vec<Ignored>,
+}
 
 /// The doubtful reading behind a needed figure, if that is why it is missing.
 fn doubtful(facts: &Facts, figure: Figure) -> Option<&Reading> {
@@ -60,115 +61,38 @@ pub fn finding(needs: &[Need], facts: &Facts) -> Option<Finding> {
     let mut figures: Vec<Figure> = needs.iter().map(|n| n.figure).collect();
     figures.sort();
     figures.dedup();
-    let doubts: Vec<(Figure, &Reading)> = figures
+    let doubts: Vec<(Figure, Reading)> = figures
         .iter()
-        .filter_map(|f| Some((*f, doubtful(facts, *f)?)))
+        .filter_map(|f| Some((*f, doubtful(facts, *f)?.clone())))
         .collect();
-    let names: Vec<&str> = figures.iter().map(|f| describe(*f).0).collect();
-    let todo: Vec<&str> = figures.iter().map(|f| describe(*f).1).collect();
-    let mut lines: Vec<String> = needs
+    let mut unique: Vec<Need> = needs.to_vec();
+    unique.dedup();
+    let earlier_weights = if doubts.iter().any(|(f, r)| {
+        *f == Figure::Weight && matches!(r.trust, crate::facts::Trust::Unconfirmed(_))
+    }) {
+        facts.weights[1..].iter().take(4).cloned().collect()
+    } else {
+        vec![]
+    };
+    let future: Vec<Ignored> = ["weight", "height"]
         .iter()
-        .map(|n| match doubtful(facts, n.figure) {
-            Some(_) => format!("- {} not used: {}", describe(n.figure).0, n.why),
-            None => format!("- No {}: {}", describe(n.figure).0, n.why),
-        })
+        .flat_map(|w| facts.ignored(w).cloned())
         .collect();
-    lines.dedup();
-    let mut doubt_lines = vec![];
-    for (figure, r) in &doubts {
-        let unit = if *figure == Figure::Weight {
-            "kg"
-        } else {
-            "cm"
-        };
-        let kind = match r.trust {
-            Trust::Unconfirmed(_) => "unconfirmed",
-            _ => "implausible",
-        };
-        doubt_lines.push(format!(
-            "- **{} {}**: {} {}",
-            describe(*figure).0,
-            kind,
-            reading(r, unit),
-            md(r.trust.reason().unwrap_or(""))
-        ));
-        if *figure == Figure::Weight && matches!(r.trust, Trust::Unconfirmed(_)) {
-            let earlier: Vec<String> = facts.weights[1..]
-                .iter()
-                .take(4)
-                .map(|w| reading(w, "kg"))
-                .collect();
-            if !earlier.is_empty() {
-                doubt_lines.push(format!("- Earlier weights: {}", earlier.join("; ")));
-            }
-        }
-    }
-    for what in ["weight", "height"] {
-        for i in facts.ignored(what) {
-            doubt_lines.push(format!(
-                "- A {what} dated {} ({}) is in the future and was not used",
-                i.date,
-                md(&i.value)
-            ));
-        }
-    }
-    let (topic, indicator, summary) = match doubts.first() {
-        Some((figure, r)) => (
-            TOPIC_DOUBTFUL,
-            Indicator::Warning,
-            format!(
-                "Verify {} {} {} ({}): {}; no dose computed from it",
-                describe(*figure).0,
-                crate::clinical::text::num(r.value),
-                if *figure == Figure::Weight {
-                    "kg"
-                } else {
-                    "cm"
-                },
-                crate::clinical::text::date(r.date),
-                match r.trust {
-                    Trust::Unconfirmed(_) => "unconfirmed",
-                    _ => "implausible",
-                }
-            ),
-        ),
-        None => (
-            TOPIC,
-            Indicator::Info,
-            format!(
-                "No {} on file: dose checks that need it were skipped; {}",
-                names.join(" or "),
-                todo[0]
-            ),
-        ),
-    };
-    let intro = if doubts.is_empty() {
-        "**Figures missing.** These checks were not made, rather than guessed:".to_string()
+    let (topic, indicator) = if doubts.is_empty() {
+        (TOPIC, Indicator::Info)
     } else {
-        format!(
-            "**Figures to verify.** A figure on file is not plausible or not confirmed; checks that need it were not made, rather than computed from it:\n\n{}\n\nSkipped:",
-            doubt_lines.join("\n")
-        )
-    };
-    let future_only = if doubts.is_empty() && !doubt_lines.is_empty() {
-        format!("\n\n{}", doubt_lines.join("\n"))
-    } else {
-        String::new()
+        // A figure on file was set aside: checks were skipped on it.
+        (TOPIC_DOUBTFUL, Indicator::Warning)
     };
     Some(Finding {
         topic,
         indicator,
-        what: What::MissingData(Words {
-            summary: crate::clinical::text::summary(summary),
-            detail: format!(
-                "{intro}\n\n{}{future_only}\n\nTo do: {}.\n\nSource: local policy (plausible patient figures).",
-                lines.join("\n"),
-                if doubts.is_empty() {
-                    todo.join("; ")
-                } else {
-                    "verify the figure named above (re-weigh or re-measure) and correct the record".to_string()
-                }
-            ),
+        what: What::MissingData(Found {
+            needs: unique,
+            figures,
+            doubts,
+            earlier_weights,
+            future,
         }),
         notes: vec![],
         pull: None,
@@ -201,8 +125,22 @@ mod tests {
             },
         ];
         let f = finding(&needs, &facts).unwrap();
-        assert_eq!(f.summary(), "No weight or height on file: dose checks that need it were skipped; record a body weight (LOINC 29463-7)");
-        assert_eq!(f.detail().matches("- No ").count(), 3);
+        assert_eq!(
+            f.summary(),
+            "No weight or height on file: dose checks that need it were skipped; record a body weight"
+        );
+        // One line per figure, each saying what was not checked.
+        assert_eq!(f.detail().matches("- No ").count(), 2);
+        assert!(f.detail().contains(
+            "- No height: methotrexate mg/m² not checked; azathioprine dose not computed"
+        ));
+        match &f.what {
+            What::MissingData(m) => {
+                assert_eq!(m.figures, vec![Figure::Weight, Figure::Height]);
+                assert!(m.doubts.is_empty());
+            }
+            w => panic!("{w:?}"),
+        }
     }
 
     #[test]
