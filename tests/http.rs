@@ -110,10 +110,18 @@ async fn scenario_figures_reach_the_cards() {
         "{bsa}"
     );
     let src = card("src-risk-high-dose-gc");
-    let actions = src["suggestions"][0]["actions"].as_array().unwrap();
-    let loinc: Vec<_> = actions
+    // One action per suggestion: BP monitoring, serum creatinine.
+    let loinc: Vec<_> = src["suggestions"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|a| a["resource"]["code"]["coding"][0]["code"].as_str().unwrap())
+        .map(|sg| {
+            let actions = sg["actions"].as_array().unwrap();
+            assert_eq!(actions.len(), 1, "{sg}");
+            actions[0]["resource"]["code"]["coding"][0]["code"]
+                .as_str()
+                .unwrap()
+        })
         .collect();
     assert_eq!(loinc, vec!["85354-9", "2160-0"]);
     assert_eq!(src["selectionBehavior"], "any");

@@ -6,16 +6,21 @@
 //!
 //! POLICY.md: SSc and myositis, with no result on file for any of anti-PM/Scl,
 //! U1-RNP, Ro, La or Sm, on an initial glucocorticoid order or on patient-view →
-//! info with an order for each test (LOINC, REFERENCE.md 5.5). Results are
+//! info with an order for each test (LOINC, REFERENCE.md 5.5), one suggestion
+//! each: no verified LOINC code names the whole panel, and each coded test
+//! can be signed and resulted on its own. Results are
 //! recognised by LOINC code or, for local codes, by name. When the laboratory
 //! results could not be obtained the rule stays silent rather than suggest a
 //! panel that may already be on file.
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
+/// What this rule found: SSc-myositis overlap with none of the
+/// myositis-associated antibodies on file (by LOINC code or name). The tests
+/// are [`TESTS`]; nothing else varies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Found;
 
 use crate::clinical::PatientScope;
-use crate::clinical::{What, Words};
+use crate::clinical::What;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -51,22 +56,30 @@ static NAMES: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-/// The tests ordered: (LOINC, display), V2+ codes where there are any.
-pub const TESTS: [(&str, &str); 5] = [
-    ("105554-0", "PM-SCL-100 Ab [Units/volume] in Serum"),
+/// The tests ordered: (name, LOINC, display), V2+ codes where there are any.
+pub const TESTS: [(&str, &str, &str); 5] = [
     (
+        "anti-PM/Scl",
+        "105554-0",
+        "PM-SCL-100 Ab [Units/volume] in Serum",
+    ),
+    (
+        "anti-U1-RNP",
         "29374-6",
         "Ribonucleoprotein extractable nuclear Ab [Units/volume] in Serum",
     ),
     (
+        "anti-Ro (SS-A)",
         "17792-3",
         "Sjogrens syndrome-A extractable nuclear Ab [Units/volume] in Serum",
     ),
     (
+        "anti-La (SS-B)",
         "17791-5",
         "Sjogrens syndrome-B extractable nuclear Ab [Units/volume] in Serum",
     ),
     (
+        "anti-Sm",
         "11090-8",
         "Smith extractable nuclear Ab [Units/volume] in Serum",
     ),
@@ -94,28 +107,31 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        what: What::AntibodyPanel(Words {
-            summary: "SSc-myositis overlap: no anti-PM/Scl, U1-RNP, Ro, La or Sm result on file; order the panel".into(),
-            detail: "**Myositis-associated antibodies.** In overlap, anti-PM/Scl, anti-U1-RNP, anti-Ro, anti-La and \
-                     anti-Sm clarify the diagnosis. None is on file (by LOINC code or name).\n\nSource: guidance (special \
-                     considerations for overlap syndrome); codes: LOINC."
-                .into(),
-        }),
+        what: What::AntibodyPanel(Found),
         notes: vec![],
         pull: None,
-        suggestions: vec![Suggestion {
-            label: "Order the myositis-associated antibody panel".into(),
-            recommended: true,
-            actions: TESTS
-                .iter()
-                .map(|(code, display)| Action::CreateService {
+        // One order per suggestion (independent additions).
+        suggestions: TESTS
+            .iter()
+            .map(|(name, code, display)| Suggestion {
+                label: format!("Order {name}"),
+                recommended: true,
+                actions: vec![Action::CreateService {
                     description: (*display).to_string(),
-                    order: ServiceProposal { loinc: code, display, text: (*display).to_string(), note: None },
-                })
-                .collect(),
-        }],
-        selection: Selection::AtMostOne,
-        override_reasons: vec![OverrideReason::RecordedElsewhere, OverrideReason::PatientDeclined],
+                    order: ServiceProposal {
+                        loinc: code,
+                        display,
+                        text: (*display).to_string(),
+                        note: None,
+                    },
+                }],
+            })
+            .collect(),
+        selection: Selection::Any,
+        override_reasons: vec![
+            OverrideReason::RecordedElsewhere,
+            OverrideReason::PatientDeclined,
+        ],
     });
     out
 }
@@ -182,7 +198,21 @@ mod tests {
                 "{dx:?} {on_file:?} {labs_missing}"
             );
             if fires {
-                assert_eq!(out.findings[0].suggestions[0].actions.len(), 5);
+                let card = &out.findings[0];
+                assert_eq!(card.what, What::AntibodyPanel(Found));
+                assert_eq!(card.selection, Selection::Any);
+                let codes: Vec<&str> = card
+                    .suggestions
+                    .iter()
+                    .map(|s| match s.actions.as_slice() {
+                        [Action::CreateService { order, .. }] => order.loinc,
+                        other => panic!("{other:?}"),
+                    })
+                    .collect();
+                assert_eq!(
+                    codes,
+                    ["105554-0", "29374-6", "17792-3", "17791-5", "11090-8"]
+                );
             }
         }
         // On order entry: only with an initial steroid order.

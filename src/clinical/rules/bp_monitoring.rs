@@ -9,17 +9,29 @@
 //! no order's dose can be computed, this card says so instead of guessing: it
 //! never appears together with the renal crisis card.
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
-
-use super::renal_crisis_risk::exposure_lines;
+use super::renal_crisis_risk::{both_continue, gc_lines, GcLine};
 use super::{bp_and_creatinine, Outcome, MONITORING_OVERRIDES};
 use crate::clinical::steroids::Exposure;
-use crate::clinical::text::{self, num};
 use crate::clinical::PatientScope;
+use crate::clinical::What;
 use crate::clinical::{Finding, Indicator, Policy, Selection, Topic};
-use crate::clinical::{What, Words};
 use crate::facts::Facts;
+
+/// What this rule found: a systemic glucocorticoid below the renal crisis
+/// threshold, or one whose dose could not be computed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// Prednisone-equivalent mg/day after the orders; `None` when no
+    /// order's dose could be computed.
+    pub total_mg: Option<f64>,
+    /// The renal crisis threshold (policy `src_threshold_mg_per_day`).
+    pub threshold_mg: f64,
+    /// Each glucocorticoid counted, orders first.
+    pub exposure: Vec<GcLine>,
+    /// The total if an order and the active one it replaces both continued,
+    /// when only that sum reaches the threshold.
+    pub both_continue_mg: Option<f64>,
+}
 
 pub const TOPIC: Topic = Topic {
     code: "bp-monitoring-gc",
@@ -48,43 +60,18 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     if known && total >= policy.src_threshold_mg_per_day {
         return out; // the renal crisis card covers it
     }
-    let summary = if known {
-        text::summary(format!(
-            "SSc on corticosteroid (prednisone-eq {} mg/day): monitor blood pressure and creatinine",
-            num(total)
-        ))
-    } else {
-        format!(
-            "SSc on corticosteroid, dose not computable: monitor BP; renal crisis risk if ≥{} mg/day",
-            num(policy.src_threshold_mg_per_day)
-        )
-    };
-    let mut detail = format!(
-        "**Blood-pressure monitoring.** Systemic corticosteroids in SSc call for BP and renal function \
-         monitoring (scleroderma renal crisis).\n\n{}\n\n",
-        exposure_lines(&exp)
-    );
-    if let Some(line) = super::renal_crisis_risk::both_continue_line(&exp, policy) {
-        detail.push_str(&line);
-    }
-    if !known {
-        detail.push_str(&format!(
-            "The daily dose could not be computed from the order (no mg dose or no schedule). At or above \
-             {} mg/day prednisone-equivalent the renal crisis risk card applies.\n\n",
-            num(policy.src_threshold_mg_per_day)
-        ));
-    }
-    detail.push_str(
-        "Sources: guidance (monitoring requirements); Kowal-Bielecka et al. 2017 (EULAR: BP and renal function in \
-         SSc on corticosteroids).",
-    );
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        what: What::BpMonitoring(Words { summary, detail }),
+        what: What::BpMonitoring(Found {
+            total_mg: known.then_some(total),
+            threshold_mg: policy.src_threshold_mg_per_day,
+            exposure: gc_lines(&exp),
+            both_continue_mg: both_continue(&exp, policy),
+        }),
         notes: vec![],
         pull: None,
-        suggestions: vec![bp_and_creatinine(policy)],
+        suggestions: bp_and_creatinine(policy),
         selection: Selection::Any,
         override_reasons: MONITORING_OVERRIDES.to_vec(),
     });
@@ -132,6 +119,8 @@ mod tests {
         f.orders.push(m);
         let card = &evaluate(&f, &policy).findings[0];
         assert!(card.summary().contains("≥25 mg/day"), "{}", card.summary());
+        assert_eq!(card.suggestions.len(), 2);
+        assert!(card.suggestions.iter().all(|s| s.actions.len() == 1));
         let note = match &card.suggestions[0].actions[0] {
             crate::clinical::Action::CreateService { order, .. } => order.note.clone().unwrap(),
             other => panic!("{other:?}"),
@@ -159,6 +148,15 @@ mod tests {
         f.orders.push(m);
         let out = evaluate(&f, &Policy::default());
         assert_eq!(out.findings.len(), 1);
+        assert_eq!(
+            out.findings[0].what,
+            What::BpMonitoring(Found {
+                total_mg: None,
+                threshold_mg: 15.0,
+                exposure: gc_lines(&Exposure::of(&f, &Policy::default())),
+                both_continue_mg: None,
+            })
+        );
         assert!(out.findings[0].detail().contains("could not be computed"));
     }
 

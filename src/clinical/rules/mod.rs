@@ -221,13 +221,15 @@ impl Rule {
     }
 }
 
-/// BP monitoring + serum creatinine, offered by the renal crisis rules (POLICY.md).
-pub fn bp_and_creatinine(policy: &Policy) -> Suggestion {
-    Suggestion {
-        label: "Order blood-pressure monitoring and serum creatinine".into(),
-        recommended: false,
-        actions: vec![
-            Action::CreateService {
+/// BP monitoring and serum creatinine, offered by the renal crisis rules
+/// (POLICY.md): two independent suggestions of one order each (the card's
+/// selection is `any`).
+pub fn bp_and_creatinine(policy: &Policy) -> Vec<Suggestion> {
+    vec![
+        Suggestion {
+            label: "Order blood-pressure monitoring".into(),
+            recommended: false,
+            actions: vec![Action::CreateService {
                 description: "Blood-pressure monitoring (home and every visit)".into(),
                 order: ServiceProposal {
                     loinc: "85354-9",
@@ -241,8 +243,12 @@ pub fn bp_and_creatinine(policy: &Policy) -> Suggestion {
                         crate::clinical::text::num(policy.src_suspected_sbp_rise)
                     )),
                 },
-            },
-            Action::CreateService {
+            }],
+        },
+        Suggestion {
+            label: "Order serum creatinine".into(),
+            recommended: false,
+            actions: vec![Action::CreateService {
                 description: "Serum creatinine".into(),
                 order: ServiceProposal {
                     loinc: "2160-0",
@@ -250,9 +256,9 @@ pub fn bp_and_creatinine(policy: &Policy) -> Suggestion {
                     text: "Serum creatinine (scleroderma renal crisis surveillance)".into(),
                     note: None,
                 },
-            },
-        ],
-    }
+            }],
+        },
+    ]
 }
 
 pub const MONITORING_OVERRIDES: [OverrideReason; 3] = [

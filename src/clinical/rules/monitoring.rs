@@ -13,20 +13,45 @@
 //! card appears when something is due; when the labs or BP could not be
 //! obtained that item is not claimed due.
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
-
 use super::Outcome;
 use crate::clinical::steroids::Exposure;
-use crate::clinical::text::{self, num};
 use crate::clinical::PatientScope;
+use crate::clinical::What;
 use crate::clinical::{
     Action, Finding, Indicator, OverrideReason, Policy, Selection, ServiceProposal, Suggestion,
     Topic,
 };
-use crate::clinical::{What, Words};
 use crate::facts::{DataArea, Facts, Setting};
 use crate::terminology::Concept;
+
+/// What this rule found: what monitoring is due (at least one of the two).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// Creatine kinase due.
+    pub ck: Option<CkDue>,
+    /// Blood pressure due (SSc on a renal-crisis-risk dose).
+    pub bp: Option<BpDue>,
+}
+
+/// Creatine kinase not measured within the policy's interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CkDue {
+    /// Days since the last CK; `None`: none on file.
+    pub days: Option<i64>,
+    /// The interval (`ck_max_age_days`).
+    pub every_days: f64,
+}
+
+/// Blood pressure not measured within the policy's interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BpDue {
+    /// Days since the last blood pressure; `None`: none on file.
+    pub days: Option<i64>,
+    /// The active prednisone-equivalent mg/day.
+    pub on_mg: f64,
+    /// The interval (`bp_max_age_days`).
+    pub every_days: f64,
+}
 
 pub const TOPIC: Topic = Topic {
     code: "monitoring-due",
@@ -54,27 +79,29 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         return out;
     }
     let age = |d: Option<chrono::NaiveDate>| d.map(|d| (facts.today - d).num_days());
-    let mut items = vec![];
-    let mut actions = vec![];
+    let mut found = Found { ck: None, bp: None };
+    // One order per suggestion: each is an independent addition.
+    let mut suggestions = vec![];
     if !facts.missing.contains(&DataArea::Labs) {
         let ck = facts.latest_lab(Concept::Ck);
         let days = ck.and_then(|l| age(l.date));
         if days.is_none_or(|d| d as f64 > policy.ck_max_age_days) {
-            items.push(match days {
-                Some(d) => format!(
-                    "CK last measured {d} days ago (every {} days)",
-                    num(policy.ck_max_age_days)
-                ),
-                None => "no CK on file".to_string(),
+            found.ck = Some(CkDue {
+                days,
+                every_days: policy.ck_max_age_days,
             });
-            actions.push(Action::CreateService {
-                description: "Creatine kinase".into(),
-                order: ServiceProposal {
-                    loinc: "2157-6",
-                    display: "Creatine kinase [Enzymatic activity/volume] in Serum or Plasma",
-                    text: "Creatine kinase (myositis monitoring)".into(),
-                    note: None,
-                },
+            suggestions.push(Suggestion {
+                label: "Order creatine kinase".into(),
+                recommended: true,
+                actions: vec![Action::CreateService {
+                    description: "Creatine kinase".into(),
+                    order: ServiceProposal {
+                        loinc: "2157-6",
+                        display: "Creatine kinase [Enzymatic activity/volume] in Serum or Plasma",
+                        text: "Creatine kinase (myositis monitoring)".into(),
+                        note: None,
+                    },
+                }],
             });
         }
     }
@@ -85,45 +112,41 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     {
         let days = facts.latest_bp().and_then(|b| age(b.date));
         if days.is_none_or(|d| d as f64 > policy.bp_max_age_days) {
-            items.push(format!(
-                "{} while on prednisone-equivalent {} mg/day (every {} days; renal crisis)",
-                days.map_or("no blood pressure on file".into(), |d| format!(
-                    "blood pressure last measured {d} days ago"
-                )),
-                num(active_dose),
-                num(policy.bp_max_age_days)
-            ));
-            actions.push(Action::CreateService {
-                description: "Blood-pressure check".into(),
-                order: ServiceProposal {
-                    loinc: "85354-9",
-                    display: "Blood pressure panel with all children optional",
-                    text: "Blood-pressure monitoring for scleroderma renal crisis".into(),
-                    note: None,
-                },
+            found.bp = Some(BpDue {
+                days,
+                on_mg: active_dose,
+                every_days: policy.bp_max_age_days,
+            });
+            suggestions.push(Suggestion {
+                label: "Order a blood-pressure check".into(),
+                recommended: true,
+                actions: vec![Action::CreateService {
+                    description: "Blood-pressure check".into(),
+                    order: ServiceProposal {
+                        loinc: "85354-9",
+                        display: "Blood pressure panel with all children optional",
+                        text: "Blood-pressure monitoring for scleroderma renal crisis".into(),
+                        note: None,
+                    },
+                }],
             });
         }
     }
-    if items.is_empty() {
+    if suggestions.is_empty() {
         return out;
     }
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        what: What::Monitoring(Words {
-            summary: text::summary(format!("Monitoring due: {}", items.join("; "))),
-            detail: format!(
-                "**Monitoring due.**\n{}\n\nAlso assess at each visit: muscle strength (e.g. MMT-8), function and \
-                 activities of daily living, and MRI (T2-weighted, fat-suppressed) when inflammation is in doubt.\n\n\
-                 Sources: guidance (monitoring requirements); intervals: local policy.",
-                items.iter().map(|i| format!("- {i}")).collect::<Vec<_>>().join("\n")
-            ),
-        }),
+        what: What::Monitoring(found),
         notes: vec![],
         pull: None,
-        suggestions: vec![Suggestion { label: "Order what is due".into(), recommended: true, actions }],
+        suggestions,
         selection: Selection::Any,
-        override_reasons: vec![OverrideReason::MonitoringInPlace, OverrideReason::PatientDeclined],
+        override_reasons: vec![
+            OverrideReason::MonitoringInPlace,
+            OverrideReason::PatientDeclined,
+        ],
     });
     out
 }
@@ -169,11 +192,22 @@ mod tests {
                 });
             }
             let out = evaluate(&f, &Policy::default());
-            let got = out
-                .findings
-                .first()
-                .map_or(0, |c| c.suggestions[0].actions.len());
+            let got = out.findings.first().map_or(0, |c| {
+                assert!(c.suggestions.iter().all(|s| s.actions.len() == 1));
+                c.suggestions.len()
+            });
             assert_eq!(got, n, "{dose} {ck:?} {bp:?}");
+            if let Some(c) = out.findings.first() {
+                let What::Monitoring(found) = &c.what else {
+                    panic!("{:?}", c.what)
+                };
+                let ck_due = ck.is_none_or(|a| a > 90);
+                assert_eq!(found.ck.map(|c| c.days), ck_due.then_some(ck));
+                assert_eq!(
+                    found.bp.is_some(),
+                    dose >= 15.0 && bp.is_none_or(|a| a > 14)
+                );
+            }
         }
         // Not on therapy, or on order entry: silent.
         let mut f = on(20.0);

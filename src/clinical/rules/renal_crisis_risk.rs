@@ -25,22 +25,125 @@
 //! Threshold: Steen & Medsger, Arthritis Rheum 1998;41:1613 — prednisone
 //! ≥ 15 mg/day in 36 % of 110 SRC cases vs 12 % of controls (OR 4.37).
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
+use chrono::NaiveDate;
 
-use crate::clinical::{LabResult, PatientScope};
-use crate::clinical::{What, Words};
+use crate::clinical::pretreatment::Line;
+use crate::clinical::{Direction, LabResult, PatientScope, Pull, What};
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::{bp_and_creatinine, Outcome, MONITORING_OVERRIDES};
 use crate::clinical::steroids::Exposure;
-use crate::clinical::text::{self, md, num};
 use crate::clinical::{Finding, Indicator, Policy, Selection, Topic};
-use crate::facts::Facts;
-use crate::terminology::medication::Drug;
+use crate::facts::{Facts, Route, Schedule};
+use crate::terminology::medication::{Drug, Gc};
 use crate::terminology::Concept;
+
+/// What this rule found: the glucocorticoid total at or above the threshold,
+/// how it was read, and the renal crisis risk factors on file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// Prednisone-equivalent mg/day of the draft orders (unknown frequency
+    /// read as at least daily).
+    pub new_mg: f64,
+    /// Prednisone-equivalent mg/day of active glucocorticoids that continue
+    /// (0 when none).
+    pub continuing_mg: f64,
+    /// The total: new + continuing.
+    pub total_mg: f64,
+    /// The risk threshold (policy `src_threshold_mg_per_day`).
+    pub threshold_mg: f64,
+    /// The taper target (policy `taper_target_mg_per_day`).
+    pub taper_target_mg: f64,
+    /// Each glucocorticoid counted, orders first.
+    pub exposure: Vec<GcLine>,
+    /// The total if an order and the active one it replaces both continued,
+    /// when only that sum reaches the threshold.
+    pub both_continue_mg: Option<f64>,
+    /// The risk factors present (empty: none recorded).
+    pub factors: Vec<RiskFactor>,
+    /// The figures the risk factors are read against, for "none recorded".
+    pub limits: FactorLimits,
+    /// Hepatitis B lines at or above the policy dose (empty below it).
+    pub hbv: Vec<Line>,
+    /// An ACE inhibitor is active (it does not suppress the warning).
+    pub ace_inhibitor: bool,
+}
+
+/// The policy figures the risk factors are read against.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FactorLimits {
+    /// SSc onset within this many years (`src_recent_onset_years`).
+    pub recent_onset_years: f64,
+    /// Last systolic at or above (`src_bp_systolic`).
+    pub systolic: f64,
+    /// Last diastolic at or above (`src_bp_diastolic`).
+    pub diastolic: f64,
+}
+
+/// One renal crisis risk factor, with its evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RiskFactor {
+    /// Diffuse cutaneous SSc on the problem list.
+    Diffuse,
+    /// SSc onset within the policy's years.
+    RecentOnset {
+        /// The earliest SSc onset on file.
+        onset: NaiveDate,
+        /// Years since then.
+        years: f64,
+        /// The policy's limit in years.
+        limit_years: f64,
+    },
+    /// Anti-RNA polymerase III positive.
+    Rnap3 {
+        /// The result's date.
+        date: Option<NaiveDate>,
+    },
+    /// A prior scleroderma renal crisis on the problem list.
+    PriorCrisis {
+        /// Its onset, when recorded.
+        onset: Option<NaiveDate>,
+    },
+    /// The last blood pressure at or above the policy's figures.
+    HighBp {
+        /// Systolic, mmHg.
+        systolic: Option<f64>,
+        /// Diastolic, mmHg.
+        diastolic: Option<f64>,
+        /// When measured.
+        date: Option<NaiveDate>,
+    },
+}
+
+/// One glucocorticoid order or active medication, as counted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GcLine {
+    /// A draft order (else an active medication).
+    pub ordered: bool,
+    /// The name as ordered (record text).
+    pub name: String,
+    /// The glucocorticoid.
+    pub gc: Gc,
+    /// The route.
+    pub route: Route,
+    /// How the mg figure was read from the order ("3 tablets × 20 mg"), when
+    /// it could be.
+    pub derivation: Option<String>,
+    /// How often, when known.
+    pub schedule: Option<Schedule>,
+    /// The order has several dosage instructions (the highest was used).
+    pub several_instructions: bool,
+    /// mg/day of the drug itself, when the frequency is known.
+    pub per_day_mg: Option<f64>,
+    /// Prednisone-equivalent factor (mg prednisone per mg of the drug).
+    pub factor: f64,
+    /// Prednisone-equivalent mg/day, when the frequency is known.
+    pub pred_eq: Option<f64>,
+    /// Prednisone-equivalent with an unknown frequency read as daily.
+    pub pred_eq_at_least: Option<f64>,
+}
 
 pub const TOPIC: Topic = Topic {
     code: "src-risk-high-dose-gc",
@@ -63,14 +166,14 @@ static RNAP3: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The SRC risk factors present, each with its evidence.
-pub fn risk_factors(facts: &Facts, policy: &Policy) -> Vec<String> {
+pub fn risk_factors(facts: &Facts, policy: &Policy) -> Vec<RiskFactor> {
     let mut out = vec![];
-    if let Some(d) = facts
+    if facts
         .diagnoses
         .iter()
-        .find(|d| d.active && d.concepts.contains(&Concept::SscDiffuse))
+        .any(|d| d.active && d.concepts.contains(&Concept::SscDiffuse))
     {
-        out.push(format!("diffuse cutaneous SSc ({})", md(&d.source)));
+        out.push(RiskFactor::Diffuse);
     }
     let ssc = [
         Concept::Ssc,
@@ -83,17 +186,16 @@ pub fn risk_factors(facts: &Facts, policy: &Policy) -> Vec<String> {
         .diagnoses
         .iter()
         .filter(|d| d.concepts.iter().any(|c| ssc.contains(c)))
-        .filter_map(|d| d.onset.map(|o| (o, &d.source)))
+        .filter_map(|d| d.onset)
         .min();
-    if let Some((onset, source)) = onset {
+    if let Some(onset) = onset {
         let years = (facts.today - onset).num_days() as f64 / 365.25;
         if years < policy.src_recent_onset_years {
-            out.push(format!(
-                "SSc onset {onset} ({} years; < {}) ({})",
-                num(years),
-                num(policy.src_recent_onset_years),
-                md(source)
-            ));
+            out.push(RiskFactor::RecentOnset {
+                onset,
+                years,
+                limit_years: policy.src_recent_onset_years,
+            });
         }
     }
     if let Some(l) = facts
@@ -101,86 +203,58 @@ pub fn risk_factors(facts: &Facts, policy: &Policy) -> Vec<String> {
         .iter()
         .find(|l| RNAP3.is_match(&l.label) && l.is_positive())
     {
-        out.push(format!(
-            "anti-RNA polymerase III positive ({}, {})",
-            md(&l.source),
-            text::date(l.date)
-        ));
+        out.push(RiskFactor::Rnap3 { date: l.date });
     }
     if let Some(d) = facts
         .diagnoses
         .iter()
         .find(|d| d.concepts.contains(&Concept::RenalCrisis))
     {
-        out.push(format!(
-            "prior scleroderma renal crisis ({})",
-            md(&d.source)
-        ));
+        out.push(RiskFactor::PriorCrisis { onset: d.onset });
     }
     if let Some(bp) = facts.latest_bp() {
         let high_s = bp.systolic.is_some_and(|s| s >= policy.src_bp_systolic);
         let high_d = bp.diastolic.is_some_and(|d| d >= policy.src_bp_diastolic);
         if high_s || high_d {
-            out.push(format!(
-                "last BP {}/{} mmHg ≥ {}/{} ({}, {})",
-                bp.systolic.map_or("?".into(), num),
-                bp.diastolic.map_or("?".into(), num),
-                num(policy.src_bp_systolic),
-                num(policy.src_bp_diastolic),
-                md(&bp.source),
-                text::date(bp.date)
-            ));
+            out.push(RiskFactor::HighBp {
+                systolic: bp.systolic,
+                diastolic: bp.diastolic,
+                date: bp.date,
+            });
         }
     }
     out
 }
 
 /// When an order replaces an active glucocorticoid, the total if both
-/// continued (no severity of its own), when that total reaches the threshold.
-pub fn both_continue_line(exp: &Exposure<'_>, policy: &Policy) -> Option<String> {
+/// continued, when that total reaches the threshold (no severity of its own).
+pub fn both_continue(exp: &Exposure<'_>, policy: &Policy) -> Option<f64> {
     let both = exp.total_if_both_continue();
-    (exp.replaces_any() && both >= policy.src_threshold_mg_per_day && both > exp.total_after()).then(|| {
-        format!(
-            "Read as replacing the active corticosteroid of the same drug and route. If both continue, \
-             the total is **{} mg/day prednisone-equivalent**: stop the replaced order.\n\n",
-            num(both)
-        )
-    })
+    (exp.replaces_any() && both >= policy.src_threshold_mg_per_day && both > exp.total_after())
+        .then_some(both)
 }
 
-/// The exposure lines shared with the BP monitoring card.
-pub fn exposure_lines(exp: &Exposure<'_>) -> String {
-    let mut lines = vec![];
-    for u in exp.orders.iter().chain(&exp.active) {
-        let kind = if exp.orders.iter().any(|o| std::ptr::eq(o.med, u.med)) {
-            "Order"
-        } else {
-            "Active"
-        };
-        let dose = match (&u.med.dose, u.per_day_mg, u.pred_eq) {
-            (Some(d), Some(per_day), Some(eq)) => format!(
-                "{} ({}{}) = {} mg/day × {} = **{} mg/day prednisone-equivalent**",
-                md(&d.derivation),
-                d.schedule().map_or(String::new(), |s| s.describe()),
-                if u.med.instructions > 1 {
-                    ", highest of its dosage instructions"
-                } else {
-                    ""
-                },
-                num(per_day),
-                num(u.factor),
-                num(eq)
-            ),
-            _ => "dose could not be computed (no mg dose or no schedule)".into(),
-        };
-        lines.push(format!(
-            "- {kind}: {} ({}, {}): {dose}",
-            md(&u.med.name),
-            u.med.route.describe(),
-            md(&u.med.reference)
-        ));
-    }
-    lines.join("\n")
+/// The glucocorticoids counted (orders, then active ones), shared with the
+/// BP monitoring card.
+pub fn gc_lines(exp: &Exposure<'_>) -> Vec<GcLine> {
+    exp.orders
+        .iter()
+        .map(|u| (true, u))
+        .chain(exp.active.iter().map(|u| (false, u)))
+        .map(|(ordered, u)| GcLine {
+            ordered,
+            name: u.med.name.clone(),
+            gc: u.gc,
+            route: u.med.route,
+            derivation: u.med.dose.as_ref().map(|d| d.derivation.clone()),
+            schedule: u.med.dose.as_ref().and_then(|d| d.schedule()),
+            several_instructions: u.med.instructions > 1,
+            per_day_mg: u.per_day_mg,
+            factor: u.factor,
+            pred_eq: u.pred_eq,
+            pred_eq_at_least: u.pred_eq_at_least,
+        })
+        .collect()
 }
 
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
@@ -199,72 +273,42 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     if total < policy.src_threshold_mg_per_day {
         return out;
     }
-    let factors = risk_factors(facts, policy);
-    let indicator = Indicator::Warning;
-    let figure = if continuing > 0.0 {
-        format!(
-            "new {} + active {} = {} mg/day",
-            num(order_total),
-            num(continuing),
-            num(total)
-        )
-    } else {
-        format!("{} mg/day", num(total))
+    // "Taper to ≤ 10 mg/day": the order with the highest dose is the one to lower.
+    let pull = exp
+        .orders
+        .iter()
+        .filter_map(|u| Some((u.pred_eq_at_least?, u)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, u)| Pull {
+            order: u.med.reference.clone(),
+            direction: Direction::Lower,
+        });
+    let found = Found {
+        new_mg: order_total,
+        continuing_mg: continuing,
+        total_mg: total,
+        threshold_mg: policy.src_threshold_mg_per_day,
+        taper_target_mg: policy.taper_target_mg_per_day,
+        exposure: gc_lines(&exp),
+        both_continue_mg: both_continue(&exp, policy),
+        factors: risk_factors(facts, policy),
+        limits: FactorLimits {
+            recent_onset_years: policy.src_recent_onset_years,
+            systolic: policy.src_bp_systolic,
+            diastolic: policy.src_bp_diastolic,
+        },
+        hbv: crate::clinical::pretreatment::glucocorticoid_hbv(facts, policy, total),
+        ace_inhibitor: facts.active_meds.iter().any(|m| m.is(Drug::AceInhibitor)),
     };
-    let summary =
-        text::summary(format!(
-        "SSc: prednisone-eq {figure} ≥ {}: renal crisis risk{}; monitor BP, taper to ≤{} mg/day",
-        num(policy.src_threshold_mg_per_day),
-        if factors.is_empty() { "" } else { " (risk factors present)" },
-        num(policy.taper_target_mg_per_day),
-    ));
-    let mut detail = format!(
-        "**Scleroderma renal crisis risk.** Prednisone-equivalent {figure}, at or above {} mg/day.\n\n{}\n\n",
-        num(policy.src_threshold_mg_per_day),
-        exposure_lines(&exp)
-    );
-    if let Some(line) = both_continue_line(&exp, policy) {
-        detail.push_str(&line);
-    }
-    if factors.is_empty() {
-        detail.push_str(&format!(
-            "Risk factors: none recorded (diffuse SSc, SSc onset < {} years, \
-             anti-RNA polymerase III, prior renal crisis, last BP ≥ {}/{}).\n\n",
-            num(policy.src_recent_onset_years),
-            num(policy.src_bp_systolic),
-            num(policy.src_bp_diastolic)
-        ));
-    } else {
-        detail.push_str("**Risk factors present:**\n");
-        for f in &factors {
-            detail.push_str(&format!("- {f}\n"));
-        }
-        detail.push('\n');
-    }
-    detail.push_str(&format!(
-        "**Do:** check blood pressure at every visit and at home, and serum creatinine; \
-         taper to ≤ {} mg/day prednisone-equivalent as soon as the myositis allows. \
-         A rise in BP or creatinine needs same-day review (ACE inhibitor first line).\n\n",
-        num(policy.taper_target_mg_per_day)
-    ));
-    for l in crate::clinical::pretreatment::glucocorticoid_hbv(facts, policy, total) {
-        detail.push_str(&format!("{}\n\n", l.text));
-    }
-    if facts.active_meds.iter().any(|m| m.is(Drug::AceInhibitor)) {
-        detail.push_str("An ACE inhibitor is active: it does not prevent renal crisis, so this warning stands.\n\n");
-    }
-    detail.push_str(
-        "Sources: guidance (critical scleroderma-specific caveat; monitoring); threshold ≥ 15 mg/day: \
-         Steen & Medsger, Arthritis Rheum 1998 (OR 4.37); risk factors: Hachulla 2021, Penn 2007; \
-         equivalence: Meikle & Tyler 1977.",
-    );
     out.findings.push(Finding {
         topic: TOPIC,
-        indicator,
-        what: What::RenalCrisisRisk(Words { summary, detail }),
+        // POLICY "Severity means something": risk is a warning; risk factors
+        // change the text, not the severity.
+        indicator: Indicator::Warning,
+        what: What::RenalCrisisRisk(found),
         notes: vec![],
-        pull: None,
-        suggestions: vec![bp_and_creatinine(policy)],
+        pull,
+        suggestions: bp_and_creatinine(policy),
         selection: Selection::Any,
         override_reasons: MONITORING_OVERRIDES.to_vec(),
     });
@@ -372,15 +416,27 @@ mod tests {
             f.orders.push(prednisone(20.0));
             f
         };
+        let factors =
+            |f: &crate::facts::Facts| match &evaluate(f, &Policy::default()).findings[0].what {
+                What::RenalCrisisRisk(found) => found.factors.clone(),
+                other => panic!("{other:?}"),
+            };
+        assert!(factors(&base()).is_empty());
         let mut f = base();
         f.diagnoses.push(dx(Concept::SscDiffuse, 9));
         assert_eq!(run(&f), Some(Indicator::Warning));
+        assert_eq!(factors(&f), vec![RiskFactor::Diffuse]);
 
         let mut f = base();
         f.diagnoses[0].onset = Some(days_ago(365 * 3));
         assert_eq!(run(&f), Some(Indicator::Warning));
+        assert!(
+            matches!(factors(&f)[..], [RiskFactor::RecentOnset { years, limit_years, .. }]
+                if (years - 3.0).abs() < 0.01 && limit_years == 4.0)
+        );
         f.diagnoses[0].onset = Some(days_ago(365 * 5));
         assert_eq!(run(&f), Some(Indicator::Warning));
+        assert!(factors(&f).is_empty());
 
         let mut f = base();
         let mut prior = dx(Concept::RenalCrisis, 8);
@@ -388,10 +444,10 @@ mod tests {
         f.diagnoses.push(prior);
         assert_eq!(run(&f), Some(Indicator::Warning));
 
-        for (s, d, want) in [
-            (140.0, 80.0, Indicator::Warning),
-            (139.0, 90.0, Indicator::Warning),
-            (139.0, 89.0, Indicator::Warning),
+        for (s, d, want, high) in [
+            (140.0, 80.0, Indicator::Warning, true),
+            (139.0, 90.0, Indicator::Warning, true),
+            (139.0, 89.0, Indicator::Warning, false),
         ] {
             let mut f = base();
             f.blood_pressures.push(BloodPressure {
@@ -401,6 +457,13 @@ mod tests {
                 source: "Observation/bp".into(),
             });
             assert_eq!(run(&f), Some(want), "{s}/{d}");
+            assert_eq!(
+                factors(&f)
+                    .iter()
+                    .any(|r| matches!(r, RiskFactor::HighBp { .. })),
+                high,
+                "{s}/{d}"
+            );
         }
 
         let mut f = base();
@@ -410,6 +473,55 @@ mod tests {
         rnap.result_text = Some("positive".into());
         f.labs.push(rnap);
         assert_eq!(run(&f), Some(Indicator::Warning));
+    }
+
+    #[test]
+    fn the_advice_to_taper_pulls_the_highest_order_lower() {
+        // (orders: (id, prednisone mg/day), active mg/day, total, new, pulled order)
+        type Case<'a> = (&'a [(&'a str, f64)], Option<f64>, f64, f64, &'a str);
+        let cases: &[Case] = &[
+            (&[("a", 60.0)], None, 60.0, 60.0, "a"),
+            (&[("a", 10.0), ("b", 20.0)], None, 30.0, 30.0, "b"),
+            (&[("a", 10.0)], Some(5.0), 15.0, 10.0, "a"),
+        ];
+        for (orders, active, total, new, pulled) in cases {
+            let mut f = patient(&[Concept::Ssc]);
+            for (id, mg) in *orders {
+                let mut m = prednisone(*mg);
+                m.reference = format!("MedicationRequest/{id}");
+                f.orders.push(m);
+            }
+            if let Some(a) = active {
+                let mut m = prednisone(*a);
+                m.reference = "MedicationRequest/active".into();
+                f.active_meds.push(m);
+            }
+            let card = &evaluate(&f, &Policy::default()).findings[0];
+            assert_eq!(
+                card.pull,
+                Some(Pull {
+                    order: format!("MedicationRequest/{pulled}"),
+                    direction: Direction::Lower
+                })
+            );
+            let What::RenalCrisisRisk(found) = &card.what else {
+                panic!("{:?}", card.what)
+            };
+            assert_eq!((found.total_mg, found.new_mg), (*total, *new));
+            assert_eq!(
+                found.exposure.len(),
+                orders.len() + usize::from(active.is_some())
+            );
+            // Two independent suggestions of one order each.
+            assert_eq!(card.selection, Selection::Any);
+            assert_eq!(card.suggestions.len(), 2);
+            assert!(card.suggestions.iter().all(|s| s.actions.len() == 1));
+            assert!(
+                !card.detail().contains("MedicationRequest/"),
+                "{}",
+                card.detail()
+            );
+        }
     }
 
     #[test]

@@ -16,17 +16,96 @@
 //! reading (the newest must itself fall within the window of today); µmol/L
 //! is converted (88.4 µmol/L = 1 mg/dL).
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
+use chrono::NaiveDate;
 
 use super::Outcome;
 use crate::clinical::steroids::systemic_gc;
-use crate::clinical::text::{self, md, num};
 use crate::clinical::PatientScope;
+use crate::clinical::What;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
-use crate::clinical::{What, Words};
 use crate::facts::{units, BloodPressure, Facts};
 use crate::terminology::Concept;
+
+/// What this rule found: the creatinine and blood-pressure criteria, one or
+/// both met (both: critical).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The creatinine criterion.
+    pub creatinine: Creatinine,
+    /// The blood-pressure criterion, when met.
+    pub bp: Option<BpCriterion>,
+    /// The creatinine rise that counts, % (`src_suspected_creatinine_rise_pct`).
+    pub rise_limit_pct: f64,
+    /// Within this many days (`src_suspected_window_days`).
+    pub window_days: f64,
+}
+
+impl Found {
+    /// Both criteria are met.
+    pub fn both(&self) -> bool {
+        matches!(self.creatinine, Creatinine::Rise { .. }) && self.bp.is_some()
+    }
+}
+
+/// The creatinine criterion.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Creatinine {
+    /// A rise over the baseline at or above the policy's percentage.
+    Rise {
+        /// The newest reading.
+        latest: CreatinineValue,
+        /// The lowest earlier reading within the window.
+        baseline: CreatinineValue,
+        /// (latest − baseline) / baseline × 100.
+        rise_pct: f64,
+    },
+    /// Readings on file, no such rise.
+    NoRise,
+    /// No creatinine on file.
+    NoneOnFile,
+}
+
+/// One creatinine reading.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreatinineValue {
+    /// In mg/dL (µmol/L ÷ 88.4).
+    pub mg_dl: f64,
+    /// As recorded.
+    pub value: f64,
+    /// The recorded unit (UCUM).
+    pub unit: String,
+    /// When measured.
+    pub date: Option<NaiveDate>,
+}
+
+/// The blood-pressure criterion met by the current reading.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BpCriterion {
+    /// Systolic, mmHg.
+    pub systolic: Option<f64>,
+    /// Diastolic, mmHg.
+    pub diastolic: Option<f64>,
+    /// When measured (within the policy's current days).
+    pub date: NaiveDate,
+    /// Which criterion.
+    pub how: BpHow,
+}
+
+/// How a blood pressure met the criterion.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BpHow {
+    /// At or above the figures (systolic/diastolic).
+    AtOrAbove {
+        systolic: f64,
+        diastolic: f64,
+        /// The severe figures, used when no creatinine is on file.
+        severe: bool,
+    },
+    /// Systolic rise over the baseline median.
+    SystolicRise { rise: f64, baseline: f64 },
+    /// Diastolic rise over the baseline median.
+    DiastolicRise { rise: f64, baseline: f64 },
+}
 
 pub const TOPIC: Topic = Topic {
     code: "src-suspected",
@@ -60,16 +139,18 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     })
 }
 
-/// The creatinine criterion: (newest, its lab, baseline, its lab, rise %).
-struct CreatinineRise<'a> {
-    latest: f64,
-    latest_lab: &'a crate::facts::Lab,
-    baseline: f64,
-    base_lab: &'a crate::facts::Lab,
-    rise_pct: f64,
+fn value(l: &crate::facts::Lab, mg_dl: f64) -> CreatinineValue {
+    let (v, u) = l.quantity.clone().unwrap_or((mg_dl, "mg/dL".into()));
+    CreatinineValue {
+        mg_dl,
+        value: v,
+        unit: u,
+        date: l.date,
+    }
 }
 
-fn creatinine<'a>(facts: &'a Facts, policy: &Policy) -> (bool, Option<CreatinineRise<'a>>) {
+/// The creatinine criterion: whether any creatinine is on file, and the rise.
+fn creatinine(facts: &Facts, policy: &Policy) -> Creatinine {
     let window = policy.src_suspected_window_days as i64;
     let creat: Vec<_> = facts
         .labs
@@ -80,36 +161,35 @@ fn creatinine<'a>(facts: &'a Facts, policy: &Policy) -> (bool, Option<Creatinine
             Some((l.date?, units::to_mg_per_dl(*v, u)?, l))
         })
         .collect();
-    let on_file = !creat.is_empty();
     let Some(&(latest_date, latest, latest_lab)) = creat.first() else {
-        return (on_file, None);
+        return Creatinine::NoneOnFile;
     };
     if (facts.today - latest_date).num_days() > window {
-        return (on_file, None);
+        return Creatinine::NoRise;
     }
     let base = creat[1..]
         .iter()
         .filter(|(d, _, _)| *d < latest_date && (latest_date - *d).num_days() <= window)
         .min_by(|a, b| a.1.total_cmp(&b.1));
-    let rise = base.and_then(|&(_, baseline, base_lab)| {
-        let rise_pct = (latest - baseline) / baseline * 100.0;
-        (rise_pct >= policy.src_suspected_creatinine_rise_pct).then_some(CreatinineRise {
-            latest,
-            latest_lab,
-            baseline,
-            base_lab,
-            rise_pct,
-        })
-    });
-    (on_file, rise)
+    match base {
+        Some(&(_, baseline, base_lab)) => {
+            let rise_pct = (latest - baseline) / baseline * 100.0;
+            if rise_pct >= policy.src_suspected_creatinine_rise_pct {
+                Creatinine::Rise {
+                    latest: value(latest_lab, latest),
+                    baseline: value(base_lab, baseline),
+                    rise_pct,
+                }
+            } else {
+                Creatinine::NoRise
+            }
+        }
+        None => Creatinine::NoRise,
+    }
 }
 
-/// The BP criterion, described, when met by the current reading.
-fn bp_criterion<'a>(
-    facts: &'a Facts,
-    policy: &Policy,
-    creatinine_on_file: bool,
-) -> Option<(String, &'a BloodPressure)> {
+/// The BP criterion, when met by the current reading.
+fn bp_criterion(facts: &Facts, policy: &Policy, creatinine_on_file: bool) -> Option<BpCriterion> {
     let bp = facts.latest_bp()?;
     let d0 = bp.date?;
     if (facts.today - d0).num_days() as f64 > policy.src_bp_current_days {
@@ -124,18 +204,18 @@ fn bp_criterion<'a>(
             policy.src_severe_bp_diastolic,
         )
     };
-    let shown = format!(
-        "{}/{} mmHg ({}, {})",
-        bp.systolic.map_or("?".into(), num),
-        bp.diastolic.map_or("?".into(), num),
-        md(&bp.source),
-        d0
-    );
+    let met = |how| BpCriterion {
+        systolic: bp.systolic,
+        diastolic: bp.diastolic,
+        date: d0,
+        how,
+    };
     if bp.systolic.is_some_and(|s| s >= sys) || bp.diastolic.is_some_and(|d| d >= dia) {
-        return Some((
-            format!("blood pressure {shown} ≥ {}/{}", num(sys), num(dia)),
-            bp,
-        ));
+        return Some(met(BpHow::AtOrAbove {
+            systolic: sys,
+            diastolic: dia,
+            severe: !creatinine_on_file,
+        }));
     }
     let baseline: Vec<&BloodPressure> = facts
         .blood_pressures
@@ -151,26 +231,18 @@ fn bp_criterion<'a>(
     let d_base = median(baseline.iter().filter_map(|b| b.diastolic).collect());
     if let (Some(s), Some(b)) = (bp.systolic, s_base) {
         if s - b >= policy.src_suspected_sbp_rise {
-            return Some((
-                format!(
-                    "blood pressure {shown}: systolic +{} over the baseline median {}",
-                    num(s - b),
-                    num(b)
-                ),
-                bp,
-            ));
+            return Some(met(BpHow::SystolicRise {
+                rise: s - b,
+                baseline: b,
+            }));
         }
     }
     if let (Some(d), Some(b)) = (bp.diastolic, d_base) {
         if d - b >= policy.src_suspected_dbp_rise {
-            return Some((
-                format!(
-                    "blood pressure {shown}: diastolic +{} over the baseline median {}",
-                    num(d - b),
-                    num(b)
-                ),
-                bp,
-            ));
+            return Some(met(BpHow::DiastolicRise {
+                rise: d - b,
+                baseline: b,
+            }));
         }
     }
     None
@@ -181,85 +253,30 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     if !facts.has_ssc() {
         return out;
     }
-    let (on_file, rise) = creatinine(facts, policy);
-    let bp = bp_criterion(facts, policy, on_file);
+    let creatinine = creatinine(facts, policy);
+    let rise = matches!(creatinine, Creatinine::Rise { .. });
+    let bp = bp_criterion(facts, policy, creatinine != Creatinine::NoneOnFile);
     let on_gc = facts
         .active_meds
         .iter()
         .chain(&facts.orders)
         .any(|m| systemic_gc(m).is_some());
-    let critical = rise.is_some() && bp.is_some();
-    if !critical && !(on_gc && (rise.is_some() || bp.is_some())) {
+    let critical = rise && bp.is_some();
+    if !critical && !(on_gc && (rise || bp.is_some())) {
         return out;
     }
-    let mut lines = vec![];
-    if let Some(r) = &rise {
-        lines.push(format!(
-            "- Creatinine {} mg/dL ({}, {}) vs baseline {} mg/dL ({}, {}): **+{:.0} %** (≥ {} %)",
-            num(r.latest),
-            md(&r.latest_lab.source),
-            text::date(r.latest_lab.date),
-            num(r.baseline),
-            md(&r.base_lab.source),
-            text::date(r.base_lab.date),
-            r.rise_pct,
-            num(policy.src_suspected_creatinine_rise_pct)
-        ));
-    } else {
-        lines.push(format!(
-            "- Creatinine: {}",
-            if on_file {
-                "no rise of 30 % within 90 days on file"
-            } else {
-                "none on file: check it today"
-            }
-        ));
-    }
-    match &bp {
-        Some((text, _)) => lines.push(format!("- {}", text)),
-        None => lines.push(
-            "- Blood pressure: no current reading meets the criterion: check it today".into(),
-        ),
-    }
-    let (indicator, summary, what) = if critical {
-        (
-            Indicator::Critical,
-            format!(
-                "Possible renal crisis: creatinine +{:.0}% and raised BP: urgent review, ACE inhibitor",
-                rise.as_ref().map_or(0.0, |r| r.rise_pct)
-            ),
-            "**Possible scleroderma renal crisis.** Both criteria are met: urgent same-day review.",
-        )
-    } else if rise.is_some() {
-        (
-            Indicator::Warning,
-            format!(
-                "Possible renal crisis: creatinine +{:.0}% on a corticosteroid: same-day review",
-                rise.as_ref().map_or(0.0, |r| r.rise_pct)
-            ),
-            "**Possible scleroderma renal crisis** (creatinine criterion; renal crisis can be normotensive): same-day review.",
-        )
-    } else {
-        (
-            Indicator::Warning,
-            "Possible renal crisis: raised blood pressure on a corticosteroid: same-day review"
-                .to_string(),
-            "**Possible scleroderma renal crisis** (blood-pressure criterion): same-day review.",
-        )
-    };
-    let detail = format!(
-        "{what}\n\n{}\n\n**Do:** check blood pressure and creatinine today; if either criterion is confirmed, \
-         start an ACE inhibitor (short-acting captopril first line, titrated to BP); do not escalate corticosteroids; \
-         check blood count and smear (haemolysis, platelets) and urine protein; involve nephrology.\n\n\
-         Sources: guidance (monitoring); Kowal-Bielecka et al. 2017 (EULAR); Denton et al. 2016 (UKSSG); Penn et al. 2007.",
-        lines.join("\n")
-    );
     out.findings.push(Finding {
         topic: TOPIC,
-        indicator,
-        what: What::SuspectedRenalCrisis(Words {
-            summary: text::summary(summary),
-            detail,
+        indicator: if critical {
+            Indicator::Critical
+        } else {
+            Indicator::Warning
+        },
+        what: What::SuspectedRenalCrisis(Found {
+            creatinine,
+            bp,
+            rise_limit_pct: policy.src_suspected_creatinine_rise_pct,
+            window_days: policy.src_suspected_window_days,
         }),
         notes: vec![],
         pull: None,
@@ -396,6 +413,14 @@ mod tests {
             );
             if fires {
                 assert_eq!(out.findings[0].indicator, Indicator::Critical);
+                let What::SuspectedRenalCrisis(found) = &out.findings[0].what else {
+                    panic!("{:?}", out.findings[0].what)
+                };
+                assert!(found.both());
+                let Creatinine::Rise { rise_pct, .. } = found.creatinine else {
+                    panic!("{found:?}")
+                };
+                assert!((rise_pct - (newest - base) / base * 100.0).abs() < 1e-9);
                 assert!(out.findings[0].summary().chars().count() < 140);
             }
         }
@@ -416,7 +441,20 @@ mod tests {
         b.date = Some(days_ago(20));
         f.labs = vec![a, b];
         f.blood_pressures.push(bp(160.0, 95.0, 1));
-        assert_eq!(evaluate(&f, &Policy::default()).findings.len(), 1);
+        let out = evaluate(&f, &Policy::default());
+        assert_eq!(out.findings.len(), 1);
+        let What::SuspectedRenalCrisis(found) = &out.findings[0].what else {
+            panic!("{:?}", out.findings[0].what)
+        };
+        let Creatinine::Rise {
+            latest, baseline, ..
+        } = &found.creatinine
+        else {
+            panic!("{found:?}")
+        };
+        assert!((latest.mg_dl - 133.0 / 88.4).abs() < 1e-9 && baseline.mg_dl == 1.0);
+        assert_eq!((latest.value, latest.unit.as_str()), (133.0, "umol/L"));
+        assert!(out.findings[0].detail().contains("133 umol/L = 1.5 mg/dL"));
         // Myositis without SSc: not this rule.
         let mut f = patient(&[Concept::Dermatomyositis]);
         f.labs = vec![creat(2.0, 2), creat(1.0, 20)];
