@@ -133,10 +133,11 @@ async fn order_sign_with_no_prefetch_against_a_real_fhir_server() {
         ("gc-dose-above-guidance", "warning"),
         ("src-risk-high-dose-gc", "warning"),
         ("mtx-dose-bsa", "info"),
-        ("mtx-folic-acid", "info"),
     ] {
         assert!(has(&r, t, i), "{t}: {:?}", topics(&r));
     }
+    // Folic acid is folded into the dose card.
+    assert!(!has(&r, "mtx-folic-acid", "info"), "{:?}", topics(&r));
     // The figures came from the server: weight 70 kg, BSA 1.82 m².
     assert!(
         r.to_string().contains("0.86 mg/kg") && r.to_string().contains("1.82 m²"),

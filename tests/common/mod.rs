@@ -36,10 +36,11 @@ pub const SCENARIOS: &[Scenario] = &[
         &[
             ("gc-dose-above-guidance", "warning"),
             ("src-risk-high-dose-gc", "warning"),
+            // Folic acid is a line of the dose card, not a card of its own.
             ("mtx-dose-bsa", "info"),
-            ("mtx-folic-acid", "info"),
         ],
         &[
+            "mtx-folic-acid",
             "mtx-contraindicated-renal",
             "pregnancy-contraindicated",
             "src-suspected",

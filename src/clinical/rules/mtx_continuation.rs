@@ -3,20 +3,38 @@
 //! Guidance: "Continue for at least 12 months after achieving clinical
 //! remission before considering tapering."
 //!
-//! POLICY.md / issue scope: shown where a methotrexate stop or taper is
+//! Service policy: shown where a methotrexate stop or taper is
 //! ordered: a methotrexate order with status stopped, cancelled, completed or
 //! on-hold, or a methotrexate order with a lower weekly dose than the active
 //! one → info with the time on methotrexate.
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
+use chrono::NaiveDate;
 
 use super::Outcome;
-use crate::clinical::text::{self, md, num};
+use crate::clinical::What;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
-use crate::clinical::{What, Words};
 use crate::facts::Facts;
 use crate::terminology::medication::Drug;
+
+/// A methotrexate stop or taper ordered while methotrexate is active.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// Stopped (status stopped, cancelled, completed or on hold) rather than
+    /// lowered.
+    pub stop: bool,
+    /// The order (record text).
+    pub order_name: String,
+    /// Its weekly dose, when known.
+    pub order_per_week_mg: Option<f64>,
+    /// The active methotrexate (record text).
+    pub active_name: String,
+    /// Its weekly dose, when known.
+    pub active_per_week_mg: Option<f64>,
+    /// When the active order was written, and whole months since.
+    pub since: Option<(NaiveDate, f64)>,
+    /// Policy: months to continue after remission before tapering.
+    pub continue_months: f64,
+}
 
 pub const TOPIC: Topic = Topic {
     code: "mtx-continue",
@@ -45,35 +63,28 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         }
         let since = active.authored.map(|d| {
             let months = (facts.today - d).num_days() as f64 / 30.44;
-            format!("on methotrexate since {d} ({:.0} months)", months.floor())
+            (d, months.floor())
         });
         out.findings.push(Finding {
             topic: TOPIC,
             indicator: Indicator::Info,
-            what: What::MtxContinuation(Words {
-                summary: text::summary(format!(
-                    "Methotrexate {}: continue ≥{} months after remission before tapering",
-                    if stop { "stop" } else { "taper" },
-                    num(policy.mtx_continue_months_after_remission)
-                )),
-                detail: format!(
-                    "**Methotrexate continuation.** {} ({}) {} the active {} ({}{}).\n\nThe guidance continues \
-                     methotrexate for at least {} months after clinical remission before considering a taper.\n\n\
-                     Source: guidance (methotrexate).",
-                    md(&m.name),
-                    md(&m.reference),
-                    if stop { "stops" } else { "lowers" },
-                    md(&active.name),
-                    md(&active.reference),
-                    since.map_or(String::new(), |s| format!("; {s}")),
-                    num(policy.mtx_continue_months_after_remission)
-                ),
+            what: What::MtxContinuation(Found {
+                stop,
+                order_name: m.name.clone(),
+                order_per_week_mg: m.dose.as_ref().and_then(|d| d.per_week_mg()),
+                active_name: active.name.clone(),
+                active_per_week_mg: active_week,
+                since,
+                continue_months: policy.mtx_continue_months_after_remission,
             }),
             notes: vec![],
             pull: None,
             suggestions: vec![],
             selection: Selection::AtMostOne,
-            override_reasons: vec![OverrideReason::BenefitOutweighsRisk, OverrideReason::PatientDeclined],
+            override_reasons: vec![
+                OverrideReason::BenefitOutweighsRisk,
+                OverrideReason::PatientDeclined,
+            ],
         });
     }
     out

@@ -4,7 +4,7 @@
 //! dose 40 mg/week) — Preferably administer subcutaneously for better
 //! bioavailability — Add folic acid 1 mg/day supplementation."
 //!
-//! POLICY.md, for each methotrexate order the hook asks about:
+//! Service policy, for each methotrexate order the hook asks about:
 //! - critical: a schedule more often than weekly (fatal daily-dosing errors,
 //!   ISMP), eGFR < 30 (pregnancy: see `pregnancy`);
 //! - warning: > 40 mg/week, eGFR 30–59 (reduce ≈50 %), liver disease, alcohol
@@ -12,26 +12,193 @@
 //!   trimethoprim-sulfamethoxazole, duplicate methotrexate;
 //! - info: outside 15–20 mg/m²/week, oral route (SC preferred), above
 //!   25 mg/week (above usual adult maximum: confirm) — one dose card; no folic
-//!   acid — its own card with a folic acid order.
+//!   acid — a line and a folic acid order in another card of the same order,
+//!   or its own card when no other card fires for that order ("Budget").
 //!
 //! One card per concern. When a critical card fires for an order, its
 //! dose-tuning info cards are left out: the order should not go ahead as it is.
+//! A dose reduced for renal function is not called "below range": no two
+//! cards pull the dose in opposite directions.
 //! Missing height: the mg/m² check is skipped and a card asks for it.
-//! Sources: REFERENCE.md 3 and 4 (ACR 2008, BAD 2016, ACR 2020, BSR 2023,
-//! methotrexate label).
-
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
+//! Sources: Saag et al. 2008 (ACR), Warren et al. 2016 (BAD), Sammaritano et
+//! al. 2020 (ACR), Russell et al. 2023 (BSR), methotrexate label.
 
 use super::steroid_sparing::folic_acid;
 use super::{Figure, Need, Outcome};
-use crate::clinical::body::{bsa_mosteller, ceil_to, floor_to};
-use crate::clinical::text::{self, md, num};
-use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Suggestion, Topic};
-use crate::clinical::{What, Words};
-use crate::facts::{Facts, Med, Route};
+use crate::clinical::body::{bsa_mosteller, ceil_to, floor_to, WeightUsed};
+use crate::clinical::{Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection};
+use crate::clinical::{Suggestion, Topic, What};
+use crate::facts::renal::RenalFunction;
+use crate::facts::{Facts, Frequency, Med, Reading, Route, Schedule};
 use crate::terminology::medication::Drug;
 use crate::terminology::Concept;
+
+/// What the check found about one methotrexate order: the concern of one
+/// card, the inputs every card of the order shows, and folic acid when it is
+/// folded into this card.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The order checked.
+    pub order: Order,
+    /// What this card is about.
+    pub concern: Concern,
+    /// Inputs shown in every card of the order (boxed: the finding stays small).
+    pub inputs: Box<Inputs>,
+    /// No folic acid active or drafted: the daily mg to add (a line of this
+    /// card, with its suggestion).
+    pub folic_acid_mg: Option<f64>,
+}
+
+/// The methotrexate order as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    /// Name as ordered (record text).
+    pub name: String,
+    /// How the mg per dose was read ("1.1 mL × 25 mg/mL"; record-derived text).
+    pub derivation: Option<String>,
+    /// mg per administration, when known.
+    pub per_dose_mg: Option<f64>,
+    /// The schedule, when known.
+    pub schedule: Option<Schedule>,
+    /// mg per week, when dose and frequency are known.
+    pub per_week_mg: Option<f64>,
+}
+
+/// The inputs of the methotrexate figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inputs {
+    /// Current renal function.
+    pub renal: RenalFunction,
+    /// Body surface area and the range worked out from it (when weight and
+    /// height are known).
+    pub bsa: Option<Bsa>,
+    /// Pre-treatment reminders (Markdown lines from the pre-treatment check).
+    pub before_first_dose: Vec<String>,
+}
+
+/// The mg/m² calculation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bsa {
+    /// The weight used.
+    pub weight: WeightUsed,
+    /// The height used (cm).
+    pub height: Reading,
+    /// Mosteller BSA, m².
+    pub m2: f64,
+    /// Policy mg/m²/week range.
+    pub mg_per_m2_low: f64,
+    pub mg_per_m2_high: f64,
+    /// That range in mg/week for this BSA.
+    pub low_mg: f64,
+    pub high_mg: f64,
+    /// Rounding step (mg) and weekly cap.
+    pub round_mg: f64,
+    pub max_per_week: f64,
+    /// The range achievable in rounding steps, capped.
+    pub achievable_low: f64,
+    pub achievable_high: f64,
+    /// The order's mg/m²/week, when its weekly dose is known.
+    pub ordered_per_m2: Option<f64>,
+}
+
+/// What a card is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Concern {
+    /// More than one administration day a week.
+    Daily {
+        /// The schedule as read.
+        frequency: Frequency,
+    },
+    /// No readable frequency.
+    FrequencyUnknown {
+        /// Why, when known (record-derived text).
+        note: Option<String>,
+    },
+    /// eGFR below the avoid threshold, or CKD 4–5 / dialysis on record.
+    RenalAvoid {
+        /// Policy: avoid below this eGFR.
+        avoid_below: f64,
+    },
+    /// eGFR in the dose-reduction range.
+    RenalReduce { avoid_below: f64, reduce_below: f64 },
+    /// A dose at or above the slip thresholds (unit or dose slip).
+    DoseSlip {
+        /// Policy thresholds.
+        slip_per_week: f64,
+        slip_per_dose: f64,
+        /// The guidance maximum, mg/week.
+        max_per_week: f64,
+    },
+    /// Above the weekly maximum.
+    AboveMax {
+        /// The weekly dose (or the dose, when the frequency is unknown).
+        per_week_mg: f64,
+        max_per_week: f64,
+    },
+    /// Liver disease (cirrhosis: critical) on the problem list.
+    Liver {
+        /// The problem-list entry (record text).
+        on_record: String,
+        onset: Option<chrono::NaiveDate>,
+        cirrhosis: bool,
+    },
+    /// Alcohol use disorder on the problem list.
+    Alcohol {
+        on_record: String,
+        onset: Option<chrono::NaiveDate>,
+    },
+    /// Interstitial lung disease on the problem list.
+    Ild {
+        on_record: String,
+        onset: Option<chrono::NaiveDate>,
+    },
+    /// A woman planning pregnancy.
+    PregnancyPlanning {
+        on_record: String,
+        onset: Option<chrono::NaiveDate>,
+    },
+    /// Trimethoprim-sulfamethoxazole active or ordered.
+    TmpSmx {
+        /// Its name (record text).
+        name: String,
+        /// Double-strength tablets a day, when known.
+        ds_per_day: Option<f64>,
+        /// At or above the treatment dose (critical).
+        treatment: bool,
+    },
+    /// A pre-treatment result that needs review (Markdown lines from the
+    /// pre-treatment check).
+    Pretreatment { blocking: Vec<String> },
+    /// Another methotrexate active or ordered.
+    Duplicate {
+        /// The others: (name, route, mg/week).
+        others: Vec<(String, Route, Option<f64>)>,
+        /// This order plus the others, mg/week, when all are known.
+        total_per_week: Option<f64>,
+    },
+    /// Dose and route notes (info).
+    Dose(DoseNotes),
+    /// Folic acid alone (no other card for the order).
+    FolicAcid,
+}
+
+/// The dose card's notes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoseNotes {
+    /// Outside the mg/m² range (below or above), with the figures in [`Bsa`].
+    pub range: Option<Side>,
+    /// Above the usual adult maximum (mg/week) but within the cap: confirm.
+    pub above_usual_max: Option<f64>,
+    /// Oral or sublingual: subcutaneous preferred.
+    pub oral: bool,
+}
+
+/// Which side of a range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Below,
+    Above,
+}
 
 macro_rules! topic {
     ($name:ident, $code:literal, $display:literal) => {
@@ -120,43 +287,11 @@ pub const SETTINGS: &[&str] = &[
     "hcg_positive_days",
 ];
 
-const SOURCES: &str =
-    "Sources: guidance (methotrexate); Saag et al. 2008 (ACR), Warren et al. 2016 (BAD), Sammaritano et al. 2020 \
-                       (ACR), Russell et al. 2023 (BSR); methotrexate label; ISMP; thresholds: local policy.";
-
-struct Card<'a> {
-    order: &'a Med,
+struct Card {
     topic: Topic,
     indicator: Indicator,
-    summary: String,
-    body: String,
-}
-
-fn finding(
-    c: Card<'_>,
-    figures: &str,
-    suggestions: Vec<Suggestion>,
-    overrides: Vec<OverrideReason>,
-) -> Finding {
-    Finding {
-        topic: c.topic,
-        indicator: c.indicator,
-        what: What::MtxOrderCheck(Words {
-            summary: text::summary(c.summary),
-            detail: format!(
-                "**{}.** {} ({}).\n\n{}\n\n{figures}\n\n{SOURCES}",
-                c.topic.display,
-                md(&c.order.name),
-                md(&c.order.reference),
-                c.body
-            ),
-        }),
-        notes: vec![],
-        pull: None,
-        suggestions,
-        selection: Selection::AtMostOne,
-        override_reasons: overrides,
-    }
+    concern: Concern,
+    pull: Option<Direction>,
 }
 
 fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
@@ -167,75 +302,63 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
     // rest; reading every such order as daily would make each one critical).
     let per_week_at_least = per_week.or(dose.map(|d| d.mg));
     let daily = order.frequency.more_than_weekly() == Some(true);
-    let mut cards: Vec<Card<'_>> = vec![];
-    let mut card = |topic, indicator, summary: String, body: String| {
-        cards.push(Card {
-            order,
-            topic,
-            indicator,
-            summary,
-            body,
-        })
-    };
-    let dose_text = match (dose, per_week) {
-        (Some(d), Some(w)) => format!(
-            "{} {} = **{} mg/week**",
-            md(&d.derivation),
-            d.schedule().map_or(String::new(), |s| s.describe()),
-            num(w)
-        ),
-        (Some(d), None) => format!("{} per dose, schedule unknown", md(&d.derivation)),
-        _ => "dose could not be computed".into(),
-    };
-    let mut figures = format!("- Order: {dose_text}");
+    let mut cards: Vec<Card> = vec![];
+    macro_rules! card {
+        ($topic:expr, $indicator:expr, $concern:expr, $pull:expr $(,)?) => {
+            cards.push(Card {
+                topic: $topic,
+                indicator: $indicator,
+                concern: $concern,
+                pull: $pull,
+            })
+        };
+    }
 
     // Critical: more than one administration day in 7, whether or not the
-    // dose could be computed; unknown frequency: ask for weekly.
+    // dose could be computed (the weekly amount must fall); unknown
+    // frequency: ask for weekly.
     match order.frequency.more_than_weekly() {
-        Some(true) => card(
+        Some(true) => card!(
             DAILY,
             Indicator::Critical,
-            format!(
-                "Methotrexate ordered {}: must be once weekly (daily dosing can be fatal)",
-                order.frequency.describe()
-            ),
-            "Methotrexate for myositis is given **once weekly**. Daily dosing errors have caused deaths. \
-             Change the schedule to once weekly."
-                .into(),
+            Concern::Daily {
+                frequency: order.frequency.clone(),
+            },
+            Some(Direction::Lower),
         ),
-        None => card(
+        None => card!(
             FREQUENCY_UNKNOWN,
             Indicator::Warning,
-            "Methotrexate frequency could not be read: specify once weekly".into(),
-            format!(
-                "The order does not state how often ({}). Methotrexate for myositis is given **once weekly**; \
-                 daily dosing errors have caused deaths.",
-                md(order.frequency.note.as_deref().unwrap_or("no frequency"))
-            ),
+            Concern::FrequencyUnknown {
+                note: order.frequency.note.clone(),
+            },
+            None,
         ),
         Some(false) => {}
     }
     // Pregnancy has its own card (rules::pregnancy); here it only stops the dose-tuning cards.
     let pregnant = super::pregnancy::evidence(facts, policy).is_some();
     let renal = facts.renal();
-    figures.push_str(&format!("\n- {}", md(&renal.describe())));
+    let renal_reduce = renal.is_below(policy.mtx_egfr_reduce_below);
     if let Some(egfr) = renal.value() {
         if egfr < policy.mtx_egfr_avoid_below {
-            card(
+            card!(
                 RENAL_AVOID,
                 Indicator::Critical,
-                format!("{} (<{}): avoid methotrexate; consider azathioprine or mycophenolate", renal.figure(), num(policy.mtx_egfr_avoid_below)),
-                "Methotrexate is renally cleared: avoid below this eGFR. Consider an alternative (azathioprine or \
-                 mycophenolate, with dose review)."
-                    .into(),
+                Concern::RenalAvoid {
+                    avoid_below: policy.mtx_egfr_avoid_below,
+                },
+                Some(Direction::Lower),
             );
         } else if egfr < policy.mtx_egfr_reduce_below {
-            card(
+            card!(
                 RENAL_REDUCE,
                 Indicator::Warning,
-                format!("{} ({}–{}): reduce methotrexate dose ≈50% and monitor closely", renal.figure(), num(policy.mtx_egfr_avoid_below), num(policy.mtx_egfr_reduce_below - 1.0)),
-                "Reduced renal clearance: reduce the dose by about half and monitor blood count and renal function."
-                    .into(),
+                Concern::RenalReduce {
+                    avoid_below: policy.mtx_egfr_avoid_below,
+                    reduce_below: policy.mtx_egfr_reduce_below,
+                },
+                Some(Direction::Lower),
             );
         }
     }
@@ -245,76 +368,67 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
     let slip = (per_week_at_least.is_some_and(|w| w >= policy.mtx_slip_mg_per_week) && !daily)
         || dose.is_some_and(|d| d.mg >= policy.mtx_slip_mg_per_dose);
     if slip {
-        card(
+        card!(
             DOSE_SLIP,
             Indicator::Critical,
-            format!(
-                "Methotrexate {}: check the unit and dose (≥{} mg/week or ≥{} mg a dose)",
-                per_week.map_or_else(
-                    || format!(
-                        "{} mg per dose, frequency unknown",
-                        num(dose.map_or(0.0, |d| d.mg))
-                    ),
-                    |w| format!("{} mg/week", num(w))
-                ),
-                num(policy.mtx_slip_mg_per_week),
-                num(policy.mtx_slip_mg_per_dose)
-            ),
-            format!(
-                "A dose this high is not a methotrexate dose for myositis (maximum {} mg/week): most often a unit \
-                 slip (g for mg, mL for mg) or a daily dose entered as weekly.",
-                num(policy.mtx_max_mg_per_week)
-            ),
+            Concern::DoseSlip {
+                slip_per_week: policy.mtx_slip_mg_per_week,
+                slip_per_dose: policy.mtx_slip_mg_per_dose,
+                max_per_week: policy.mtx_max_mg_per_week,
+            },
+            Some(Direction::Lower),
         );
     }
     // Warnings.
     if let Some(w) =
         per_week_at_least.filter(|w| *w > policy.mtx_max_mg_per_week && !slip && !daily)
     {
-        card(
+        card!(
             ABOVE_MAX,
             Indicator::Warning,
-            format!(
-                "Methotrexate {} mg/week is above the {} mg/week maximum",
-                num(w),
-                num(policy.mtx_max_mg_per_week)
-            ),
-            format!(
-                "The guidance sets a maximum absolute dose of {} mg/week.",
-                num(policy.mtx_max_mg_per_week)
-            ),
+            Concern::AboveMax {
+                per_week_mg: w,
+                max_per_week: policy.mtx_max_mg_per_week,
+            },
+            Some(Direction::Lower),
         );
     }
-    for (concepts, topic, summary, body) in [
-        (&[Concept::LiverDisease][..], LIVER, "Liver disease on record: methotrexate needs specialist review",
-         "Cirrhosis, chronic hepatitis and alcoholic liver disease: avoid methotrexate or seek specialist review. \
-          In active myositis raised ALT/AST may come from muscle: read them with CK."),
-        (&[Concept::AlcoholUse][..], ALCOHOL, "Alcohol use disorder on record: methotrexate hepatotoxicity risk",
-         "Counsel abstinence or minimal alcohol; consider an alternative agent."),
-        (&[Concept::Ild, Concept::SscIld][..], ILD, "Interstitial lung disease: guidance prefers azathioprine to methotrexate",
-         "The guidance prefers azathioprine with interstitial lung disease (pre-existing lung disease is a risk \
-          factor for methotrexate pneumonitis)."),
-        (&[Concept::PregnancyPlanning][..], PLANNING, "Pregnancy planning: stop methotrexate ≥1–3 months before conception",
-         "Women should stop methotrexate at least 1 month (BSR) to 3 months (ACR) before conception; azathioprine \
-          is preferred when pregnancy is planned."),
+    for (concepts, topic) in [
+        (&[Concept::LiverDisease][..], LIVER),
+        (&[Concept::AlcoholUse][..], ALCOHOL),
+        (&[Concept::Ild, Concept::SscIld][..], ILD),
+        (&[Concept::PregnancyPlanning][..], PLANNING),
     ] {
         // A man planning conception may take methotrexate (Sammaritano et al. 2020).
         if topic == PLANNING && facts.sex == Some(crate::facts::Sex::Male) {
             continue;
         }
-        if let Some(d) = facts.diagnoses.iter().find(|d| d.active && d.concepts.iter().any(|c| concepts.contains(c))) {
-            // Cirrhosis: critical (POLICY second edition, "Liver").
-            if topic == LIVER && facts.has(Concept::Cirrhosis) {
-                card(
-                    topic,
-                    Indicator::Critical,
-                    "Cirrhosis on record: avoid methotrexate".into(),
-                    format!("{body}\n\n- On record: {} ({})", md(&d.label), md(&d.source)),
-                );
-                continue;
-            }
-            card(topic, Indicator::Warning, summary.into(), format!("{body}\n\n- On record: {} ({})", md(&d.label), md(&d.source)));
-        }
+        let Some(d) = facts
+            .diagnoses
+            .iter()
+            .find(|d| d.active && d.concepts.iter().any(|c| concepts.contains(c)))
+        else {
+            continue;
+        };
+        let (on_record, onset) = (d.label.clone(), d.onset);
+        // Cirrhosis: critical (POLICY second edition, "Liver").
+        let cirrhosis = topic == LIVER && facts.has(Concept::Cirrhosis);
+        let concern = match topic {
+            LIVER => Concern::Liver {
+                on_record,
+                onset,
+                cirrhosis,
+            },
+            ALCOHOL => Concern::Alcohol { on_record, onset },
+            ILD => Concern::Ild { on_record, onset },
+            _ => Concern::PregnancyPlanning { on_record, onset },
+        };
+        let indicator = if cirrhosis {
+            Indicator::Critical
+        } else {
+            Indicator::Warning
+        };
+        card!(topic, indicator, concern, None);
     }
     let others = || facts.all_meds().filter(|m| !std::ptr::eq(*m, order));
     if let Some(m) = others().find(|m| m.is(Drug::TmpSmx)) {
@@ -322,51 +436,35 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
         // prophylactic or unknown dose a warning (POLICY second edition).
         let ds = super::mtx_watch::ds_per_day(m);
         let treatment = ds.is_some_and(|d| d >= policy.tmp_smx_treatment_ds_per_day - 1e-9);
-        card(
+        card!(
             TMP_SMX,
             if treatment {
                 Indicator::Critical
             } else {
                 Indicator::Warning
             },
-            if treatment {
-                "Trimethoprim-sulfamethoxazole at treatment dose with methotrexate: avoid (pancytopenia)".into()
-            } else {
-                "Prophylactic trimethoprim-sulfamethoxazole with methotrexate: monitor the blood count".into()
+            Concern::TmpSmx {
+                name: m.name.clone(),
+                ds_per_day: ds,
+                treatment,
             },
-            format!(
-                "Additive antifolate effect: {}.\n\n- {} ({})",
-                if treatment {
-                    "avoid the combination (or hold methotrexate during the course)"
-                } else {
-                    "monitor the blood count closely"
-                },
-                md(&m.name),
-                ds.map_or_else(
-                    || "dose unknown".to_string(),
-                    |d| format!("{} double-strength tablets a day", num(d))
-                )
-            ),
+            None,
         );
     }
     // Pre-treatment checks (hepatitis B, blood count, ALT, pregnancy test):
-    // a blocking result is a warning; reminders go into the figures.
+    // a blocking result is a warning; reminders go into the inputs.
     let pre = crate::clinical::pretreatment::lines(facts, policy, Drug::Methotrexate);
-    let blocking: Vec<&str> = pre
+    let blocking: Vec<String> = pre
         .iter()
         .filter(|l| l.blocking)
-        .map(|l| l.text.as_str())
+        .map(|l| l.text.clone())
         .collect();
     if !blocking.is_empty() {
-        card(
+        card!(
             PRETREATMENT,
             Indicator::Warning,
-            "Methotrexate: a pre-treatment result needs review before the first dose".into(),
-            blocking
-                .iter()
-                .map(|t| format!("- {t}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
+            Concern::Pretreatment { blocking },
+            None,
         );
     }
     let dup: Vec<&Med> = others().filter(|m| m.is(Drug::Methotrexate)).collect();
@@ -375,80 +473,68 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
             .chain(dup.iter().copied())
             .map(|m| m.dose.as_ref().and_then(|d| d.per_week_mg()))
             .sum();
-        let first = dup[0];
-        card(
+        card!(
             DUPLICATE,
             Indicator::Warning,
-            match total {
-                Some(t) => format!("Methotrexate already on file ({}): this order would duplicate it ({} mg/week total)", first.route.describe(), num(t)),
-                None => "Methotrexate already on file: this order would duplicate it".into(),
+            Concern::Duplicate {
+                others: dup
+                    .iter()
+                    .map(|m| {
+                        (
+                            m.name.clone(),
+                            m.route,
+                            m.dose.as_ref().and_then(|d| d.per_week_mg()),
+                        )
+                    })
+                    .collect(),
+                total_per_week: total,
             },
-            dup.iter()
-                .map(|m| format!("- Also: {} ({}): {}", md(&m.name), md(&m.reference),
-                    m.dose.as_ref().and_then(|d| d.per_week_mg()).map_or("dose unknown".into(), |w| format!("{} mg/week", num(w)))))
-                .collect::<Vec<_>>()
-                .join("\n"),
+            None,
         );
-    }
-    for l in pre.iter().filter(|l| !l.blocking) {
-        figures.push_str(&format!("\n- Before the first dose: {}", l.text));
     }
     let critical = pregnant || cards.iter().any(|c| c.indicator == Indicator::Critical);
 
     // Info: dose, route, folic acid (left out when the order must not go ahead).
-    let mut dose_notes = vec![];
-    match (facts.weight(), facts.height()) {
+    let mut notes = DoseNotes {
+        range: None,
+        above_usual_max: None,
+        oral: false,
+    };
+    let bsa = match (facts.weight(), facts.height()) {
         (Some(w), Some(h)) => {
-            let bsa = bsa_mosteller(h.value, w.value);
-            let low = policy.mtx_mg_per_m2_low * bsa;
-            let high = policy.mtx_mg_per_m2_high * bsa;
+            let m2 = bsa_mosteller(h.value, w.value);
+            let low = policy.mtx_mg_per_m2_low * m2;
+            let high = policy.mtx_mg_per_m2_high * m2;
             let a_low = ceil_to(low, policy.mtx_round_mg).min(policy.mtx_max_mg_per_week);
             let a_high = floor_to(high, policy.mtx_round_mg).min(policy.mtx_max_mg_per_week);
-            figures.push_str(&format!(
-                "\n{}\n- Height used: {}\n- BSA (Mosteller) = **{:.2} m²**; {}–{} mg/m²/week = {}–{} mg/week; \
-                 achievable in {} mg steps, capped at {}: **{}–{} mg/week**",
-                text::weight_line(w, facts, policy),
-                text::reading(h, "cm"),
-                bsa,
-                num(policy.mtx_mg_per_m2_low),
-                num(policy.mtx_mg_per_m2_high),
-                format_args!("{low:.1}"),
-                format_args!("{high:.1}"),
-                num(policy.mtx_round_mg),
-                num(policy.mtx_max_mg_per_week),
-                num(a_low),
-                num(a_high)
-            ));
-            if let Some(wk) = per_week {
-                let per_m2 = wk / bsa;
-                figures.push_str(&format!(
-                    "\n- Ordered {} mg/week ÷ {:.2} m² = **{:.1} mg/m²/week**",
-                    num(wk),
-                    bsa,
-                    per_m2
-                ));
+            let per_m2 = per_week.map(|wk| wk / m2);
+            if let (Some(wk), Some(per_m2)) = (per_week, per_m2) {
                 // A start at the suggestion ceiling is not "below range", nor is
-                // a dose reduced for renal function (this check asks for it).
+                // a dose reduced for renal function (the renal card asks for it:
+                // the two would pull the dose in opposite directions).
                 let below = per_m2 < policy.mtx_mg_per_m2_low - 0.05
                     && wk < a_low.min(policy.mtx_suggest_max_mg_per_week) - 1e-9
-                    && !facts.renal().is_below(policy.mtx_egfr_reduce_below);
-                if below || per_m2 > policy.mtx_mg_per_m2_high + 0.05 {
-                    dose_notes.push(format!(
-                        "{} mg = {:.1} mg/m² ({} {}–{} mg/m², {}–{} mg)",
-                        num(wk),
-                        per_m2,
-                        if per_m2 < policy.mtx_mg_per_m2_low {
-                            "below"
-                        } else {
-                            "above"
-                        },
-                        num(policy.mtx_mg_per_m2_low),
-                        num(policy.mtx_mg_per_m2_high),
-                        num(a_low),
-                        num(a_high)
-                    ));
+                    && !renal_reduce;
+                if below {
+                    notes.range = Some(Side::Below);
+                } else if per_m2 > policy.mtx_mg_per_m2_high + 0.05 {
+                    notes.range = Some(Side::Above);
                 }
             }
+            Some(Bsa {
+                weight: WeightUsed::from(w, facts, policy),
+                height: h.clone(),
+                m2,
+                mg_per_m2_low: policy.mtx_mg_per_m2_low,
+                mg_per_m2_high: policy.mtx_mg_per_m2_high,
+                low_mg: low,
+                high_mg: high,
+                round_mg: policy.mtx_round_mg,
+                max_per_week: policy.mtx_max_mg_per_week,
+                achievable_low: a_low,
+                achievable_high: a_high,
+                ordered_per_m2: per_m2,
+            })
         }
         (w, _) => {
             let figure = if w.is_none() {
@@ -459,8 +545,8 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
             let cap = match per_week {
                 Some(wk) if wk <= policy.mtx_max_mg_per_week => format!(
                     "; {} mg/week is within the {} mg/week cap",
-                    num(wk),
-                    num(policy.mtx_max_mg_per_week)
+                    crate::words::amount(wk),
+                    crate::words::amount(policy.mtx_max_mg_per_week)
                 ),
                 _ => String::new(),
             };
@@ -468,81 +554,105 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
                 figure,
                 why: format!("methotrexate mg/m² (BSA) not checked{cap}"),
             });
+            None
         }
-    }
-    if let Some(wk) = per_week
+    };
+    notes.above_usual_max = per_week
         .filter(|w| *w > policy.mtx_usual_adult_max_mg_per_week && *w <= policy.mtx_max_mg_per_week)
-    {
-        dose_notes.push(format!(
-            "{} mg/week is above the usual adult maximum of {} mg/week: confirm",
-            num(wk),
-            num(policy.mtx_usual_adult_max_mg_per_week)
-        ));
+        .map(|_| policy.mtx_usual_adult_max_mg_per_week);
+    notes.oral = matches!(order.route, Route::Oral | Route::Sublingual);
+    if !critical && (notes.range.is_some() || notes.above_usual_max.is_some() || notes.oral) {
+        let pull = match notes.range {
+            Some(Side::Below) => Some(Direction::Raise),
+            Some(Side::Above) => Some(Direction::Lower),
+            None => None,
+        };
+        card!(DOSE, Indicator::Info, Concern::Dose(notes), pull);
     }
-    if matches!(order.route, Route::Oral | Route::Sublingual) {
-        dose_notes.push("oral: subcutaneous preferred (better bioavailability)".into());
+    let folic_missing = !critical && !facts.all_meds().any(|m| m.is(Drug::Folate));
+    if folic_missing && cards.is_empty() {
+        card!(FOLIC, Indicator::Info, Concern::FolicAcid, None);
     }
-    let mut findings: Vec<Finding> = cards
-        .into_iter()
-        .map(|c| {
-            let overrides = if c.indicator == Indicator::Critical {
-                vec![
-                    OverrideReason::BenefitOutweighsRisk,
-                    OverrideReason::DiagnosisNotConfirmed,
-                ]
-            } else {
-                vec![
-                    OverrideReason::BenefitOutweighsRisk,
-                    OverrideReason::RecordedElsewhere,
-                    OverrideReason::DiagnosisNotConfirmed,
-                ]
-            };
-            finding(c, &figures, vec![], overrides)
-        })
-        .collect();
-    if !critical && !dose_notes.is_empty() {
-        findings.push(finding(
-            Card {
-                order,
-                topic: DOSE,
-                indicator: Indicator::Info,
-                summary: format!("Methotrexate: {}", dose_notes.join("; ")),
-                body: dose_notes
-                    .iter()
-                    .map(|n| format!("- {n}"))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            },
-            &figures,
-            vec![],
-            vec![
+    // "Budget": folic acid goes into the methotrexate card: the dose card,
+    // else the first card of the order.
+    let fold = folic_missing.then(|| cards.iter().position(|c| c.topic == DOSE).unwrap_or(0));
+
+    let inputs = Box::new(Inputs {
+        renal,
+        bsa,
+        before_first_dose: pre
+            .iter()
+            .filter(|l| !l.blocking)
+            .map(|l| l.text.clone())
+            .collect(),
+    });
+    let seen = Order {
+        name: order.name.clone(),
+        derivation: dose.map(|d| d.derivation.clone()),
+        per_dose_mg: dose.map(|d| d.mg),
+        schedule: order.frequency.schedule.or(dose.and_then(|d| d.schedule())),
+        per_week_mg: per_week,
+    };
+    for (i, c) in cards.into_iter().enumerate() {
+        let folded = fold == Some(i);
+        let mut overrides = match (c.indicator, &c.concern) {
+            (Indicator::Critical, _) => vec![
+                OverrideReason::BenefitOutweighsRisk,
+                OverrideReason::DiagnosisNotConfirmed,
+            ],
+            (_, Concern::Dose(_)) => vec![
                 OverrideReason::DoseAppropriate,
                 OverrideReason::PatientDeclined,
             ],
-        ));
-    }
-    if !critical && !facts.all_meds().any(|m| m.is(Drug::Folate)) {
-        findings.push(finding(
-            Card {
-                order,
-                topic: FOLIC,
-                indicator: Indicator::Info,
-                summary: format!("No folic acid on file: add folic acid {} mg daily with methotrexate", num(policy.folic_acid_mg_per_day)),
-                body: format!(
-                    "The guidance adds folic acid {} mg/day to methotrexate. None is active or drafted.",
-                    num(policy.folic_acid_mg_per_day)
+            (_, Concern::FolicAcid) => vec![
+                OverrideReason::RecordedElsewhere,
+                OverrideReason::PatientDeclined,
+            ],
+            _ => vec![
+                OverrideReason::BenefitOutweighsRisk,
+                OverrideReason::RecordedElsewhere,
+                OverrideReason::DiagnosisNotConfirmed,
+            ],
+        };
+        let mut suggestions = vec![];
+        if folded {
+            for r in [
+                OverrideReason::RecordedElsewhere,
+                OverrideReason::PatientDeclined,
+            ] {
+                if !overrides.contains(&r) {
+                    overrides.push(r);
+                }
+            }
+            suggestions.push(Suggestion {
+                label: format!(
+                    "Add folic acid {} mg daily",
+                    crate::words::amount(policy.folic_acid_mg_per_day)
                 ),
-            },
-            &figures,
-            vec![Suggestion {
-                label: format!("Add folic acid {} mg daily", num(policy.folic_acid_mg_per_day)),
                 recommended: true,
                 actions: vec![folic_acid(policy)],
-            }],
-            vec![OverrideReason::RecordedElsewhere, OverrideReason::PatientDeclined],
-        ));
+            });
+        }
+        out.findings.push(Finding {
+            topic: c.topic,
+            indicator: c.indicator,
+            what: What::MtxOrderCheck(Found {
+                order: seen.clone(),
+                concern: c.concern,
+                inputs: inputs.clone(),
+                folic_acid_mg: folded.then_some(policy.folic_acid_mg_per_day),
+            }),
+            notes: vec![],
+            pull: c.pull.map(|direction| Pull {
+                order: order.reference.clone(),
+                direction,
+            }),
+            suggestions,
+            // The folic acid order is an addition, independent of any other.
+            selection: Selection::Any,
+            override_reasons: overrides,
+        });
     }
-    out.findings.extend(findings);
 }
 
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
@@ -574,6 +684,13 @@ mod tests {
         with_body(patient(dx), Sex::Male, 70.0, Some(170.0))
     }
 
+    fn found(f: &Finding) -> &Found {
+        match &f.what {
+            What::MtxOrderCheck(x) => x,
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn s1_in_range_above_adult_usual_and_no_folic_acid() {
         // BSA 1.818: 27.27–36.36 (achievable 27.5–35); 27.5 mg = 15.1 mg/m² in range; > 25.
@@ -585,17 +702,32 @@ mod tests {
             .iter()
             .map(|c| (c.topic.code, c.indicator))
             .collect();
-        assert_eq!(
-            got,
-            vec![
-                ("mtx-dose-bsa", Indicator::Info),
-                ("mtx-folic-acid", Indicator::Info)
-            ]
-        );
+        // Folic acid is folded into the dose card ("Budget"): one card.
+        assert_eq!(got, vec![("mtx-dose-bsa", Indicator::Info)]);
         let dose = &out.findings[0];
+        let x = found(dose);
+        assert_eq!(
+            x.concern,
+            Concern::Dose(DoseNotes {
+                range: None,
+                above_usual_max: Some(25.0),
+                oral: false
+            })
+        );
+        assert_eq!(x.folic_acid_mg, Some(1.0));
+        let b = x.inputs.bsa.as_ref().unwrap();
+        assert!((b.m2 - 1.818).abs() < 0.0005, "{}", b.m2);
+        assert!((b.low_mg - 27.27).abs() < 0.01 && (b.high_mg - 36.36).abs() < 0.01);
+        assert_eq!((b.achievable_low, b.achievable_high), (27.5, 35.0));
+        assert!((b.ordered_per_m2.unwrap() - 15.13).abs() < 0.01);
+        assert_eq!(dose.pull, None);
+        assert_eq!(dose.selection, Selection::Any);
+        assert_eq!(dose.suggestions.len(), 1);
+        assert_eq!(dose.suggestions[0].label, "Add folic acid 1 mg daily");
         assert!(
             dose.summary()
-                .contains("above the usual adult maximum of 25"),
+                .contains("above the usual adult maximum of 25")
+                && dose.summary().contains("add folic acid 1 mg daily"),
             "{}",
             dose.summary()
         );
@@ -614,6 +746,94 @@ mod tests {
             "{}",
             dose.detail()
         );
+        assert!(dose.detail().contains("folic acid 1 mg daily"));
+    }
+
+    #[test]
+    fn folic_acid_stands_alone_only_when_nothing_else_fires() {
+        // 25 mg SC: in range (start ceiling), no other note: folic acid alone.
+        let mut f = base(&[Concept::Polymyositis]);
+        f.orders.push(mtx(25.0, Route::Subcutaneous));
+        let out = evaluate(&f, &Policy::default());
+        let t: Vec<_> = out.findings.iter().map(|c| c.topic.code).collect();
+        assert_eq!(t, vec!["mtx-folic-acid"]);
+        assert_eq!(found(&out.findings[0]).concern, Concern::FolicAcid);
+        assert_eq!(out.findings[0].suggestions.len(), 1);
+        // A warning for the order: folic acid joins it (no dose card here).
+        let mut f = base(&[Concept::Polymyositis, Concept::Ild]);
+        f.orders.push(mtx(25.0, Route::Subcutaneous));
+        let out = evaluate(&f, &Policy::default());
+        let t: Vec<_> = out.findings.iter().map(|c| c.topic.code).collect();
+        assert_eq!(t, vec!["mtx-ild"]);
+        assert_eq!(found(&out.findings[0]).folic_acid_mg, Some(1.0));
+        assert_eq!(out.findings[0].suggestions.len(), 1);
+        assert!(out.findings[0].detail().contains("folic acid 1 mg daily"));
+        // A warning and a dose card: folic acid goes into the dose card only.
+        let mut f = base(&[Concept::Polymyositis, Concept::Ild]);
+        f.orders.push(mtx(25.0, Route::Oral));
+        let out = evaluate(&f, &Policy::default());
+        let folded: Vec<_> = out
+            .findings
+            .iter()
+            .map(|c| (c.topic.code, found(c).folic_acid_mg.is_some()))
+            .collect();
+        assert_eq!(folded, vec![("mtx-ild", false), ("mtx-dose-bsa", true)]);
+    }
+
+    #[test]
+    fn renal_reduction_and_dose_never_pull_apart() {
+        // (eGFR, weekly mg, route) → the pulls on the order. Low doses for
+        // BSA 1.818 with eGFR 30–59: the renal card lowers; no card raises.
+        for (egfr, mg, route) in [
+            (45.0, 10.0, Route::Subcutaneous),
+            (45.0, 15.0, Route::Oral),
+            (59.0, 7.5, Route::Subcutaneous),
+            (30.0, 40.0, Route::Subcutaneous),
+        ] {
+            let mut f = base(&[Concept::Polymyositis]);
+            f.labs.push(lab(Concept::Egfr, egfr, "mL/min/{1.73_m2}"));
+            f.orders.push(mtx(mg, Route::Subcutaneous));
+            f.orders.last_mut().unwrap().route = route;
+            let out = evaluate(&f, &Policy::default());
+            let pulls: Vec<_> = out
+                .findings
+                .iter()
+                .filter_map(|c| c.pull.as_ref().map(|p| (c.topic.code, p.direction)))
+                .collect();
+            assert!(
+                pulls.contains(&("mtx-renal-caution", Direction::Lower)),
+                "{egfr} {mg}: {pulls:?}"
+            );
+            assert!(
+                !pulls.iter().any(|(_, d)| *d == Direction::Raise),
+                "{egfr} {mg}: {pulls:?}"
+            );
+            for c in &out.findings {
+                assert!(!c.summary().contains("below 15"), "{}", c.summary());
+            }
+        }
+        // Without the renal reduction the same low dose is below range: raise.
+        let mut f = base(&[Concept::Polymyositis]);
+        f.orders.push(mtx(10.0, Route::Subcutaneous));
+        let out = evaluate(&f, &Policy::default());
+        let dose = out.findings.iter().find(|c| c.topic == DOSE).unwrap();
+        assert_eq!(dose.pull.as_ref().unwrap().direction, Direction::Raise);
+        assert_eq!(dose.pull.as_ref().unwrap().order, "MedicationRequest/mtx");
+    }
+
+    #[test]
+    fn pulls_of_the_dose_findings() {
+        // (weekly mg, topic, direction)
+        for (mg, topic, dir) in [
+            (42.5, "mtx-above-max", Direction::Lower),
+            (100.0, "mtx-dose-slip", Direction::Lower),
+        ] {
+            let mut f = base(&[Concept::Polymyositis]);
+            f.orders.push(mtx(mg, Route::Subcutaneous));
+            let out = evaluate(&f, &Policy::default());
+            let c = out.findings.iter().find(|c| c.topic.code == topic).unwrap();
+            assert_eq!(c.pull.as_ref().map(|p| p.direction), Some(dir), "{mg}");
+        }
     }
 
     #[test]
@@ -651,7 +871,7 @@ mod tests {
         assert!(
             out.findings[1]
                 .summary()
-                .contains("9.4 mg/m² (below 15–20 mg/m², 32.5–40 mg)"),
+                .contains("20 mg/week = 9.43 mg/m², below 15–20 mg/m² (32.5–40 mg/week)"),
             "{}",
             out.findings[1].summary()
         );
