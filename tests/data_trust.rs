@@ -202,7 +202,7 @@ fn cases() -> Vec<Case> {
             },
             must: &[],
             must_not: &["data-doubtful"],
-            says: &["Weight used: 60 kg", "A weight dated 2099-01-01 (95 kg) is in the future and was not used"],
+            says: &["Weight used: 60 kg", "a weight dated 2099-01-01 (95 kg) is in the future and was not used"],
             never: &[],
             no_suggestion_of: &[],
         },

@@ -199,6 +199,13 @@ fn topic(c: &Value) -> String {
 /// Findings a suggestion may bring with it because its own card states them:
 /// (suggesting topic, topic of the new card, what the suggesting card must say).
 const STATED: &[(&str, &str, &str)] = &[
+    // Folic acid with methotrexate: the card says so; the methotrexate order's
+    // own check suggests it once the order comes back.
+    (
+        "steroid-sparing-day-one",
+        "mtx-folic-acid",
+        "with folic acid",
+    ),
     // Halved for eGFR 30–59: the card says so.
     ("steroid-sparing-day-one", "mtx-renal-caution", "halved"),
     // "Check TPMT and NUDT15 first" is on the azathioprine line.

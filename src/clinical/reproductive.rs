@@ -21,7 +21,6 @@
 use crate::clinical::LabResult;
 use chrono::NaiveDate;
 
-use super::text::{self, md};
 use super::Policy;
 use crate::facts::{Facts, Lab, Sex};
 use crate::terminology::{Concept, SNOMED};
@@ -29,18 +28,65 @@ use crate::terminology::{Concept, SNOMED};
 /// The reproductive state that matters for teratogens, most severe first.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reproductive {
-    /// Evidence (Markdown) of a current pregnancy.
-    Pregnant(String),
+    /// Evidence of a current pregnancy.
+    Pregnant(Evidence),
     /// Evidence of breastfeeding within the window.
-    Breastfeeding(String),
+    Breastfeeding(Evidence),
     /// A pregnancy on record that can be neither confirmed nor ruled out.
-    PossiblyPregnant(String),
+    PossiblyPregnant(Evidence),
     /// Planning pregnancy (or conception); the sex as recorded.
     Planning {
         sex: Option<Sex>,
-        evidence: String,
+        evidence: Evidence,
     },
     None,
+}
+
+/// The record a reproductive state rests on (worded by
+/// `words::pregnancy`, which also gives it `Display`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    pub record: Record,
+    /// The result's date, or the condition's onset.
+    pub date: Option<NaiveDate>,
+    /// Why the record cannot settle the state, for a possible pregnancy.
+    pub doubt: Option<Doubt>,
+}
+
+/// Which kind of record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// A pregnancy status observation "pregnant".
+    StatusPregnant,
+    /// A pregnancy status observation "not pregnant".
+    StatusNotPregnant,
+    /// A positive hCG (qualitative, or at or above the policy's IU/L).
+    PositiveHcg,
+    /// A negative hCG.
+    NegativeHcg,
+    /// A breastfeeding observation.
+    BreastfeedingObserved,
+    /// A condition on the problem list: its label as recorded (record text).
+    Condition(String),
+}
+
+/// Why a pregnancy condition does not establish a current pregnancy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Doubt {
+    /// Active, but its onset is older than this many days.
+    OlderThan(f64),
+    /// Undated, and this later record ends a pregnancy.
+    Undated { later: Box<Evidence> },
+}
+
+impl Evidence {
+    fn new(record: Record, date: Option<NaiveDate>) -> Self {
+        Evidence {
+            record,
+            date,
+            doubt: None,
+        }
+    }
 }
 
 impl Reproductive {
@@ -54,7 +100,7 @@ impl Reproductive {
             Reproductive::None => false,
         }
     }
-    pub fn evidence(&self) -> Option<&str> {
+    pub fn evidence(&self) -> Option<&Evidence> {
         match self {
             Reproductive::Pregnant(e)
             | Reproductive::Breastfeeding(e)
@@ -104,27 +150,24 @@ fn days_since(facts: &Facts, d: NaiveDate) -> f64 {
 
 /// The latest record that ends a pregnancy: negative hCG, "not pregnant"
 /// status, delivery or loss.
-fn latest_end(facts: &Facts, policy: &Policy) -> Option<(NaiveDate, String)> {
-    let mut ends: Vec<(NaiveDate, String)> = Vec::new();
+fn latest_end(facts: &Facts, policy: &Policy) -> Option<(NaiveDate, Evidence)> {
+    let mut ends: Vec<(NaiveDate, Evidence)> = Vec::new();
     for l in &facts.labs {
         let Some(date) = l.date else { continue };
         if l.concepts.contains(&Concept::Hcg) && hcg_reading(l, policy) == Some(false) {
-            ends.push((date, format!("negative hCG ({}, {date})", md(&l.source))));
+            ends.push((date, Evidence::new(Record::NegativeHcg, Some(date))));
         }
         if l.concepts.contains(&Concept::PregnancyStatus)
             && l.codes.iter().any(|(s, c)| s == SNOMED && c == "60001007")
         {
-            ends.push((
-                date,
-                format!("status not pregnant ({}, {date})", md(&l.source)),
-            ));
+            ends.push((date, Evidence::new(Record::StatusNotPregnant, Some(date))));
         }
     }
     for d in &facts.diagnoses {
         if let (true, Some(date)) = (d.concepts.contains(&Concept::PregnancyOutcome), d.onset) {
             ends.push((
                 date,
-                format!("{} ({}, {date})", md(&d.label), md(&d.source)),
+                Evidence::new(Record::Condition(d.label.clone()), Some(date)),
             ));
         }
     }
@@ -134,24 +177,20 @@ fn latest_end(facts: &Facts, policy: &Policy) -> Option<(NaiveDate, String)> {
 fn pregnancy(facts: &Facts, policy: &Policy) -> Reproductive {
     let end = latest_end(facts, policy);
     let ended = |d: NaiveDate| end.as_ref().is_some_and(|(e, _)| *e > d);
-    let end_note = || {
-        end.as_ref()
-            .map_or(String::new(), |(_, what)| format!("; later record: {what}"))
-    };
     // Status and hCG: dated evidence only.
     for l in &facts.labs {
         let Some(date) = l.date else { continue };
         let (window, what) = if l.concepts.contains(&Concept::PregnancyStatus)
             && l.codes.iter().any(|(s, c)| s == SNOMED && c == "77386006")
         {
-            (policy.hcg_positive_days, "pregnancy status: pregnant")
+            (policy.hcg_positive_days, Record::StatusPregnant)
         } else if l.concepts.contains(&Concept::Hcg) && hcg_reading(l, policy) == Some(true) {
-            (policy.hcg_positive_days, "positive hCG")
+            (policy.hcg_positive_days, Record::PositiveHcg)
         } else {
             continue;
         };
         if days_since(facts, date) <= window && !ended(date) {
-            return Reproductive::Pregnant(format!("{what} ({}, {date})", md(&l.source)));
+            return Reproductive::Pregnant(Evidence::new(what, Some(date)));
         }
     }
     // Conditions: active, not themselves an outcome.
@@ -161,25 +200,24 @@ fn pregnancy(facts: &Facts, policy: &Policy) -> Reproductive {
             && d.concepts.contains(&Concept::Pregnancy)
             && !d.concepts.contains(&Concept::PregnancyOutcome)
     }) {
-        let what = format!(
-            "{} ({}, onset {})",
-            md(&d.label),
-            md(&d.source),
-            text::date(d.onset)
-        );
+        let what = Evidence::new(Record::Condition(d.label.clone()), d.onset);
         match d.onset {
             Some(onset) if ended(onset) => continue,
             Some(onset) if days_since(facts, onset) <= policy.pregnancy_condition_days => {
                 return Reproductive::Pregnant(what)
             }
             Some(_) => {
-                possibly.get_or_insert(format!(
-                    "{what}: active pregnancy condition older than {} days",
-                    text::num(policy.pregnancy_condition_days)
-                ));
+                possibly.get_or_insert(Evidence {
+                    doubt: Some(Doubt::OlderThan(policy.pregnancy_condition_days)),
+                    ..what
+                });
             }
             None if end.is_some() => {
-                possibly.get_or_insert(format!("{what}: undated{}", end_note()));
+                let later = end.as_ref().map(|(_, e)| Box::new(e.clone()));
+                possibly.get_or_insert(Evidence {
+                    doubt: later.map(|later| Doubt::Undated { later }),
+                    ..what
+                });
             }
             None => return Reproductive::Pregnant(what),
         }
@@ -187,7 +225,7 @@ fn pregnancy(facts: &Facts, policy: &Policy) -> Reproductive {
     possibly.map_or(Reproductive::None, Reproductive::PossiblyPregnant)
 }
 
-fn breastfeeding(facts: &Facts, policy: &Policy) -> Option<String> {
+fn breastfeeding(facts: &Facts, policy: &Policy) -> Option<Evidence> {
     let window = policy.breastfeeding_months * 30.44;
     let not_now = |l: &Lab| {
         l.result_text.as_deref().is_some_and(|t| t.contains("not"))
@@ -204,7 +242,7 @@ fn breastfeeding(facts: &Facts, policy: &Policy) -> Option<String> {
             return None;
         }
         if days_since(facts, date) <= window {
-            return Some(format!("breastfeeding ({}, {date})", md(&l.source)));
+            return Some(Evidence::new(Record::BreastfeedingObserved, Some(date)));
         }
     }
     facts
@@ -215,14 +253,7 @@ fn breastfeeding(facts: &Facts, policy: &Policy) -> Option<String> {
                 && d.concepts.contains(&Concept::Breastfeeding)
                 && d.onset.is_none_or(|o| days_since(facts, o) <= window)
         })
-        .map(|d| {
-            format!(
-                "{} ({}, {})",
-                md(&d.label),
-                md(&d.source),
-                text::date(d.onset)
-            )
-        })
+        .map(|d| Evidence::new(Record::Condition(d.label.clone()), d.onset))
 }
 
 /// The patient's reproductive state (most severe reading wins).
@@ -244,7 +275,7 @@ pub fn state(facts: &Facts, policy: &Policy) -> Reproductive {
     {
         return Reproductive::Planning {
             sex: facts.sex,
-            evidence: format!("{} ({})", md(&d.label), md(&d.source)),
+            evidence: Evidence::new(Record::Condition(d.label.clone()), d.onset),
         };
     }
     Reproductive::None
@@ -569,28 +600,29 @@ mod tests {
 
     #[test]
     fn teratogens_are_excluded_except_for_a_man_planning_conception() {
+        let e = || Evidence::new(Record::PositiveHcg, None);
         for (r, excluded) in [
-            (Reproductive::Pregnant(String::new()), true),
-            (Reproductive::Breastfeeding(String::new()), true),
-            (Reproductive::PossiblyPregnant(String::new()), true),
+            (Reproductive::Pregnant(e()), true),
+            (Reproductive::Breastfeeding(e()), true),
+            (Reproductive::PossiblyPregnant(e()), true),
             (
                 Reproductive::Planning {
                     sex: Some(Sex::Female),
-                    evidence: String::new(),
+                    evidence: e(),
                 },
                 true,
             ),
             (
                 Reproductive::Planning {
                     sex: None,
-                    evidence: String::new(),
+                    evidence: e(),
                 },
                 true,
             ),
             (
                 Reproductive::Planning {
                     sex: Some(Sex::Male),
-                    evidence: String::new(),
+                    evidence: e(),
                 },
                 false,
             ),

@@ -12,18 +12,81 @@
 //! options; the IVIG course is computed on the dosing weight (ideal body
 //! weight, or actual if lower).
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
+use chrono::NaiveDate;
 
 use super::{Need, Outcome};
-use crate::clinical::body::dosing_weight_of;
+use crate::clinical::body::{dosing_weight_of, DosingWeight};
+use crate::clinical::reproductive::Reproductive;
 use crate::clinical::steroids::Exposure;
-use crate::clinical::text::{self, md, num};
 use crate::clinical::PatientScope;
+use crate::clinical::What;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
-use crate::clinical::{What, Words};
-use crate::facts::Facts;
+use crate::facts::{Facts, Sex};
 use crate::terminology::Concept;
+
+/// What this rule found: twelve weeks or more on glucocorticoids without
+/// control, and the options with their figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The first active glucocorticoid's date.
+    pub since: NaiveDate,
+    /// Whole weeks since then.
+    pub weeks: f64,
+    /// A CK above the lab's upper limit.
+    pub ck: Option<CkHigh>,
+    /// A glucocorticoid escalation: (new, active) prednisone-equivalent mg/day.
+    pub escalation: Option<(f64, f64)>,
+    /// The IVIG course, or why it was not computed.
+    pub ivig: Box<Ivig>,
+    /// Pregnancy, breastfeeding, possible pregnancy or (female) planning:
+    /// mycophenolate and cyclophosphamide are not options.
+    pub teratogens_excluded: Option<Box<Reproductive>>,
+    /// Interstitial lung disease on record.
+    pub ild: bool,
+    /// The policy figures the words state.
+    pub figures: Box<Figures>,
+}
+
+/// A CK result above its upper limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CkHigh {
+    pub value: f64,
+    /// The unit as reported (record text).
+    pub unit: String,
+    pub upper_limit: f64,
+    pub date: Option<NaiveDate>,
+}
+
+/// The IVIG course on the dosing weight.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ivig {
+    Course {
+        /// The dosing weight and how it was found.
+        weight: DosingWeight,
+        sex: Sex,
+        height_cm: f64,
+        /// Grams per course at the low and high g/kg.
+        low_g: f64,
+        high_g: f64,
+    },
+    /// Weight, height or sex missing.
+    NotComputed,
+}
+
+/// Policy figures the words state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    pub ivig_g_per_kg_low: f64,
+    pub ivig_g_per_kg_high: f64,
+    pub ivig_days: f64,
+    pub mmf_start_mg: f64,
+    pub rtx_dose_mg: f64,
+    pub rtx_interval_weeks: f64,
+    pub rtx_onset_weeks: f64,
+    pub cyc_interval_weeks: f64,
+    pub cyc_months_min: f64,
+    pub cyc_months_max: f64,
+}
 
 pub const TOPIC: Topic = Topic {
     code: "intensify-refractory",
@@ -58,119 +121,79 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     if weeks < policy.intensify_after_weeks {
         return out;
     }
-    let mut reasons = vec![];
+    let mut ck_high = None;
     if let Some(ck) = facts.latest_lab(Concept::Ck) {
         if let (Some((v, u)), Some(uln)) = (&ck.quantity, ck.upper_limit) {
             if *v > uln {
-                reasons.push(format!(
-                    "CK {} {} above the upper limit {} ({}, {})",
-                    num(*v),
-                    md(u),
-                    num(uln),
-                    md(&ck.source),
-                    text::date(ck.date)
-                ));
+                ck_high = Some(CkHigh {
+                    value: *v,
+                    unit: u.clone(),
+                    upper_limit: uln,
+                    date: ck.date,
+                });
             }
         }
     }
     let (new, active) = (exp.total_after(), exp.active_total());
-    if new > active && exp.orders.iter().any(|u| u.pred_eq.is_some()) {
-        reasons.push(format!(
-            "corticosteroid escalation: new {} mg/day vs active {} mg/day prednisone-equivalent",
-            num(new),
-            num(active)
-        ));
-    }
-    if reasons.is_empty() {
+    let escalation =
+        (new > active && exp.orders.iter().any(|u| u.pred_eq.is_some())).then_some((new, active));
+    if ck_high.is_none() && escalation.is_none() {
         return out;
     }
-    let ivig = match dosing_weight_of(facts) {
-        Ok(dw) => {
-            let low = policy.ivig_g_per_kg_low * dw.dosing;
-            let high = policy.ivig_g_per_kg_high * dw.dosing;
-            format!(
-                "- **IVIG** {}–{} g/kg × {:.1} kg = **{:.0}–{:.0} g per course**, over {} consecutive days ({:.0}–{:.0} g/day); \
-                 for dysphagia, weight loss, severe rash or weakness, or when rapid onset is needed; lower infection risk.\n{}",
-                num(policy.ivig_g_per_kg_low),
-                num(policy.ivig_g_per_kg_high),
-                dw.dosing,
-                low,
-                high,
-                num(policy.ivig_days),
-                low / policy.ivig_days,
-                high / policy.ivig_days,
-                dw.lines
-            )
-        }
-        Err(figure) => {
+    let ivig = match (dosing_weight_of(facts), facts.sex.zip(facts.height())) {
+        (Ok(dw), Some((sex, h))) => Ivig::Course {
+            low_g: policy.ivig_g_per_kg_low * dw.dosing,
+            high_g: policy.ivig_g_per_kg_high * dw.dosing,
+            weight: dw,
+            sex,
+            height_cm: h.value,
+        },
+        (Err(figure), _) => {
             out.needs.push(Need {
                 figure,
                 why: "IVIG course (g/kg dosing weight) not computed".into(),
             });
-            format!(
-                "- **IVIG** {}–{} g/kg dosing weight over {} days: not computed (needs weight, height and sex).",
-                num(policy.ivig_g_per_kg_low),
-                num(policy.ivig_g_per_kg_high),
-                num(policy.ivig_days)
-            )
+            Ivig::NotComputed
         }
+        (Ok(_), None) => Ivig::NotComputed,
     };
     let ild = facts.has(Concept::Ild) || facts.has(Concept::SscIld);
     // No teratogen is offered in pregnancy, possible pregnancy, planning or
     // breastfeeding (POLICY second edition).
     let repro = crate::clinical::reproductive::state(facts, policy);
-    let (mmf, cyc) = if repro.excludes_teratogens() {
-        let why = format!(
-            "not an option here ({})",
-            repro
-                .evidence()
-                .unwrap_or("pregnancy, breastfeeding or planning")
-        );
-        (
-            format!("- **Mycophenolate mofetil**: {why}."),
-            format!("- **Cyclophosphamide**: {why}."),
-        )
-    } else {
-        (
-            format!(
-                "- **Mycophenolate mofetil** (severe or MTX-refractory/intolerant disease; muscle and skin), e.g. {} mg twice daily initially.",
-                num(policy.mmf_start_mg)
-            ),
-            format!(
-                "- **Cyclophosphamide** every {} weeks for {}–{} months, reserved for severe interstitial lung disease or refractory disease{}.",
-                num(policy.cyc_interval_weeks),
-                num(policy.cyc_months_min),
-                num(policy.cyc_months_max),
-                if ild { " (interstitial lung disease is on record)" } else { "" }
-            ),
-        )
-    };
+    let teratogens_excluded = repro.excludes_teratogens().then(|| Box::new(repro));
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        what: What::Intensify(Words {
-            summary: text::summary(format!(
-                "{:.0} weeks on corticosteroids and not controlled: review intensification ({})",
-                weeks.floor(),
-                if repro.excludes_teratogens() { "IVIG, rituximab" } else { "IVIG, MMF, rituximab" }
-            )),
-            detail: format!(
-                "**Intensification review.** On systemic corticosteroids since {since} ({:.0} weeks). Inadequate response:\n{}\n\n\
-                 Options (guidance):\n{ivig}\n{mmf}\n\
-                 - **Rituximab** {} mg, two doses {} weeks apart; can take up to {} weeks to work: plan accordingly.\n{cyc}\n\n\
-                 Sources: guidance (severe or refractory disease).",
-                weeks.floor(),
-                reasons.iter().map(|r| format!("- {r}")).collect::<Vec<_>>().join("\n"),
-                num(policy.rtx_dose_mg),
-                num(policy.rtx_interval_weeks),
-                num(policy.rtx_onset_weeks),
-            ),
+        what: What::Intensify(Found {
+            since,
+            weeks: weeks.floor(),
+            ck: ck_high,
+            escalation,
+            ivig: Box::new(ivig),
+            teratogens_excluded,
+            ild,
+            figures: Box::new(Figures {
+                ivig_g_per_kg_low: policy.ivig_g_per_kg_low,
+                ivig_g_per_kg_high: policy.ivig_g_per_kg_high,
+                ivig_days: policy.ivig_days,
+                mmf_start_mg: policy.mmf_start_mg,
+                rtx_dose_mg: policy.rtx_dose_mg,
+                rtx_interval_weeks: policy.rtx_interval_weeks,
+                rtx_onset_weeks: policy.rtx_onset_weeks,
+                cyc_interval_weeks: policy.cyc_interval_weeks,
+                cyc_months_min: policy.cyc_months_min,
+                cyc_months_max: policy.cyc_months_max,
+            }),
         }),
         notes: vec![],
         pull: None,
         suggestions: vec![],
         selection: Selection::AtMostOne,
-        override_reasons: vec![OverrideReason::DoseAppropriate, OverrideReason::RecordedElsewhere],
+        override_reasons: vec![
+            OverrideReason::DoseAppropriate,
+            OverrideReason::RecordedElsewhere,
+        ],
     });
     out
 }
@@ -232,8 +255,22 @@ mod tests {
         // Female 165 cm: IBW 45.5 + 2.3 × (64.96 − 60) = 56.9 kg < 60 kg actual → 56.9–113.9 g.
         let f = on_steroid(13, Some((900.0, 200.0)));
         let card = &evaluate(&f, &Policy::default()).findings[0];
+        let What::Intensify(found) = &card.what else {
+            panic!()
+        };
+        let Ivig::Course {
+            weight,
+            low_g,
+            high_g,
+            ..
+        } = &*found.ivig
+        else {
+            panic!("{:?}", found.ivig)
+        };
+        assert!((weight.dosing - 56.9).abs() < 0.05, "{}", weight.dosing);
+        assert!((low_g - 56.9).abs() < 0.05 && (high_g - 113.9).abs() < 0.1);
         assert!(
-            card.detail().contains("**57–114 g per course**"),
+            card.detail().contains("**56.9–114 g per course**"),
             "{}",
             card.detail()
         );

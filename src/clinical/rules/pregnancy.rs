@@ -17,16 +17,42 @@
 //!   methotrexate order check's card); male planning conception:
 //!   cyclophosphamide **warning** only.
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
-
 use super::Outcome;
-use crate::clinical::reproductive::{self, Reproductive};
-use crate::clinical::text::{self, md};
+use crate::clinical::reproductive::{self, Evidence, Reproductive};
+use crate::clinical::What;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
-use crate::clinical::{What, Words};
 use crate::facts::{Facts, Sex};
 use crate::terminology::medication::Drug;
+
+/// What this rule found: an order of a teratogen in a reproductive state
+/// that forbids it or asks to stop it in time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The drug ordered (methotrexate, mycophenolate or cyclophosphamide).
+    pub drug: Drug,
+    /// The order's name as ordered (record text).
+    pub order: String,
+    /// The state and its evidence.
+    pub state: State,
+}
+
+/// The reproductive state the finding is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum State {
+    /// Pregnant: contraindicated.
+    Pregnant(Evidence),
+    /// Breastfeeding within `months`: contraindicated.
+    Breastfeeding { evidence: Evidence, months: f64 },
+    /// A pregnancy on record that can be neither confirmed nor ruled out.
+    PossiblyPregnant(Evidence),
+    /// Planning pregnancy (or, for a man, conception): stop the drug at least
+    /// `stop_weeks` before.
+    Planning {
+        male: bool,
+        evidence: Evidence,
+        stop_weeks: f64,
+    },
+}
 
 pub const TOPIC: Topic = Topic {
     code: "pregnancy-contraindicated",
@@ -48,11 +74,9 @@ pub const SETTINGS: &[&str] = &[
     "breastfeeding_months",
 ];
 
-const SOURCES: &str = "Sources: ACR 2020 reproductive health guideline (Sammaritano et al. 2020); BSR 2023 (Russell et al. 2023).";
-
 /// The evidence of a state in which MTX, MMF and cyclophosphamide must not be
-/// suggested (pregnant, breastfeeding, possibly pregnant), if any (Markdown).
-pub fn evidence(facts: &Facts, policy: &Policy) -> Option<String> {
+/// suggested (pregnant, breastfeeding, possibly pregnant), if any.
+pub fn evidence(facts: &Facts, policy: &Policy) -> Option<Evidence> {
     match reproductive::state(facts, policy) {
         Reproductive::Pregnant(e) => Some(e),
         Reproductive::Breastfeeding(e) => Some(e),
@@ -73,70 +97,40 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         else {
             continue;
         };
-        let order = format!("{} ({})", md(&m.name), md(&m.reference));
-        let (topic, indicator, summary, detail) = match &state {
-            Reproductive::Pregnant(e) => (
-                TOPIC,
-                Indicator::Critical,
-                format!(
-                    "Pregnant: {} is contraindicated; prednisone, azathioprine and IVIG remain options",
-                    drug.name()
-                ),
-                format!(
-                    "**Contraindicated in pregnancy.** {order}.\n\n- Pregnancy: {e}\n\nMethotrexate, mycophenolate \
-                     and cyclophosphamide are contraindicated in pregnancy; prednisone, azathioprine and IVIG remain options."
-                ),
-            ),
+        let (topic, indicator, state) = match &state {
+            Reproductive::Pregnant(e) => (TOPIC, Indicator::Critical, State::Pregnant(e.clone())),
             Reproductive::Breastfeeding(e) => (
                 TOPIC,
                 Indicator::Critical,
-                format!(
-                    "Breastfeeding: {} is contraindicated; prednisone, azathioprine and IVIG remain options",
-                    drug.name()
-                ),
-                format!(
-                    "**Contraindicated while breastfeeding.** {order}.\n\n- Breastfeeding (within {} months): {e}\n\n\
-                     Methotrexate, mycophenolate and cyclophosphamide are not compatible with breastfeeding; \
-                     prednisone, azathioprine and IVIG are.",
-                    text::num(policy.breastfeeding_months)
-                ),
+                State::Breastfeeding {
+                    evidence: e.clone(),
+                    months: policy.breastfeeding_months,
+                },
             ),
             Reproductive::PossiblyPregnant(e) => (
                 TOPIC_VERIFY,
                 Indicator::Warning,
-                format!(
-                    "Pregnancy on the problem list cannot be ruled out: verify before {}",
-                    drug.name()
-                ),
-                format!(
-                    "**Possible pregnancy.** {order}.\n\n- {e}\n\nVerify pregnancy (hCG) and update the problem list \
-                     before a teratogen; prednisone, azathioprine and IVIG remain options."
-                ),
+                State::PossiblyPregnant(e.clone()),
             ),
             Reproductive::Planning { sex, evidence } => {
                 let male = *sex == Some(Sex::Male);
-                if (male && drug != Drug::Cyclophosphamide) || (!male && drug == Drug::Methotrexate) {
+                if (male && drug != Drug::Cyclophosphamide) || (!male && drug == Drug::Methotrexate)
+                {
                     // Paternal MTX is not contraindicated; maternal MTX planning is on the MTX card.
                     continue;
                 }
-                let stop = match drug {
-                    Drug::Cyclophosphamide => "at least 12 weeks",
-                    _ => "at least 6 weeks",
+                let stop_weeks = match drug {
+                    Drug::Cyclophosphamide => 12.0,
+                    _ => 6.0,
                 };
                 (
                     TOPIC_PLANNING,
                     Indicator::Warning,
-                    format!(
-                        "{}: stop {} {stop} before conception",
-                        if male { "Planning conception" } else { "Pregnancy planning" },
-                        drug.name()
-                    ),
-                    format!(
-                        "**Pregnancy planning.** {order}.\n\n- {evidence}{}\n\nStop {} {stop} before conception{}.",
-                        if male { " (male patient)" } else { "" },
-                        drug.name(),
-                        if male { "" } else { "; azathioprine is compatible with pregnancy" }
-                    ),
+                    State::Planning {
+                        male,
+                        evidence: evidence.clone(),
+                        stop_weeks,
+                    },
                 )
             }
             Reproductive::None => continue,
@@ -144,9 +138,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         out.findings.push(Finding {
             topic,
             indicator,
-            what: What::Pregnancy(Words {
-                summary: text::summary(summary),
-                detail: format!("{detail}\n\n{SOURCES}"),
+            what: What::Pregnancy(Found {
+                drug,
+                order: m.name.clone(),
+                state,
             }),
             notes: vec![],
             pull: None,

@@ -13,7 +13,9 @@
 //! methotrexate, azathioprine or mycophenolate active or drafted → warning with
 //! `at-most-one` suggestions:
 //! - methotrexate 15 mg/m²/week (Mosteller) rounded **up** to 2.5 mg, at most
-//!   40 mg, SC weekly, with folic acid 1 mg daily (unless folate is active);
+//!   40 mg, SC weekly; folic acid 1 mg daily is stated on the card and
+//!   suggested by the methotrexate order's own check once the order comes
+//!   back (one action per suggestion: POLICY "Suggestions EHRs can apply");
 //! - azathioprine 2 mg/kg dosing weight (ideal body weight, or actual if lower)
 //!   rounded to 25 mg, daily (check TPMT/NUDT15 first);
 //! - mycophenolate mofetil 500 mg twice daily.
@@ -35,23 +37,213 @@
 //! 50 % dose. Unstable renal function: MTX not suggested. Unknown: the MTX
 //! suggestion says 'check creatinine before the first dose'."
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
-
 use super::{Figure, Need, Outcome};
-use crate::clinical::body::{bsa_mosteller, ceil_to, dosing_weight_of, floor_to, round_to};
-use crate::clinical::pretreatment;
+use crate::clinical::body::WeightUsed;
+use crate::clinical::body::{
+    bsa_mosteller, ceil_to, dosing_weight_of, floor_to, round_to, DosingWeight,
+};
+use crate::clinical::pretreatment::{self, LineKind};
 use crate::clinical::reproductive::{self, Reproductive};
-use crate::clinical::text::{self, num};
+use crate::clinical::text::num;
 use crate::clinical::PatientScope;
+use crate::clinical::What;
 use crate::clinical::{
     Action, Finding, Indicator, MedicationProposal, OverrideReason, Policy, ProposedRoute,
     Selection, Suggestion, Topic,
 };
-use crate::clinical::{What, Words};
-use crate::facts::{Facts, Schedule};
+use crate::facts::renal::RenalFunction;
+use crate::facts::{Facts, Ignored, Reading, Schedule, Sex};
 use crate::terminology::medication::Drug;
 use crate::terminology::Concept;
+
+/// What this rule found: a glucocorticoid ordered for myositis with no
+/// steroid-sparing agent, and what each agent would be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The glucocorticoid order's name as ordered (record text).
+    pub steroid: String,
+    /// The weight used, when there is a trusted one.
+    pub weight: Option<Box<WeightUsed>>,
+    /// The height used, when there is a trusted one.
+    pub height: Option<Box<Reading>>,
+    /// Heights dated in the future, set aside.
+    pub future_heights: Vec<Ignored>,
+    /// Methotrexate: offered, not offered, or not computed.
+    pub mtx: Box<Mtx>,
+    /// Azathioprine: offered, not offered, or not computed.
+    pub aza: Box<Aza>,
+    /// Mycophenolate mofetil: offered or not.
+    pub mmf: Mmf,
+    /// The agent the card recommends, if any.
+    pub recommended: Option<Agent>,
+    /// Every agent withheld for safety (not for a missing figure).
+    pub none_safe: bool,
+    /// Why azathioprine is preferred over methotrexate, if it is.
+    pub prefer_aza: Option<AzaPreferred>,
+    /// Prednisone-equivalent mg/day of the steroid, when at or above the
+    /// Pneumocystis threshold with an agent offered.
+    pub pneumocystis: Option<f64>,
+    /// The policy figures the words state.
+    pub figures: Box<Figures>,
+}
+
+/// A steroid-sparing agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Agent {
+    Methotrexate,
+    Azathioprine,
+    Mycophenolate,
+}
+
+/// Why azathioprine is preferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AzaPreferred {
+    /// Interstitial lung disease is on record.
+    Ild,
+    /// Pregnancy, possible pregnancy, breastfeeding or (female) planning.
+    Reproductive,
+}
+
+/// Methotrexate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mtx {
+    /// Not offered: its order check would be critical or warn.
+    NotOffered(Vec<MtxContra>),
+    /// Offered at `dose` mg SC once weekly.
+    Offered {
+        /// Mosteller body-surface area, m².
+        bsa: f64,
+        /// Start mg/m² × BSA, mg/week.
+        raw: f64,
+        /// Outside SSc with eGFR 30–59: the renal reading the dose was halved for.
+        halved_for: Option<RenalFunction>,
+        /// The weekly mg aimed at (raw, or half of it).
+        target: f64,
+        /// `target` rounded up to the policy's step.
+        rounded: f64,
+        /// The suggested start, mg/week (`rounded`, at most the start ceiling).
+        dose: f64,
+        /// No renal function on file: check creatinine first.
+        renal_unknown: bool,
+        /// Reminders before the first dose (not blocking).
+        before: Vec<LineKind>,
+    },
+    /// BSA not computed: height or weight missing.
+    NotComputed,
+}
+
+/// Why methotrexate is not offered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MtxContra {
+    /// Pregnancy, breastfeeding, possible pregnancy or planning.
+    Teratogen(Reproductive),
+    /// eGFR below the avoid threshold, or CKD 4–5 / dialysis on the problem list.
+    RenalLow(RenalFunction),
+    /// eGFR below the reduce threshold in SSc: a renal crisis can drop renal
+    /// function suddenly.
+    RenalSsc(RenalFunction),
+    /// A recent creatinine rise (as the renal reading describes it).
+    RenalUnstable(String),
+    /// Liver disease or chronic viral hepatitis.
+    LiverDisease,
+    /// Alcohol use disorder.
+    AlcoholUse,
+    /// Interstitial lung disease.
+    Ild,
+    /// Trimethoprim-sulfamethoxazole active or ordered.
+    TmpSmx,
+    /// Blocking pre-treatment results (hepatitis B, blood count, ALT).
+    Pretreatment(Vec<LineKind>),
+}
+
+/// Azathioprine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Aza {
+    /// Not offered.
+    NotOffered(AzaBlock),
+    /// Offered at `dose` mg once daily.
+    Offered {
+        /// The dosing weight and how it was found.
+        weight: DosingWeight,
+        /// Sex used for the ideal body weight.
+        sex: Sex,
+        /// Height used for the ideal body weight, cm.
+        height_cm: f64,
+        /// mg/kg × dosing weight, mg/day.
+        exact: f64,
+        /// The suggested mg/day: in tablet steps, not above `exact` (1 %) nor the ceiling.
+        dose: f64,
+        /// Reminders before the first dose (not blocking).
+        before: Vec<LineKind>,
+    },
+    /// Ideal body weight not computed (sex, height or weight missing).
+    NotComputed,
+}
+
+/// Why azathioprine is not offered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AzaBlock {
+    /// The thiopurine check's reason (Markdown, escaped there).
+    Thiopurine(String),
+    /// Blocking pre-treatment results.
+    Pretreatment(Vec<LineKind>),
+}
+
+/// Mycophenolate mofetil.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mmf {
+    /// Not offered in pregnancy, breastfeeding, possible pregnancy or planning.
+    Teratogen(Reproductive),
+    /// Not offered: blocking pre-treatment results.
+    Pretreatment(Vec<LineKind>),
+    /// Offered at the policy's start dose twice daily.
+    Offered {
+        /// Reminders before the first dose (not blocking).
+        before: Vec<LineKind>,
+    },
+}
+
+/// Policy figures the words state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    pub mtx_mg_per_m2_low: f64,
+    pub mtx_mg_per_m2_high: f64,
+    pub mtx_start_mg_per_m2: f64,
+    pub mtx_round_mg: f64,
+    pub mtx_suggest_max_mg_per_week: f64,
+    pub mtx_max_mg_per_week: f64,
+    pub folic_acid_mg_per_day: f64,
+    pub aza_mg_per_kg: f64,
+    pub aza_round_mg: f64,
+    pub mmf_start_mg: f64,
+    pub pcp_gc_mg_per_day: f64,
+    pub pcp_gc_weeks: f64,
+    pub pretreatment_lab_max_age_days: f64,
+    pub hcg_test_max_age_days: f64,
+    pub alt_max_x_uln: f64,
+}
+
+impl Figures {
+    fn of(p: &Policy) -> Self {
+        Figures {
+            mtx_mg_per_m2_low: p.mtx_mg_per_m2_low,
+            mtx_mg_per_m2_high: p.mtx_mg_per_m2_high,
+            mtx_start_mg_per_m2: p.mtx_start_mg_per_m2,
+            mtx_round_mg: p.mtx_round_mg,
+            mtx_suggest_max_mg_per_week: p.mtx_suggest_max_mg_per_week,
+            mtx_max_mg_per_week: p.mtx_max_mg_per_week,
+            folic_acid_mg_per_day: p.folic_acid_mg_per_day,
+            aza_mg_per_kg: p.aza_mg_per_kg,
+            aza_round_mg: p.aza_round_mg,
+            mmf_start_mg: p.mmf_start_mg,
+            pcp_gc_mg_per_day: p.pcp_gc_mg_per_day,
+            pcp_gc_weeks: p.pcp_gc_weeks,
+            pretreatment_lab_max_age_days: p.pretreatment_lab_max_age_days,
+            hcg_test_max_age_days: p.hcg_test_max_age_days,
+            alt_max_x_uln: p.alt_max_x_uln,
+        }
+    }
+}
 
 pub const TOPIC: Topic = Topic {
     code: "steroid-sparing-day-one",
@@ -106,75 +298,56 @@ pub fn folic_acid(policy: &Policy) -> Action {
 
 /// Reasons methotrexate must not be offered: its order check would be
 /// critical or would warn.
-pub fn mtx_contraindications(facts: &Facts, policy: &Policy) -> Vec<String> {
+pub fn mtx_contraindications(facts: &Facts, policy: &Policy) -> Vec<MtxContra> {
     let mut out = vec![];
     let repro = reproductive::state(facts, policy);
     if repro.excludes_teratogens() {
-        out.push(teratogen_reason(&repro));
+        out.push(MtxContra::Teratogen(repro));
     }
     let renal = facts.renal();
     if renal.is_below(policy.mtx_egfr_avoid_below) {
-        out.push(text::md(&renal.describe()));
+        out.push(MtxContra::RenalLow(renal.clone()));
     } else if renal.is_below(policy.mtx_egfr_reduce_below) && facts.has_ssc() {
-        out.push(format!(
-            "{} in SSc: a renal crisis can drop renal function suddenly",
-            text::md(&renal.describe())
-        ));
+        out.push(MtxContra::RenalSsc(renal.clone()));
     }
     if let Some(u) = &renal.unstable {
-        out.push(format!("renal function unstable ({})", text::md(u)));
+        out.push(MtxContra::RenalUnstable(u.clone()));
     }
-    for (concept, what) in [
-        (
-            Concept::LiverDisease,
-            "liver disease or chronic viral hepatitis",
-        ),
-        (Concept::AlcoholUse, "alcohol use disorder"),
-        (Concept::Ild, "interstitial lung disease"),
-        (Concept::SscIld, "interstitial lung disease"),
-    ] {
-        if facts.has(concept) && !out.iter().any(|o| o == what) {
-            out.push(what.to_string());
-        }
+    if facts.has(Concept::LiverDisease) {
+        out.push(MtxContra::LiverDisease);
+    }
+    if facts.has(Concept::AlcoholUse) {
+        out.push(MtxContra::AlcoholUse);
+    }
+    if facts.has(Concept::Ild) || facts.has(Concept::SscIld) {
+        out.push(MtxContra::Ild);
     }
     if facts.all_meds().any(|m| m.is(Drug::TmpSmx)) {
-        out.push("trimethoprim-sulfamethoxazole".to_string());
+        out.push(MtxContra::TmpSmx);
     }
-    if let Some(why) = pretreatment::blocking(facts, policy, Drug::Methotrexate) {
-        out.push(why);
+    let blocking = blocking(facts, policy, Drug::Methotrexate);
+    if !blocking.is_empty() {
+        out.push(MtxContra::Pretreatment(blocking));
     }
     out
 }
 
-/// Why a teratogen (MTX, MMF) is not suggested, in words.
-fn teratogen_reason(r: &Reproductive) -> String {
-    let what = match r {
-        Reproductive::Pregnant(_) => "pregnancy",
-        Reproductive::Breastfeeding(_) => "breastfeeding",
-        Reproductive::PossiblyPregnant(_) => {
-            "possible pregnancy (verify and update the problem list)"
-        }
-        Reproductive::Planning { .. } => "pregnancy planning",
-        Reproductive::None => "",
-    };
-    match r.evidence() {
-        Some(e) => format!("{what}: {e}"),
-        None => what.to_string(),
-    }
+/// Blocking pre-treatment results for `drug`.
+fn blocking(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<LineKind> {
+    pretreatment::lines(facts, policy, drug)
+        .into_iter()
+        .filter(|l| l.blocking)
+        .map(|l| l.kind)
+        .collect()
 }
 
-/// Pre-treatment reminders (not blocking) for a suggested drug, as one sentence.
-fn reminders(facts: &Facts, policy: &Policy, drug: Drug) -> String {
-    let lines: Vec<String> = pretreatment::lines(facts, policy, drug)
+/// Pre-treatment reminders (not blocking) for a suggested drug.
+fn reminders(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<LineKind> {
+    pretreatment::lines(facts, policy, drug)
         .into_iter()
         .filter(|l| !l.blocking)
-        .map(|l| l.text)
-        .collect();
-    if lines.is_empty() {
-        String::new()
-    } else {
-        format!(" Before the first dose: {}", lines.join(" "))
-    }
+        .map(|l| l.kind)
+        .collect()
 }
 
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
@@ -197,7 +370,6 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     }
     let w = facts.weight();
     let h = facts.height();
-    let mut lines = vec![];
     let mut suggestions = vec![];
 
     // Methotrexate.
@@ -206,53 +378,26 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         (Some(w), Some(h)) => Some(bsa_mosteller(h.value, w.value)),
         _ => None,
     };
-    let mut mtx_dose = None;
-    if !contra.is_empty() {
-        lines.push(format!(
-            "- Methotrexate **not offered**: contraindicated ({}).",
-            contra.join("; ")
-        ));
+    let mtx = if !contra.is_empty() {
+        Mtx::NotOffered(contra.clone())
     } else if let Some(bsa) = bsa {
         let raw = policy.mtx_start_mg_per_m2 * bsa;
         let renal = facts.renal();
         // Outside SSc, eGFR 30–59: half the dose (the order check's reduction).
         let reduced = renal.is_below(policy.mtx_egfr_reduce_below);
         let target = if reduced { raw * 0.5 } else { raw };
-        let dose = ceil_to(target, policy.mtx_round_mg).min(policy.mtx_suggest_max_mg_per_week);
-        mtx_dose = Some(dose);
-        let mut line = format!(
-            "- Methotrexate: BSA (Mosteller) √({} cm × {} kg / 3600) = **{} m²**; guidance {}–{} mg/m²/week; \
-             start {} mg/m² × {} = {} mg",
-            num(h.map_or(0.0, |h| h.value)),
-            num(w.map_or(0.0, |w| w.value)),
-            format_args!("{:.2}", bsa),
-            num(policy.mtx_mg_per_m2_low),
-            num(policy.mtx_mg_per_m2_high),
-            num(policy.mtx_start_mg_per_m2),
-            format_args!("{:.3}", bsa),
-            num(raw),
-        );
-        if reduced {
-            line.push_str(&format!(
-                ", halved for {} = {} mg",
-                text::md(&renal.describe()),
-                num(target)
-            ));
+        let rounded = ceil_to(target, policy.mtx_round_mg);
+        let dose = rounded.min(policy.mtx_suggest_max_mg_per_week);
+        Mtx::Offered {
+            bsa,
+            raw,
+            halved_for: reduced.then(|| renal.clone()),
+            target,
+            rounded,
+            dose,
+            renal_unknown: !renal.is_known(),
+            before: reminders(facts, policy, Drug::Methotrexate),
         }
-        line.push_str(&format!(
-            ", rounded up to {} mg, at most {} to start: **{} mg SC once weekly**, with folic acid {} mg daily. \
-             Escalation up to {} mg/week is possible.",
-            num(policy.mtx_round_mg),
-            num(policy.mtx_suggest_max_mg_per_week),
-            num(dose),
-            num(policy.folic_acid_mg_per_day),
-            num(policy.mtx_max_mg_per_week),
-        ));
-        if !renal.is_known() {
-            line.push_str(" Renal function unknown: **check creatinine before the first dose**.");
-        }
-        line.push_str(&reminders(facts, policy, Drug::Methotrexate));
-        lines.push(line);
     } else {
         let missing = if w.is_none() {
             Figure::Weight
@@ -263,18 +408,23 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             figure: missing,
             why: "methotrexate dose (mg/m²) not computed".into(),
         });
-        lines.push("- Methotrexate: dose not computed (BSA needs height and weight).".into());
-    }
+        Mtx::NotComputed
+    };
+    let mtx_dose = match &mtx {
+        Mtx::Offered { dose, .. } => Some(*dose),
+        _ => None,
+    };
 
     // Azathioprine.
     let aza_blocked = super::thiopurine::azathioprine_blocked(facts)
-        .or_else(|| pretreatment::blocking(facts, policy, Drug::Azathioprine));
-    let aza_dose = match (&aza_blocked, dosing_weight_of(facts)) {
-        (Some(why), _) => {
-            lines.push(format!("- Azathioprine **not offered**: {why}."));
-            None
-        }
-        (None, Ok(dw)) => {
+        .map(AzaBlock::Thiopurine)
+        .or_else(|| {
+            let b = blocking(facts, policy, Drug::Azathioprine);
+            (!b.is_empty()).then_some(AzaBlock::Pretreatment(b))
+        });
+    let aza = match (aza_blocked, dosing_weight_of(facts), facts.sex.zip(h)) {
+        (Some(why), _, _) => Aza::NotOffered(why),
+        (None, Ok(dw), Some((sex, h))) => {
             // Rounded to the nearest tablet step, but not above 2 mg/kg dosing
             // weight (beyond measurement noise: 1 %) nor the ceiling (POLICY
             // second edition).
@@ -286,82 +436,80 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 nearest
             }
             .min(policy.aza_suggest_max_mg_per_day);
-            lines.push(format!(
-                "- Azathioprine: {} mg/kg × {:.1} kg dosing weight = {:.1} mg, in {} mg steps and not above it: **{} mg once daily**. \
-                 Check TPMT and NUDT15 first.\n  {}",
-                num(policy.aza_mg_per_kg),
-                dw.dosing,
-                policy.aza_mg_per_kg * dw.dosing,
-                num(policy.aza_round_mg),
-                num(dose),
-                dw.lines.replace('\n', "\n  ")
-            ));
-            let r = reminders(facts, policy, Drug::Azathioprine);
-            if !r.is_empty() {
-                lines.push(format!("  {}", r.trim()));
+            Aza::Offered {
+                weight: dw,
+                sex,
+                height_cm: h.value,
+                exact,
+                dose,
+                before: reminders(facts, policy, Drug::Azathioprine),
             }
-            Some(dose)
         }
-        (None, Err(figure)) => {
+        (None, Err(figure), _) => {
             out.needs.push(Need {
                 figure,
                 why: "azathioprine dose (ideal body weight) not computed".into(),
             });
-            lines.push("- Azathioprine: dose not computed (ideal body weight needs sex, height and weight).".into());
-            None
+            Aza::NotComputed
         }
+        (None, Ok(_), None) => Aza::NotComputed,
+    };
+    let aza_dose = match &aza {
+        Aza::Offered { dose, .. } => Some(*dose),
+        _ => None,
     };
 
     // Mycophenolate.
     let repro = reproductive::state(facts, policy);
-    let mmf_blocked = if repro.excludes_teratogens() {
-        Some(teratogen_reason(&repro))
+    let mmf = if repro.excludes_teratogens() {
+        Mmf::Teratogen(repro.clone())
     } else {
-        pretreatment::blocking(facts, policy, Drug::Mycophenolate)
-    };
-    let pregnant = matches!(repro, Reproductive::Pregnant(_));
-    if let Some(why) = &mmf_blocked {
-        lines.push(format!("- Mycophenolate **not offered**: {why}."));
-    } else {
-        lines.push(format!(
-            "- Mycophenolate mofetil: **{} mg twice daily** initially.{}",
-            num(policy.mmf_start_mg),
-            reminders(facts, policy, Drug::Mycophenolate)
-        ));
-    }
-
-    let prefer_aza = facts.has(Concept::Ild)
-        || facts.has(Concept::SscIld)
-        || repro.excludes_teratogens()
-        || pregnant;
-    let recommend_mtx = mtx_dose.is_some() && !prefer_aza;
-    let recommend_aza = aza_dose.is_some() && !recommend_mtx;
-    let folate_active = facts.all_meds().any(|m| m.is(Drug::Folate));
-    if let Some(dose) = mtx_dose {
-        let mut actions = vec![Action::CreateMedication {
-            description: format!("Methotrexate {} mg subcutaneously once weekly", num(dose)),
-            order: MedicationProposal {
-                rxnorm: Some(MTX_INJECTION),
-                text: format!(
-                    "methotrexate {} mg subcutaneous injection once weekly",
-                    num(dose)
-                ),
-                dose_mg: dose,
-                schedule: Schedule::WEEKLY,
-                route: ProposedRoute::Subcutaneous,
-                instruction: format!(
-                    "{} mg subcutaneously once weekly, on the same day each week",
-                    num(dose)
-                ),
-            },
-        }];
-        if !folate_active {
-            actions.push(folic_acid(policy));
+        let b = blocking(facts, policy, Drug::Mycophenolate);
+        if b.is_empty() {
+            Mmf::Offered {
+                before: reminders(facts, policy, Drug::Mycophenolate),
+            }
+        } else {
+            Mmf::Pretreatment(b)
         }
+    };
+    let mmf_offered = matches!(mmf, Mmf::Offered { .. });
+    let pregnant = matches!(repro, Reproductive::Pregnant(_));
+
+    let ild = facts.has(Concept::Ild) || facts.has(Concept::SscIld);
+    let prefer_aza = if ild {
+        Some(AzaPreferred::Ild)
+    } else if repro.excludes_teratogens() || pregnant {
+        Some(AzaPreferred::Reproductive)
+    } else {
+        None
+    };
+    let recommend_mtx = mtx_dose.is_some() && prefer_aza.is_none();
+    let recommend_aza = aza_dose.is_some() && !recommend_mtx;
+    let recommend_mmf = mmf_offered && mtx_dose.is_none() && aza_dose.is_none();
+    // One action per suggestion, the agents as alternatives: folic acid comes
+    // with the methotrexate order's own check when that order comes back.
+    if let Some(dose) = mtx_dose {
         suggestions.push(Suggestion {
-            label: format!("Methotrexate {} mg SC weekly + folic acid", num(dose)),
+            label: format!("Methotrexate {} mg SC weekly", num(dose)),
             recommended: recommend_mtx,
-            actions,
+            actions: vec![Action::CreateMedication {
+                description: format!("Methotrexate {} mg subcutaneously once weekly", num(dose)),
+                order: MedicationProposal {
+                    rxnorm: Some(MTX_INJECTION),
+                    text: format!(
+                        "methotrexate {} mg subcutaneous injection once weekly",
+                        num(dose)
+                    ),
+                    dose_mg: dose,
+                    schedule: Schedule::WEEKLY,
+                    route: ProposedRoute::Subcutaneous,
+                    instruction: format!(
+                        "{} mg subcutaneously once weekly, on the same day each week",
+                        num(dose)
+                    ),
+                },
+            }],
         });
     }
     if let Some(dose) = aza_dose {
@@ -384,13 +532,13 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             }],
         });
     }
-    if mmf_blocked.is_none() {
+    if mmf_offered {
         suggestions.push(Suggestion {
             label: format!(
                 "Mycophenolate mofetil {} mg twice daily",
                 num(policy.mmf_start_mg)
             ),
-            recommended: mtx_dose.is_none() && aza_dose.is_none(),
+            recommended: recommend_mmf,
             actions: vec![Action::CreateMedication {
                 description: format!(
                     "Mycophenolate mofetil {} mg by mouth twice daily",
@@ -414,66 +562,45 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         });
     }
 
-    let lead = match (mtx_dose, aza_dose) {
-        (Some(d), _) if recommend_mtx => format!("methotrexate {} mg SC weekly", num(d)),
-        (_, Some(d)) if recommend_aza => format!("azathioprine {} mg daily", num(d)),
-        _ => "a steroid-sparing agent".to_string(),
+    let recommended = if recommend_mtx {
+        Some(Agent::Methotrexate)
+    } else if recommend_aza {
+        Some(Agent::Azathioprine)
+    } else if recommend_mmf {
+        Some(Agent::Mycophenolate)
+    } else {
+        None
     };
     // Every option withheld for safety (not for a missing figure): say so.
-    let none_safe = !contra.is_empty() && aza_blocked.is_some() && mmf_blocked.is_some();
-    let summary = text::summary(if none_safe {
-        "Myositis: no steroid-sparing agent can be suggested safely: specialist decision"
-            .to_string()
-    } else {
-        format!("Myositis: start {lead} with the steroid; steroid alone fails in 86%")
-    });
-    let mut detail = format!(
-        "**Steroid-sparing agent from day one.** {} ({}) is ordered and no methotrexate, azathioprine or \
-         mycophenolate is active or drafted.\n\n",
-        text::md(&gc.name),
-        text::md(&gc.reference)
-    );
-    if let Some(w) = w {
-        detail.push_str(&text::weight_line(w, facts, policy));
-        detail.push('\n');
-    }
-    if let Some(h) = h {
-        detail.push_str(&format!("- Height used: {}\n", text::reading(h, "cm")));
-        for i in facts.ignored("height") {
-            detail.push_str(&format!(
-                "- A height dated {} ({}) is in the future and was not used\n",
-                i.date,
-                text::md(&i.value)
-            ));
-        }
-    }
-    detail.push_str(&format!("\n{}\n\n", lines.join("\n")));
-    if prefer_aza {
-        detail.push_str("Azathioprine is preferred here (interstitial lung disease, pregnancy or pregnancy planning).\n\n");
-    }
+    let none_safe = !contra.is_empty() && matches!(aza, Aza::NotOffered(_)) && !mmf_offered;
     // Pneumocystis prophylaxis (POLICY second edition, "Before immunosuppression"):
     // a glucocorticoid >= 20 mg/day (given for >= 4 weeks) with a second
     // immunosuppressant, as suggested here.
     let gc_total = crate::clinical::steroids::Exposure::of(facts, policy).total_after();
-    if gc_total >= policy.pcp_gc_mg_per_day - 1e-9 && !suggestions.is_empty() {
-        detail.push_str(&format!(
-            "Prednisone-equivalent {} mg/day (≥ {} mg/day, usually for ≥ {} weeks) with a second immunosuppressant: \
-             consider Pneumocystis prophylaxis (with methotrexate a prophylactic trimethoprim-sulfamethoxazole dose \
-             needs blood-count monitoring; Park et al. 2018).\n\n",
-            num(gc_total),
-            num(policy.pcp_gc_mg_per_day),
-            num(policy.pcp_gc_weeks)
-        ));
-    }
-    detail.push_str(
-        "Continue methotrexate for at least 12 months after remission before tapering.\n\n\
-         Sources: guidance (mandatory concurrent steroid-sparing agent; alternatives); Mosteller 1987 (BSA); Devine \
-         1974 (ideal body weight).",
-    );
+    let pneumocystis = (gc_total >= policy.pcp_gc_mg_per_day - 1e-9 && !suggestions.is_empty())
+        .then_some(gc_total);
+    let found = Found {
+        steroid: gc.name.clone(),
+        weight: WeightUsed::of(facts, policy).map(Box::new),
+        height: h.cloned().map(Box::new),
+        future_heights: if h.is_some() {
+            facts.ignored("height").cloned().collect()
+        } else {
+            vec![]
+        },
+        mtx: Box::new(mtx),
+        aza: Box::new(aza),
+        mmf,
+        recommended,
+        none_safe,
+        prefer_aza,
+        pneumocystis,
+        figures: Box::new(Figures::of(policy)),
+    };
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Warning,
-        what: What::SteroidSparing(Words { summary, detail }),
+        what: What::SteroidSparing(found),
         notes: vec![],
         pull: None,
         suggestions,
@@ -523,16 +650,29 @@ mod tests {
             assert_eq!(
                 suggestion_doses(card),
                 vec![
-                    (
-                        format!("Methotrexate {} mg SC weekly + folic acid", num(mtx)),
-                        true
-                    ),
+                    (format!("Methotrexate {} mg SC weekly", num(mtx)), true),
                     (format!("Azathioprine {} mg daily", num(aza)), false),
                     ("Mycophenolate mofetil 500 mg twice daily".into(), false),
                 ],
                 "{kg} {cm}"
             );
-            assert_eq!(card.suggestions[0].actions.len(), 2, "MTX with folic acid");
+            // One action per suggestion; the agents are alternatives.
+            assert!(card.suggestions.iter().all(|s| s.actions.len() == 1));
+            assert_eq!(card.selection, Selection::AtMostOne);
+            let What::SteroidSparing(found) = &card.what else {
+                panic!("{:?}", card.what)
+            };
+            assert!(
+                matches!(*found.mtx, Mtx::Offered { dose, .. } if dose == mtx),
+                "{kg} {cm}"
+            );
+            assert!(
+                matches!(*found.aza, Aza::Offered { dose, .. } if dose == aza),
+                "{kg} {cm}"
+            );
+            assert_eq!(found.recommended, Some(Agent::Methotrexate));
+            // Folic acid is stated with the methotrexate line.
+            assert!(card.detail().contains("with folic acid 1 mg daily"));
         }
     }
 
@@ -670,7 +810,7 @@ mod tests {
                 None,
                 "",
                 Some(25.0),
-                "check creatinine before the first dose",
+                "**Before the first dose:** creatinine (renal function unknown",
             ),
             (
                 &[Concept::Polymyositis, Concept::LiverDisease],
@@ -746,6 +886,16 @@ mod tests {
                 _ => None,
             });
             assert_eq!(mtx, *offered, "{dx:?} {egfr:?} {extra}");
+            let What::SteroidSparing(found) = &card.what else {
+                panic!()
+            };
+            match &*found.mtx {
+                Mtx::Offered { renal_unknown, .. } => {
+                    assert_eq!(*renal_unknown, egfr.is_none(), "{dx:?}")
+                }
+                Mtx::NotOffered(c) => assert!(!c.is_empty()),
+                Mtx::NotComputed => panic!("{dx:?}"),
+            }
             assert!(
                 card.detail().contains(says),
                 "{dx:?} {egfr:?} {extra}: {}",
