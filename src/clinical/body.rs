@@ -108,6 +108,10 @@ pub struct DosingWeight {
     pub adjusted: f64,
     /// Markdown lines: the method and its figures.
     pub lines: String,
+    /// The height the ideal body weight came from.
+    pub height: crate::facts::Reading,
+    /// The sex the ideal body weight came from.
+    pub sex: Sex,
 }
 
 /// Dosing weight from the facts, or the figure that is missing.
@@ -160,6 +164,8 @@ pub fn dosing_weight_of(
         dosing,
         adjusted,
         lines,
+        height: h.clone(),
+        sex,
     })
 }
 

@@ -21,8 +21,8 @@
 use crate::clinical::LabResult;
 use chrono::{Datelike, NaiveDate};
 
-use super::rules::drug_check::Concern;
-use super::text::{self, md, num};
+use super::rules::drug_check::{Concern, Kind};
+use super::text::{self, num};
 use super::{Indicator, Policy};
 use crate::facts::{Facts, Lab, Sex};
 use crate::terminology::medication::Drug;
@@ -112,8 +112,9 @@ fn age_years(birth: NaiveDate, today: NaiveDate) -> i32 {
     age
 }
 
+/// A result's date (never its resource id: clinicians read dates).
 fn cite(l: &Lab) -> String {
-    format!("{}, {}", md(&l.source), text::date(l.date))
+    text::date(l.date)
 }
 
 fn hbv(facts: &Facts, drug: Drug) -> Vec<Line> {
@@ -304,31 +305,19 @@ pub fn blocking(facts: &Facts, policy: &Policy, drug: Drug) -> Option<String> {
     (!texts.is_empty()).then(|| texts.join(" "))
 }
 
-/// The lines as concerns of an order check's card.
+/// The lines as concerns of an order check's card (worded by the card).
 pub fn concerns(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<Concern> {
     lines(facts, policy, drug)
         .into_iter()
         .map(|l| {
-            let summary = match l.kind {
-                LineKind::HbvPositive => format!(
-                    "Hepatitis B positive: prophylaxis or specialist review before {}",
-                    drug.name()
-                ),
-                LineKind::CountLow => format!("Low blood count: do not start {} yet", drug.name()),
-                LineKind::AltHigh => format!(
-                    "ALT above 3× the upper limit: do not start {} yet",
-                    drug.name()
-                ),
-                LineKind::HbvNotOnFile => format!("Before {}: check hepatitis B", drug.name()),
-                LineKind::AltHighCkUnknown => format!("Before {}: ALT high, check CK", drug.name()),
-                LineKind::LabsNotRecent => {
-                    format!("Before {}: check the blood count and ALT", drug.name())
-                }
-                LineKind::PregnancyTest => {
-                    format!("Before {}: pregnancy test and contraception", drug.name())
-                }
-            };
-            Concern::new(l.indicator, summary, l.text)
+            Concern::new(
+                l.indicator,
+                Kind::Pretreatment {
+                    drug,
+                    kind: l.kind,
+                    text: l.text,
+                },
+            )
         })
         .collect()
 }
@@ -597,12 +586,15 @@ pub(crate) mod tests {
             .contains("platelets 60"));
         assert!(blocking(&f, &p, Drug::Rituximab).is_none());
         for c in concerns(&f, &p, Drug::Azathioprine) {
-            let want = if c.line.contains("platelets 60") {
+            let Kind::Pretreatment { text, .. } = &c.kind else {
+                panic!("{c:?}")
+            };
+            let want = if text.contains("platelets 60") {
                 Indicator::Warning
             } else {
                 Indicator::Info
             };
-            assert_eq!(c.indicator, want, "{}", c.line);
+            assert_eq!(c.indicator, want, "{text}");
         }
     }
 

@@ -1,28 +1,26 @@
 //! # Azathioprine order check (`aza-dose`, `aza-tpmt`)
 //!
 //! Guidance: "Azathioprine at 2 mg/kg ideal body weight".
-//! POLICY.md: an azathioprine order → warning when the daily dose is above
-//! 2 mg/kg dosing weight (ideal body weight, or actual if lower) rounded to the
-//! nearest 25 mg; info when no TPMT/NUDT15 result is on file (CPIC 2018/2024,
-//! REFERENCE.md 4), with an order for the test. The card shows the ideal body
-//! weight method used.
+//! Service policy: an azathioprine order → warning when the daily dose is
+//! above 2 mg/kg dosing weight (ideal body weight, or actual if lower) rounded
+//! to the nearest 25 mg; info when no TPMT/NUDT15 result is on file (CPIC,
+//! Relling et al. 2019; 2024 update), with an order for the test. The card
+//! shows the ideal body weight method used.
+//!
+//! Second edition ("Budget"): these concerns fold into the one card per
+//! azathioprine order that the thiopurine rule builds ([`super::thiopurine`]);
+//! its topic is the worst concern's (`aza-dose`, `aza-tpmt` or
+//! `thiopurine-safety`). This rule asks for the figures it lacks.
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
-
-use crate::clinical::{What, Words};
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::drug_check::{Concern, Kind};
 use super::{Need, Outcome};
 use crate::clinical::body::{dosing_weight_of, round_to};
-use crate::clinical::text::{self, md, num};
-use crate::clinical::{
-    Action, Finding, Indicator, OverrideReason, Policy, Selection, ServiceProposal, Suggestion,
-    Topic,
-};
-use crate::facts::{DataArea, Facts};
+use crate::clinical::{Action, Indicator, Policy, ServiceProposal, Suggestion, Topic};
+use crate::facts::{DataArea, Facts, Med};
 use crate::terminology::medication::Drug;
 use crate::terminology::Concept;
 
@@ -40,91 +38,104 @@ pub const SETTINGS: &[&str] = &["aza_mg_per_kg", "aza_round_mg", "aza_max_mg_per
 static TPMT_TEXT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(tpmt|nudt15|thiopurine)").expect("static regex"));
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
-    let mut out = Outcome::default();
-    for m in facts.orders.iter().filter(|m| m.is(Drug::Azathioprine)) {
-        let per_day = m.dose.as_ref().and_then(|d| d.per_day_mg());
-        match (dosing_weight_of(facts), per_day) {
-            (Ok(dw), Some(per_day)) => {
-                let limit = round_to(policy.aza_mg_per_kg * dw.dosing, policy.aza_round_mg);
-                // Above the absolute limit the thiopurine card speaks for the dose.
-                if per_day > limit + 1e-9 && per_day <= policy.aza_max_mg_per_day + 1e-9 {
-                    out.findings.push(Finding {
-                        topic: TOPIC_DOSE,
-                        indicator: Indicator::Warning,
-                        what: What::AzaOrderCheck(Words {
-                            summary: text::summary(format!(
-                                "Azathioprine {} mg/day = {:.1} mg/kg dosing weight: above {} mg/kg ({} mg)",
-                                num(per_day),
-                                per_day / dw.dosing,
-                                num(policy.aza_mg_per_kg),
-                                num(limit)
-                            )),
-                            detail: format!(
-                                "**Azathioprine dose.** {} ({}): {} mg/day.\n\n{}\n- {} mg/kg × {:.1} kg = {:.1} mg, rounded to {} mg: **{} mg/day**\n\n\
-                                 Sources: guidance (azathioprine 2 mg/kg ideal body weight); Devine 1974 ideal body weight; dosing weight: local policy.",
-                                md(&m.name),
-                                md(&m.reference),
-                                num(per_day),
-                                dw.lines,
-                                num(policy.aza_mg_per_kg),
-                                dw.dosing,
-                                policy.aza_mg_per_kg * dw.dosing,
-                                num(policy.aza_round_mg),
-                                num(limit)
-                            ),
-                        }),
-                        notes: vec![],
-                        pull: None,
-                        suggestions: vec![],
-                        selection: Selection::AtMostOne,
-                        override_reasons: vec![OverrideReason::DoseAppropriate, OverrideReason::BenefitOutweighsRisk],
-                    });
-                }
-            }
-            (Err(figure), _) => out.needs.push(Need {
-                figure,
-                why: "azathioprine mg/kg (dosing weight) not checked".into(),
-            }),
-            (Ok(_), None) => {}
-        }
-        let on_file = facts
-            .labs
-            .iter()
-            .any(|l| l.concepts.contains(&Concept::Tpmt) || TPMT_TEXT.is_match(&l.label));
-        if !on_file && !facts.missing.contains(&DataArea::Labs) {
-            out.findings.push(Finding {
-                topic: TOPIC_TPMT,
-                indicator: Indicator::Info,
-                what: What::AzaOrderCheck(Words {
-                    summary: "No TPMT/NUDT15 result on file: check thiopurine metabolism before azathioprine".into(),
-                    detail: format!(
-                        "**TPMT and NUDT15.** {} ({}). Intermediate metabolisers start at 30–80 % of the dose (20–50 % \
-                         when both genes are intermediate); poor metabolisers should use a non-thiopurine agent.\n\n\
-                         Sources: CPIC (Relling et al. 2019; 2024 update).",
-                        md(&m.name),
-                        md(&m.reference)
-                    ),
+/// What this rule finds about an azathioprine order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found {
+    /// The daily dose is above mg/kg × dosing weight, rounded.
+    AboveMgPerKg {
+        /// Azathioprine ordered, mg/day.
+        per_day: f64,
+        /// Dosing weight, kg.
+        dosing_kg: f64,
+        /// The guidance's mg/kg.
+        mg_per_kg: f64,
+        /// The step the limit is rounded to, mg.
+        round_mg: f64,
+        /// mg/kg × dosing weight, rounded: mg/day.
+        limit: f64,
+    },
+    /// No TPMT or NUDT15 result on file.
+    TpmtNotOnFile {
+        /// Intermediate metaboliser: start at `low_pct`–`high_pct` % of the dose.
+        low_pct: f64,
+        high_pct: f64,
+        /// Both genes intermediate: `both_low_pct`–`both_high_pct` %.
+        both_low_pct: f64,
+        both_high_pct: f64,
+    },
+}
+
+/// The concerns about one azathioprine order: the mg/kg dose (below the
+/// absolute limit, where the thiopurine concern speaks) and a missing
+/// TPMT/NUDT15 result.
+pub fn concerns(facts: &Facts, policy: &Policy, m: &Med) -> Vec<Concern> {
+    let mut out = Vec::new();
+    let per_day = m.dose.as_ref().and_then(|d| d.per_day_mg());
+    if let (Ok(dw), Some(per_day)) = (dosing_weight_of(facts), per_day) {
+        let limit = round_to(policy.aza_mg_per_kg * dw.dosing, policy.aza_round_mg);
+        // Above the absolute limit the thiopurine concern speaks for the dose.
+        if per_day > limit + 1e-9 && per_day <= policy.aza_max_mg_per_day + 1e-9 {
+            out.push(Concern::new(
+                Indicator::Warning,
+                Kind::Aza(Found::AboveMgPerKg {
+                    per_day,
+                    dosing_kg: dw.dosing,
+                    mg_per_kg: policy.aza_mg_per_kg,
+                    round_mg: policy.aza_round_mg,
+                    limit,
                 }),
-                notes: vec![],
-                pull: None,
-                suggestions: vec![Suggestion {
-                    label: "Order TPMT and NUDT15 genotyping".into(),
-                    recommended: true,
-                    actions: vec![Action::CreateService {
-                        description: "TPMT and NUDT15 gene analysis".into(),
-                        order: ServiceProposal {
-                            loinc: "93193-1",
-                            display: "TPMT gene and NUDT15 gene targeted mutation analysis",
-                            text: "TPMT and NUDT15 genotyping before azathioprine".into(),
-                            note: None,
-                        },
-                    }],
-                }],
-                selection: Selection::AtMostOne,
-                override_reasons: vec![OverrideReason::RecordedElsewhere, OverrideReason::PatientDeclined],
-            });
+            ));
         }
+    }
+    if tpmt_missing(facts) {
+        out.push(Concern::new(
+            Indicator::Info,
+            Kind::Aza(Found::TpmtNotOnFile {
+                low_pct: policy.aza_intermediate_pct_low,
+                high_pct: policy.aza_intermediate_pct_high,
+                both_low_pct: policy.aza_both_intermediate_pct_low,
+                both_high_pct: policy.aza_both_intermediate_pct_high,
+            }),
+        ));
+    }
+    out
+}
+
+/// No TPMT/NUDT15 result on file (and the labs could be read).
+fn tpmt_missing(facts: &Facts) -> bool {
+    let on_file = facts
+        .labs
+        .iter()
+        .any(|l| l.concepts.contains(&Concept::Tpmt) || TPMT_TEXT.is_match(&l.label));
+    !on_file && !facts.missing.contains(&DataArea::Labs)
+}
+
+/// The order for the test, offered with [`Found::TpmtNotOnFile`].
+pub fn tpmt_suggestion() -> Suggestion {
+    Suggestion {
+        label: "Order TPMT and NUDT15 genotyping".into(),
+        recommended: true,
+        actions: vec![Action::CreateService {
+            description: "TPMT and NUDT15 gene analysis".into(),
+            order: ServiceProposal {
+                loinc: "93193-1",
+                display: "TPMT gene and NUDT15 gene targeted mutation analysis",
+                text: "TPMT and NUDT15 genotyping before azathioprine".into(),
+                note: None,
+            },
+        }],
+    }
+}
+
+/// The figures this check lacks; its concerns go into the thiopurine card.
+pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome {
+    let mut out = Outcome::default();
+    let orders = facts.orders.iter().filter(|m| m.is(Drug::Azathioprine));
+    if let Err(figure) = dosing_weight_of(facts) {
+        out.needs.extend(orders.map(|_| Need {
+            figure,
+            why: "azathioprine mg/kg (dosing weight) not checked".into(),
+        }));
     }
     out
 }
@@ -134,6 +145,15 @@ mod tests {
     use super::*;
     use crate::clinical::rules::test_support::*;
     use crate::facts::{Route, Schedule, Sex};
+
+    fn above(c: &[Concern]) -> Option<(f64, f64)> {
+        c.iter().find_map(|c| match c.kind {
+            Kind::Aza(Found::AboveMgPerKg {
+                dosing_kg, limit, ..
+            }) => Some((dosing_kg, limit)),
+            _ => None,
+        })
+    }
 
     #[test]
     fn dose_table() {
@@ -147,19 +167,10 @@ mod tests {
         for (sex, kg, cm, mg, warn) in cases.iter() {
             let mut f = with_body(patient(&[Concept::Polymyositis]), *sex, *kg, Some(*cm));
             f.labs.push(lab(Concept::Tpmt, 1.0, ""));
-            f.orders.push(med(
-                Drug::Azathioprine,
-                *mg,
-                Schedule::DAILY,
-                Route::Oral,
-                "aza",
-            ));
-            let out = evaluate(&f, &Policy::default());
-            assert_eq!(
-                out.findings.iter().any(|c| c.topic == TOPIC_DOSE),
-                *warn,
-                "{sex:?} {kg} {cm} {mg}"
-            );
+            let m = med(Drug::Azathioprine, *mg, Schedule::DAILY, Route::Oral, "aza");
+            let c = concerns(&f, &Policy::default(), &m);
+            assert_eq!(above(&c).is_some(), *warn, "{sex:?} {kg} {cm} {mg}");
+            assert!(c.iter().all(|c| c.indicator == Indicator::Warning));
         }
         // Actual weight below IBW is the dosing weight: 60 kg → 120 mg → 125 mg; 150 mg is above.
         let mut f = with_body(
@@ -169,19 +180,32 @@ mod tests {
             Some(180.0),
         );
         f.labs.push(lab(Concept::Tpmt, 1.0, ""));
-        f.orders.push(med(
+        f.labs
+            .extend(crate::clinical::pretreatment::tests::all_clear());
+        let m = med(
             Drug::Azathioprine,
             150.0,
             Schedule::DAILY,
             Route::Oral,
             "aza",
-        ));
-        let out = evaluate(&f, &Policy::default());
-        assert!(
-            out.findings[0].summary().contains("(125 mg)"),
-            "{}",
-            out.findings[0].summary()
         );
+        assert_eq!(
+            above(&concerns(&f, &Policy::default(), &m)),
+            Some((60.0, 125.0))
+        );
+        f.orders.push(m);
+        let card = &super::super::thiopurine::evaluate(&f, &Policy::default()).findings[0];
+        assert_eq!(card.topic, TOPIC_DOSE);
+        assert!(card.summary().contains("(125 mg)"), "{}", card.summary());
+        // Above the absolute limit the thiopurine concern speaks for the dose.
+        let m = med(
+            Drug::Azathioprine,
+            325.0,
+            Schedule::DAILY,
+            Route::Oral,
+            "aza",
+        );
+        assert_eq!(above(&concerns(&f, &Policy::default(), &m)), None);
     }
 
     #[test]
@@ -199,8 +223,10 @@ mod tests {
             Route::Oral,
             "aza",
         ));
-        let out = evaluate(&f, &Policy::default());
-        let dose = out.findings.iter().find(|c| c.topic == TOPIC_DOSE).unwrap();
+        let out = super::super::thiopurine::evaluate(&f, &Policy::default());
+        assert_eq!(out.findings.len(), 1, "one card per order");
+        let dose = &out.findings[0];
+        assert_eq!(dose.topic, TOPIC_DOSE);
         assert!(
             dose.detail().contains("extrapolated below 60 in")
                 && dose
@@ -209,27 +235,15 @@ mod tests {
             "{}",
             dose.detail()
         );
-        // No TPMT on file: info with an order for the test.
-        let tpmt = out.findings.iter().find(|c| c.topic == TOPIC_TPMT).unwrap();
+        // No TPMT on file: the reminder, with an order for the test, on the same card.
+        assert!(dose.detail().contains("No TPMT or NUDT15 result"));
         assert!(
-            matches!(&tpmt.suggestions[0].actions[0], Action::CreateService { order, .. } if order.loinc == "93193-1")
+            matches!(&dose.suggestions[0].actions[0], Action::CreateService { order, .. } if order.loinc == "93193-1")
         );
         // Missing sex: the dose is not checked and sex is asked for.
-        let mut f = with_body(
-            patient(&[Concept::Polymyositis]),
-            Sex::Female,
-            50.0,
-            Some(147.32),
-        );
         f.sex = None;
-        f.orders.push(med(
-            Drug::Azathioprine,
-            100.0,
-            Schedule::DAILY,
-            Route::Oral,
-            "aza",
-        ));
         let out = evaluate(&f, &Policy::default());
         assert_eq!(out.needs[0].figure, super::super::Figure::Sex);
+        assert!(above(&concerns(&f, &Policy::default(), &f.orders[0])).is_none());
     }
 }

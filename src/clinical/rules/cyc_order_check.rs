@@ -11,10 +11,9 @@
 //! pre-treatment lines (hepatitis B, blood counts and ALT, pregnancy test)
 //! are folded in.
 
-use super::drug_check::{self, Concern};
+use super::drug_check::{self, Card, Concern, Kind, Per, Substance};
 use super::Outcome;
 use crate::clinical::pretreatment;
-use crate::clinical::text::{md, num};
 use crate::clinical::{Indicator, OverrideReason, Policy, Topic};
 use crate::facts::Facts;
 use crate::terminology::medication::Drug;
@@ -38,19 +37,16 @@ pub const SETTINGS: &[&str] = &[
     "contraception_age_max",
 ];
 
-const SOURCES: &str = "Sources: guidance (cyclophosphamide for severe ILD); Kowal-Bielecka et al. 2017; cyclophosphamide \
-                       label (renal impairment); absolute limit: local policy.";
-
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     let mut out = Outcome::default();
     for m in facts.orders.iter().filter(|m| m.is(Drug::Cyclophosphamide)) {
         let mut concerns = Vec::new();
         if let Some(d) = &m.dose {
             concerns.extend(drug_check::absolute_limit(
-                "Cyclophosphamide per dose",
+                Substance::Cyclophosphamide,
+                Per::Dose,
                 d.mg,
                 policy.cyc_max_mg_per_dose,
-                "mg",
                 policy,
             ));
         }
@@ -59,16 +55,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             if egfr < policy.cyc_egfr_warn_below {
                 concerns.push(Concern::new(
                     Indicator::Warning,
-                    format!(
-                        "{} (< {}): reduce the cyclophosphamide dose (specialist review)",
-                        renal.figure(),
-                        num(policy.cyc_egfr_warn_below)
-                    ),
-                    format!(
-                        "**{}**, below {}: cyclophosphamide metabolites accumulate; reduce the dose.",
-                        md(&renal.describe()),
-                        num(policy.cyc_egfr_warn_below)
-                    ),
+                    Kind::CyclophosphamideRenal {
+                        renal: renal.clone(),
+                        below: policy.cyc_egfr_warn_below,
+                    },
                 ));
             }
         }
@@ -80,9 +70,9 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         out.findings.extend(drug_check::card(
             TOPIC,
             m,
-            "Cyclophosphamide order",
+            Card::Cyclophosphamide,
             concerns,
-            SOURCES,
+            None,
             vec![
                 OverrideReason::DoseAppropriate,
                 OverrideReason::BenefitOutweighsRisk,
@@ -127,6 +117,15 @@ mod tests {
             assert_eq!(
                 out.findings.first().map(|c| c.indicator),
                 want,
+                "{mg} {egfr:?}"
+            );
+            // Above the limit or for renal function: lower the dose.
+            assert_eq!(
+                out.findings
+                    .first()
+                    .and_then(|c| c.pull.as_ref())
+                    .map(|p| p.direction),
+                want.map(|_| crate::clinical::Direction::Lower),
                 "{mg} {egfr:?}"
             );
         }

@@ -6,111 +6,293 @@
 //! Service policy (second edition): "weight-independent absolute limits that
 //! catch unit slips even without a weight: above → warning, ≥ 2× → critical".
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
+use crate::clinical::body::{DosingWeight, WeightUsed};
+use crate::clinical::pretreatment::LineKind;
+use crate::clinical::{
+    Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Topic, What,
+};
+use crate::facts::renal::RenalFunction;
+use crate::facts::{Med, Reading};
+use crate::terminology::medication::Drug;
 
-use crate::clinical::text::{self, md, num};
-use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
-use crate::clinical::{What, Words};
-use crate::facts::Med;
+/// One order check's card: every concern about one order (or one active
+/// medication), worst first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// Which check: its title and sources follow from it.
+    pub card: Card,
+    /// The order's (or active medication's) name as recorded, raw.
+    pub order: String,
+    /// The concerns, worst first (equal ones in the order the rule found them).
+    pub concerns: Vec<Concern>,
+    /// The body-size inputs the concerns' figures came from, shown once.
+    pub basis: Option<Basis>,
+}
+
+/// The check a card belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Card {
+    /// An azathioprine order (thiopurine safety and the mg/kg dose).
+    Azathioprine,
+    /// A mycophenolate order.
+    Mycophenolate,
+    /// A rituximab order.
+    Rituximab,
+    /// A cyclophosphamide order.
+    Cyclophosphamide,
+    /// An IVIG order above its absolute limit.
+    Ivig,
+    /// Methotrexate already active, with no methotrexate order on screen.
+    ActiveMethotrexate,
+}
+
+/// The body-size inputs of a card's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Basis {
+    /// Dosing weight (ideal body weight, or actual if lower).
+    DosingWeight {
+        /// The weight used, with what is doubtful about it.
+        weight: WeightUsed,
+        /// Ideal, dosing and adjusted body weight, with the height and sex.
+        dosing: DosingWeight,
+    },
+    /// Body-surface area (Mosteller).
+    Bsa {
+        /// The weight used, with what is doubtful about it.
+        weight: WeightUsed,
+        /// The height used.
+        height: Reading,
+        /// m².
+        bsa: f64,
+    },
+}
 
 /// One finding about an order, before it is folded into the order's card.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Concern {
+    /// The rule's severity for this concern.
     pub indicator: Indicator,
-    /// A summary, should this be the worst concern of the card.
-    pub summary: String,
-    /// One Markdown line for the detail.
-    pub line: String,
+    /// What it is, with its figures.
+    pub kind: Kind,
 }
 
 impl Concern {
-    pub fn new(indicator: Indicator, summary: String, line: String) -> Self {
-        Concern {
-            indicator,
-            summary,
-            line,
+    pub fn new(indicator: Indicator, kind: Kind) -> Self {
+        Concern { indicator, kind }
+    }
+}
+
+/// The substance an absolute limit is stated for, in its own mg (or g).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Substance {
+    Azathioprine,
+    MycophenolateMofetil,
+    /// Enteric-coated mycophenolic acid (mycophenolate sodium).
+    MycophenolicAcid,
+    Rituximab,
+    Cyclophosphamide,
+    Ivig,
+}
+
+/// What an amount against an absolute limit is counted over.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Per {
+    /// The daily dose.
+    Day,
+    /// One administration, the frequency unknown (at least that per day).
+    DoseFrequencyUnknown,
+    /// One administration (the limit is per dose).
+    Dose,
+    /// The course: `per_dose` × `doses`.
+    Course { per_dose: f64, doses: f64 },
+    /// One administration, the course length not stated (the limit is per course).
+    DoseCourseUnknown,
+}
+
+/// An amount against a weight-independent absolute limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limit {
+    pub substance: Substance,
+    pub per: Per,
+    /// The amount (mg, or g for IVIG).
+    pub amount: f64,
+    /// The limit, in the same unit.
+    pub limit: f64,
+    /// Multiple of the limit from which it reads as a unit slip.
+    pub slip_factor: f64,
+    /// At or above `slip_factor` × the limit.
+    pub slip: bool,
+}
+
+/// A TPMT/NUDT15 result as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeneResult {
+    /// "TPMT", "NUDT15" or "TPMT/NUDT15" (a combined result that names neither).
+    pub gene: &'static str,
+    /// The test's name, raw.
+    pub label: String,
+    /// The result text, raw.
+    pub result: String,
+    pub date: Option<chrono::NaiveDate>,
+}
+
+/// Azathioprine's share of the usual dose (mg/kg × dosing weight).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Share {
+    /// Azathioprine ordered, mg/day.
+    pub per_day: f64,
+    /// The usual dose, mg/day.
+    pub usual: f64,
+    /// mg/kg of the usual dose.
+    pub mg_per_kg: f64,
+    /// `per_day` as % of `usual`.
+    pub pct: f64,
+}
+
+/// Every kind of concern an order check states, with its figures.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// Above a weight-independent absolute limit (≥ 2×: a unit slip?).
+    AboveLimit(Limit),
+    /// A pre-treatment line (hepatitis B, blood count and ALT, pregnancy
+    /// test); its text comes from the pre-treatment checks.
+    Pretreatment {
+        drug: Drug,
+        kind: LineKind,
+        text: String,
+    },
+    /// TPMT or NUDT15 poor metaboliser: avoid azathioprine.
+    PoorMetaboliser(GeneResult),
+    /// TPMT or NUDT15 intermediate metaboliser: start at `low`–`high` % of the dose.
+    IntermediateMetaboliser {
+        result: GeneResult,
+        low_pct: f64,
+        high_pct: f64,
+        /// Both genes intermediate (the lower range).
+        both: bool,
+    },
+    /// Febuxostat active or ordered (its name, raw).
+    Febuxostat { name: String },
+    /// Allopurinol active or ordered (its name, raw).
+    Allopurinol {
+        name: String,
+        /// The share of the usual dose, when weight, height, sex and dose are known.
+        share: Option<Share>,
+        /// The most azathioprine may be with allopurinol, % of the usual dose.
+        max_pct: f64,
+        /// Within `max_pct`.
+        reduced: bool,
+    },
+    /// The azathioprine order's mg/kg dose and TPMT check.
+    Aza(super::aza_order_check::Found),
+    /// A rituximab dose that is neither the fixed dose nor the mg/m² dose.
+    RituximabRegimen {
+        mg: f64,
+        fixed_mg: f64,
+        mg_per_m2: f64,
+        /// BSA, m², when weight and height are known.
+        bsa: Option<f64>,
+    },
+    /// Renal function below the level at which cyclophosphamide is reduced.
+    CyclophosphamideRenal { renal: RenalFunction, below: f64 },
+    /// Pregnant on methotrexate (the evidence, Markdown).
+    MethotrexatePregnant { evidence: String },
+    /// Breastfeeding on methotrexate (the evidence, Markdown).
+    MethotrexateBreastfeeding { evidence: String },
+    /// Renal function below the level at which methotrexate is avoided.
+    MethotrexateRenal { renal: RenalFunction, below: f64 },
+    /// A trimethoprim-sulfamethoxazole order with active methotrexate.
+    TmpSmx {
+        /// The order's name, raw.
+        name: String,
+        /// Double-strength tablets a day, when the dose could be read.
+        ds_per_day: Option<f64>,
+        /// Tablets a day from which it is a treatment dose.
+        treatment_ds: f64,
+        /// At a treatment dose.
+        treatment: bool,
+    },
+}
+
+impl Kind {
+    /// Which way this concern pulls the dose of the order it is about.
+    pub fn pull(&self) -> Option<Direction> {
+        match self {
+            Kind::AboveLimit(_) | Kind::CyclophosphamideRenal { .. } => Some(Direction::Lower),
+            Kind::Allopurinol { reduced: false, .. } => Some(Direction::Lower),
+            Kind::Aza(super::aza_order_check::Found::AboveMgPerKg { .. }) => Some(Direction::Lower),
+            _ => None,
         }
     }
 }
 
 /// An amount against an absolute limit: above → warning, at or above
 /// `dose_slip_factor` × the limit → critical ("check the unit/dose").
-/// `what` names the drug and the basis ("azathioprine per day").
 pub fn absolute_limit(
-    what: &str,
+    substance: Substance,
+    per: Per,
     amount: f64,
     limit: f64,
-    unit: &str,
     policy: &Policy,
 ) -> Option<Concern> {
     if amount <= limit + 1e-9 {
         return None;
     }
     let slip = amount >= policy.dose_slip_factor * limit - 1e-9;
-    let (indicator, summary) = if slip {
-        (
-            Indicator::Critical,
-            format!(
-                "{what}: {} {unit} is ≥ {}× the {} {unit} limit: check the unit and dose",
-                num(amount),
-                num(policy.dose_slip_factor),
-                num(limit)
-            ),
-        )
-    } else {
-        (
-            Indicator::Warning,
-            format!(
-                "{what}: {} {unit} is above the {} {unit} limit",
-                num(amount),
-                num(limit)
-            ),
-        )
-    };
-    let line = format!(
-        "{what}: **{} {unit}**; absolute limit {} {unit}{} (a limit that needs no weight, to catch unit slips).",
-        num(amount),
-        num(limit),
+    Some(Concern::new(
         if slip {
-            format!(
-                ", and at least {}× it: a dose in grams or µg where mg are meant?",
-                num(policy.dose_slip_factor)
-            )
+            Indicator::Critical
         } else {
-            String::new()
-        }
-    );
-    Some(Concern::new(indicator, summary, line))
+            Indicator::Warning
+        },
+        Kind::AboveLimit(Limit {
+            substance,
+            per,
+            amount,
+            limit,
+            slip_factor: policy.dose_slip_factor,
+            slip,
+        }),
+    ))
+}
+
+/// Sorts the concerns worst first; stable, so equal concerns keep the order
+/// the rule found them in.
+pub fn worst_first(concerns: &mut [Concern]) {
+    concerns.sort_by_key(|c| std::cmp::Reverse(c.indicator));
 }
 
 /// Folds the concerns about one order into one card; `None` without concerns.
+/// The card pulls the order's dose down when a concern does (never for an
+/// active medication: [`Card::ActiveMethotrexate`]).
 pub fn card(
     topic: Topic,
     m: &Med,
-    title: &str,
+    card: Card,
     mut concerns: Vec<Concern>,
-    sources: &str,
+    basis: Option<Basis>,
     overrides: Vec<OverrideReason>,
 ) -> Option<Finding> {
-    // The worst concern first; stable, so equal concerns keep their order.
-    concerns.sort_by_key(|c| std::cmp::Reverse(c.indicator));
-    let worst = concerns.first()?;
-    let lines: Vec<String> = concerns.iter().map(|c| format!("- {}", c.line)).collect();
+    worst_first(&mut concerns);
+    let worst = concerns.first()?.indicator;
+    let pull = (card != Card::ActiveMethotrexate)
+        .then(|| concerns.iter().find_map(|c| c.kind.pull()))
+        .flatten()
+        .map(|direction| Pull {
+            order: m.reference.clone(),
+            direction,
+        });
     Some(Finding {
         topic,
-        indicator: worst.indicator,
-        what: What::DrugCheck(Words {
-            summary: text::summary(worst.summary.clone()),
-            detail: format!(
-                "**{title}.** {} ({}).\n\n{}\n\n{sources}",
-                md(&m.name),
-                md(&m.reference),
-                lines.join("\n")
-            ),
+        indicator: worst,
+        what: What::DrugCheck(Found {
+            card,
+            order: m.name.clone(),
+            concerns,
+            basis,
         }),
         notes: vec![],
-        pull: None,
+        pull,
         suggestions: vec![],
         selection: Selection::AtMostOne,
         override_reasons: overrides,
@@ -142,8 +324,18 @@ mod tests {
             (600.0, Some(Indicator::Critical)),
             (30000.0, Some(Indicator::Critical)),
         ] {
-            let c = absolute_limit("Azathioprine per day", amount, 300.0, "mg", &p);
+            let c = absolute_limit(Substance::Azathioprine, Per::Day, amount, 300.0, &p);
             assert_eq!(c.as_ref().map(|c| c.indicator), want, "{amount}");
+            if let Some(Concern {
+                kind: Kind::AboveLimit(l),
+                ..
+            }) = &c
+            {
+                assert_eq!(
+                    (l.amount, l.limit, l.slip),
+                    (amount, 300.0, amount >= 600.0)
+                );
+            }
         }
     }
 
@@ -156,36 +348,68 @@ mod tests {
             Route::Oral,
             "m",
         );
-        assert!(card(
-            crate::clinical::rules::pregnancy::TOPIC,
-            &m,
-            "T",
-            vec![],
-            "S",
-            vec![]
-        )
-        .is_none());
+        let topic = crate::clinical::rules::pregnancy::TOPIC;
+        assert!(card(topic, &m, Card::Mycophenolate, vec![], None, vec![]).is_none());
+        let hbv = |i| {
+            Concern::new(
+                i,
+                Kind::Pretreatment {
+                    drug: Drug::Mycophenolate,
+                    kind: LineKind::HbvNotOnFile,
+                    text: "line info".into(),
+                },
+            )
+        };
+        let above = |amount| {
+            absolute_limit(
+                Substance::MycophenolateMofetil,
+                Per::Day,
+                amount,
+                3000.0,
+                &Policy::default(),
+            )
+            .unwrap()
+        };
         let f = card(
-            crate::clinical::rules::pregnancy::TOPIC,
+            topic,
             &m,
-            "Title",
-            vec![
-                Concern::new(Indicator::Info, "info".into(), "line info".into()),
-                Concern::new(Indicator::Critical, "crit".into(), "line crit".into()),
-                Concern::new(Indicator::Warning, "warn".into(), "line warn".into()),
-            ],
-            "Sources: x.",
+            Card::Mycophenolate,
+            vec![hbv(Indicator::Info), above(6000.0), above(3500.0)],
+            None,
             vec![],
         )
         .unwrap();
         assert_eq!(f.indicator, Indicator::Critical);
-        assert_eq!(f.summary(), "crit");
-        let (c, w, i) = (
-            f.detail().find("line crit").unwrap(),
-            f.detail().find("line warn").unwrap(),
-            f.detail().find("line info").unwrap(),
+        let What::DrugCheck(found) = &f.what else {
+            panic!("{:?}", f.what)
+        };
+        let order: Vec<Indicator> = found.concerns.iter().map(|c| c.indicator).collect();
+        assert_eq!(
+            order,
+            [Indicator::Critical, Indicator::Warning, Indicator::Info]
         );
-        assert!(c < w && w < i, "{}", f.detail());
+        assert!(f
+            .summary()
+            .starts_with("Mycophenolate mofetil 6000 mg/day is ≥ 2×"));
+        // Above a limit the card pulls the order's dose down.
+        assert_eq!(
+            f.pull,
+            Some(Pull {
+                order: m.reference.clone(),
+                direction: Direction::Lower
+            })
+        );
+        // Reminders alone pull nothing.
+        let f = card(
+            topic,
+            &m,
+            Card::Mycophenolate,
+            vec![hbv(Indicator::Info)],
+            None,
+            vec![],
+        )
+        .unwrap();
+        assert_eq!((f.indicator, f.pull), (Indicator::Info, None));
     }
 
     #[test]
@@ -213,7 +437,7 @@ mod tests {
         fn absolute_limit_severity_is_monotonic(limit in 1.0f64..10000.0, ratio in 0.0f64..5.0) {
             let p = Policy::default();
             let amount = limit * ratio;
-            let c = absolute_limit("x", amount, limit, "mg", &p);
+            let c = absolute_limit(Substance::Rituximab, Per::Dose, amount, limit, &p);
             let want = if amount <= limit + 1e-9 {
                 None
             } else if amount >= 2.0 * limit - 1e-9 {

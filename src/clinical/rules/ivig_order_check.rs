@@ -11,14 +11,12 @@
 //! even without a weight: above 160 g per course → warning, ≥ 2× →
 //! critical (`ivig-absolute-limit`, which then replaces the g/kg card).
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
-
+use super::drug_check::{self, Card, Per, Substance};
 use super::{Need, Outcome};
-use crate::clinical::body::{dosing_weight_of, round_to};
-use crate::clinical::text::{self, md, num};
-use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
-use crate::clinical::{What, Words};
+use crate::clinical::body::{dosing_weight_of, round_to, DosingWeight, WeightUsed};
+use crate::clinical::{
+    Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Topic, What,
+};
 use crate::facts::Facts;
 use crate::terminology::medication::Drug;
 
@@ -40,6 +38,30 @@ pub const SETTINGS: &[&str] = &[
     "dose_slip_factor",
 ];
 
+/// An IVIG course above the g/kg dosing-weight limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The order's name as recorded, raw.
+    pub order: String,
+    /// g per dose, as ordered.
+    pub per_dose_g: f64,
+    /// Doses in the course, when stated (else each dose is compared).
+    pub doses: Option<f64>,
+    /// g per course (or per dose when the course is not stated).
+    pub course_g: f64,
+    /// The guidance's range, g/kg dosing weight per course.
+    pub g_per_kg_low: f64,
+    pub g_per_kg_high: f64,
+    /// Days the course is given over.
+    pub days: f64,
+    /// `g_per_kg_high` × dosing weight, rounded to the gram.
+    pub limit_g: f64,
+    /// The weight used, with what is doubtful about it.
+    pub weight: WeightUsed,
+    /// Ideal, dosing and adjusted body weight.
+    pub dosing: DosingWeight,
+}
+
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     let mut out = Outcome::default();
     for m in facts.orders.iter().filter(|m| m.is(Drug::Ivig)) {
@@ -47,36 +69,28 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         let doses = m
             .count
             .or_else(|| Some(m.course_days? * dose.schedule()?.per_day()));
-        let (course_g, how) = match doses {
-            Some(n) => (
-                dose.mg * n / 1000.0,
-                format!("{} g × {} doses", num(dose.mg / 1000.0), num(n)),
-            ),
-            None => (
-                dose.mg / 1000.0,
-                format!(
-                    "{} g per dose (course length not stated)",
-                    num(dose.mg / 1000.0)
-                ),
-            ),
-        };
-        if let Some(c) = super::drug_check::absolute_limit(
-            if doses.is_some() {
-                "IVIG per course"
-            } else {
-                "IVIG per dose (course length not stated)"
+        let per_dose_g = dose.mg / 1000.0;
+        let course_g = per_dose_g * doses.unwrap_or(1.0);
+        let per = match doses {
+            Some(n) => Per::Course {
+                per_dose: per_dose_g,
+                doses: n,
             },
+            None => Per::DoseCourseUnknown,
+        };
+        if let Some(c) = drug_check::absolute_limit(
+            Substance::Ivig,
+            per,
             course_g,
             policy.ivig_max_g_per_course,
-            "g",
             policy,
         ) {
-            out.findings.extend(super::drug_check::card(
+            out.findings.extend(drug_check::card(
                 TOPIC_LIMIT,
                 m,
-                "IVIG dose",
+                Card::Ivig,
                 vec![c],
-                "Sources: guidance (IVIG 1-2 g/kg over 2 days); absolute limit: local policy.",
+                None,
                 vec![
                     OverrideReason::DoseAppropriate,
                     OverrideReason::BenefitOutweighsRisk,
@@ -99,36 +113,35 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         if course_g <= limit + 1e-9 {
             continue;
         }
+        let Some(weight) = WeightUsed::of(facts, policy) else {
+            continue;
+        };
         out.findings.push(Finding {
             topic: TOPIC,
             indicator: Indicator::Warning,
-            what: What::IvigOrderCheck(Words {
-                summary: text::summary(format!(
-                    "IVIG {} g per course = {:.2} g/kg dosing weight: above {} g/kg ({:.0} g)",
-                    num(course_g),
-                    course_g / dw.dosing,
-                    num(policy.ivig_g_per_kg_high),
-                    limit
-                )),
-                detail: format!(
-                    "**IVIG dose.** {} ({}): {how} = **{} g**.\n\n{}\n- Guidance {}–{} g/kg dosing weight over {} days = {:.0}–{:.0} g per course\n\n\
-                     Sources: guidance (IVIG); Devine 1974 ideal body weight; dosing and adjusted body weight: local policy.",
-                    md(&m.name),
-                    md(&m.reference),
-                    num(course_g),
-                    dw.lines,
-                    num(policy.ivig_g_per_kg_low),
-                    num(policy.ivig_g_per_kg_high),
-                    num(policy.ivig_days),
-                    policy.ivig_g_per_kg_low * dw.dosing,
-                    limit
-                ),
+            what: What::IvigOrderCheck(Found {
+                order: m.name.clone(),
+                per_dose_g,
+                doses,
+                course_g,
+                g_per_kg_low: policy.ivig_g_per_kg_low,
+                g_per_kg_high: policy.ivig_g_per_kg_high,
+                days: policy.ivig_days,
+                limit_g: limit,
+                weight,
+                dosing: dw,
             }),
             notes: vec![],
-            pull: None,
+            pull: Some(Pull {
+                order: m.reference.clone(),
+                direction: Direction::Lower,
+            }),
             suggestions: vec![],
             selection: Selection::AtMostOne,
-            override_reasons: vec![OverrideReason::DoseAppropriate, OverrideReason::BenefitOutweighsRisk],
+            override_reasons: vec![
+                OverrideReason::DoseAppropriate,
+                OverrideReason::BenefitOutweighsRisk,
+            ],
         });
     }
     out

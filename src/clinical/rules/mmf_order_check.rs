@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::drug_check;
+use super::drug_check::{self, Card, Per, Substance};
 use super::Outcome;
 use crate::clinical::pretreatment;
 use crate::clinical::{OverrideReason, Policy, Topic};
@@ -40,10 +40,6 @@ pub const SETTINGS: &[&str] = &[
     "contraception_age_max",
 ];
 
-const SOURCES: &str =
-    "Sources: mycophenolate label; BSR 2017 DMARD guideline (Ledingham et al. 2017); \
-                       absolute limits: local policy.";
-
 static MPA: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(mycophenolic acid|mycophenolate sodium|myfortic)").expect("static regex")
 });
@@ -58,25 +54,27 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     for m in facts.orders.iter().filter(|m| m.is(Drug::Mycophenolate)) {
         let mut concerns = Vec::new();
         if let Some((mg, known)) = drug_check::per_day_at_least(m) {
-            let (name, limit) = if is_mycophenolic_acid(m) {
-                ("Mycophenolic acid", policy.mpa_max_mg_per_day)
+            let (substance, limit) = if is_mycophenolic_acid(m) {
+                (Substance::MycophenolicAcid, policy.mpa_max_mg_per_day)
             } else {
-                ("Mycophenolate mofetil", policy.mmf_max_mg_per_day)
+                (Substance::MycophenolateMofetil, policy.mmf_max_mg_per_day)
             };
-            let what = if known {
-                format!("{name} per day")
+            let per = if known {
+                Per::Day
             } else {
-                format!("{name} per dose (frequency unknown)")
+                Per::DoseFrequencyUnknown
             };
-            concerns.extend(drug_check::absolute_limit(&what, mg, limit, "mg", policy));
+            concerns.extend(drug_check::absolute_limit(
+                substance, per, mg, limit, policy,
+            ));
         }
         concerns.extend(pretreatment::concerns(facts, policy, Drug::Mycophenolate));
         out.findings.extend(drug_check::card(
             TOPIC,
             m,
-            "Mycophenolate order",
+            Card::Mycophenolate,
             concerns,
-            SOURCES,
+            None,
             vec![
                 OverrideReason::DoseAppropriate,
                 OverrideReason::BenefitOutweighsRisk,

@@ -21,10 +21,9 @@
 //! tablet); otherwise the sulfamethoxazole part (800 mg per tablet). A dose of
 //! unknown frequency counts as given at least once a day.
 
-use super::drug_check::{self, Concern};
+use super::drug_check::{self, Card, Concern, Kind};
 use super::Outcome;
 use crate::clinical::reproductive::{self, Reproductive};
-use crate::clinical::text::{md, num};
 use crate::clinical::{Indicator, OverrideReason, Policy, Topic};
 use crate::facts::{Facts, Med};
 use crate::terminology::medication::Drug;
@@ -42,9 +41,6 @@ pub const SETTINGS: &[&str] = &[
     "hcg_positive_iu_per_l",
     "breastfeeding_months",
 ];
-
-const SOURCES: &str = "Sources: ACR 2020 reproductive health guideline (Sammaritano et al. 2020); ACR 2008 (Saag et al. \
-                       2008); Bourré-Tessier & Haraoui 2010 (methotrexate and trimethoprim-sulfamethoxazole).";
 
 /// Double-strength tablets (800/160 mg) in one administration of `mg`.
 pub fn ds_tablets(mg: f64) -> f64 {
@@ -79,77 +75,50 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     }
     let mut concerns = Vec::new();
     match reproductive::state(facts, policy) {
-        Reproductive::Pregnant(e) => concerns.push(Concern::new(
+        Reproductive::Pregnant(evidence) => concerns.push(Concern::new(
             Indicator::Critical,
-            "Pregnant on methotrexate: stop methotrexate now (teratogen); specialist review".into(),
-            format!("**Pregnancy**: {e}. Methotrexate is contraindicated in pregnancy: stop it and review urgently (folic acid 5 mg daily)."),
+            Kind::MethotrexatePregnant { evidence },
         )),
-        Reproductive::Breastfeeding(e) => concerns.push(Concern::new(
+        Reproductive::Breastfeeding(evidence) => concerns.push(Concern::new(
             Indicator::Critical,
-            "Breastfeeding on methotrexate: not compatible with breastfeeding".into(),
-            format!("**Breastfeeding**: {e}. Methotrexate is not compatible with breastfeeding."),
+            Kind::MethotrexateBreastfeeding { evidence },
         )),
         _ => {}
     }
     let renal = facts.renal();
-    if let Some(egfr) = renal.value() {
-        if egfr < policy.mtx_egfr_avoid_below {
-            concerns.push(Concern::new(
-                Indicator::Critical,
-                format!(
-                    "Active methotrexate with {} (< {}): stop or hold (toxicity risk)",
-                    renal.figure(),
-                    num(policy.mtx_egfr_avoid_below)
-                ),
-                format!(
-                    "**{}**, below {}: methotrexate accumulates; hold it and review.",
-                    md(&renal.describe()),
-                    num(policy.mtx_egfr_avoid_below)
-                ),
-            ));
-        }
+    if renal.is_below(policy.mtx_egfr_avoid_below) {
+        concerns.push(Concern::new(
+            Indicator::Critical,
+            Kind::MethotrexateRenal {
+                renal: renal.clone(),
+                below: policy.mtx_egfr_avoid_below,
+            },
+        ));
     }
     for t in facts.orders.iter().filter(|m| m.is(Drug::TmpSmx)) {
-        let order = format!("{} ({})", md(&t.name), md(&t.reference));
-        concerns.push(match ds_per_day(t) {
-            Some(ds) if ds >= policy.tmp_smx_treatment_ds_per_day - 1e-9 => Concern::new(
-                Indicator::Critical,
-                format!(
-                    "Trimethoprim-sulfamethoxazole at treatment dose ({} DS/day) with methotrexate: pancytopenia risk",
-                    num(ds)
-                ),
-                format!(
-                    "**{order}**: {} double-strength tablets a day (treatment dose, ≥ {}) with active methotrexate: \
-                     severe pancytopenia; hold methotrexate or choose another antibiotic.",
-                    num(ds),
-                    num(policy.tmp_smx_treatment_ds_per_day)
-                ),
-            ),
-            Some(ds) => Concern::new(
-                Indicator::Warning,
-                "Trimethoprim-sulfamethoxazole (prophylactic dose) with methotrexate: monitor CBC".into(),
-                format!(
-                    "**{order}**: {} double-strength tablets a day (prophylactic dose) with active methotrexate: monitor the full blood count.",
-                    num(ds)
-                ),
-            ),
-            None => Concern::new(
-                Indicator::Warning,
-                "Trimethoprim-sulfamethoxazole with methotrexate: dose not read; monitor CBC".into(),
-                format!(
-                    "**{order}**: the dose could not be read; at ≥ {} double-strength tablets a day it is a treatment dose and \
-                     must not be given with methotrexate; at a prophylactic dose monitor the full blood count.",
-                    num(policy.tmp_smx_treatment_ds_per_day)
-                ),
-            ),
-        });
+        let ds_per_day = ds_per_day(t);
+        let treatment =
+            ds_per_day.is_some_and(|ds| ds >= policy.tmp_smx_treatment_ds_per_day - 1e-9);
+        concerns.push(Concern::new(
+            if treatment {
+                Indicator::Critical
+            } else {
+                Indicator::Warning
+            },
+            Kind::TmpSmx {
+                name: t.name.clone(),
+                ds_per_day,
+                treatment_ds: policy.tmp_smx_treatment_ds_per_day,
+                treatment,
+            },
+        ));
     }
     out.findings.extend(drug_check::card(
         TOPIC,
         active,
-        "Active methotrexate",
+        Card::ActiveMethotrexate,
         concerns,
-        SOURCES,
+        None,
         vec![
             OverrideReason::BenefitOutweighsRisk,
             OverrideReason::RecordedElsewhere,
@@ -264,6 +233,26 @@ mod tests {
             assert_eq!(out.findings.first().map(|c| c.indicator), want, "{name}");
             assert!(out.findings.len() <= 1);
         }
+    }
+
+    #[test]
+    fn the_card_holds_the_figures_and_pulls_no_order() {
+        let mut f = patient(&[Concept::Dermatomyositis]);
+        f.active_meds.push(mtx(15.0, Route::Subcutaneous));
+        f.orders.push(tmp(960.0, 2.0));
+        let out = evaluate(&f, &Policy::default());
+        let c = &out.findings[0];
+        let crate::clinical::What::DrugCheck(found) = &c.what else {
+            panic!("{:?}", c.what)
+        };
+        assert!(matches!(
+            found.concerns[0].kind,
+            Kind::TmpSmx { ds_per_day: Some(ds), treatment: true, .. } if (ds - 2.0).abs() < 1e-9
+        ));
+        // The active methotrexate is not an order: nothing to pull.
+        assert_eq!(c.pull, None);
+        assert!(c.summary().contains("(2 DS/day)"), "{}", c.summary());
+        assert!(!c.detail().contains("MedicationRequest/"), "{}", c.detail());
     }
 
     #[test]

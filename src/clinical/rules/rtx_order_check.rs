@@ -8,11 +8,10 @@
 //! is neither 1,000 mg nor 375 mg/m² (Mosteller BSA, within the tolerance) →
 //! info. Hepatitis B before rituximab is folded in.
 
-use super::drug_check::{self, Concern};
+use super::drug_check::{self, Basis, Card, Concern, Kind, Per, Substance};
 use super::Outcome;
-use crate::clinical::body::bsa_mosteller;
+use crate::clinical::body::{bsa_mosteller, WeightUsed};
 use crate::clinical::pretreatment;
-use crate::clinical::text::num;
 use crate::clinical::{Indicator, OverrideReason, Policy, Topic};
 use crate::facts::Facts;
 use crate::terminology::medication::Drug;
@@ -30,52 +29,46 @@ pub const SETTINGS: &[&str] = &[
     "dose_slip_factor",
 ];
 
-const SOURCES: &str = "Sources: guidance (rituximab 1,000 mg × 2); Oddis et al. 2013 (375 mg/m²); Mosteller 1987 (BSA); \
-                       hepatitis B: Terrault et al. 2018; absolute limit: local policy.";
-
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     let mut out = Outcome::default();
     for m in facts.orders.iter().filter(|m| m.is(Drug::Rituximab)) {
         let mut concerns = Vec::new();
+        let mut basis = None;
         if let Some(d) = &m.dose {
             let absolute = drug_check::absolute_limit(
-                "Rituximab per dose",
+                Substance::Rituximab,
+                Per::Dose,
                 d.mg,
                 policy.rtx_max_mg_per_dose,
-                "mg",
                 policy,
             );
             let standard = (d.mg - policy.rtx_dose_mg).abs() < 1e-6;
             let bsa = match (facts.weight(), facts.height()) {
-                (Some(w), Some(h)) => Some(bsa_mosteller(h.value, w.value)),
+                (Some(w), Some(h)) => Some((bsa_mosteller(h.value, w.value), h)),
                 _ => None,
             };
-            let per_m2 = bsa.map(|b| d.mg / b);
-            let by_bsa = per_m2.is_some_and(|x| {
-                (x - policy.rtx_mg_per_m2).abs()
+            let by_bsa = bsa.is_some_and(|(b, _)| {
+                (d.mg / b - policy.rtx_mg_per_m2).abs()
                     <= policy.rtx_mg_per_m2 * policy.rtx_bsa_tolerance_pct / 100.0
             });
             if absolute.is_none() && !standard && !by_bsa {
                 concerns.push(Concern::new(
                     Indicator::Info,
-                    format!(
-                        "Rituximab {} mg is neither {} mg nor {} mg/m²: confirm the regimen",
-                        num(d.mg),
-                        num(policy.rtx_dose_mg),
-                        num(policy.rtx_mg_per_m2)
-                    ),
-                    format!(
-                        "Rituximab **{} mg** per dose{}: the regimens in use are {} mg × 2, two weeks apart, or {} mg/m² weekly{}.",
-                        num(d.mg),
-                        match (per_m2, bsa) {
-                            (Some(x), Some(b)) => format!(" = {:.0} mg/m² (BSA {:.2} m²)", x, b),
-                            _ => " (no BSA: weight or height not on file)".into(),
-                        },
-                        num(policy.rtx_dose_mg),
-                        num(policy.rtx_mg_per_m2),
-                        bsa.map_or(String::new(), |b| format!(" ({:.0} mg here)", policy.rtx_mg_per_m2 * b))
-                    ),
+                    Kind::RituximabRegimen {
+                        mg: d.mg,
+                        fixed_mg: policy.rtx_dose_mg,
+                        mg_per_m2: policy.rtx_mg_per_m2,
+                        bsa: bsa.map(|(b, _)| b),
+                    },
                 ));
+                basis = match (bsa, WeightUsed::of(facts, policy)) {
+                    (Some((bsa, height)), Some(weight)) => Some(Basis::Bsa {
+                        weight,
+                        height: height.clone(),
+                        bsa,
+                    }),
+                    _ => None,
+                };
             }
             concerns.extend(absolute);
         }
@@ -83,9 +76,9 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         out.findings.extend(drug_check::card(
             TOPIC,
             m,
-            "Rituximab order",
+            Card::Rituximab,
             concerns,
-            SOURCES,
+            basis,
             vec![
                 OverrideReason::DoseAppropriate,
                 OverrideReason::BenefitOutweighsRisk,

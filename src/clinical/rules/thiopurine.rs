@@ -19,20 +19,24 @@
 //!   weight needed: catches unit slips);
 //! - the pre-treatment lines (hepatitis B, blood counts and ALT).
 //!
-//! All of it goes into one card per order. [`azathioprine_blocked`] tells the
-//! steroid-sparing suggestion when azathioprine must not be offered.
+//! All of it goes into one card per order, with the azathioprine order
+//! check's concerns (mg/kg dose, no TPMT/NUDT15 result: [`aza_order_check`]),
+//! so an azathioprine order draws one card of the worst severity, its topic
+//! the worst concern's. [`azathioprine_blocked`] tells the steroid-sparing
+//! suggestion when azathioprine must not be offered.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::drug_check::{self, Concern};
+use super::aza_order_check;
+use super::drug_check::{self, Basis, Card, Concern, GeneResult, Kind, Per, Share, Substance};
 use super::Outcome;
-use crate::clinical::body::dosing_weight_of;
+use crate::clinical::body::{dosing_weight_of, WeightUsed};
 use crate::clinical::pretreatment;
-use crate::clinical::text::{md, num};
+use crate::clinical::text::md;
 use crate::clinical::{Indicator, OverrideReason, Policy, Topic};
-use crate::facts::{Facts, Lab};
+use crate::facts::{Facts, Lab, Med};
 use crate::terminology::medication::Drug;
 use crate::terminology::Concept;
 
@@ -50,16 +54,13 @@ pub const SETTINGS: &[&str] = &[
     "aza_max_mg_per_day",
     "dose_slip_factor",
     "aza_mg_per_kg",
+    "aza_round_mg",
     "pretreatment_lab_max_age_days",
     "neutrophils_min",
     "platelets_min",
     "leukocytes_min",
     "alt_max_x_uln",
 ];
-
-const SOURCES: &str =
-    "Sources: CPIC thiopurine guideline (Relling et al. 2019; 2024 update); azathioprine label \
-                       (xanthine-oxidase inhibitors); absolute limit: local policy.";
 
 static GENE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(tpmt|nudt15|thiopurine)").expect("static regex"));
@@ -80,10 +81,9 @@ pub enum Phenotype {
 /// One gene's newest result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metaboliser {
-    /// "TPMT", "NUDT15" or "TPMT/NUDT15" (a combined result that names neither).
-    pub gene: &'static str,
     pub phenotype: Phenotype,
-    pub evidence: String,
+    /// The result as recorded, with its gene.
+    pub result: GeneResult,
 }
 
 fn phenotype_of(text: &str) -> Option<Phenotype> {
@@ -149,29 +149,24 @@ pub fn metabolisers(facts: &Facts) -> Vec<Metaboliser> {
             continue;
         };
         let gene = gene_of(l, result);
-        if out.iter().any(|m| m.gene == gene) {
+        if out.iter().any(|m| m.result.gene == gene) {
             continue;
         }
         out.push(Metaboliser {
-            gene,
             phenotype,
-            evidence: format!(
-                "{}: {} ({}, {})",
-                md(&l.label),
-                md(result),
-                md(&l.source),
-                crate::clinical::text::date(l.date)
-            ),
+            result: GeneResult {
+                gene,
+                label: l.label.clone(),
+                result: result.to_string(),
+                date: l.date,
+            },
         });
     }
     out
 }
 
-fn xo_inhibitor(facts: &Facts, drug: Drug) -> Option<String> {
-    facts
-        .all_meds()
-        .find(|m| m.is(drug))
-        .map(|m| format!("{} ({})", md(&m.name), md(&m.reference)))
+fn xo_inhibitor(facts: &Facts, drug: Drug) -> Option<&Med> {
+    facts.all_meds().find(|m| m.is(drug))
 }
 
 /// Why azathioprine must not be suggested now, if it must not: a poor or
@@ -187,11 +182,22 @@ pub fn azathioprine_blocked(facts: &Facts) -> Option<String> {
             Phenotype::Poor => "poor metaboliser",
             _ => "intermediate metaboliser",
         };
-        return Some(format!("{} {what}: {}", m.gene, m.evidence));
+        let r = &m.result;
+        return Some(format!(
+            "{} {what}: {}: {} ({})",
+            r.gene,
+            md(&r.label),
+            md(&r.result),
+            crate::clinical::text::date(r.date)
+        ));
     }
     for drug in [Drug::Febuxostat, Drug::Allopurinol] {
         if let Some(m) = xo_inhibitor(facts, drug) {
-            return Some(format!("{} with azathioprine: {m}", drug.name()));
+            return Some(format!(
+                "{} with azathioprine: {}",
+                drug.name(),
+                md(&m.name)
+            ));
         }
     }
     // A TPMT/NUDT15 result on file that cannot be read (a numeric activity
@@ -244,34 +250,29 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             match x.phenotype {
                 Phenotype::Poor => concerns.push(Concern::new(
                     Indicator::Critical,
-                    format!("{} poor metaboliser: avoid azathioprine (use a non-thiopurine agent)", x.gene),
-                    format!(
-                        "**{} poor metaboliser** ({}): life-threatening myelosuppression; use a non-thiopurine agent.",
-                        x.gene, x.evidence
-                    ),
+                    Kind::PoorMetaboliser(x.result.clone()),
                 )),
                 Phenotype::Intermediate => {
-                    let (lo, hi) = if intermediates >= 2 {
-                        (policy.aza_both_intermediate_pct_low, policy.aza_both_intermediate_pct_high)
+                    let both = intermediates >= 2;
+                    let (low_pct, high_pct) = if both {
+                        (
+                            policy.aza_both_intermediate_pct_low,
+                            policy.aza_both_intermediate_pct_high,
+                        )
                     } else {
-                        (policy.aza_intermediate_pct_low, policy.aza_intermediate_pct_high)
+                        (
+                            policy.aza_intermediate_pct_low,
+                            policy.aza_intermediate_pct_high,
+                        )
                     };
                     concerns.push(Concern::new(
                         Indicator::Warning,
-                        format!(
-                            "{} intermediate metaboliser: start azathioprine at {}–{} % of the usual dose",
-                            x.gene,
-                            num(lo),
-                            num(hi)
-                        ),
-                        format!(
-                            "**{} intermediate metaboliser** ({}): start at {}–{} % of the usual dose{} and adjust to the blood count.",
-                            x.gene,
-                            x.evidence,
-                            num(lo),
-                            num(hi),
-                            if intermediates >= 2 { " (both genes intermediate)" } else { "" }
-                        ),
+                        Kind::IntermediateMetaboliser {
+                            result: x.result.clone(),
+                            low_pct,
+                            high_pct,
+                            both,
+                        },
                     ));
                 }
                 Phenotype::Normal => {}
@@ -280,79 +281,107 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         if let Some(f) = xo_inhibitor(facts, Drug::Febuxostat) {
             concerns.push(Concern::new(
                 Indicator::Critical,
-                "Febuxostat with azathioprine: contraindicated, avoid the combination".into(),
-                format!("**Febuxostat** ({f}) blocks azathioprine's inactivation: contraindicated together."),
+                Kind::Febuxostat {
+                    name: f.name.clone(),
+                },
             ));
         }
         let per_day = drug_check::per_day_at_least(m);
+        let dosing = dosing_weight_of(facts).ok();
         if let Some(a) = xo_inhibitor(facts, Drug::Allopurinol) {
-            let usual = dosing_weight_of(facts)
-                .ok()
-                .map(|dw| policy.aza_mg_per_kg * dw.dosing);
-            let pct = match (per_day, usual) {
-                (Some((mg, _)), Some(u)) if u > 0.0 => Some(100.0 * mg / u),
+            let share = match (per_day, &dosing) {
+                (Some((mg, _)), Some(dw)) if dw.dosing > 0.0 => {
+                    let usual = policy.aza_mg_per_kg * dw.dosing;
+                    Some(Share {
+                        per_day: mg,
+                        usual,
+                        mg_per_kg: policy.aza_mg_per_kg,
+                        pct: 100.0 * mg / usual,
+                    })
+                }
                 _ => None,
             };
-            let reduced = pct.is_some_and(|p| p <= policy.aza_allopurinol_max_pct + 1e-9);
-            let how = match (pct, usual) {
-                (Some(p), Some(u)) => format!(
-                    "azathioprine {} mg/day = {:.0} % of the usual {:.0} mg/day ({} mg/kg dosing weight)",
-                    num(per_day.map_or(0.0, |x| x.0)),
-                    p,
-                    u,
-                    num(policy.aza_mg_per_kg)
-                ),
-                _ => "the share of the usual dose cannot be computed (dose, weight, height or sex not on file)".into(),
-            };
-            concerns.push(if reduced {
-                Concern::new(
-                    Indicator::Warning,
-                    format!(
-                        "Allopurinol with azathioprine at ≤{} % of the usual dose: monitor the blood count",
-                        num(policy.aza_allopurinol_max_pct)
-                    ),
-                    format!("**Allopurinol** ({a}): {how}; at most {} %: monitor the full blood count closely.", num(policy.aza_allopurinol_max_pct)),
-                )
-            } else {
-                Concern::new(
-                    Indicator::Critical,
-                    format!(
-                        "Allopurinol with azathioprine above {} % of the usual dose: myelosuppression risk",
-                        num(policy.aza_allopurinol_max_pct)
-                    ),
-                    format!(
-                        "**Allopurinol** ({a}): {how}; with allopurinol azathioprine must be cut to at most {} % of the usual dose, or avoided.",
-                        num(policy.aza_allopurinol_max_pct)
-                    ),
-                )
-            });
+            let reduced = share
+                .as_ref()
+                .is_some_and(|s| s.pct <= policy.aza_allopurinol_max_pct + 1e-9);
+            concerns.push(Concern::new(
+                if reduced {
+                    Indicator::Warning
+                } else {
+                    Indicator::Critical
+                },
+                Kind::Allopurinol {
+                    name: a.name.clone(),
+                    share,
+                    max_pct: policy.aza_allopurinol_max_pct,
+                    reduced,
+                },
+            ));
         }
         if let Some((mg, known)) = per_day {
-            let what = if known {
-                "Azathioprine per day"
-            } else {
-                "Azathioprine per dose (frequency unknown)"
-            };
             concerns.extend(drug_check::absolute_limit(
-                what,
+                Substance::Azathioprine,
+                if known {
+                    Per::Day
+                } else {
+                    Per::DoseFrequencyUnknown
+                },
                 mg,
                 policy.aza_max_mg_per_day,
-                "mg",
                 policy,
             ));
         }
+        // POLICY "Budget": the order check's concerns about the same order
+        // fold into this card.
+        concerns.extend(aza_order_check::concerns(facts, policy, m));
         concerns.extend(pretreatment::concerns(facts, policy, Drug::Azathioprine));
-        out.findings.extend(drug_check::card(
-            TOPIC,
+        drug_check::worst_first(&mut concerns);
+        let topic = match concerns.first().map(|c| &c.kind) {
+            Some(Kind::Aza(aza_order_check::Found::AboveMgPerKg { .. })) => {
+                aza_order_check::TOPIC_DOSE
+            }
+            Some(Kind::Aza(aza_order_check::Found::TpmtNotOnFile { .. })) => {
+                aza_order_check::TOPIC_TPMT
+            }
+            _ => TOPIC,
+        };
+        let used_weight = concerns.iter().any(|c| {
+            matches!(
+                c.kind,
+                Kind::Allopurinol { share: Some(_), .. }
+                    | Kind::Aza(aza_order_check::Found::AboveMgPerKg { .. })
+            )
+        });
+        let basis = match (used_weight, dosing, WeightUsed::of(facts, policy)) {
+            (true, Some(dosing), Some(weight)) => Some(Basis::DosingWeight { weight, dosing }),
+            _ => None,
+        };
+        let tpmt = concerns.iter().any(|c| {
+            matches!(
+                c.kind,
+                Kind::Aza(aza_order_check::Found::TpmtNotOnFile { .. })
+            )
+        });
+        if let Some(mut card) = drug_check::card(
+            topic,
             m,
-            "Azathioprine safety",
+            Card::Azathioprine,
             concerns,
-            SOURCES,
+            basis,
             vec![
                 OverrideReason::DoseAppropriate,
                 OverrideReason::BenefitOutweighsRisk,
             ],
-        ));
+        ) {
+            if tpmt {
+                card.suggestions.push(aza_order_check::tpmt_suggestion());
+                card.override_reasons.extend([
+                    OverrideReason::RecordedElsewhere,
+                    OverrideReason::PatientDeclined,
+                ]);
+            }
+            out.findings.push(card);
+        }
     }
     out
 }
@@ -458,7 +487,9 @@ mod tests {
                 39.0,
                 crit,
             ),
-            ("300 mg/day", vec![], None, 300.0, None),
+            // At the absolute limit, not above it: only the mg/kg dose speaks
+            // (300 mg/day is above 2 mg/kg × 75 kg = 150 mg).
+            ("300 mg/day", vec![], None, 300.0, warn),
             ("325 mg/day", vec![], None, 325.0, warn),
             ("600 mg/day", vec![], None, 600.0, crit),
             (
@@ -471,13 +502,104 @@ mod tests {
         ];
         for (name, labs, active, mg, want) in cases {
             let mut f = base();
+            if labs.is_empty() {
+                // A normal result on file, so that no TPMT reminder shows.
+                f.labs.push(result("TPMT phenotype", "Normal metabolizer"));
+            }
             f.labs.extend(labs);
             f.active_meds.extend(active.map(other));
             f.orders.push(aza(mg));
             let out = evaluate(&f, &p);
             assert_eq!(out.findings.first().map(|x| x.indicator), want, "{name}");
             assert!(out.findings.len() <= 1, "{name}: one card per order");
+            let limit = kinds(&out).iter().any(|k| matches!(k, Kind::AboveLimit(_)));
+            assert_eq!(limit, mg > 300.0, "{name}");
         }
+    }
+
+    fn kinds(out: &Outcome) -> Vec<Kind> {
+        out.findings
+            .iter()
+            .flat_map(|f| match &f.what {
+                crate::clinical::What::DrugCheck(d) => d.concerns.clone(),
+                w => panic!("{w:?}"),
+            })
+            .map(|c| c.kind)
+            .collect()
+    }
+
+    /// POLICY "Budget": the thiopurine concerns, the mg/kg dose and the TPMT
+    /// reminder about one order make one card of the worst severity, its
+    /// topic the worst concern's; no warning is hidden.
+    #[test]
+    fn one_card_per_azathioprine_order() {
+        use crate::clinical::{Direction, Pull};
+        let p = Policy::default();
+        // 175 mg/day: above 2 mg/kg × 75 kg = 150 mg; no TPMT result; no labs.
+        let mut f = with_body(
+            patient(&[Concept::Polymyositis]),
+            Sex::Male,
+            90.0,
+            Some(180.0),
+        );
+        f.orders.push(aza(175.0));
+        let out = evaluate(&f, &p);
+        assert_eq!(out.findings.len(), 1);
+        let c = &out.findings[0];
+        assert_eq!(
+            (c.topic, c.indicator),
+            (aza_order_check::TOPIC_DOSE, Indicator::Warning)
+        );
+        let k = kinds(&out);
+        assert!(matches!(
+            k[0],
+            Kind::Aza(aza_order_check::Found::AboveMgPerKg { per_day, limit, .. })
+                if per_day == 175.0 && limit == 150.0
+        ));
+        assert!(matches!(
+            k[1],
+            Kind::Aza(aza_order_check::Found::TpmtNotOnFile { .. })
+        ));
+        assert!(k.iter().any(|k| matches!(k, Kind::Pretreatment { .. })));
+        assert_eq!(
+            c.pull,
+            Some(Pull {
+                order: "MedicationRequest/aza".into(),
+                direction: Direction::Lower
+            })
+        );
+        assert_eq!(c.suggestions, vec![aza_order_check::tpmt_suggestion()]);
+        assert!(
+            c.detail().contains("Dosing weight") || c.detail().contains("dosing weight"),
+            "{}",
+            c.detail()
+        );
+        // A poor metaboliser too: critical, thiopurine's topic, the dose warning still stated.
+        f.labs.push(result("TPMT phenotype", "Poor metabolizer"));
+        let out = evaluate(&f, &p);
+        assert_eq!(out.findings.len(), 1);
+        let c = &out.findings[0];
+        assert_eq!((c.topic, c.indicator), (TOPIC, Indicator::Critical));
+        assert!(
+            c.summary().ends_with("(+1 more concern)"),
+            "{}",
+            c.summary()
+        );
+        assert!(c.detail().contains("= 2.33 mg/kg**"), "{}", c.detail());
+        // Only the reminders: the TPMT reminder speaks (info).
+        let mut f = with_body(
+            patient(&[Concept::Polymyositis]),
+            Sex::Male,
+            90.0,
+            Some(180.0),
+        );
+        f.orders.push(aza(100.0));
+        let out = evaluate(&f, &p);
+        assert_eq!(
+            (out.findings[0].topic, out.findings[0].indicator),
+            (aza_order_check::TOPIC_TPMT, Indicator::Info)
+        );
+        assert_eq!(out.findings[0].pull, None);
     }
 
     #[test]
