@@ -1,7 +1,8 @@
 //! The guidance pages and the cards' links to them: every card's
 //! `source.url` and `links` name its rule's page on this service, the page
 //! answers, is static HTML under a strict Content-Security-Policy, and shows
-//! the figures of the policy in force.
+//! the figures of the policy in force. Also the browser preflight for a
+//! public page calling a service on the local network.
 
 mod common;
 
@@ -193,4 +194,31 @@ async fn cards_link_under_the_configured_public_base_url() {
         .await
         .unwrap();
     assert!(!resp.to_string().contains("evil.example"));
+}
+#[tokio::test]
+async fn a_private_network_preflight_is_allowed() {
+    let s = start().await;
+    let path = "/cds-services/ssc-myositis-order-sign";
+    let r = s
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}{path}", s.base))
+        .header("origin", "https://sandbox.cds-hooks.org")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type",
+        )
+        .header("access-control-request-private-network", "true")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    assert_eq!(header(&r, "access-control-allow-private-network"), "true");
+    assert_eq!(header(&r, "access-control-allow-origin"), "*");
+    // An ordinary preflight gets no such header.
+    let r = s.preflight(path, "https://sandbox.cds-hooks.org").await;
+    assert!(r
+        .headers()
+        .get("access-control-allow-private-network")
+        .is_none());
 }

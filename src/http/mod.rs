@@ -205,6 +205,11 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .allow_origin(cors_origins)
                 .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                // A public https page (the hosted sandbox) calling a service
+                // on localhost or the intranet: Chrome's Private Network
+                // Access preflight asks for this header. (Its successor,
+                // Local Network Access, asks the user instead.)
+                .allow_private_network(true)
                 .max_age(std::time::Duration::from_secs(600)),
         )
 }
