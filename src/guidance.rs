@@ -223,7 +223,7 @@ fn figures_html(page: &Page, policy: &Policy) -> String {
         };
         out.push_str(&format!(
             "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
-            esc(s.description),
+            esc(s.description.trim()),
             esc(&number(value)),
             if local { " <strong>(local)</strong>" } else { "" },
             esc(&number(s.default)),

@@ -252,8 +252,13 @@ def main(argv=None):
         p.error(f"--date {a.date!r} is not YYYY-MM-DD")
     items = resources(today)
     if a.print:
-        json.dump(bundle(items), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        try:
+            json.dump(bundle(items), sys.stdout, indent=2)
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # Piped into a reader that stopped early (`| head`): nothing is wrong.
+            sys.stdout = None
         return 0
     if not a.fhir_base:
         p.error("the FHIR server's base URL is required (or --print)")
