@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::cds::{self, Card, Coding, HookResponse, Source};
+use crate::cds::{self, Card, Coding, HookResponse, Link, Source};
 use crate::clinical::{
     Action, Finding, Indicator, MedicationProposal, ProposedRoute, Selection, ServiceProposal,
 };
@@ -28,6 +28,9 @@ pub struct RenderContext<'a> {
     pub today: NaiveDate,
     /// Draft orders as sent, by id, for `update` actions.
     pub drafts: &'a HashMap<String, Box<RawValue>>,
+    /// Absolute base URL of this service as the client reaches it; each card
+    /// then links to its rule's guidance page under it. `None`: no links.
+    pub guidance_base: Option<&'a str>,
 }
 
 fn indicator(i: Indicator) -> &'static str {
@@ -202,6 +205,11 @@ pub fn card(f: &Finding, ctx: &RenderContext<'_>) -> Card {
         Selection::AtMostOne => "at-most-one",
         Selection::Any => "any",
     });
+    // The guidance page of the rule that made the card.
+    let page = ctx
+        .guidance_base
+        .zip(crate::guidance::by_topic(f.topic.code))
+        .map(|(base, page)| (page.url(base), page.title()));
     Card {
         uuid: Uuid::new_v4().to_string(),
         summary: text.summary,
@@ -209,6 +217,7 @@ pub fn card(f: &Finding, ctx: &RenderContext<'_>) -> Card {
         indicator: indicator(f.indicator),
         source: Source {
             label: SOURCE_LABEL.into(),
+            url: page.as_ref().map(|(url, _)| url.clone()),
             topic: Coding {
                 system: format!("{BASE}/CodeSystem/rule"),
                 code: f.topic.code.into(),
@@ -225,6 +234,14 @@ pub fn card(f: &Finding, ctx: &RenderContext<'_>) -> Card {
                 code: r.code().into(),
                 display: r.display().into(),
             })
+            .collect(),
+        links: page
+            .map(|(url, title)| Link {
+                label: format!("Guidance: {title}"),
+                url,
+                kind: "absolute",
+            })
+            .into_iter()
             .collect(),
     }
 }
@@ -254,6 +271,7 @@ mod tests {
             encounter_id: Some("e1"),
             today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
             drafts: &drafts,
+            guidance_base: Some("https://cds.example.org/base/"),
         };
         // Any finding will do: the words are not under test here.
         let mut facts =
@@ -312,5 +330,22 @@ mod tests {
         let c = serde_json::to_value(card(&f, &ctx)).unwrap();
         assert!(c.get("suggestions").is_none());
         assert!(c.get("selectionBehavior").is_none());
+
+        // The card links to its rule's page, in source.url and in links; the
+        // topic keeps the finding's code. Without a base URL: neither.
+        let url = "https://cds.example.org/base/guidance/unreadable-order";
+        assert_eq!(c["source"]["url"], url);
+        assert_eq!(c["source"]["topic"]["code"], f.topic.code);
+        assert_eq!(
+            c["links"],
+            json!([{"label": "Guidance: Order not read", "url": url, "type": "absolute"}])
+        );
+        let ctx = RenderContext {
+            guidance_base: None,
+            ..ctx
+        };
+        let c = serde_json::to_value(card(&f, &ctx)).unwrap();
+        assert!(c["source"].get("url").is_none());
+        assert!(c.get("links").is_none());
     }
 }

@@ -109,6 +109,7 @@ impl Gathered {
             encounter_id: self.context.encounter_id.as_deref(),
             today,
             drafts: &self.drafts,
+            guidance_base: None,
         }
     }
 }
@@ -162,8 +163,20 @@ impl Engine {
         body: &[u8],
         today: NaiveDate,
     ) -> Result<(HookResponse, Report), EvalError> {
+        self.evaluate_at(service, body, today, None)
+    }
+
+    /// As [`Engine::evaluate`], each card linking to its guidance page under
+    /// `base` (the service's absolute base URL).
+    pub fn evaluate_at(
+        &self,
+        service: &Service,
+        body: &[u8],
+        today: NaiveDate,
+        base: Option<&str>,
+    ) -> Result<(HookResponse, Report), EvalError> {
         let prepared = self.prepare(service, body)?;
-        self.finish(service, prepared, Fetched::default(), today)
+        self.finish(service, prepared, Fetched::default(), today, base)
     }
 
     /// Parses and checks the request, and lists the prefetch keys it does not
@@ -214,18 +227,22 @@ impl Engine {
     }
 
     /// Builds the facts from the request and what was fetched, runs the rules
-    /// and renders the cards.
+    /// and renders the cards, each linking to its rule's guidance page under
+    /// `base` (the service's absolute base URL as the client reaches it).
     pub fn finish(
         &self,
         service: &Service,
         prepared: Prepared,
         fetched: Fetched,
         today: NaiveDate,
+        base: Option<&str>,
     ) -> Result<(HookResponse, Report), EvalError> {
         let gathered = self.gather(service, prepared, fetched, today)?;
         let clinical::Evaluation { findings, silenced } =
             clinical::evaluate_all(&gathered.facts, &self.policy);
-        let response = cards::response(&findings, &gathered.render_context(today));
+        let mut ctx = gathered.render_context(today);
+        ctx.guidance_base = base;
+        let response = cards::response(&findings, &ctx);
         let mut report = gathered.report;
         report.silenced = silenced.iter().map(|s| (s.hidden, s.by)).collect();
         report.over_budget = clinical::budget::check(&findings);

@@ -15,6 +15,7 @@ pub mod config;
 pub mod engine;
 pub mod facts;
 pub mod fhir;
+pub mod guidance;
 pub mod http;
 pub mod prefetch;
 pub mod services;

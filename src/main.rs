@@ -568,7 +568,17 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             };
             let today = today.unwrap_or_else(|| chrono::Utc::now().date_naive());
-            match engine.evaluate(svc, &body, today) {
+            // The cards link to the guidance pages of the service this
+            // configuration would run.
+            let base = cfg.server.public_base_url.clone().unwrap_or_else(|| {
+                let listen = cfg.server.listen;
+                if listen.ip().is_unspecified() {
+                    format!("http://localhost:{}", listen.port())
+                } else {
+                    format!("http://{listen}")
+                }
+            });
+            match engine.evaluate_at(svc, &body, today, Some(&base)) {
                 Ok((response, _)) => {
                     println!(
                         "{}",

@@ -41,8 +41,15 @@ async fn the_committed_document_is_the_generated_one_and_is_served() {
         .unwrap()
         .clone();
     assert!(!ids.is_empty());
+    let rules = doc["paths"]["/guidance/{rule}"]["get"]["parameters"][0]["schema"]["enum"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(!rules.is_empty());
     for (path, item) in doc["paths"].as_object().unwrap() {
-        let path = path.replace("{id}", ids[0].as_str().unwrap());
+        let path = path
+            .replace("{id}", ids[0].as_str().unwrap())
+            .replace("{rule}", rules[0].as_str().unwrap());
         for method in item.as_object().unwrap().keys() {
             let req = match method.as_str() {
                 "get" => s.client.get(format!("{}{path}", s.base)),

@@ -72,7 +72,19 @@ pub struct Coding {
 #[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
 pub struct Source {
     pub label: String,
+    /// The service's own page for the rule that made the card (absolute).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     pub topic: Coding,
+}
+
+/// A card's link (CDS Hooks 2.0 Link): we only send `absolute` links.
+#[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
 }
 
 #[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
@@ -108,6 +120,8 @@ pub struct Card {
     pub selection_behavior: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub override_reasons: Vec<Coding>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
 }
 
 #[derive(Serialize, Debug, Clone, utoipa::ToSchema)]

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod error;
+pub mod guidance;
 pub mod openapi;
 pub mod ops;
 
@@ -167,6 +168,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics_text))
         .route("/openapi.json", get(openapi::serve_document))
+        .route("/guidance", get(guidance::index))
+        .route("/guidance/{rule}", get(guidance::page))
         .fallback(|uri: axum::http::Uri| async move { ApiError::NotFound(uri.path().to_string()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(middleware::from_fn_with_state(state.clone(), guard))
@@ -202,6 +205,11 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .allow_origin(cors_origins)
                 .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                // A public https page (the hosted sandbox) calling a service
+                // on localhost or the intranet: Chrome's Private Network
+                // Access preflight asks for this header. (Its successor,
+                // Local Network Access, asks the user instead.)
+                .allow_private_network(true)
                 .max_age(std::time::Duration::from_secs(600)),
         )
 }
@@ -398,7 +406,11 @@ async fn invoke(
             .today
             .unwrap_or_else(|| chrono::Utc::now().date_naive());
         state.evaluations.fetch_add(1, Ordering::Relaxed);
-        let (response, report) = state.engine.finish(service, prepared, fetched, today)?;
+        let base = guidance::base_url(&state, &headers);
+        let (response, report) =
+            state
+                .engine
+                .finish(service, prepared, fetched, today, base.as_deref())?;
         if let (Some(audit), Some(keys)) = (
             &state.audit,
             keys.filter(|k| k.context.patient_id.is_some()),

@@ -56,6 +56,7 @@ pub struct ReadinessDoc {
 const CDS: &str = "CDS Hooks";
 const OPS: &str = "Operations";
 const REPORT: &str = "Report";
+const GUIDANCE: &str = "Guidance";
 
 #[utoipa::path(get, path = "/cds-services", tag = CDS,
     responses(
@@ -121,6 +122,18 @@ fn report_json() {}
     security(("cds_client_jwt" = [])))]
 fn report_html() {}
 
+#[utoipa::path(get, path = "/guidance", tag = GUIDANCE,
+    responses((status = 200, description = "The list of guidance pages", body = String, content_type = "text/html")))]
+fn guidance_index() {}
+
+#[utoipa::path(get, path = "/guidance/{rule}", tag = GUIDANCE,
+    params(("rule" = String, Path, description = "The rule's page, as cards link to it in source.url and links")),
+    responses(
+        (status = 200, description = "What the rule checks, its calculation, sources and the figures in force", body = String, content_type = "text/html"),
+        (status = 404, description = "No such rule", body = OperationOutcomeDoc, content_type = "application/fhir+json"),
+    ))]
+fn guidance_page() {}
+
 #[utoipa::path(get, path = "/healthz", tag = OPS,
     responses((status = 200, description = "The process answers", body = String, content_type = "text/plain")))]
 fn healthz() {}
@@ -162,6 +175,14 @@ impl Modify for ServiceIds {
                                 .into(),
                         );
                     }
+                    if p.name == "rule" {
+                        p.schema = Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .enum_values(Some(crate::guidance::pages().iter().map(|p| p.slug)))
+                                .into(),
+                        );
+                    }
                 }
             }
         }
@@ -188,11 +209,12 @@ impl Modify for Security {
         description = "CDS Hooks 2.0 service for corticosteroid and methotrexate orders in systemic sclerosis / myositis overlap",
         license(name = "Apache-2.0"),
     ),
-    paths(discovery, invoke, feedback, report_json, report_html, healthz, readyz, metrics, openapi),
+    paths(discovery, invoke, feedback, report_json, report_html, guidance_index, guidance_page, healthz, readyz, metrics, openapi),
     modifiers(&Security, &ServiceIds),
     tags(
         (name = "CDS Hooks", description = "Discovery, hook calls and feedback"),
         (name = "Report", description = "Acceptance and override rates"),
+        (name = "Guidance", description = "The page of each rule that cards link to; no token needed, no patient data"),
         (name = "Operations", description = "Health, readiness, metrics, this document; no token needed"),
     )
 )]
