@@ -712,10 +712,18 @@ pub(crate) mod tests {
                 below: 30.0,
             },
             Kind::MethotrexatePregnant {
-                evidence: "Pregnancy (2026-11-01)".into(),
+                evidence: crate::clinical::reproductive::Evidence {
+                    record: crate::clinical::reproductive::Record::StatusPregnant,
+                    date: chrono::NaiveDate::from_ymd_opt(2026, 11, 1),
+                    doubt: None,
+                },
             },
             Kind::MethotrexateBreastfeeding {
-                evidence: "Breastfeeding (2026-11-01)".into(),
+                evidence: crate::clinical::reproductive::Evidence {
+                    record: crate::clinical::reproductive::Record::StatusPregnant,
+                    date: chrono::NaiveDate::from_ymd_opt(2026, 11, 1),
+                    doubt: None,
+                },
             },
             Kind::MethotrexateRenal { renal, below: 30.0 },
             Kind::TmpSmx {

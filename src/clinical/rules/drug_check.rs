@@ -195,10 +195,14 @@ pub enum Kind {
     },
     /// Renal function below the level at which cyclophosphamide is reduced.
     CyclophosphamideRenal { renal: RenalFunction, below: f64 },
-    /// Pregnant on methotrexate (the evidence, Markdown).
-    MethotrexatePregnant { evidence: String },
-    /// Breastfeeding on methotrexate (the evidence, Markdown).
-    MethotrexateBreastfeeding { evidence: String },
+    /// Pregnant on methotrexate (the record it rests on).
+    MethotrexatePregnant {
+        evidence: crate::clinical::reproductive::Evidence,
+    },
+    /// Breastfeeding on methotrexate (the record it rests on).
+    MethotrexateBreastfeeding {
+        evidence: crate::clinical::reproductive::Evidence,
+    },
     /// Renal function below the level at which methotrexate is avoided.
     MethotrexateRenal { renal: RenalFunction, below: f64 },
     /// A trimethoprim-sulfamethoxazole order with active methotrexate.
