@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::cds::{self, Card, Coding, HookResponse, Link, Source};
+use crate::clinical::products::DoseProduct;
 use crate::clinical::{
     Action, Finding, Indicator, MedicationProposal, ProposedRoute, Selection, ServiceProposal,
 };
@@ -120,12 +121,27 @@ fn service_request(p: &ServiceProposal, ctx: &RenderContext<'_>) -> Value {
     with_context(r, ctx)
 }
 
-/// The draft order with its dose replaced: one dosage instruction, the
+/// The dose quantity of a changed order: whole tablets of the product, or
+/// mg of the ingredient.
+fn dose_quantity(p: &DoseProduct) -> Value {
+    match p {
+        DoseProduct::Tablets { units, .. } => json!({
+            "value": units, "unit": if *units == 1 { "tablet" } else { "tablets" },
+            "system": UCUM, "code": "{tbl}"
+        }),
+        DoseProduct::Ingredient { mg: v, .. } => mg(*v),
+    }
+}
+
+/// The draft order with its dose replaced: the medication set to the product
+/// (or ingredient) the dose is ordered as, one dosage instruction, the
 /// original route kept. Elements R4 requires that the draft lacked (the
 /// sandbox sends no `intent`) are filled in, so the update is valid FHIR.
+/// An EHR that applies only `medicationCodeableConcept.coding[0].code` gets
+/// the product that, at the instruction's whole tablets, gives the dose.
 fn updated_draft(
     draft: &Value,
-    dose_mg: f64,
+    product: &DoseProduct,
     schedule: Schedule,
     proposed_route: ProposedRoute,
     instruction: &str,
@@ -140,11 +156,20 @@ fn updated_draft(
     if r.pointer("/subject/reference").is_none() {
         r["subject"] = json!({ "reference": format!("Patient/{}", ctx.patient_id) });
     }
+    // medication[x] is a choice: the code replaces any reference.
+    if let Some(o) = r.as_object_mut() {
+        o.remove("medicationReference");
+    }
+    let (code, display) = product.coding();
+    r["medicationCodeableConcept"] = json!({
+        "coding": [{ "system": RXNORM, "code": code, "display": display }],
+        "text": display
+    });
     let route = draft.pointer("/dosageInstruction/0/route").cloned();
     let mut dosage = json!({
         "text": instruction,
         "timing": timing(schedule),
-        "doseAndRate": [{ "doseQuantity": mg(dose_mg) }]
+        "doseAndRate": [{ "doseQuantity": dose_quantity(product) }]
     });
     dosage["route"] = route.unwrap_or_else(|| self::route(proposed_route));
     r["dosageInstruction"] = json!([dosage]);
@@ -166,16 +191,17 @@ fn action(a: &Action, ctx: &RenderContext<'_>) -> Option<cds::Action> {
         Action::UpdateDraftDose {
             description,
             order_id,
-            dose_mg,
+            product,
             schedule,
             route,
             instruction,
+            ..
         } => cds::Action {
             kind: "update",
             description: description.clone(),
             resource: updated_draft(
                 &serde_json::from_str(ctx.drafts.get(order_id)?.get()).ok()?,
-                *dose_mg,
+                product,
                 *schedule,
                 *route,
                 instruction,
@@ -293,6 +319,13 @@ mod tests {
                     description: "Set".into(),
                     order_id: "request-123".into(),
                     dose_mg: 35.0,
+                    product: crate::clinical::products::for_dose(
+                        crate::terminology::medication::Gc::Prednisone,
+                        35.0,
+                        true,
+                        None,
+                    )
+                    .unwrap(),
                     schedule: Schedule::DAILY,
                     route: ProposedRoute::Oral,
                     instruction: "35 mg by mouth once daily".into(),
@@ -306,10 +339,16 @@ mod tests {
         let r = &c["suggestions"][0]["actions"][0];
         assert_eq!(r["type"], "update");
         assert_eq!(r["resource"]["id"], "request-123");
-        assert_eq!(
-            r["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"],
-            35.0
-        );
+        // 35 mg as 7 tablets of prednisone 5 mg, coded so that an EHR applying
+        // only coding[0].code gets the product the instruction counts.
+        let med = &r["resource"]["medicationCodeableConcept"];
+        assert_eq!(med["coding"][0]["code"], "312617");
+        assert_eq!(med["coding"][0]["system"], RXNORM);
+        assert_eq!(med["text"], "Prednisone 5 MG Oral Tablet");
+        let q = &r["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"];
+        assert_eq!(q["value"], 7);
+        assert_eq!(q["code"], "{tbl}");
+        assert_eq!(q["system"], UCUM);
         assert_eq!(
             r["resource"]["dosageInstruction"][0]["route"]["text"],
             "oral"
@@ -347,5 +386,44 @@ mod tests {
         let c = serde_json::to_value(card(&f, &ctx)).unwrap();
         assert!(c["source"].get("url").is_none());
         assert!(c.get("links").is_none());
+    }
+
+    #[test]
+    fn a_dose_no_tablet_makes_is_the_ingredient_in_mg() {
+        let draft = json!({"resourceType":"MedicationRequest","id":"d1",
+            "medicationReference":{"reference":"#m"},
+            "dosageInstruction":[{"doseAndRate":[{"doseQuantity":{"value":1,"code":"{pill}"}}]}]});
+        let product = crate::clinical::products::for_dose(
+            crate::terminology::medication::Gc::Prednisone,
+            37.5,
+            true,
+            None,
+        )
+        .unwrap();
+        let ctx = RenderContext {
+            patient_id: "p1",
+            encounter_id: None,
+            today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+            drafts: &HashMap::new(),
+            guidance_base: None,
+        };
+        let r = updated_draft(
+            &draft,
+            &product,
+            Schedule::DAILY,
+            ProposedRoute::Oral,
+            "37.5 mg by mouth once daily",
+            &ctx,
+        );
+        assert!(r.get("medicationReference").is_none());
+        assert_eq!(r["medicationCodeableConcept"]["coding"][0]["code"], "8640");
+        assert_eq!(r["medicationCodeableConcept"]["text"], "prednisone");
+        let q = &r["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"];
+        assert_eq!(
+            (q["value"].as_f64(), q["code"].as_str()),
+            (Some(37.5), Some("mg"))
+        );
+        assert_eq!(r["intent"], "order");
+        assert_eq!(r["subject"]["reference"], "Patient/p1");
     }
 }

@@ -98,9 +98,16 @@ async fn scenario_figures_reach_the_cards() {
     let update = &card("gc-dose-above-guidance")["suggestions"][0]["actions"][0];
     assert_eq!(update["type"], "update");
     assert_eq!(update["resource"]["id"], "S1-pred");
+    // 35 mg as 7 tablets of prednisone 5 mg: the code an EHR applies alone
+    // (coding[0]) is the product the whole-tablet instruction counts.
     assert_eq!(
-        update["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"],
-        35
+        update["resource"]["medicationCodeableConcept"]["coding"][0]["code"],
+        "312617"
+    );
+    let q = &update["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"];
+    assert_eq!(
+        (q["value"].as_f64(), q["code"].as_str()),
+        (Some(7.0), Some("{tbl}"))
     );
     let bsa = card("mtx-dose-bsa")["detail"].as_str().unwrap().to_string();
     assert!(

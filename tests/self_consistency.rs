@@ -235,9 +235,22 @@ fn dose(r: &Value) -> (String, f64, f64) {
         .unwrap_or("")
         .to_lowercase();
     let d = &r["dosageInstruction"][0];
-    let mg = d["doseAndRate"][0]["doseQuantity"]["value"]
-        .as_f64()
-        .unwrap_or(f64::NAN);
+    let q = &d["doseAndRate"][0]["doseQuantity"];
+    let value = q["value"].as_f64().unwrap_or(f64::NAN);
+    // Whole tablets of the product: its strength from its RxNorm name ("Prednisone 5 MG Oral Tablet").
+    let mg = if q["code"] == "{tbl}" {
+        let strength = name
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .windows(2)
+            .find(|w| w[1] == "mg")
+            .and_then(|w| w[0].parse::<f64>().ok())
+            .unwrap_or(f64::NAN);
+        assert_eq!(value.fract(), 0.0, "{name}: {value} tablets");
+        value * strength
+    } else {
+        value
+    };
     let rep = &d["timing"]["repeat"];
     let f = rep["frequency"].as_f64().unwrap_or(1.0);
     let period = rep["period"].as_f64().unwrap_or(1.0);

@@ -8,6 +8,7 @@ pub mod conflicts;
 pub mod policy;
 pub mod predicates;
 pub mod pretreatment;
+pub mod products;
 pub mod reproductive;
 pub mod rules;
 pub mod steroids;
@@ -106,12 +107,16 @@ pub enum Action {
         description: String,
         order: ServiceProposal,
     },
-    /// Change the dose of a draft order to `dose_mg` with `schedule`; the
+    /// Change the dose of a draft order to `dose_mg` with `schedule`, as
+    /// `product` (whole tablets of a product, or the ingredient in mg); the
     /// route fills in a draft that has none.
     UpdateDraftDose {
         description: String,
         order_id: String,
         dose_mg: f64,
+        /// What the changed order is for: its medication code and the dose
+        /// quantity follow from it.
+        product: products::DoseProduct,
         schedule: Schedule,
         route: ProposedRoute,
         instruction: String,

@@ -7,16 +7,45 @@
 //! for every age. IV methylprednisolone has its own limits (pulse rule).
 //! A dose of unknown frequency counts as at least its amount a day.
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
-
 use super::Outcome;
+use crate::clinical::body::WeightUsed;
 use crate::clinical::steroids::Exposure;
-use crate::clinical::text::{self, md, num};
-use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
-use crate::clinical::{What, Words};
+use crate::clinical::What;
+use crate::clinical::{
+    Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Topic,
+};
 use crate::facts::{Facts, Route};
 use crate::terminology::medication::Gc;
+
+/// What this rule found: a glucocorticoid above the starting-dose ceiling.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The glucocorticoid and its route.
+    pub gc: Gc,
+    pub route: Route,
+    /// The order's name as sent (record text).
+    pub order_name: String,
+    /// How the dose was read from the order (record text).
+    pub derivation: Option<String>,
+    /// Number of draft orders of this drug and route summed (1 = one order).
+    pub orders: usize,
+    /// mg per dose of the order, when its frequency is unknown (then read as
+    /// at least one dose a day).
+    pub per_dose_unknown_frequency: Option<f64>,
+    /// Prednisone mg per mg of the drug.
+    pub factor: f64,
+    /// Prednisone-equivalent mg/day of the drafts of this drug and route.
+    pub pred_eq_mg: f64,
+    /// The ceiling, prednisone-equivalent mg/day (policy figure).
+    pub ceiling_mg: f64,
+    /// Twice the ceiling or more: a unit or dose slip?
+    pub twice: bool,
+    /// The weight, when there is one, for the mg/kg figure.
+    pub weight: Option<WeightUsed>,
+    /// The guidance's initial range, mg/kg/day (policy figures).
+    pub low_per_kg: f64,
+    pub high_per_kg: f64,
+}
 
 pub const TOPIC: Topic = Topic {
     code: "gc-dose-ceiling",
@@ -43,74 +72,43 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         if eq <= ceiling + 1e-9 {
             continue;
         }
-        let critical = eq >= 2.0 * ceiling - 1e-9;
-        let drug = u.gc.name();
-        let own_limit = ceiling / u.factor;
-        let limit = if u.gc == Gc::Prednisone || u.gc == Gc::Prednisolone {
-            format!("{} mg/day", num(ceiling))
-        } else {
-            format!(
-                "{drug} {} mg/day (prednisone-equivalent {} mg)",
-                text::num(own_limit),
-                num(ceiling)
-            )
-        };
-        let per_day = u.per_day_mg.map_or_else(
-            || {
-                format!(
-                    "{} mg per dose, frequency unknown",
-                    num(u.med.dose.as_ref().map_or(0.0, |d| d.mg))
-                )
-            },
-            |d| format!("{} mg/day", num(d)),
-        );
-        let summary = if critical {
-            format!(
-                "{} {per_day}: twice the {limit} ceiling or more: check the dose and unit",
-                text::capitalise(drug)
-            )
-        } else {
-            format!(
-                "{} {per_day} is above the {limit} ceiling for a starting dose",
-                text::capitalise(drug)
-            )
-        };
-        let mut detail = format!(
-            "**Corticosteroid dose above the ceiling.** {} ({}): {} = **{} mg/day prednisone-equivalent**, \
-             above the ceiling of {limit}{}.\n\n",
-            md(&u.med.name),
-            u.med.route.describe(),
-            u.med.dose.as_ref().map_or(String::new(), |d| md(&d.derivation)),
-            num(eq),
-            if critical { ", by a factor of two or more: a unit or dose slip?" } else { "" },
-        );
-        if let Some(w) = facts.weight() {
-            detail.push_str(&format!(
-                "{}\n- {} mg/day ÷ {} kg = {} mg/kg/day (guidance 0.5–1 mg/kg/day)\n\n",
-                text::weight_line(w, facts, policy),
-                num(eq),
-                num(w.value),
-                text::per_kg(eq / w.value)
-            ));
-        }
-        detail.push_str(
-            "Initial oral prednisone for myositis is 0.5–1 mg/kg/day; doses above the ceiling are not suggested \
-             here. Higher doses are given as IV methylprednisolone pulses.\n\n\
-             Sources: guidance (initial corticosteroid regimen); ceiling: local policy.",
-        );
+        let twice = eq >= 2.0 * ceiling - 1e-9;
+        let orders = exp
+            .orders
+            .iter()
+            .chain(&exp.other_drafts)
+            .filter(|o| o.gc == u.gc && o.med.route == u.med.route && o.pred_eq_at_least.is_some())
+            .count();
         out.findings.push(Finding {
             topic: TOPIC,
-            indicator: if critical {
+            indicator: if twice {
                 Indicator::Critical
             } else {
                 Indicator::Warning
             },
-            what: What::GcCeiling(Words {
-                summary: text::summary(summary),
-                detail,
+            what: What::GcCeiling(Found {
+                gc: u.gc,
+                route: u.med.route,
+                order_name: u.med.name.clone(),
+                derivation: u.med.dose.as_ref().map(|d| d.derivation.clone()),
+                orders,
+                per_dose_unknown_frequency: match (u.per_day_mg, &u.med.dose) {
+                    (None, Some(d)) => Some(d.mg),
+                    _ => None,
+                },
+                factor: u.factor,
+                pred_eq_mg: eq,
+                ceiling_mg: ceiling,
+                twice,
+                weight: WeightUsed::of(facts, policy),
+                low_per_kg: policy.gc_mg_per_kg_low,
+                high_per_kg: policy.gc_mg_per_kg_high,
             }),
             notes: vec![],
-            pull: None,
+            pull: Some(Pull {
+                order: u.med.reference.clone(),
+                direction: Direction::Lower,
+            }),
             suggestions: vec![],
             selection: Selection::AtMostOne,
             override_reasons: vec![
@@ -204,6 +202,22 @@ mod tests {
             out.findings[0].detail().contains("120 mg/day"),
             "{}",
             out.findings[0].detail()
+        );
+        match &out.findings[0].what {
+            What::GcCeiling(found) => {
+                assert_eq!(
+                    (found.pred_eq_mg, found.orders, found.twice),
+                    (120.0, 2, false)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            out.findings[0].pull,
+            Some(Pull {
+                order: "MedicationRequest/a".into(),
+                direction: Direction::Lower
+            })
         );
     }
 }

@@ -19,22 +19,84 @@
 //! 'below guidance' dose cards are for myositis without SSc only." An order
 //! above the 80 mg ceiling is the ceiling rule's (`gc_ceiling`), not this one's.
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
-
 use super::{Figure, Need, Outcome};
-use crate::clinical::body::round_to;
+use crate::clinical::body::{round_to, WeightUsed};
+use crate::clinical::products::{self, DoseProduct};
 use crate::clinical::steroids::Exposure;
-use crate::clinical::text::{self, md, num, per_kg};
-use crate::clinical::PatientScope;
-use crate::clinical::ProposedRoute;
+use crate::clinical::text::num;
+use crate::clinical::What;
 use crate::clinical::{
-    Action, Finding, Indicator, OverrideReason, Policy, Selection, Suggestion, Topic,
+    Action, Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Suggestion,
+    Topic,
 };
-use crate::clinical::{What, Words};
+use crate::clinical::{PatientScope, ProposedRoute};
 use crate::facts::{Facts, Route, Schedule};
 use crate::terminology::medication::Gc;
 use crate::terminology::Concept;
+
+/// What this rule found: an initial oral dose outside the weight-based
+/// guidance, with the figures that show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// Above the guidance (lower it) or below it (raise it).
+    pub side: Side,
+    /// The glucocorticoid ordered.
+    pub gc: Gc,
+    /// The order's name as sent (record text).
+    pub order_name: String,
+    /// How the dose was read from the order ("3 tablets × 20 mg"; record text).
+    pub derivation: Option<String>,
+    /// Prednisone mg per mg of the drug (1 for prednisone/prednisolone).
+    pub factor: f64,
+    /// Prednisone-equivalent mg/day of the drafts of this drug and route.
+    pub pred_eq_mg: f64,
+    /// The weight used, with its age and doubts.
+    pub weight: WeightUsed,
+    /// `pred_eq_mg` ÷ weight.
+    pub mg_per_kg: f64,
+    /// Conditions that call for the lower dose (diabetes, osteoporosis, glaucoma).
+    pub comorbid: Vec<Comorbidity>,
+    /// Guidance range, mg/kg/day (policy figures).
+    pub low_per_kg: f64,
+    pub high_per_kg: f64,
+    /// The per-kg figure used with a comorbidity.
+    pub comorbid_per_kg: f64,
+    /// Rounding step, mg.
+    pub round_mg: f64,
+    /// The range in mg/day, rounded: lowest and highest acceptable.
+    pub floor_mg: f64,
+    pub ceiling_mg: f64,
+    /// The prednisone-equivalent mg/day suggested (the rounded limit crossed,
+    /// within the suggestion ceiling).
+    pub target_mg: f64,
+    /// The suggestion ceiling, when it cut the target.
+    pub capped_at: Option<f64>,
+}
+
+/// Which side of the guidance the dose is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Above,
+    Below,
+}
+
+/// A condition for which the guidance uses doses closer to 0.5 mg/kg.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comorbidity {
+    Diabetes,
+    Osteoporosis,
+    Glaucoma,
+}
+
+impl Comorbidity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Comorbidity::Diabetes => "diabetes",
+            Comorbidity::Osteoporosis => "osteoporosis",
+            Comorbidity::Glaucoma => "glaucoma",
+        }
+    }
+}
 
 pub const TOPIC_ABOVE: Topic = Topic {
     code: "gc-dose-above-guidance",
@@ -56,10 +118,10 @@ pub const TOPIC_BELOW: Topic = Topic {
     display: "Initial corticosteroid dose below the weight-based guidance",
 };
 
-const COMORBID: [(Concept, &str); 3] = [
-    (Concept::Diabetes, "diabetes"),
-    (Concept::Osteoporosis, "osteoporosis"),
-    (Concept::Glaucoma, "glaucoma"),
+const COMORBID: [(Concept, Comorbidity); 3] = [
+    (Concept::Diabetes, Comorbidity::Diabetes),
+    (Concept::Osteoporosis, Comorbidity::Osteoporosis),
+    (Concept::Glaucoma, Comorbidity::Glaucoma),
 ];
 
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
@@ -84,15 +146,18 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         if dose > policy.gc_suggest_max_mg_per_day + 1e-9 {
             continue; // above the ceiling: the ceiling card speaks
         }
-        let Some(w) = facts.weight() else {
+        let Some(weight) = WeightUsed::of(facts, policy) else {
             out.needs.push(Need {
                 figure: Figure::Weight,
-                why: format!("{}: mg/kg dose check skipped", md(&u.med.name)),
+                why: format!(
+                    "{}: mg/kg dose check skipped",
+                    crate::clinical::text::md(&u.med.name)
+                ),
             });
             continue;
         };
-        let kg = w.value;
-        let comorbid: Vec<&str> = COMORBID
+        let kg = weight.reading.value;
+        let comorbid: Vec<Comorbidity> = COMORBID
             .iter()
             .filter(|(c, _)| facts.has(*c))
             .map(|(_, n)| *n)
@@ -104,122 +169,106 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         };
         let ceiling = round_to(high_per_kg * kg, policy.gc_round_mg);
         let floor = round_to(policy.gc_mg_per_kg_low * kg, policy.gc_round_mg);
-        let mg_per_kg = dose / kg;
         // Never suggest above the ceiling (the card still shows the mg/kg range).
         let cap = |mg: f64| mg.min(policy.gc_suggest_max_mg_per_day);
-        let (topic, indicator, target) = if dose > ceiling + 1e-9 {
-            (TOPIC_ABOVE, Indicator::Warning, cap(ceiling))
+        let (topic, indicator, side, limit) = if dose > ceiling + 1e-9 {
+            (TOPIC_ABOVE, Indicator::Warning, Side::Above, ceiling)
         } else if dose < floor - 1e-9 && !facts.has_ssc() && dose < cap(floor) - 1e-9 {
             // Never raise a steroid in SSc.
-            (TOPIC_BELOW, Indicator::Info, cap(floor))
+            (TOPIC_BELOW, Indicator::Info, Side::Below, floor)
         } else {
             continue;
         };
-        let drug = if u.gc == Gc::Prednisone || u.gc == Gc::Prednisolone {
-            format!("{} {} mg/day", text::capitalise(u.gc.name()), num(dose))
-        } else {
-            format!(
-                "{} {} mg/day (prednisone-eq {})",
-                text::capitalise(u.gc.name()),
-                num(u.per_day_mg.unwrap_or(0.0)),
-                num(dose)
-            )
-        };
-        let stale = text::stale_days(w, facts, policy);
-        let stale_note = stale.map_or(String::new(), |d| format!("; weight {d} d old"));
-        let summary = text::summary(if !comorbid.is_empty() {
-            format!(
-                "{drug} = {} mg/kg; {}: guidance ≈{} mg/kg ({} mg){stale_note}",
-                per_kg(mg_per_kg),
-                comorbid.join(", "),
-                num(policy.gc_mg_per_kg_comorbid),
-                num(target)
-            )
-        } else if topic == TOPIC_ABOVE {
-            format!(
-                "{drug} = {} mg/kg: above guidance {}–{} mg/kg/day (max {} mg){stale_note}",
-                per_kg(mg_per_kg),
-                num(policy.gc_mg_per_kg_low),
-                num(policy.gc_mg_per_kg_high),
-                num(target)
-            )
-        } else {
-            format!(
-                "{drug} = {} mg/kg: below guidance {}–{} mg/kg/day (min {} mg){stale_note}",
-                per_kg(mg_per_kg),
-                num(policy.gc_mg_per_kg_low),
-                num(policy.gc_mg_per_kg_high),
-                num(target)
-            )
-        });
-        let mut detail = format!(
-            "**Initial corticosteroid dose.** {} ({}): {} → {} mg/day prednisone-equivalent.\n\n{}\n\n\
-             - {} mg/day ÷ {} kg = **{} mg/kg/day**\n",
-            md(&u.med.name),
-            md(&u.med.reference),
-            u.med.dose.as_ref().map_or(String::new(), |d| md(&d.derivation)),
-            num(dose),
-            text::weight_line(w, facts, policy),
-            num(dose),
-            num(kg),
-            per_kg(mg_per_kg),
-        );
-        if comorbid.is_empty() {
-            detail.push_str(&format!(
-                "- Guidance range {}–{} mg/kg/day = {}–{} mg/day, rounded to {} mg: **{}–{} mg/day**\n",
-                num(policy.gc_mg_per_kg_low),
-                num(policy.gc_mg_per_kg_high),
-                num(policy.gc_mg_per_kg_low * kg),
-                num(policy.gc_mg_per_kg_high * kg),
-                num(policy.gc_round_mg),
-                num(floor),
-                num(ceiling)
-            ));
-        } else {
-            detail.push_str(&format!(
-                "- With {} the guidance uses the lower dose, ≈{} mg/kg/day = {} mg/day, rounded to {} mg: **{} mg/day**\n",
-                comorbid.join(", "),
-                num(policy.gc_mg_per_kg_comorbid),
-                num(policy.gc_mg_per_kg_comorbid * kg),
-                num(policy.gc_round_mg),
-                num(ceiling)
-            ));
-        }
-        detail.push_str(
-            "\nGive as a single daily dose for 2–4 weeks before tapering. Higher doses (closer to 1 mg/kg) suit \
-             patients at high risk of relapse and low risk of adverse events.\n\n\
-             Sources: guidance (initial corticosteroid regimen); rounding to 5 mg: standard practice (tablet sizes).",
-        );
+        let target = cap(limit);
+        let prednisone = matches!(u.gc, Gc::Prednisone | Gc::Prednisolone);
         let mut suggestions = vec![];
-        if let (Some(id), true) = (&u.med.id, matches!(u.gc, Gc::Prednisone | Gc::Prednisolone)) {
-            let instruction = format!("{} mg by mouth once daily", num(target));
-            suggestions.push(Suggestion {
-                label: format!("Change to {} {} mg once daily", u.gc.name(), num(target)),
-                recommended: true,
-                actions: vec![Action::UpdateDraftDose {
-                    description: format!(
-                        "Set the {} dose to {} mg once daily",
-                        u.gc.name(),
-                        num(target)
+        let route = if u.med.route == Route::Sublingual {
+            ProposedRoute::Sublingual
+        } else {
+            ProposedRoute::Oral
+        };
+        if let (Some(id), true) = (&u.med.id, prednisone) {
+            if let Some(product) = products::for_dose(
+                u.gc,
+                target,
+                route == ProposedRoute::Oral,
+                u.med.identified.as_ref(),
+            ) {
+                let (how, instruction) = match product {
+                    DoseProduct::Tablets { tablet, units } => (
+                        format!(
+                            "{units} × {} mg {} tablet{}",
+                            num(tablet.strength_mg),
+                            u.gc.name(),
+                            if units == 1 { "" } else { "s" }
+                        ),
+                        format!(
+                            "{units} tablet{} ({} mg) by mouth once daily",
+                            if units == 1 { "" } else { "s" },
+                            num(target)
+                        ),
                     ),
-                    order_id: id.clone(),
-                    dose_mg: target,
-                    schedule: Schedule::DAILY,
-                    route: if u.med.route == Route::Sublingual {
-                        ProposedRoute::Sublingual
-                    } else {
-                        ProposedRoute::Oral
-                    },
-                    instruction,
-                }],
-            });
+                    DoseProduct::Ingredient { .. } => (
+                        format!("{} {} mg", u.gc.name(), num(target)),
+                        format!(
+                            "{} mg {} once daily",
+                            num(target),
+                            if route == ProposedRoute::Oral {
+                                "by mouth"
+                            } else {
+                                "under the tongue"
+                            }
+                        ),
+                    ),
+                };
+                suggestions.push(Suggestion {
+                    label: format!("Change to {} {} mg once daily", u.gc.name(), num(target)),
+                    recommended: true,
+                    actions: vec![Action::UpdateDraftDose {
+                        description: format!(
+                            "Set the order to {how} once daily ({} mg/day)",
+                            num(target)
+                        ),
+                        order_id: id.clone(),
+                        dose_mg: target,
+                        product,
+                        schedule: Schedule::DAILY,
+                        route,
+                        instruction,
+                    }],
+                });
+            }
         }
         out.findings.push(Finding {
             topic,
             indicator,
-            what: What::InitialDose(Words { summary, detail }),
+            what: What::InitialDose(Found {
+                side,
+                gc: u.gc,
+                order_name: u.med.name.clone(),
+                derivation: u.med.dose.as_ref().map(|d| d.derivation.clone()),
+                factor: u.factor,
+                pred_eq_mg: dose,
+                mg_per_kg: dose / kg,
+                weight,
+                comorbid,
+                low_per_kg: policy.gc_mg_per_kg_low,
+                high_per_kg: policy.gc_mg_per_kg_high,
+                comorbid_per_kg: policy.gc_mg_per_kg_comorbid,
+                round_mg: policy.gc_round_mg,
+                floor_mg: floor,
+                ceiling_mg: ceiling,
+                target_mg: target,
+                capped_at: (target < limit - 1e-9).then_some(policy.gc_suggest_max_mg_per_day),
+            }),
             notes: vec![],
-            pull: None,
+            pull: Some(Pull {
+                order: u.med.reference.clone(),
+                direction: match side {
+                    Side::Above => Direction::Lower,
+                    Side::Below => Direction::Raise,
+                },
+            }),
             suggestions,
             selection: Selection::AtMostOne,
             override_reasons: vec![
@@ -297,6 +346,17 @@ mod tests {
                     other => panic!("{other:?}"),
                 };
                 assert!(f.summary().chars().count() < 140);
+                // Above guidance pulls the order down, below it up.
+                let pull = f.pull.as_ref().unwrap();
+                assert_eq!(pull.order, "MedicationRequest/pred");
+                assert_eq!(
+                    pull.direction,
+                    if f.topic == TOPIC_ABOVE {
+                        Direction::Lower
+                    } else {
+                        Direction::Raise
+                    }
+                );
                 (f.topic, f.indicator, target)
             });
             assert_eq!(got, *want, "{extra:?} {kg} {mg}");
@@ -320,7 +380,72 @@ mod tests {
         assert!(card
             .detail()
             .contains("60 mg/day ÷ 70 kg = **0.86 mg/kg/day**"));
-        assert!(card.detail().contains("Observation/w"));
+        // The weight with its date, never its resource id.
+        assert!(!card.detail().contains("Observation/"));
+        match &card.what {
+            What::InitialDose(found) => {
+                assert_eq!(found.side, Side::Above);
+                assert_eq!(found.comorbid, vec![Comorbidity::Diabetes]);
+                assert!((found.mg_per_kg - 60.0 / 70.0).abs() < 1e-12);
+                assert_eq!(
+                    (found.floor_mg, found.ceiling_mg, found.target_mg),
+                    (35.0, 35.0, 35.0)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // 35 mg as 7 prednisone 5 mg tablets (the draft's 20 mg tablet would be 1.75).
+        match &card.suggestions[0].actions[0] {
+            Action::UpdateDraftDose {
+                product,
+                dose_mg,
+                instruction,
+                ..
+            } => {
+                assert_eq!(*dose_mg, 35.0);
+                assert_eq!(product.coding(), ("312617", "Prednisone 5 MG Oral Tablet"));
+                assert!(matches!(product, DoseProduct::Tablets { units: 7, .. }));
+                assert_eq!(instruction, "7 tablets (35 mg) by mouth once daily");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    proptest::proptest! {
+        /// Every dose change this rule suggests: a whole number of tablets
+        /// whose strength times their number is the suggested mg exactly,
+        /// or the ingredient with the suggested mg.
+        #[test]
+        fn suggested_doses_are_whole_units(
+            kg in 30.0f64..250.0,
+            mg in proptest::sample::select(vec![2.5, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 70.0, 75.0, 80.0]),
+            comorbid in proptest::bool::ANY,
+            round in proptest::sample::select(vec![5.0, 2.5, 1.0, 10.0]),
+        ) {
+            let mut dx = vec![Concept::Polymyositis];
+            if comorbid {
+                dx.push(Concept::Diabetes);
+            }
+            let mut policy = Policy::default();
+            policy.gc_round_mg = round;
+            let mut f = with_body(patient(&dx), Sex::Female, kg, None);
+            f.orders.push(prednisone(mg));
+            for card in evaluate(&f, &policy).findings {
+                for s in &card.suggestions {
+                    for a in &s.actions {
+                        let Action::UpdateDraftDose { dose_mg, product, .. } = a else { continue };
+                        match product {
+                            DoseProduct::Tablets { tablet, units } => {
+                                proptest::prop_assert!(*units >= 1);
+                                proptest::prop_assert_eq!(f64::from(*units) * tablet.strength_mg, *dose_mg);
+                            }
+                            DoseProduct::Ingredient { mg, .. } => proptest::prop_assert_eq!(*mg, *dose_mg),
+                        }
+                        proptest::prop_assert_eq!(product.mg(), *dose_mg);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -16,16 +16,78 @@
 //! respiratory involvement"); severe weakness has no code and is named as not
 //! checkable. Without a weight the 1,000 mg cap is still checked.
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
-
 use super::{Figure, Need, Outcome};
-use crate::clinical::text::{self, md, num, per_kg};
-use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
-use crate::clinical::{What, Words};
-use crate::facts::{Facts, Route};
+use crate::clinical::body::WeightUsed;
+use crate::clinical::What;
+use crate::clinical::{
+    Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Topic,
+};
+use crate::facts::{Facts, Route, Schedule};
 use crate::terminology::medication::{DoseForm, Drug, Gc};
 use crate::terminology::Concept;
+
+/// What this rule found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found {
+    /// The dose or course is outside the guidance or the cap.
+    Dose(Box<Dose>),
+    /// No severity marker (dysphagia, respiratory involvement) on record.
+    Indication {
+        /// The order's name as sent (record text).
+        order_name: String,
+    },
+}
+
+/// An IV methylprednisolone order's figures against its limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dose {
+    /// The order's name as sent (record text).
+    pub order_name: String,
+    /// How the dose was read from the order (record text).
+    pub derivation: String,
+    /// The order's schedule, when known.
+    pub schedule: Option<Schedule>,
+    /// Doses ordered (`timing.repeat.count`), when stated.
+    pub count: Option<f64>,
+    /// mg/day (mg per dose when the schedule is unknown).
+    pub per_day_mg: f64,
+    /// No schedule: one dose read as one day.
+    pub schedule_unknown: bool,
+    /// At most `ivmp_pulse_max_doses` doses: judged as a pulse.
+    pub pulse: bool,
+    /// The weight used, when there is one.
+    pub weight: Option<WeightUsed>,
+    /// `per_day_mg` ÷ weight.
+    pub mg_per_kg: Option<f64>,
+    /// Policy figures: the guidance range (mg/kg/day), pulse (mg/kg), days,
+    /// and the mg/day cap.
+    pub low_per_kg: f64,
+    pub high_per_kg: f64,
+    pub pulse_per_kg: f64,
+    pub max_days: f64,
+    pub cap_mg: f64,
+    /// Prednisone mg per mg of methylprednisolone.
+    pub factor: f64,
+    /// Course length in days, when known.
+    pub days: Option<f64>,
+    /// Which limits the order crosses.
+    pub above_cap: bool,
+    pub above_per_kg: bool,
+    pub too_long: bool,
+    /// Twice a limit or more.
+    pub twice: bool,
+}
+
+impl Dose {
+    /// The mg/kg limit that applies (pulse or daily regimen).
+    pub fn per_kg_limit(&self) -> f64 {
+        if self.pulse {
+            self.pulse_per_kg
+        } else {
+            self.high_per_kg
+        }
+    }
+}
 
 pub const TOPIC_DOSE: Topic = Topic {
     code: "ivmp-dose",
@@ -59,83 +121,39 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             continue;
         }
         let Some(dose) = &m.dose else { continue };
-        let (per_day, per_day_note) = match dose.per_day_mg() {
-            Some(d) => (d, String::new()),
-            None => (
-                dose.mg,
-                " (per dose; no schedule, read as one dose a day)".to_string(),
-            ),
+        let (per_day, schedule_unknown) = match dose.per_day_mg() {
+            Some(d) => (d, false),
+            None => (dose.mg, true),
         };
         let pulse = m.count.is_some_and(|c| c <= policy.ivmp_pulse_max_doses);
         let days = m.course_days.or_else(|| {
             let s = dose.schedule()?;
             Some(m.count? * s.period_days / s.frequency)
         });
-        let mut problems = vec![];
         // Twice a limit or more: critical (POLICY second edition, "a dose >= 2x
         // a threshold or absolute limit").
         let mut twice = per_day >= 2.0 * policy.ivmp_max_mg_per_day - 1e-9;
-        let mut figures = vec![format!(
-            "- Order: {} {}{} = **{} mg/day**{}",
-            md(&dose.derivation),
-            dose.schedule().map_or(String::new(), |s| s.describe()),
-            m.count
-                .map_or(String::new(), |c| format!(", {} doses", num(c))),
-            num(per_day),
-            per_day_note
-        )];
-        if per_day > policy.ivmp_max_mg_per_day {
-            problems.push(format!(
-                "{} mg/day is above the {} mg/day cap",
-                num(per_day),
-                num(policy.ivmp_max_mg_per_day)
-            ));
-        }
-        match facts.weight() {
-            Some(w) => {
-                let per_kg_day = per_day / w.value;
-                let limit = if pulse {
-                    policy.ivmp_pulse_mg_per_kg
-                } else {
-                    policy.ivmp_mg_per_kg_high
-                };
-                figures.push(text::weight_line(w, facts, policy));
-                figures.push(format!(
-                    "- {} mg ÷ {} kg = **{} mg/kg**; guidance {}–{} mg/kg/day for 1–{} days, or a pulse of {} mg/kg{}",
-                    num(per_day),
-                    num(w.value),
-                    per_kg(per_kg_day),
-                    num(policy.ivmp_mg_per_kg_low),
-                    num(policy.ivmp_mg_per_kg_high),
-                    num(policy.ivmp_max_days),
-                    num(policy.ivmp_pulse_mg_per_kg),
-                    if pulse { " (this order is a pulse)" } else { "" }
-                ));
-                twice |= per_kg_day >= 2.0 * limit - 1e-9;
-                if per_kg_day > limit + 1e-9 {
-                    problems.push(format!(
-                        "{} mg/kg is above {} mg/kg{}",
-                        per_kg(per_kg_day),
-                        num(limit),
-                        if pulse { " (pulse)" } else { "/day" }
-                    ));
-                }
+        let above_cap = per_day > policy.ivmp_max_mg_per_day;
+        let weight = WeightUsed::of(facts, policy);
+        let limit = if pulse {
+            policy.ivmp_pulse_mg_per_kg
+        } else {
+            policy.ivmp_mg_per_kg_high
+        };
+        let mg_per_kg = weight.as_ref().map(|w| per_day / w.reading.value);
+        let mut above_per_kg = false;
+        match mg_per_kg {
+            Some(x) => {
+                twice |= x >= 2.0 * limit - 1e-9;
+                above_per_kg = x > limit + 1e-9;
             }
             None => out.needs.push(Need {
                 figure: Figure::Weight,
                 why: "IV methylprednisolone mg/kg not checked".into(),
             }),
         }
-        if let Some(d) = days.filter(|d| *d > policy.ivmp_max_days + 1e-9) {
-            problems.push(format!(
-                "{} days is longer than the 1–{} days of the guidance",
-                num(d),
-                num(policy.ivmp_max_days)
-            ));
-        }
-        let figures = figures.join("\n");
-        let sources = "Sources: guidance (IV methylprednisolone); 1 g/day cap: standard practice (1 g pulses).";
-        if !problems.is_empty() {
+        let too_long = days.is_some_and(|d| d > policy.ivmp_max_days + 1e-9);
+        if above_cap || above_per_kg || too_long {
             out.findings.push(Finding {
                 topic: TOPIC_DOSE,
                 indicator: if twice {
@@ -143,19 +161,34 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 } else {
                     Indicator::Warning
                 },
-                what: What::IvMethylprednisolone(Words {
-                    summary: text::summary(format!(
-                        "IV methylprednisolone: {}",
-                        problems.join("; ")
-                    )),
-                    detail: format!(
-                        "**IV methylprednisolone dose.** {} ({}).\n\n{figures}\n\n{sources}",
-                        md(&m.name),
-                        md(&m.reference)
-                    ),
-                }),
+                what: What::IvMethylprednisolone(Found::Dose(Box::new(Dose {
+                    order_name: m.name.clone(),
+                    derivation: dose.derivation.clone(),
+                    schedule: dose.schedule(),
+                    count: m.count,
+                    per_day_mg: per_day,
+                    schedule_unknown,
+                    pulse,
+                    weight,
+                    mg_per_kg,
+                    low_per_kg: policy.ivmp_mg_per_kg_low,
+                    high_per_kg: policy.ivmp_mg_per_kg_high,
+                    pulse_per_kg: policy.ivmp_pulse_mg_per_kg,
+                    max_days: policy.ivmp_max_days,
+                    cap_mg: policy.ivmp_max_mg_per_day,
+                    factor: crate::clinical::steroids::factor(Gc::Methylprednisolone, policy),
+                    days,
+                    above_cap,
+                    above_per_kg,
+                    too_long,
+                    twice,
+                }))),
                 notes: vec![],
-                pull: None,
+                // A dose above a limit pulls it down; a course too long alone does not.
+                pull: (above_cap || above_per_kg).then(|| Pull {
+                    order: m.reference.clone(),
+                    direction: Direction::Lower,
+                }),
                 suggestions: vec![],
                 selection: Selection::AtMostOne,
                 override_reasons: vec![
@@ -164,36 +197,27 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 ],
             });
         }
-        let markers: Vec<String> = facts
-            .diagnoses
-            .iter()
-            .filter(|d| {
-                d.active
-                    && d.concepts
-                        .iter()
-                        .any(|c| matches!(c, Concept::Dysphagia | Concept::Ild | Concept::SscIld))
-            })
-            .map(|d| format!("{} ({})", md(&d.label), md(&d.source)))
-            .collect();
-        if markers.is_empty() {
+        let marked = facts.diagnoses.iter().any(|d| {
+            d.active
+                && d.concepts
+                    .iter()
+                    .any(|c| matches!(c, Concept::Dysphagia | Concept::Ild | Concept::SscIld))
+        });
+        if !marked {
             out.findings.push(Finding {
                 topic: TOPIC_INDICATION,
                 indicator: Indicator::Info,
-                what: What::IvMethylprednisolone(Words {
-                    summary: "IV methylprednisolone: no dysphagia or respiratory involvement recorded; it is for severe disease".into(),
-                    detail: format!(
-                        "**IV methylprednisolone indication.** {} ({}). The guidance adds IV methylprednisolone for severe \
-                         weakness, dysphagia or respiratory muscle involvement. None of dysphagia or respiratory \
-                         involvement is on record; severe weakness has no code and could not be checked.\n\n{sources}",
-                        md(&m.name),
-                        md(&m.reference)
-                    ),
+                what: What::IvMethylprednisolone(Found::Indication {
+                    order_name: m.name.clone(),
                 }),
                 notes: vec![],
                 pull: None,
                 suggestions: vec![],
                 selection: Selection::AtMostOne,
-                override_reasons: vec![OverrideReason::DiagnosisNotConfirmed, OverrideReason::BenefitOutweighsRisk],
+                override_reasons: vec![
+                    OverrideReason::DiagnosisNotConfirmed,
+                    OverrideReason::BenefitOutweighsRisk,
+                ],
             });
         }
     }
@@ -244,6 +268,18 @@ mod tests {
                 warn,
                 "{kg} {mg} {count:?}"
             );
+            // A dose above a limit pulls the order down; a course too long alone does not.
+            if let Some(c) = out.findings.iter().find(|f| f.topic == TOPIC_DOSE) {
+                let What::IvMethylprednisolone(Found::Dose(d)) = &c.what else {
+                    panic!("{:?}", c.what)
+                };
+                assert_eq!(
+                    c.pull.as_ref().map(|p| (p.order.as_str(), p.direction)),
+                    (d.above_cap || d.above_per_kg)
+                        .then_some(("MedicationRequest/ivmp", Direction::Lower)),
+                );
+                assert_eq!(d.too_long, mg == 600.0, "{mg}");
+            }
             assert!(
                 !out.findings.iter().any(|f| f.topic == TOPIC_INDICATION),
                 "dysphagia recorded"

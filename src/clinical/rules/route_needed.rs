@@ -6,15 +6,21 @@
 //! (Kenalog, Depo-Medrol) are IM (systemic) or intra-articular (local); an
 //! SRC warning is never computed from them without a route.
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
-
 use super::Outcome;
-use crate::clinical::text::{self, md};
+use crate::clinical::What;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
-use crate::clinical::{What, Words};
 use crate::facts::{Facts, Route};
-use crate::terminology::medication::Drug;
+use crate::terminology::medication::{Drug, Gc};
+
+/// What this rule found: a glucocorticoid order whose route is not stated
+/// and whose dose form does not tell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The glucocorticoid.
+    pub gc: Gc,
+    /// The order's name as sent (record text).
+    pub order_name: String,
+}
 
 pub const TOPIC: Topic = Topic {
     code: "gc-route-needed",
@@ -26,26 +32,18 @@ pub const SETTINGS: &[&str] = &[];
 pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome {
     let mut out = Outcome::default();
     for m in &facts.orders {
-        if !matches!(m.drug(), Some(Drug::Glucocorticoid(_)))
-            || !matches!(m.route, Route::Ambiguous | Route::Unknown)
-        {
+        let Some(Drug::Glucocorticoid(gc)) = m.drug() else {
+            continue;
+        };
+        if !matches!(m.route, Route::Ambiguous | Route::Unknown) {
             continue;
         }
         out.findings.push(Finding {
             topic: TOPIC,
             indicator: Indicator::Info,
-            what: What::RouteNeeded(Words {
-                summary: text::summary(format!(
-                    "Route needed for {}: IM/IV/oral counts toward renal crisis and dose checks, local does not",
-                    m.drug().map_or("steroid", |d| d.name())
-                )),
-                detail: format!(
-                    "**Route not stated.** {} ({}): the dose form does not say whether it is systemic (IM, IV, oral) \
-                     or local (intra-articular, topical). The renal crisis and weight-based dose checks were not run \
-                     for it. Add the route to the order.\n\nSources: local policy (systemic routes only).",
-                    md(&m.name),
-                    md(&m.reference)
-                ),
+            what: What::RouteNeeded(Found {
+                gc,
+                order_name: m.name.clone(),
             }),
             notes: vec![],
             pull: None,
@@ -62,7 +60,6 @@ mod tests {
     use super::*;
     use crate::clinical::rules::test_support::*;
     use crate::facts::Schedule;
-    use crate::terminology::medication::Gc;
     use crate::terminology::Concept;
 
     #[test]
@@ -82,11 +79,19 @@ mod tests {
                 route,
                 "t",
             ));
-            assert_eq!(
-                !evaluate(&f, &Policy::default()).findings.is_empty(),
-                fires,
-                "{route:?}"
-            );
+            let out = evaluate(&f, &Policy::default());
+            assert_eq!(!out.findings.is_empty(), fires, "{route:?}");
+            if let Some(c) = out.findings.first() {
+                assert_eq!(
+                    c.what,
+                    What::RouteNeeded(Found {
+                        gc: Gc::Triamcinolone,
+                        order_name: f.orders[0].name.clone()
+                    })
+                );
+                assert!(c.summary().starts_with("Route needed for triamcinolone"));
+                assert!(!c.detail().contains("MedicationRequest/"));
+            }
         }
     }
 }

@@ -10,15 +10,45 @@
 //! ≤ 10 mg/day. Time on therapy runs from the earliest `authoredOn` of the
 //! active systemic glucocorticoids.
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
-
 use super::Outcome;
 use crate::clinical::steroids::Exposure;
-use crate::clinical::text::{self, md, num};
-use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
-use crate::clinical::{What, Words};
+use crate::clinical::What;
+use crate::clinical::{
+    Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Topic,
+};
 use crate::facts::Facts;
+use crate::terminology::medication::Gc;
+use chrono::NaiveDate;
+
+/// What this rule found: a glucocorticoid dose kept (or raised) after the
+/// weeks the guidance tapers at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The active systemic glucocorticoids.
+    pub active: Vec<Active>,
+    /// Their prednisone-equivalent mg/day.
+    pub active_mg: f64,
+    /// Whole weeks since the earliest of them was ordered.
+    pub weeks: f64,
+    /// Prednisone-equivalent mg/day after the new order(s).
+    pub new_mg: f64,
+    /// The taper target, mg/day prednisone-equivalent (policy figure).
+    pub target_mg: f64,
+}
+
+/// One active glucocorticoid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Active {
+    /// Its name as recorded (record text).
+    pub name: String,
+    pub gc: Gc,
+    /// When it was ordered.
+    pub since: Option<NaiveDate>,
+    /// mg/day of the drug itself, when known.
+    pub mg_per_day: Option<f64>,
+    /// Prednisone-equivalent mg/day, when known.
+    pub pred_eq_mg: Option<f64>,
+}
 
 pub const TOPIC: Topic = Topic {
     code: "gc-taper",
@@ -48,45 +78,39 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     if weeks < policy.taper_after_weeks || new < active - 1e-9 {
         return out;
     }
-    let active_lines: Vec<String> = exp
-        .active
-        .iter()
-        .map(|u| {
-            format!(
-                "- Active: {} ({}, since {}): {} mg/day prednisone-equivalent",
-                md(&u.med.name),
-                md(&u.med.reference),
-                text::date(u.med.authored),
-                u.pred_eq.map_or("?".into(), num)
-            )
-        })
-        .collect();
+    // The order that keeps the dose up: the first one with a dose.
+    let order = exp.orders.iter().find(|u| u.pred_eq.is_some());
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        what: What::Taper(Words {
-            summary: text::summary(format!(
-                "On prednisone-eq {} mg/day for {:.0} weeks; new order {} mg/day: taper toward ≤{} mg/day",
-                num(active),
-                weeks.floor(),
-                num(new),
-                num(policy.taper_target_mg_per_day)
-            )),
-            detail: format!(
-                "**Taper due.** The guidance tapers after 2–4 weeks, aggressively, to the lowest effective dose, ideally \
-                 ≤ {} mg/day prednisone-equivalent, to limit renal crisis risk while keeping the myositis controlled.\n\n{}\n\
-                 - New order(s): {} mg/day prednisone-equivalent (does not lower the dose)\n\nSources: guidance (systematic \
-                 corticosteroid tapering); timing: local policy.",
-                num(policy.taper_target_mg_per_day),
-                active_lines.join("\n"),
-                num(new)
-            ),
+        what: What::Taper(Found {
+            active: exp
+                .active
+                .iter()
+                .map(|u| Active {
+                    name: u.med.name.clone(),
+                    gc: u.gc,
+                    since: u.med.authored,
+                    mg_per_day: u.per_day_mg,
+                    pred_eq_mg: u.pred_eq,
+                })
+                .collect(),
+            active_mg: active,
+            weeks: weeks.floor(),
+            new_mg: new,
+            target_mg: policy.taper_target_mg_per_day,
         }),
         notes: vec![],
-        pull: None,
+        pull: order.map(|u| Pull {
+            order: u.med.reference.clone(),
+            direction: Direction::Lower,
+        }),
         suggestions: vec![],
         selection: Selection::AtMostOne,
-        override_reasons: vec![OverrideReason::DoseAppropriate, OverrideReason::BenefitOutweighsRisk],
+        override_reasons: vec![
+            OverrideReason::DoseAppropriate,
+            OverrideReason::BenefitOutweighsRisk,
+        ],
     });
     out
 }
@@ -119,11 +143,35 @@ mod tests {
             let mut o = prednisone(new);
             o.replaces = vec!["MedicationRequest/active".into()];
             f.orders.push(o);
+            let out = evaluate(&f, &Policy::default());
             assert_eq!(
-                evaluate(&f, &Policy::default()).findings.len(),
+                out.findings.len(),
                 usize::from(fires),
                 "{active} {weeks} {new}"
             );
+            if let Some(c) = out.findings.first() {
+                let What::Taper(found) = &c.what else {
+                    panic!("{:?}", c.what)
+                };
+                assert_eq!(
+                    (found.active_mg, found.new_mg, found.weeks, found.target_mg),
+                    (active, new, weeks as f64, 10.0)
+                );
+                assert_eq!(
+                    c.pull,
+                    Some(Pull {
+                        order: "MedicationRequest/pred".into(),
+                        direction: Direction::Lower
+                    })
+                );
+                assert_eq!(
+                    c.summary(),
+                    format!(
+                        "On prednisone {} mg/day for {weeks} weeks; new order {} mg/day does not lower it: taper toward ≤ 10 mg/day",
+                        active, new
+                    )
+                );
+            }
         }
     }
 }

@@ -6,14 +6,18 @@
 //! never silence." A warning: the order was not checked at all, and the
 //! clinician should know that no check stands behind the silence.
 
-/// What this rule found (free text until typed).
-pub type Found = crate::clinical::Words;
-
 use super::Outcome;
-use crate::clinical::text::{self, md};
+use crate::clinical::What;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
-use crate::clinical::{What, Words};
 use crate::facts::{Facts, Setting};
+
+/// What this rule found: draft medication orders that could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// What could not be read, one entry per order, as the reader described
+    /// it (may quote record text).
+    pub orders: Vec<String>,
+}
 
 pub const TOPIC: Topic = Topic {
     code: "order-unreadable",
@@ -27,27 +31,11 @@ pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome {
     if facts.setting != Setting::OrderEntry || facts.unreadable_orders.is_empty() {
         return out;
     }
-    let n = facts.unreadable_orders.len();
-    let lines: Vec<String> = facts
-        .unreadable_orders
-        .iter()
-        .map(|w| format!("- {}", md(w)))
-        .collect();
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Warning,
-        what: What::UnreadableOrder(Words {
-            summary: text::summary(format!(
-                "{} medication order{} could not be read: not checked for dose, frequency or interactions",
-                n,
-                if n == 1 { "" } else { "s" }
-            )),
-            detail: format!(
-                "**Order not checked.** The order was sent in a form that could not be read, so none of the \
-                 checks (dose, weekly methotrexate, renal crisis risk, pregnancy, interactions) ran for it:\n\n{}\n\n\
-                 Check the order by hand, or re-enter it with a coded medication, dose and frequency.",
-                lines.join("\n")
-            ),
+        what: What::UnreadableOrder(Found {
+            orders: facts.unreadable_orders.clone(),
         }),
         notes: vec![],
         pull: None,
@@ -83,6 +71,15 @@ mod tests {
             assert_eq!(!out.findings.is_empty(), fires, "{setting:?} {drafts:?}");
             if fires {
                 assert_eq!(out.findings[0].indicator, Indicator::Warning);
+                assert_eq!(
+                    out.findings[0].what,
+                    What::UnreadableOrder(Found {
+                        orders: f.unreadable_orders.clone()
+                    })
+                );
+                assert!(out.findings[0]
+                    .summary()
+                    .starts_with("1 medication order could not be read"));
             }
         }
     }
