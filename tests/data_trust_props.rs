@@ -92,9 +92,21 @@ fn to_cm(v: f64, unit: &str) -> f64 {
 }
 
 /// How the service prints a derived number (two decimals, zeros trimmed).
-fn shown(v: f64) -> String {
-    let s = format!("{v:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+/// A figure as a card shows it: as recorded to hundredths, or, converted
+/// from another unit, to three significant figures (a derived figure).
+fn shown(v: f64, converted: bool) -> String {
+    let decimals = match (converted, v) {
+        (false, _) => 2,
+        (true, v) if v < 10.0 => 2,
+        (true, v) if v < 100.0 => 1,
+        _ => 0,
+    };
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 /// The newest reading that may be used at all: this patient's (or no
@@ -210,16 +222,18 @@ proptest! {
 
         // Every weight a card used is the newest of this patient's, not in the
         // future, and plausible.
-        let w = newest_own(&weights).map(|o| to_kg(o.value, o.unit));
+        let newest_w = newest_own(&weights);
+        let w = newest_w.map(|o| to_kg(o.value, o.unit));
         for used in figures_used(&resp, "Weight", "kg") {
             let w = w.expect("a weight was used, so one was on file");
-            prop_assert_eq!(&used, &shown(w));
+            prop_assert_eq!(&used, &shown(w, newest_w.is_some_and(|o| o.unit != "kg")));
             prop_assert!((25.0..=350.0).contains(&w), "weight {} used", w);
         }
-        let h = newest_own(&heights).map(|o| to_cm(o.value, o.unit));
+        let newest_h = newest_own(&heights);
+        let h = newest_h.map(|o| to_cm(o.value, o.unit));
         for used in figures_used(&resp, "Height", "cm") {
             let h = h.expect("a height was used, so one was on file");
-            prop_assert_eq!(&used, &shown(h));
+            prop_assert_eq!(&used, &shown(h, newest_h.is_some_and(|o| o.unit != "cm")));
             prop_assert!((120.0..=230.0).contains(&h), "height {} used", h);
         }
         // A weight used with a plausible height on file gives a plausible BMI,
@@ -255,8 +269,8 @@ proptest! {
         }
         // Foreign and future readings never show.
         for o in weights.iter().filter(|o| o.subject == Some("Patient/p2") || o.offset > 1) {
-            let v = shown(to_kg(o.value, o.unit));
-            let own_same = weights.iter().any(|x| x.subject != Some("Patient/p2") && x.offset <= 1 && shown(to_kg(x.value, x.unit)) == v);
+            let v = shown(to_kg(o.value, o.unit), o.unit != "kg");
+            let own_same = weights.iter().any(|x| x.subject != Some("Patient/p2") && x.offset <= 1 && shown(to_kg(x.value, x.unit), x.unit != "kg") == v);
             if !own_same && o.subject == Some("Patient/p2") {
                 prop_assert!(!figures_used(&resp, "Weight", "kg").contains(&v));
             }

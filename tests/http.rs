@@ -137,7 +137,7 @@ async fn scenario_figures_reach_the_cards() {
     let (_, r) = s.hook(SIGN, &fixture("S2.json")).await;
     let text = r.to_string();
     assert!(
-        text.contains("0.57 mg/kg") && text.contains("69.85 kg"),
+        text.contains("0.57 mg/kg") && text.contains("69.9 kg (154 lb"),
         "{text}"
     );
     assert!(!text.contains("0.26 mg/kg") && !text.contains("2.65 m"));

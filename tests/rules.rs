@@ -625,7 +625,11 @@ async fn conflicting_weights_and_stale_weight_are_named() {
     old["valueQuantity"]["value"] = json!(75);
     req.weights.push(old);
     let r = s.cards(&req).await;
-    assert!(r.to_string().contains("Weights disagree"), "{r}");
+    assert!(
+        r.to_string()
+            .contains("differs by 7 %** from the previous 75 kg"),
+        "{r}"
+    );
     let mut req = myositis().order(pred(100.0, "o"));
     req.weights[0]["effectiveDateTime"] = json!("2026-06-01");
     let r = s.cards(&req).await;

@@ -106,8 +106,6 @@ pub struct DosingWeight {
     pub dosing: f64,
     /// IBW + 0.4 × (actual − IBW) (REFERENCE.md 3), shown for obese patients.
     pub adjusted: f64,
-    /// Markdown lines: the method and its figures.
-    pub lines: String,
     /// The height the ideal body weight came from.
     pub height: crate::facts::Reading,
     /// The sex the ideal body weight came from.
@@ -119,51 +117,17 @@ pub fn dosing_weight_of(
     facts: &crate::facts::Facts,
 ) -> Result<DosingWeight, crate::clinical::rules::Figure> {
     use crate::clinical::rules::Figure;
-    use crate::clinical::text::{md, num};
     let w = facts.weight().ok_or(Figure::Weight)?;
     let h = facts.height().ok_or(Figure::Height)?;
     let sex = facts.sex.ok_or(Figure::Sex)?;
     let ibw = ibw_devine(sex, h.value).ok_or(Figure::Height)?;
-    let inches = h.value / 2.54;
-    let base = match sex {
-        Sex::Male => 50.0,
-        Sex::Female => 45.5,
-    };
-    let method = if inches < 60.0 {
-        format!(
-            "Devine, extrapolated below 60 in ({} in: {} − 2.3 × {:.1} = {} kg; a floor at 60 in would give {} kg)",
-            format_args!("{inches:.1}"),
-            num(base),
-            60.0 - inches,
-            format_args!("{ibw:.1}"),
-            num(base)
-        )
-    } else {
-        format!(
-            "Devine ({} + 2.3 × ({inches:.1} − 60 in) = {ibw:.1} kg)",
-            num(base)
-        )
-    };
     let dosing = dosing_weight(ibw, w.value);
     let adjusted = ibw + 0.4 * (w.value - ibw);
-    let lines = format!(
-        "- Ideal body weight: {method} ({}, height {}; sex {})\n- Dosing weight = ideal body weight, or actual weight if lower: **{:.1} kg** (actual {} kg; adjusted body weight {:.1} kg)",
-        md(&h.source),
-        num(h.value),
-        match sex {
-            Sex::Male => "male",
-            Sex::Female => "female",
-        },
-        dosing,
-        num(w.value),
-        adjusted
-    );
     Ok(DosingWeight {
         actual: w.value,
         ibw,
         dosing,
         adjusted,
-        lines,
         height: h.clone(),
         sex,
     })

@@ -161,7 +161,6 @@ pub struct Finding {
 pub enum What {
     AdultsOnly(rules::adults_only::Found),
     AntibodyPanel(rules::antibody_panel::Found),
-    AzaOrderCheck(rules::aza_order_check::Found),
     BpMonitoring(rules::bp_monitoring::Found),
     DrugCheck(rules::drug_check::Found),
     GcCeiling(rules::gc_ceiling::Found),
@@ -180,13 +179,6 @@ pub enum What {
     SuspectedRenalCrisis(rules::suspected_renal_crisis::Found),
     Taper(rules::taper::Found),
     UnreadableOrder(rules::unreadable_order::Found),
-}
-
-/// Free text of a finding whose rule has no typed finding of its own.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Words {
-    pub summary: String,
-    pub detail: String,
 }
 
 /// A policy figure changed from its default.

@@ -521,7 +521,6 @@ pub(crate) mod tests {
                 ibw,
                 dosing: ibw,
                 adjusted: ibw + 0.4 * (90.0 - ibw),
-                lines: String::new(),
                 height: r(180.0, "cm"),
                 sex: Sex::Male,
             },

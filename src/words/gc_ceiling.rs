@@ -83,7 +83,7 @@ pub fn render(f: &Found) -> Text {
             "{}\n- {} mg/day ÷ {} kg = {} mg/kg/day (guidance {}–{} mg/kg/day)\n\n",
             weight_line(w),
             fig(f.pred_eq_mg),
-            amount(kg),
+            super::value(&w.reading, "kg"),
             fig(f.pred_eq_mg / kg),
             fig(f.low_per_kg),
             fig(f.high_per_kg),
@@ -172,7 +172,7 @@ mod tests {
             "Prednisone 85 mg/day is above the 80 mg/day ceiling for a starting dose: lower it"
         );
         assert!(
-            t.detail.contains("85 mg/day ÷ 69.85 kg = 1.22 mg/kg/day"),
+            t.detail.contains("85 mg/day ÷ 69.9 kg = 1.22 mg/kg/day"),
             "{}",
             t.detail
         );

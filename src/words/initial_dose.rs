@@ -121,7 +121,7 @@ pub fn render(f: &Found) -> Text {
     d.push_str(&format!(
         "- {} mg/day ÷ {} kg = **{per_kg} mg/kg/day**; {range}\n",
         amount(f.pred_eq_mg),
-        amount(kg),
+        super::value(&f.weight.reading, "kg"),
     ));
     if let Some(c) = f.capped_at {
         d.push_str(&format!(

@@ -102,7 +102,7 @@ fn dose(d: &Dose) -> Text {
         lines.push(format!(
             "- {} mg ÷ {} kg = **{} mg/kg**; guidance {}–{} mg/kg/day for 1–{} days, or a pulse of {} mg/kg{}",
             amount(d.per_day_mg),
-            amount(w.reading.value),
+            super::value(&w.reading, "kg"),
             fig(x),
             fig(d.low_per_kg),
             fig(d.high_per_kg),

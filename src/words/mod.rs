@@ -30,7 +30,7 @@ use chrono::NaiveDate;
 
 use crate::clinical::body::WeightUsed;
 pub use crate::clinical::text::{capitalise, md};
-use crate::clinical::{Finding, Note, What, Words};
+use crate::clinical::{Finding, Note, What};
 use crate::facts::Reading;
 
 pub use num::{amount, fig};
@@ -43,8 +43,8 @@ pub const SUMMARY_MAX: usize = 139;
 pub const DETAIL_MAX_LINES: usize = 12;
 
 /// ... and at most this many characters (Markdown marks not counted): about
-/// twelve lines of a 600-pixel card panel.
-pub const DETAIL_MAX_CHARS: usize = 1200;
+/// fourteen rendered lines of a 700-pixel card panel.
+pub const DETAIL_MAX_CHARS: usize = 1400;
 
 /// A date, or "date unknown".
 pub fn date(d: Option<NaiveDate>) -> String {
@@ -66,9 +66,19 @@ pub fn reading(r: &Reading, canonical_unit: &str) -> String {
     };
     format!(
         "{} {canonical_unit} ({original}{})",
-        amount(r.value),
+        value(r, canonical_unit),
         date(r.date)
     )
+}
+
+/// A reading's value in the canonical unit: as recorded when recorded in it,
+/// else a derived figure (154 lb → 69.9 kg).
+pub fn value(r: &Reading, canonical_unit: &str) -> String {
+    if r.original_unit == canonical_unit {
+        amount(r.value)
+    } else {
+        fig(r.value)
+    }
 }
 
 /// The weight line of a card, with what is doubtful about the weight.
@@ -115,15 +125,6 @@ pub struct Text {
     pub detail: String,
 }
 
-impl From<&Words> for Text {
-    fn from(w: &Words) -> Self {
-        Text {
-            summary: w.summary.clone(),
-            detail: w.detail.clone(),
-        }
-    }
-}
-
 /// The words of one finding, its notes included.
 pub fn text(f: &Finding) -> Text {
     let mut t = what(&f.what);
@@ -137,7 +138,6 @@ fn what(w: &What) -> Text {
     match w {
         What::AdultsOnly(f) => adults_only::render(f),
         What::AntibodyPanel(f) => antibody_panel::render(f),
-        What::AzaOrderCheck(f) => aza_order_check::render(f),
         What::BpMonitoring(f) => bp_monitoring::render(f),
         What::DrugCheck(f) => drug_check::render(f),
         What::GcCeiling(f) => gc_ceiling::render(f),

@@ -32,11 +32,14 @@ pub fn render(f: &Found) -> Text {
         format!("Myositis: start {lead} with the steroid; steroid alone fails in 86%")
     });
 
-    let mut lines = vec![format!(
-        "**Steroid-sparing agent from day one.** {} is ordered and no methotrexate, azathioprine or \
+    let mut lines = vec![
+        format!(
+        "**Steroid-sparing agent from day one.** {} is ordered; no methotrexate, azathioprine or \
          mycophenolate is active or drafted.",
         md(&f.steroid)
-    ), String::new()];
+    ),
+        String::new(),
+    ];
     if let Some(w) = &f.weight {
         lines.push(weight_line(w));
     }
@@ -59,9 +62,8 @@ pub fn render(f: &Found) -> Text {
     }
     if let Some(total) = f.pneumocystis {
         lines.push(format!(
-            "- Prednisone-equivalent {} mg/day (≥ {} mg/day, usually for ≥ {} weeks) with a second \
-             immunosuppressant: consider Pneumocystis prophylaxis (with methotrexate, a prophylactic \
-             trimethoprim-sulfamethoxazole dose needs blood-count monitoring).",
+            "- Prednisone-equivalent {} mg/day (≥ {} mg/day, usually ≥ {} weeks) with a second \
+             immunosuppressant: consider Pneumocystis prophylaxis (with methotrexate: monitor the blood count).",
             fig(total),
             amount(g.pcp_gc_mg_per_day),
             amount(g.pcp_gc_weeks)
@@ -131,8 +133,7 @@ fn mtx_line(f: &Found) -> String {
                 ));
             }
             s.push_str(&format!(
-                " (guidance {}–{} mg/m²/week). Escalation up to {} mg/week is possible; continue at least \
-                 12 months after remission before tapering.",
+                " (guidance {}–{} mg/m²/week; escalation up to {} mg/week).",
                 amount(g.mtx_mg_per_m2_low),
                 amount(g.mtx_mg_per_m2_high),
                 amount(g.mtx_max_mg_per_week)
@@ -159,7 +160,7 @@ fn aza_line(f: &Found) -> String {
         Aza::Offered {
             weight,
             sex,
-            height_cm,
+            height_cm: _,
             exact,
             dose,
             ..
@@ -172,7 +173,7 @@ fn aza_line(f: &Found) -> String {
                 None => "",
             };
             format!(
-                "- **Azathioprine {} mg once daily**{}: {} mg/kg × {} kg = {} mg, in {} mg steps and not above it; \
+                "- **Azathioprine {} mg once daily**{}: {} mg/kg × {} kg = {} mg, rounded down to {} mg steps; \
                  {}. Check TPMT and NUDT15 first.{preferred}",
                 amount(*dose),
                 recommended(f, Agent::Azathioprine),
@@ -180,7 +181,7 @@ fn aza_line(f: &Found) -> String {
                 fig(weight.dosing),
                 fig(*exact),
                 amount(g.aza_round_mg),
-                dosing_weight(weight, *sex, *height_cm),
+                short_dosing_weight(weight, *sex),
             )
         }
     }
@@ -231,13 +232,33 @@ pub fn dosing_weight(w: &DosingWeight, sex: Sex, height_cm: f64) -> String {
     if w.dosing < w.actual {
         format!(
             "dosing weight = {ibw}, below the actual {} kg (adjusted body weight {} kg)",
-            amount(w.actual),
+            fig(w.actual),
             fig(w.adjusted)
         )
     } else {
         format!(
             "dosing weight = the actual {} kg, below the {ibw}",
-            amount(w.actual)
+            fig(w.actual)
+        )
+    }
+}
+
+/// The dosing weight in a few words: "ideal body weight (Devine, female),
+/// below the actual 69.85 kg".
+fn short_dosing_weight(w: &DosingWeight, sex: Sex) -> String {
+    let sex = match sex {
+        Sex::Male => "male",
+        Sex::Female => "female",
+    };
+    if w.dosing < w.actual {
+        format!(
+            "ideal body weight (Devine, {sex}), below the actual {} kg",
+            fig(w.actual)
+        )
+    } else {
+        format!(
+            "the actual weight, below the ideal {} kg (Devine, {sex})",
+            fig(w.ibw)
         )
     }
 }

@@ -780,7 +780,7 @@ mod tests {
                 Some(90.0),
                 "",
                 Some(25.0),
-                "Escalation up to 40",
+                "escalation up to 40",
             ),
             // Outside SSc, eGFR 30–59: half (15 × 1.633 = 24.5 → 12.2 → 12.5 mg).
             (
