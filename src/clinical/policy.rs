@@ -250,7 +250,7 @@ settings! {
     /// Betamethasone dose equal to prednisone 5 mg (factor = 5 / this, computed exactly).
     betamethasone_equivalent_mg = 0.6, "mg", "Meikle & Tyler 1977; local policy (0.6 mg = prednisone 5 mg)";
     /// Below this age the guidance's dose advice does not apply (one card says so).
-    adult_age_years = 18, "years", "guidance (adult overlap); POLICY second edition";
+    adult_age_years = 18, "years", "guidance (adult overlap); service policy (safety decisions)";
     /// Lightest adult weight believed; below it no dose is computed from it.
     weight_min_kg = 25, "kg", "local policy (plausible adult figures)";
     /// Heaviest adult weight believed.

@@ -571,9 +571,11 @@ impl<'t> FactsBuilder<'t> {
         for (i, (m, triggering)) in drafts.iter().enumerate() {
             let med = self.med(m, i);
             if med.identified.is_none() && med.name == UNNAMED {
-                self.facts
-                    .unreadable_orders
-                    .push(format!("{}: no medication could be read", med.reference));
+                self.facts.unreadable_orders.push(format!(
+                    "draft order {} of {}: no medication could be read (no code, no name)",
+                    i + 1,
+                    drafts.len()
+                ));
             }
             if *triggering {
                 orders.push(med)

@@ -133,16 +133,26 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     if !exp.active.is_empty() {
         return out; // not an initial dose (the taper rule speaks to these)
     }
+    let mut seen: Vec<(Gc, Route)> = vec![];
     for u in exp
         .orders
         .iter()
         .filter(|u| matches!(u.med.route, Route::Oral | Route::Sublingual))
     {
-        if u.pred_eq.is_none() {
+        if u.pred_eq.is_none() || seen.contains(&(u.gc, u.med.route)) {
             continue;
         }
-        // Several drafts of the same drug and route add up.
+        // Several drafts of the same drug and route add up: one card, on
+        // their sum.
+        seen.push((u.gc, u.med.route));
         let dose = exp.same_drug_total(u);
+        // Changing one of several drafts to the whole target would leave the
+        // others on top of it: with more than one, nothing is prefilled.
+        let drafts_of_drug = exp
+            .orders
+            .iter()
+            .filter(|o| o.gc == u.gc && o.med.route == u.med.route)
+            .count();
         if dose > policy.gc_suggest_max_mg_per_day + 1e-9 {
             continue; // above the ceiling: the ceiling card speaks
         }
@@ -187,7 +197,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         } else {
             ProposedRoute::Oral
         };
-        if let (Some(id), true) = (&u.med.id, prednisone) {
+        if let (Some(id), true, 1) = (&u.med.id, prednisone, drafts_of_drug) {
             if let Some(product) = products::for_dose(
                 u.gc,
                 target,
@@ -286,6 +296,7 @@ mod tests {
     use super::*;
     use crate::clinical::rules::test_support::*;
     use crate::facts::Sex;
+    use crate::terminology::medication::Drug;
 
     fn run(f: &Facts) -> Outcome {
         evaluate(f, &Policy::default())
@@ -445,6 +456,39 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn several_drafts_one_card_and_nothing_prefilled() {
+        // Two prednisone drafts of 30 mg for a 70 kg diabetic: one card on
+        // the 60 mg sum; changing one draft to 35 mg would leave the other on
+        // top (65 mg), so no change is prefilled.
+        let mut f = with_body(
+            patient(&[Concept::Dermatomyositis, Concept::Diabetes]),
+            Sex::Male,
+            70.0,
+            None,
+        );
+        let a = med(
+            Drug::Glucocorticoid(Gc::Prednisone),
+            30.0,
+            Schedule::DAILY,
+            Route::Oral,
+            "a",
+        );
+        let mut b = a.clone();
+        b.id = Some("b".into());
+        b.reference = "MedicationRequest/b".into();
+        f.orders = vec![a, b];
+        let out = run(&f);
+        assert_eq!(out.findings.len(), 1);
+        let card = &out.findings[0];
+        assert_eq!(card.topic, TOPIC_ABOVE);
+        assert!(card.suggestions.is_empty(), "{:?}", card.suggestions);
+        match &card.what {
+            What::InitialDose(found) => assert_eq!(found.pred_eq_mg, 60.0),
+            w => panic!("{w:?}"),
         }
     }
 
