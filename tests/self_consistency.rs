@@ -344,3 +344,62 @@ proptest! {
         }
     }
 }
+
+/// Internal file names, FHIR ids, UCUM codes and annotations: none may reach
+/// a clinician (POLICY second edition, "Plain language").
+fn unplain(text: &str) -> Option<String> {
+    static RES: std::sync::OnceLock<Vec<regex::Regex>> = std::sync::OnceLock::new();
+    let res = RES.get_or_init(|| {
+        [
+            r"\b[A-Za-z_]+\.md\b|REFERENCE\b|POLICY\b",
+            r"\b(Observation|MedicationRequest|MedicationStatement|MedicationOrder|Condition|Patient|Encounter|ServiceRequest|Practitioner)/[A-Za-z0-9\-.]+",
+            r"\\?\{[A-Za-z_0-9.]+\\?\}|\[(lb_av|in_i|oz_av|iU)\]|mm\\?\[Hg",
+            r"\b\d+\.\d{3,}\b",
+        ]
+        .iter()
+        .map(|r| regex::Regex::new(r).unwrap())
+        .collect()
+    });
+    res.iter()
+        .find_map(|re| re.find(text).map(|m| m.as_str().to_string()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { rng_seed: RngSeed::Fixed(0x0c4d_7e57), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// On generated patients (pregnancy, renal failure, thiopurine results,
+    /// allopurinol, TMP-SMX, several drafts...), every card reads plainly:
+    /// no internal names, ids or UCUM codes, a summary that fits uncut, a
+    /// detail within the card-panel budget.
+    #[test]
+    fn every_generated_card_reads_plainly(p in patient()) {
+        use ssc_myositis_cds::words::{DETAIL_MAX_CHARS, DETAIL_MAX_LINES, SUMMARY_MAX};
+        let engine = Engine::with_defaults().unwrap();
+        let mut drafts = vec![pred_order(p.pred_mg)];
+        match p.second {
+            1 => drafts.push(Req::med(Some("1946772"), "methotrexate 25 MG/ML Injectable Solution", 15.0, 1, "wk", "34206005", "o2", "draft", TODAY)),
+            2 => drafts.push(Req::med(Some("199310"), "Azathioprine 25 MG Oral Tablet", 100.0, 1, "d", "26643006", "o2", "draft", TODAY)),
+            3 => drafts.push(Req::med(Some("1743726"), "Methylprednisolone 1000 MG Injection", 500.0, 1, "d", "47625008", "o2", "draft", TODAY)),
+            _ => {}
+        }
+        for card in cards(&engine, &request(&p, &drafts)) {
+            let summary = card["summary"].as_str().unwrap();
+            let detail = card["detail"].as_str().unwrap_or("");
+            let mut texts = vec![summary.to_string(), detail.to_string()];
+            for s in card["suggestions"].as_array().into_iter().flatten() {
+                texts.push(s["label"].as_str().unwrap_or("").to_string());
+                for a in s["actions"].as_array().into_iter().flatten() {
+                    texts.push(a["description"].as_str().unwrap_or("").to_string());
+                }
+            }
+            for t in &texts {
+                prop_assert!(unplain(t).is_none(), "{}: {:?} in {}", topic(&card), unplain(t), t);
+            }
+            prop_assert!(summary.chars().count() <= SUMMARY_MAX && !summary.ends_with('…'), "{}", summary);
+            let lines = detail.lines().filter(|l| !l.trim().is_empty()).count();
+            let chars = detail.chars().filter(|c| !matches!(c, '*' | '\\')).count();
+            prop_assert!(lines <= DETAIL_MAX_LINES && chars <= DETAIL_MAX_CHARS,
+                "{}: {} lines, {} characters:\n{}", topic(&card), lines, chars, detail);
+        }
+    }
+}

@@ -54,3 +54,83 @@ pub fn check(findings: &[Finding]) -> Vec<Breach> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clinical::{Direction, Pull, Selection, Topic, What};
+
+    fn f(code: &'static str, indicator: Indicator, order: Option<&str>) -> Finding {
+        Finding {
+            topic: Topic {
+                code,
+                display: code,
+            },
+            indicator,
+            what: What::AdultsOnly(crate::clinical::rules::adults_only::Found {
+                age: 0,
+                adult_age: 18.0,
+            }),
+            notes: vec![],
+            pull: order.map(|o| Pull {
+                order: o.into(),
+                direction: Direction::Lower,
+            }),
+            suggestions: vec![],
+            selection: Selection::AtMostOne,
+            override_reasons: vec![],
+        }
+    }
+
+    #[test]
+    fn the_budget() {
+        use Indicator::*;
+        // (findings, breaches expected)
+        let cases: Vec<(Vec<Finding>, usize)> = vec![
+            // Three cards: within.
+            (
+                vec![
+                    f("a", Warning, None),
+                    f("b", Warning, None),
+                    f("c", Info, None),
+                ],
+                0,
+            ),
+            // Four with an info: the info should have been folded.
+            (
+                vec![
+                    f("a", Warning, None),
+                    f("b", Warning, None),
+                    f("c", Warning, None),
+                    f("d", Info, None),
+                ],
+                1,
+            ),
+            // Four warnings: the budget never hides a warning.
+            (
+                vec![
+                    f("a", Warning, None),
+                    f("b", Warning, None),
+                    f("c", Warning, None),
+                    f("d", Warning, None),
+                ],
+                0,
+            ),
+            // Two independent criticals (different orders): within.
+            (
+                vec![f("a", Critical, Some("o1")), f("b", Critical, Some("o2"))],
+                0,
+            ),
+            // Two criticals on one order, or one finding twice: a breach.
+            (
+                vec![f("a", Critical, Some("o1")), f("b", Critical, Some("o1"))],
+                1,
+            ),
+            (vec![f("a", Critical, None), f("a", Critical, None)], 1),
+        ];
+        for (findings, want) in cases {
+            let codes: Vec<&str> = findings.iter().map(|x| x.topic.code).collect();
+            assert_eq!(check(&findings).len(), want, "{codes:?}");
+        }
+    }
+}
