@@ -627,7 +627,7 @@ async fn conflicting_weights_and_stale_weight_are_named() {
     let r = s.cards(&req).await;
     assert!(
         r.to_string()
-            .contains("differs by 7 %** from the previous 75 kg"),
+            .contains("differs by 20 %** from the previous 75 kg"),
         "{r}"
     );
     let mut req = myositis().order(pred(100.0, "o"));
