@@ -344,10 +344,18 @@ fn sigterm_finishes_requests_under_way_and_records_their_cards() {
     conn.write_all(&body[..half]).unwrap();
     conn.flush().unwrap();
 
-    // Two connections open: this one and the scrape's.
-    let metrics = http_get(&svc.addr, "/metrics");
-    let open = sample(&metrics, "cds_connections_open", &[]);
-    assert!(open.is_some_and(|n| n >= 2.0), "{metrics}");
+    // Two connections open: this one and the scrape's (the server may not
+    // have accepted the first yet on a loaded machine: scrape until it has).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let metrics = http_get(&svc.addr, "/metrics");
+        let open = sample(&metrics, "cds_connections_open", &[]);
+        if open.is_some_and(|n| n >= 2.0) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{metrics}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 
     std::thread::sleep(Duration::from_millis(200));
     sigterm(svc.child.id());
