@@ -124,13 +124,10 @@ fn service_request(p: &ServiceProposal, ctx: &RenderContext<'_>) -> Value {
 /// The dose quantity of a changed order: whole tablets of the product, or
 /// mg of the ingredient.
 fn dose_quantity(p: &DoseProduct) -> Value {
-    match p {
-        DoseProduct::Tablets { units, .. } => json!({
-            "value": units, "unit": if *units == 1 { "tablet" } else { "tablets" },
-            "system": UCUM, "code": "{tbl}"
-        }),
-        DoseProduct::Ingredient { mg: v, .. } => mg(*v),
-    }
+    // Always in mg (the service's MedicationRequest profile and R4 dose
+    // checks read mg); the product's strength divides it into whole tablets,
+    // which the instruction text states ("7 tablets (35 mg)").
+    mg(p.mg())
 }
 
 /// The draft order with its dose replaced: the medication set to the product
@@ -346,8 +343,9 @@ mod tests {
         assert_eq!(med["coding"][0]["system"], RXNORM);
         assert_eq!(med["text"], "Prednisone 5 MG Oral Tablet");
         let q = &r["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"];
-        assert_eq!(q["value"], 7);
-        assert_eq!(q["code"], "{tbl}");
+        // The dose in mg, a whole number of the product's 5 mg tablets.
+        assert_eq!(q["value"], 35);
+        assert_eq!(q["code"], "mg");
         assert_eq!(q["system"], UCUM);
         assert_eq!(
             r["resource"]["dosageInstruction"][0]["route"]["text"],

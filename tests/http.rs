@@ -107,7 +107,11 @@ async fn scenario_figures_reach_the_cards() {
     let q = &update["resource"]["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"];
     assert_eq!(
         (q["value"].as_f64(), q["code"].as_str()),
-        (Some(7.0), Some("{tbl}"))
+        (Some(35.0), Some("mg"))
+    );
+    assert_eq!(
+        update["resource"]["dosageInstruction"][0]["text"],
+        "7 tablets (35 mg) by mouth once daily"
     );
     let bsa = card("mtx-dose-bsa")["detail"].as_str().unwrap().to_string();
     assert!(
