@@ -1,7 +1,8 @@
 #!/bin/sh
 # Instructions per request in the running release server, under callgrind:
 # the server answers WARM requests, then N1 and N2 more; the per-request
-# figure is (Ir(N2) - Ir(N1)) / (N2 - N1), which cancels start-up and warm-up.
+# figure is (Ir(N2) - Ir(N1)) / (N2 - N1), which cancels start-up and warm-up;
+# Ir(N1) - N1 x that figure is what start-up cost.
 #
 #   sh bench/callgrind.sh target/release/ssc-myositis-cds BODY.json N1 N2
 # e.g. sh bench/callgrind.sh target/release/ssc-myositis-cds tests/requests/S1.json 10 60
@@ -33,4 +34,8 @@ run() {
 }
 a=$(run "$N1")
 b=$(run "$N2")
-echo "Ir with $N1 requests: $a; with $N2: $b; per request: $(( (b - a) / (N2 - N1) ))"
+per=$(( (b - a) / (N2 - N1) ))
+echo "Ir with $N1 requests: $a; with $N2: $b; per request: $per"
+# What remains of the first run without its requests: start-up, the readiness
+# polls and warm-up (a figure for start-up cost that load does not change).
+echo "start-up (Ir($N1) - $N1 x per request): $(( a - N1 * per ))"
