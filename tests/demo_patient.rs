@@ -6,8 +6,8 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use common::*;
 use serde_json::{json, Value};
@@ -135,71 +135,16 @@ fn the_script_refuses_a_bad_date_and_a_missing_server() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("base URL is required"));
 }
 
-struct Running(Child);
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn sekmet() -> Option<PathBuf> {
-    let from_env = std::env::var_os("SSC_CDS_SEKMET").map(PathBuf::from);
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/fhir-venv/bin/sekmet");
-    from_env.into_iter().chain([venv]).find(|p| p.exists())
-}
-
 const TOKEN: &str = "demo-bearer-token-0815";
 
 #[tokio::test]
 #[ignore = "needs a FHIR R4 server: .ci/run installs sekmet-fhir and runs this with --ignored"]
 async fn the_script_loads_the_demo_patient_into_a_real_fhir_server() {
-    let Some(bin) = sekmet() else {
-        assert!(
-            std::env::var("SSC_CDS_REQUIRE_FHIR_SERVER").is_err(),
-            "the FHIR server is required here: install it (see .ci/run)"
-        );
-        eprintln!("skipped: no FHIR server installed (.ci/run installs sekmet-fhir into target/fhir-venv)");
+    let Some(server) = common::fhir_server::start("fhir-demo", TOKEN).await else {
         return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = std::env::temp_dir().join(format!("fhir-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let base = format!("http://127.0.0.1:{port}/fhir");
-    std::fs::write(
-        dir.join("settings.yaml"),
-        format!(
-            "base_url: {base}\nhost: 127.0.0.1\nport: {port}\ndata_dir: data\nserver_auth:\n  types: [bearer]\n  tokens: [{TOKEN}]\nvalidation:\n  inbound: warn\nsimulator:\n  enabled: false\n"
-        ),
-    )
-    .unwrap();
-    let _server = Running(
-        Command::new(&bin)
-            .args(["serve", "--config", "settings.yaml"])
-            .current_dir(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the FHIR server"),
-    );
+    let base = server.base.clone();
     let http = reqwest::Client::new();
-    let started = Instant::now();
-    loop {
-        if let Ok(r) = http.get(format!("{base}/metadata")).send().await {
-            if r.status().is_success() {
-                break;
-            }
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(90),
-            "the FHIR server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 
     // Twice: PUT with fixed ids changes nothing the second time.
     for _ in 0..2 {
@@ -282,5 +227,4 @@ async fn the_script_loads_the_demo_patient_into_a_real_fhir_server() {
     for (t, i) in EXPECTED {
         assert!(has(&r, t, i), "{t}: {:?}", topics(&r));
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -9,9 +9,7 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::fhir_stub::prefetch_resources;
 use common::*;
@@ -22,69 +20,14 @@ use ssc_myositis_cds::prefetch::{FetchSettings, Fetcher};
 
 const TOKEN: &str = "e2e-bearer-token-4711";
 
-struct Running(Child);
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn sekmet() -> Option<PathBuf> {
-    let from_env = std::env::var_os("SSC_CDS_SEKMET").map(PathBuf::from);
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/fhir-venv/bin/sekmet");
-    from_env.into_iter().chain([venv]).find(|p| p.exists())
-}
-
 #[tokio::test]
 #[ignore = "needs a FHIR R4 server: .ci/run installs sekmet-fhir and runs this with --ignored"]
 async fn order_sign_with_no_prefetch_against_a_real_fhir_server() {
-    let Some(bin) = sekmet() else {
-        assert!(
-            std::env::var("SSC_CDS_REQUIRE_FHIR_SERVER").is_err(),
-            "the FHIR server is required here: install it (see .ci/run)"
-        );
-        eprintln!("skipped: no FHIR server installed (.ci/run installs sekmet-fhir into target/fhir-venv)");
+    let Some(server) = common::fhir_server::start("fhir-e2e", TOKEN).await else {
         return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = std::env::temp_dir().join(format!("fhir-e2e-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let base = format!("http://127.0.0.1:{port}/fhir");
-    std::fs::write(
-        dir.join("settings.yaml"),
-        format!(
-            "base_url: {base}\nhost: 127.0.0.1\nport: {port}\ndata_dir: data\nserver_auth:\n  types: [bearer]\n  tokens: [{TOKEN}]\nvalidation:\n  inbound: warn\nsimulator:\n  enabled: false\n"
-        ),
-    )
-    .unwrap();
-    let _server = Running(
-        Command::new(&bin)
-            .args(["serve", "--config", "settings.yaml"])
-            .current_dir(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the FHIR server"),
-    );
+    let base = server.base.clone();
     let http = reqwest::Client::new();
-    let started = Instant::now();
-    loop {
-        if let Ok(r) = http.get(format!("{base}/metadata")).send().await {
-            if r.status().is_success() {
-                break;
-            }
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(90),
-            "the FHIR server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 
     // Load patient S1 (SSc, polymyositis, diabetes; 70 kg, 170 cm; eGFR 88; BP 128/78).
     let full = fixture("S1.json");
@@ -145,7 +88,7 @@ async fn order_sign_with_no_prefetch_against_a_real_fhir_server() {
     );
     // Our queries reached the server (its traffic log); it requires the token for each.
     let traffic = http
-        .get(format!("http://127.0.0.1:{port}/ui/traffic"))
+        .get(format!("http://127.0.0.1:{}/ui/traffic", server.port))
         .send()
         .await
         .unwrap()
@@ -166,5 +109,4 @@ async fn order_sign_with_no_prefetch_against_a_real_fhir_server() {
             .contains("refused the access token (HTTP 401)"),
         "{oo}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

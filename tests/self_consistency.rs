@@ -261,6 +261,48 @@ fn dose(r: &Value) -> (String, f64, f64) {
     (name, mg, mg * f / days)
 }
 
+/// The patient's draft orders: the prednisone order and the second draft.
+fn drafts(p: &Patient) -> Vec<Value> {
+    let mut drafts = vec![pred_order(p.pred_mg)];
+    match p.second {
+        1 => drafts.push(Req::med(
+            Some("1946772"),
+            "methotrexate 25 MG/ML Injectable Solution",
+            15.0,
+            1,
+            "wk",
+            "34206005",
+            "o2",
+            "draft",
+            TODAY,
+        )),
+        2 => drafts.push(Req::med(
+            Some("199310"),
+            "Azathioprine 25 MG Oral Tablet",
+            100.0,
+            1,
+            "d",
+            "26643006",
+            "o2",
+            "draft",
+            TODAY,
+        )),
+        3 => drafts.push(Req::med(
+            Some("1743726"),
+            "Methylprednisolone 1000 MG Injection",
+            500.0,
+            1,
+            "d",
+            "47625008",
+            "o2",
+            "draft",
+            TODAY,
+        )),
+        _ => {}
+    }
+    drafts
+}
+
 fn pregnant_or_planning(p: &Patient) -> bool {
     p.dx.contains(&"Z33.1") || (p.dx.contains(&"Z31.69") && p.female) || p.hcg_positive
 }
@@ -271,13 +313,7 @@ proptest! {
     #[test]
     fn suggestions_pass_our_own_checks(p in patient()) {
         let engine = Engine::with_defaults().unwrap();
-        let mut drafts = vec![pred_order(p.pred_mg)];
-        match p.second {
-            1 => drafts.push(Req::med(Some("1946772"), "methotrexate 25 MG/ML Injectable Solution", 15.0, 1, "wk", "34206005", "o2", "draft", TODAY)),
-            2 => drafts.push(Req::med(Some("199310"), "Azathioprine 25 MG Oral Tablet", 100.0, 1, "d", "26643006", "o2", "draft", TODAY)),
-            3 => drafts.push(Req::med(Some("1743726"), "Methylprednisolone 1000 MG Injection", 500.0, 1, "d", "47625008", "o2", "draft", TODAY)),
-            _ => {}
-        }
+        let drafts = drafts(&p);
         let first = cards(&engine, &request(&p, &drafts));
         for card in &first {
             let own = topic(card);
@@ -375,13 +411,7 @@ proptest! {
     fn every_generated_card_reads_plainly(p in patient()) {
         use ssc_myositis_cds::words::{DETAIL_MAX_CHARS, DETAIL_MAX_LINES, SUMMARY_MAX};
         let engine = Engine::with_defaults().unwrap();
-        let mut drafts = vec![pred_order(p.pred_mg)];
-        match p.second {
-            1 => drafts.push(Req::med(Some("1946772"), "methotrexate 25 MG/ML Injectable Solution", 15.0, 1, "wk", "34206005", "o2", "draft", TODAY)),
-            2 => drafts.push(Req::med(Some("199310"), "Azathioprine 25 MG Oral Tablet", 100.0, 1, "d", "26643006", "o2", "draft", TODAY)),
-            3 => drafts.push(Req::med(Some("1743726"), "Methylprednisolone 1000 MG Injection", 500.0, 1, "d", "47625008", "o2", "draft", TODAY)),
-            _ => {}
-        }
+        let drafts = drafts(&p);
         for card in cards(&engine, &request(&p, &drafts)) {
             let summary = card["summary"].as_str().unwrap();
             let detail = card["detail"].as_str().unwrap_or("");

@@ -109,7 +109,6 @@ mod tests {
     use super::*;
     use crate::clinical::body::WeightUsed;
     use crate::facts::{Reading, Route, Trust};
-    use crate::words::{DETAIL_MAX_LINES, SUMMARY_MAX};
 
     fn found(gc: Gc, factor: f64, eq: f64, twice: bool) -> Found {
         Found {
@@ -144,23 +143,7 @@ mod tests {
     }
 
     fn check(t: &Text) {
-        assert!(t.summary.chars().count() <= SUMMARY_MAX, "{}", t.summary);
-        assert!(!t.summary.contains('…'), "{}", t.summary);
-        let lines = t.detail.lines().filter(|l| !l.trim().is_empty()).count();
-        assert!(lines <= DETAIL_MAX_LINES - 3, "{lines}: {}", t.detail);
-        for bad in [
-            "Observation/",
-            "MedicationRequest/",
-            "REFERENCE",
-            "POLICY",
-            "{",
-            "[lb",
-        ] {
-            assert!(
-                !t.summary.contains(bad) && !t.detail.contains(bad),
-                "{bad}: {t:?}"
-            );
-        }
+        crate::words::assert_plain(t, 3);
     }
 
     #[test]

@@ -211,3 +211,27 @@ impl Finding {
         text(self).detail
     }
 }
+
+/// For the words' tests: a text a clinician can read as it stands (a summary
+/// that fits uncut, a detail with `spare` lines left for the notes, no
+/// resource ids, internal names or UCUM annotations).
+#[cfg(test)]
+pub(crate) fn assert_plain(t: &Text, spare: usize) {
+    assert!(t.summary.chars().count() <= SUMMARY_MAX, "{}", t.summary);
+    assert!(!t.summary.contains('…'), "{}", t.summary);
+    let lines = t.detail.lines().filter(|l| !l.trim().is_empty()).count();
+    assert!(lines + spare <= DETAIL_MAX_LINES, "{lines}: {}", t.detail);
+    for bad in [
+        "Observation/",
+        "MedicationRequest/",
+        "REFERENCE",
+        "POLICY",
+        "{",
+        "[lb",
+    ] {
+        assert!(
+            !t.summary.contains(bad) && !t.detail.contains(bad),
+            "{bad}: {t:?}"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod conformance;
+pub mod fhir_server;
 pub mod fhir_stub;
 pub mod jwt;
 pub mod process;
