@@ -181,21 +181,6 @@ fn number(v: f64) -> String {
     }
 }
 
-/// A setting's source as a clinician reads it: the service's own policy
-/// documents are "service policy", never a file or document name.
-fn plain_source(s: &str) -> String {
-    [
-        "POLICY second edition",
-        "POLICY (second edition)",
-        "POLICY.md",
-        "POLICY",
-    ]
-    .iter()
-    .fold(s.to_string(), |acc, name| {
-        acc.replace(name, "service policy")
-    })
-}
-
 fn setting(key: &str) -> Option<&'static Setting> {
     SETTINGS.iter().find(|s| s.key == key)
 }
@@ -216,10 +201,10 @@ fn figures_html(page: &Page, policy: &Policy) -> String {
         let source = if local {
             format!(
                 "local policy of this health system (default from {})",
-                plain_source(s.source)
+                s.source
             )
         } else {
-            plain_source(s.source)
+            s.source.to_string()
         };
         out.push_str(&format!(
             "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>\n",
@@ -338,6 +323,15 @@ mod tests {
         for p in pages() {
             assert!(p.markdown.starts_with("# "), "{}: no title", p.slug);
             assert_ne!(p.title(), p.slug);
+        }
+    }
+
+    #[test]
+    fn setting_sources_name_no_internal_document() {
+        for s in SETTINGS {
+            for bad in ["REFERENCE", "POLICY", ".md"] {
+                assert!(!s.source.contains(bad), "{}: {}", s.key, s.source);
+            }
         }
     }
 
