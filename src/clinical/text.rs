@@ -1,11 +1,9 @@
-//! Text helpers for findings: clean-up and Markdown escaping of record text,
-//! number formatting, and the figures every weight-based card shows.
+//! Text helpers: clean-up and Markdown escaping of record text, number
+//! formatting. The words of the cards are in `crate::words`.
 
 use chrono::NaiveDate;
 
-use crate::facts::{fmt_num, Facts, Reading};
-
-use super::Policy;
+use crate::facts::fmt_num;
 
 /// Whether a character is dropped from request text before it reaches a
 /// card: control characters (C0, DEL, C1, NUL among them) other than line
@@ -89,59 +87,6 @@ pub fn per_kg(v: f64) -> String {
 
 pub fn date(d: Option<NaiveDate>) -> String {
     d.map_or_else(|| "date unknown".to_string(), |d| d.to_string())
-}
-
-/// The age of a weight in days, when older than the policy allows.
-pub fn stale_days(r: &Reading, facts: &Facts, policy: &Policy) -> Option<i64> {
-    let days = (facts.today - r.date?).num_days();
-    (days as f64 > policy.weight_max_age_days).then_some(days)
-}
-
-/// "70 kg (Observation/w1, 2026-11-01)" with the original unit when converted.
-pub fn reading(r: &Reading, canonical_unit: &str) -> String {
-    let original = if r.original_unit == canonical_unit {
-        String::new()
-    } else {
-        format!(" = {} {}", num(r.original_value), md(&r.original_unit))
-    };
-    format!(
-        "{} {canonical_unit}{original} ({}, {})",
-        num(r.value),
-        md(&r.source),
-        date(r.date)
-    )
-}
-
-/// The weight line of a card, with a warning when the weight is stale or undated.
-pub fn weight_line(r: &Reading, facts: &Facts, policy: &Policy) -> String {
-    let mut s = format!("- Weight used: {}", reading(r, "kg"));
-    if let Some(days) = stale_days(r, facts, policy) {
-        s.push_str(&format!(
-            "\n- **Weight is {days} days old** (older than {} days): re-weigh before relying on mg/kg figures",
-            num(policy.weight_max_age_days)
-        ));
-    } else if r.date.is_none() {
-        s.push_str("\n- **Weight has no date**: confirm it is current");
-    }
-    for i in facts.ignored("weight") {
-        s.push_str(&format!(
-            "\n- A weight dated {} ({}) is in the future and was not used",
-            i.date,
-            md(&i.value)
-        ));
-    }
-    // The previous weight the checks believe (an implausible one is no comparison).
-    if let Some(prev) = facts.weights.iter().skip(1).find(|w| w.trust.is_usable()) {
-        let diff = (r.value - prev.value).abs() / prev.value * 100.0;
-        if diff > policy.weight_conflict_pct {
-            s.push_str(&format!(
-                "\n- **Weights disagree**: the previous weight, {}, differs by {diff:.0} % (more than {} %): confirm the current weight",
-                reading(prev, "kg"),
-                num(policy.weight_conflict_pct)
-            ));
-        }
-    }
-    s
 }
 
 /// Cuts a summary to fewer than 140 characters (CDS Hooks), at a word.
