@@ -419,7 +419,6 @@ mod tests {
     use crate::clinical::{Finding, Policy, What};
     use crate::facts::Sex;
     use crate::terminology::Concept;
-    use crate::words::{DETAIL_MAX_LINES, SUMMARY_MAX};
 
     fn card(dx: &[Concept], sex: Sex, kg: f64, cm: Option<f64>, egfr: Option<f64>) -> Finding {
         let mut f = with_body(patient(dx), sex, kg, cm);
@@ -432,22 +431,10 @@ mod tests {
 
     /// The budget and the plain-language rules every rendering keeps.
     fn plain(c: &Finding) -> (String, String) {
-        let (s, d) = (c.summary(), c.detail());
-        assert!(s.chars().count() <= SUMMARY_MAX && !s.contains('…'), "{s}");
-        let lines = d.lines().filter(|l| !l.trim().is_empty()).count();
-        assert!(lines <= DETAIL_MAX_LINES, "{lines} lines:\n{d}");
-        for bad in [
-            "MedicationRequest/",
-            "Observation/",
-            "Condition/",
-            "REFERENCE.md",
-            "POLICY.md",
-            "{",
-            "[lb",
-        ] {
-            assert!(!d.contains(bad) && !s.contains(bad), "{bad}: {d}");
-        }
-        (s, d)
+        let t = crate::words::text(c);
+        crate::words::assert_plain(&t, 0);
+        assert!(!t.detail.contains("Condition/"), "{}", t.detail);
+        (t.summary, t.detail)
     }
 
     #[test]
