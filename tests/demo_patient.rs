@@ -7,13 +7,9 @@ mod common;
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::Duration;
 
 use common::*;
 use serde_json::{json, Value};
-use ssc_myositis_cds::engine::Engine;
-use ssc_myositis_cds::http::{AppState, AuthMode, Limits};
-use ssc_myositis_cds::prefetch::{FetchSettings, Fetcher};
 
 const PATIENT: &str = "ssc-myositis-demo";
 
@@ -205,19 +201,7 @@ async fn the_script_loads_the_demo_patient_into_a_real_fhir_server() {
     );
 
     // The service, given only the server, finds the patient's data there.
-    let mut state = AppState::new(
-        Engine::with_defaults().unwrap(),
-        Limits::default(),
-        AuthMode::Disabled,
-    );
-    state.fetcher = Fetcher::new(FetchSettings {
-        allowed_servers: vec![base.clone()],
-        request_timeout: Duration::from_secs(10),
-        deadline: Duration::from_secs(20),
-        ..FetchSettings::default()
-    })
-    .unwrap();
-    let (s, _) = start_with(state).await;
+    let s = server.service().await;
     let mut req = order_sign();
     req.as_object_mut().unwrap().remove("prefetch");
     req["fhirServer"] = json!(base);

@@ -9,14 +9,9 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::fhir_stub::prefetch_resources;
 use common::*;
 use serde_json::json;
-use ssc_myositis_cds::engine::Engine;
-use ssc_myositis_cds::http::{AppState, AuthMode, Limits};
-use ssc_myositis_cds::prefetch::{FetchSettings, Fetcher};
 
 const TOKEN: &str = "e2e-bearer-token-4711";
 
@@ -52,20 +47,7 @@ async fn order_sign_with_no_prefetch_against_a_real_fhir_server() {
         );
     }
 
-    let mut state = AppState::new(
-        Engine::with_defaults().unwrap(),
-        Limits::default(),
-        AuthMode::Disabled,
-    );
-    // Generous deadlines: the server is a Python process sharing two cores with the tests.
-    state.fetcher = Fetcher::new(FetchSettings {
-        allowed_servers: vec![base.clone()],
-        request_timeout: Duration::from_secs(10),
-        deadline: Duration::from_secs(20),
-        ..FetchSettings::default()
-    })
-    .unwrap();
-    let (s, _) = start_with(state).await;
+    let s = server.service().await;
     let mut req = full.clone();
     req.as_object_mut().unwrap().remove("prefetch");
     req["fhirServer"] = json!(base);

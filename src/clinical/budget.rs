@@ -58,28 +58,10 @@ pub fn check(findings: &[Finding]) -> Vec<Breach> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clinical::{Direction, Pull, Selection, Topic, What};
+    use crate::clinical::Direction;
 
     fn f(code: &'static str, indicator: Indicator, order: Option<&str>) -> Finding {
-        Finding {
-            topic: Topic {
-                code,
-                display: code,
-            },
-            indicator,
-            what: What::AdultsOnly(crate::clinical::rules::adults_only::Found {
-                age: 0,
-                adult_age: 18.0,
-            }),
-            notes: vec![],
-            pull: order.map(|o| Pull {
-                order: o.into(),
-                direction: Direction::Lower,
-            }),
-            suggestions: vec![],
-            selection: Selection::AtMostOne,
-            override_reasons: vec![],
-        }
+        Finding::bare(code, indicator, order.map(|o| (o, Direction::Lower)))
     }
 
     #[test]

@@ -67,32 +67,14 @@ pub fn resolve(findings: &mut Vec<Finding>) -> Vec<Silenced> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clinical::{Indicator, Pull, Selection, Topic, What};
+    use crate::clinical::Indicator;
 
     fn finding(
         code: &'static str,
         indicator: Indicator,
         pull: Option<(&str, Direction)>,
     ) -> Finding {
-        Finding {
-            topic: Topic {
-                code,
-                display: code,
-            },
-            indicator,
-            what: What::AdultsOnly(crate::clinical::rules::adults_only::Found {
-                age: 0,
-                adult_age: 18.0,
-            }),
-            notes: vec![],
-            pull: pull.map(|(o, d)| Pull {
-                order: o.into(),
-                direction: d,
-            }),
-            suggestions: vec![],
-            selection: Selection::AtMostOne,
-            override_reasons: vec![],
-        }
+        Finding::bare(code, indicator, pull)
     }
 
     #[test]

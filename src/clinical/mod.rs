@@ -155,6 +155,37 @@ pub struct Finding {
     pub override_reasons: Vec<OverrideReason>,
 }
 
+#[cfg(test)]
+impl Finding {
+    /// A finding with no words of interest, for the tables of `budget` and
+    /// `conflicts`.
+    pub(crate) fn bare(
+        code: &'static str,
+        indicator: Indicator,
+        pull: Option<(&str, Direction)>,
+    ) -> Finding {
+        Finding {
+            topic: Topic {
+                code,
+                display: code,
+            },
+            indicator,
+            what: What::AdultsOnly(rules::adults_only::Found {
+                age: 0,
+                adult_age: 18.0,
+            }),
+            notes: vec![],
+            pull: pull.map(|(o, d)| Pull {
+                order: o.into(),
+                direction: d,
+            }),
+            suggestions: vec![],
+            selection: Selection::AtMostOne,
+            override_reasons: vec![],
+        }
+    }
+}
+
 /// What a finding says, one variant per rule, each with the rule's own typed
 /// finding.
 #[derive(Debug, Clone, PartialEq)]

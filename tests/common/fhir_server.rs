@@ -85,3 +85,27 @@ pub async fn start(name: &str, token: &str) -> Option<FhirServer> {
     }
     Some(server)
 }
+
+impl FhirServer {
+    /// Our service, with no prefetch of its own, allowed to fetch from this
+    /// server only (generous deadlines: the server is a Python process
+    /// sharing two cores with the tests).
+    pub async fn service(&self) -> super::Server {
+        use ssc_myositis_cds::engine::Engine;
+        use ssc_myositis_cds::http::{AppState, AuthMode, Limits};
+        use ssc_myositis_cds::prefetch::{FetchSettings, Fetcher};
+        let mut state = AppState::new(
+            Engine::with_defaults().unwrap(),
+            Limits::default(),
+            AuthMode::Disabled,
+        );
+        state.fetcher = Fetcher::new(FetchSettings {
+            allowed_servers: vec![self.base.clone()],
+            request_timeout: Duration::from_secs(10),
+            deadline: Duration::from_secs(20),
+            ..FetchSettings::default()
+        })
+        .unwrap();
+        super::start_with(state).await.0
+    }
+}
