@@ -63,6 +63,8 @@ pub struct Report {
 /// A checked request, before its facts are built.
 #[derive(Debug)]
 pub struct Prepared {
+    /// The client's id of this call (checked non-blank), for the log and audit.
+    pub hook_instance: String,
     pub context: HookContext,
     pub prefetch: HashMap<String, Option<Box<RawValue>>>,
     pub fhir_server: Option<String>,
@@ -218,6 +220,7 @@ impl Engine {
             .map(|(key, template, _)| (key.clone(), template.clone()))
             .collect();
         Ok(Prepared {
+            hook_instance: req.hook_instance,
             context: ctx,
             prefetch,
             fhir_server: req.fhir_server,

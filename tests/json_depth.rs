@@ -65,3 +65,18 @@ proptest! {
         prop_assert_eq!(json_depth(&text), reference(&text));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    /// Long texts without backslashes, read 64 bytes at a time, with
+    /// backslashes now and then, read byte by byte, across block boundaries.
+    #[test]
+    fn long_texts(text in proptest::collection::vec(
+        prop_oneof![
+            20 => Just(b'"'), 10 => Just(b'{'), 10 => Just(b'}'), 10 => Just(b'['), 10 => Just(b']'),
+            100 => Just(b'a'), 10 => Just(b':'), 10 => Just(b','), 20 => any::<u8>(), 1 => Just(b'\\')
+        ], 0..1_000))
+    {
+        prop_assert_eq!(json_depth(&text), reference(&text));
+    }
+}
