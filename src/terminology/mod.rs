@@ -201,8 +201,9 @@ struct CompiledSet {
 
 /// The loaded code lists, indexed for lookup by (system, code).
 pub struct Terminology {
-    exact: HashMap<(String, String), Vec<Concept>>,
-    displays: HashMap<(String, String), String>,
+    /// system → code → concepts: looked up without building a key.
+    exact: HashMap<String, HashMap<String, Vec<Concept>>>,
+    displays: HashMap<String, HashMap<String, String>>,
     prefixes: Vec<(String, String, Concept)>,
     regexes: Vec<(String, Regex, Concept)>,
 }
@@ -219,15 +220,20 @@ pub fn canonical_system(system: &str) -> &str {
     }
 }
 
-fn normalise_code(system: &str, code: &str) -> String {
+fn normalise_code<'a>(system: &str, code: &'a str) -> std::borrow::Cow<'a, str> {
     let code = code.trim();
-    if system == ICD10CM {
+    if system == ICD10CM
+        && code
+            .bytes()
+            .any(|b| b == b'.' || b.is_ascii_lowercase() || !b.is_ascii())
+    {
         code.chars()
             .filter(|c| *c != '.')
             .flat_map(char::to_uppercase)
-            .collect()
+            .collect::<String>()
+            .into()
     } else {
-        code.to_string()
+        code.into()
     }
 }
 
@@ -311,9 +317,12 @@ impl Terminology {
                 .ok_or_else(|| TerminologyError::Missing(concept.valueset_id().to_string()))?;
             for (system, code, display) in set.exact {
                 if let Some(d) = display {
-                    t.displays.insert((system.clone(), code.clone()), d);
+                    t.displays
+                        .entry(system.clone())
+                        .or_default()
+                        .insert(code.clone(), d);
                 }
-                let entry = t.exact.entry((system, code)).or_default();
+                let entry = t.exact.entry(system).or_default().entry(code).or_default();
                 if !entry.contains(concept) {
                     entry.push(*concept);
                 }
@@ -332,7 +341,8 @@ impl Terminology {
         let code = normalise_code(system, code);
         let mut out: Vec<Concept> = self
             .exact
-            .get(&(system.to_string(), code.clone()))
+            .get(system)
+            .and_then(|codes| codes.get(&*code))
             .cloned()
             .unwrap_or_default();
         for (s, prefix, c) in &self.prefixes {
@@ -356,7 +366,8 @@ impl Terminology {
     pub fn display(&self, system: &str, code: &str) -> Option<&str> {
         let system = canonical_system(system);
         self.displays
-            .get(&(system.to_string(), normalise_code(system, code)))
+            .get(system)
+            .and_then(|codes| codes.get(&*normalise_code(system, code)))
             .map(String::as_str)
     }
 }
@@ -370,18 +381,20 @@ fn compile(file: &str, compose: Compose) -> Result<CompiledSet, TerminologyError
     for inc in compose.include {
         let system = canonical_system(&inc.system).to_string();
         for c in inc.concept {
-            let code = normalise_code(&system, &c.code);
+            let code = normalise_code(&system, &c.code).into_owned();
             set.exact.push((system.clone(), code, c.display));
         }
         for f in inc.filter {
             match (f.property.as_str(), f.op.as_str()) {
-                ("concept", "is-a") if system == ICD10CM => set
-                    .prefixes
-                    .push((system.clone(), normalise_code(&system, &f.value))),
-                ("concept", "is-a") | ("concept", "=") => {
-                    set.exact
-                        .push((system.clone(), normalise_code(&system, &f.value), None))
-                }
+                ("concept", "is-a") if system == ICD10CM => set.prefixes.push((
+                    system.clone(),
+                    normalise_code(&system, &f.value).into_owned(),
+                )),
+                ("concept", "is-a") | ("concept", "=") => set.exact.push((
+                    system.clone(),
+                    normalise_code(&system, &f.value).into_owned(),
+                    None,
+                )),
                 ("code", "regex") => {
                     let re = Regex::new(&format!("^(?:{})$", f.value)).map_err(|e| {
                         TerminologyError::BadRegex {
