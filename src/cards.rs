@@ -4,13 +4,13 @@
 //! actions that change a draft order's dose. Every card and suggestion gets a
 //! fresh uuid.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use serde_json::value::RawValue;
-use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::cds::resources as out;
 use crate::cds::{self, Card, Coding, HookResponse, Link, Source};
 use crate::clinical::products::DoseProduct;
 use crate::clinical::{
@@ -42,16 +42,7 @@ fn indicator(i: Indicator) -> &'static str {
     }
 }
 
-/// A FHIR decimal without a needless fraction (1, not 1.0).
-fn decimal(v: f64) -> Value {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        json!(v as i64)
-    } else {
-        json!(v)
-    }
-}
-
-fn timing(s: Schedule) -> Value {
+fn timing(s: Schedule) -> out::Timing {
     let (period, unit) = if s.period_days == 7.0 {
         (1.0, "wk")
     } else if s.period_days >= 1.0 {
@@ -59,75 +50,121 @@ fn timing(s: Schedule) -> Value {
     } else {
         (s.period_days * 24.0, "h")
     };
-    // `frequency` is a positiveInt.
-    let frequency = s.frequency.round().max(1.0) as u32;
-    json!({ "repeat": { "frequency": frequency, "period": decimal(period), "periodUnit": unit } })
+    out::Timing {
+        repeat: out::Repeat {
+            // `frequency` is a positiveInt.
+            frequency: s.frequency.round().max(1.0) as u32,
+            period: out::Decimal(period),
+            period_unit: unit,
+        },
+    }
 }
 
-fn route(r: ProposedRoute) -> Value {
+fn route(r: ProposedRoute) -> out::CodeableConcept {
     let (code, display) = match r {
         ProposedRoute::Oral => ("26643006", "Oral route"),
         ProposedRoute::Sublingual => ("37839007", "Sublingual route"),
         ProposedRoute::Subcutaneous => ("34206005", "Subcutaneous route"),
     };
-    json!({ "coding": [{ "system": SNOMED, "code": code, "display": display }] })
-}
-
-fn mg(v: f64) -> Value {
-    json!({ "value": decimal(v), "unit": "mg", "system": UCUM, "code": "mg" })
-}
-
-fn with_context(mut resource: Value, ctx: &RenderContext<'_>) -> Value {
-    resource["subject"] = json!({ "reference": format!("Patient/{}", ctx.patient_id) });
-    if let Some(e) = ctx.encounter_id {
-        resource["encounter"] = json!({ "reference": format!("Encounter/{e}") });
+    out::CodeableConcept {
+        coding: vec![out::Coding {
+            code,
+            display,
+            system: SNOMED,
+        }],
+        text: None,
     }
-    resource["authoredOn"] = json!(ctx.today.to_string());
-    resource
 }
 
-fn medication_request(p: &MedicationProposal, ctx: &RenderContext<'_>) -> Value {
-    let mut medication = json!({ "text": p.text });
-    if let Some((code, display)) = p.rxnorm {
-        medication["coding"] = json!([{ "system": RXNORM, "code": code, "display": display }]);
+fn mg(v: f64) -> out::Quantity {
+    out::Quantity {
+        code: "mg",
+        system: UCUM,
+        unit: "mg",
+        value: out::Decimal(v),
     }
-    with_context(
-        json!({
-            "resourceType": "MedicationRequest",
-            "status": "draft",
-            "intent": "order",
-            "medicationCodeableConcept": medication,
-            "dosageInstruction": [{
-                "text": p.instruction,
-                "timing": timing(p.schedule),
-                "route": route(p.route),
-                "doseAndRate": [{ "doseQuantity": mg(p.dose_mg) }]
-            }]
-        }),
-        ctx,
-    )
 }
 
-fn service_request(p: &ServiceProposal, ctx: &RenderContext<'_>) -> Value {
-    let mut r = json!({
-        "resourceType": "ServiceRequest",
-        "status": "draft",
-        "intent": "order",
-        "code": { "coding": [{ "system": LOINC, "code": p.loinc, "display": p.display }], "text": p.text }
-    });
-    if let Some(note) = &p.note {
-        r["note"] = json!([{ "text": note }]);
+fn subject(ctx: &RenderContext<'_>) -> out::Reference {
+    out::Reference {
+        reference: format!("Patient/{}", ctx.patient_id),
     }
-    with_context(r, ctx)
+}
+
+fn encounter(ctx: &RenderContext<'_>) -> Option<out::Reference> {
+    ctx.encounter_id.map(|e| out::Reference {
+        reference: format!("Encounter/{e}"),
+    })
+}
+
+fn medication_request(p: &MedicationProposal, ctx: &RenderContext<'_>) -> out::Suggested {
+    let coding = p
+        .rxnorm
+        .map(|(code, display)| out::Coding {
+            code,
+            display,
+            system: RXNORM,
+        })
+        .into_iter()
+        .collect();
+    out::Suggested::MedicationRequest(Box::new(out::NewMedicationRequest {
+        authored_on: ctx.today.to_string(),
+        dosage_instruction: [out::Dosage {
+            dose_and_rate: [out::DoseAndRate {
+                dose_quantity: mg(p.dose_mg),
+            }],
+            route: out::Route::Coded(route(p.route)),
+            text: p.instruction.clone(),
+            timing: timing(p.schedule),
+        }],
+        encounter: encounter(ctx),
+        intent: "order",
+        medication_codeable_concept: out::CodeableConcept {
+            coding,
+            text: Some(p.text.clone()),
+        },
+        resource_type: "MedicationRequest",
+        status: "draft",
+        subject: subject(ctx),
+    }))
+}
+
+fn service_request(p: &ServiceProposal, ctx: &RenderContext<'_>) -> out::Suggested {
+    out::Suggested::ServiceRequest(Box::new(out::NewServiceRequest {
+        authored_on: ctx.today.to_string(),
+        code: out::CodeableConcept {
+            coding: vec![out::Coding {
+                code: p.loinc,
+                display: p.display,
+                system: LOINC,
+            }],
+            text: Some(p.text.clone()),
+        },
+        encounter: encounter(ctx),
+        intent: "order",
+        note: p
+            .note
+            .iter()
+            .map(|n| out::Annotation { text: n.clone() })
+            .collect(),
+        resource_type: "ServiceRequest",
+        status: "draft",
+        subject: subject(ctx),
+    }))
 }
 
 /// The dose quantity of a changed order: whole tablets of the product, or
 /// mg of the ingredient.
-fn dose_quantity(p: &DoseProduct) -> Value {
+fn dose_quantity(p: &DoseProduct) -> out::Quantity {
     // Always in mg (the service's MedicationRequest profile and R4 dose
     // checks read mg); the product's strength divides it into whole tablets,
     // which the instruction text states ("7 tablets (35 mg)").
     mg(p.mg())
+}
+
+/// A JSON object's members, each kept as sent (the last of a repeated name).
+fn members(raw: &RawValue) -> Option<BTreeMap<String, Box<RawValue>>> {
+    serde_json::from_str(raw.get()).ok()
 }
 
 /// The draft order with its dose replaced: the medication set to the product
@@ -136,41 +173,71 @@ fn dose_quantity(p: &DoseProduct) -> Value {
 /// sandbox sends no `intent`) are filled in, so the update is valid FHIR.
 /// An EHR that applies only `medicationCodeableConcept.coding[0].code` gets
 /// the product that, at the instruction's whole tablets, gives the dose.
+/// `None` when the draft is not a JSON object.
 fn updated_draft(
-    draft: &Value,
+    draft: &RawValue,
     product: &DoseProduct,
     schedule: Schedule,
     proposed_route: ProposedRoute,
     instruction: &str,
     ctx: &RenderContext<'_>,
-) -> Value {
-    let mut r = draft.clone();
+) -> Option<out::Suggested> {
+    use out::Member;
+    let mut r: BTreeMap<String, Member> = members(draft)?
+        .into_iter()
+        .map(|(k, v)| (k, Member::AsSent(v)))
+        .collect();
+    // The draft's own route: `dosageInstruction[0].route`, as sent.
+    let own_route = match r.get("dosageInstruction") {
+        Some(Member::AsSent(d)) => serde_json::from_str::<Vec<&RawValue>>(d.get())
+            .ok()
+            .and_then(|d| d.first().and_then(|first| members(first)))
+            .and_then(|mut first| first.remove("route")),
+        _ => None,
+    };
     // Still a draft: the order is being edited before signing.
-    r["status"] = json!("draft");
-    if r.get("intent").is_none_or(|s| !s.is_string()) {
-        r["intent"] = json!("order");
+    r.insert("status".into(), Member::Text("draft"));
+    let intent_is_text =
+        matches!(r.get("intent"), Some(Member::AsSent(i)) if i.get().starts_with('"'));
+    if !intent_is_text {
+        r.insert("intent".into(), Member::Text("order"));
     }
-    if r.pointer("/subject/reference").is_none() {
-        r["subject"] = json!({ "reference": format!("Patient/{}", ctx.patient_id) });
+    let has_reference = match r.get("subject") {
+        Some(Member::AsSent(s)) => members(s).is_some_and(|s| s.contains_key("reference")),
+        _ => false,
+    };
+    if !has_reference {
+        r.insert("subject".into(), Member::Subject(subject(ctx)));
     }
     // medication[x] is a choice: the code replaces any reference.
-    if let Some(o) = r.as_object_mut() {
-        o.remove("medicationReference");
-    }
+    r.remove("medicationReference");
     let (code, display) = product.coding();
-    r["medicationCodeableConcept"] = json!({
-        "coding": [{ "system": RXNORM, "code": code, "display": display }],
-        "text": display
-    });
-    let route = draft.pointer("/dosageInstruction/0/route").cloned();
-    let mut dosage = json!({
-        "text": instruction,
-        "timing": timing(schedule),
-        "doseAndRate": [{ "doseQuantity": dose_quantity(product) }]
-    });
-    dosage["route"] = route.unwrap_or_else(|| self::route(proposed_route));
-    r["dosageInstruction"] = json!([dosage]);
-    r
+    r.insert(
+        "medicationCodeableConcept".into(),
+        Member::Medication(out::CodeableConcept {
+            coding: vec![out::Coding {
+                code,
+                display,
+                system: RXNORM,
+            }],
+            text: Some(display.to_string()),
+        }),
+    );
+    r.insert(
+        "dosageInstruction".into(),
+        Member::Dosage([out::Dosage {
+            dose_and_rate: [out::DoseAndRate {
+                dose_quantity: dose_quantity(product),
+            }],
+            route: match own_route {
+                Some(own) => out::Route::AsSent(own),
+                None => out::Route::Coded(route(proposed_route)),
+            },
+            text: instruction.to_string(),
+            timing: timing(schedule),
+        }]),
+    );
+    Some(out::Suggested::Updated(out::UpdatedDraft { members: r }))
 }
 
 fn action(a: &Action, ctx: &RenderContext<'_>) -> Option<cds::Action> {
@@ -197,13 +264,13 @@ fn action(a: &Action, ctx: &RenderContext<'_>) -> Option<cds::Action> {
             kind: "update",
             description: description.clone(),
             resource: updated_draft(
-                &serde_json::from_str(ctx.drafts.get(order_id)?.get()).ok()?,
+                ctx.drafts.get(order_id)?,
                 product,
                 *schedule,
                 *route,
                 instruction,
                 ctx,
-            ),
+            )?,
         },
     })
 }
@@ -279,6 +346,7 @@ pub fn response(findings: &[Finding], ctx: &RenderContext<'_>) -> HookResponse {
 mod tests {
     use super::*;
     use crate::clinical::{OverrideReason, Suggestion};
+    use serde_json::json;
 
     #[test]
     fn update_keeps_the_draft_and_route_and_sets_the_dose() {
@@ -386,6 +454,79 @@ mod tests {
         assert!(c.get("links").is_none());
     }
 
+    /// The new orders as written out, member for member: names in
+    /// alphabetical order, whole decimals without a fraction, nothing empty.
+    #[test]
+    fn new_orders_serialise_exactly() {
+        let ctx = RenderContext {
+            patient_id: "p1",
+            encounter_id: Some("e1"),
+            today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+            drafts: &HashMap::new(),
+            guidance_base: None,
+        };
+        let mtx = MedicationProposal {
+            rxnorm: Some(("105586", "methotrexate 2.5 MG Oral Tablet")),
+            text: "Methotrexate".into(),
+            dose_mg: 27.5,
+            schedule: Schedule {
+                frequency: 1.0,
+                period_days: 7.0,
+            },
+            route: ProposedRoute::Subcutaneous,
+            instruction: "27.5 mg once weekly".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&medication_request(&mtx, &ctx)).unwrap(),
+            concat!(
+                r#"{"authoredOn":"2026-11-24","dosageInstruction":[{"doseAndRate":[{"doseQuantity":"#,
+                r#"{"code":"mg","system":"http://unitsofmeasure.org","unit":"mg","value":27.5}}],"#,
+                r#""route":{"coding":[{"code":"34206005","display":"Subcutaneous route","system":"http://snomed.info/sct"}]},"#,
+                r#""text":"27.5 mg once weekly","timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"wk"}}}],"#,
+                r#""encounter":{"reference":"Encounter/e1"},"intent":"order","medicationCodeableConcept":"#,
+                r#"{"coding":[{"code":"105586","display":"methotrexate 2.5 MG Oral Tablet","system":"http://www.nlm.nih.gov/research/umls/rxnorm"}],"text":"Methotrexate"},"#,
+                r#""resourceType":"MedicationRequest","status":"draft","subject":{"reference":"Patient/p1"}}"#
+            )
+        );
+        let folic = MedicationProposal {
+            rxnorm: None,
+            dose_mg: 1.0,
+            schedule: Schedule::DAILY,
+            route: ProposedRoute::Oral,
+            ..mtx
+        };
+        let v = serde_json::to_value(medication_request(&folic, &ctx)).unwrap();
+        assert_eq!(
+            v["medicationCodeableConcept"],
+            json!({"text": "Methotrexate"})
+        );
+        assert_eq!(
+            v["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"].to_string(),
+            "1"
+        );
+        let test = ServiceProposal {
+            loinc: "2160-0",
+            display: "Creatinine [Mass/volume] in Serum or Plasma",
+            text: "Serum creatinine".into(),
+            note: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&service_request(
+                &test,
+                &RenderContext {
+                    encounter_id: None,
+                    ..ctx
+                }
+            ))
+            .unwrap(),
+            concat!(
+                r#"{"authoredOn":"2026-11-24","code":{"coding":[{"code":"2160-0","display":"Creatinine [Mass/volume] in Serum or Plasma","#,
+                r#""system":"http://loinc.org"}],"text":"Serum creatinine"},"intent":"order","#,
+                r#""resourceType":"ServiceRequest","status":"draft","subject":{"reference":"Patient/p1"}}"#
+            )
+        );
+    }
+
     #[test]
     fn a_dose_no_tablet_makes_is_the_ingredient_in_mg() {
         let draft = json!({"resourceType":"MedicationRequest","id":"d1",
@@ -405,6 +546,7 @@ mod tests {
             drafts: &HashMap::new(),
             guidance_base: None,
         };
+        let draft = RawValue::from_string(draft.to_string()).unwrap();
         let r = updated_draft(
             &draft,
             &product,
@@ -413,6 +555,7 @@ mod tests {
             "37.5 mg by mouth once daily",
             &ctx,
         );
+        let r = serde_json::to_value(r.unwrap()).unwrap();
         assert!(r.get("medicationReference").is_none());
         assert_eq!(r["medicationCodeableConcept"]["coding"][0]["code"], "8640");
         assert_eq!(r["medicationCodeableConcept"]["text"], "prednisone");

@@ -6,6 +6,8 @@
 //! members are skipped when empty (CDS Hooks 2.0: "JSON elements SHALL NOT be
 //! null ... SHALL NOT be empty").
 
+pub mod resources;
+
 use std::collections::HashMap;
 use std::fmt;
 
@@ -93,7 +95,7 @@ pub struct Action {
     pub kind: &'static str,
     pub description: String,
     #[schema(value_type = Object)]
-    pub resource: Value,
+    pub resource: resources::Suggested,
 }
 
 #[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
