@@ -263,6 +263,19 @@ fn audit_key(database: &str, file: Option<&PathBuf>) -> Result<AuditKey, String>
     }
 }
 
+fn fetch_settings(f: &config::Fhir) -> FetchSettings {
+    let ms = |v: u64| std::time::Duration::from_millis(v.max(1));
+    FetchSettings {
+        request_timeout: ms(f.timeout_ms),
+        deadline: ms(f.deadline_ms),
+        max_pages: f.max_pages.max(1),
+        max_bytes: f.max_bytes.max(1024),
+        allow_open_servers: f.allow_open_servers,
+        allow_http: f.allow_http_servers,
+        allowed_servers: f.allow.clone(),
+    }
+}
+
 fn engine(cfg: &Config) -> Result<Engine, String> {
     let terminology = match cfg.clinical.valuesets.as_ref() {
         Some(dir) => Terminology::with_directory(dir),
@@ -474,6 +487,12 @@ fn main() -> ExitCode {
             .with_span_list(false)
             .init(),
     }
+    // The client for the EHR's FHIR server reads the system's TLS roots: for
+    // `serve`, on a second thread while the matchers are built.
+    let fetcher = matches!(cli.command, Command::Serve(_)).then(|| {
+        let settings = fetch_settings(&cfg.fhir);
+        std::thread::spawn(move || Fetcher::new(settings))
+    });
     let engine = match engine(&cfg) {
         Ok(e) => e,
         Err(e) => {
@@ -596,7 +615,6 @@ fn main() -> ExitCode {
         }
         Command::Serve(_) => {
             let l = &cfg.limits;
-            let f = &cfg.fhir;
             let listen = cfg.server.listen;
             let ms = |v: u64| std::time::Duration::from_millis(v.max(1));
             let limits = Limits {
@@ -700,26 +718,21 @@ fn main() -> ExitCode {
             };
             let timeout = ms(cfg.database.store_timeout_ms);
             let audit = Audit::new(store.clone(), key, timeout, &engine);
-            let mut state = AppState::new(engine, limits, auth);
-            state.audit = Some(audit);
-            state.today = cfg.server.today;
-            state.public_base_url = base;
-            let fetch = FetchSettings {
-                request_timeout: ms(f.timeout_ms),
-                deadline: ms(f.deadline_ms),
-                max_pages: f.max_pages.max(1),
-                max_bytes: f.max_bytes.max(1024),
-                allow_open_servers: f.allow_open_servers,
-                allow_http: f.allow_http_servers,
-                allowed_servers: f.allow.clone(),
-            };
-            state.fetcher = match Fetcher::new(fetch) {
-                Ok(f) => f,
-                Err(e) => {
+            let fetcher = match fetcher.map(|t| t.join()) {
+                Some(Ok(Ok(f))) => f,
+                Some(Ok(Err(e))) => {
                     eprintln!("error: {e}");
                     return ExitCode::from(2);
                 }
+                _ => {
+                    eprintln!("error: the HTTP client for FHIR servers could not be built");
+                    return ExitCode::from(2);
+                }
             };
+            let mut state = AppState::with_fetcher(engine, limits, auth, fetcher);
+            state.audit = Some(audit);
+            state.today = cfg.server.today;
+            state.public_base_url = base;
             for origin in cfg
                 .server
                 .cors_allow_origins

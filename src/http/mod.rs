@@ -129,6 +129,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(engine: Engine, limits: Limits, auth: AuthMode) -> Self {
+        let fetcher = Fetcher::new(FetchSettings::default()).expect("HTTP client");
+        Self::with_fetcher(engine, limits, auth, fetcher)
+    }
+
+    /// As [`AppState::new`], with the FHIR-server client already built.
+    pub fn with_fetcher(engine: Engine, limits: Limits, auth: AuthMode, fetcher: Fetcher) -> Self {
         let permits = Arc::new(Semaphore::new(limits.max_concurrent_requests));
         AppState {
             engine,
@@ -138,7 +144,7 @@ impl AppState {
             public_base_url: None,
             listen_base: std::sync::OnceLock::new(),
             cors_origins: vec![],
-            fetcher: Fetcher::new(FetchSettings::default()).expect("HTTP client"),
+            fetcher,
             evaluations: AtomicU64::new(0),
             audit: None,
             permits,

@@ -282,9 +282,19 @@ impl Terminology {
         files: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, TerminologyError> {
         // Every matcher is built with the terminology, at start-up, not by
-        // the first request that needs it.
-        medication::warm();
-        crate::facts::warm();
+        // the first request that needs it: the medication names (the most
+        // work) on a second thread, the rest on this one meanwhile.
+        std::thread::scope(|s| {
+            s.spawn(medication::warm);
+            crate::facts::warm();
+            crate::clinical::rules::warm();
+            Self::compile_files(files)
+        })
+    }
+
+    fn compile_files(
+        files: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, TerminologyError> {
         let mut sets: HashMap<Concept, CompiledSet> = HashMap::new();
         for (file, text) in files {
             let vs: ValueSetFile =

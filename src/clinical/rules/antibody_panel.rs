@@ -85,6 +85,11 @@ pub const TESTS: [(&str, &str, &str); 5] = [
     ),
 ];
 
+/// Builds this rule's text matchers (at start-up, not on a first request).
+pub(super) fn warm() {
+    LazyLock::force(&NAMES);
+}
+
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     let mut out = Outcome::default();
     if !(facts.has_ssc() && facts.has_myositis()) || facts.missing.contains(&DataArea::Labs) {

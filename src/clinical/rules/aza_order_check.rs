@@ -127,6 +127,11 @@ pub fn tpmt_suggestion() -> Suggestion {
     }
 }
 
+/// Builds this rule's text matchers (at start-up, not on a first request).
+pub(super) fn warm() {
+    LazyLock::force(&TPMT_TEXT);
+}
+
 /// The figures this check lacks; its concerns go into the thiopurine card.
 pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome {
     let mut out = Outcome::default();

@@ -49,6 +49,11 @@ pub fn is_mycophenolic_acid(m: &Med) -> bool {
     MPA.is_match(&m.name) || m.identified.as_ref().is_some_and(|i| MPA.is_match(&i.name))
 }
 
+/// Builds this rule's text matchers (at start-up, not on a first request).
+pub(super) fn warm() {
+    LazyLock::force(&MPA);
+}
+
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     let mut out = Outcome::default();
     for m in facts.orders.iter().filter(|m| m.is(Drug::Mycophenolate)) {

@@ -35,6 +35,15 @@ pub(crate) mod test_support;
 use super::{Action, Finding, OverrideReason, Policy, ServiceProposal, Suggestion, Topic};
 use crate::facts::Facts;
 
+/// Builds the rules' text matchers, so that no request pays for them.
+pub fn warm() {
+    antibody_panel::warm();
+    aza_order_check::warm();
+    mmf_order_check::warm();
+    renal_crisis_risk::warm();
+    thiopurine::warm();
+}
+
 /// Every rule of the service, one module each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {

@@ -257,6 +257,11 @@ pub fn gc_lines(exp: &Exposure<'_>) -> Vec<GcLine> {
         .collect()
 }
 
+/// Builds this rule's text matchers (at start-up, not on a first request).
+pub(super) fn warm() {
+    LazyLock::force(&RNAP3);
+}
+
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     let mut out = Outcome::default();
     if !facts.has_ssc() {

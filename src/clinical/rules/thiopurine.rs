@@ -237,6 +237,12 @@ mod reading_tests {
     }
 }
 
+/// Builds this rule's text matchers (at start-up, not on a first request).
+pub(super) fn warm() {
+    LazyLock::force(&GENE);
+    LazyLock::force(&NEGATED);
+}
+
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     let mut out = Outcome::default();
     for m in facts.orders.iter().filter(|m| m.is(Drug::Azathioprine)) {
