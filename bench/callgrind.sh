@@ -1,41 +1,47 @@
 #!/bin/sh
-# Instructions per request in the running release server, under callgrind:
-# the server answers WARM requests, then N1 and N2 more; the per-request
-# figure is (Ir(N2) - Ir(N1)) / (N2 - N1), which cancels start-up and warm-up;
-# Ir(N1) - N1 x that figure is what start-up cost.
+# Instructions per request in the running release server, under callgrind.
+# The server starts, answers WARM requests (default 5), then the counters are
+# zeroed and it answers N more; the dump after them, divided by N, is the
+# cost of one request: parsing, rules, cards, the audit write, hyper and
+# tokio included, start-up and warm-up excluded. Start-up (exec to the first
+# answer, with the readiness polls) is the dump taken before the zeroing.
 #
-#   sh bench/callgrind.sh target/release/ssc-myositis-cds BODY.json N1 N2
-# e.g. sh bench/callgrind.sh target/release/ssc-myositis-cds tests/requests/S1.json 10 60
-# CG_ARGS adds server options (e.g. CG_ARGS="--max-body-bytes 8388608").
+#   sh bench/callgrind.sh target/release/ssc-myositis-cds BODY.json N
+# e.g. sh bench/callgrind.sh target/release/ssc-myositis-cds tests/requests/S1.json 40
+# CG_ARGS adds server options (e.g. CG_ARGS="--max-body-bytes 8388608");
+# WARM sets the warm-up requests; KEEP=dir keeps the profiles there
+# (callgrind_annotate --inclusive=yes dir/callgrind.out.*).
 set -eu
-BIN=$1 BODY=$2 N1=$3 N2=$4
+BIN=$1 BODY=$2 N=$3 WARM=${WARM:-5}
 URL_PATH=/cds-services/ssc-myositis-order-sign
-run() {
-    n=$1
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    out=$(mktemp)
-    valgrind --tool=callgrind --callgrind-out-file="$out" "$BIN" serve --insecure-no-auth \
-        --listen 127.0.0.1:"$port" ${CG_ARGS:-} >/dev/null 2>&1 &
-    vg=$!
-    i=0
-    until curl -s -o /dev/null "http://127.0.0.1:$port/cds-services"; do
-        i=$((i + 1)); [ $i -lt 600 ] || { kill $vg; exit 1; }; sleep 0.1
-    done
+dir=${KEEP:-$(mktemp -d)}
+mkdir -p "$dir"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out.%p" "$BIN" serve --insecure-no-auth \
+    --listen 127.0.0.1:"$port" ${CG_ARGS:-} >/dev/null 2>&1 &
+vg=$!
+i=0
+until curl -s -o /dev/null "http://127.0.0.1:$port/cds-services"; do
+    i=$((i + 1)); [ $i -lt 600 ] || { kill $vg; exit 1; }; sleep 0.1
+done
+post() {
     j=0
-    while [ $j -lt "$n" ]; do
-        curl -s -o /dev/null -w '' -H 'Content-Type: application/json' \
-            --data-binary @"$BODY" "http://127.0.0.1:$port$URL_PATH"
+    while [ $j -lt "$1" ]; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+            --data-binary @"$BODY" "http://127.0.0.1:$port$URL_PATH")
+        [ "$code" = 200 ] || { echo "HTTP $code" >&2; kill $vg; exit 1; }
         j=$((j + 1))
     done
-    kill -INT $vg
-    wait $vg || true
-    grep -E '^summary:' "$out" | awk '{print $2}'
-    rm -f "$out"
 }
-a=$(run "$N1")
-b=$(run "$N2")
-per=$(( (b - a) / (N2 - N1) ))
-echo "Ir with $N1 requests: $a; with $N2: $b; per request: $per"
-# What remains of the first run without its requests: start-up, the readiness
-# polls and warm-up (a figure for start-up cost that load does not change).
-echo "start-up (Ir($N1) - $N1 x per request): $(( a - N1 * per ))"
+callgrind_control --dump=startup $vg >/dev/null 2>&1
+post "$WARM"
+callgrind_control --zero $vg >/dev/null 2>&1
+post "$N"
+callgrind_control --dump=requests $vg >/dev/null 2>&1
+kill -INT $vg
+wait $vg || true
+total() { grep -h '^summary:' $(grep -l "^desc: Trigger: dump $1" "$dir"/callgrind.out.*) | awk '{s += $2} END {print s}'; }
+startup=$(total startup)
+requests=$(total requests)
+echo "start-up: $startup instructions; $N requests: $requests; per request: $((requests / N))"
+[ -n "${KEEP:-}" ] || rm -rf "$dir"

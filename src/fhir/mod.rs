@@ -758,6 +758,28 @@ mod tests {
         assert_eq!(read(dup, true), read(dup, false));
     }
 
+    proptest::proptest! {
+        /// A decimal reads the same from a JSON number and from a string
+        /// holding it; a value of another JSON type is an error.
+        #[test]
+        fn decimals_as_numbers_or_strings(v in proptest::num::f64::NORMAL | proptest::num::f64::ZERO, i in proptest::num::i64::ANY) {
+            let q = |text: String| serde_json::from_str::<Quantity>(&text).map(|q| q.value);
+            // A JSON number reads as serde_json reads an f64 (its fast path
+            // may be an ulp off for long literals); a string as Rust parses it.
+            let n = v.to_string();
+            let as_json: f64 = serde_json::from_str(&n).unwrap();
+            proptest::prop_assert_eq!(q(format!(r#"{{"value":{n}}}"#)).unwrap(), Some(as_json));
+            proptest::prop_assert_eq!(q(format!(r#"{{"value":" {n} "}}"#)).unwrap(), Some(v));
+            proptest::prop_assert_eq!(q(format!(r#"{{"value":{i}}}"#)).unwrap(), Some(i as f64));
+            proptest::prop_assert_eq!(q(r#"{"value":null}"#.into()).unwrap(), None);
+            proptest::prop_assert_eq!(q(r#"{"value":"n/a"}"#.into()).unwrap(), None);
+            for other in ["true", "[1]", r#"{"v":1}"#] {
+                let text = format!(r#"{{"value":{other}}}"#);
+                proptest::prop_assert!(q(text).is_err());
+            }
+        }
+    }
+
     #[test]
     fn skip_reason_carries_no_content() {
         let r = raw(r#"{"resourceType":"Patient","gender":{"secret":"Ada Lovelace"}}"#);
