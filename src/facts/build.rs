@@ -64,9 +64,12 @@ impl Dropped {
 
 /// Whether a reference ("Patient/x", or a URL ending so) names this patient.
 pub fn names_patient(reference: &str, patient_id: &str) -> bool {
-    let reference = reference.trim();
-    let own = format!("Patient/{patient_id}");
-    reference == own || reference.ends_with(&format!("/{own}"))
+    // "Patient/{id}", alone or after a "/", read without building either.
+    reference
+        .trim()
+        .strip_suffix(patient_id)
+        .and_then(|r| r.strip_suffix("Patient/"))
+        .is_some_and(|before| before.is_empty() || before.ends_with('/'))
 }
 
 /// Blood pressure readings outside this range are not measurements.
@@ -82,7 +85,7 @@ pub struct FactsBuilder<'t> {
     active: Vec<fhir::MedicationRequest>,
     drafts: Vec<(fhir::MedicationRequest, bool)>,
     bp_parts: Vec<(Concept, f64, Option<NaiveDate>, String)>,
-    seen: HashSet<(String, String)>,
+    seen: HashSet<(&'static str, String)>,
 }
 
 impl<'t> FactsBuilder<'t> {
@@ -154,11 +157,8 @@ impl<'t> FactsBuilder<'t> {
         if other_patient {
             return Err(Dropped::OtherPatient);
         }
-        if let Some(id) = r.id() {
-            if !self
-                .seen
-                .insert((r.type_name().to_string(), id.to_string()))
-            {
+        if let Some((kind, id)) = r.key() {
+            if !self.seen.insert((kind, id.to_string())) {
                 return Err(Dropped::Duplicate);
             }
         }
@@ -603,6 +603,27 @@ impl<'t> FactsBuilder<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// A reference names the patient exactly when it is "Patient/{id}"
+        /// or ends in "/Patient/{id}" (surrounding blanks ignored).
+        #[test]
+        fn names_patient_as_written(
+            prefix in "(|https://fhir\\.example\\.org/r4/|x|/|Patient/)",
+            kind in "(Patient|Group|patient|)",
+            id in "[a-z0-9/.-]{0,6}",
+            own in "[a-z0-9/.-]{0,6}",
+            pad in "( |)",
+        ) {
+            let reference = format!("{pad}{prefix}{kind}/{id}{pad}");
+            let own_ref = format!("Patient/{own}");
+            let expected = reference.trim() == own_ref || reference.trim().ends_with(&format!("/{own_ref}"));
+            proptest::prop_assert_eq!(names_patient(&reference, &own), expected, "{} {}", reference, own);
+            let plain = format!("{prefix}Patient/{own}");
+            let names = names_patient(&plain, &own);
+            proptest::prop_assert!(names || !(prefix.is_empty() || prefix.ends_with('/')));
+        }
+    }
     use crate::terminology::medication::Drug;
 
     fn raw(s: &str) -> Box<serde_json::value::RawValue> {

@@ -280,15 +280,21 @@ impl Resource {
         }
     }
 
+    /// The type and id that identify it, for the resources that have an id
+    /// the rules read.
+    pub fn key(&self) -> Option<(&'static str, &str)> {
+        Some(match self {
+            Resource::Patient(p) => ("Patient", p.id.as_deref()?),
+            Resource::Condition(c) => ("Condition", c.id.as_deref()?),
+            Resource::Observation(o) => ("Observation", o.id.as_deref()?),
+            Resource::MedicationRequest(m) => ("MedicationRequest", m.id.as_deref()?),
+            Resource::Medication(m) => ("Medication", m.id.as_deref()?),
+            _ => return None,
+        })
+    }
+
     pub fn id(&self) -> Option<&str> {
-        match self {
-            Resource::Patient(p) => p.id.as_deref(),
-            Resource::Condition(c) => c.id.as_deref(),
-            Resource::Observation(o) => o.id.as_deref(),
-            Resource::MedicationRequest(m) => m.id.as_deref(),
-            Resource::Medication(m) => m.id.as_deref(),
-            _ => None,
-        }
+        self.key().map(|(_, id)| id)
     }
 
     /// The patient the resource is about, as a reference ("Patient/x" or a URL

@@ -204,8 +204,10 @@ pub struct Terminology {
     /// system → code → concepts: looked up without building a key.
     exact: HashMap<String, HashMap<String, Vec<Concept>>>,
     displays: HashMap<String, HashMap<String, String>>,
-    prefixes: Vec<(String, String, Concept)>,
-    regexes: Vec<(String, Regex, Concept)>,
+    /// system → (code prefix, concept) for `is-a` filters.
+    prefixes: HashMap<String, Vec<(String, Concept)>>,
+    /// system → (pattern, concept) for `regex` filters.
+    regexes: HashMap<String, Vec<(Regex, Concept)>>,
 }
 
 /// Canonical system URI for the aliases EHRs send (OIDs, trailing slashes).
@@ -318,8 +320,8 @@ impl Terminology {
         let mut t = Terminology {
             exact: HashMap::new(),
             displays: HashMap::new(),
-            prefixes: Vec::new(),
-            regexes: Vec::new(),
+            prefixes: HashMap::new(),
+            regexes: HashMap::new(),
         };
         for concept in Concept::ALL {
             let set = sets
@@ -337,10 +339,15 @@ impl Terminology {
                     entry.push(*concept);
                 }
             }
-            t.prefixes
-                .extend(set.prefixes.into_iter().map(|(s, p)| (s, p, *concept)));
-            t.regexes
-                .extend(set.regexes.into_iter().map(|(s, r)| (s, r, *concept)));
+            for (system, prefix) in set.prefixes {
+                t.prefixes
+                    .entry(system)
+                    .or_default()
+                    .push((prefix, *concept));
+            }
+            for (system, re) in set.regexes {
+                t.regexes.entry(system).or_default().push((re, *concept));
+            }
         }
         Ok(t)
     }
@@ -355,13 +362,13 @@ impl Terminology {
             .and_then(|codes| codes.get(&*code))
             .cloned()
             .unwrap_or_default();
-        for (s, prefix, c) in &self.prefixes {
-            if s == system && code.starts_with(prefix.as_str()) && !out.contains(c) {
+        for (prefix, c) in self.prefixes.get(system).into_iter().flatten() {
+            if code.starts_with(prefix.as_str()) && !out.contains(c) {
                 out.push(*c);
             }
         }
-        for (s, re, c) in &self.regexes {
-            if s == system && re.is_match(&code) && !out.contains(c) {
+        for (re, c) in self.regexes.get(system).into_iter().flatten() {
+            if re.is_match(&code) && !out.contains(c) {
                 out.push(*c);
             }
         }
