@@ -66,79 +66,11 @@ pub struct Prepared {
     /// The client's id of this call (checked non-blank), for the log and audit.
     pub hook_instance: String,
     pub context: HookContext,
-    /// Per key: `None` for `null` (the client has no data for it).
-    pub prefetch: HashMap<String, Option<PrefetchValue>>,
+    pub prefetch: HashMap<String, Option<Box<RawValue>>>,
     pub fhir_server: Option<String>,
     pub fhir_authorization: Option<FhirAuthorization>,
     /// (key, template) of the service's prefetch keys the request did not satisfy.
     pub unsatisfied: Vec<(String, String)>,
-}
-
-/// One prefetch value of the request.
-#[derive(Debug)]
-pub enum PrefetchValue {
-    /// Read with the request, in the same pass.
-    Read(fhir::ReadValue),
-    /// Kept as sent, read when the facts are built (the careful reading).
-    Raw(Box<RawValue>),
-}
-
-impl PrefetchValue {
-    /// An OperationOutcome where the result should be.
-    fn is_outcome(&self) -> bool {
-        match self {
-            PrefetchValue::Read(v) => v.outcome,
-            PrefetchValue::Raw(raw) => is_operation_outcome(raw),
-        }
-    }
-}
-
-/// A hook request whose prefetch values are read as it is parsed, in one
-/// pass ([`fhir::ValueSeed`]). Where that pass stops, the request is read
-/// again as [`HookRequest`], its prefetch kept raw.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ReadRequest {
-    hook: String,
-    hook_instance: String,
-    fhir_server: Option<String>,
-    fhir_authorization: Option<FhirAuthorization>,
-    context: Box<RawValue>,
-    #[serde(default, deserialize_with = "read_prefetch_map")]
-    prefetch: Option<HashMap<String, Option<fhir::ReadValue>>>,
-}
-
-fn read_prefetch_map<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<HashMap<String, Option<fhir::ReadValue>>>, D::Error> {
-    struct Map;
-    impl<'de> serde::de::Visitor<'de> for Map {
-        type Value = Option<HashMap<String, Option<fhir::ReadValue>>>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a prefetch object")
-        }
-        fn visit_none<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_map(self)
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut map: A,
-        ) -> Result<Self::Value, A::Error> {
-            let mut out = HashMap::new();
-            while let Some(key) = map.next_key::<String>()? {
-                // A repeated key: the last value, as a map reads it.
-                out.insert(key, map.next_value_seed(fhir::ValueSeed)?);
-            }
-            Ok(Some(out))
-        }
-    }
-    d.deserialize_option(Map)
 }
 
 /// What the FHIR server returned for the unsatisfied keys.
@@ -252,37 +184,8 @@ impl Engine {
     /// Parses and checks the request, and lists the prefetch keys it does not
     /// satisfy (absent, or an OperationOutcome; `null` means "no data").
     pub fn prepare(&self, service: &Service, body: &[u8]) -> Result<Prepared, EvalError> {
-        let (req, prefetch) = match serde_json::from_slice::<ReadRequest>(body) {
-            Ok(r) => {
-                let prefetch: HashMap<String, Option<PrefetchValue>> = r
-                    .prefetch
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(k, v)| (k, v.map(PrefetchValue::Read)))
-                    .collect();
-                let head = HookRequest {
-                    hook: r.hook,
-                    hook_instance: r.hook_instance,
-                    fhir_server: r.fhir_server,
-                    fhir_authorization: r.fhir_authorization,
-                    context: r.context,
-                    prefetch: None,
-                };
-                (head, prefetch)
-            }
-            Err(_) => {
-                let mut req: HookRequest =
-                    serde_json::from_slice(body).map_err(|e| invalid("(request)", &e))?;
-                let prefetch = req
-                    .prefetch
-                    .take()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(k, v)| (k, v.map(PrefetchValue::Raw)))
-                    .collect();
-                (req, prefetch)
-            }
-        };
+        let req: HookRequest =
+            serde_json::from_slice(body).map_err(|e| invalid("(request)", &e))?;
         if req.hook != service.hook.as_str() {
             return Err(EvalError::WrongHook {
                 service: service.id.clone(),
@@ -305,13 +208,14 @@ impl Engine {
         if service.hook == Hook::OrderSelect && ctx.selections.is_none() {
             return Err(required("context.selections"));
         }
+        let prefetch = req.prefetch.unwrap_or_default();
         let unsatisfied = service
             .prefetch
             .iter()
             .filter(|(key, _, _)| match prefetch.get(key) {
                 None => true,
                 Some(None) => false,
-                Some(Some(value)) => value.is_outcome(),
+                Some(Some(raw)) => is_operation_outcome(raw),
             })
             .map(|(key, template, _)| (key.clone(), template.clone()))
             .collect();
@@ -359,7 +263,7 @@ impl Engine {
     ) -> Result<Gathered, EvalError> {
         let Prepared {
             context: ctx,
-            mut prefetch,
+            prefetch,
             unsatisfied,
             ..
         } = prepared;
@@ -435,10 +339,10 @@ impl Engine {
         let mut missing = vec![];
         let mut seen_areas = BTreeSet::new();
         for (key, template, area) in &service.prefetch {
-            let reason = match prefetch.remove(key) {
+            let reason = match prefetch.get(key) {
                 Some(None) => None, // null: the client has no data for it
-                Some(Some(value)) if !unsatisfied.contains(&key.as_str()) => {
-                    self.read_value(value, &mut b, &mut report)
+                Some(Some(raw)) if !unsatisfied.contains(&key.as_str()) => {
+                    self.read_prefetch(raw, &mut b, &mut report)
                 }
                 sent => {
                     let not_sent = if sent.is_some() {
@@ -480,10 +384,13 @@ impl Engine {
                 }),
             }
         }
-        // Keys outside our templates (what is left) are still read:
-        // resources are known by their type.
-        for value in prefetch.into_values().flatten() {
-            let _ = self.read_value(value, &mut b, &mut report);
+        // Keys outside our templates are still read: resources are known by their type.
+        for (key, value) in &prefetch {
+            if !service.prefetch.iter().any(|(k, _, _)| k == key) {
+                if let Some(raw) = value {
+                    let _ = self.read_prefetch(raw, &mut b, &mut report);
+                }
+            }
         }
         if missing.iter().any(|m| m.required) {
             missing.sort_by_key(|m| !m.required);
@@ -507,41 +414,17 @@ impl Engine {
         })
     }
 
-    /// Reads one prefetch value of the request. `Some(reason)` when it does
-    /// not hold the data (an OperationOutcome instead of a result).
-    fn read_value(
-        &self,
-        value: PrefetchValue,
-        b: &mut FactsBuilder<'_>,
-        report: &mut Report,
-    ) -> Option<String> {
-        match value {
-            PrefetchValue::Raw(raw) => self.read_prefetch(&raw, b, report),
-            PrefetchValue::Read(v) => {
-                Self::read_items(|each| v.items.into_iter().for_each(each), b, report)
-            }
-        }
-    }
-
-    /// Reads one prefetch value or result page. `Some(reason)` when it does
-    /// not hold the data (an OperationOutcome instead of a result).
+    /// Reads one prefetch value. `Some(reason)` when it does not hold the data
+    /// (an OperationOutcome instead of a result).
     fn read_prefetch(
         &self,
         raw: &RawValue,
         b: &mut FactsBuilder<'_>,
         report: &mut Report,
     ) -> Option<String> {
-        Self::read_items(|each| fhir::visit(raw, each), b, report)
-    }
-
-    /// Puts the resources `feed` hands over into the facts as they come. The
-    /// first is held back until a second shows the value is not a lone
-    /// OperationOutcome.
-    fn read_items(
-        feed: impl FnOnce(&mut dyn FnMut(Result<Resource, Skipped>)),
-        b: &mut FactsBuilder<'_>,
-        report: &mut Report,
-    ) -> Option<String> {
+        // Streamed: each resource goes into the facts as it is parsed. The
+        // first is held back until a second shows the value is not a lone
+        // OperationOutcome.
         let mut first: Option<Resource> = None;
         let mut count = 0usize;
         let add = |r: Resource, b: &mut FactsBuilder<'_>, report: &mut Report| {
@@ -551,8 +434,9 @@ impl Engine {
             }
         };
         let mut skipped = Vec::new();
-        feed(&mut |item| match item {
-            Ok(r) => {
+        fhir::visit(
+            raw,
+            |r| {
                 count += 1;
                 if count == 1 {
                     first = Some(r);
@@ -562,9 +446,9 @@ impl Engine {
                     add(f, b, report);
                 }
                 add(r, b, report);
-            }
-            Err(s) => skipped.push(s),
-        });
+            },
+            |s| skipped.push(s),
+        );
         report.skipped.extend(skipped);
         if let Some(f) = first {
             if count == 1 && matches!(f, Resource::OperationOutcome(_)) {

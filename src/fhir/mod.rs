@@ -403,10 +403,7 @@ pub fn parse_resource(raw: &RawValue) -> Result<Resource, Skipped> {
 pub fn flatten(raw: &RawValue) -> (Vec<Resource>, Vec<Skipped>) {
     let mut out = Vec::new();
     let mut skips = Vec::new();
-    visit(raw, &mut |item| match item {
-        Ok(r) => out.push(r),
-        Err(s) => skips.push(s),
-    });
+    visit(raw, |r| out.push(r), |s| skips.push(s));
     (out, skips)
 }
 
@@ -420,39 +417,52 @@ pub fn flatten(raw: &RawValue) -> (Vec<Resource>, Vec<Skipped>) {
 /// not first or escaped, an entry that is not an object), it stops, and the
 /// entries from that one on are read the careful way, each on its own: the
 /// same resources, in the same order, each handed over once.
-pub fn visit(raw: &RawValue, each: &mut Each<'_>) {
+pub fn visit(raw: &RawValue, mut resource: impl FnMut(Resource), mut skip: impl FnMut(Skipped)) {
     let is_bundle = matches!(resource_type(raw.get()), Ok(Some(t)) if t == "Bundle");
     if !is_bundle {
-        each(parse_resource(raw));
+        match parse_resource(raw) {
+            Ok(res) => resource(res),
+            Err(s) => skip(s),
+        }
         return;
     }
     let mut done = 0usize;
-    if stream_entries(raw.get(), &mut done, each).is_ok() {
+    let streamed = stream_entries(raw.get(), &mut done, &mut |e| match e {
+        Ok(res) => resource(res),
+        Err(s) => skip(s),
+    });
+    if streamed.is_ok() {
         return;
     }
-    careful(raw.get(), done, each);
+    careful(raw.get(), done, &mut resource, &mut skip);
 }
 
 /// Reads a Bundle's entries from the `from`th on, each parsed on its own, so
 /// that one malformed entry or resource is skipped and the rest are read.
-fn careful(text: &str, from: usize, each: &mut Each<'_>) {
+fn careful(
+    text: &str,
+    from: usize,
+    resource: &mut impl FnMut(Resource),
+    skip: &mut impl FnMut(Skipped),
+) {
     let bundle = match serde_json::from_str::<BundleRef<'_>>(text) {
         Ok(b) => b,
-        Err(e) => return each(Err(skipped("Bundle", &e))),
+        Err(e) => return skip(skipped("Bundle", &e)),
     };
     for entry in bundle.entry.into_iter().skip(from) {
         let entry = match serde_json::from_str::<BundleEntryRef<'_>>(entry.get()) {
             Ok(e) => e,
             Err(e) => {
-                each(Err(skipped("Bundle entry", &e)));
+                skip(skipped("Bundle entry", &e));
                 continue;
             }
         };
         let Some(r) = entry.resource else { continue };
-        each(match parse_resource(r) {
-            Ok(Resource::Bundle(_)) => Err(nested_bundle()),
-            other => other,
-        });
+        match parse_resource(r) {
+            Ok(Resource::Bundle(_)) => skip(nested_bundle()),
+            Ok(res) => resource(res),
+            Err(s) => skip(s),
+        }
     }
 }
 
@@ -477,8 +487,7 @@ fn nested_bundle() -> Skipped {
     }
 }
 
-/// Takes each resource read, or why one was skipped, in order.
-pub type Each<'f> = dyn FnMut(Result<Resource, Skipped>) + 'f;
+type Each<'f> = dyn FnMut(Result<Resource, Skipped>) + 'f;
 
 /// Reads a Bundle's entries in one pass, handing each entry's resource over
 /// as it is parsed. `done` counts the entries fully handled; on `Err` the
@@ -614,99 +623,32 @@ impl<'de> serde::de::Visitor<'de> for ResourceSeed {
         d.deserialize_map(self)
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let rt = leading_type(&mut map)?;
-        rest_of_resource(rt, map).map(Some)
-    }
-}
-
-/// The first member of a resource, which must be its `resourceType`
-/// (unescaped); else an error, for the careful reading.
-fn leading_type<'de, A: serde::de::MapAccess<'de>>(map: &mut A) -> Result<&'de str, A::Error> {
-    if map.next_key::<&str>()? != Some("resourceType") {
-        return Err(serde::de::Error::custom("resourceType is not first"));
-    }
-    map.next_value()
-}
-
-/// The members after `resourceType`, parsed into the resource's type.
-fn rest_of_resource<'de, A: serde::de::MapAccess<'de>>(
-    rt: &str,
-    map: A,
-) -> Result<Resource, A::Error> {
-    use serde::de::{value::MapAccessDeserializer, Error, IgnoredAny};
-    let rest = MapAccessDeserializer::new(map);
-    Ok(match rt {
-        "Patient" => Resource::Patient(Patient::deserialize(rest)?),
-        "Condition" => Resource::Condition(Box::new(Condition::deserialize(rest)?)),
-        "Observation" => Resource::Observation(Box::new(Observation::deserialize(rest)?)),
-        "MedicationRequest" | "MedicationOrder" => {
-            Resource::MedicationRequest(Box::new(MedicationRequest::deserialize(rest)?))
+        use serde::de::{value::MapAccessDeserializer, Error, IgnoredAny};
+        if map.next_key::<&str>()? != Some("resourceType") {
+            return Err(A::Error::custom("resourceType is not first"));
         }
-        "Medication" => Resource::Medication(Medication::deserialize(rest)?),
-        "Bundle" => Resource::Bundle(Bundle::deserialize(rest)?),
-        "" => return Err(A::Error::custom("empty resourceType")),
-        other => {
-            IgnoredAny::deserialize(rest)?;
-            if other == "OperationOutcome" {
-                Resource::OperationOutcome(OperationOutcome {})
-            } else {
-                Resource::Other(other.to_string())
+        let rt: &str = map.next_value()?;
+        let rest = MapAccessDeserializer::new(map);
+        let res = match rt {
+            "Patient" => Resource::Patient(Patient::deserialize(rest)?),
+            "Condition" => Resource::Condition(Box::new(Condition::deserialize(rest)?)),
+            "Observation" => Resource::Observation(Box::new(Observation::deserialize(rest)?)),
+            "MedicationRequest" | "MedicationOrder" => {
+                Resource::MedicationRequest(Box::new(MedicationRequest::deserialize(rest)?))
             }
-        }
-    })
-}
-
-/// A prefetch value read as the request is parsed: a Bundle's entries or the
-/// one resource, with what was skipped, in order.
-#[derive(Debug, Default)]
-pub struct ReadValue {
-    pub items: Vec<Result<Resource, Skipped>>,
-    /// The value is an OperationOutcome (not a result).
-    pub outcome: bool,
-}
-
-/// Reads one prefetch value (`None` for `null`) in the same single pass as
-/// the request around it, giving what [`visit`] gives for its text. It fails
-/// on anything that pass does not read in one go (see [`visit`]); the caller
-/// then reads the request the careful way.
-pub struct ValueSeed;
-
-impl<'de> serde::de::DeserializeSeed<'de> for ValueSeed {
-    type Value = Option<ReadValue>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for ValueSeed {
-    type Value = Option<ReadValue>;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a FHIR resource starting with its resourceType, or null")
-    }
-    fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let rt = leading_type(&mut map)?;
-        let mut value = ReadValue::default();
-        if rt != "Bundle" {
-            value.outcome = rt == "OperationOutcome";
-            value.items.push(Ok(rest_of_resource(rt, map)?));
-            return Ok(Some(value));
-        }
-        let mut done = 0;
-        BundleSeed {
-            done: &mut done,
-            each: &mut |e| value.items.push(e),
-        }
-        .visit_map(map)?;
-        Ok(Some(value))
+            "Medication" => Resource::Medication(Medication::deserialize(rest)?),
+            "Bundle" => Resource::Bundle(Bundle::deserialize(rest)?),
+            "" => return Err(A::Error::custom("empty resourceType")),
+            other => {
+                IgnoredAny::deserialize(rest)?;
+                if other == "OperationOutcome" {
+                    Resource::OperationOutcome(OperationOutcome {})
+                } else {
+                    Resource::Other(other.to_string())
+                }
+            }
+        };
+        Ok(Some(res))
     }
 }
 
@@ -780,14 +722,19 @@ mod tests {
         let raw = raw(text);
         let mut out = Vec::new();
         let mut skips = Vec::new();
-        let mut each = |item: Result<Resource, Skipped>| match item {
-            Ok(r) => out.push(format!("{r:?}")),
-            Err(s) => skips.push(format!("{s:?}")),
-        };
         if one_pass {
-            visit(&raw, &mut each);
+            visit(
+                &raw,
+                |r| out.push(format!("{r:?}")),
+                |s| skips.push(format!("{s:?}")),
+            );
         } else {
-            careful(raw.get(), 0, &mut each);
+            careful(
+                raw.get(),
+                0,
+                &mut |r| out.push(format!("{r:?}")),
+                &mut |s| skips.push(format!("{s:?}")),
+            );
         }
         out.extend(skips.into_iter().map(|s| format!("skipped {s}")));
         out
@@ -802,48 +749,6 @@ mod tests {
             let text = format!(r#"{{"resourceType":"Bundle","type":"searchset","entry":[{}],"total":1}}"#, entries.join(","));
             proptest::prop_assert_eq!(read(&text, true), read(&text, false));
         }
-    }
-
-    proptest::proptest! {
-        /// Read with the request, a value gives what reading it alone gives,
-        /// whenever the one pass reads it at all.
-        #[test]
-        fn read_with_the_request_as_alone(picks in proptest::collection::vec(0..ENTRIES.len(), 0..12)) {
-            use serde::de::DeserializeSeed;
-            let entries: Vec<&str> = picks.iter().map(|&i| ENTRIES[i]).collect();
-            let text = format!(r#"{{"resourceType":"Bundle","entry":[{}]}}"#, entries.join(","));
-            let mut de = serde_json::Deserializer::from_str(&text);
-            if let Ok(Some(v)) = ValueSeed.deserialize(&mut de) {
-                let mut got: Vec<String> = v.items.iter().filter_map(|i| i.as_ref().ok()).map(|r| format!("{r:?}")).collect();
-                got.extend(v.items.iter().filter_map(|i| i.as_ref().err()).map(|s| format!("skipped {s:?}")));
-                proptest::prop_assert_eq!(got, read(&text, false));
-                proptest::prop_assert!(!v.outcome);
-            } else {
-                // Only what the one pass stops at makes it fail.
-                proptest::prop_assert!(picks.iter().any(|&i| i >= 2 && !matches!(i, 5..=8 | 12 | 16 | 19)), "{text}");
-            }
-        }
-    }
-
-    #[test]
-    fn single_values_read_with_the_request() {
-        use serde::de::DeserializeSeed;
-        let read =
-            |text: &str| ValueSeed.deserialize(&mut serde_json::Deserializer::from_str(text));
-        let v = read(r#"{"resourceType":"OperationOutcome","issue":[{"severity":"error"}]}"#)
-            .unwrap()
-            .unwrap();
-        assert!(v.outcome && matches!(v.items[..], [Ok(Resource::OperationOutcome(_))]));
-        let v = read(r#"{"resourceType":"Patient","id":"p","gender":"female"}"#)
-            .unwrap()
-            .unwrap();
-        assert!(
-            !v.outcome
-                && matches!(&v.items[..], [Ok(Resource::Patient(p))] if p.gender.as_deref() == Some("female"))
-        );
-        assert!(read("null").unwrap().is_none());
-        assert!(read(r#"{"id":"p","resourceType":"Patient"}"#).is_err());
-        assert!(read(r#"{"resourceType":"Patient","gender":1}"#).is_err());
     }
 
     #[test]

@@ -493,8 +493,8 @@ async fn invoke(
             .ok_or_else(|| ApiError::UnknownService(id.clone()))?;
         let body = json_body(&headers, body, &state.limits)?;
         let prepared = state.engine.prepare(service, &body)?;
-        // Everything needed is read out of it: its memory goes back now,
-        // not after the FHIR queries and the rules.
+        // What is needed is copied out of it: its memory goes back now, not
+        // after the FHIR queries and the rules.
         drop(body);
         // What the log and the audit need besides the cards, from the request
         // as already read (the patient id is kept only as a keyed hash).
