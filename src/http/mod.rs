@@ -309,6 +309,7 @@ async fn discovery(State(state): State<Arc<AppState>>) -> Json<serde_json::Value
 /// FHIR JSON), and the tail, are read byte by byte.
 pub fn json_depth(bytes: &[u8]) -> usize {
     let mut scan = DepthScan::default();
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
     let mut rest = bytes;
     #[cfg(target_arch = "x86_64")]
     while let Some((block, tail)) = rest.split_first_chunk::<64>() {
