@@ -153,8 +153,7 @@ fn service_request(p: &ServiceProposal, ctx: &RenderContext<'_>) -> out::Suggest
     }))
 }
 
-/// The dose quantity of a changed order: whole tablets of the product, or
-/// mg of the ingredient.
+/// The dose quantity of a changed order, in mg of the ingredient.
 fn dose_quantity(p: &DoseProduct) -> out::Quantity {
     // Always in mg (the service's MedicationRequest profile and R4 dose
     // checks read mg); the product's strength divides it into whole tablets,
