@@ -185,6 +185,44 @@ pub enum Setting {
     ChartView,
 }
 
+/// What kind of record could not be classified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RecordKind {
+    /// A diagnosis (Condition).
+    Condition,
+    /// An active medication (MedicationRequest or MedicationStatement).
+    Medication,
+    /// A result (Observation).
+    Result,
+}
+
+/// Why a record could not be classified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UnreadReason {
+    /// Its code is in a system, or is a code, the service does not know.
+    UnknownCode,
+    /// It points to a resource the request did not include and the server
+    /// did not supply (a Medication reference, say).
+    UnresolvedReference,
+    /// Its unit is not one the service can convert.
+    UnknownUnit,
+}
+
+/// A record the service received for a patient in scope but could not
+/// classify. It is never dropped without a word: the card that would have
+/// used it names it (the words module says how).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unclassified {
+    pub kind: RecordKind,
+    pub reason: UnreadReason,
+    /// The data area it would have fed, when known (a result with an
+    /// unknown unit whose code says it is a weight: `Weight`).
+    pub area: Option<DataArea>,
+    /// The record's own label (display or text) as sent, for the card;
+    /// escaped when rendered. Never an id.
+    pub label: Option<String>,
+}
+
 /// A figure left out because it cannot be true yet (dated in the future).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ignored {
@@ -219,6 +257,8 @@ pub struct Facts {
     pub labs: Vec<Lab>,
     /// Observations dated in the future, left out.
     pub ignored_future: Vec<Ignored>,
+    /// Records received but not classified (see [`Unclassified`]).
+    pub unclassified: Vec<Unclassified>,
     /// Data the request could not supply.
     pub missing: BTreeSet<DataArea>,
     /// Figures present but unusable (unknown unit...), said on the cards.
@@ -245,6 +285,7 @@ impl Facts {
             blood_pressures: vec![],
             labs: vec![],
             ignored_future: vec![],
+            unclassified: vec![],
             missing: BTreeSet::new(),
             notes: vec![],
             limits: DataLimits::default(),
