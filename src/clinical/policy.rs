@@ -287,6 +287,8 @@ settings! {
     creatinine_unstable_mg_dl = 0.3, "mg/dL", "KDIGO 2012";
     /// Window for the creatinine rise.
     creatinine_unstable_window_days = 90, "days", "local policy (renal function)";
+    /// The service's time zone as minutes east of UTC (-60 for UTC-01:00, 330 for UTC+05:30): "today" and the dates of timed results are read in its calendar. 0 is UTC.
+    utc_offset_minutes = 0, "minutes", "local policy (the service's calendar)";
 }
 
 /// Settings that govern which patient data the rules may use (not one rule's).
@@ -309,7 +311,11 @@ pub const DATA_SETTINGS: &[&str] = &[
     "creatinine_unstable_pct",
     "creatinine_unstable_mg_dl",
     "creatinine_unstable_window_days",
+    "utc_offset_minutes",
 ];
+
+/// Settings that may be zero or negative, with their range.
+const SIGNED: &[(&str, f64, f64)] = &[("utc_offset_minutes", -840.0, 840.0)];
 
 impl Policy {
     /// The limits the facts are read with.
@@ -333,7 +339,13 @@ impl Policy {
             creatinine_unstable_pct: self.creatinine_unstable_pct,
             creatinine_unstable_mg_dl: self.creatinine_unstable_mg_dl,
             creatinine_unstable_window_days: self.creatinine_unstable_window_days,
+            utc_offset_minutes: self.utc_offset_minutes,
         }
+    }
+
+    /// Today in the service's calendar, at this instant.
+    pub fn today_at(&self, now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+        now.with_timezone(&self.data_limits().offset()).date_naive()
     }
 }
 
@@ -402,7 +414,15 @@ impl Policy {
                     })
                 }
             };
-            if !v.is_finite() || v <= 0.0 {
+            if let Some((_, low, high)) = SIGNED.iter().find(|(k, _, _)| *k == key) {
+                if !(v.is_finite() && (*low..=*high).contains(&v)) {
+                    return Err(PolicyError::Range {
+                        key,
+                        value: v,
+                        reason: format!("must be between {low} and {high}"),
+                    });
+                }
+            } else if !v.is_finite() || v <= 0.0 {
                 return Err(PolicyError::Range {
                     key,
                     value: v,

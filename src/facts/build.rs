@@ -6,12 +6,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::{
-    dose, fmt_num, frequency, orders, plausibility, route, units, BloodPressure, DataArea,
-    DataLimits, Diagnosis, Dose, Facts, Frequency, Ignored, Intent, Lab, Med, Reading, Route,
-    Setting, Sex, Trust,
+    dose, fmt_num, frequency, orders, plausibility, route, units, BloodPressure, Comparator,
+    DataArea, DataLimits, Diagnosis, Dose, Facts, Frequency, Ignored, Intent, Lab, Med, Reading,
+    RecordKind, Route, Setting, Sex, Trust, Unclassified, UnreadReason,
 };
 use crate::fhir::{self, CodeableConcept, Resource};
 use crate::terminology::medication;
@@ -21,6 +21,41 @@ const UNNAMED: &str = "(unnamed medication)";
 
 fn text_date(d: Option<NaiveDate>) -> String {
     d.map_or_else(|| "date unknown".into(), |d| d.to_string())
+}
+
+/// The calendar date of a FHIR date or dateTime in the service's time zone.
+/// A dateTime with an offset is an instant: `2026-11-23T23:30:00-05:00` is
+/// 2026-11-24 04:30 UTC, so 2026-11-24 in a UTC calendar. A date alone, or a
+/// time without an offset, is read as written.
+pub(crate) fn local_date(s: &str, zone: chrono::FixedOffset) -> Option<NaiveDate> {
+    let s = s.trim();
+    if s.len() > 10 {
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+            return Some(t.with_timezone(&zone).date_naive());
+        }
+        // Seconds left out ("2026-11-23T23:30-05:00"): read them as zero.
+        if let Ok(t) = chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%:z") {
+            return Some(t.with_timezone(&zone).date_naive());
+        }
+    }
+    fhir::date(s)
+}
+
+/// The earliest and latest day a birth date allows: itself when complete;
+/// for "1990-05" 1990-05-01 and 1990-05-31; for "1990" 1990-01-01 and
+/// 1990-12-31.
+pub(crate) fn birth_dates(s: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let s = s.trim();
+    let part = s.get(..10).unwrap_or(s);
+    let earliest = fhir::date(part)?;
+    let latest = match part.split('-').count() {
+        1 => NaiveDate::from_ymd_opt(earliest.year(), 12, 31)?,
+        2 => earliest
+            .checked_add_months(chrono::Months::new(1))?
+            .pred_opt()?,
+        _ => earliest,
+    };
+    Some((earliest, latest))
 }
 
 fn codings(cc: &CodeableConcept) -> Vec<medication::CodingRef<'_>> {
@@ -169,12 +204,19 @@ impl<'t> FactsBuilder<'t> {
                     Some("male") => Some(Sex::Male),
                     _ => None,
                 };
+                // POLICY third edition: a partial birth date (year, or year
+                // and month) is read at its latest day for "adult" (the
+                // youngest possible age), and kept at its earliest for
+                // CKD-EPI (see `Facts::age_for_egfr`).
                 let today = self.facts.today;
-                self.facts.birth_date = p
-                    .birth_date
-                    .as_deref()
-                    .and_then(fhir::date)
-                    .filter(|b| *b <= today && today.years_since(*b).is_some_and(|y| y <= 130));
+                let plausible =
+                    |b: &NaiveDate| *b <= today && today.years_since(*b).is_some_and(|y| y <= 130);
+                let dates = p.birth_date.as_deref().and_then(birth_dates);
+                self.facts.birth_date_earliest = dates.map(|(e, _)| e).filter(|e| plausible(e));
+                // Born this year or month: the latest day may be after today.
+                self.facts.birth_date = dates
+                    .map(|(_, l)| l.min(today))
+                    .filter(|l| plausible(l) && self.facts.birth_date_earliest.is_some());
             }
             Resource::Condition(c) => self.condition(*c),
             Resource::Observation(o) => self.observation(*o),
@@ -224,36 +266,57 @@ impl<'t> FactsBuilder<'t> {
     }
 
     fn observation(&mut self, o: fhir::Observation) {
-        if matches!(o.status.as_deref(), Some("entered-in-error" | "cancelled")) {
-            return;
-        }
+        // POLICY third edition ("Status, time, units"): final, amended and
+        // corrected are used; preliminary is used and named; registered,
+        // cancelled, entered-in-error and unknown are not results. A feed
+        // that sends no status at all is read as final.
+        let preliminary = match o.status.as_deref().map(str::trim) {
+            None | Some("final" | "amended" | "corrected") => false,
+            Some("preliminary") => true,
+            Some(_) => return,
+        };
         let Some(code) = &o.code else { return };
         let concepts = concepts_of(self.t, code);
-        let date = o.when().and_then(fhir::date);
+        let date = o
+            .when()
+            .and_then(|s| local_date(s, self.facts.limits.offset()));
         let source = format!("Observation/{}", o.id.as_deref().unwrap_or("?"));
         let mut q = o
             .value_quantity
             .as_ref()
             .and_then(|q| Some((q.value?, q.unit_code().unwrap_or("").to_string())));
+        let comparator = o
+            .value_quantity
+            .as_ref()
+            .and_then(|q| q.comparator.as_deref())
+            .and_then(Comparator::from_fhir);
         let label = code.label().unwrap_or("(no display)").to_string();
+        let sent = |v: f64, u: &str| {
+            format!(
+                "{}{} {}",
+                comparator.map_or(String::new(), |c| format!("{} ", c.sign())),
+                fmt_num(v),
+                units::plain(u)
+            )
+        };
+        let what = [
+            (Concept::BodyWeight, "weight"),
+            (Concept::BodyHeight, "height"),
+            (Concept::Egfr, "eGFR"),
+            (Concept::Creatinine, "creatinine"),
+            (Concept::BpPanel, "blood pressure"),
+            (Concept::BpSystolic, "blood pressure"),
+            (Concept::BpDiastolic, "blood pressure"),
+        ]
+        .iter()
+        .find(|(c, _)| concepts.contains(c))
+        .map_or("laboratory result", |(_, w)| *w);
         if let Some(d) = date {
             let ahead = (d - self.facts.today).num_days() as f64;
             if ahead > self.facts.limits.future_tolerance_days {
-                let what = [
-                    (Concept::BodyWeight, "weight"),
-                    (Concept::BodyHeight, "height"),
-                    (Concept::Egfr, "eGFR"),
-                    (Concept::Creatinine, "creatinine"),
-                    (Concept::BpPanel, "blood pressure"),
-                    (Concept::BpSystolic, "blood pressure"),
-                    (Concept::BpDiastolic, "blood pressure"),
-                ]
-                .iter()
-                .find(|(c, _)| concepts.contains(c))
-                .map_or("laboratory result", |(_, w)| *w);
                 let value = q
                     .as_ref()
-                    .map_or_else(|| label.clone(), |(v, u)| format!("{} {}", fmt_num(*v), u));
+                    .map_or_else(|| label.clone(), |(v, u)| sent(*v, u));
                 self.facts.ignored_future.push(Ignored {
                     what,
                     value,
@@ -261,6 +324,22 @@ impl<'t> FactsBuilder<'t> {
                 });
                 return;
             }
+        }
+        if preliminary {
+            let value = q.as_ref().map_or(String::new(), |(v, u)| sent(*v, u));
+            self.facts.notes.push(
+                format!(
+                    "Preliminary result used: {} {} ({})",
+                    if what == "laboratory result" {
+                        &label
+                    } else {
+                        what
+                    },
+                    value,
+                    text_date(date)
+                )
+                .replace("  ", " "),
+            );
         }
         let weight_or_height =
             concepts.contains(&Concept::BodyWeight) || concepts.contains(&Concept::BodyHeight);
@@ -275,9 +354,19 @@ impl<'t> FactsBuilder<'t> {
             ));
             q = None;
         }
-        if concepts.contains(&Concept::BodyWeight) || concepts.contains(&Concept::BodyHeight) {
+        if weight_or_height {
             let weight = concepts.contains(&Concept::BodyWeight);
             let Some((v, unit)) = q else { return };
+            if let Some(c) = comparator {
+                // A bound is not a measurement: no dose is computed from it.
+                self.facts.notes.push(format!(
+                    "{} {} ({}) is a bound, not a measurement; not used",
+                    if weight { "Weight" } else { "Height" },
+                    sent(v, &unit).trim_start_matches(c.sign()).trim_start(),
+                    text_date(date)
+                ));
+                return;
+            }
             let converted = if weight {
                 units::to_kg(v, &unit)
             } else {
@@ -287,7 +376,7 @@ impl<'t> FactsBuilder<'t> {
                 Some(value) if !value.is_finite() => self.facts.notes.push(format!(
                     "{} {} has an impossible value; not used",
                     if weight { "Weight" } else { "Height" },
-                    source
+                    text_date(date)
                 )),
                 Some(value) => {
                     let r = Reading {
@@ -304,12 +393,17 @@ impl<'t> FactsBuilder<'t> {
                         self.facts.heights.push(r)
                     }
                 }
-                _ => self.facts.notes.push(format!(
-                    "{} {} has unit \"{}\", which cannot be converted; not used",
-                    if weight { "Weight" } else { "Height" },
-                    source,
-                    unit
-                )),
+                None => self.unknown_unit(
+                    if weight {
+                        DataArea::Weight
+                    } else {
+                        DataArea::Height
+                    },
+                    &label,
+                    v,
+                    &unit,
+                    date,
+                ),
             }
             return;
         }
@@ -320,14 +414,20 @@ impl<'t> FactsBuilder<'t> {
                 date,
                 source: source.clone(),
             };
+            let mut unread = None;
             for comp in &o.component {
                 let Some(cc) = &comp.code else { continue };
                 let cs = concepts_of(self.t, cc);
-                let v = comp
-                    .value_quantity
-                    .as_ref()
-                    .and_then(|q| units::to_mmhg(q.value?, q.unit_code().unwrap_or("mm[Hg]")))
-                    .filter(|v| (BP_SANE_MMHG.0..=BP_SANE_MMHG.1).contains(v));
+                let is_bp = cs.contains(&Concept::BpSystolic) || cs.contains(&Concept::BpDiastolic);
+                let v = comp.value_quantity.as_ref().and_then(|q| {
+                    let (v, u) = (q.value?, q.unit_code().unwrap_or("mm[Hg]"));
+                    let mmhg = units::to_mmhg(v, u);
+                    if mmhg.is_none() && is_bp {
+                        unread = Some((v, u.to_string()));
+                    }
+                    mmhg
+                });
+                let v = v.filter(|v| (BP_SANE_MMHG.0..=BP_SANE_MMHG.1).contains(v));
                 if cs.contains(&Concept::BpSystolic) {
                     bp.systolic = v;
                 } else if cs.contains(&Concept::BpDiastolic) {
@@ -338,17 +438,36 @@ impl<'t> FactsBuilder<'t> {
                 self.facts.blood_pressures.push(bp);
                 return;
             }
+            if let Some((v, u)) = unread {
+                self.unknown_unit(DataArea::BloodPressure, &label, v, &u, date);
+                return;
+            }
         }
         for part in [Concept::BpSystolic, Concept::BpDiastolic] {
             if concepts.contains(&part) {
-                if let Some(v) = q
-                    .as_ref()
-                    .and_then(|(v, u)| units::to_mmhg(*v, if u.is_empty() { "mm[Hg]" } else { u }))
-                    .filter(|v| (BP_SANE_MMHG.0..=BP_SANE_MMHG.1).contains(v))
-                {
-                    self.bp_parts.push((part, v, date, source));
+                if let Some((v, u)) = &q {
+                    let u = if u.is_empty() { "mm[Hg]" } else { u };
+                    match units::to_mmhg(*v, u) {
+                        Some(v) if (BP_SANE_MMHG.0..=BP_SANE_MMHG.1).contains(&v) => {
+                            self.bp_parts.push((part, v, date, source))
+                        }
+                        Some(_) => {}
+                        None => self.unknown_unit(DataArea::BloodPressure, &label, *v, u, date),
+                    }
                 }
                 return;
+            }
+        }
+        if let Some((v, u)) = &q {
+            let renal_unit_known = if concepts.contains(&Concept::Egfr) {
+                Some(units::to_egfr(*v, u).is_some())
+            } else if concepts.contains(&Concept::Creatinine) {
+                Some(units::to_mg_per_dl(*v, u).is_some())
+            } else {
+                None
+            };
+            if renal_unit_known == Some(false) {
+                self.unknown_unit(DataArea::RenalFunction, &label, *v, u, date);
             }
         }
         let mut result_text = o.value_string.as_ref().map(|s| s.to_ascii_lowercase());
@@ -387,6 +506,7 @@ impl<'t> FactsBuilder<'t> {
             concepts,
             label,
             quantity: q,
+            comparator,
             result_text,
             codes,
             code: own_code,
@@ -396,6 +516,33 @@ impl<'t> FactsBuilder<'t> {
                 .find_map(|r| r.high.as_ref()?.value),
             date,
             source,
+        });
+    }
+
+    /// A result whose unit the service cannot read: not used, and kept to be
+    /// named on the card that would have used it.
+    fn unknown_unit(
+        &mut self,
+        area: DataArea,
+        label: &str,
+        value: f64,
+        unit: &str,
+        date: Option<NaiveDate>,
+    ) {
+        let unit = if unit.trim().is_empty() {
+            "no unit".to_string()
+        } else {
+            format!("\"{}\"", unit.trim())
+        };
+        self.facts.unclassified.push(Unclassified {
+            kind: RecordKind::Result,
+            reason: UnreadReason::UnknownUnit,
+            area: Some(area),
+            label: Some(format!(
+                "{label} {} {unit}, {}",
+                fmt_num(value),
+                text_date(date)
+            )),
         });
     }
 
@@ -624,6 +771,7 @@ mod tests {
             proptest::prop_assert!(names || !(prefix.is_empty() || prefix.ends_with('/')));
         }
     }
+    use crate::facts::{DataArea, UnreadReason};
     use crate::terminology::medication::Drug;
 
     fn raw(s: &str) -> Box<serde_json::value::RawValue> {
@@ -750,7 +898,268 @@ mod tests {
                     "effectiveDateTime":"2026-11-20","valueQuantity":{"value":11,"unit":"stone"}}"#;
         let f = facts_of(&t, &[w]);
         assert!(f.weight().is_none());
-        assert!(f.notes[0].contains("\"stone\""), "{:?}", f.notes);
+        assert!(f.notes.is_empty(), "{:?}", f.notes);
+        let u = &f.unclassified[0];
+        assert_eq!(
+            (u.kind, u.reason, u.area),
+            (
+                crate::facts::RecordKind::Result,
+                UnreadReason::UnknownUnit,
+                Some(DataArea::Weight)
+            )
+        );
+        assert!(
+            u.label
+                .as_deref()
+                .unwrap()
+                .contains("11 \"stone\", 2026-11-20"),
+            "{u:?}"
+        );
+    }
+
+    fn obs_with(code: &str, status: &str, time: &str, quantity: &str) -> String {
+        let status = if status.is_empty() {
+            String::new()
+        } else {
+            format!(r#""status":"{status}","#)
+        };
+        format!(
+            r#"{{"resourceType":"Observation","id":"o",{status}"code":{{"coding":[{{"system":"http://loinc.org","code":"{code}"}}]}},{time},"valueQuantity":{quantity}}}"#
+        )
+    }
+
+    #[test]
+    fn observation_status_table() {
+        let t = Terminology::embedded().unwrap();
+        // (status, used, named preliminary)
+        for (status, used, preliminary) in [
+            ("final", true, false),
+            ("amended", true, false),
+            ("corrected", true, false),
+            ("preliminary", true, true),
+            ("registered", false, false),
+            ("cancelled", false, false),
+            ("entered-in-error", false, false),
+            ("unknown", false, false),
+            // A feed that sends no status: read as final.
+            ("", true, false),
+        ] {
+            let w = obs_with(
+                "29463-7",
+                status,
+                r#""effectiveDateTime":"2026-11-20""#,
+                r#"{"value":70,"unit":"kg"}"#,
+            );
+            let f = facts_of(&t, &[&w]);
+            assert_eq!(f.weights.len(), usize::from(used), "{status}");
+            assert_eq!(
+                f.notes
+                    .iter()
+                    .any(|n| n.contains("Preliminary result used: weight 70 kg (2026-11-20)")),
+                preliminary,
+                "{status}: {:?}",
+                f.notes
+            );
+            let e = obs_with(
+                "62238-1",
+                status,
+                r#""effectiveDateTime":"2026-11-20""#,
+                r#"{"value":45,"unit":"mL/min/{1.73_m2}"}"#,
+            );
+            let f = facts_of(&t, &[&e]);
+            assert_eq!(f.labs.len(), usize::from(used), "{status}");
+        }
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn observation_time_table() {
+        let t = Terminology::embedded().unwrap();
+        // (time element, service offset in minutes, date read)
+        let cases = [
+            (r#""effectiveDateTime":"2026-11-20""#, 0, day(2026, 11, 20)),
+            // An offset is an instant: 23:30 at UTC-5 is 04:30 UTC the next day.
+            (
+                r#""effectiveDateTime":"2026-11-23T23:30:00-05:00""#,
+                0,
+                day(2026, 11, 24),
+            ),
+            // ... and still the 23rd in a UTC-5 calendar.
+            (
+                r#""effectiveDateTime":"2026-11-23T23:30:00-05:00""#,
+                -300,
+                day(2026, 11, 23),
+            ),
+            (
+                r#""effectiveDateTime":"2026-11-24T01:00:00+02:00""#,
+                0,
+                day(2026, 11, 23),
+            ),
+            (
+                r#""effectiveDateTime":"2026-11-23T23:30:00Z""#,
+                60,
+                day(2026, 11, 24),
+            ),
+            (
+                r#""effectiveDateTime":"2026-11-23T23:30:00.250Z""#,
+                0,
+                day(2026, 11, 23),
+            ),
+            (
+                r#""effectiveDateTime":"2026-11-23T23:30-05:00""#,
+                0,
+                day(2026, 11, 24),
+            ),
+            (
+                r#""effectiveInstant":"2026-11-23T22:00:00-03:00""#,
+                0,
+                day(2026, 11, 24),
+            ),
+            (
+                r#""effectivePeriod":{"start":"2026-11-01","end":"2026-11-03"}"#,
+                0,
+                day(2026, 11, 3),
+            ),
+            (
+                r#""effectivePeriod":{"start":"2026-11-01"}"#,
+                0,
+                day(2026, 11, 1),
+            ),
+            (r#""issued":"2026-11-05T10:00:00Z""#, 0, day(2026, 11, 5)),
+            // effective[x] before issued.
+            (
+                r#""effectiveDateTime":"2026-11-02","issued":"2026-11-05T10:00:00Z""#,
+                0,
+                day(2026, 11, 2),
+            ),
+        ];
+        for (time, offset, want) in cases {
+            let w = obs_with("29463-7", "final", time, r#"{"value":70,"unit":"kg"}"#);
+            let limits = DataLimits {
+                utc_offset_minutes: offset as f64,
+                ..DataLimits::default()
+            };
+            let mut b = FactsBuilder::new(&t, day(2026, 11, 24)).limits(limits);
+            b.add(fhir::parse_resource(&raw(&w)).unwrap()).unwrap();
+            let f = b.build();
+            assert_eq!(f.weights[0].date, Some(want), "{time} at {offset}");
+        }
+    }
+
+    #[test]
+    fn comparator_table() {
+        let t = Terminology::embedded().unwrap();
+        use crate::facts::Comparator;
+        // (eGFR quantity, comparator read, eGFR shown, below 60, below 15)
+        let cases = [
+            (
+                r#"{"value":60,"comparator":">","unit":"mL/min/{1.73_m2}"}"#,
+                Some(Comparator::Above),
+                "> 60",
+                false,
+                false,
+            ),
+            (
+                r#"{"value":60,"comparator":">=","unit":"mL/min/{1.73_m2}"}"#,
+                Some(Comparator::AtLeast),
+                "≥ 60",
+                false,
+                false,
+            ),
+            (
+                r#"{"value":15,"comparator":"<","unit":"mL/min/{1.73_m2}"}"#,
+                Some(Comparator::Below),
+                "< 15",
+                true,
+                true,
+            ),
+            (
+                r#"{"value":15,"comparator":"<=","unit":"mL/min/{1.73_m2}"}"#,
+                Some(Comparator::AtMost),
+                "≤ 15",
+                true,
+                false,
+            ),
+            (
+                r#"{"value":60,"unit":"mL/min/{1.73_m2}"}"#,
+                None,
+                "60",
+                false,
+                false,
+            ),
+            (
+                r#"{"value":60,"comparator":"ad","unit":"mL/min/{1.73_m2}"}"#,
+                None,
+                "60",
+                false,
+                false,
+            ),
+        ];
+        for (q, comparator, shown, below_60, below_15) in cases {
+            let e = obs_with("62238-1", "final", r#""effectiveDateTime":"2026-11-20""#, q);
+            let f = facts_of(&t, &[&e]);
+            assert_eq!(f.labs[0].comparator, comparator, "{q}");
+            let r = f.renal();
+            assert_eq!(r.figure(), format!("eGFR {shown}"), "{q}");
+            assert_eq!(r.is_below(60.0), below_60, "{q}");
+            assert_eq!(r.is_below(15.0), below_15, "{q}");
+        }
+        // A weight with a comparator is a bound: never a dose's input.
+        let w = obs_with(
+            "29463-7",
+            "final",
+            r#""effectiveDateTime":"2026-11-20""#,
+            r#"{"value":150,"comparator":">","unit":"kg"}"#,
+        );
+        let f = facts_of(&t, &[&w]);
+        assert!(f.weights.is_empty());
+        assert!(
+            f.notes[0].contains("Weight 150 kg (2026-11-20) is a bound"),
+            "{:?}",
+            f.notes
+        );
+        // A creatinine with a comparator computes no eGFR.
+        let c = obs_with(
+            "2160-0",
+            "final",
+            r#""effectiveDateTime":"2026-11-20""#,
+            r#"{"value":0.5,"comparator":"<","unit":"mg/dL"}"#,
+        );
+        let p = r#"{"resourceType":"Patient","gender":"female","birthDate":"1980-01-01"}"#;
+        let f = facts_of(&t, &[&c, p]);
+        assert!(f.renal().egfr.is_none());
+    }
+
+    #[test]
+    fn partial_birth_dates_table() {
+        let t = Terminology::embedded().unwrap();
+        // today 2026-11-24: (birthDate, age deciding "adult", age for CKD-EPI)
+        let cases = [
+            ("1990-05-10", Some(36), Some(36)),
+            // Year only: born between 2008-01-01 (18) and 2008-12-31 (17): a minor.
+            ("2008", Some(17), Some(17)),
+            // Year and month: 2008-11 is 18 on every day of it up to the 24th,
+            // 17 after: the youngest possible age decides.
+            ("2008-11", Some(17), Some(17)),
+            ("2008-10", Some(18), Some(18)),
+            // An adult either way: CKD-EPI takes the oldest possible age (the lower eGFR).
+            ("1990", Some(35), Some(36)),
+            ("1990-11", Some(35), Some(36)),
+            // Born this year: today at the latest.
+            ("2026", Some(0), Some(0)),
+            ("2030", None, None),
+            ("nonsense", None, None),
+        ];
+        for (birth, adult_age, egfr_age) in cases {
+            let p =
+                format!(r#"{{"resourceType":"Patient","gender":"female","birthDate":"{birth}"}}"#);
+            let f = facts_of(&t, &[&p]);
+            assert_eq!(f.age_years(), adult_age, "{birth}");
+            assert_eq!(f.age_for_egfr(), egfr_age, "{birth}");
+        }
     }
 
     fn builder(t: &Terminology) -> FactsBuilder<'_> {
