@@ -212,6 +212,72 @@ pub enum What {
     UnreadableOrder(rules::unreadable_order::Found),
 }
 
+impl What {
+    /// The data areas this card's finding reads, for naming what could not
+    /// be read (POLICY third edition, "Never silent").
+    pub fn reads(&self, area: crate::facts::DataArea) -> bool {
+        use crate::facts::DataArea as A;
+        let weight = matches!(
+            self,
+            What::InitialDose(_)
+                | What::IvMethylprednisolone(_)
+                | What::SteroidSparing(_)
+                | What::IvigOrderCheck(_)
+                | What::Intensify(_)
+                | What::MtxOrderCheck(_)
+                | What::MissingData(_)
+        );
+        match area {
+            A::Weight | A::Height => weight,
+            A::RenalFunction => matches!(
+                self,
+                What::MtxOrderCheck(_)
+                    | What::SteroidSparing(_)
+                    | What::DrugCheck(_)
+                    | What::MtxContinuation(_)
+                    | What::SuspectedRenalCrisis(_)
+                    | What::MissingData(_)
+            ),
+            A::BloodPressure => matches!(
+                self,
+                What::RenalCrisisRisk(_)
+                    | What::SuspectedRenalCrisis(_)
+                    | What::BpMonitoring(_)
+                    | What::Monitoring(_)
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// Folds each unread record into the cards that would have used it (by its
+/// area); one with no area, or whose area no card reads, into the first card.
+fn fold_unread(findings: &mut [Finding], unread: &[crate::facts::Unclassified]) {
+    if unread.is_empty() || findings.is_empty() {
+        return;
+    }
+    let mut per_card: Vec<Vec<crate::facts::Unclassified>> = vec![vec![]; findings.len()];
+    for u in unread {
+        let mut placed = false;
+        if let Some(area) = u.area {
+            for (i, f) in findings.iter().enumerate() {
+                if f.what.reads(area) {
+                    per_card[i].push(u.clone());
+                    placed = true;
+                }
+            }
+        }
+        if !placed {
+            per_card[0].push(u.clone());
+        }
+    }
+    for (f, list) in findings.iter_mut().zip(per_card) {
+        if !list.is_empty() {
+            f.notes.push(Note::Unread(list));
+        }
+    }
+}
+
 /// A policy figure changed from its default.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangedSetting {
@@ -228,6 +294,9 @@ pub enum Note {
     LocalPolicy(Vec<ChangedSetting>),
     /// Orders that are advice (proposal, plan, option): (name, intent).
     Advice(Vec<(String, String)>),
+    /// Records received for the patient but not read (unknown code, unit or
+    /// reference), named on the card that would have used them.
+    Unread(Vec<crate::facts::Unclassified>),
     /// Data that could not be obtained or was set aside.
     DataLimits {
         missing: Vec<crate::facts::DataArea>,
@@ -341,5 +410,6 @@ pub fn evaluate_all(facts: &Facts, policy: &Policy) -> Evaluation {
     }
     let silenced = conflicts::resolve(&mut findings);
     findings.sort_by_key(|f| std::cmp::Reverse(f.indicator));
+    fold_unread(&mut findings, &facts.unclassified);
     Evaluation { findings, silenced }
 }
