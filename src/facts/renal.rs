@@ -98,7 +98,8 @@ impl Egfr {
 /// A laboratory figure as recorded when it has at most one decimal, else to
 /// three significant figures (POLICY third edition, "Figures as recorded").
 pub fn as_recorded(v: f64) -> String {
-    if !v.is_finite() || v == 0.0 || ((v * 10.0).round() - v * 10.0).abs() < 1e-9 {
+    let tenths = v * 10.0;
+    if !tenths.is_finite() || v == 0.0 || (tenths.round() - tenths).abs() < 1e-9 {
         return fmt_num(v);
     }
     let digits = 2 - v.abs().log10().floor() as i32;

@@ -73,13 +73,25 @@ pub fn reading(r: &Reading, canonical_unit: &str) -> String {
 }
 
 /// A reading's value in the canonical unit: as recorded when recorded in it
-/// with at most one decimal, else to one decimal (65.318 kg → 65.3 kg;
-/// 154 lb → 69.9 kg). Calculations use the recorded value.
+/// (at most one decimal; else to one decimal: 65.318 kg → 65.3 kg); a
+/// converted one is a derived figure (154 lb → 69.9 kg). Calculations use
+/// the recorded value.
 pub fn value(r: &Reading, canonical_unit: &str) -> String {
     if same_unit(&r.original_unit, canonical_unit) {
         measured(r.value)
     } else {
-        measured_derived(r.value)
+        fig(r.value)
+    }
+}
+
+/// A weight or height as recorded: itself with at most one decimal, else
+/// to one decimal.
+pub fn measured(v: f64) -> String {
+    let tenths = v * 10.0;
+    if !tenths.is_finite() || (tenths.round() - tenths).abs() < 1e-9 {
+        amount(v)
+    } else {
+        amount((v * 10.0).round() / 10.0)
     }
 }
 
@@ -87,21 +99,6 @@ pub fn value(r: &Reading, canonical_unit: &str) -> String {
 fn same_unit(sent: &str, canonical: &str) -> bool {
     use crate::facts::units::unit;
     sent == canonical || unit(sent).is_some_and(|u| unit(canonical) == Some(u))
-}
-
-/// A weight or height as recorded: itself with at most one decimal, else
-/// to one decimal.
-pub fn measured(v: f64) -> String {
-    if ((v * 10.0).round() - v * 10.0).abs() < 1e-9 {
-        amount(v)
-    } else {
-        measured_derived(v)
-    }
-}
-
-/// A converted weight or height: one decimal, a trailing ".0" dropped.
-fn measured_derived(v: f64) -> String {
-    amount((v * 10.0).round() / 10.0)
 }
 
 /// The weight line of a card, with what is doubtful about the weight.
