@@ -557,6 +557,10 @@ mod tests {
                 "\"section\" must be a number, not table",
             ),
             ("gc_round_mg = ", "not valid TOML"),
+            (
+                "utc_offset_minutes = 900",
+                "\"utc_offset_minutes\" = 900: must be between -840 and 840",
+            ),
         ];
         for (text, want) in cases {
             let err = Policy::from_toml(text).unwrap_err().to_string();
@@ -568,6 +572,24 @@ mod tests {
 #[cfg(test)]
 mod data_limit_tests {
     use super::*;
+
+    #[test]
+    fn today_is_taken_in_the_service_calendar() {
+        // 2026-11-24 03:30 UTC is still the 23rd at UTC-05:00, the 24th at
+        // UTC and at UTC+05:30.
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T03:30:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        for (offset, want) in [(-300, 23), (0, 24), (330, 24), (-211, 23), (-210, 24)] {
+            let p = Policy::from_toml(&format!("utc_offset_minutes = {offset}")).unwrap();
+            assert_eq!(
+                p.today_at(now),
+                chrono::NaiveDate::from_ymd_opt(2026, 11, want).unwrap(),
+                "{offset}"
+            );
+        }
+        assert_eq!(Policy::default().utc_offset_minutes, 0.0);
+    }
 
     #[test]
     fn data_limits_default_to_the_policy_defaults() {
