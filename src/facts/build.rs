@@ -58,6 +58,40 @@ pub(crate) fn birth_dates(s: &str) -> Option<(NaiveDate, NaiveDate)> {
     Some((earliest, latest))
 }
 
+/// The instant of a dateTime with an offset, in Unix seconds; `None` for a
+/// date alone or a time without an offset.
+fn instant(s: &str) -> Option<i64> {
+    let s = s.trim();
+    chrono::DateTime::parse_from_rfc3339(s)
+        .or_else(|_| chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%:z"))
+        .ok()
+        .map(|t| t.timestamp())
+}
+
+/// The instants of the readings, in the order they were pushed.
+#[derive(Debug, Default)]
+struct Instants {
+    weights: Vec<Option<i64>>,
+    heights: Vec<Option<i64>>,
+    blood_pressures: Vec<Option<i64>>,
+    labs: Vec<Option<i64>>,
+}
+
+/// Sorts newest first by date, then by instant; items without a recorded
+/// instant (paired blood pressure parts) sort as untimed.
+fn newest_first<T>(
+    items: &mut Vec<T>,
+    at: Vec<Option<i64>>,
+    date: impl Fn(&T) -> Option<NaiveDate>,
+) {
+    let mut keyed: Vec<(T, Option<i64>)> = items
+        .drain(..)
+        .zip(at.into_iter().chain(std::iter::repeat(None)))
+        .collect();
+    keyed.sort_by(|(a, ta), (b, tb)| (date(b), tb).cmp(&(date(a), ta)));
+    items.extend(keyed.into_iter().map(|(t, _)| t));
+}
+
 fn codings(cc: &CodeableConcept) -> Vec<medication::CodingRef<'_>> {
     cc.coding
         .iter()
@@ -121,6 +155,9 @@ pub struct FactsBuilder<'t> {
     drafts: Vec<(fhir::MedicationRequest, bool)>,
     bp_parts: Vec<(Concept, f64, Option<NaiveDate>, String)>,
     seen: HashSet<(&'static str, String)>,
+    /// The instants (Unix seconds) of the weights, heights, blood pressures
+    /// and labs as pushed, to order those of one day by time.
+    at: Instants,
 }
 
 impl<'t> FactsBuilder<'t> {
@@ -133,6 +170,7 @@ impl<'t> FactsBuilder<'t> {
             drafts: vec![],
             bp_parts: vec![],
             seen: HashSet::new(),
+            at: Instants::default(),
         }
     }
 
@@ -280,6 +318,7 @@ impl<'t> FactsBuilder<'t> {
         let date = o
             .when()
             .and_then(|s| local_date(s, self.facts.limits.offset()));
+        let instant = o.when().and_then(instant);
         let source = format!("Observation/{}", o.id.as_deref().unwrap_or("?"));
         let mut q = o
             .value_quantity
@@ -357,12 +396,12 @@ impl<'t> FactsBuilder<'t> {
         if weight_or_height {
             let weight = concepts.contains(&Concept::BodyWeight);
             let Some((v, unit)) = q else { return };
-            if let Some(c) = comparator {
+            if comparator.is_some() {
                 // A bound is not a measurement: no dose is computed from it.
                 self.facts.notes.push(format!(
                     "{} {} ({}) is a bound, not a measurement; not used",
                     if weight { "Weight" } else { "Height" },
-                    sent(v, &unit).trim_start_matches(c.sign()).trim_start(),
+                    sent(v, &unit),
                     text_date(date)
                 ));
                 return;
@@ -388,9 +427,11 @@ impl<'t> FactsBuilder<'t> {
                         trust: Trust::Plausible,
                     };
                     if weight {
-                        self.facts.weights.push(r)
+                        self.facts.weights.push(r);
+                        self.at.weights.push(instant);
                     } else {
-                        self.facts.heights.push(r)
+                        self.facts.heights.push(r);
+                        self.at.heights.push(instant);
                     }
                 }
                 None => self.unknown_unit(
@@ -436,6 +477,7 @@ impl<'t> FactsBuilder<'t> {
             }
             if bp.systolic.is_some() || bp.diastolic.is_some() {
                 self.facts.blood_pressures.push(bp);
+                self.at.blood_pressures.push(instant);
                 return;
             }
             if let Some((v, u)) = unread {
@@ -502,6 +544,7 @@ impl<'t> FactsBuilder<'t> {
                 ))
             })
             .collect();
+        self.at.labs.push(instant);
         self.facts.labs.push(Lab {
             concepts,
             label,
@@ -734,12 +777,13 @@ impl<'t> FactsBuilder<'t> {
         f.active_meds = active_meds;
         f.orders = orders;
         f.other_drafts = other;
-        let newest_first = |a: &Option<NaiveDate>, b: &Option<NaiveDate>| b.cmp(a);
-        f.weights.sort_by(|a, b| newest_first(&a.date, &b.date));
-        f.heights.sort_by(|a, b| newest_first(&a.date, &b.date));
-        f.blood_pressures
-            .sort_by(|a, b| newest_first(&a.date, &b.date));
-        f.labs.sort_by(|a, b| newest_first(&a.date, &b.date));
+        // Newest first: by date in the service's calendar, then, within a
+        // day, by instant (a result with a time before one without).
+        let at = std::mem::take(&mut self.at);
+        newest_first(&mut f.weights, at.weights, |r| r.date);
+        newest_first(&mut f.heights, at.heights, |r| r.date);
+        newest_first(&mut f.blood_pressures, at.blood_pressures, |b| b.date);
+        newest_first(&mut f.labs, at.labs, |l| l.date);
         plausibility::assess(&mut f.weights, &mut f.heights, &f.limits);
         orders::read_replacements(&mut f.orders, &f.active_meds);
         orders::read_replacements(&mut f.other_drafts, &f.active_meds);
@@ -1050,6 +1094,50 @@ mod tests {
     }
 
     #[test]
+    fn readings_of_one_day_are_ordered_by_instant() {
+        let t = Terminology::embedded().unwrap();
+        let w = |id: &str, time: &str, v: f64| {
+            format!(
+                r#"{{"resourceType":"Observation","id":"{id}","status":"final","code":{{"coding":[{{"system":"http://loinc.org","code":"29463-7"}}]}},"effectiveDateTime":"{time}","valueQuantity":{{"value":{v},"unit":"kg"}}}}"#
+            )
+        };
+        // (times and weights in the order sent, newest weight)
+        let cases = [
+            // 08:00 at UTC-5 (13:00 UTC) is after 10:00 UTC on the same day.
+            (
+                [
+                    ("2026-11-20T08:00:00-05:00", 71.0),
+                    ("2026-11-20T10:00:00Z", 70.0),
+                ],
+                71.0,
+            ),
+            (
+                [
+                    ("2026-11-20T10:00:00Z", 70.0),
+                    ("2026-11-20T08:00:00-05:00", 71.0),
+                ],
+                71.0,
+            ),
+            // A later day wins whatever the time.
+            (
+                [
+                    ("2026-11-21T00:10:00Z", 72.0),
+                    ("2026-11-20T23:50:00Z", 70.0),
+                ],
+                72.0,
+            ),
+            // A timed reading is read as later than an untimed one of its day.
+            ([("2026-11-20", 69.0), ("2026-11-20T07:00:00Z", 70.0)], 70.0),
+        ];
+        for (sent, newest) in cases {
+            let a = w("a", sent[0].0, sent[0].1);
+            let b = w("b", sent[1].0, sent[1].1);
+            let f = facts_of(&t, &[&a, &b]);
+            assert_eq!(f.weights[0].value, newest, "{sent:?}");
+        }
+    }
+
+    #[test]
     fn comparator_table() {
         let t = Terminology::embedded().unwrap();
         use crate::facts::Comparator;
@@ -1117,7 +1205,7 @@ mod tests {
         let f = facts_of(&t, &[&w]);
         assert!(f.weights.is_empty());
         assert!(
-            f.notes[0].contains("Weight 150 kg (2026-11-20) is a bound"),
+            f.notes[0].contains("Weight > 150 kg (2026-11-20) is a bound"),
             "{:?}",
             f.notes
         );
