@@ -114,3 +114,21 @@ fn a_missing_blood_pressure_is_said() {
     );
     assert!(!detail.contains("last BP ≥ 140/90"), "{detail}");
 }
+
+#[test]
+fn a_preliminary_result_is_named_on_the_cards_that_use_it() {
+    let mut req = request("egfr-comparator");
+    req["prefetch"]["Renal"]["entry"][0]["resource"]["status"] = "preliminary".into();
+    let cards = evaluate(&req);
+    // Markdown-escaped: the text may carry the record's own label.
+    let named = r"**Preliminary** (may still change): eGFR \> 60 mL/min/1.73 m² \(2026-11-23\).";
+    let (_, mtx) = card(&cards, "Methotrexate 15 mg/week");
+    assert!(mtx.contains(named), "{mtx}");
+    let (_, risk) = card(&cards, "renal crisis risk");
+    assert!(!risk.contains("Preliminary"), "{risk}");
+    // Registered (not yet a result): not used at all.
+    req["prefetch"]["Renal"]["entry"][0]["resource"]["status"] = "registered".into();
+    let cards = evaluate(&req);
+    let (_, mtx) = card(&cards, "Methotrexate 15 mg/week");
+    assert!(!mtx.contains("eGFR > 60"), "{mtx}");
+}

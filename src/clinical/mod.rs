@@ -250,30 +250,47 @@ impl What {
     }
 }
 
-/// Folds each unread record into the cards that would have used it (by its
-/// area); one with no area, or whose area no card reads, into the first card.
-fn fold_unread(findings: &mut [Finding], unread: &[crate::facts::Unclassified]) {
-    if unread.is_empty() || findings.is_empty() {
-        return;
+/// Folds each item into the cards that read its area; one with no area, or
+/// whose area no card reads, into the first card. Returns the items per card.
+fn by_area<T: Clone>(
+    findings: &[Finding],
+    items: &[T],
+    area: impl Fn(&T) -> Option<crate::facts::DataArea>,
+) -> Vec<Vec<T>> {
+    let mut per_card: Vec<Vec<T>> = vec![vec![]; findings.len()];
+    if findings.is_empty() {
+        return per_card;
     }
-    let mut per_card: Vec<Vec<crate::facts::Unclassified>> = vec![vec![]; findings.len()];
-    for u in unread {
+    for item in items {
         let mut placed = false;
-        if let Some(area) = u.area {
+        if let Some(a) = area(item) {
             for (i, f) in findings.iter().enumerate() {
-                if f.what.reads(area) {
-                    per_card[i].push(u.clone());
+                if f.what.reads(a) {
+                    per_card[i].push(item.clone());
                     placed = true;
                 }
             }
         }
         if !placed {
-            per_card[0].push(u.clone());
+            per_card[0].push(item.clone());
         }
     }
-    for (f, list) in findings.iter_mut().zip(per_card) {
-        if !list.is_empty() {
-            f.notes.push(Note::Unread(list));
+    per_card
+}
+
+/// Names what was received but not read, and the preliminary results used,
+/// on the cards that would have used them (POLICY third edition).
+fn fold_unread(findings: &mut [Finding], facts: &Facts) {
+    let unread = by_area(findings, &facts.unclassified, |u| u.area);
+    let preliminary = by_area(findings, &facts.preliminary, |p| p.area);
+    for ((f, unread), preliminary) in findings.iter_mut().zip(unread).zip(preliminary) {
+        if !preliminary.is_empty() {
+            f.notes.push(Note::Preliminary(
+                preliminary.into_iter().map(|p| p.text).collect(),
+            ));
+        }
+        if !unread.is_empty() {
+            f.notes.push(Note::Unread(unread));
         }
     }
 }
@@ -297,6 +314,9 @@ pub enum Note {
     /// Records received for the patient but not read (unknown code, unit or
     /// reference), named on the card that would have used them.
     Unread(Vec<crate::facts::Unclassified>),
+    /// Preliminary results the card's figures may rest on ("weight 70 kg
+    /// (2026-11-20)"), named on the cards that read their area.
+    Preliminary(Vec<String>),
     /// Data that could not be obtained or was set aside.
     DataLimits {
         missing: Vec<crate::facts::DataArea>,
@@ -410,6 +430,6 @@ pub fn evaluate_all(facts: &Facts, policy: &Policy) -> Evaluation {
     }
     let silenced = conflicts::resolve(&mut findings);
     findings.sort_by_key(|f| std::cmp::Reverse(f.indicator));
-    fold_unread(&mut findings, &facts.unclassified);
+    fold_unread(&mut findings, facts);
     Evaluation { findings, silenced }
 }

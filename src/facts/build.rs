@@ -366,19 +366,31 @@ impl<'t> FactsBuilder<'t> {
         }
         if preliminary {
             let value = q.as_ref().map_or(String::new(), |(v, u)| sent(*v, u));
-            self.facts.notes.push(
-                format!(
-                    "Preliminary result used: {} {} ({})",
-                    if what == "laboratory result" {
-                        &label
-                    } else {
-                        what
-                    },
-                    value,
-                    text_date(date)
-                )
-                .replace("  ", " "),
-            );
+            let area = [
+                (Concept::BodyWeight, DataArea::Weight),
+                (Concept::BodyHeight, DataArea::Height),
+                (Concept::Egfr, DataArea::RenalFunction),
+                (Concept::Creatinine, DataArea::RenalFunction),
+                (Concept::BpPanel, DataArea::BloodPressure),
+                (Concept::BpSystolic, DataArea::BloodPressure),
+                (Concept::BpDiastolic, DataArea::BloodPressure),
+            ]
+            .iter()
+            .find(|(c, _)| concepts.contains(c))
+            .map(|(_, a)| *a);
+            let name = if what == "laboratory result" {
+                label.as_str()
+            } else {
+                what
+            };
+            let text = if value.is_empty() {
+                format!("{name} ({})", text_date(date))
+            } else {
+                format!("{name} {value} ({})", text_date(date))
+            };
+            self.facts
+                .preliminary
+                .push(super::Preliminary { area, text });
         }
         let weight_or_height =
             concepts.contains(&Concept::BodyWeight) || concepts.contains(&Concept::BodyHeight);
@@ -997,12 +1009,13 @@ mod tests {
             let f = facts_of(&t, &[&w]);
             assert_eq!(f.weights.len(), usize::from(used), "{status}");
             assert_eq!(
-                f.notes
+                f.preliminary
                     .iter()
-                    .any(|n| n.contains("Preliminary result used: weight 70 kg (2026-11-20)")),
+                    .any(|p| p.text == "weight 70 kg (2026-11-20)"
+                        && p.area == Some(DataArea::Weight)),
                 preliminary,
                 "{status}: {:?}",
-                f.notes
+                f.preliminary
             );
             let e = obs_with(
                 "62238-1",

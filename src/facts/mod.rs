@@ -262,6 +262,16 @@ pub struct Unclassified {
     pub label: Option<String>,
 }
 
+/// A preliminary result that was used: named on the cards that read its area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preliminary {
+    /// The data area it feeds (`None`: a result no area names).
+    pub area: Option<DataArea>,
+    /// What it is, with its value and date ("weight 70 kg (2026-11-20)");
+    /// record text in it is escaped when rendered.
+    pub text: String,
+}
+
 /// A figure left out because it cannot be true yet (dated in the future).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ignored {
@@ -303,6 +313,8 @@ pub struct Facts {
     pub ignored_future: Vec<Ignored>,
     /// Records received but not classified (see [`Unclassified`]).
     pub unclassified: Vec<Unclassified>,
+    /// Preliminary results used (see [`Preliminary`]).
+    pub preliminary: Vec<Preliminary>,
     /// Data the request could not supply.
     pub missing: BTreeSet<DataArea>,
     /// Figures present but unusable (unknown unit...), said on the cards.
@@ -331,6 +343,7 @@ impl Facts {
             labs: vec![],
             ignored_future: vec![],
             unclassified: vec![],
+            preliminary: vec![],
             missing: BTreeSet::new(),
             notes: vec![],
             limits: DataLimits::default(),

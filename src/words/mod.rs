@@ -203,6 +203,10 @@ fn note(n: &Note) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        Note::Preliminary(list) => format!(
+            "\n\n**Preliminary** (may still change): {}.",
+            list.iter().map(|t| md(t)).collect::<Vec<_>>().join("; ")
+        ),
         Note::Unread(list) => format!("\n\n**Not read**\n{}", unread::lines(list).join("\n")),
         Note::DataLimits {
             missing,
