@@ -586,7 +586,7 @@ fn main() -> ExitCode {
                 eprintln!("error: {e}");
                 return ExitCode::from(2);
             };
-            let today = today.unwrap_or_else(|| chrono::Utc::now().date_naive());
+            let today = today.unwrap_or_else(|| engine.policy.today_at(chrono::Utc::now()));
             // The cards link to the guidance pages of the service this
             // configuration would run.
             let base = cfg.server.public_base_url.clone().unwrap_or_else(|| {

@@ -92,9 +92,16 @@ fn to_cm(v: f64, unit: &str) -> f64 {
 }
 
 /// How the service prints a derived number (two decimals, zeros trimmed).
-/// A figure as a card shows it: as recorded to hundredths, or, converted
-/// from another unit, to three significant figures (a derived figure).
+/// A figure as a card shows it: as recorded (to one decimal when recorded
+/// with more), or, converted from another unit, to three significant
+/// figures (a derived figure).
 fn shown(v: f64, converted: bool) -> String {
+    let tenths = v * 10.0;
+    let v = if !converted && tenths.is_finite() && (tenths.round() - tenths).abs() >= 1e-9 {
+        tenths.round() / 10.0
+    } else {
+        v
+    };
     let decimals = match (converted, v) {
         (false, _) => 2,
         (true, v) if v < 10.0 => 2,

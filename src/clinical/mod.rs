@@ -212,6 +212,89 @@ pub enum What {
     UnreadableOrder(rules::unreadable_order::Found),
 }
 
+impl What {
+    /// The data areas this card's finding reads, for naming what could not
+    /// be read (POLICY third edition, "Never silent").
+    pub fn reads(&self, area: crate::facts::DataArea) -> bool {
+        use crate::facts::DataArea as A;
+        let weight = matches!(
+            self,
+            What::InitialDose(_)
+                | What::IvMethylprednisolone(_)
+                | What::SteroidSparing(_)
+                | What::IvigOrderCheck(_)
+                | What::Intensify(_)
+                | What::MtxOrderCheck(_)
+                | What::MissingData(_)
+        );
+        match area {
+            A::Weight | A::Height => weight,
+            A::RenalFunction => matches!(
+                self,
+                What::MtxOrderCheck(_)
+                    | What::SteroidSparing(_)
+                    | What::DrugCheck(_)
+                    | What::MtxContinuation(_)
+                    | What::SuspectedRenalCrisis(_)
+                    | What::MissingData(_)
+            ),
+            A::BloodPressure => matches!(
+                self,
+                What::RenalCrisisRisk(_)
+                    | What::SuspectedRenalCrisis(_)
+                    | What::BpMonitoring(_)
+                    | What::Monitoring(_)
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// Folds each item into the cards that read its area; one with no area, or
+/// whose area no card reads, into the first card. Returns the items per card.
+fn by_area<T: Clone>(
+    findings: &[Finding],
+    items: &[T],
+    area: impl Fn(&T) -> Option<crate::facts::DataArea>,
+) -> Vec<Vec<T>> {
+    let mut per_card: Vec<Vec<T>> = vec![vec![]; findings.len()];
+    if findings.is_empty() {
+        return per_card;
+    }
+    for item in items {
+        let mut placed = false;
+        if let Some(a) = area(item) {
+            for (i, f) in findings.iter().enumerate() {
+                if f.what.reads(a) {
+                    per_card[i].push(item.clone());
+                    placed = true;
+                }
+            }
+        }
+        if !placed {
+            per_card[0].push(item.clone());
+        }
+    }
+    per_card
+}
+
+/// Names what was received but not read, and the preliminary results used,
+/// on the cards that would have used them (POLICY third edition).
+fn fold_unread(findings: &mut [Finding], facts: &Facts) {
+    let unread = by_area(findings, &facts.unclassified, |u| u.area);
+    let preliminary = by_area(findings, &facts.preliminary, |p| p.area);
+    for ((f, unread), preliminary) in findings.iter_mut().zip(unread).zip(preliminary) {
+        if !preliminary.is_empty() {
+            f.notes.push(Note::Preliminary(
+                preliminary.into_iter().map(|p| p.text).collect(),
+            ));
+        }
+        if !unread.is_empty() {
+            f.notes.push(Note::Unread(unread));
+        }
+    }
+}
+
 /// A policy figure changed from its default.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangedSetting {
@@ -228,6 +311,12 @@ pub enum Note {
     LocalPolicy(Vec<ChangedSetting>),
     /// Orders that are advice (proposal, plan, option): (name, intent).
     Advice(Vec<(String, String)>),
+    /// Records received for the patient but not read (unknown code, unit or
+    /// reference), named on the card that would have used them.
+    Unread(Vec<crate::facts::Unclassified>),
+    /// Preliminary results the card's figures may rest on ("weight 70 kg
+    /// (2026-11-20)"), named on the cards that read their area.
+    Preliminary(Vec<String>),
     /// Data that could not be obtained or was set aside.
     DataLimits {
         missing: Vec<crate::facts::DataArea>,
@@ -341,5 +430,6 @@ pub fn evaluate_all(facts: &Facts, policy: &Policy) -> Evaluation {
     }
     let silenced = conflicts::resolve(&mut findings);
     findings.sort_by_key(|f| std::cmp::Reverse(f.indicator));
+    fold_unread(&mut findings, facts);
     Evaluation { findings, silenced }
 }

@@ -287,6 +287,8 @@ settings! {
     creatinine_unstable_mg_dl = 0.3, "mg/dL", "KDIGO 2012";
     /// Window for the creatinine rise.
     creatinine_unstable_window_days = 90, "days", "local policy (renal function)";
+    /// The service's time zone as minutes east of UTC (-60 for UTC-01:00, 330 for UTC+05:30): "today" and the dates of timed results are read in its calendar. 0 is UTC.
+    utc_offset_minutes = 0, "minutes", "local policy (the service's calendar)";
 }
 
 /// Settings that govern which patient data the rules may use (not one rule's).
@@ -309,7 +311,11 @@ pub const DATA_SETTINGS: &[&str] = &[
     "creatinine_unstable_pct",
     "creatinine_unstable_mg_dl",
     "creatinine_unstable_window_days",
+    "utc_offset_minutes",
 ];
+
+/// Settings that may be zero or negative, with their range.
+const SIGNED: &[(&str, f64, f64)] = &[("utc_offset_minutes", -840.0, 840.0)];
 
 impl Policy {
     /// The limits the facts are read with.
@@ -333,7 +339,13 @@ impl Policy {
             creatinine_unstable_pct: self.creatinine_unstable_pct,
             creatinine_unstable_mg_dl: self.creatinine_unstable_mg_dl,
             creatinine_unstable_window_days: self.creatinine_unstable_window_days,
+            utc_offset_minutes: self.utc_offset_minutes,
         }
+    }
+
+    /// Today in the service's calendar, at this instant.
+    pub fn today_at(&self, now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+        now.with_timezone(&self.data_limits().offset()).date_naive()
     }
 }
 
@@ -402,7 +414,15 @@ impl Policy {
                     })
                 }
             };
-            if !v.is_finite() || v <= 0.0 {
+            if let Some((_, low, high)) = SIGNED.iter().find(|(k, _, _)| *k == key) {
+                if !(v.is_finite() && (*low..=*high).contains(&v)) {
+                    return Err(PolicyError::Range {
+                        key,
+                        value: v,
+                        reason: format!("must be between {low} and {high}"),
+                    });
+                }
+            } else if !v.is_finite() || v <= 0.0 {
                 return Err(PolicyError::Range {
                     key,
                     value: v,
@@ -537,6 +557,10 @@ mod tests {
                 "\"section\" must be a number, not table",
             ),
             ("gc_round_mg = ", "not valid TOML"),
+            (
+                "utc_offset_minutes = 900",
+                "\"utc_offset_minutes\" = 900: must be between -840 and 840",
+            ),
         ];
         for (text, want) in cases {
             let err = Policy::from_toml(text).unwrap_err().to_string();
@@ -548,6 +572,24 @@ mod tests {
 #[cfg(test)]
 mod data_limit_tests {
     use super::*;
+
+    #[test]
+    fn today_is_taken_in_the_service_calendar() {
+        // 2026-11-24 03:30 UTC is still the 23rd at UTC-05:00, the 24th at
+        // UTC and at UTC+05:30.
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T03:30:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        for (offset, want) in [(-300, 23), (0, 24), (330, 24), (-211, 23), (-210, 24)] {
+            let p = Policy::from_toml(&format!("utc_offset_minutes = {offset}")).unwrap();
+            assert_eq!(
+                p.today_at(now),
+                chrono::NaiveDate::from_ymd_opt(2026, 11, want).unwrap(),
+                "{offset}"
+            );
+        }
+        assert_eq!(Policy::default().utc_offset_minutes, 0.0);
+    }
 
     #[test]
     fn data_limits_default_to_the_policy_defaults() {

@@ -6,12 +6,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::{
-    dose, fmt_num, frequency, orders, plausibility, route, units, BloodPressure, DataArea,
-    DataLimits, Diagnosis, Dose, Facts, Frequency, Ignored, Intent, Lab, Med, Reading, Route,
-    Setting, Sex, Trust,
+    dose, fmt_num, frequency, orders, plausibility, route, units, BloodPressure, Comparator,
+    DataArea, DataLimits, Diagnosis, Dose, Facts, Frequency, Ignored, Intent, Lab, Med, Reading,
+    RecordKind, Route, Setting, Sex, Trust, Unclassified, UnreadReason,
 };
 use crate::fhir::{self, CodeableConcept, Resource};
 use crate::terminology::medication;
@@ -21,6 +21,75 @@ const UNNAMED: &str = "(unnamed medication)";
 
 fn text_date(d: Option<NaiveDate>) -> String {
     d.map_or_else(|| "date unknown".into(), |d| d.to_string())
+}
+
+/// The calendar date of a FHIR date or dateTime in the service's time zone.
+/// A dateTime with an offset is an instant: `2026-11-23T23:30:00-05:00` is
+/// 2026-11-24 04:30 UTC, so 2026-11-24 in a UTC calendar. A date alone, or a
+/// time without an offset, is read as written.
+pub(crate) fn local_date(s: &str, zone: chrono::FixedOffset) -> Option<NaiveDate> {
+    let s = s.trim();
+    if s.len() > 10 {
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+            return Some(t.with_timezone(&zone).date_naive());
+        }
+        // Seconds left out ("2026-11-23T23:30-05:00"): read them as zero.
+        if let Ok(t) = chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%:z") {
+            return Some(t.with_timezone(&zone).date_naive());
+        }
+    }
+    fhir::date(s)
+}
+
+/// The earliest and latest day a birth date allows: itself when complete;
+/// for "1990-05" 1990-05-01 and 1990-05-31; for "1990" 1990-01-01 and
+/// 1990-12-31.
+pub(crate) fn birth_dates(s: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let s = s.trim();
+    let part = s.get(..10).unwrap_or(s);
+    let earliest = fhir::date(part)?;
+    let latest = match part.split('-').count() {
+        1 => NaiveDate::from_ymd_opt(earliest.year(), 12, 31)?,
+        2 => earliest
+            .checked_add_months(chrono::Months::new(1))?
+            .pred_opt()?,
+        _ => earliest,
+    };
+    Some((earliest, latest))
+}
+
+/// The instant of a dateTime with an offset, in Unix seconds; `None` for a
+/// date alone or a time without an offset.
+fn instant(s: &str) -> Option<i64> {
+    let s = s.trim();
+    chrono::DateTime::parse_from_rfc3339(s)
+        .or_else(|_| chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%:z"))
+        .ok()
+        .map(|t| t.timestamp())
+}
+
+/// The instants of the readings, in the order they were pushed.
+#[derive(Debug, Default)]
+struct Instants {
+    weights: Vec<Option<i64>>,
+    heights: Vec<Option<i64>>,
+    blood_pressures: Vec<Option<i64>>,
+    labs: Vec<Option<i64>>,
+}
+
+/// Sorts newest first by date, then by instant; items without a recorded
+/// instant (paired blood pressure parts) sort as untimed.
+fn newest_first<T>(
+    items: &mut Vec<T>,
+    at: Vec<Option<i64>>,
+    date: impl Fn(&T) -> Option<NaiveDate>,
+) {
+    let mut keyed: Vec<(T, Option<i64>)> = items
+        .drain(..)
+        .zip(at.into_iter().chain(std::iter::repeat(None)))
+        .collect();
+    keyed.sort_by(|(a, ta), (b, tb)| (date(b), tb).cmp(&(date(a), ta)));
+    items.extend(keyed.into_iter().map(|(t, _)| t));
 }
 
 fn codings(cc: &CodeableConcept) -> Vec<medication::CodingRef<'_>> {
@@ -86,6 +155,9 @@ pub struct FactsBuilder<'t> {
     drafts: Vec<(fhir::MedicationRequest, bool)>,
     bp_parts: Vec<(Concept, f64, Option<NaiveDate>, String)>,
     seen: HashSet<(&'static str, String)>,
+    /// The instants (Unix seconds) of the weights, heights, blood pressures
+    /// and labs as pushed, to order those of one day by time.
+    at: Instants,
 }
 
 impl<'t> FactsBuilder<'t> {
@@ -98,6 +170,7 @@ impl<'t> FactsBuilder<'t> {
             drafts: vec![],
             bp_parts: vec![],
             seen: HashSet::new(),
+            at: Instants::default(),
         }
     }
 
@@ -169,12 +242,19 @@ impl<'t> FactsBuilder<'t> {
                     Some("male") => Some(Sex::Male),
                     _ => None,
                 };
+                // POLICY third edition: a partial birth date (year, or year
+                // and month) is read at its latest day for "adult" (the
+                // youngest possible age), and kept at its earliest for
+                // CKD-EPI (see `Facts::age_for_egfr`).
                 let today = self.facts.today;
-                self.facts.birth_date = p
-                    .birth_date
-                    .as_deref()
-                    .and_then(fhir::date)
-                    .filter(|b| *b <= today && today.years_since(*b).is_some_and(|y| y <= 130));
+                let plausible =
+                    |b: &NaiveDate| *b <= today && today.years_since(*b).is_some_and(|y| y <= 130);
+                let dates = p.birth_date.as_deref().and_then(birth_dates);
+                self.facts.birth_date_earliest = dates.map(|(e, _)| e).filter(|e| plausible(e));
+                // Born this year or month: the latest day may be after today.
+                self.facts.birth_date = dates
+                    .map(|(_, l)| l.min(today))
+                    .filter(|l| plausible(l) && self.facts.birth_date_earliest.is_some());
             }
             Resource::Condition(c) => self.condition(*c),
             Resource::Observation(o) => self.observation(*o),
@@ -224,36 +304,58 @@ impl<'t> FactsBuilder<'t> {
     }
 
     fn observation(&mut self, o: fhir::Observation) {
-        if matches!(o.status.as_deref(), Some("entered-in-error" | "cancelled")) {
-            return;
-        }
+        // POLICY third edition ("Status, time, units"): final, amended and
+        // corrected are used; preliminary is used and named; registered,
+        // cancelled, entered-in-error and unknown are not results. A feed
+        // that sends no status at all is read as final.
+        let preliminary = match o.status.as_deref().map(str::trim) {
+            None | Some("final" | "amended" | "corrected") => false,
+            Some("preliminary") => true,
+            Some(_) => return,
+        };
         let Some(code) = &o.code else { return };
         let concepts = concepts_of(self.t, code);
-        let date = o.when().and_then(fhir::date);
+        let date = o
+            .when()
+            .and_then(|s| local_date(s, self.facts.limits.offset()));
+        let instant = o.when().and_then(instant);
         let source = format!("Observation/{}", o.id.as_deref().unwrap_or("?"));
         let mut q = o
             .value_quantity
             .as_ref()
             .and_then(|q| Some((q.value?, q.unit_code().unwrap_or("").to_string())));
+        let comparator = o
+            .value_quantity
+            .as_ref()
+            .and_then(|q| q.comparator.as_deref())
+            .and_then(Comparator::from_fhir);
         let label = code.label().unwrap_or("(no display)").to_string();
+        let sent = |v: f64, u: &str| {
+            format!(
+                "{}{} {}",
+                comparator.map_or(String::new(), |c| format!("{} ", c.sign())),
+                fmt_num(v),
+                units::plain(u)
+            )
+        };
+        let what = [
+            (Concept::BodyWeight, "weight"),
+            (Concept::BodyHeight, "height"),
+            (Concept::Egfr, "eGFR"),
+            (Concept::Creatinine, "creatinine"),
+            (Concept::BpPanel, "blood pressure"),
+            (Concept::BpSystolic, "blood pressure"),
+            (Concept::BpDiastolic, "blood pressure"),
+        ]
+        .iter()
+        .find(|(c, _)| concepts.contains(c))
+        .map_or("laboratory result", |(_, w)| *w);
         if let Some(d) = date {
             let ahead = (d - self.facts.today).num_days() as f64;
             if ahead > self.facts.limits.future_tolerance_days {
-                let what = [
-                    (Concept::BodyWeight, "weight"),
-                    (Concept::BodyHeight, "height"),
-                    (Concept::Egfr, "eGFR"),
-                    (Concept::Creatinine, "creatinine"),
-                    (Concept::BpPanel, "blood pressure"),
-                    (Concept::BpSystolic, "blood pressure"),
-                    (Concept::BpDiastolic, "blood pressure"),
-                ]
-                .iter()
-                .find(|(c, _)| concepts.contains(c))
-                .map_or("laboratory result", |(_, w)| *w);
                 let value = q
                     .as_ref()
-                    .map_or_else(|| label.clone(), |(v, u)| format!("{} {}", fmt_num(*v), u));
+                    .map_or_else(|| label.clone(), |(v, u)| sent(*v, u));
                 self.facts.ignored_future.push(Ignored {
                     what,
                     value,
@@ -261,6 +363,34 @@ impl<'t> FactsBuilder<'t> {
                 });
                 return;
             }
+        }
+        if preliminary {
+            let value = q.as_ref().map_or(String::new(), |(v, u)| sent(*v, u));
+            let area = [
+                (Concept::BodyWeight, DataArea::Weight),
+                (Concept::BodyHeight, DataArea::Height),
+                (Concept::Egfr, DataArea::RenalFunction),
+                (Concept::Creatinine, DataArea::RenalFunction),
+                (Concept::BpPanel, DataArea::BloodPressure),
+                (Concept::BpSystolic, DataArea::BloodPressure),
+                (Concept::BpDiastolic, DataArea::BloodPressure),
+            ]
+            .iter()
+            .find(|(c, _)| concepts.contains(c))
+            .map(|(_, a)| *a);
+            let name = if what == "laboratory result" {
+                label.as_str()
+            } else {
+                what
+            };
+            let text = if value.is_empty() {
+                format!("{name} ({})", text_date(date))
+            } else {
+                format!("{name} {value} ({})", text_date(date))
+            };
+            self.facts
+                .preliminary
+                .push(super::Preliminary { area, text });
         }
         let weight_or_height =
             concepts.contains(&Concept::BodyWeight) || concepts.contains(&Concept::BodyHeight);
@@ -275,9 +405,19 @@ impl<'t> FactsBuilder<'t> {
             ));
             q = None;
         }
-        if concepts.contains(&Concept::BodyWeight) || concepts.contains(&Concept::BodyHeight) {
+        if weight_or_height {
             let weight = concepts.contains(&Concept::BodyWeight);
             let Some((v, unit)) = q else { return };
+            if comparator.is_some() {
+                // A bound is not a measurement: no dose is computed from it.
+                self.facts.notes.push(format!(
+                    "{} {} ({}) is a bound, not a measurement; not used",
+                    if weight { "Weight" } else { "Height" },
+                    sent(v, &unit),
+                    text_date(date)
+                ));
+                return;
+            }
             let converted = if weight {
                 units::to_kg(v, &unit)
             } else {
@@ -287,7 +427,7 @@ impl<'t> FactsBuilder<'t> {
                 Some(value) if !value.is_finite() => self.facts.notes.push(format!(
                     "{} {} has an impossible value; not used",
                     if weight { "Weight" } else { "Height" },
-                    source
+                    text_date(date)
                 )),
                 Some(value) => {
                     let r = Reading {
@@ -299,17 +439,24 @@ impl<'t> FactsBuilder<'t> {
                         trust: Trust::Plausible,
                     };
                     if weight {
-                        self.facts.weights.push(r)
+                        self.facts.weights.push(r);
+                        self.at.weights.push(instant);
                     } else {
-                        self.facts.heights.push(r)
+                        self.facts.heights.push(r);
+                        self.at.heights.push(instant);
                     }
                 }
-                _ => self.facts.notes.push(format!(
-                    "{} {} has unit \"{}\", which cannot be converted; not used",
-                    if weight { "Weight" } else { "Height" },
-                    source,
-                    unit
-                )),
+                None => self.unknown_unit(
+                    if weight {
+                        DataArea::Weight
+                    } else {
+                        DataArea::Height
+                    },
+                    &label,
+                    v,
+                    &unit,
+                    date,
+                ),
             }
             return;
         }
@@ -320,14 +467,20 @@ impl<'t> FactsBuilder<'t> {
                 date,
                 source: source.clone(),
             };
+            let mut unread = None;
             for comp in &o.component {
                 let Some(cc) = &comp.code else { continue };
                 let cs = concepts_of(self.t, cc);
-                let v = comp
-                    .value_quantity
-                    .as_ref()
-                    .and_then(|q| units::to_mmhg(q.value?, q.unit_code().unwrap_or("mm[Hg]")))
-                    .filter(|v| (BP_SANE_MMHG.0..=BP_SANE_MMHG.1).contains(v));
+                let is_bp = cs.contains(&Concept::BpSystolic) || cs.contains(&Concept::BpDiastolic);
+                let v = comp.value_quantity.as_ref().and_then(|q| {
+                    let (v, u) = (q.value?, q.unit_code().unwrap_or("mm[Hg]"));
+                    let mmhg = units::to_mmhg(v, u);
+                    if mmhg.is_none() && is_bp {
+                        unread = Some((v, u.to_string()));
+                    }
+                    mmhg
+                });
+                let v = v.filter(|v| (BP_SANE_MMHG.0..=BP_SANE_MMHG.1).contains(v));
                 if cs.contains(&Concept::BpSystolic) {
                     bp.systolic = v;
                 } else if cs.contains(&Concept::BpDiastolic) {
@@ -336,19 +489,39 @@ impl<'t> FactsBuilder<'t> {
             }
             if bp.systolic.is_some() || bp.diastolic.is_some() {
                 self.facts.blood_pressures.push(bp);
+                self.at.blood_pressures.push(instant);
+                return;
+            }
+            if let Some((v, u)) = unread {
+                self.unknown_unit(DataArea::BloodPressure, &label, v, &u, date);
                 return;
             }
         }
         for part in [Concept::BpSystolic, Concept::BpDiastolic] {
             if concepts.contains(&part) {
-                if let Some(v) = q
-                    .as_ref()
-                    .and_then(|(v, u)| units::to_mmhg(*v, if u.is_empty() { "mm[Hg]" } else { u }))
-                    .filter(|v| (BP_SANE_MMHG.0..=BP_SANE_MMHG.1).contains(v))
-                {
-                    self.bp_parts.push((part, v, date, source));
+                if let Some((v, u)) = &q {
+                    let u = if u.is_empty() { "mm[Hg]" } else { u };
+                    match units::to_mmhg(*v, u) {
+                        Some(v) if (BP_SANE_MMHG.0..=BP_SANE_MMHG.1).contains(&v) => {
+                            self.bp_parts.push((part, v, date, source))
+                        }
+                        Some(_) => {}
+                        None => self.unknown_unit(DataArea::BloodPressure, &label, *v, u, date),
+                    }
                 }
                 return;
+            }
+        }
+        if let Some((v, u)) = &q {
+            let renal_unit_known = if concepts.contains(&Concept::Egfr) {
+                Some(units::to_egfr(*v, u).is_some())
+            } else if concepts.contains(&Concept::Creatinine) {
+                Some(units::to_mg_per_dl(*v, u).is_some())
+            } else {
+                None
+            };
+            if renal_unit_known == Some(false) {
+                self.unknown_unit(DataArea::RenalFunction, &label, *v, u, date);
             }
         }
         let mut result_text = o.value_string.as_ref().map(|s| s.to_ascii_lowercase());
@@ -383,10 +556,12 @@ impl<'t> FactsBuilder<'t> {
                 ))
             })
             .collect();
+        self.at.labs.push(instant);
         self.facts.labs.push(Lab {
             concepts,
             label,
             quantity: q,
+            comparator,
             result_text,
             codes,
             code: own_code,
@@ -396,6 +571,33 @@ impl<'t> FactsBuilder<'t> {
                 .find_map(|r| r.high.as_ref()?.value),
             date,
             source,
+        });
+    }
+
+    /// A result whose unit the service cannot read: not used, and kept to be
+    /// named on the card that would have used it.
+    fn unknown_unit(
+        &mut self,
+        area: DataArea,
+        label: &str,
+        value: f64,
+        unit: &str,
+        date: Option<NaiveDate>,
+    ) {
+        let unit = if unit.trim().is_empty() {
+            "no unit".to_string()
+        } else {
+            format!("\"{}\"", unit.trim())
+        };
+        self.facts.unclassified.push(Unclassified {
+            kind: RecordKind::Result,
+            reason: UnreadReason::UnknownUnit,
+            area: Some(area),
+            label: Some(format!(
+                "{label} {} {unit}, {}",
+                fmt_num(value),
+                text_date(date)
+            )),
         });
     }
 
@@ -587,12 +789,13 @@ impl<'t> FactsBuilder<'t> {
         f.active_meds = active_meds;
         f.orders = orders;
         f.other_drafts = other;
-        let newest_first = |a: &Option<NaiveDate>, b: &Option<NaiveDate>| b.cmp(a);
-        f.weights.sort_by(|a, b| newest_first(&a.date, &b.date));
-        f.heights.sort_by(|a, b| newest_first(&a.date, &b.date));
-        f.blood_pressures
-            .sort_by(|a, b| newest_first(&a.date, &b.date));
-        f.labs.sort_by(|a, b| newest_first(&a.date, &b.date));
+        // Newest first: by date in the service's calendar, then, within a
+        // day, by instant (a result with a time before one without).
+        let at = std::mem::take(&mut self.at);
+        newest_first(&mut f.weights, at.weights, |r| r.date);
+        newest_first(&mut f.heights, at.heights, |r| r.date);
+        newest_first(&mut f.blood_pressures, at.blood_pressures, |b| b.date);
+        newest_first(&mut f.labs, at.labs, |l| l.date);
         plausibility::assess(&mut f.weights, &mut f.heights, &f.limits);
         orders::read_replacements(&mut f.orders, &f.active_meds);
         orders::read_replacements(&mut f.other_drafts, &f.active_meds);
@@ -624,6 +827,7 @@ mod tests {
             proptest::prop_assert!(names || !(prefix.is_empty() || prefix.ends_with('/')));
         }
     }
+    use crate::facts::{DataArea, UnreadReason};
     use crate::terminology::medication::Drug;
 
     fn raw(s: &str) -> Box<serde_json::value::RawValue> {
@@ -750,7 +954,313 @@ mod tests {
                     "effectiveDateTime":"2026-11-20","valueQuantity":{"value":11,"unit":"stone"}}"#;
         let f = facts_of(&t, &[w]);
         assert!(f.weight().is_none());
-        assert!(f.notes[0].contains("\"stone\""), "{:?}", f.notes);
+        assert!(f.notes.is_empty(), "{:?}", f.notes);
+        let u = &f.unclassified[0];
+        assert_eq!(
+            (u.kind, u.reason, u.area),
+            (
+                crate::facts::RecordKind::Result,
+                UnreadReason::UnknownUnit,
+                Some(DataArea::Weight)
+            )
+        );
+        assert!(
+            u.label
+                .as_deref()
+                .unwrap()
+                .contains("11 \"stone\", 2026-11-20"),
+            "{u:?}"
+        );
+    }
+
+    fn obs_with(code: &str, status: &str, time: &str, quantity: &str) -> String {
+        let status = if status.is_empty() {
+            String::new()
+        } else {
+            format!(r#""status":"{status}","#)
+        };
+        format!(
+            r#"{{"resourceType":"Observation","id":"o",{status}"code":{{"coding":[{{"system":"http://loinc.org","code":"{code}"}}]}},{time},"valueQuantity":{quantity}}}"#
+        )
+    }
+
+    #[test]
+    fn observation_status_table() {
+        let t = Terminology::embedded().unwrap();
+        // (status, used, named preliminary)
+        for (status, used, preliminary) in [
+            ("final", true, false),
+            ("amended", true, false),
+            ("corrected", true, false),
+            ("preliminary", true, true),
+            ("registered", false, false),
+            ("cancelled", false, false),
+            ("entered-in-error", false, false),
+            ("unknown", false, false),
+            // A feed that sends no status: read as final.
+            ("", true, false),
+        ] {
+            let w = obs_with(
+                "29463-7",
+                status,
+                r#""effectiveDateTime":"2026-11-20""#,
+                r#"{"value":70,"unit":"kg"}"#,
+            );
+            let f = facts_of(&t, &[&w]);
+            assert_eq!(f.weights.len(), usize::from(used), "{status}");
+            assert_eq!(
+                f.preliminary
+                    .iter()
+                    .any(|p| p.text == "weight 70 kg (2026-11-20)"
+                        && p.area == Some(DataArea::Weight)),
+                preliminary,
+                "{status}: {:?}",
+                f.preliminary
+            );
+            let e = obs_with(
+                "62238-1",
+                status,
+                r#""effectiveDateTime":"2026-11-20""#,
+                r#"{"value":45,"unit":"mL/min/{1.73_m2}"}"#,
+            );
+            let f = facts_of(&t, &[&e]);
+            assert_eq!(f.labs.len(), usize::from(used), "{status}");
+        }
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn observation_time_table() {
+        let t = Terminology::embedded().unwrap();
+        // (time element, service offset in minutes, date read)
+        let cases = [
+            (r#""effectiveDateTime":"2026-11-20""#, 0, day(2026, 11, 20)),
+            // An offset is an instant: 23:30 at UTC-5 is 04:30 UTC the next day.
+            (
+                r#""effectiveDateTime":"2026-11-23T23:30:00-05:00""#,
+                0,
+                day(2026, 11, 24),
+            ),
+            // ... and still the 23rd in a UTC-5 calendar.
+            (
+                r#""effectiveDateTime":"2026-11-23T23:30:00-05:00""#,
+                -300,
+                day(2026, 11, 23),
+            ),
+            (
+                r#""effectiveDateTime":"2026-11-24T01:00:00+02:00""#,
+                0,
+                day(2026, 11, 23),
+            ),
+            (
+                r#""effectiveDateTime":"2026-11-23T23:30:00Z""#,
+                60,
+                day(2026, 11, 24),
+            ),
+            (
+                r#""effectiveDateTime":"2026-11-23T23:30:00.250Z""#,
+                0,
+                day(2026, 11, 23),
+            ),
+            (
+                r#""effectiveDateTime":"2026-11-23T23:30-05:00""#,
+                0,
+                day(2026, 11, 24),
+            ),
+            (
+                r#""effectiveInstant":"2026-11-23T22:00:00-03:00""#,
+                0,
+                day(2026, 11, 24),
+            ),
+            (
+                r#""effectivePeriod":{"start":"2026-11-01","end":"2026-11-03"}"#,
+                0,
+                day(2026, 11, 3),
+            ),
+            (
+                r#""effectivePeriod":{"start":"2026-11-01"}"#,
+                0,
+                day(2026, 11, 1),
+            ),
+            (r#""issued":"2026-11-05T10:00:00Z""#, 0, day(2026, 11, 5)),
+            // effective[x] before issued.
+            (
+                r#""effectiveDateTime":"2026-11-02","issued":"2026-11-05T10:00:00Z""#,
+                0,
+                day(2026, 11, 2),
+            ),
+        ];
+        for (time, offset, want) in cases {
+            let w = obs_with("29463-7", "final", time, r#"{"value":70,"unit":"kg"}"#);
+            let limits = DataLimits {
+                utc_offset_minutes: offset as f64,
+                ..DataLimits::default()
+            };
+            let mut b = FactsBuilder::new(&t, day(2026, 11, 24)).limits(limits);
+            b.add(fhir::parse_resource(&raw(&w)).unwrap()).unwrap();
+            let f = b.build();
+            assert_eq!(f.weights[0].date, Some(want), "{time} at {offset}");
+        }
+    }
+
+    #[test]
+    fn readings_of_one_day_are_ordered_by_instant() {
+        let t = Terminology::embedded().unwrap();
+        let w = |id: &str, time: &str, v: f64| {
+            format!(
+                r#"{{"resourceType":"Observation","id":"{id}","status":"final","code":{{"coding":[{{"system":"http://loinc.org","code":"29463-7"}}]}},"effectiveDateTime":"{time}","valueQuantity":{{"value":{v},"unit":"kg"}}}}"#
+            )
+        };
+        // (times and weights in the order sent, newest weight)
+        let cases = [
+            // 08:00 at UTC-5 (13:00 UTC) is after 10:00 UTC on the same day.
+            (
+                [
+                    ("2026-11-20T08:00:00-05:00", 71.0),
+                    ("2026-11-20T10:00:00Z", 70.0),
+                ],
+                71.0,
+            ),
+            (
+                [
+                    ("2026-11-20T10:00:00Z", 70.0),
+                    ("2026-11-20T08:00:00-05:00", 71.0),
+                ],
+                71.0,
+            ),
+            // A later day wins whatever the time.
+            (
+                [
+                    ("2026-11-21T00:10:00Z", 72.0),
+                    ("2026-11-20T23:50:00Z", 70.0),
+                ],
+                72.0,
+            ),
+            // A timed reading is read as later than an untimed one of its day.
+            ([("2026-11-20", 69.0), ("2026-11-20T07:00:00Z", 70.0)], 70.0),
+        ];
+        for (sent, newest) in cases {
+            let a = w("a", sent[0].0, sent[0].1);
+            let b = w("b", sent[1].0, sent[1].1);
+            let f = facts_of(&t, &[&a, &b]);
+            assert_eq!(f.weights[0].value, newest, "{sent:?}");
+        }
+    }
+
+    #[test]
+    fn comparator_table() {
+        let t = Terminology::embedded().unwrap();
+        use crate::facts::Comparator;
+        // (eGFR quantity, comparator read, eGFR shown, below 60, below 15)
+        let cases = [
+            (
+                r#"{"value":60,"comparator":">","unit":"mL/min/{1.73_m2}"}"#,
+                Some(Comparator::Above),
+                "> 60",
+                false,
+                false,
+            ),
+            (
+                r#"{"value":60,"comparator":">=","unit":"mL/min/{1.73_m2}"}"#,
+                Some(Comparator::AtLeast),
+                "≥ 60",
+                false,
+                false,
+            ),
+            (
+                r#"{"value":15,"comparator":"<","unit":"mL/min/{1.73_m2}"}"#,
+                Some(Comparator::Below),
+                "< 15",
+                true,
+                true,
+            ),
+            (
+                r#"{"value":15,"comparator":"<=","unit":"mL/min/{1.73_m2}"}"#,
+                Some(Comparator::AtMost),
+                "≤ 15",
+                true,
+                false,
+            ),
+            (
+                r#"{"value":60,"unit":"mL/min/{1.73_m2}"}"#,
+                None,
+                "60",
+                false,
+                false,
+            ),
+            (
+                r#"{"value":60,"comparator":"ad","unit":"mL/min/{1.73_m2}"}"#,
+                None,
+                "60",
+                false,
+                false,
+            ),
+        ];
+        for (q, comparator, shown, below_60, below_15) in cases {
+            let e = obs_with("62238-1", "final", r#""effectiveDateTime":"2026-11-20""#, q);
+            let f = facts_of(&t, &[&e]);
+            assert_eq!(f.labs[0].comparator, comparator, "{q}");
+            let r = f.renal();
+            assert_eq!(r.figure(), format!("eGFR {shown}"), "{q}");
+            assert_eq!(r.is_below(60.0), below_60, "{q}");
+            assert_eq!(r.is_below(15.0), below_15, "{q}");
+        }
+        // A weight with a comparator is a bound: never a dose's input.
+        let w = obs_with(
+            "29463-7",
+            "final",
+            r#""effectiveDateTime":"2026-11-20""#,
+            r#"{"value":150,"comparator":">","unit":"kg"}"#,
+        );
+        let f = facts_of(&t, &[&w]);
+        assert!(f.weights.is_empty());
+        assert!(
+            f.notes[0].contains("Weight > 150 kg (2026-11-20) is a bound"),
+            "{:?}",
+            f.notes
+        );
+        // A creatinine with a comparator computes no eGFR.
+        let c = obs_with(
+            "2160-0",
+            "final",
+            r#""effectiveDateTime":"2026-11-20""#,
+            r#"{"value":0.5,"comparator":"<","unit":"mg/dL"}"#,
+        );
+        let p = r#"{"resourceType":"Patient","gender":"female","birthDate":"1980-01-01"}"#;
+        let f = facts_of(&t, &[&c, p]);
+        assert!(f.renal().egfr.is_none());
+    }
+
+    #[test]
+    fn partial_birth_dates_table() {
+        let t = Terminology::embedded().unwrap();
+        // today 2026-11-24: (birthDate, age deciding "adult", age for CKD-EPI)
+        let cases = [
+            ("1990-05-10", Some(36), Some(36)),
+            // Year only: born between 2008-01-01 (18) and 2008-12-31 (17): a minor.
+            ("2008", Some(17), Some(17)),
+            // Year and month: 2008-11 is 18 on every day of it up to the 24th,
+            // 17 after: the youngest possible age decides.
+            ("2008-11", Some(17), Some(17)),
+            ("2008-10", Some(18), Some(18)),
+            // An adult either way: CKD-EPI takes the oldest possible age (the lower eGFR).
+            ("1990", Some(35), Some(36)),
+            ("1990-11", Some(35), Some(36)),
+            // Born this year: today at the latest.
+            ("2026", Some(0), Some(0)),
+            ("2030", None, None),
+            ("nonsense", None, None),
+        ];
+        for (birth, adult_age, egfr_age) in cases {
+            let p =
+                format!(r#"{{"resourceType":"Patient","gender":"female","birthDate":"{birth}"}}"#);
+            let f = facts_of(&t, &[&p]);
+            assert_eq!(f.age_years(), adult_age, "{birth}");
+            assert_eq!(f.age_for_egfr(), egfr_age, "{birth}");
+        }
     }
 
     fn builder(t: &Terminology) -> FactsBuilder<'_> {

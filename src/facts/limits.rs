@@ -30,6 +30,18 @@ pub struct DataLimits {
     pub creatinine_unstable_pct: f64,
     pub creatinine_unstable_mg_dl: f64,
     pub creatinine_unstable_window_days: f64,
+    /// The service's calendar: its offset from UTC in minutes. An
+    /// observation's instant is read as a date in this calendar.
+    pub utc_offset_minutes: f64,
+}
+
+impl DataLimits {
+    /// The service's time zone as a fixed offset (UTC when out of range).
+    pub fn offset(&self) -> chrono::FixedOffset {
+        let secs = (self.utc_offset_minutes.round() as i32).saturating_mul(60);
+        chrono::FixedOffset::east_opt(secs)
+            .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"))
+    }
 }
 
 impl Default for DataLimits {
@@ -53,6 +65,7 @@ impl Default for DataLimits {
             creatinine_unstable_pct: 30.0,
             creatinine_unstable_mg_dl: 0.3,
             creatinine_unstable_window_days: 90.0,
+            utc_offset_minutes: 0.0,
         }
     }
 }

@@ -103,12 +103,51 @@ pub struct BloodPressure {
     pub source: String,
 }
 
+/// How a result's value is to be read (FHIR `Quantity.comparator`): "> 60"
+/// is at least 60, "< 15" below 15. A value with one never feeds a dose
+/// calculation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparator {
+    Below,
+    AtMost,
+    AtLeast,
+    Above,
+}
+
+impl Comparator {
+    /// From FHIR's code (`ad`, "as determined", is no bound: `None`).
+    pub fn from_fhir(code: &str) -> Option<Comparator> {
+        match code.trim() {
+            "<" => Some(Comparator::Below),
+            "<=" => Some(Comparator::AtMost),
+            ">=" => Some(Comparator::AtLeast),
+            ">" => Some(Comparator::Above),
+            _ => None,
+        }
+    }
+    /// As a clinician writes it: "<", "≤", "≥", ">".
+    pub fn sign(self) -> &'static str {
+        match self {
+            Comparator::Below => "<",
+            Comparator::AtMost => "≤",
+            Comparator::AtLeast => "≥",
+            Comparator::Above => ">",
+        }
+    }
+    /// Whether the value is an upper bound (the true figure is at most it).
+    pub fn is_upper_bound(self) -> bool {
+        matches!(self, Comparator::Below | Comparator::AtMost)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lab {
     pub concepts: Vec<Concept>,
     /// Code display or text, for text matching and for the card.
     pub label: String,
     pub quantity: Option<(f64, String)>,
+    /// The quantity's comparator ("> 60"), when it has one.
+    pub comparator: Option<Comparator>,
     /// Coded or string result ("Positive", "Detected"...), lower-case.
     pub result_text: Option<String>,
     /// (system, code) of the coded result.
@@ -223,6 +262,16 @@ pub struct Unclassified {
     pub label: Option<String>,
 }
 
+/// A preliminary result that was used: named on the cards that read its area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preliminary {
+    /// The data area it feeds (`None`: a result no area names).
+    pub area: Option<DataArea>,
+    /// What it is, with its value and date ("weight 70 kg (2026-11-20)");
+    /// record text in it is escaped when rendered.
+    pub text: String,
+}
+
 /// A figure left out because it cannot be true yet (dated in the future).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ignored {
@@ -238,7 +287,12 @@ pub struct Facts {
     pub setting: Setting,
     pub patient_id: Option<String>,
     pub sex: Option<Sex>,
+    /// The birth date; for a partial one (year, or year and month), the
+    /// latest day it allows: the youngest possible age decides "adult".
     pub birth_date: Option<NaiveDate>,
+    /// For a partial birth date, the earliest day it allows (the oldest
+    /// possible age); the same as `birth_date` when the date is complete.
+    pub birth_date_earliest: Option<NaiveDate>,
     /// Most recent first, each with its trust.
     pub weights: Vec<Reading>,
     /// Most recent first, each with its trust.
@@ -259,6 +313,8 @@ pub struct Facts {
     pub ignored_future: Vec<Ignored>,
     /// Records received but not classified (see [`Unclassified`]).
     pub unclassified: Vec<Unclassified>,
+    /// Preliminary results used (see [`Preliminary`]).
+    pub preliminary: Vec<Preliminary>,
     /// Data the request could not supply.
     pub missing: BTreeSet<DataArea>,
     /// Figures present but unusable (unknown unit...), said on the cards.
@@ -275,6 +331,7 @@ impl Facts {
             patient_id: None,
             sex: None,
             birth_date: None,
+            birth_date_earliest: None,
             weights: vec![],
             heights: vec![],
             diagnoses: vec![],
@@ -286,6 +343,7 @@ impl Facts {
             labs: vec![],
             ignored_future: vec![],
             unclassified: vec![],
+            preliminary: vec![],
             missing: BTreeSet::new(),
             notes: vec![],
             limits: DataLimits::default(),
@@ -320,10 +378,25 @@ impl Facts {
     pub fn doubtful_height(&self) -> Option<&Reading> {
         self.heights.first().filter(|r| !r.trust.is_usable())
     }
-    /// Age in whole years today, when the birth date is known.
+    /// Age in whole years today, when the birth date is known; for a partial
+    /// birth date, the youngest possible age (it decides "adult").
     pub fn age_years(&self) -> Option<u32> {
         let b = self.birth_date?;
         self.today.years_since(b)
+    }
+    /// The age CKD-EPI uses: for a partial birth date, the oldest possible
+    /// age (the lower eGFR, the safe side), and only when even the youngest
+    /// possible age is an adult's; else the youngest (the equation then
+    /// declines a child).
+    pub fn age_for_egfr(&self) -> Option<u32> {
+        let youngest = self.age_years()?;
+        if youngest < 18 {
+            return Some(youngest);
+        }
+        let oldest = self
+            .birth_date_earliest
+            .and_then(|b| self.today.years_since(b));
+        Some(oldest.unwrap_or(youngest).max(youngest))
     }
     pub fn latest_lab(&self, c: Concept) -> Option<&Lab> {
         self.labs.iter().find(|l| l.concepts.contains(&c))
@@ -334,7 +407,7 @@ impl Facts {
             today: self.today,
             labs: &self.labs,
             diagnoses: &self.diagnoses,
-            age: self.age_years(),
+            age: self.age_for_egfr(),
             sex: self.sex,
             limits: &self.limits,
         });

@@ -9,13 +9,19 @@
 //! < 30 whatever the lab says. A creatinine rise of ≥ 30 % and ≥ 0.3 mg/dL
 //! within 90 days makes renal function 'unstable'."
 //!
+//! POLICY third edition ("Renal function (correction)"): a measured eGFR and
+//! a creatinine-derived eGFR within 7 days of each other: the lower wins,
+//! whichever is newer, and the card shows both. A measured eGFR with a
+//! comparator ("> 60") is read as its bound ("> 60" at least 60, "< 15" below
+//! 15) and shown as sent; a creatinine with a comparator computes nothing.
+//!
 //! CKD-EPI 2021 (Inker et al., NEJM 2021): eGFR = 142 × min(Scr/κ, 1)^α ×
 //! max(Scr/κ, 1)^−1.200 × 0.9938^age × 1.012 (female); κ = 0.7 (female) or
 //! 0.9 (male), α = −0.241 (female) or −0.302 (male); adults only.
 
 use chrono::NaiveDate;
 
-use super::{fmt_num, units, DataLimits, Diagnosis, Lab, Sex};
+use super::{fmt_num, units, Comparator, DataLimits, Diagnosis, Lab, Sex};
 use crate::terminology::Concept;
 
 /// Race-specific eGFR codes, never used (race-free equations only).
@@ -39,9 +45,66 @@ pub enum RenalSource {
 /// A current eGFR (mL/min/1.73 m²).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Egfr {
+    /// As recorded (a measured one) or computed.
     pub value: f64,
+    /// A measured eGFR sent as a bound ("> 60").
+    pub comparator: Option<Comparator>,
     pub date: Option<NaiveDate>,
     pub source: RenalSource,
+}
+
+impl Egfr {
+    /// The figure thresholds are compared with: "> 60" and "≥ 60" count as
+    /// 60 (at least 60), "< 15" as just below 15, "≤ 15" as 15.
+    pub fn for_thresholds(&self) -> f64 {
+        match self.comparator {
+            Some(Comparator::Below) => self.value - 1e-6,
+            _ => self.value,
+        }
+    }
+
+    /// The number as a clinician reads it: a measured eGFR as recorded (at
+    /// most one decimal; else three significant figures), with its bound
+    /// ("> 60"); a computed one rounded to a whole number.
+    pub fn shown(&self) -> String {
+        let n = match self.source {
+            RenalSource::Measured { .. } => as_recorded(self.value),
+            RenalSource::Computed { .. } => fmt_num(self.value.round()),
+        };
+        match self.comparator {
+            Some(c) => format!("{} {n}", c.sign()),
+            None => n,
+        }
+    }
+
+    /// "measured, 2026-11-24" or "CKD-EPI 2021 from creatinine 2.6 mg/dL,
+    /// 2026-11-24".
+    pub fn origin(&self) -> String {
+        let date = self
+            .date
+            .map_or_else(|| "date unknown".into(), |d| d.to_string());
+        match &self.source {
+            RenalSource::Measured { .. } => format!("measured, {date}"),
+            RenalSource::Computed {
+                creatinine_mg_dl, ..
+            } => format!(
+                "CKD-EPI 2021 from creatinine {} mg/dL, {date}",
+                as_recorded(*creatinine_mg_dl)
+            ),
+        }
+    }
+}
+
+/// A laboratory figure as recorded when it has at most one decimal, else to
+/// three significant figures (POLICY third edition, "Figures as recorded").
+pub fn as_recorded(v: f64) -> String {
+    let tenths = v * 10.0;
+    if !tenths.is_finite() || v == 0.0 || (tenths.round() - tenths).abs() < 1e-9 {
+        return fmt_num(v);
+    }
+    let digits = 2 - v.abs().log10().floor() as i32;
+    let scale = 10f64.powi(digits);
+    fmt_num((v * scale).round() / scale)
 }
 
 /// What is known of renal function today.
@@ -49,6 +112,11 @@ pub struct Egfr {
 pub struct RenalFunction {
     /// The current eGFR, when there is one.
     pub egfr: Option<Egfr>,
+    /// The other eGFR within the pairing window (measured and computed
+    /// within 7 days): the higher one, not used, shown beside it.
+    pub paired: Option<Box<Egfr>>,
+    /// The pairing window in days (`egfr_pair_days`).
+    pub pair_days: f64,
     /// CKD stage 4–5 or dialysis on the problem list (its label): counts as
     /// an eGFR below 30 whatever the lab says.
     pub severe_ckd: Option<String>,
@@ -67,6 +135,8 @@ impl RenalFunction {
     pub fn unknown() -> Self {
         RenalFunction {
             egfr: None,
+            paired: None,
+            pair_days: DataLimits::default().egfr_pair_days,
             severe_ckd: None,
             unknown_reason: Some("no renal function on file".into()),
             unstable: None,
@@ -77,7 +147,7 @@ impl RenalFunction {
     /// The eGFR to compare with thresholds: the current one, or below 30 for
     /// CKD 4–5 / dialysis on the problem list (the lower of the two).
     pub fn value(&self) -> Option<f64> {
-        let lab = self.egfr.as_ref().map(|e| e.value);
+        let lab = self.egfr.as_ref().map(Egfr::for_thresholds);
         match (&self.severe_ckd, lab) {
             (Some(_), Some(v)) => Some(v.min(SEVERE_CKD_EGFR)),
             (Some(_), None) => Some(SEVERE_CKD_EGFR),
@@ -90,8 +160,23 @@ impl RenalFunction {
     pub fn figure(&self) -> String {
         match (&self.severe_ckd, &self.egfr) {
             (Some(_), _) => "CKD stage 4–5 or dialysis".to_string(),
-            (None, Some(e)) => format!("eGFR {}", fmt_num(e.value.round())),
+            (None, Some(e)) => format!("eGFR {}", e.shown()),
             (None, None) => "renal function unknown".to_string(),
+        }
+    }
+
+    /// The eGFR within the pairing window that was higher and so not used,
+    /// for the card: "; eGFR 70 (measured, 2026-11-24) within 7 days not
+    /// used: the lower counts".
+    pub fn paired_note(&self) -> String {
+        match &self.paired {
+            Some(p) => format!(
+                "; eGFR {} ({}) within {} days not used: the lower counts",
+                p.shown(),
+                p.origin(),
+                fmt_num(self.pair_days)
+            ),
+            None => String::new(),
         }
     }
 
@@ -112,7 +197,7 @@ impl RenalFunction {
                 "renal function: {label} on the problem list (counts as eGFR below 30{})",
                 self.egfr.as_ref().map_or(String::new(), |e| format!(
                     "; laboratory eGFR {}",
-                    fmt_num(e.value)
+                    e.shown()
                 ))
             ),
             (Some(e), None) => {
@@ -122,7 +207,7 @@ impl RenalFunction {
                 match &e.source {
                     RenalSource::Measured { label } => format!(
                         "eGFR {} mL/min/1.73 m² (measured: {label}, {date})",
-                        fmt_num(e.value)
+                        e.shown()
                     ),
                     RenalSource::Computed {
                         creatinine_mg_dl,
@@ -130,8 +215,8 @@ impl RenalFunction {
                         sex,
                     } => format!(
                         "eGFR {} mL/min/1.73 m² (computed with CKD-EPI 2021 from creatinine {} mg/dL of {date}, age {age}, {}; Inker 2021)",
-                        fmt_num(e.value.round()),
-                        fmt_num(*creatinine_mg_dl),
+                        e.shown(),
+                        as_recorded(*creatinine_mg_dl),
                         match sex {
                             Sex::Female => "female",
                             Sex::Male => "male",
@@ -146,6 +231,9 @@ impl RenalFunction {
                     .unwrap_or("no result on file")
             ),
         };
+        if self.severe_ckd.is_none() {
+            s.push_str(&self.paired_note());
+        }
         if let Some(u) = &self.unstable {
             s.push_str(&format!("; unstable: {u}"));
         }
@@ -187,7 +275,7 @@ pub struct RenalInputs<'a> {
 
 fn creatinines<'a>(labs: &'a [Lab]) -> impl Iterator<Item = (f64, Option<NaiveDate>)> + 'a {
     labs.iter().filter_map(|l| {
-        if !l.concepts.contains(&Concept::Creatinine) {
+        if !l.concepts.contains(&Concept::Creatinine) || l.comparator.is_some() {
             return None;
         }
         let (v, u) = l.quantity.as_ref()?;
@@ -222,23 +310,33 @@ pub fn assess(i: &RenalInputs<'_>) -> RenalFunction {
     });
     let measured_egfr = newest_measured.map(|(v, date, l)| Egfr {
         value: v,
+        comparator: l.comparator,
         date,
         source: RenalSource::Measured {
             label: l.label.clone(),
         },
     });
+    let apart = |a: Option<NaiveDate>, b: Option<NaiveDate>| match (a, b) {
+        (Some(a), Some(b)) => (b - a).num_days().abs() as f64,
+        _ => f64::INFINITY,
+    };
     let newest_creatinine = creatinines(i.labs).next();
+    // The newest creatinine counts when newer than the newest measured eGFR,
+    // or within the pairing window of it (older or newer: the lower wins).
     let computed = newest_creatinine.and_then(|(mg, date)| {
-        let newer = match &measured_egfr {
-            Some(m) => date.is_some() && date > m.date,
+        let usable = match &measured_egfr {
+            Some(m) => {
+                date.is_some() && (date > m.date || apart(m.date, date) <= i.limits.egfr_pair_days)
+            }
             None => true,
         };
-        if !newer {
+        if !usable {
             return None;
         }
         let (age, sex) = (i.age?, i.sex?);
         Some(Egfr {
             value: ckd_epi_2021(mg, age, sex)?,
+            comparator: None,
             date,
             source: RenalSource::Computed {
                 creatinine_mg_dl: mg,
@@ -247,17 +345,17 @@ pub fn assess(i: &RenalInputs<'_>) -> RenalFunction {
             },
         })
     });
+    let mut paired = None;
     let chosen = match (measured_egfr, computed) {
-        (Some(m), Some(c)) => {
-            let apart = match (m.date, c.date) {
-                (Some(a), Some(b)) => (b - a).num_days().abs() as f64,
-                _ => f64::INFINITY,
-            };
-            if apart <= i.limits.egfr_pair_days && m.value < c.value {
-                Some(m)
+        (Some(m), Some(c)) if apart(m.date, c.date) <= i.limits.egfr_pair_days => {
+            // Within the window: the lower, whichever is newer; the other shown.
+            let (low, high) = if m.for_thresholds() <= c.for_thresholds() {
+                (m, c)
             } else {
-                Some(c)
-            }
+                (c, m)
+            };
+            paired = Some(Box::new(high));
+            Some(low)
         }
         (m, c) => c.or(m),
     };
@@ -267,7 +365,7 @@ pub fn assess(i: &RenalInputs<'_>) -> RenalFunction {
         Some(e) => {
             unknown_reason = Some(format!(
                 "the newest result, eGFR {} of {}, is older than {} days",
-                fmt_num(e.value.round()),
+                e.shown(),
                 e.date
                     .map_or_else(|| "unknown date".into(), |d| d.to_string()),
                 fmt_num(i.limits.renal_current_days)
@@ -291,8 +389,13 @@ pub fn assess(i: &RenalInputs<'_>) -> RenalFunction {
         .iter()
         .find(|d| d.active && d.concepts.contains(&Concept::CkdSevere))
         .map(|d| d.label.clone());
+    if egfr.is_none() {
+        paired = None;
+    }
     RenalFunction {
         egfr,
+        paired,
+        pair_days: i.limits.egfr_pair_days,
         severe_ckd,
         unknown_reason,
         unstable: unstable(i),
@@ -346,6 +449,7 @@ mod tests {
             concepts: vec![concept],
             label: code.into(),
             quantity: Some((v, unit.into())),
+            comparator: None,
             result_text: None,
             codes: vec![],
             code: vec![("http://loinc.org".into(), code.into())],
@@ -385,6 +489,78 @@ mod tests {
         }
         assert_eq!(ckd_epi_2021(1.0, 16, Sex::Male), None);
         assert_eq!(ckd_epi_2021(0.0, 50, Sex::Male), None);
+    }
+
+    #[test]
+    fn lower_of_a_measured_and_a_computed_egfr_within_7_days() {
+        // Creatinine 2.6 mg/dL, female 40: CKD-EPI 2021 = 23.2 (Inker 2021).
+        // (measured eGFR, its days ago, creatinine days ago, used, source, other shown)
+        let cases = [
+            // The issue's records: measured 66-84 the same day as a creatinine giving ~20.
+            (66.0, 2, 2, 23.2, "computed", Some("66")),
+            (70.0, 2, 2, 23.2, "computed", Some("70")),
+            (84.0, 2, 2, 23.2, "computed", Some("84")),
+            // Measured newer than the creatinine, within 7 days: still the lower.
+            (70.0, 1, 6, 23.2, "computed", Some("70")),
+            // Creatinine newer, measured lower: the measured one.
+            (20.0, 5, 2, 20.0, "measured", Some("23")),
+            // 8 days apart, measured newer: the newer (measured) alone.
+            (70.0, 1, 9, 70.0, "measured", None),
+            // 8 days apart, creatinine newer: the newer (computed) alone.
+            (70.0, 10, 2, 23.2, "computed", None),
+        ];
+        for (m, m_days, c_days, want, kind, other) in cases {
+            let mut labs = vec![egfr("62238-1", m, m_days), creat(2.6, c_days)];
+            labs.sort_by_key(|l| std::cmp::Reverse(l.date));
+            let limits = DataLimits::default();
+            let r = assess(&RenalInputs {
+                today: today(),
+                labs: &labs,
+                diagnoses: &[],
+                age: Some(40),
+                sex: Some(Sex::Female),
+                limits: &limits,
+            });
+            let e = r.egfr.as_ref().unwrap();
+            assert!(
+                (e.value - want).abs() < 0.05,
+                "{m} {m_days} {c_days}: {}",
+                e.value
+            );
+            let got = match e.source {
+                RenalSource::Measured { .. } => "measured",
+                RenalSource::Computed { .. } => "computed",
+            };
+            assert_eq!(got, kind, "{m} {m_days} {c_days}");
+            assert_eq!(
+                r.paired.as_ref().map(|p| p.shown()).as_deref(),
+                other,
+                "{m}"
+            );
+            // The card shows both.
+            if let Some(o) = other {
+                assert!(
+                    r.describe().contains(&format!("eGFR {o} (")),
+                    "{}",
+                    r.describe()
+                );
+            }
+            assert_eq!(r.is_below(30.0), want < 30.0, "{m} {m_days} {c_days}");
+        }
+    }
+
+    #[test]
+    fn figures_as_recorded() {
+        for (v, want) in [
+            (60.0, "60"),
+            (45.5, "45.5"),
+            (45.36, "45.4"),
+            (123.456, "123"),
+            (0.876, "0.88"),
+            (1.234, "1.23"),
+        ] {
+            assert_eq!(as_recorded(v), want, "{v}");
+        }
     }
 
     #[test]

@@ -49,6 +49,8 @@ impl CodeableConcept {
 pub struct Quantity {
     #[serde(default, deserialize_with = "decimal")]
     pub value: Option<f64>,
+    /// `<`, `<=`, `>=`, `>` (or `ad`): how the value is to be read.
+    pub comparator: Option<String>,
     pub unit: Option<String>,
     pub system: Option<String>,
     pub code: Option<String>,

@@ -514,7 +514,7 @@ async fn invoke(
         ops::fallback_done(&fetched, fetch_started.elapsed());
         let today = state
             .today
-            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+            .unwrap_or_else(|| state.engine.policy.today_at(chrono::Utc::now()));
         state.evaluations.fetch_add(1, Ordering::Relaxed);
         let base = guidance::base_url(&state, &headers);
         let (response, report) =

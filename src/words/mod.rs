@@ -24,6 +24,7 @@ pub mod route_needed;
 pub mod steroid_sparing;
 pub mod suspected_renal_crisis;
 pub mod taper;
+pub mod unread;
 pub mod unreadable_order;
 
 use chrono::NaiveDate;
@@ -55,12 +56,12 @@ pub fn date(d: Option<NaiveDate>) -> String {
 /// ("69.9 kg = 154 [lb_av]" reads "69.9 kg (154 lb, 2026-11-01)"). Never the
 /// resource id.
 pub fn reading(r: &Reading, canonical_unit: &str) -> String {
-    let original = if r.original_unit == canonical_unit {
+    let original = if same_unit(&r.original_unit, canonical_unit) {
         String::new()
     } else {
         format!(
             "{} {}, ",
-            amount(r.original_value),
+            measured(r.original_value),
             md(&crate::facts::units::plain(&r.original_unit))
         )
     };
@@ -71,14 +72,33 @@ pub fn reading(r: &Reading, canonical_unit: &str) -> String {
     )
 }
 
-/// A reading's value in the canonical unit: as recorded when recorded in it,
-/// else a derived figure (154 lb → 69.9 kg).
+/// A reading's value in the canonical unit: as recorded when recorded in it
+/// (at most one decimal; else to one decimal: 65.318 kg → 65.3 kg); a
+/// converted one is a derived figure (154 lb → 69.9 kg). Calculations use
+/// the recorded value.
 pub fn value(r: &Reading, canonical_unit: &str) -> String {
-    if r.original_unit == canonical_unit {
-        amount(r.value)
+    if same_unit(&r.original_unit, canonical_unit) {
+        measured(r.value)
     } else {
         fig(r.value)
     }
+}
+
+/// A weight or height as recorded: itself with at most one decimal, else
+/// to one decimal.
+pub fn measured(v: f64) -> String {
+    let tenths = v * 10.0;
+    if !tenths.is_finite() || (tenths.round() - tenths).abs() < 1e-9 {
+        amount(v)
+    } else {
+        amount((v * 10.0).round() / 10.0)
+    }
+}
+
+/// Whether a unit as sent is the canonical one ("KG" is kg).
+fn same_unit(sent: &str, canonical: &str) -> bool {
+    use crate::facts::units::unit;
+    sent == canonical || unit(sent).is_some_and(|u| unit(canonical) == Some(u))
 }
 
 /// The weight line of a card, with what is doubtful about the weight.
@@ -183,6 +203,11 @@ fn note(n: &Note) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        Note::Preliminary(list) => format!(
+            "\n\n**Preliminary** (may still change): {}.",
+            list.iter().map(|t| md(t)).collect::<Vec<_>>().join("; ")
+        ),
+        Note::Unread(list) => format!("\n\n**Not read**\n{}", unread::lines(list).join("\n")),
         Note::DataLimits {
             missing,
             notes,

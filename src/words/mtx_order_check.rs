@@ -55,7 +55,7 @@ fn title(c: &Concern) -> String {
 fn renal_figure(r: &RenalFunction) -> String {
     match (&r.severe_ckd, &r.egfr) {
         (Some(_), _) => "CKD stage 4–5 or dialysis on record".into(),
-        (None, Some(e)) => format!("eGFR {}", amount(e.value.round())),
+        (None, Some(e)) => format!("eGFR {}", e.shown()),
         (None, None) => "Renal function unknown".into(),
     }
 }
@@ -66,7 +66,7 @@ pub fn renal_line(r: &RenalFunction) -> String {
         let date = super::date(e.date);
         match &e.source {
             RenalSource::Measured { .. } => {
-                format!("eGFR {} mL/min/1.73 m² ({date})", amount(e.value))
+                format!("eGFR {} mL/min/1.73 m² ({date})", e.shown())
             }
             RenalSource::Computed {
                 creatinine_mg_dl,
@@ -75,8 +75,8 @@ pub fn renal_line(r: &RenalFunction) -> String {
             } => format!(
                 "eGFR {} mL/min/1.73 m² (CKD-EPI 2021, Inker 2021: creatinine {} mg/dL of {date}, \
                  age {age}, {})",
-                amount(e.value.round()),
-                amount(*creatinine_mg_dl),
+                e.shown(),
+                crate::facts::renal::as_recorded(*creatinine_mg_dl),
                 match sex {
                     Sex::Female => "female",
                     Sex::Male => "male",
@@ -95,11 +95,11 @@ pub fn renal_line(r: &RenalFunction) -> String {
             },
             e.as_ref().map_or(String::new(), |e| format!(
                 "; laboratory eGFR {} of {}",
-                amount(e.value.round()),
+                e.shown(),
                 super::date(e.date)
             ))
         ),
-        (None, Some(e)) => format!("- {}", egfr(e)),
+        (None, Some(e)) => format!("- {}{}", egfr(e), r.paired_note()),
         (None, None) => format!(
             "- Renal function unknown ({})",
             md(r.unknown_reason.as_deref().unwrap_or("no result on file"))

@@ -2,7 +2,7 @@
 //! shares with the BP monitoring card.
 
 use super::{amount, date, fig, md, summary, Text};
-use crate::clinical::rules::renal_crisis_risk::{FactorLimits, Found, GcLine, RiskFactor};
+use crate::clinical::rules::renal_crisis_risk::{FactorLimits, Found, GcLine, LastBp, RiskFactor};
 use crate::terminology::medication::Gc;
 
 /// "new 40 + active 20 = 60 mg/day", or "60 mg/day".
@@ -60,17 +60,35 @@ pub fn render(f: &Found) -> Text {
 
 /// The risk factors in one line: those present, or what was looked for.
 fn factors_line(factors: &[RiskFactor], l: &FactorLimits) -> String {
+    // A BP not on file is not a normal BP: say so.
+    let bp_gap = match l.last_bp {
+        LastBp::Current => None,
+        LastBp::None => Some("**no blood pressure on file**: measure it today".to_string()),
+        LastBp::NotCurrent(d) => Some(format!(
+            "**no current blood pressure** (last {}): measure it today",
+            date(d)
+        )),
+    };
     if factors.is_empty() {
-        return format!(
-            "- Risk factors: none recorded (diffuse SSc, SSc onset < {} years, anti-RNA polymerase III, \
-             prior renal crisis, last BP ≥ {}/{})",
+        let looked_for = format!(
+            "diffuse SSc, SSc onset < {} years, anti-RNA polymerase III, prior renal crisis",
             fig(l.recent_onset_years),
-            amount(l.systolic),
-            amount(l.diastolic)
         );
+        return match bp_gap {
+            None => format!(
+                "- Risk factors: none recorded ({looked_for}, last BP ≥ {}/{})",
+                amount(l.systolic),
+                amount(l.diastolic)
+            ),
+            Some(gap) => format!("- Risk factors: none recorded ({looked_for}); {gap}"),
+        };
     }
     let present: Vec<String> = factors.iter().map(|r| factor(r, l)).collect();
-    format!("- **Risk factors:** {}", present.join("; "))
+    let mut s = format!("- **Risk factors:** {}", present.join("; "));
+    if let Some(gap) = bp_gap {
+        s.push_str(&format!("; {gap}"));
+    }
+    s
 }
 
 fn factor(r: &RiskFactor, l: &FactorLimits) -> String {
@@ -201,6 +219,7 @@ mod tests {
                 recent_onset_years: 4.0,
                 systolic: 140.0,
                 diastolic: 90.0,
+                last_bp: LastBp::Current,
             },
             hbv: vec![Line {
                 kind: LineKind::HbvNotOnFile,
@@ -244,6 +263,47 @@ mod tests {
         assert!(t.detail.contains("Risk factors: none recorded"));
         assert!(t.detail.contains("check HBV"));
         assert!(t.detail.contains("Steen & Medsger 1998"));
+    }
+
+    #[test]
+    fn a_missing_blood_pressure_is_not_read_as_a_normal_one() {
+        // (BP on file, says "last BP ≥ 140/90", says what is missing)
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        for (last_bp, threshold, gap) in [
+            (LastBp::Current, true, None),
+            (LastBp::None, false, Some("no blood pressure on file")),
+            (
+                LastBp::NotCurrent(Some(d)),
+                false,
+                Some("no current blood pressure** (last 2026-10-01)"),
+            ),
+        ] {
+            let mut f = found(vec![line(Gc::Prednisone, 60.0, 1.0)], vec![]);
+            f.limits.last_bp = last_bp;
+            let t = render(&f);
+            within_budget(&t);
+            assert_eq!(
+                t.detail.contains("last BP ≥ 140/90"),
+                threshold,
+                "{last_bp:?}"
+            );
+            if let Some(gap) = gap {
+                assert!(t.detail.contains(gap), "{}", t.detail);
+            }
+            // With a risk factor present, a missing BP is still said.
+            let mut f = found(
+                vec![line(Gc::Prednisone, 60.0, 1.0)],
+                vec![RiskFactor::Diffuse],
+            );
+            f.limits.last_bp = last_bp;
+            let t = render(&f);
+            assert_eq!(
+                t.detail.contains("measure it today"),
+                gap.is_some(),
+                "{}",
+                t.detail
+            );
+        }
     }
 
     #[test]

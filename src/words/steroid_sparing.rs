@@ -284,15 +284,12 @@ fn renal(r: &RenalFunction) -> String {
             md(label)
         ),
         (None, Some(e)) => match &e.source {
-            RenalSource::Measured { .. } => format!("eGFR {} ({})", amount(e.value), date(e.date)),
-            RenalSource::Computed {
-                creatinine_mg_dl, ..
-            } => format!(
-                "eGFR {} (CKD-EPI 2021 from creatinine {} mg/dL, {})",
-                fig(e.value.round()),
-                amount(*creatinine_mg_dl),
-                date(e.date)
-            ),
+            RenalSource::Measured { .. } => {
+                format!("eGFR {} ({}){}", e.shown(), date(e.date), r.paired_note())
+            }
+            RenalSource::Computed { .. } => {
+                format!("eGFR {} ({}){}", e.shown(), e.origin(), r.paired_note())
+            }
         },
         (None, None) => "renal function unknown".to_string(),
     }

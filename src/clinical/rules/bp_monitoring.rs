@@ -132,6 +132,13 @@ mod tests {
         // The renal crisis card lists the local risk-factor figures.
         let mut f = patient(&[Concept::Ssc]);
         f.orders.push(prednisone(30.0));
+        // A current, normal BP: the threshold is what was looked for.
+        f.blood_pressures.push(crate::facts::BloodPressure {
+            systolic: Some(120.0),
+            diastolic: Some(80.0),
+            date: Some(f.today),
+            source: "Observation/bp".into(),
+        });
         let card = &renal_crisis_risk::evaluate(&f, &policy).findings[0];
         assert!(
             card.detail().contains("onset < 5 years") && card.detail().contains("last BP ≥ 130/85"),

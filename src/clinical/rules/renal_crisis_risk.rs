@@ -80,6 +80,33 @@ pub struct FactorLimits {
     pub systolic: f64,
     /// Last diastolic at or above (`src_bp_diastolic`).
     pub diastolic: f64,
+    /// Whether a blood pressure is on file, and current: "none recorded"
+    /// must not read as a normal BP when none was measured.
+    pub last_bp: LastBp,
+}
+
+/// The blood pressure on file for the risk factor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LastBp {
+    /// None on file.
+    None,
+    /// The newest is older than `src_bp_current_days` (or undated).
+    NotCurrent(Option<NaiveDate>),
+    /// The newest is current.
+    Current,
+}
+
+/// The blood pressure on file, and whether it is current.
+pub fn last_bp(facts: &Facts, policy: &Policy) -> LastBp {
+    match facts.latest_bp() {
+        None => LastBp::None,
+        Some(bp) => match bp.date {
+            Some(d) if ((facts.today - d).num_days() as f64) <= policy.src_bp_current_days => {
+                LastBp::Current
+            }
+            d => LastBp::NotCurrent(d),
+        },
+    }
 }
 
 /// One renal crisis risk factor, with its evidence.
@@ -301,6 +328,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             recent_onset_years: policy.src_recent_onset_years,
             systolic: policy.src_bp_systolic,
             diastolic: policy.src_bp_diastolic,
+            last_bp: last_bp(facts, policy),
         },
         hbv: crate::clinical::pretreatment::glucocorticoid_hbv(facts, policy, total),
         ace_inhibitor: facts.active_meds.iter().any(|m| m.is(Drug::AceInhibitor)),

@@ -119,6 +119,7 @@ pub fn lab(c: Concept, value: f64, unit: &str) -> Lab {
         concepts: vec![c],
         label: format!("{c:?}"),
         quantity: Some((value, unit.into())),
+        comparator: None,
         result_text: None,
         codes: vec![],
         code: vec![],
