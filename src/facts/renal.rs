@@ -367,6 +367,8 @@ mod tests {
             active: true,
             onset: None,
             source: "Condition/d".into(),
+            from_text: false,
+            provisional: false,
         }
     }
 
