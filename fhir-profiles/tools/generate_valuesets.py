@@ -284,8 +284,8 @@ def main(clinical):
         vid = "condition-" + key.replace("_", "-")
         write(out, valueset(vid, f"Condition codes: {key.replace('_', ' ')}",
                             "SNOMED CT and ICD-10-CM codes (REFERENCE.md 5.4). is-a on ICD-10-CM matches by code "
-                            "prefix; is-a on SNOMED CT matches the listed concept (no descendant expansion "
-                            "without a terminology server).",
+                            "prefix; is-a on SNOMED CT matches the listed concept, and its descendants are the "
+                            "expansion's members taken from published value sets (no terminology server).",
                             includes))
 
     # Diffuse cutaneous SSc is an SRC risk factor (REFERENCE.md 1.2): the SSc rows whose role names dcSSc.
