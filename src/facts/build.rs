@@ -1188,6 +1188,9 @@ mod tests {
         Some("refuted"),
     ];
 
+    static TERMINOLOGY: std::sync::LazyLock<Terminology> =
+        std::sync::LazyLock::new(|| Terminology::embedded().unwrap());
+
     fn diagnosis_facts(f: &Facts) -> Vec<(Vec<Concept>, bool, bool, bool)> {
         f.diagnoses
             .iter()
@@ -1210,11 +1213,11 @@ mod tests {
             clinical in 0..STATUSES.len(),
             verification in 0..VERIFICATIONS.len(),
         ) {
-            let t = Terminology::embedded().unwrap();
+            let t = &*TERMINOLOGY;
             let codes = RECODINGS[class];
             let (a, b) = (codes[a % codes.len()], codes[b % codes.len()]);
             let one = |(system, code): (&str, &str)| {
-                diagnosis_facts(&facts_of(&t, &[&coded_condition(
+                diagnosis_facts(&facts_of(t, &[&coded_condition(
                     &[(system, code, "")], None, STATUSES[clinical], VERIFICATIONS[verification],
                 )]))
             };
