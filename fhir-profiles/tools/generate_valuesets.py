@@ -9,6 +9,15 @@ safety rules, each with its own verification status and sources.
 Every ValueSet records the verification status and sources of each code in a
 designation, so a reviewer can trace any code back to REFERENCE.md.
 Codes marked UNVERIFIED are left out: those concepts are matched by text.
+
+Each ValueSet also gets an R4 expansion: the curated codes (the compose, with
+ICD-10-CM is-a and regex filters expanded to the leaf codes of
+codes/icd10cm_expanded.json) plus the members of published value sets that
+fit the concept (fhir-profiles/sources/*.json, extracted by
+extract_sources.py; PUBLISHED below says which set feeds which concept).
+Every expansion code names where it came from in a designation ("curated", or
+the published set's identifier and version); expansion.parameter lists the
+sources and expansion.timestamp is the date expanded (EXPANDED).
 """
 import csv
 import json
@@ -19,6 +28,8 @@ BASE = "https://ssc-myositis-cds.example.org/fhir"
 VERSION = "2026.11.0"
 DATE = "2026-11-24"
 PROVENANCE = BASE + "/CodeSystem/code-provenance"
+EXPANDED = "2026-12-04"
+SOURCES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sources")
 SYSTEMS = {
     "rxnorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
     "snomed": "http://snomed.info/sct",
@@ -52,15 +63,159 @@ def valueset(vid, title, description, includes):
     }
 
 
+# Which published value sets feed which ValueSet, and which of their members:
+# None = every member; a set = those codes; a function = members whose
+# display (lower case) it accepts. A SNOMED CT concept in our lists stands for
+# itself and its descendants: the published expansions supply the descendants.
+def _not(*words):
+    return lambda d: not any(w in d for w in words)
+
+
+def _any(*words):
+    return lambda d: any(w in d for w in words)
+
+
+RAYNAUD_BRANCH = {"266261006", "356198000", "1208849004", "733146008"}
+PUBLISHED = {
+    "condition-pregnancy": [("2.16.840.1.113883.3.526.3.378", None),
+                            ("2.16.840.1.113883.3.3157.4055", None)],
+    "condition-diabetes": [("2.16.840.1.113883.3.464.1003.103.12.1001", None)],
+    "condition-ckd-severe": [("2.16.840.1.113883.3.526.3.353", None),
+                             ("2.16.840.1.113883.3.526.3.1002", None)],
+    "condition-ckd": [("2.16.840.1.113883.3.526.3.353", None),
+                      ("2.16.840.1.113883.3.526.3.1002", None)],
+    # Members that say the mother is lactating or breastfeeding now; not the
+    # intention to breastfeed, suppressed lactation or engorgement in pregnancy.
+    "condition-breastfeeding": [("2.16.840.1.113762.1.4.1047.73",
+                                 _not("intention", "suppressed", "engorgement"))],
+    "condition-liver": [("2.16.840.1.113883.3.464.1003.199.12.1035", None),
+                        ("2.16.840.1.113883.3.464.1003.110.12.1025", _any("chronic", "carrier"))],
+    "condition-cirrhosis": [("2.16.840.1.113883.3.464.1003.199.12.1035",
+                             lambda d: "cirrhosis" in d and "without cirrhosis" not in d)],
+    "condition-osteoporosis": [("2.16.840.1.113883.3.464.1003.113.12.1038", None),
+                               ("2.16.840.1.113762.1.4.1248.256", None)],
+    "condition-glaucoma": [("2.16.840.1.113883.3.526.3.1423", None)],
+    "condition-ssc": [("ohdsi-mmm-c07-h1", lambda d: True),
+                      ("2.16.840.1.113762.1.4.1248.239", {"193252005"}),
+                      ("2.16.840.1.113762.1.4.1029.311",
+                       {"M34.0", "M34.1", "M34.81", "M34.82", "M34.83", "M34.89", "M34.9"})],
+    "condition-raynaud": [("ohdsi-mmm-c07-h1", {"266261006", "356198000", "1208849004"})],
+    "condition-ssc-myopathy": [("2.16.840.1.113762.1.4.1248.239", {"193252005", "M34.82"})],
+    "condition-ssc-ild": [("2.16.840.1.113762.1.4.1029.311", {"M34.81"})],
+    "condition-dermatomyositis": [
+        ("2.16.840.1.113762.1.4.1248.239", {"296241000119107", "311671000119100"}),
+        ("2.16.840.1.113762.1.4.1029.311", lambda d: "dermato" in d and "neoplastic" not in d)],
+    "condition-polymyositis": [
+        ("2.16.840.1.113762.1.4.1248.239", {"196136009", "866103007"}),
+        ("2.16.840.1.113762.1.4.1029.311", lambda d: d.startswith("polymyositis"))],
+    "condition-imnm": [("2.16.840.1.113762.1.4.1248.239", {"715863001", "G72.49"})],
+    "condition-ibm-exclude": [("2.16.840.1.113762.1.4.1248.239", {"72315009", "1144926009", "G72.41"})],
+}
+
+_published = {}
+_icd_leaves = []
+_displays = {}
+
+
+def load_sources(clinical):
+    for name in sorted(os.listdir(SOURCES_DIR)):
+        if name.endswith(".json"):
+            src = json.load(open(os.path.join(SOURCES_DIR, name)))
+            _published[src["id"]] = src
+    leaves = set()
+    for entry in json.load(open(os.path.join(clinical, "codes", "icd10cm_expanded.json"))).values():
+        if isinstance(entry, dict):
+            leaves.update(entry.get("leaf_codes", []))
+    _icd_leaves.extend(sorted(leaves))
+    with open(os.path.join(clinical, "codes", "conditions.csv")) as f:
+        for row in csv.DictReader(f):
+            _displays[(row["system"], row["code"])] = row["display"]
+
+
+def source_label(src):
+    if src["oid"]:
+        return f"VSAC {src['oid']} {src['title']}, version {src['version']}, expanded {src['expanded']}"
+    return f"{src['publisher']} {src['title']}, {src['version']}, expanded {src['expanded']}"
+
+
+def _key(system, code):
+    return system, code.replace(".", "").upper() if system == SYSTEMS["icd10cm"] else code
+
+
+def expansion(vs):
+    """The R4 expansion of a ValueSet: curated codes plus published members."""
+    members = {}
+
+    def add(system, code, display, origin):
+        k = _key(system, code)
+        m = members.setdefault(k, {"system": system, "code": code})
+        if display and "display" not in m:
+            m["display"] = display
+        m.setdefault("_origins", [])
+        if origin not in m["_origins"]:
+            m["_origins"].append(origin)
+
+    icd = SYSTEMS["icd10cm"]
+    for inc in vs["compose"]["include"]:
+        system = inc["system"]
+        for c in inc.get("concept", []):
+            add(system, c["code"], c.get("display"), "curated")
+        for f in inc.get("filter", []):
+            if f["op"] == "is-a" and system == icd:
+                prefix = f["value"].replace(".", "")
+                for leaf in _icd_leaves:
+                    if leaf.replace(".", "").startswith(prefix):
+                        add(system, leaf, None, "curated")
+            elif f["op"] == "regex" and system == icd:
+                import re
+                pattern = re.compile("(?:" + f["value"] + ")$")
+                for leaf in _icd_leaves:
+                    if pattern.match(leaf.replace(".", "")):
+                        add(system, leaf, None, "curated")
+            else:
+                add(system, f["value"], _displays.get((system, f["value"])), "curated")
+    sources = []
+    for sid, select in PUBLISHED.get(vs["id"], []):
+        src = _published[sid]
+        label = source_label(src)
+        used = 0
+        for c in src["codes"]:
+            if select is None or (isinstance(select, set) and c["code"] in select) or (
+                    callable(select) and select(c["display"].lower())):
+                if vs["id"] == "condition-ssc" and sid.startswith("ohdsi") and c["code"] in RAYNAUD_BRANCH:
+                    continue
+                add(c["system"], c["code"], c["display"], label)
+                used += 1
+        if used:
+            sources.append(f"{label} ({used} code{'s' if used != 1 else ''}; {src['obtained']})")
+    contains = []
+    for m in sorted(members.values(), key=lambda m: (m["system"], m["code"])):
+        origins = m.pop("_origins")
+        m["designation"] = [{"use": {"system": PROVENANCE, "code": "source"}, "value": o} for o in origins]
+        contains.append(m)
+    params = [{"name": "source", "valueString": "curated: the clinical code lists (REFERENCE.md 5)"}]
+    params += [{"name": "source", "valueString": s} for s in sources]
+    return {"timestamp": EXPANDED, "total": len(contains), "parameter": params, "contains": contains}
+
+
 def write(out, vs):
+    vs.pop("expansion", None)
+    vs["expansion"] = expansion(vs)
     path = os.path.join(out, vs["id"] + ".json")
+    # One line per expansion member keeps the large expansions readable in a diff.
+    contains = vs["expansion"]["contains"]
+    vs["expansion"]["contains"] = "@CONTAINS@"
+    text = json.dumps(vs, indent=1, ensure_ascii=False)
+    vs["expansion"]["contains"] = contains
+    lines = ",\n   ".join(json.dumps(c, ensure_ascii=False, separators=(",", ":")) for c in contains)
+    text = text.replace('"@CONTAINS@"', "[\n   " + lines + "\n  ]" if contains else "[]")
     with open(path, "w") as f:
-        json.dump(vs, f, indent=1, ensure_ascii=False)
-        f.write("\n")
+        f.write(text + "\n")
 
 
 def main(clinical):
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "valuesets")
+    load_sources(clinical)
     data = json.load(open(os.path.join(clinical, "valuesets.json")))
     added = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "added_codes.json")))
     for section in ("medications", "conditions", "observations"):
@@ -129,8 +284,8 @@ def main(clinical):
         vid = "condition-" + key.replace("_", "-")
         write(out, valueset(vid, f"Condition codes: {key.replace('_', ' ')}",
                             "SNOMED CT and ICD-10-CM codes (REFERENCE.md 5.4). is-a on ICD-10-CM matches by code "
-                            "prefix; is-a on SNOMED CT matches the listed concept (no descendant expansion "
-                            "without a terminology server).",
+                            "prefix; is-a on SNOMED CT matches the listed concept, and its descendants are the "
+                            "expansion's members taken from published value sets (no terminology server).",
                             includes))
 
     # Diffuse cutaneous SSc is an SRC risk factor (REFERENCE.md 1.2): the SSc rows whose role names dcSSc.

@@ -317,12 +317,28 @@ pub enum Note {
     /// Preliminary results the card's figures may rest on ("weight 70 kg
     /// (2026-11-20)"), named on the cards that read their area.
     Preliminary(Vec<String>),
+    /// Diagnoses counted on weaker grounds than a confirmed code: read from
+    /// the problem text, or provisional. On the patient's first card only.
+    Diagnoses(Vec<WeakDiagnosis>),
     /// Data that could not be obtained or was set aside.
     DataLimits {
         missing: Vec<crate::facts::DataArea>,
         notes: Vec<String>,
         age_unknown: bool,
     },
+}
+
+/// A diagnosis counted on weaker grounds than a confirmed code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeakDiagnosis {
+    /// As recorded ("(no display)" when the record has none).
+    pub label: String,
+    /// Its first concept, to name it when the record has no label.
+    pub concept: Option<crate::terminology::Concept>,
+    /// Read from the problem text.
+    pub from_text: bool,
+    /// Unconfirmed, provisional or differential.
+    pub provisional: bool,
 }
 
 /// The direction a finding pulls the dose of one order.
@@ -431,5 +447,24 @@ pub fn evaluate_all(facts: &Facts, policy: &Policy) -> Evaluation {
     let silenced = conflicts::resolve(&mut findings);
     findings.sort_by_key(|f| std::cmp::Reverse(f.indicator));
     fold_unread(&mut findings, facts);
+    let weak: Vec<WeakDiagnosis> = facts
+        .diagnoses
+        .iter()
+        .filter(|d| d.from_text || d.provisional)
+        .map(|d| WeakDiagnosis {
+            label: d.label.clone(),
+            concept: d.concepts.first().copied(),
+            from_text: d.from_text,
+            provisional: d.provisional,
+        })
+        .fold(Vec::new(), |mut v, d| {
+            if !v.contains(&d) {
+                v.push(d);
+            }
+            v
+        });
+    if let (Some(first), false) = (findings.first_mut(), weak.is_empty()) {
+        first.notes.push(Note::Diagnoses(weak));
+    }
     Evaluation { findings, silenced }
 }

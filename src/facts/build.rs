@@ -9,15 +9,31 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Datelike, NaiveDate};
 
 use super::{
-    dose, fmt_num, frequency, orders, plausibility, route, units, BloodPressure, Comparator,
-    DataArea, DataLimits, Diagnosis, Dose, Facts, Frequency, Ignored, Intent, Lab, Med, Reading,
-    RecordKind, Route, Setting, Sex, Trust, Unclassified, UnreadReason,
+    dose, fmt_num, frequency, orders, plausibility, problem_text, route, units, BloodPressure,
+    Comparator, DataArea, DataLimits, Diagnosis, Dose, Facts, Frequency, Ignored, Intent, Lab, Med,
+    Reading, RecordKind, Route, Setting, Sex, Trust, Unclassified, UnreadReason,
 };
 use crate::fhir::{self, CodeableConcept, Resource};
 use crate::terminology::medication;
 use crate::terminology::{Concept, Terminology};
 
 const UNNAMED: &str = "(unnamed medication)";
+
+/// The diagnoses that bring a patient in scope: in remission they still
+/// count (SSc is lifelong; renal crisis risk persists).
+const SCOPE_CONCEPTS: &[Concept] = &[
+    Concept::Ssc,
+    Concept::SscDiffuse,
+    Concept::SscIld,
+    Concept::SscMyopathy,
+    Concept::Overlap,
+    Concept::OverlapMctd,
+    Concept::Mctd,
+    Concept::Dermatomyositis,
+    Concept::Polymyositis,
+    Concept::Imnm,
+    Concept::MyositisNos,
+];
 
 fn text_date(d: Option<NaiveDate>) -> String {
     d.map_or_else(|| "date unknown".into(), |d| d.to_string())
@@ -273,26 +289,81 @@ impl<'t> FactsBuilder<'t> {
         Ok(())
     }
 
+    /// A Condition → a [`Diagnosis`] (POLICY third edition, "Conditions"):
+    /// verificationStatus refuted / entered-in-error: ignored; unconfirmed,
+    /// provisional, differential: counted and marked provisional.
+    /// clinicalStatus active, recurrence, relapse, or none: current;
+    /// remission: current for the scope diagnoses (SSc, myositis), not for
+    /// the others; inactive, resolved: on record, not current. With no code
+    /// we know, the problem text is read; a record whose codes are all in
+    /// systems we do not know is kept in `unclassified`.
     fn condition(&mut self, c: fhir::Condition) {
         let status = |cc: &Option<CodeableConcept>| {
             cc.as_ref()
-                .and_then(|cc| cc.coding.iter().find_map(|c| c.code.clone()))
+                .and_then(|cc| cc.coding.iter().find_map(|c| c.code.as_deref()))
+                .map(|s| s.trim().to_ascii_lowercase())
                 .unwrap_or_default()
         };
         let verification = status(&c.verification_status);
         if verification == "refuted" || verification == "entered-in-error" {
             return;
         }
+        let provisional = matches!(
+            verification.as_str(),
+            "unconfirmed" | "provisional" | "differential"
+        );
         let clinical = status(&c.clinical_status);
         let Some(code) = &c.code else { return };
-        let concepts = concepts_of(self.t, code);
+        let mut concepts = concepts_of(self.t, code);
+        let from_text = concepts.is_empty();
+        if from_text {
+            for text in code
+                .text
+                .iter()
+                .chain(code.coding.iter().filter_map(|c| c.display.as_ref()))
+            {
+                for k in problem_text::concepts(text) {
+                    if !concepts.contains(&k) {
+                        concepts.push(k);
+                    }
+                }
+            }
+        }
         if concepts.is_empty() {
+            let known = |s: &str| {
+                matches!(
+                    crate::terminology::canonical_system(s),
+                    crate::terminology::SNOMED
+                        | crate::terminology::ICD10CM
+                        | crate::terminology::LOINC
+                        | crate::terminology::RXNORM
+                )
+            };
+            let coded_unknown = !code.coding.is_empty()
+                && !code
+                    .coding
+                    .iter()
+                    .any(|c| c.system.as_deref().is_some_and(known));
+            if coded_unknown {
+                self.facts.unclassified.push(Unclassified {
+                    kind: RecordKind::Condition,
+                    reason: UnreadReason::UnknownCode,
+                    area: Some(DataArea::Conditions),
+                    label: code.label().map(str::to_string),
+                });
+            }
             return;
         }
+        let scope = concepts.iter().any(|k| SCOPE_CONCEPTS.contains(k));
+        let active = match clinical.as_str() {
+            "inactive" | "resolved" => false,
+            "remission" => scope,
+            _ => true,
+        };
         self.facts.diagnoses.push(Diagnosis {
             concepts,
             label: code.label().unwrap_or("(no display)").to_string(),
-            active: !matches!(clinical.as_str(), "inactive" | "resolved"),
+            active,
             onset: c
                 .onset_date_time
                 .as_deref()
@@ -300,6 +371,8 @@ impl<'t> FactsBuilder<'t> {
                 .or(c.recorded_date.as_deref())
                 .and_then(fhir::date),
             source: format!("Condition/{}", c.id.as_deref().unwrap_or("?")),
+            from_text,
+            provisional,
         });
     }
 
@@ -900,28 +973,459 @@ mod tests {
         b.build()
     }
 
-    fn condition(code: &str, clinical: &str, verification: &str) -> String {
-        format!(
-            r#"{{"resourceType":"Condition","id":"c","code":{{"coding":[{{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"{code}"}}]}},
-               "clinicalStatus":{{"coding":[{{"code":"{clinical}"}}]}},"verificationStatus":{{"coding":[{{"code":"{verification}"}}]}}}}"#
-        )
+    /// A Condition with the given codings (system, code, display), text and
+    /// statuses (None: the element is absent).
+    fn coded_condition(
+        codings: &[(&str, &str, &str)],
+        text: Option<&str>,
+        clinical: Option<&str>,
+        verification: Option<&str>,
+    ) -> String {
+        let codings: Vec<serde_json::Value> = codings
+            .iter()
+            .map(|(s, c, d)| {
+                let mut v = serde_json::json!({ "system": s, "code": c });
+                if !d.is_empty() {
+                    v["display"] = (*d).into();
+                }
+                v
+            })
+            .collect();
+        let mut v = serde_json::json!({
+            "resourceType": "Condition", "id": "c",
+            "code": { "coding": codings },
+        });
+        if let Some(t) = text {
+            v["code"]["text"] = t.into();
+        }
+        if let Some(c) = clinical {
+            v["clinicalStatus"] = serde_json::json!({ "coding": [{ "code": c }] });
+        }
+        if let Some(c) = verification {
+            v["verificationStatus"] = serde_json::json!({ "coding": [{ "code": c }] });
+        }
+        v.to_string()
     }
 
     #[test]
     fn condition_status_table() {
         let t = Terminology::embedded().unwrap();
-        // (clinical, verification, counts as SSc now, on record at all)
-        for (clinical, verification, active, ever) in [
-            ("active", "confirmed", true, true),
-            ("remission", "confirmed", true, true),
-            ("resolved", "confirmed", false, true),
-            ("inactive", "confirmed", false, true),
-            ("active", "refuted", false, false),
-            ("active", "entered-in-error", false, false),
-        ] {
-            let f = facts_of(&t, &[&condition("M34.0", clinical, verification)]);
-            assert_eq!(f.has(Concept::Ssc), active, "{clinical} {verification}");
-            assert_eq!(f.ever(Concept::Ssc), ever, "{clinical} {verification}");
+        // (code, concept, clinical, verification, current, on record at all, provisional)
+        type Row<'a> = (
+            &'a str,
+            Concept,
+            Option<&'a str>,
+            Option<&'a str>,
+            bool,
+            bool,
+            bool,
+        );
+        let table: &[Row] = &[
+            (
+                "M34.0",
+                Concept::Ssc,
+                Some("active"),
+                Some("confirmed"),
+                true,
+                true,
+                false,
+            ),
+            (
+                "M34.0",
+                Concept::Ssc,
+                Some("recurrence"),
+                Some("confirmed"),
+                true,
+                true,
+                false,
+            ),
+            (
+                "M34.0",
+                Concept::Ssc,
+                Some("relapse"),
+                Some("confirmed"),
+                true,
+                true,
+                false,
+            ),
+            // Remission: SSc is lifelong, myositis stays in scope.
+            (
+                "M34.0",
+                Concept::Ssc,
+                Some("remission"),
+                Some("confirmed"),
+                true,
+                true,
+                false,
+            ),
+            (
+                "M33.10",
+                Concept::Dermatomyositis,
+                Some("remission"),
+                None,
+                true,
+                true,
+                false,
+            ),
+            // Remission of anything else is not current.
+            (
+                "E11.9",
+                Concept::Diabetes,
+                Some("remission"),
+                Some("confirmed"),
+                false,
+                true,
+                false,
+            ),
+            (
+                "M34.0",
+                Concept::Ssc,
+                Some("resolved"),
+                Some("confirmed"),
+                false,
+                true,
+                false,
+            ),
+            (
+                "M34.0",
+                Concept::Ssc,
+                Some("inactive"),
+                Some("confirmed"),
+                false,
+                true,
+                false,
+            ),
+            (
+                "M34.0",
+                Concept::Ssc,
+                Some("Inactive"),
+                Some("confirmed"),
+                false,
+                true,
+                false,
+            ),
+            // No clinicalStatus (encounter diagnoses, DSTU2): current.
+            ("M34.0", Concept::Ssc, None, None, true, true, false),
+            (
+                "E11.9",
+                Concept::Diabetes,
+                None,
+                Some("confirmed"),
+                true,
+                true,
+                false,
+            ),
+            // Unconfirmed, provisional, differential: counted, and named so.
+            (
+                "M34.0",
+                Concept::Ssc,
+                Some("active"),
+                Some("unconfirmed"),
+                true,
+                true,
+                true,
+            ),
+            (
+                "M34.0",
+                Concept::Ssc,
+                None,
+                Some("provisional"),
+                true,
+                true,
+                true,
+            ),
+            (
+                "M33.20",
+                Concept::Polymyositis,
+                None,
+                Some("differential"),
+                true,
+                true,
+                true,
+            ),
+            (
+                "M34.0",
+                Concept::Ssc,
+                Some("resolved"),
+                Some("provisional"),
+                false,
+                true,
+                true,
+            ),
+            // Refuted, entered in error: ignored.
+            (
+                "M34.0",
+                Concept::Ssc,
+                Some("active"),
+                Some("refuted"),
+                false,
+                false,
+                false,
+            ),
+            (
+                "M34.0",
+                Concept::Ssc,
+                Some("active"),
+                Some("entered-in-error"),
+                false,
+                false,
+                false,
+            ),
+            (
+                "M34.0",
+                Concept::Ssc,
+                None,
+                Some("refuted"),
+                false,
+                false,
+                false,
+            ),
+        ];
+        for &(code, concept, clinical, verification, current, ever, provisional) in table {
+            let json = coded_condition(
+                &[("http://hl7.org/fhir/sid/icd-10-cm", code, "")],
+                None,
+                clinical,
+                verification,
+            );
+            let f = facts_of(&t, &[&json]);
+            let row = format!("{code} {clinical:?} {verification:?}");
+            assert_eq!(f.has(concept), current, "{row}");
+            assert_eq!(f.ever(concept), ever, "{row}");
+            assert_eq!(
+                f.diagnoses.iter().any(|d| d.provisional),
+                provisional,
+                "{row}"
+            );
+            assert!(f.diagnoses.iter().all(|d| !d.from_text), "{row}");
+            assert!(f.unclassified.is_empty(), "{row}");
+        }
+    }
+
+    #[test]
+    fn systems_descendants_and_problem_text_table() {
+        let t = Terminology::embedded().unwrap();
+        const SCT: &str = "http://snomed.info/sct";
+        const WHO: &str = "http://hl7.org/fhir/sid/icd-10";
+        const LOCAL: &str = "urn:oid:1.2.840.114350.1.13.0.1.7.2.696871";
+        const ICD9: &str = "http://hl7.org/fhir/sid/icd-9-cm";
+        use Concept::*;
+        // (codings, code.text, concepts, read from text, unclassified)
+        type Codings<'a> = &'a [(&'a str, &'a str, &'a str)];
+        type Row<'a> = (Codings<'a>, Option<&'a str>, &'a [Concept], bool, bool);
+        let table: &[Row] = &[
+            (
+                &[(SCT, "72892002", "Normal pregnancy")],
+                None,
+                &[Pregnancy],
+                false,
+                false,
+            ),
+            (&[(SCT, "313436004", "")], None, &[Diabetes], false, false),
+            (
+                &[(SCT, "193252005", "")],
+                None,
+                &[Ssc, SscMyopathy],
+                false,
+                false,
+            ),
+            (&[(WHO, "M34.0", "")], None, &[Ssc], false, false),
+            (&[(WHO, "M33.2", "")], None, &[Polymyositis], false, false),
+            (
+                &[("urn:oid:2.16.840.1.113883.6.3", "M33.1", "")],
+                None,
+                &[Dermatomyositis],
+                false,
+                false,
+            ),
+            (
+                &[("urn:oid:2.16.840.1.113883.6.96", "89155008", "")],
+                None,
+                &[Ssc],
+                false,
+                false,
+            ),
+            (
+                &[("urn:oid:2.16.840.1.113883.6.90", "m340", "")],
+                None,
+                &[Ssc],
+                false,
+                false,
+            ),
+            // A local code with a display naming SSc: read from the text.
+            (
+                &[(LOCAL, "12345", "Scleroderma")],
+                None,
+                &[Ssc],
+                true,
+                false,
+            ),
+            (
+                &[(LOCAL, "12345", "")],
+                Some("Systemic sclerosis"),
+                &[Ssc],
+                true,
+                false,
+            ),
+            // Text only.
+            (
+                &[],
+                Some("Dermatomyositis"),
+                &[Dermatomyositis],
+                true,
+                false,
+            ),
+            (&[], Some("Pregnant"), &[Pregnancy], true, false),
+            (&[], Some("Morphea"), &[], false, false),
+            (&[], Some("Inclusion body myositis"), &[], false, false),
+            // A code we know but not ours: its text is not read, nothing said.
+            (&[(SCT, "195967001", "Asthma")], None, &[], false, false),
+            (
+                &[(SCT, "999999999", "Scleroderma")],
+                None,
+                &[Ssc],
+                true,
+                false,
+            ),
+            // Only systems we do not know, nothing readable: kept as unclassified.
+            (
+                &[(LOCAL, "12345", "Chronic widespread pain")],
+                None,
+                &[],
+                false,
+                true,
+            ),
+            (&[(ICD9, "710.1", "")], None, &[], false, true),
+            (
+                &[(LOCAL, "1", ""), (SCT, "195967001", "")],
+                None,
+                &[],
+                false,
+                false,
+            ),
+            (&[], Some("Essential hypertension"), &[], false, false),
+        ];
+        for (codings, text, want, from_text, unclassified) in table {
+            let json = coded_condition(codings, *text, Some("active"), None);
+            let f = facts_of(&t, &[&json]);
+            let row = format!("{codings:?} {text:?}");
+            let mut got: Vec<Concept> = f
+                .diagnoses
+                .iter()
+                .flat_map(|d| d.concepts.clone())
+                .collect();
+            got.sort();
+            let mut want = want.to_vec();
+            want.sort();
+            assert_eq!(got, want, "{row}");
+            assert_eq!(f.diagnoses.iter().any(|d| d.from_text), *from_text, "{row}");
+            assert_eq!(f.unclassified.len(), usize::from(*unclassified), "{row}");
+            if *unclassified {
+                let u = &f.unclassified[0];
+                assert_eq!(
+                    (u.kind, u.reason),
+                    (RecordKind::Condition, UnreadReason::UnknownCode)
+                );
+            }
+        }
+    }
+
+    /// Ways of coding the same diagnosis: the concept as listed, a listed
+    /// descendant, the OID of its system, WHO ICD-10.
+    pub(crate) const RECODINGS: &[&[(&str, &str)]] = &[
+        &[
+            ("http://hl7.org/fhir/sid/icd-10-cm", "M34.0"),
+            ("http://hl7.org/fhir/sid/icd-10", "M34.0"),
+            ("urn:oid:2.16.840.1.113883.6.90", "M340"),
+            ("urn:oid:2.16.840.1.113883.6.3", "m34.0"),
+            ("http://snomed.info/sct", "89155008"),
+            ("urn:oid:2.16.840.1.113883.6.96", "89155008"),
+            ("http://snomed.info/sct", "31848007"),
+            ("http://snomed.info/sct", "444133002"),
+        ],
+        &[
+            ("http://hl7.org/fhir/sid/icd-10-cm", "M33.20"),
+            ("http://hl7.org/fhir/sid/icd-10", "M33.2"),
+            ("urn:oid:2.16.840.1.113883.6.3", "M33.2"),
+            ("http://snomed.info/sct", "31384009"),
+            ("urn:oid:2.16.840.1.113883.6.96", "31384009"),
+        ],
+        &[
+            ("http://hl7.org/fhir/sid/icd-10-cm", "M33.10"),
+            ("http://hl7.org/fhir/sid/icd-10", "M33.1"),
+            ("http://snomed.info/sct", "396230008"),
+            ("urn:oid:2.16.840.1.113883.6.96", "396230008"),
+        ],
+        &[
+            ("http://snomed.info/sct", "77386006"),
+            ("http://snomed.info/sct", "72892002"),
+            ("http://snomed.info/sct", "457811000124103"),
+            ("urn:oid:2.16.840.1.113883.6.96", "72892002"),
+            ("http://hl7.org/fhir/sid/icd-10-cm", "Z34.00"),
+        ],
+        &[
+            ("http://snomed.info/sct", "44054006"),
+            ("http://snomed.info/sct", "313436004"),
+            ("urn:oid:2.16.840.1.113883.6.96", "313436004"),
+            ("http://hl7.org/fhir/sid/icd-10-cm", "E11.9"),
+            ("http://hl7.org/fhir/sid/icd-10", "E11.9"),
+            ("urn:oid:2.16.840.1.113883.6.90", "E119"),
+        ],
+        &[
+            ("http://snomed.info/sct", "193252005"),
+            ("urn:oid:2.16.840.1.113883.6.96", "193252005"),
+            ("http://hl7.org/fhir/sid/icd-10-cm", "M34.82"),
+        ],
+    ];
+
+    const STATUSES: &[Option<&str>] = &[
+        None,
+        Some("active"),
+        Some("remission"),
+        Some("resolved"),
+        Some("relapse"),
+    ];
+    const VERIFICATIONS: &[Option<&str>] = &[
+        None,
+        Some("confirmed"),
+        Some("provisional"),
+        Some("refuted"),
+    ];
+
+    static TERMINOLOGY: std::sync::LazyLock<Terminology> =
+        std::sync::LazyLock::new(|| Terminology::embedded().unwrap());
+
+    fn diagnosis_facts(f: &Facts) -> Vec<(Vec<Concept>, bool, bool, bool)> {
+        f.diagnoses
+            .iter()
+            .map(|d| {
+                let mut c = d.concepts.clone();
+                c.sort();
+                (c, d.active, d.provisional, d.from_text)
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Re-coding a condition by a listed descendant, its OID system or
+        /// WHO ICD-10 gives the same diagnosis facts, whatever its statuses.
+        #[test]
+        fn recoding_a_condition_gives_the_same_facts(
+            class in 0..RECODINGS.len(),
+            a in 0usize..8,
+            b in 0usize..8,
+            clinical in 0..STATUSES.len(),
+            verification in 0..VERIFICATIONS.len(),
+        ) {
+            let t = &*TERMINOLOGY;
+            let codes = RECODINGS[class];
+            let (a, b) = (codes[a % codes.len()], codes[b % codes.len()]);
+            let one = |(system, code): (&str, &str)| {
+                diagnosis_facts(&facts_of(t, &[&coded_condition(
+                    &[(system, code, "")], None, STATUSES[clinical], VERIFICATIONS[verification],
+                )]))
+            };
+            proptest::prop_assert_eq!(one(a), one(b), "{:?} vs {:?}", a, b);
         }
     }
 

@@ -20,6 +20,7 @@ pub mod frequency;
 pub mod limits;
 pub mod orders;
 pub mod plausibility;
+mod problem_text;
 pub mod renal;
 pub mod route;
 pub mod units;
@@ -44,6 +45,7 @@ pub use route::Route;
 pub fn warm() {
     dose::warm();
     frequency::warm();
+    problem_text::warm();
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +175,12 @@ pub struct Diagnosis {
     pub active: bool,
     pub onset: Option<NaiveDate>,
     pub source: String,
+    /// Read from the problem text (`code.text` or a coding's display): no
+    /// code of the record is one we know. Cards say so.
+    pub from_text: bool,
+    /// verificationStatus unconfirmed, provisional or differential: counted
+    /// (safety first) and named "provisional" on the cards.
+    pub provisional: bool,
 }
 
 /// A medication order or an active medication.

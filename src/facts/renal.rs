@@ -471,6 +471,8 @@ mod tests {
             active: true,
             onset: None,
             source: "Condition/d".into(),
+            from_text: false,
+            provisional: false,
         }
     }
 

@@ -6,11 +6,17 @@
 //! - `concept` entries match their exact code;
 //! - `filter is-a` on ICD-10-CM matches by code prefix (the ICD-10-CM hierarchy
 //!   follows the code), on any other system it matches the listed code only;
-//! - `filter regex` on `code` matches the whole code.
+//! - `filter regex` on `code` matches the whole code;
+//! - `expansion.contains` members match their exact system and code. The
+//!   expansions are generated from our curated codes plus published value
+//!   sets (VSAC, OHDSI), so a SNOMED CT concept of our lists stands for
+//!   itself and the descendants those sets list.
 //!
 //! ICD-10-CM codes are compared upper-case without dots, so `M34.0`, `m34.0`
-//! and `M340` are the same code. The common OIDs of the code systems are
-//! accepted as aliases of their canonical URIs.
+//! and `M340` are the same code. WHO ICD-10 (`http://hl7.org/fhir/sid/icd-10`)
+//! is read as ICD-10-CM (the codes the rules use mean the same in both). The
+//! OIDs of ICD-10-CM, ICD-10, SNOMED CT, RxNorm, LOINC and UCUM are accepted
+//! as aliases of their canonical URIs.
 
 pub mod medication;
 
@@ -25,6 +31,8 @@ pub const SNOMED: &str = "http://snomed.info/sct";
 pub const ICD10CM: &str = "http://hl7.org/fhir/sid/icd-10-cm";
 pub const LOINC: &str = "http://loinc.org";
 pub const UCUM: &str = "http://unitsofmeasure.org";
+/// WHO ICD-10, read as ICD-10-CM.
+pub const ICD10_WHO: &str = "http://hl7.org/fhir/sid/icd-10";
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
@@ -163,6 +171,24 @@ struct ValueSetFile {
     resource_type: String,
     id: String,
     compose: Compose,
+    #[serde(default)]
+    expansion: Option<Expansion>,
+}
+
+#[derive(Deserialize)]
+struct Expansion {
+    #[serde(default)]
+    contains: Vec<Contains>,
+}
+
+/// An expansion member; R4 lets members nest.
+#[derive(Deserialize)]
+struct Contains {
+    system: Option<String>,
+    code: Option<String>,
+    display: Option<String>,
+    #[serde(default)]
+    contains: Vec<Contains>,
 }
 
 #[derive(Deserialize)]
@@ -210,14 +236,19 @@ pub struct Terminology {
     regexes: HashMap<String, Vec<(Regex, Concept)>>,
 }
 
-/// Canonical system URI for the aliases EHRs send (OIDs, trailing slashes).
+/// Canonical system URI for the aliases EHRs send (OIDs, trailing slashes,
+/// WHO ICD-10, SNOMED CT edition URIs).
 pub fn canonical_system(system: &str) -> &str {
-    match system.trim_end_matches('/') {
+    let system = system.trim().trim_end_matches('/');
+    match system {
         "urn:oid:2.16.840.1.113883.6.88" => RXNORM,
         "urn:oid:2.16.840.1.113883.6.96" | "http://snomed.info/sct" => SNOMED,
-        "urn:oid:2.16.840.1.113883.6.90" => ICD10CM,
+        // ICD-10-CM, and WHO ICD-10 (URI and OID) read as ICD-10-CM.
+        "urn:oid:2.16.840.1.113883.6.90" | ICD10_WHO | "urn:oid:2.16.840.1.113883.6.3" => ICD10CM,
         "urn:oid:2.16.840.1.113883.6.1" => LOINC,
         "urn:oid:2.16.840.1.113883.6.8" => UCUM,
+        // An edition or version URI (http://snomed.info/sct/731000124108/...).
+        s if s.starts_with("http://snomed.info/sct/") => SNOMED,
         other => other,
     }
 }
@@ -315,7 +346,11 @@ impl Terminology {
                     file: file.clone(),
                     id: vs.id.clone(),
                 })?;
-            sets.insert(concept, compile(&file, vs.compose)?);
+            let mut set = compile(&file, vs.compose)?;
+            if let Some(expansion) = vs.expansion {
+                add_members(&mut set, expansion.contains);
+            }
+            sets.insert(concept, set);
         }
         let mut t = Terminology {
             exact: HashMap::new(),
@@ -386,6 +421,18 @@ impl Terminology {
             .get(system)
             .and_then(|codes| codes.get(&*normalise_code(system, code)))
             .map(String::as_str)
+    }
+}
+
+/// Expansion members (and their nested members) as exact codes.
+fn add_members(set: &mut CompiledSet, members: Vec<Contains>) {
+    for m in members {
+        if let (Some(system), Some(code)) = (&m.system, &m.code) {
+            let system = canonical_system(system).to_string();
+            let code = normalise_code(&system, code).into_owned();
+            set.exact.push((system, code, m.display));
+        }
+        add_members(set, m.contains);
     }
 }
 
@@ -524,6 +571,174 @@ mod tests {
         assert!(t.contains(Concept::RouteSystemic, SNOMED, "26643006"));
         assert!(t.contains(Concept::RouteLocal, SNOMED, "12130007"));
         assert!(t.contains(Concept::SscDiffuse, SNOMED, "128460000"));
+    }
+
+    #[test]
+    fn published_descendants_are_members() {
+        let t = t();
+        // (system, code, concept): SNOMED CT descendants from the published
+        // expansions, each a member of the concept it descends from.
+        for (system, code, concept) in [
+            (SNOMED, "72892002", Concept::Pregnancy), // Normal pregnancy
+            (SNOMED, "457811000124103", Concept::Pregnancy),
+            (SNOMED, "313436004", Concept::Diabetes), // Type 2 DM without complication
+            (SNOMED, "193252005", Concept::Ssc),      // Myopathy due to systemic sclerosis
+            (SNOMED, "193252005", Concept::SscMyopathy),
+            (SNOMED, "31848007", Concept::Ssc), // CREST syndrome
+            (SNOMED, "236435004", Concept::CkdSevere), // ESRF on dialysis
+            (SNOMED, "866041003", Concept::Breastfeeding),
+            (SNOMED, "169750002", Concept::Breastfeeding),
+            (SNOMED, "61977001", Concept::LiverDisease), // Chronic type B viral hepatitis
+            (SNOMED, "21861000", Concept::Cirrhosis),    // Micronodular cirrhosis
+            (SNOMED, "311671000119100", Concept::Dermatomyositis),
+            (SNOMED, "866103007", Concept::Polymyositis),
+            (SNOMED, "72315009", Concept::InclusionBodyMyositis),
+        ] {
+            assert!(t.contains(concept, system, code), "{code} {concept:?}");
+        }
+        // Myopathy due to systemic sclerosis counts as both.
+        let both = t.concepts(SNOMED, "193252005");
+        assert!(both.contains(&Concept::Ssc) && both.contains(&Concept::SscMyopathy));
+        // Inclusion body myositis is not a myositis in scope; morphea is not SSc.
+        for c in [
+            Concept::Dermatomyositis,
+            Concept::Polymyositis,
+            Concept::MyositisNos,
+        ] {
+            assert!(!t.contains(c, SNOMED, "72315009"), "{c:?}");
+        }
+        // Raynaud's phenomenon is not SSc, though the published SSc set lists it.
+        assert!(!t.contains(Concept::Ssc, SNOMED, "266261006"));
+        assert!(t.contains(Concept::Raynaud, SNOMED, "266261006"));
+        // Intention to breastfeed is not breastfeeding.
+        assert!(!t.contains(Concept::Breastfeeding, SNOMED, "169643005"));
+    }
+
+    #[test]
+    fn unknown_codes_stay_unknown() {
+        let t = t();
+        for (system, code) in [
+            (SNOMED, "38341003"),  // Hypertensive disorder: known system, not ours
+            (SNOMED, "999999999"), // no such concept
+            (ICD10CM, "I10"),      // hypertension is ours only as a concept of its own
+            ("http://hl7.org/fhir/sid/icd-9-cm", "710.1"), // SSc in ICD-9-CM: a system we do not read
+            ("urn:oid:1.2.840.114350.1.13.0.1.7.2.696871", "89155008"), // a local system
+        ] {
+            let cs = t.concepts(system, code);
+            assert!(
+                !cs.contains(&Concept::Ssc) && !cs.contains(&Concept::Pregnancy),
+                "{system} {code}: {cs:?}"
+            );
+        }
+        assert!(t.concepts(SNOMED, "999999999").is_empty());
+        assert!(t
+            .concepts("http://hl7.org/fhir/sid/icd-9-cm", "710.1")
+            .is_empty());
+    }
+
+    #[test]
+    fn systems_read_as_their_canonical_uri() {
+        let t = t();
+        // (system as sent, code as sent, concept)
+        for (system, code, concept) in [
+            (ICD10_WHO, "M34.0", Concept::Ssc),
+            (ICD10_WHO, "M33.2", Concept::Polymyositis),
+            ("http://hl7.org/fhir/sid/icd-10/", "m340", Concept::Ssc),
+            (
+                "urn:oid:2.16.840.1.113883.6.3",
+                "M33.1",
+                Concept::Dermatomyositis,
+            ),
+            ("urn:oid:2.16.840.1.113883.6.90", "M34.0", Concept::Ssc),
+            (
+                "urn:oid:2.16.840.1.113883.6.96",
+                "72892002",
+                Concept::Pregnancy,
+            ),
+            (
+                "http://snomed.info/sct/731000124108",
+                "89155008",
+                Concept::Ssc,
+            ),
+            (
+                "urn:oid:2.16.840.1.113883.6.88",
+                "8640",
+                Concept::Glucocorticoid,
+            ),
+            (
+                "urn:oid:2.16.840.1.113883.6.1",
+                "29463-7",
+                Concept::BodyWeight,
+            ),
+        ] {
+            assert!(t.contains(concept, system, code), "{system} {code}");
+        }
+    }
+
+    /// Every ValueSet carries an expansion that names its sources and the
+    /// date expanded, and every member says where it came from.
+    #[test]
+    fn every_valueset_states_its_sources() {
+        for (file, text) in embedded::VALUESETS {
+            let v: serde_json::Value = serde_json::from_str(text).unwrap();
+            let e = &v["expansion"];
+            assert!(e["timestamp"].as_str().is_some(), "{file}: no timestamp");
+            let params = e["parameter"].as_array().expect("expansion.parameter");
+            assert!(
+                params.iter().any(|p| p["name"] == "source"
+                    && p["valueString"]
+                        .as_str()
+                        .is_some_and(|s| s.starts_with("curated"))),
+                "{file}: curated source not named"
+            );
+            let contains = e["contains"].as_array().expect("expansion.contains");
+            assert!(!contains.is_empty(), "{file}: empty expansion");
+            assert_eq!(e["total"].as_u64(), Some(contains.len() as u64), "{file}");
+            for c in contains {
+                let origins: Vec<&str> = c["designation"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|d| d["use"]["code"] == "source")
+                    .filter_map(|d| d["value"].as_str())
+                    .collect();
+                assert!(!origins.is_empty(), "{file}: {c} has no source");
+                for o in origins {
+                    assert!(
+                        o == "curated"
+                            || params.iter().any(|p| p["valueString"]
+                                .as_str()
+                                .is_some_and(|s| s.starts_with(o))),
+                        "{file}: member source {o:?} not among the ValueSet's sources"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn expansion_members_match_exactly() {
+        let dir = std::env::temp_dir().join(format!("vs-exp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("glaucoma.json"),
+            r#"{"resourceType":"ValueSet","id":"condition-glaucoma","status":"active",
+               "compose":{"include":[{"system":"http://snomed.info/sct","concept":[{"code":"23986001"}]}]},
+               "expansion":{"timestamp":"2026-12-04","contains":[
+                 {"system":"http://snomed.info/sct","code":"77075001","display":"Primary open angle glaucoma"},
+                 {"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"H40.11X0","contains":[
+                   {"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"H40.1131"}]}]}}"#,
+        )
+        .unwrap();
+        let t = Terminology::with_directory(&dir).unwrap();
+        assert!(t.contains(Concept::Glaucoma, SNOMED, "23986001"));
+        assert!(t.contains(Concept::Glaucoma, SNOMED, "77075001"));
+        assert!(t.contains(Concept::Glaucoma, ICD10CM, "H40.11x0"));
+        assert!(t.contains(Concept::Glaucoma, ICD10CM, "H401131"));
+        // Exact: no prefix matching from expansion members.
+        assert!(!t.contains(Concept::Glaucoma, ICD10CM, "H40.11"));
+        assert!(!t.contains(Concept::Glaucoma, SNOMED, "7707500"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

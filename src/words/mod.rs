@@ -179,6 +179,27 @@ fn what(w: &What) -> Text {
     }
 }
 
+/// A diagnosis named in plain words, for a record that has no label.
+fn concept_noun(c: crate::terminology::Concept) -> &'static str {
+    use crate::terminology::Concept::*;
+    match c {
+        Ssc | SscDiffuse | SscIld => "systemic sclerosis",
+        SscMyopathy => "myopathy due to systemic sclerosis",
+        Overlap | OverlapMctd | Mctd => "overlap syndrome",
+        Dermatomyositis => "dermatomyositis",
+        Polymyositis => "polymyositis",
+        Imnm => "immune-mediated necrotising myopathy",
+        MyositisNos => "myositis",
+        Pregnancy => "pregnancy",
+        Breastfeeding => "breastfeeding",
+        Ckd | CkdSevere => "chronic kidney disease",
+        LiverDisease => "chronic liver disease",
+        Cirrhosis => "cirrhosis",
+        Diabetes => "diabetes",
+        _ => "a diagnosis",
+    }
+}
+
 fn note(n: &Note) -> String {
     match n {
         Note::LocalPolicy(changed) => format!(
@@ -208,6 +229,25 @@ fn note(n: &Note) -> String {
             list.iter().map(|t| md(t)).collect::<Vec<_>>().join("; ")
         ),
         Note::Unread(list) => format!("\n\n**Not read**\n{}", unread::lines(list).join("\n")),
+        Note::Diagnoses(list) => format!(
+            "\n\n**Diagnoses**: {}.",
+            list.iter()
+                .map(|d| {
+                    let how = match (d.from_text, d.provisional) {
+                        (true, true) => "read from the problem text, provisional",
+                        (true, false) => "read from the problem text",
+                        _ => "provisional",
+                    };
+                    let name = if d.label.is_empty() || d.label == "(no display)" {
+                        d.concept.map_or("a diagnosis", concept_noun).to_string()
+                    } else {
+                        md(&d.label)
+                    };
+                    format!("{name} ({how})")
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
         Note::DataLimits {
             missing,
             notes,

@@ -34,6 +34,8 @@ pub fn dx(c: Concept, i: usize) -> Diagnosis {
         active: true,
         onset: None,
         source: format!("Condition/c{i}"),
+        from_text: false,
+        provisional: false,
     }
 }
 
