@@ -33,12 +33,17 @@ pub struct GcUse<'a> {
     pub med: &'a Med,
     pub gc: Gc,
     pub factor: f64,
-    /// mg/day of the drug itself.
+    /// mg/day of the drug itself, for today's exposure (a taper's first
+    /// step; an as-needed order: none).
     pub per_day_mg: Option<f64>,
-    /// mg/day prednisone-equivalent.
+    /// mg/day prednisone-equivalent, for today's exposure.
     pub pred_eq: Option<f64>,
-    /// For risk rules: prednisone-equivalent with a dose of unknown frequency
-    /// read as at least that amount per day (POLICY, "Dose frequency").
+    /// mg/day of the drug itself, for limits (a taper's highest step, a
+    /// range's high end, an as-needed dose at its maximum).
+    pub limit_per_day_mg: Option<f64>,
+    /// For limits and risk rules: prednisone-equivalent of the limit dose,
+    /// a dose of unknown frequency read as at least that amount per day
+    /// (POLICY, "Dose frequency").
     pub pred_eq_at_least: Option<f64>,
 }
 
@@ -55,7 +60,9 @@ fn uses<'a>(meds: &'a [Med], policy: &Policy) -> Vec<GcUse<'a>> {
         .filter_map(|med| {
             let gc = systemic_gc(med)?;
             let f = factor(gc, policy);
-            let per_day = med.dose.as_ref().and_then(|d| d.per_day_mg());
+            // Today's exposure and the limit are one dose for an order of
+            // one step; they part for a taper or an as-needed order.
+            let per_day = med.exposure_dose().and_then(|d| d.per_day_mg());
             let round = crate::facts::dose::round_mg;
             Some(GcUse {
                 med,
@@ -63,6 +70,7 @@ fn uses<'a>(meds: &'a [Med], policy: &Policy) -> Vec<GcUse<'a>> {
                 factor: f,
                 per_day_mg: per_day,
                 pred_eq: per_day.map(|d| round(d * f)),
+                limit_per_day_mg: med.dose.as_ref().and_then(|d| d.per_day_mg()),
                 pred_eq_at_least: med
                     .dose
                     .as_ref()

@@ -10,14 +10,43 @@ use chrono::NaiveDate;
 
 use super::{
     dose, fmt_num, frequency, orders, plausibility, route, units, BloodPressure, DataArea,
-    DataLimits, Diagnosis, Dose, Facts, Frequency, Ignored, Intent, Lab, Med, Reading, Route,
-    Setting, Sex, Trust,
+    DataLimits, Diagnosis, Facts, Frequency, Ignored, Intent, Lab, Med, Reading, Route, Setting,
+    Sex, Trust,
 };
 use crate::fhir::{self, CodeableConcept, Resource};
 use crate::terminology::medication;
 use crate::terminology::{Concept, Terminology};
 
 const UNNAMED: &str = "(unnamed medication)";
+
+/// The weight and body surface area (Mosteller) a dose per kg or per m² is
+/// computed with: the newest usable readings only, never a doubtful one.
+fn body_of(f: &Facts) -> dose::Body {
+    let shown = |r: &Reading, unit: &str| {
+        let value = fmt_num(dose::sig3(r.value));
+        match r.date {
+            Some(d) => format!("{value} {unit} ({d})"),
+            None => format!("{value} {unit}"),
+        }
+    };
+    let weight = f.weight();
+    let height = f.height();
+    dose::Body {
+        weight_kg: weight.map(|w| (w.value, shown(w, "kg"))),
+        bsa_m2: weight.zip(height).map(|(w, h)| {
+            let bsa = dose::sig3((h.value * w.value / 3600.0).sqrt());
+            (
+                bsa,
+                format!(
+                    "{} m² (Mosteller, {} cm and {} kg)",
+                    fmt_num(bsa),
+                    fmt_num(dose::sig3(h.value)),
+                    fmt_num(dose::sig3(w.value))
+                ),
+            )
+        }),
+    }
+}
 
 fn text_date(d: Option<NaiveDate>) -> String {
     d.map_or_else(|| "date unknown".into(), |d| d.to_string())
@@ -399,7 +428,13 @@ impl<'t> FactsBuilder<'t> {
         });
     }
 
-    fn med(&self, m: &fhir::MedicationRequest, index: usize) -> Med {
+    fn med(
+        &self,
+        m: &fhir::MedicationRequest,
+        index: usize,
+        body: &dose::Body,
+        notes: &mut Vec<String>,
+    ) -> Med {
         let id = m.id.clone();
         let reference = match &id {
             Some(id) => format!("MedicationRequest/{id}"),
@@ -439,38 +474,32 @@ impl<'t> FactsBuilder<'t> {
         let strength = identified.as_ref().and_then(|i| i.strength);
         let form = identified.as_ref().map(|i| i.form);
         let mut route = Route::Unknown;
-        let mut best: Option<Dose> = None;
-        let mut read: Vec<(Option<f64>, Dose)> = vec![];
+        let mut steps: Vec<dose::Step> = vec![];
         for (i, d) in m.dosage_instruction.iter().enumerate() {
             let r = route::route_of(self.t, d.route.as_ref(), form);
             if i == 0 || (route == Route::Unknown && r != Route::Unknown) {
                 route = r;
             }
-            if let Some(dose) = dose::dose(d, strength) {
-                read.push((d.sequence, dose));
+            let bounds = d
+                .timing
+                .as_ref()
+                .and_then(|t| t.repeat.as_ref()?.bounds_period.as_ref());
+            let read = dose::read(d, strength, body);
+            if let Err(Some(say)) = &read {
+                notes.push(format!("{name}: {say}"));
             }
+            steps.push(dose::Step {
+                sequence: d.sequence,
+                start: bounds.and_then(|b| fhir::date(b.start.as_deref()?)),
+                end: bounds.and_then(|b| fhir::date(b.end.as_deref()?)),
+                as_needed: d.as_needed(),
+                dose: read.ok(),
+            });
         }
         // Instructions of the same sequence (or none) apply together: 10 mg in
-        // the morning and 5 mg at night are 15 mg a day.
-        let candidates = read
-            .iter()
-            .map(|(_, d)| d.clone())
-            .chain(dose::together(&read));
-        for dose in candidates {
-            let better = match (
-                &best,
-                dose.per_day_mg(),
-                best.as_ref().and_then(|b| b.per_day_mg()),
-            ) {
-                (None, _, _) => true,
-                (Some(_), Some(new), Some(old)) => new > old,
-                (Some(_), Some(_), None) => true,
-                _ => false,
-            };
-            if better {
-                best = Some(dose);
-            }
-        }
+        // the morning and 5 mg at night are 15 mg a day. A taper's highest step
+        // counts for limits, its first for today's exposure.
+        let doses = dose::of_order(&steps, self.facts.today);
         if m.dosage_instruction.is_empty() {
             route = route::route_of(self.t, None, form);
         }
@@ -498,7 +527,8 @@ impl<'t> FactsBuilder<'t> {
             name,
             identified,
             route,
-            dose: best,
+            dose: doses.limit,
+            exposure: doses.exposure,
             frequency,
             instructions: m.dosage_instruction.len(),
             authored: m
@@ -559,17 +589,29 @@ impl<'t> FactsBuilder<'t> {
                 }),
             }
         }
+        // Weights and heights first: a dose per kg or m² is computed with them.
+        let newest_first = |a: &Option<NaiveDate>, b: &Option<NaiveDate>| b.cmp(a);
+        self.facts
+            .weights
+            .sort_by(|a, b| newest_first(&a.date, &b.date));
+        self.facts
+            .heights
+            .sort_by(|a, b| newest_first(&a.date, &b.date));
+        let limits = self.facts.limits.clone();
+        plausibility::assess(&mut self.facts.weights, &mut self.facts.heights, &limits);
+        let body = body_of(&self.facts);
+        let mut notes = vec![];
         let active = std::mem::take(&mut self.active);
         let drafts = std::mem::take(&mut self.drafts);
         let active_meds: Vec<Med> = active
             .iter()
             .enumerate()
-            .map(|(i, m)| self.med(m, i))
+            .map(|(i, m)| self.med(m, i, &body, &mut notes))
             .collect();
         let mut orders = vec![];
         let mut other = vec![];
         for (i, (m, triggering)) in drafts.iter().enumerate() {
-            let med = self.med(m, i);
+            let med = self.med(m, i, &body, &mut notes);
             if med.identified.is_none() && med.name == UNNAMED {
                 self.facts.unreadable_orders.push(format!(
                     "draft order {} of {}: no medication could be read (no code, no name)",
@@ -587,13 +629,14 @@ impl<'t> FactsBuilder<'t> {
         f.active_meds = active_meds;
         f.orders = orders;
         f.other_drafts = other;
-        let newest_first = |a: &Option<NaiveDate>, b: &Option<NaiveDate>| b.cmp(a);
-        f.weights.sort_by(|a, b| newest_first(&a.date, &b.date));
-        f.heights.sort_by(|a, b| newest_first(&a.date, &b.date));
+        for n in notes {
+            if !f.notes.contains(&n) {
+                f.notes.push(n);
+            }
+        }
         f.blood_pressures
             .sort_by(|a, b| newest_first(&a.date, &b.date));
         f.labs.sort_by(|a, b| newest_first(&a.date, &b.date));
-        plausibility::assess(&mut f.weights, &mut f.heights, &f.limits);
         orders::read_replacements(&mut f.orders, &f.active_meds);
         orders::read_replacements(&mut f.other_drafts, &f.active_meds);
         f
