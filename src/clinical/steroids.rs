@@ -230,4 +230,52 @@ mod tests {
         )];
         assert_eq!(Exposure::of(&f, &p).total_after(), 25.0);
     }
+
+    #[test]
+    fn exposure_and_limit_doses_table() {
+        use crate::clinical::rules::test_support::*;
+        use crate::facts::{Certainty, Dose, ExposureDose, Frequency, Schedule};
+        use crate::terminology::Concept;
+        let p = Policy::default();
+        let daily = |mg: f64| Dose {
+            mg,
+            frequency: Frequency::of(Schedule::DAILY, Certainty::Coded),
+            derivation: format!("{mg} mg"),
+        };
+        // (limit mg/day, exposure, today's pred-eq, pred-eq for limits and risk)
+        let cases = [
+            // One step: the same dose for both.
+            (20.0, ExposureDose::Limit, Some(20.0), Some(20.0)),
+            // Escalation 20 → 60: 20 today, 60 for limits.
+            (
+                60.0,
+                ExposureDose::Step(Some(daily(20.0))),
+                Some(20.0),
+                Some(60.0),
+            ),
+            // Taper 60 → 20: 60 both.
+            (
+                60.0,
+                ExposureDose::Step(Some(daily(60.0))),
+                Some(60.0),
+                Some(60.0),
+            ),
+            // As needed, at most 40 mg a day: not today's exposure.
+            (40.0, ExposureDose::AsNeeded, None, Some(40.0)),
+        ];
+        for (limit, exposure, today, at_least) in cases {
+            let mut f = patient(&[Concept::Ssc]);
+            let mut m = prednisone(limit);
+            m.exposure = exposure.clone();
+            f.orders = vec![m.clone()];
+            f.active_meds = vec![m];
+            let exp = Exposure::of(&f, &p);
+            assert_eq!(exp.orders[0].pred_eq, today, "{exposure:?}");
+            assert_eq!(exp.orders[0].pred_eq_at_least, at_least, "{exposure:?}");
+            assert_eq!(exp.orders[0].limit_per_day_mg, Some(limit));
+            // Active therapy counts today's exposure; the risk total the limit.
+            assert_eq!(exp.active_total(), today.unwrap_or(0.0), "{exposure:?}");
+            assert_eq!(exp.drafts_total(), limit, "{exposure:?}");
+        }
+    }
 }

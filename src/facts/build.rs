@@ -686,6 +686,97 @@ mod tests {
     }
 
     #[test]
+    fn order_doses_for_exposure_and_for_limits() {
+        let t = Terminology::embedded().unwrap();
+        let weight = r#"{"resourceType":"Observation","id":"w","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},"effectiveDateTime":"2026-11-10","valueQuantity":{"value":70,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}}"#;
+        let pred = r#""medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"312615"}]}"#;
+        let daily = r#""timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}}"#;
+        let mg =
+            |v: u32| format!(r#""doseAndRate":[{{"doseQuantity":{{"value":{v},"unit":"mg"}}}}]"#);
+        let step = |seq: u32, v: u32| format!(r#"{{"sequence":{seq},{daily},{}}}"#, mg(v));
+        // (dosage instructions, weight on file, mg/day for limits, mg/day today)
+        let cases: Vec<(String, bool, Option<f64>, Option<f64>)> = vec![
+            // Taper 60 → 40 → 20: 60 both.
+            (
+                format!("{},{},{}", step(1, 60), step(2, 40), step(3, 20)),
+                false,
+                Some(60.0),
+                Some(60.0),
+            ),
+            // Escalation 20 → 40 → 60: 20 today, 60 for limits.
+            (
+                format!("{},{},{}", step(1, 20), step(2, 40), step(3, 60)),
+                false,
+                Some(60.0),
+                Some(20.0),
+            ),
+            // 1 mg/kg × 70 kg = 70 mg.
+            (
+                format!(
+                    r#"{{{daily},"doseAndRate":[{{"doseQuantity":{{"value":1,"code":"mg/kg"}}}}]}}"#
+                ),
+                true,
+                Some(70.0),
+                Some(70.0),
+            ),
+            // 1 mg/kg with no weight: unknown.
+            (
+                format!(
+                    r#"{{{daily},"doseAndRate":[{{"doseQuantity":{{"value":1,"code":"mg/kg"}}}}]}}"#
+                ),
+                false,
+                None,
+                None,
+            ),
+            // As needed, at most 40 mg a day: 40 for limits, nothing today.
+            (
+                format!(
+                    r#"{{"asNeededBoolean":true,{},"maxDosePerPeriod":{{"numerator":{{"value":40,"unit":"mg"}},"denominator":{{"value":1,"unit":"d"}}}}}}"#,
+                    mg(20)
+                ),
+                false,
+                Some(40.0),
+                None,
+            ),
+            // Range 40–80 mg: 80 both.
+            (
+                format!(
+                    r#"{{{daily},"doseAndRate":[{{"doseRange":{{"low":{{"value":40,"unit":"mg"}},"high":{{"value":80,"unit":"mg"}}}}}}]}}"#
+                ),
+                false,
+                Some(80.0),
+                Some(80.0),
+            ),
+        ];
+        for (instructions, with_weight, limit, today) in cases {
+            let mr = format!(
+                r#"{{"resourceType":"MedicationRequest","id":"o1",{pred},"dosageInstruction":[{instructions}]}}"#
+            );
+            let f = draft(&t, &mr, with_weight.then_some(weight));
+            let m = &f.orders[0];
+            assert_eq!(
+                m.dose.as_ref().and_then(|d| d.per_day_mg()),
+                limit,
+                "{instructions}"
+            );
+            assert_eq!(
+                m.exposure_dose().and_then(|d| d.per_day_mg()),
+                today,
+                "{instructions}"
+            );
+            if instructions.contains("mg/kg") && !with_weight {
+                assert!(
+                    f.notes
+                        .iter()
+                        .any(|n| n.contains("1 mg/kg ordered: no usable weight")),
+                    "{:?}",
+                    f.notes
+                );
+            }
+        }
+    }
+
+    #[test]
     fn referenced_and_contained_medications_are_identified() {
         let t = Terminology::embedded().unwrap();
         let med = r#"{"resourceType":"Medication","id":"m1","code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"312615"}]}}"#;

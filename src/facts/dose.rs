@@ -597,8 +597,23 @@ fn highest(steps: &[&Step]) -> Option<Dose> {
         .iter()
         .filter_map(|s| Some((s.sequence, s.dose.clone()?)))
         .collect();
+    // Given together: of one sequence and one start (bounds) only.
+    let mut starts: Vec<Option<NaiveDate>> = steps.iter().map(|s| s.start).collect();
+    starts.sort();
+    starts.dedup();
+    let combined: Vec<Dose> = starts
+        .into_iter()
+        .flat_map(|start| {
+            let group: Vec<(Option<f64>, Dose)> = steps
+                .iter()
+                .filter(|s| s.start == start)
+                .filter_map(|s| Some((s.sequence, s.dose.clone()?)))
+                .collect();
+            together(&group)
+        })
+        .collect();
     let mut best: Option<Dose> = None;
-    for dose in read.iter().map(|(_, d)| d.clone()).chain(together(&read)) {
+    for dose in read.iter().map(|(_, d)| d.clone()).chain(combined) {
         let better = match (
             &best,
             dose.per_day_mg(),
@@ -787,5 +802,464 @@ mod tests {
         assert_eq!(bid.describe(), "twice daily");
         let s = frequency::of_dosage(&dosage(r#"{"text":"25 mg SC once weekly"}"#));
         assert_eq!(s.schedule, Some(Schedule::WEEKLY));
+    }
+
+    fn kg70() -> Body {
+        Body {
+            weight_kg: Some((70.0, "70 kg".into())),
+            bsa_m2: Some((1.82, "1.82 m²".into())),
+        }
+    }
+
+    fn per_day(r: &Result<Dose, Option<String>>) -> Option<f64> {
+        r.as_ref().ok().and_then(|d| d.per_day_mg())
+    }
+
+    #[test]
+    fn several_dose_entries_are_never_summed_the_mg_one_wins() {
+        let daily = r#""timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}}"#;
+        // (doseAndRate entries, strength, mg)
+        let cases = [
+            // Epic: "ordered" 1 tablet and "calculated" 20 mg: 20, not 40.
+            (
+                r#"{"doseQuantity":{"value":1,"code":"{tbl}"}},{"doseQuantity":{"value":20,"unit":"mg"}}"#,
+                Some(Strength::PerUnit(20.0)),
+                Some(20.0),
+            ),
+            // The mg entry wins even when the count disagrees with it.
+            (
+                r#"{"doseQuantity":{"value":3,"code":"{tbl}"}},{"doseQuantity":{"value":20,"unit":"mg"}}"#,
+                Some(Strength::PerUnit(5.0)),
+                Some(20.0),
+            ),
+            // No strength for the tablets: the mg entry.
+            (
+                r#"{"doseQuantity":{"value":2,"unit":"tablet"}},{"doseQuantity":{"value":40,"unit":"mg"}}"#,
+                None,
+                Some(40.0),
+            ),
+            // mL and mg: the mg one (1.1 mL × 25 mg/mL would also be 27.5).
+            (
+                r#"{"doseQuantity":{"value":1.2,"unit":"mL"}},{"doseQuantity":{"value":27.5,"unit":"mg"}}"#,
+                Some(Strength::PerMl(25.0)),
+                Some(27.5),
+            ),
+            // Only counts: the first that reads.
+            (
+                r#"{"doseQuantity":{"value":2,"unit":"tablet"}},{"doseQuantity":{"value":1,"unit":"each"}}"#,
+                Some(Strength::PerUnit(5.0)),
+                Some(10.0),
+            ),
+        ];
+        for (entries, strength, want) in cases {
+            let json = format!(r#"{{{daily},"doseAndRate":[{entries}]}}"#);
+            let got = read(&dosage(&json), strength, &Body::default()).ok();
+            assert_eq!(got.map(|d| d.mg), want, "{json}");
+        }
+    }
+
+    #[test]
+    fn a_dose_range_counts_at_its_high_end_and_is_shown() {
+        let range = |low: &str, high: &str| {
+            format!(
+                r#"{{"timing":{{"repeat":{{"frequency":1,"period":1,"periodUnit":"d"}}}},"doseAndRate":[{{"doseRange":{{{low}{high}}}}}]}}"#
+            )
+        };
+        // (low, high, strength, mg per day, shown)
+        let cases = [
+            (
+                r#""low":{"value":10,"unit":"mg"},"#,
+                r#""high":{"value":20,"unit":"mg"}"#,
+                None,
+                Some(20.0),
+                "10–20 mg (high end counted)",
+            ),
+            (
+                r#""low":{"value":40,"unit":"mg"},"#,
+                r#""high":{"value":80,"unit":"mg"}"#,
+                None,
+                Some(80.0),
+                "40–80 mg (high end counted)",
+            ),
+            // 1–2 tablets of 5 mg: 10 mg.
+            (
+                r#""low":{"value":1,"unit":"tablet"},"#,
+                r#""high":{"value":2,"unit":"tablet"}"#,
+                Some(Strength::PerUnit(5.0)),
+                Some(10.0),
+                "1 tablet × 5 mg to 2 tablets × 5 mg (high end counted)",
+            ),
+            // Only a high end.
+            (
+                "",
+                r#""high":{"value":30,"unit":"mg"}"#,
+                None,
+                Some(30.0),
+                "30 mg",
+            ),
+            // No high end: not guessed from the low one.
+            (r#""low":{"value":10,"unit":"mg"}"#, "", None, None, ""),
+        ];
+        for (low, high, strength, want, shown) in cases {
+            let json = range(low, high);
+            let got = read(&dosage(&json), strength, &Body::default());
+            assert_eq!(per_day(&got), want, "{json}");
+            if let Ok(d) = got {
+                assert_eq!(d.derivation, shown);
+            }
+        }
+    }
+
+    #[test]
+    fn doses_per_kg_or_m2_use_the_weight_or_area_and_show_it() {
+        let q = |v: f64, unit: &str| {
+            format!(
+                r#"{{"timing":{{"repeat":{{"frequency":1,"period":1,"periodUnit":"d"}}}},"doseAndRate":[{{"doseQuantity":{{"value":{v},"code":"{unit}"}}}}]}}"#
+            )
+        };
+        let w = |kg: f64| Body {
+            weight_kg: Some((kg, format!("{} kg", fmt_num(kg)))),
+            bsa_m2: None,
+        };
+        // (dosage, body, mg, shown)
+        let cases: Vec<(String, Body, Option<f64>, &str)> = vec![
+            // 1 mg/kg × 70 kg = 70 mg.
+            (
+                q(1.0, "mg/kg"),
+                kg70(),
+                Some(70.0),
+                "1 mg/kg × 70 kg = 70 mg",
+            ),
+            // 0.75 mg/kg × 63.5 kg = 47.625 → 47.6 (3 significant figures).
+            (
+                q(0.75, "mg/kg"),
+                w(63.5),
+                Some(47.6),
+                "0.75 mg/kg × 63.5 kg = 47.6 mg",
+            ),
+            // IVIG 2 g/kg × 60 kg = 120 g.
+            (
+                q(2.0, "g/kg"),
+                w(60.0),
+                Some(120_000.0),
+                "2 g/kg × 60 kg = 120000 mg",
+            ),
+            // Cyclophosphamide 500 mg/m² × 1.82 m² = 910 mg.
+            (
+                q(500.0, "mg/m2"),
+                kg70(),
+                Some(910.0),
+                "500 mg/m² × 1.82 m² = 910 mg",
+            ),
+            // 375 mg/m² × 1.82 = 682.5 → 683.
+            (
+                q(375.0, "mg/m²"),
+                kg70(),
+                Some(683.0),
+                "375 mg/m² × 1.82 m² = 683 mg",
+            ),
+            // From the sig: 1 mg/kg, never "1 mg".
+            (
+                r#"{"text":"1 mg/kg by mouth once daily"}"#.into(),
+                kg70(),
+                Some(70.0),
+                "1 mg/kg × 70 kg = 70 mg, from the dosage text",
+            ),
+        ];
+        for (json, body, want, shown) in cases {
+            let got = read(&dosage(&json), None, &body);
+            assert_eq!(got.as_ref().ok().map(|d| d.mg), want, "{json}");
+            assert_eq!(got.unwrap().derivation, shown);
+        }
+        // No usable weight or area: unknown, and said; never a guessed dose.
+        for (json, say) in [
+            (q(1.0, "mg/kg"), "1 mg/kg ordered: no usable weight, so the dose is not computed"),
+            (r#"{"text":"1 mg/kg daily"}"#.into(), "1 mg/kg ordered: no usable weight, so the dose is not computed"),
+            (q(500.0, "mg/m2"), "500 mg/m² ordered: no usable height and weight for the body surface area, so the dose is not computed"),
+        ] {
+            assert_eq!(read(&dosage(&json), None, &Body::default()), Err(Some(say.into())));
+            assert_eq!(dose(&dosage(&json), None), None);
+        }
+    }
+
+    #[test]
+    fn as_needed_doses_count_at_their_maximum_for_limits_only() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        // (dosage, mg a day for limits)
+        let cases = [
+            // 10 mg every 6 h as needed, at most 30 mg a day: 30.
+            (
+                r#"{"asNeededBoolean":true,"timing":{"repeat":{"frequency":1,"period":6,"periodUnit":"h"}},"doseAndRate":[{"doseQuantity":{"value":10,"unit":"mg"}}],"maxDosePerPeriod":{"numerator":{"value":30,"unit":"mg"},"denominator":{"value":1,"unit":"d"}}}"#,
+                Some(30.0),
+            ),
+            // No maximum: at its most frequent, 10 mg × 4 = 40.
+            (
+                r#"{"asNeededBoolean":true,"timing":{"repeat":{"frequency":1,"period":6,"periodUnit":"h"}},"doseAndRate":[{"doseQuantity":{"value":10,"unit":"mg"}}]}"#,
+                Some(40.0),
+            ),
+            // For a reason; at most 2 tablets of 20 mg a day = 40.
+            (
+                r#"{"asNeededCodeableConcept":{"text":"flare"},"doseAndRate":[{"doseQuantity":{"value":20,"unit":"mg"}}],"maxDosePerPeriod":{"numerator":{"value":2,"unit":"tablet"},"denominator":{"value":1,"unit":"d"}}}"#,
+                Some(40.0),
+            ),
+            // At most 70 mg a week: 10 mg a day.
+            (
+                r#"{"asNeededBoolean":true,"doseAndRate":[{"doseQuantity":{"value":10,"unit":"mg"}}],"maxDosePerPeriod":{"numerator":{"value":70,"unit":"mg"},"denominator":{"value":1,"unit":"wk"}}}"#,
+                Some(10.0),
+            ),
+            // "as needed: false" is a scheduled dose.
+            (
+                r#"{"asNeededBoolean":false,"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}},"doseAndRate":[{"doseQuantity":{"value":5,"unit":"mg"}}]}"#,
+                Some(5.0),
+            ),
+        ];
+        for (json, want) in cases {
+            let d = dosage(json);
+            let got = read(&d, Some(Strength::PerUnit(20.0)), &Body::default());
+            assert_eq!(per_day(&got), want, "{json}");
+            let order = of_order(
+                &[Step {
+                    sequence: None,
+                    start: None,
+                    end: None,
+                    as_needed: d.as_needed(),
+                    dose: got.ok(),
+                }],
+                today,
+            );
+            let want_exposure = if d.as_needed() {
+                ExposureDose::AsNeeded
+            } else {
+                ExposureDose::Limit
+            };
+            assert_eq!(order.exposure, want_exposure, "{json}");
+        }
+    }
+
+    fn daily_mg(mg: f64) -> Dose {
+        Dose {
+            mg,
+            frequency: Frequency::of(Schedule::DAILY, frequency::Certainty::Coded),
+            derivation: format!("{mg} mg"),
+        }
+    }
+
+    fn step(sequence: Option<f64>, mg: f64) -> Step {
+        Step {
+            sequence,
+            start: None,
+            end: None,
+            as_needed: false,
+            dose: Some(daily_mg(mg)),
+        }
+    }
+
+    fn exposure_mg(o: &OrderDoses) -> Option<f64> {
+        match &o.exposure {
+            ExposureDose::Limit => o.limit.as_ref().and_then(|d| d.per_day_mg()),
+            ExposureDose::Step(d) => d.as_ref().and_then(|d| d.per_day_mg()),
+            ExposureDose::AsNeeded => None,
+        }
+    }
+
+    #[test]
+    fn a_taper_counts_its_first_step_today_and_its_highest_for_limits() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let date = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d);
+        let bounded = |mg: f64, start: u32, end: u32| Step {
+            start: date(start),
+            end: date(end),
+            ..step(None, mg)
+        };
+        // (steps, today's exposure mg/day, limit mg/day)
+        let cases: Vec<(Vec<Step>, Option<f64>, Option<f64>)> = vec![
+            // Taper 60 → 40 → 20 by sequence: 60 today, 60 the limit.
+            (
+                vec![
+                    step(Some(1.0), 60.0),
+                    step(Some(2.0), 40.0),
+                    step(Some(3.0), 20.0),
+                ],
+                Some(60.0),
+                Some(60.0),
+            ),
+            // Sent in another order: the same.
+            (
+                vec![
+                    step(Some(3.0), 20.0),
+                    step(Some(1.0), 60.0),
+                    step(Some(2.0), 40.0),
+                ],
+                Some(60.0),
+                Some(60.0),
+            ),
+            // Escalation 20 → 40 → 60: 20 today, 60 the limit.
+            (
+                vec![
+                    step(Some(1.0), 20.0),
+                    step(Some(2.0), 40.0),
+                    step(Some(3.0), 60.0),
+                ],
+                Some(20.0),
+                Some(60.0),
+            ),
+            // Two instructions of sequence 1 (10 + 5 a day), then 5: 15 today.
+            (
+                vec![
+                    step(Some(1.0), 10.0),
+                    step(Some(1.0), 5.0),
+                    step(Some(2.0), 5.0),
+                ],
+                Some(15.0),
+                Some(15.0),
+            ),
+            // Timing bounds: the step holding today (40 from 2026-11-22).
+            (
+                vec![
+                    bounded(60.0, 15, 21),
+                    bounded(40.0, 22, 28),
+                    bounded(20.0, 29, 30),
+                ],
+                Some(40.0),
+                Some(60.0),
+            ),
+            // Bounds not yet begun: the earliest.
+            (
+                vec![bounded(20.0, 27, 28), bounded(30.0, 25, 26)],
+                Some(30.0),
+                Some(30.0),
+            ),
+            // One step: the same dose for both.
+            (vec![step(None, 20.0)], Some(20.0), Some(20.0)),
+            // First step unreadable: today's exposure unknown, never the next step.
+            (
+                vec![
+                    Step {
+                        dose: None,
+                        ..step(Some(1.0), 0.0)
+                    },
+                    step(Some(2.0), 40.0),
+                ],
+                None,
+                Some(40.0),
+            ),
+            // A scheduled 10 mg and an as-needed 20 mg a day: 10 today; both may
+            // be taken on one day, so 30 is the limit.
+            (
+                vec![
+                    step(None, 10.0),
+                    Step {
+                        as_needed: true,
+                        ..step(None, 20.0)
+                    },
+                ],
+                Some(10.0),
+                Some(30.0),
+            ),
+        ];
+        for (steps, exposure, limit) in cases {
+            let o = of_order(&steps, today);
+            assert_eq!(exposure_mg(&o), exposure, "{steps:?}");
+            assert_eq!(
+                o.limit.as_ref().and_then(|d| d.per_day_mg()),
+                limit,
+                "{steps:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_sig_reads_a_count_times_a_strength_as_one_dose() {
+        // (sig, mg per administration, administrations a week)
+        let cases = [
+            ("2 x 10 mg", Some(20.0), None),
+            ("Take 2 x 10 mg tablets", Some(20.0), None),
+            ("Take 2 x 10 mg tablets once daily", Some(20.0), Some(7.0)),
+            ("2 × 10 mg by mouth daily", Some(20.0), Some(7.0)),
+            ("Take 6 x 2.5 mg tablets once weekly", Some(15.0), Some(1.0)),
+            // The total stated beside it agrees: read.
+            ("2 x 10 mg (20 mg) daily", Some(20.0), Some(7.0)),
+            // A total that disagrees: not read.
+            ("2 x 10 mg (30 mg) daily", None, None),
+            // A duration is not a count: "x 5 days".
+            ("5 mg daily x 5 days", Some(5.0), Some(7.0)),
+        ];
+        for (sig, mg, per_week) in cases {
+            let d = dose(&dosage(&format!(r#"{{"text":"{sig}"}}"#)), None);
+            assert_eq!(d.as_ref().map(|d| d.mg), mg, "{sig}");
+            if mg.is_some() {
+                assert_eq!(d.and_then(|d| d.frequency.per_week), per_week, "{sig}");
+            }
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Any count of units of a strength, or of a mass unit, reads as
+            /// count × strength mg; "N x M mg" in a sig as N × M.
+            #[test]
+            fn units_times_counts(
+                halves in 1u32..40,
+                strength in prop::sample::select(vec![1.0, 2.5, 5.0, 10.0, 20.0, 50.0, 500.0]),
+                unit in prop::sample::select(vec!["tablet", "tablets", "{tbl}", "{pill}", "tab", "capsule", "each", "mg", "g", "mcg"]),
+                k in 1u32..10,
+            ) {
+                let count = f64::from(halves) / 2.0;
+                let json = format!(r#"{{"doseAndRate":[{{"doseQuantity":{{"value":{count},"code":"{unit}"}}}}]}}"#);
+                let got = dose(&dosage(&json), Some(Strength::PerUnit(strength))).map(|d| d.mg);
+                let want = match unit {
+                    "mg" => count,
+                    "g" => count * 1000.0,
+                    "mcg" => count / 1000.0,
+                    _ => count * strength,
+                };
+                prop_assert_eq!(got, Some(round_mg(want)));
+                let sig = format!(r#"{{"text":"Take {k} x {} mg tablets once daily"}}"#, fmt_num(strength));
+                let d = dose(&dosage(&sig), None);
+                prop_assert_eq!(d.as_ref().map(|d| d.mg), Some(round_mg(f64::from(k) * strength)));
+                prop_assert_eq!(d.and_then(|d| d.frequency.per_week), Some(7.0));
+            }
+
+            /// A range counts at its high end, never below its low end.
+            #[test]
+            fn range_high_end_at_least_low_end(low in 0.5f64..500.0, extra in 0.0f64..500.0) {
+                let high = low + extra;
+                let json = format!(r#"{{"doseAndRate":[{{"doseRange":{{"low":{{"value":{low},"unit":"mg"}},"high":{{"value":{high},"unit":"mg"}}}}}}]}}"#);
+                let d = dose(&dosage(&json), None).expect("a range in mg reads");
+                prop_assert_eq!(d.mg, round_mg(high));
+                prop_assert!(d.mg >= round_mg(low));
+            }
+
+            /// A multi-step order: today's exposure never exceeds the limit
+            /// dose, and the order its steps are sent in changes nothing.
+            #[test]
+            fn multi_step_exposure_within_limit_and_order_free(
+                doses in prop::collection::vec(1u32..200, 1..6),
+                shuffle in prop::collection::vec(0usize..100, 6),
+            ) {
+                let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+                let steps: Vec<Step> = doses
+                    .iter()
+                    .enumerate()
+                    .map(|(i, mg)| step(Some(i as f64 + 1.0), f64::from(*mg)))
+                    .collect();
+                let mut permuted = steps.clone();
+                for (i, j) in shuffle.iter().enumerate().take(permuted.len()) {
+                    let n = permuted.len();
+                    permuted.swap(i % n, j % n);
+                }
+                let a = of_order(&steps, today);
+                let b = of_order(&permuted, today);
+                let limit = a.limit.as_ref().and_then(|d| d.per_day_mg());
+                let exposure = exposure_mg(&a);
+                prop_assert!(exposure.unwrap() <= limit.unwrap() + 1e-9);
+                prop_assert_eq!(exposure, Some(f64::from(doses[0])));
+                prop_assert_eq!(exposure_mg(&b), exposure);
+                prop_assert_eq!(b.limit.as_ref().and_then(|d| d.per_day_mg()), limit);
+            }
+        }
     }
 }
