@@ -63,6 +63,13 @@ fn doses_as_ehrs_send_them_table() {
             "Prednisone 60 mg/day = 0.86 mg/kg",
             "60 mg",
         ),
+        // The same taper without sequences, each step "for 7 days": steps in
+        // the order listed, never added up as 120 mg/day.
+        (
+            "dose-taper-no-sequence",
+            "Prednisone 60 mg/day = 0.86 mg/kg",
+            "60 mg",
+        ),
         // As needed, at most 40 mg a day: 40 for the risk rule.
         (
             "dose-prn-max-per-day",
@@ -80,6 +87,9 @@ fn doses_as_ehrs_send_them_table() {
             "{file}: {got:#?}"
         );
     }
+    assert!(cards("dose-taper-no-sequence")
+        .iter()
+        .all(|(_, s, _)| !s.contains("120 mg/day")));
     // The methotrexate frequency is read: no "could not be read" card.
     assert!(cards("dose-mtx-6x2.5mg-sig")
         .iter()

@@ -475,6 +475,7 @@ impl<'t> FactsBuilder<'t> {
         let form = identified.as_ref().map(|i| i.form);
         let mut route = Route::Unknown;
         let mut steps: Vec<dose::Step> = vec![];
+        let listed_in_order = dose::steps_in_list_order(&m.dosage_instruction);
         for (i, d) in m.dosage_instruction.iter().enumerate() {
             let r = route::route_of(self.t, d.route.as_ref(), form);
             if i == 0 || (route == Route::Unknown && r != Route::Unknown) {
@@ -489,7 +490,11 @@ impl<'t> FactsBuilder<'t> {
                 notes.push(format!("{name}: {say}"));
             }
             steps.push(dose::Step {
-                sequence: d.sequence,
+                sequence: if listed_in_order {
+                    Some(i as f64 + 1.0)
+                } else {
+                    d.sequence
+                },
                 start: bounds.and_then(|b| fhir::date(b.start.as_deref()?)),
                 end: bounds.and_then(|b| fhir::date(b.end.as_deref()?)),
                 as_needed: d.as_needed(),

@@ -631,6 +631,25 @@ fn highest(steps: &[&Step]) -> Option<Dose> {
     best
 }
 
+/// Whether instructions without a `sequence` are steps that follow one
+/// another in the order listed: several, none with a sequence, each with its
+/// own duration (`boundsDuration`: "60 mg daily for 7 days", then "40 mg
+/// daily for 7 days") and none set to a time of day (a morning and a night
+/// dose are given together).
+pub fn steps_in_list_order(dosages: &[Dosage]) -> bool {
+    dosages.len() > 1
+        && dosages.iter().all(|d| {
+            let repeat = d.timing.as_ref().and_then(|t| t.repeat.as_ref());
+            d.sequence.is_none()
+                && repeat.is_some_and(|r| {
+                    r.bounds_duration.is_some()
+                        && r.bounds_period.is_none()
+                        && r.when.is_empty()
+                        && r.time_of_day.is_empty()
+                })
+        })
+}
+
 /// The doses of an order of several instructions (POLICY third edition,
 /// "Medications as EHRs send them"): the highest step for limits; for
 /// today's exposure, the step whose bounds hold today, else the first by
@@ -1165,6 +1184,34 @@ mod tests {
                 limit,
                 "{steps:?}"
             );
+        }
+    }
+
+    #[test]
+    fn steps_listed_with_durations_follow_one_another() {
+        let d = |extra: &str| {
+            format!(
+                r#"{{{extra}"timing":{{"repeat":{{"frequency":1,"period":1,"periodUnit":"d","boundsDuration":{{"value":7,"code":"d"}}}}}}}}"#
+            )
+        };
+        let when = r#"{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d","when":["MORN"],"boundsDuration":{"value":30,"code":"d"}}}}"#;
+        let plain = r#"{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}}}"#;
+        // (instructions, read as consecutive steps)
+        let cases: Vec<(Vec<String>, bool)> = vec![
+            // 60 mg for 7 days, then 40 mg for 7 days.
+            (vec![d(""), d("")], true),
+            // With sequences: the sequences decide.
+            (vec![d(r#""sequence":1,"#), d(r#""sequence":2,"#)], false),
+            // A morning dose beside another: given together.
+            (vec![when.into(), d("")], false),
+            // No durations: given together.
+            (vec![plain.into(), plain.into()], false),
+            // One instruction: nothing follows.
+            (vec![d("")], false),
+        ];
+        for (instructions, want) in cases {
+            let dosages: Vec<Dosage> = instructions.iter().map(|j| dosage(j)).collect();
+            assert_eq!(steps_in_list_order(&dosages), want, "{instructions:?}");
         }
     }
 
