@@ -33,12 +33,17 @@ pub struct GcUse<'a> {
     pub med: &'a Med,
     pub gc: Gc,
     pub factor: f64,
-    /// mg/day of the drug itself.
+    /// mg/day of the drug itself, for today's exposure (a taper's first
+    /// step; an as-needed order: none).
     pub per_day_mg: Option<f64>,
-    /// mg/day prednisone-equivalent.
+    /// mg/day prednisone-equivalent, for today's exposure.
     pub pred_eq: Option<f64>,
-    /// For risk rules: prednisone-equivalent with a dose of unknown frequency
-    /// read as at least that amount per day (POLICY, "Dose frequency").
+    /// mg/day of the drug itself, for limits (a taper's highest step, a
+    /// range's high end, an as-needed dose at its maximum).
+    pub limit_per_day_mg: Option<f64>,
+    /// For limits and risk rules: prednisone-equivalent of the limit dose,
+    /// a dose of unknown frequency read as at least that amount per day
+    /// (POLICY, "Dose frequency").
     pub pred_eq_at_least: Option<f64>,
 }
 
@@ -55,7 +60,9 @@ fn uses<'a>(meds: &'a [Med], policy: &Policy) -> Vec<GcUse<'a>> {
         .filter_map(|med| {
             let gc = systemic_gc(med)?;
             let f = factor(gc, policy);
-            let per_day = med.dose.as_ref().and_then(|d| d.per_day_mg());
+            // Today's exposure and the limit are one dose for an order of
+            // one step; they part for a taper or an as-needed order.
+            let per_day = med.exposure_dose().and_then(|d| d.per_day_mg());
             let round = crate::facts::dose::round_mg;
             Some(GcUse {
                 med,
@@ -63,6 +70,7 @@ fn uses<'a>(meds: &'a [Med], policy: &Policy) -> Vec<GcUse<'a>> {
                 factor: f,
                 per_day_mg: per_day,
                 pred_eq: per_day.map(|d| round(d * f)),
+                limit_per_day_mg: med.dose.as_ref().and_then(|d| d.per_day_mg()),
                 pred_eq_at_least: med
                     .dose
                     .as_ref()
@@ -221,5 +229,53 @@ mod tests {
             "mp",
         )];
         assert_eq!(Exposure::of(&f, &p).total_after(), 25.0);
+    }
+
+    #[test]
+    fn exposure_and_limit_doses_table() {
+        use crate::clinical::rules::test_support::*;
+        use crate::facts::{Certainty, Dose, ExposureDose, Frequency, Schedule};
+        use crate::terminology::Concept;
+        let p = Policy::default();
+        let daily = |mg: f64| Dose {
+            mg,
+            frequency: Frequency::of(Schedule::DAILY, Certainty::Coded),
+            derivation: format!("{mg} mg"),
+        };
+        // (limit mg/day, exposure, today's pred-eq, pred-eq for limits and risk)
+        let cases = [
+            // One step: the same dose for both.
+            (20.0, ExposureDose::Limit, Some(20.0), Some(20.0)),
+            // Escalation 20 → 60: 20 today, 60 for limits.
+            (
+                60.0,
+                ExposureDose::Step(Some(daily(20.0))),
+                Some(20.0),
+                Some(60.0),
+            ),
+            // Taper 60 → 20: 60 both.
+            (
+                60.0,
+                ExposureDose::Step(Some(daily(60.0))),
+                Some(60.0),
+                Some(60.0),
+            ),
+            // As needed, at most 40 mg a day: not today's exposure.
+            (40.0, ExposureDose::AsNeeded, None, Some(40.0)),
+        ];
+        for (limit, exposure, today, at_least) in cases {
+            let mut f = patient(&[Concept::Ssc]);
+            let mut m = prednisone(limit);
+            m.exposure = exposure.clone();
+            f.orders = vec![m.clone()];
+            f.active_meds = vec![m];
+            let exp = Exposure::of(&f, &p);
+            assert_eq!(exp.orders[0].pred_eq, today, "{exposure:?}");
+            assert_eq!(exp.orders[0].pred_eq_at_least, at_least, "{exposure:?}");
+            assert_eq!(exp.orders[0].limit_per_day_mg, Some(limit));
+            // Active therapy counts today's exposure; the risk total the limit.
+            assert_eq!(exp.active_total(), today.unwrap_or(0.0), "{exposure:?}");
+            assert_eq!(exp.drafts_total(), limit, "{exposure:?}");
+        }
     }
 }

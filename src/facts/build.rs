@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::{
     dose, fmt_num, frequency, orders, plausibility, problem_text, route, units, BloodPressure,
-    Comparator, DataArea, DataLimits, Diagnosis, Dose, Facts, Frequency, Ignored, Intent, Lab, Med,
+    Comparator, DataArea, DataLimits, Diagnosis, Facts, Frequency, Ignored, Intent, Lab, Med,
     Reading, RecordKind, Route, Setting, Sex, Trust, Unclassified, UnreadReason,
 };
 use crate::fhir::{self, CodeableConcept, Resource};
@@ -34,6 +34,35 @@ const SCOPE_CONCEPTS: &[Concept] = &[
     Concept::Imnm,
     Concept::MyositisNos,
 ];
+
+/// The weight and body surface area (Mosteller) a dose per kg or per m² is
+/// computed with: the newest usable readings only, never a doubtful one.
+fn body_of(f: &Facts) -> dose::Body {
+    let shown = |r: &Reading, unit: &str| {
+        let value = fmt_num(dose::sig3(r.value));
+        match r.date {
+            Some(d) => format!("{value} {unit} ({d})"),
+            None => format!("{value} {unit}"),
+        }
+    };
+    let weight = f.weight();
+    let height = f.height();
+    dose::Body {
+        weight_kg: weight.map(|w| (w.value, shown(w, "kg"))),
+        bsa_m2: weight.zip(height).map(|(w, h)| {
+            let bsa = dose::sig3((h.value * w.value / 3600.0).sqrt());
+            (
+                bsa,
+                format!(
+                    "{} m² (Mosteller, {} cm and {} kg)",
+                    fmt_num(bsa),
+                    fmt_num(dose::sig3(h.value)),
+                    fmt_num(dose::sig3(w.value))
+                ),
+            )
+        }),
+    }
+}
 
 fn text_date(d: Option<NaiveDate>) -> String {
     d.map_or_else(|| "date unknown".into(), |d| d.to_string())
@@ -674,7 +703,13 @@ impl<'t> FactsBuilder<'t> {
         });
     }
 
-    fn med(&self, m: &fhir::MedicationRequest, index: usize) -> Med {
+    fn med(
+        &self,
+        m: &fhir::MedicationRequest,
+        index: usize,
+        body: &dose::Body,
+        notes: &mut Vec<String>,
+    ) -> Med {
         let id = m.id.clone();
         let reference = match &id {
             Some(id) => format!("MedicationRequest/{id}"),
@@ -714,38 +749,37 @@ impl<'t> FactsBuilder<'t> {
         let strength = identified.as_ref().and_then(|i| i.strength);
         let form = identified.as_ref().map(|i| i.form);
         let mut route = Route::Unknown;
-        let mut best: Option<Dose> = None;
-        let mut read: Vec<(Option<f64>, Dose)> = vec![];
+        let mut steps: Vec<dose::Step> = vec![];
+        let listed_in_order = dose::steps_in_list_order(&m.dosage_instruction);
         for (i, d) in m.dosage_instruction.iter().enumerate() {
             let r = route::route_of(self.t, d.route.as_ref(), form);
             if i == 0 || (route == Route::Unknown && r != Route::Unknown) {
                 route = r;
             }
-            if let Some(dose) = dose::dose(d, strength) {
-                read.push((d.sequence, dose));
+            let bounds = d
+                .timing
+                .as_ref()
+                .and_then(|t| t.repeat.as_ref()?.bounds_period.as_ref());
+            let read = dose::read(d, strength, body);
+            if let Err(Some(say)) = &read {
+                notes.push(format!("{name}: {say}"));
             }
+            steps.push(dose::Step {
+                sequence: if listed_in_order {
+                    Some(i as f64 + 1.0)
+                } else {
+                    d.sequence
+                },
+                start: bounds.and_then(|b| fhir::date(b.start.as_deref()?)),
+                end: bounds.and_then(|b| fhir::date(b.end.as_deref()?)),
+                as_needed: d.as_needed(),
+                dose: read.ok(),
+            });
         }
         // Instructions of the same sequence (or none) apply together: 10 mg in
-        // the morning and 5 mg at night are 15 mg a day.
-        let candidates = read
-            .iter()
-            .map(|(_, d)| d.clone())
-            .chain(dose::together(&read));
-        for dose in candidates {
-            let better = match (
-                &best,
-                dose.per_day_mg(),
-                best.as_ref().and_then(|b| b.per_day_mg()),
-            ) {
-                (None, _, _) => true,
-                (Some(_), Some(new), Some(old)) => new > old,
-                (Some(_), Some(_), None) => true,
-                _ => false,
-            };
-            if better {
-                best = Some(dose);
-            }
-        }
+        // the morning and 5 mg at night are 15 mg a day. A taper's highest step
+        // counts for limits, its first for today's exposure.
+        let doses = dose::of_order(&steps, self.facts.today);
         if m.dosage_instruction.is_empty() {
             route = route::route_of(self.t, None, form);
         }
@@ -773,7 +807,8 @@ impl<'t> FactsBuilder<'t> {
             name,
             identified,
             route,
-            dose: best,
+            dose: doses.limit,
+            exposure: doses.exposure,
             frequency,
             instructions: m.dosage_instruction.len(),
             authored: m
@@ -834,17 +869,27 @@ impl<'t> FactsBuilder<'t> {
                 }),
             }
         }
+        // Weights and heights first: a dose per kg or m² is computed with them.
+        // Newest first: by date in the service's calendar, then, within a
+        // day, by instant (a result with a time before one without).
+        let at = std::mem::take(&mut self.at);
+        newest_first(&mut self.facts.weights, at.weights, |r| r.date);
+        newest_first(&mut self.facts.heights, at.heights, |r| r.date);
+        let limits = self.facts.limits.clone();
+        plausibility::assess(&mut self.facts.weights, &mut self.facts.heights, &limits);
+        let body = body_of(&self.facts);
+        let mut notes = vec![];
         let active = std::mem::take(&mut self.active);
         let drafts = std::mem::take(&mut self.drafts);
         let active_meds: Vec<Med> = active
             .iter()
             .enumerate()
-            .map(|(i, m)| self.med(m, i))
+            .map(|(i, m)| self.med(m, i, &body, &mut notes))
             .collect();
         let mut orders = vec![];
         let mut other = vec![];
         for (i, (m, triggering)) in drafts.iter().enumerate() {
-            let med = self.med(m, i);
+            let med = self.med(m, i, &body, &mut notes);
             if med.identified.is_none() && med.name == UNNAMED {
                 self.facts.unreadable_orders.push(format!(
                     "draft order {} of {}: no medication could be read (no code, no name)",
@@ -862,14 +907,13 @@ impl<'t> FactsBuilder<'t> {
         f.active_meds = active_meds;
         f.orders = orders;
         f.other_drafts = other;
-        // Newest first: by date in the service's calendar, then, within a
-        // day, by instant (a result with a time before one without).
-        let at = std::mem::take(&mut self.at);
-        newest_first(&mut f.weights, at.weights, |r| r.date);
-        newest_first(&mut f.heights, at.heights, |r| r.date);
+        for n in notes {
+            if !f.notes.contains(&n) {
+                f.notes.push(n);
+            }
+        }
         newest_first(&mut f.blood_pressures, at.blood_pressures, |b| b.date);
         newest_first(&mut f.labs, at.labs, |l| l.date);
-        plausibility::assess(&mut f.weights, &mut f.heights, &f.limits);
         orders::read_replacements(&mut f.orders, &f.active_meds);
         orders::read_replacements(&mut f.other_drafts, &f.active_meds);
         f
@@ -917,6 +961,97 @@ mod tests {
             other => panic!("{other:?}"),
         }
         b.build()
+    }
+
+    #[test]
+    fn order_doses_for_exposure_and_for_limits() {
+        let t = Terminology::embedded().unwrap();
+        let weight = r#"{"resourceType":"Observation","id":"w","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},"effectiveDateTime":"2026-11-10","valueQuantity":{"value":70,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}}"#;
+        let pred = r#""medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"312615"}]}"#;
+        let daily = r#""timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}}"#;
+        let mg =
+            |v: u32| format!(r#""doseAndRate":[{{"doseQuantity":{{"value":{v},"unit":"mg"}}}}]"#);
+        let step = |seq: u32, v: u32| format!(r#"{{"sequence":{seq},{daily},{}}}"#, mg(v));
+        // (dosage instructions, weight on file, mg/day for limits, mg/day today)
+        let cases: Vec<(String, bool, Option<f64>, Option<f64>)> = vec![
+            // Taper 60 → 40 → 20: 60 both.
+            (
+                format!("{},{},{}", step(1, 60), step(2, 40), step(3, 20)),
+                false,
+                Some(60.0),
+                Some(60.0),
+            ),
+            // Escalation 20 → 40 → 60: 20 today, 60 for limits.
+            (
+                format!("{},{},{}", step(1, 20), step(2, 40), step(3, 60)),
+                false,
+                Some(60.0),
+                Some(20.0),
+            ),
+            // 1 mg/kg × 70 kg = 70 mg.
+            (
+                format!(
+                    r#"{{{daily},"doseAndRate":[{{"doseQuantity":{{"value":1,"code":"mg/kg"}}}}]}}"#
+                ),
+                true,
+                Some(70.0),
+                Some(70.0),
+            ),
+            // 1 mg/kg with no weight: unknown.
+            (
+                format!(
+                    r#"{{{daily},"doseAndRate":[{{"doseQuantity":{{"value":1,"code":"mg/kg"}}}}]}}"#
+                ),
+                false,
+                None,
+                None,
+            ),
+            // As needed, at most 40 mg a day: 40 for limits, nothing today.
+            (
+                format!(
+                    r#"{{"asNeededBoolean":true,{},"maxDosePerPeriod":{{"numerator":{{"value":40,"unit":"mg"}},"denominator":{{"value":1,"unit":"d"}}}}}}"#,
+                    mg(20)
+                ),
+                false,
+                Some(40.0),
+                None,
+            ),
+            // Range 40–80 mg: 80 both.
+            (
+                format!(
+                    r#"{{{daily},"doseAndRate":[{{"doseRange":{{"low":{{"value":40,"unit":"mg"}},"high":{{"value":80,"unit":"mg"}}}}}}]}}"#
+                ),
+                false,
+                Some(80.0),
+                Some(80.0),
+            ),
+        ];
+        for (instructions, with_weight, limit, today) in cases {
+            let mr = format!(
+                r#"{{"resourceType":"MedicationRequest","id":"o1",{pred},"dosageInstruction":[{instructions}]}}"#
+            );
+            let f = draft(&t, &mr, with_weight.then_some(weight));
+            let m = &f.orders[0];
+            assert_eq!(
+                m.dose.as_ref().and_then(|d| d.per_day_mg()),
+                limit,
+                "{instructions}"
+            );
+            assert_eq!(
+                m.exposure_dose().and_then(|d| d.per_day_mg()),
+                today,
+                "{instructions}"
+            );
+            if instructions.contains("mg/kg") && !with_weight {
+                assert!(
+                    f.notes
+                        .iter()
+                        .any(|n| n.contains("1 mg/kg ordered: no usable weight")),
+                    "{:?}",
+                    f.notes
+                );
+            }
+        }
     }
 
     #[test]

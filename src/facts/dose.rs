@@ -6,6 +6,7 @@
 
 use std::sync::LazyLock;
 
+use chrono::{Datelike, NaiveDate};
 use regex::Regex;
 
 use super::frequency::{self, Frequency};
@@ -171,38 +172,123 @@ fn is_count_unit(unit: &str) -> bool {
     )
 }
 
-fn mg_of(q: &Quantity, strength: Option<Strength>) -> Option<(f64, String)> {
-    let v = q.value?;
+/// What a per-weight or per-area dose ("1 mg/kg", "375 mg/m²") is computed
+/// from: the usable weight and body surface area, each with the words that
+/// name it on the card ("70 kg of 2026-11-10").
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Body {
+    pub weight_kg: Option<(f64, String)>,
+    pub bsa_m2: Option<(f64, String)>,
+}
+
+/// The reading of one dose quantity.
+#[derive(Debug, Clone, PartialEq)]
+enum Mg {
+    /// mg, and how the figure was obtained.
+    Read(f64, String),
+    /// A dose per kg or per m² with no usable weight or area: what to say.
+    NeedsBody(String),
+    Unreadable,
+}
+
+/// Rounds a derived figure to 3 significant figures (the cards show no more).
+pub fn sig3(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let scale = 10f64.powi(v.abs().log10().floor() as i32 - 2);
+    (v / scale).round() * scale
+}
+
+/// mg in one unit of mass, and its name on the card ("mg", "g", "mcg");
+/// `None` for any other unit.
+fn mass(unit: &str) -> Option<(f64, &'static str)> {
+    Some(match unit.trim() {
+        "mg" | "MG" | "milligram" | "milligrams" => (1.0, "mg"),
+        "g" | "G" | "gram" | "grams" => (1000.0, "g"),
+        "ug" | "mcg" | "µg" | "microgram" | "micrograms" => (0.001, "mcg"),
+        _ => return None,
+    })
+}
+
+/// A per-body unit ("mg/kg", "g/kg", "mg/m2", "mg/m²"): mg per unit, the
+/// mass's name and whether per kg (else per m²).
+fn per_body(unit: &str) -> Option<(f64, &'static str, bool)> {
+    let (m, per) = unit.split_once('/')?;
+    let (factor, name) = mass(m)?;
+    let per = per
+        .trim()
+        .trim_matches(|c| c == '{' || c == '}' || c == '[' || c == ']');
+    match per {
+        "kg" | "Kg" | "KG" => Some((factor, name, true)),
+        "m2" | "m²" | "m^2" | "M2" => Some((factor, name, false)),
+        _ => None,
+    }
+}
+
+/// A dose per kg or per m², computed with the weight or area used.
+fn of_body(v: f64, unit: &str, body: &Body) -> Option<Mg> {
+    let (factor, mass, per_kg) = per_body(unit)?;
+    let (per, basis) = if per_kg {
+        ("kg", body.weight_kg.as_ref())
+    } else {
+        ("m²", body.bsa_m2.as_ref())
+    };
+    let ordered = format!("{} {mass}/{per}", fmt_num(v));
+    Some(match basis {
+        Some((b, shown)) => {
+            let mg = sig3(v * factor * b);
+            Mg::Read(mg, format!("{ordered} × {shown} = {} mg", fmt_num(mg)))
+        }
+        None => Mg::NeedsBody(format!(
+            "{ordered} ordered: no usable {}, so the dose is not computed",
+            if per_kg {
+                "weight"
+            } else {
+                "height and weight for the body surface area"
+            }
+        )),
+    })
+}
+
+fn mg_of(q: &Quantity, strength: Option<Strength>, body: &Body) -> Mg {
+    let Some(v) = q.value else {
+        return Mg::Unreadable;
+    };
     let unit = q.unit_code().unwrap_or("").trim();
     let shown = if unit.is_empty() { "(no unit)" } else { unit };
-    match unit {
-        "mg" | "MG" | "milligram" | "milligrams" => Some((v, format!("{} mg", fmt_num(v)))),
-        "g" | "G" | "gram" | "grams" => Some((v * 1000.0, format!("{} g", fmt_num(v)))),
-        "ug" | "mcg" | "µg" => Some((v / 1000.0, format!("{} mcg", fmt_num(v)))),
-        "mL" | "ml" | "ML" => {
-            let c = strength?.mg_per_ml()?;
-            Some((v * c, format!("{} mL × {} mg/mL", fmt_num(v), fmt_num(c))))
-        }
-        u if is_count_unit(u) => {
-            let per = strength?.mg_per_unit()?;
+    if let Some((f, name)) = mass(unit) {
+        return Mg::Read(v * f, format!("{} {name}", fmt_num(v)));
+    }
+    if let Some(m) = of_body(v, unit, body) {
+        return m;
+    }
+    let read = match unit {
+        "mL" | "ml" | "ML" => strength
+            .and_then(|s| s.mg_per_ml())
+            .map(|c| (v * c, format!("{} mL × {} mg/mL", fmt_num(v), fmt_num(c)))),
+        u if is_count_unit(u) => strength.and_then(|s| s.mg_per_unit()).map(|per| {
             // "3 tablets × 20 mg", never the UCUM annotation ("{tbl}").
             let mut shown = super::units::plain(shown);
             if v != 1.0 && !shown.ends_with('s') {
                 shown.push('s');
             }
-            Some((
+            (
                 v * per,
                 format!("{} {} × {} mg", fmt_num(v), shown, fmt_num(per)),
-            ))
-        }
+            )
+        }),
         _ => None,
-    }
+    };
+    read.map_or(Mg::Unreadable, |(mg, d)| Mg::Read(mg, d))
 }
 
 /// Builds this module's matchers now.
 pub(crate) fn warm() {
     LazyLock::force(&TEXT_MG);
     LazyLock::force(&TEXT_UNITS);
+    LazyLock::force(&TEXT_TIMES);
+    LazyLock::force(&TEXT_PER_BODY);
 }
 
 static TEXT_MG: LazyLock<Regex> =
@@ -213,6 +299,17 @@ static TEXT_UNITS: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b\d+(?:\.\d+)?\s*(?:x\s*)?(?:tabs?|tablets?|caps?|capsules?|pills?|vials?|ml)\b",
     )
     .expect("static regex")
+});
+
+/// "2 x 10 mg", "2 × 10 mg tablets": a count of units of a strength, taken
+/// together.
+static TEXT_TIMES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(\d+)\s*[x×]\s*(\d+(?:\.\d+)?)\s*mg\b").expect("static regex")
+});
+
+/// "1 mg/kg", "375 mg/m2": a dose per body weight or area.
+static TEXT_PER_BODY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(\d+(?:\.\d+)?)\s*(mg|g|mcg)\s*/\s*(kg|m2|m²)\b").expect("static regex")
 });
 
 /// The largest mg per administration believed; above it the dose is
@@ -260,41 +357,366 @@ pub fn together(read: &[(Option<f64>, Dose)]) -> Vec<Dose> {
         .collect()
 }
 
-/// The dose of one dosage instruction, given the product strength.
+/// The dose of one dosage instruction, given the product strength (a dose
+/// per kg or m² is not read: see [`read`]).
 pub fn dose(d: &Dosage, strength: Option<Strength>) -> Option<Dose> {
-    let structured = d
+    read(d, strength, &Body::default()).ok()
+}
+
+/// The mg figure of the structured dose: of the doseAndRate entries (and
+/// the STU3 dose on the dosage), never summed, the first in a unit of mass
+/// wins (Epic sends the "ordered" and the "calculated" dose side by side);
+/// else the first that reads. A range counts at its high end, and is shown.
+fn structured(d: &Dosage, strength: Option<Strength>, body: &Body) -> Mg {
+    let entries = d
         .dose_and_rate
         .iter()
         .map(|dr| (dr.dose_quantity.as_ref(), dr.dose_range.as_ref()))
         // STU3 and DSTU2 keep the dose on the dosage itself.
-        .chain([(d.dose_quantity.as_ref(), d.dose_range.as_ref())])
-        .find_map(|(q, range)| {
-            q.or(range.and_then(|r| r.high.as_ref()))
-                .and_then(|q| mg_of(q, strength))
-        });
-    let (mg, derivation) = match structured {
-        Some(x) => x,
-        None => {
-            // From the sig only when it names one mg figure and no count of
-            // units ("5 mg tablets: take 12" is not 5 mg).
-            let text = d.text.as_deref()?;
-            let mut values: Vec<f64> = TEXT_MG
-                .captures_iter(text)
-                .filter_map(|c| c[1].parse().ok())
-                .collect();
-            values.dedup();
-            if values.len() != 1 || TEXT_UNITS.is_match(text) {
-                return None;
+        .chain([(d.dose_quantity.as_ref(), d.dose_range.as_ref())]);
+    let mut readings: Vec<(bool, Mg)> = vec![];
+    for (q, range) in entries {
+        let (q, low) = match (q, range) {
+            (Some(q), _) => (q, None),
+            (None, Some(r)) => match r.high.as_ref() {
+                Some(h) => (h, r.low.as_ref()),
+                None => continue,
+            },
+            (None, None) => continue,
+        };
+        let in_mass = q.unit_code().and_then(mass).is_some();
+        let m = match (
+            mg_of(q, strength, body),
+            low.map(|l| mg_of(l, strength, body)),
+        ) {
+            (Mg::Read(high, how), Some(Mg::Read(low, low_how))) if low <= high => {
+                // "40–80 mg" when both ends are plain mg figures.
+                let plain = |h: &str| {
+                    h.strip_suffix(" mg")
+                        .filter(|v| !v.contains(' '))
+                        .map(str::to_string)
+                };
+                let range = match (plain(&low_how), plain(&how)) {
+                    (Some(l), Some(h)) => format!("{l}–{h} mg"),
+                    _ => format!("{low_how} to {how}"),
+                };
+                Mg::Read(high, format!("{range} (high end counted)"))
             }
-            let v = values[0];
-            (v, format!("{} mg from the dosage text", fmt_num(v)))
-        }
+            (Mg::Read(high, how), _) if low.is_some() => {
+                Mg::Read(high, format!("up to {how} (high end counted)"))
+            }
+            (m, _) => m,
+        };
+        readings.push((in_mass, m));
+    }
+    let first = |mass_only: bool| {
+        readings
+            .iter()
+            .find(|(in_mass, m)| (*in_mass || !mass_only) && matches!(m, Mg::Read(..)))
+            .map(|(_, m)| m.clone())
     };
-    (mg.is_finite() && mg > 0.0 && mg < MAX_MG).then(|| Dose {
-        mg: round_mg(mg),
-        frequency: frequency::of_dosage(d),
-        derivation,
-    })
+    first(true)
+        .or_else(|| first(false))
+        .or_else(|| {
+            readings
+                .iter()
+                .find(|(_, m)| matches!(m, Mg::NeedsBody(_)))
+                .map(|(_, m)| m.clone())
+        })
+        .unwrap_or(Mg::Unreadable)
+}
+
+/// The mg figure of the sig text, when it names one: "60 mg", "2 x 10 mg"
+/// (20 mg), "1 mg/kg" (with the weight). A count of units without a
+/// strength ("5 mg tablets: take 12") or two different figures: not read.
+fn from_text(text: &str, body: &Body) -> Mg {
+    let per_body: Vec<_> = TEXT_PER_BODY.captures_iter(text).collect();
+    if let [c] = per_body.as_slice() {
+        let (Ok(v), unit) = (
+            c[1].parse::<f64>(),
+            format!("{}/{}", c[2].to_lowercase(), &c[3]),
+        ) else {
+            return Mg::Unreadable;
+        };
+        return match of_body(v, &unit, body) {
+            Some(Mg::Read(mg, how)) => Mg::Read(mg, format!("{how}, from the dosage text")),
+            Some(m) => m,
+            None => Mg::Unreadable,
+        };
+    }
+    if per_body.len() > 1 {
+        return Mg::Unreadable;
+    }
+    // "2 x 10 mg": the product, when every other mg figure agrees with it.
+    let times: Vec<_> = TEXT_TIMES.captures_iter(text).collect();
+    if let [c] = times.as_slice() {
+        let whole = c.get(0).expect("whole match").range();
+        let (Ok(k), Ok(each)) = (c[1].parse::<f64>(), c[2].parse::<f64>()) else {
+            return Mg::Unreadable;
+        };
+        let total = round_mg(k * each);
+        let others_agree = TEXT_MG
+            .captures_iter(text)
+            .filter(|o| {
+                let r = o.get(0).expect("whole match").range();
+                r.end <= whole.start || r.start >= whole.end
+            })
+            .all(|o| o[1].parse::<f64>().is_ok_and(|v| (v - total).abs() < 1e-9));
+        return if others_agree && k >= 1.0 {
+            Mg::Read(
+                total,
+                format!(
+                    "{} × {} mg = {} mg from the dosage text",
+                    fmt_num(k),
+                    fmt_num(each),
+                    fmt_num(total)
+                ),
+            )
+        } else {
+            Mg::Unreadable
+        };
+    }
+    if times.len() > 1 {
+        return Mg::Unreadable;
+    }
+    let mut values: Vec<f64> = TEXT_MG
+        .captures_iter(text)
+        .filter_map(|c| c[1].parse().ok())
+        .collect();
+    values.dedup();
+    if values.len() != 1 || TEXT_UNITS.is_match(text) {
+        return Mg::Unreadable;
+    }
+    let v = values[0];
+    Mg::Read(v, format!("{} mg from the dosage text", fmt_num(v)))
+}
+
+/// Days in a `maxDosePerPeriod` denominator.
+fn period_days(q: &Quantity) -> Option<f64> {
+    let v = q.value.unwrap_or(1.0);
+    let days = match q.unit_code()?.trim() {
+        "d" | "day" | "days" => v,
+        "h" | "hour" | "hours" => v / 24.0,
+        "wk" | "week" | "weeks" => v * 7.0,
+        "mo" | "month" | "months" => v * 30.0,
+        _ => return None,
+    };
+    (days.is_finite() && days > 0.0).then_some(days)
+}
+
+/// The dose of one dosage instruction, a dose per kg or m² computed with
+/// `body`. An as-needed dose is read at its maximum: `maxDosePerPeriod`
+/// when given (that many mg once in the period), else the dose at its most
+/// frequent. `Err` says, when worth saying, why no dose could be read.
+pub fn read(d: &Dosage, strength: Option<Strength>, body: &Body) -> Result<Dose, Option<String>> {
+    let found = match structured(d, strength, body) {
+        Mg::Unreadable => match d.text.as_deref() {
+            Some(text) => from_text(text, body),
+            None => Mg::Unreadable,
+        },
+        m => m,
+    };
+    let (mut mg, mut derivation) = match found {
+        Mg::Read(mg, how) => (mg, how),
+        Mg::NeedsBody(say) => return Err(Some(say)),
+        Mg::Unreadable => return Err(None),
+    };
+    let mut frequency = frequency::of_dosage(d);
+    if d.as_needed() {
+        let max = d.max_dose_per_period.as_ref().and_then(|r| {
+            let days = period_days(r.denominator.as_ref()?)?;
+            match mg_of(r.numerator.as_ref()?, strength, body) {
+                Mg::Read(mg, how) => Some((mg, how, days)),
+                _ => None,
+            }
+        });
+        match max {
+            Some((max_mg, how, days)) => {
+                let per = Schedule {
+                    frequency: 1.0,
+                    period_days: days,
+                };
+                derivation = format!("as needed, at most {how} {}", per_period(days));
+                mg = max_mg;
+                frequency = Frequency::of(per, frequency::Certainty::Coded);
+            }
+            None => derivation = format!("{derivation} as needed, counted at its most frequent"),
+        }
+    }
+    (mg.is_finite() && mg > 0.0 && mg < MAX_MG)
+        .then(|| Dose {
+            mg: round_mg(mg),
+            frequency,
+            derivation,
+        })
+        .ok_or(None)
+}
+
+/// One dosage instruction of an order, read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// `sequence`: instructions of one sequence apply together, a later
+    /// sequence follows.
+    pub sequence: Option<f64>,
+    /// `timing.repeat.boundsPeriod`, when stated.
+    pub start: Option<NaiveDate>,
+    pub end: Option<NaiveDate>,
+    pub as_needed: bool,
+    /// The dose, when it could be read.
+    pub dose: Option<Dose>,
+}
+
+/// The dose that counts for today's glucocorticoid exposure, where it may
+/// differ from the dose for limits.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExposureDose {
+    /// The dose for limits (an order of one step, given on a schedule).
+    Limit,
+    /// The first step of a multi-step order (a taper), or the scheduled
+    /// instructions when as-needed ones sit beside them; `None` when its
+    /// dose could not be read.
+    Step(Option<Dose>),
+    /// Given only when needed: not counted for today's exposure.
+    AsNeeded,
+}
+
+/// The doses of one order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderDoses {
+    /// For limits and risk: the highest daily dose of any step (instructions
+    /// of one sequence given together added up), a range at its high end,
+    /// as-needed doses at their maximum.
+    pub limit: Option<Dose>,
+    pub exposure: ExposureDose,
+}
+
+/// The dose with the highest daily dose (one of unknown frequency only when
+/// none is known), of `doses` and of those given together.
+fn highest(steps: &[&Step]) -> Option<Dose> {
+    let read: Vec<(Option<f64>, Dose)> = steps
+        .iter()
+        .filter_map(|s| Some((s.sequence, s.dose.clone()?)))
+        .collect();
+    // Given together: of one sequence and one start (bounds) only.
+    let mut starts: Vec<Option<NaiveDate>> = steps.iter().map(|s| s.start).collect();
+    starts.sort();
+    starts.dedup();
+    let combined: Vec<Dose> = starts
+        .into_iter()
+        .flat_map(|start| {
+            let group: Vec<(Option<f64>, Dose)> = steps
+                .iter()
+                .filter(|s| s.start == start)
+                .filter_map(|s| Some((s.sequence, s.dose.clone()?)))
+                .collect();
+            together(&group)
+        })
+        .collect();
+    let mut best: Option<Dose> = None;
+    for dose in read.iter().map(|(_, d)| d.clone()).chain(combined) {
+        let better = match (
+            &best,
+            dose.per_day_mg(),
+            best.as_ref().and_then(|b| b.per_day_mg()),
+        ) {
+            (None, _, _) => true,
+            (Some(_), Some(new), Some(old)) => new > old,
+            (Some(_), Some(_), None) => true,
+            _ => false,
+        };
+        if better {
+            best = Some(dose);
+        }
+    }
+    best
+}
+
+/// Whether instructions without a `sequence` are steps that follow one
+/// another in the order listed: several, none with a sequence, each with its
+/// own duration (`boundsDuration`: "60 mg daily for 7 days", then "40 mg
+/// daily for 7 days") and none set to a time of day (a morning and a night
+/// dose are given together).
+pub fn steps_in_list_order(dosages: &[Dosage]) -> bool {
+    dosages.len() > 1
+        && dosages.iter().all(|d| {
+            let repeat = d.timing.as_ref().and_then(|t| t.repeat.as_ref());
+            d.sequence.is_none()
+                && repeat.is_some_and(|r| {
+                    r.bounds_duration.is_some()
+                        && r.bounds_period.is_none()
+                        && r.when.is_empty()
+                        && r.time_of_day.is_empty()
+                })
+        })
+}
+
+/// The doses of an order of several instructions (POLICY third edition,
+/// "Medications as EHRs send them"): the highest step for limits; for
+/// today's exposure, the step whose bounds hold today, else the first by
+/// sequence (else by start), as-needed instructions left out.
+pub fn of_order(steps: &[Step], today: NaiveDate) -> OrderDoses {
+    let all: Vec<&Step> = steps.iter().collect();
+    let limit = highest(&all);
+    let scheduled: Vec<&Step> = steps.iter().filter(|s| !s.as_needed).collect();
+    if scheduled.is_empty() {
+        let exposure = if steps.is_empty() {
+            ExposureDose::Limit
+        } else {
+            ExposureDose::AsNeeded
+        };
+        return OrderDoses { limit, exposure };
+    }
+    let distinct = |key: &dyn Fn(&Step) -> Option<i64>| {
+        let mut keys: Vec<Option<i64>> = scheduled.iter().map(|s| key(s)).collect();
+        keys.sort();
+        keys.dedup();
+        keys.len() > 1
+    };
+    let seq = |s: &Step| s.sequence.map(|q| q as i64);
+    let start = |s: &Step| s.start.map(|d| d.num_days_from_ce() as i64);
+    let by_sequence = distinct(&seq);
+    let by_start = distinct(&start);
+    if !by_sequence && !by_start && scheduled.len() == steps.len() {
+        return OrderDoses {
+            limit,
+            exposure: ExposureDose::Limit,
+        };
+    }
+    let holds_today =
+        |s: &Step| s.start.is_some_and(|b| b <= today) && s.end.is_none_or(|e| today <= e);
+    let group: Vec<&Step> = if by_start && scheduled.iter().any(|s| holds_today(s)) {
+        scheduled.into_iter().filter(|s| holds_today(s)).collect()
+    } else if by_sequence {
+        // Instructions without a sequence come after those with one.
+        let key = |s: &Step| seq(s).unwrap_or(i64::MAX);
+        let first = scheduled.iter().map(|s| key(s)).min();
+        scheduled
+            .into_iter()
+            .filter(|s| Some(key(s)) == first)
+            .collect()
+    } else if by_start {
+        let key = |s: &Step| start(s).unwrap_or(i64::MAX);
+        let first = scheduled.iter().map(|s| key(s)).min();
+        scheduled
+            .into_iter()
+            .filter(|s| Some(key(s)) == first)
+            .collect()
+    } else {
+        scheduled
+    };
+    OrderDoses {
+        limit,
+        exposure: ExposureDose::Step(highest(&group)),
+    }
+}
+
+fn per_period(days: f64) -> String {
+    match days {
+        1.0 => "a day".into(),
+        7.0 => "a week".into(),
+        d if d < 1.0 => format!("every {} h", fmt_num(d * 24.0)),
+        d => format!("every {} days", fmt_num(d)),
+    }
 }
 
 #[cfg(test)]
@@ -399,5 +821,492 @@ mod tests {
         assert_eq!(bid.describe(), "twice daily");
         let s = frequency::of_dosage(&dosage(r#"{"text":"25 mg SC once weekly"}"#));
         assert_eq!(s.schedule, Some(Schedule::WEEKLY));
+    }
+
+    fn kg70() -> Body {
+        Body {
+            weight_kg: Some((70.0, "70 kg".into())),
+            bsa_m2: Some((1.82, "1.82 m²".into())),
+        }
+    }
+
+    fn per_day(r: &Result<Dose, Option<String>>) -> Option<f64> {
+        r.as_ref().ok().and_then(|d| d.per_day_mg())
+    }
+
+    #[test]
+    fn several_dose_entries_are_never_summed_the_mg_one_wins() {
+        let daily = r#""timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}}"#;
+        // (doseAndRate entries, strength, mg)
+        let cases = [
+            // Epic: "ordered" 1 tablet and "calculated" 20 mg: 20, not 40.
+            (
+                r#"{"doseQuantity":{"value":1,"code":"{tbl}"}},{"doseQuantity":{"value":20,"unit":"mg"}}"#,
+                Some(Strength::PerUnit(20.0)),
+                Some(20.0),
+            ),
+            // The mg entry wins even when the count disagrees with it.
+            (
+                r#"{"doseQuantity":{"value":3,"code":"{tbl}"}},{"doseQuantity":{"value":20,"unit":"mg"}}"#,
+                Some(Strength::PerUnit(5.0)),
+                Some(20.0),
+            ),
+            // No strength for the tablets: the mg entry.
+            (
+                r#"{"doseQuantity":{"value":2,"unit":"tablet"}},{"doseQuantity":{"value":40,"unit":"mg"}}"#,
+                None,
+                Some(40.0),
+            ),
+            // mL and mg: the mg one (1.1 mL × 25 mg/mL would also be 27.5).
+            (
+                r#"{"doseQuantity":{"value":1.2,"unit":"mL"}},{"doseQuantity":{"value":27.5,"unit":"mg"}}"#,
+                Some(Strength::PerMl(25.0)),
+                Some(27.5),
+            ),
+            // Only counts: the first that reads.
+            (
+                r#"{"doseQuantity":{"value":2,"unit":"tablet"}},{"doseQuantity":{"value":1,"unit":"each"}}"#,
+                Some(Strength::PerUnit(5.0)),
+                Some(10.0),
+            ),
+        ];
+        for (entries, strength, want) in cases {
+            let json = format!(r#"{{{daily},"doseAndRate":[{entries}]}}"#);
+            let got = read(&dosage(&json), strength, &Body::default()).ok();
+            assert_eq!(got.map(|d| d.mg), want, "{json}");
+        }
+    }
+
+    #[test]
+    fn a_dose_range_counts_at_its_high_end_and_is_shown() {
+        let range = |low: &str, high: &str| {
+            format!(
+                r#"{{"timing":{{"repeat":{{"frequency":1,"period":1,"periodUnit":"d"}}}},"doseAndRate":[{{"doseRange":{{{low}{high}}}}}]}}"#
+            )
+        };
+        // (low, high, strength, mg per day, shown)
+        let cases = [
+            (
+                r#""low":{"value":10,"unit":"mg"},"#,
+                r#""high":{"value":20,"unit":"mg"}"#,
+                None,
+                Some(20.0),
+                "10–20 mg (high end counted)",
+            ),
+            (
+                r#""low":{"value":40,"unit":"mg"},"#,
+                r#""high":{"value":80,"unit":"mg"}"#,
+                None,
+                Some(80.0),
+                "40–80 mg (high end counted)",
+            ),
+            // 1–2 tablets of 5 mg: 10 mg.
+            (
+                r#""low":{"value":1,"unit":"tablet"},"#,
+                r#""high":{"value":2,"unit":"tablet"}"#,
+                Some(Strength::PerUnit(5.0)),
+                Some(10.0),
+                "1 tablet × 5 mg to 2 tablets × 5 mg (high end counted)",
+            ),
+            // Only a high end.
+            (
+                "",
+                r#""high":{"value":30,"unit":"mg"}"#,
+                None,
+                Some(30.0),
+                "30 mg",
+            ),
+            // No high end: not guessed from the low one.
+            (r#""low":{"value":10,"unit":"mg"}"#, "", None, None, ""),
+        ];
+        for (low, high, strength, want, shown) in cases {
+            let json = range(low, high);
+            let got = read(&dosage(&json), strength, &Body::default());
+            assert_eq!(per_day(&got), want, "{json}");
+            if let Ok(d) = got {
+                assert_eq!(d.derivation, shown);
+            }
+        }
+    }
+
+    #[test]
+    fn doses_per_kg_or_m2_use_the_weight_or_area_and_show_it() {
+        let q = |v: f64, unit: &str| {
+            format!(
+                r#"{{"timing":{{"repeat":{{"frequency":1,"period":1,"periodUnit":"d"}}}},"doseAndRate":[{{"doseQuantity":{{"value":{v},"code":"{unit}"}}}}]}}"#
+            )
+        };
+        let w = |kg: f64| Body {
+            weight_kg: Some((kg, format!("{} kg", fmt_num(kg)))),
+            bsa_m2: None,
+        };
+        // (dosage, body, mg, shown)
+        let cases: Vec<(String, Body, Option<f64>, &str)> = vec![
+            // 1 mg/kg × 70 kg = 70 mg.
+            (
+                q(1.0, "mg/kg"),
+                kg70(),
+                Some(70.0),
+                "1 mg/kg × 70 kg = 70 mg",
+            ),
+            // 0.75 mg/kg × 63.5 kg = 47.625 → 47.6 (3 significant figures).
+            (
+                q(0.75, "mg/kg"),
+                w(63.5),
+                Some(47.6),
+                "0.75 mg/kg × 63.5 kg = 47.6 mg",
+            ),
+            // IVIG 2 g/kg × 60 kg = 120 g.
+            (
+                q(2.0, "g/kg"),
+                w(60.0),
+                Some(120_000.0),
+                "2 g/kg × 60 kg = 120000 mg",
+            ),
+            // Cyclophosphamide 500 mg/m² × 1.82 m² = 910 mg.
+            (
+                q(500.0, "mg/m2"),
+                kg70(),
+                Some(910.0),
+                "500 mg/m² × 1.82 m² = 910 mg",
+            ),
+            // 375 mg/m² × 1.82 = 682.5 → 683.
+            (
+                q(375.0, "mg/m²"),
+                kg70(),
+                Some(683.0),
+                "375 mg/m² × 1.82 m² = 683 mg",
+            ),
+            // From the sig: 1 mg/kg, never "1 mg".
+            (
+                r#"{"text":"1 mg/kg by mouth once daily"}"#.into(),
+                kg70(),
+                Some(70.0),
+                "1 mg/kg × 70 kg = 70 mg, from the dosage text",
+            ),
+        ];
+        for (json, body, want, shown) in cases {
+            let got = read(&dosage(&json), None, &body);
+            assert_eq!(got.as_ref().ok().map(|d| d.mg), want, "{json}");
+            assert_eq!(got.unwrap().derivation, shown);
+        }
+        // No usable weight or area: unknown, and said; never a guessed dose.
+        for (json, say) in [
+            (q(1.0, "mg/kg"), "1 mg/kg ordered: no usable weight, so the dose is not computed"),
+            (r#"{"text":"1 mg/kg daily"}"#.into(), "1 mg/kg ordered: no usable weight, so the dose is not computed"),
+            (q(500.0, "mg/m2"), "500 mg/m² ordered: no usable height and weight for the body surface area, so the dose is not computed"),
+        ] {
+            assert_eq!(read(&dosage(&json), None, &Body::default()), Err(Some(say.into())));
+            assert_eq!(dose(&dosage(&json), None), None);
+        }
+    }
+
+    #[test]
+    fn as_needed_doses_count_at_their_maximum_for_limits_only() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        // (dosage, mg a day for limits)
+        let cases = [
+            // 10 mg every 6 h as needed, at most 30 mg a day: 30.
+            (
+                r#"{"asNeededBoolean":true,"timing":{"repeat":{"frequency":1,"period":6,"periodUnit":"h"}},"doseAndRate":[{"doseQuantity":{"value":10,"unit":"mg"}}],"maxDosePerPeriod":{"numerator":{"value":30,"unit":"mg"},"denominator":{"value":1,"unit":"d"}}}"#,
+                Some(30.0),
+            ),
+            // No maximum: at its most frequent, 10 mg × 4 = 40.
+            (
+                r#"{"asNeededBoolean":true,"timing":{"repeat":{"frequency":1,"period":6,"periodUnit":"h"}},"doseAndRate":[{"doseQuantity":{"value":10,"unit":"mg"}}]}"#,
+                Some(40.0),
+            ),
+            // For a reason; at most 2 tablets of 20 mg a day = 40.
+            (
+                r#"{"asNeededCodeableConcept":{"text":"flare"},"doseAndRate":[{"doseQuantity":{"value":20,"unit":"mg"}}],"maxDosePerPeriod":{"numerator":{"value":2,"unit":"tablet"},"denominator":{"value":1,"unit":"d"}}}"#,
+                Some(40.0),
+            ),
+            // At most 70 mg a week: 10 mg a day.
+            (
+                r#"{"asNeededBoolean":true,"doseAndRate":[{"doseQuantity":{"value":10,"unit":"mg"}}],"maxDosePerPeriod":{"numerator":{"value":70,"unit":"mg"},"denominator":{"value":1,"unit":"wk"}}}"#,
+                Some(10.0),
+            ),
+            // "as needed: false" is a scheduled dose.
+            (
+                r#"{"asNeededBoolean":false,"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}},"doseAndRate":[{"doseQuantity":{"value":5,"unit":"mg"}}]}"#,
+                Some(5.0),
+            ),
+        ];
+        for (json, want) in cases {
+            let d = dosage(json);
+            let got = read(&d, Some(Strength::PerUnit(20.0)), &Body::default());
+            assert_eq!(per_day(&got), want, "{json}");
+            let order = of_order(
+                &[Step {
+                    sequence: None,
+                    start: None,
+                    end: None,
+                    as_needed: d.as_needed(),
+                    dose: got.ok(),
+                }],
+                today,
+            );
+            let want_exposure = if d.as_needed() {
+                ExposureDose::AsNeeded
+            } else {
+                ExposureDose::Limit
+            };
+            assert_eq!(order.exposure, want_exposure, "{json}");
+        }
+    }
+
+    fn daily_mg(mg: f64) -> Dose {
+        Dose {
+            mg,
+            frequency: Frequency::of(Schedule::DAILY, frequency::Certainty::Coded),
+            derivation: format!("{mg} mg"),
+        }
+    }
+
+    fn step(sequence: Option<f64>, mg: f64) -> Step {
+        Step {
+            sequence,
+            start: None,
+            end: None,
+            as_needed: false,
+            dose: Some(daily_mg(mg)),
+        }
+    }
+
+    fn exposure_mg(o: &OrderDoses) -> Option<f64> {
+        match &o.exposure {
+            ExposureDose::Limit => o.limit.as_ref().and_then(|d| d.per_day_mg()),
+            ExposureDose::Step(d) => d.as_ref().and_then(|d| d.per_day_mg()),
+            ExposureDose::AsNeeded => None,
+        }
+    }
+
+    #[test]
+    fn a_taper_counts_its_first_step_today_and_its_highest_for_limits() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let date = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d);
+        let bounded = |mg: f64, start: u32, end: u32| Step {
+            start: date(start),
+            end: date(end),
+            ..step(None, mg)
+        };
+        // (steps, today's exposure mg/day, limit mg/day)
+        let cases: Vec<(Vec<Step>, Option<f64>, Option<f64>)> = vec![
+            // Taper 60 → 40 → 20 by sequence: 60 today, 60 the limit.
+            (
+                vec![
+                    step(Some(1.0), 60.0),
+                    step(Some(2.0), 40.0),
+                    step(Some(3.0), 20.0),
+                ],
+                Some(60.0),
+                Some(60.0),
+            ),
+            // Sent in another order: the same.
+            (
+                vec![
+                    step(Some(3.0), 20.0),
+                    step(Some(1.0), 60.0),
+                    step(Some(2.0), 40.0),
+                ],
+                Some(60.0),
+                Some(60.0),
+            ),
+            // Escalation 20 → 40 → 60: 20 today, 60 the limit.
+            (
+                vec![
+                    step(Some(1.0), 20.0),
+                    step(Some(2.0), 40.0),
+                    step(Some(3.0), 60.0),
+                ],
+                Some(20.0),
+                Some(60.0),
+            ),
+            // Two instructions of sequence 1 (10 + 5 a day), then 5: 15 today.
+            (
+                vec![
+                    step(Some(1.0), 10.0),
+                    step(Some(1.0), 5.0),
+                    step(Some(2.0), 5.0),
+                ],
+                Some(15.0),
+                Some(15.0),
+            ),
+            // Timing bounds: the step holding today (40 from 2026-11-22).
+            (
+                vec![
+                    bounded(60.0, 15, 21),
+                    bounded(40.0, 22, 28),
+                    bounded(20.0, 29, 30),
+                ],
+                Some(40.0),
+                Some(60.0),
+            ),
+            // Bounds not yet begun: the earliest.
+            (
+                vec![bounded(20.0, 27, 28), bounded(30.0, 25, 26)],
+                Some(30.0),
+                Some(30.0),
+            ),
+            // One step: the same dose for both.
+            (vec![step(None, 20.0)], Some(20.0), Some(20.0)),
+            // First step unreadable: today's exposure unknown, never the next step.
+            (
+                vec![
+                    Step {
+                        dose: None,
+                        ..step(Some(1.0), 0.0)
+                    },
+                    step(Some(2.0), 40.0),
+                ],
+                None,
+                Some(40.0),
+            ),
+            // A scheduled 10 mg and an as-needed 20 mg a day: 10 today; both may
+            // be taken on one day, so 30 is the limit.
+            (
+                vec![
+                    step(None, 10.0),
+                    Step {
+                        as_needed: true,
+                        ..step(None, 20.0)
+                    },
+                ],
+                Some(10.0),
+                Some(30.0),
+            ),
+        ];
+        for (steps, exposure, limit) in cases {
+            let o = of_order(&steps, today);
+            assert_eq!(exposure_mg(&o), exposure, "{steps:?}");
+            assert_eq!(
+                o.limit.as_ref().and_then(|d| d.per_day_mg()),
+                limit,
+                "{steps:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn steps_listed_with_durations_follow_one_another() {
+        let d = |extra: &str| {
+            format!(
+                r#"{{{extra}"timing":{{"repeat":{{"frequency":1,"period":1,"periodUnit":"d","boundsDuration":{{"value":7,"code":"d"}}}}}}}}"#
+            )
+        };
+        let when = r#"{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d","when":["MORN"],"boundsDuration":{"value":30,"code":"d"}}}}"#;
+        let plain = r#"{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}}}"#;
+        // (instructions, read as consecutive steps)
+        let cases: Vec<(Vec<String>, bool)> = vec![
+            // 60 mg for 7 days, then 40 mg for 7 days.
+            (vec![d(""), d("")], true),
+            // With sequences: the sequences decide.
+            (vec![d(r#""sequence":1,"#), d(r#""sequence":2,"#)], false),
+            // A morning dose beside another: given together.
+            (vec![when.into(), d("")], false),
+            // No durations: given together.
+            (vec![plain.into(), plain.into()], false),
+            // One instruction: nothing follows.
+            (vec![d("")], false),
+        ];
+        for (instructions, want) in cases {
+            let dosages: Vec<Dosage> = instructions.iter().map(|j| dosage(j)).collect();
+            assert_eq!(steps_in_list_order(&dosages), want, "{instructions:?}");
+        }
+    }
+
+    #[test]
+    fn the_sig_reads_a_count_times_a_strength_as_one_dose() {
+        // (sig, mg per administration, administrations a week)
+        let cases = [
+            ("2 x 10 mg", Some(20.0), None),
+            ("Take 2 x 10 mg tablets", Some(20.0), None),
+            ("Take 2 x 10 mg tablets once daily", Some(20.0), Some(7.0)),
+            ("2 × 10 mg by mouth daily", Some(20.0), Some(7.0)),
+            ("Take 6 x 2.5 mg tablets once weekly", Some(15.0), Some(1.0)),
+            // The total stated beside it agrees: read.
+            ("2 x 10 mg (20 mg) daily", Some(20.0), Some(7.0)),
+            // A total that disagrees: not read.
+            ("2 x 10 mg (30 mg) daily", None, None),
+            // A duration is not a count: "x 5 days".
+            ("5 mg daily x 5 days", Some(5.0), Some(7.0)),
+        ];
+        for (sig, mg, per_week) in cases {
+            let d = dose(&dosage(&format!(r#"{{"text":"{sig}"}}"#)), None);
+            assert_eq!(d.as_ref().map(|d| d.mg), mg, "{sig}");
+            if mg.is_some() {
+                assert_eq!(d.and_then(|d| d.frequency.per_week), per_week, "{sig}");
+            }
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Any count of units of a strength, or of a mass unit, reads as
+            /// count × strength mg; "N x M mg" in a sig as N × M.
+            #[test]
+            fn units_times_counts(
+                halves in 1u32..40,
+                strength in prop::sample::select(vec![1.0, 2.5, 5.0, 10.0, 20.0, 50.0, 500.0]),
+                unit in prop::sample::select(vec!["tablet", "tablets", "{tbl}", "{pill}", "tab", "capsule", "each", "mg", "g", "mcg"]),
+                k in 1u32..10,
+            ) {
+                let count = f64::from(halves) / 2.0;
+                let json = format!(r#"{{"doseAndRate":[{{"doseQuantity":{{"value":{count},"code":"{unit}"}}}}]}}"#);
+                let got = dose(&dosage(&json), Some(Strength::PerUnit(strength))).map(|d| d.mg);
+                let want = match unit {
+                    "mg" => count,
+                    "g" => count * 1000.0,
+                    "mcg" => count / 1000.0,
+                    _ => count * strength,
+                };
+                prop_assert_eq!(got, Some(round_mg(want)));
+                let sig = format!(r#"{{"text":"Take {k} x {} mg tablets once daily"}}"#, fmt_num(strength));
+                let d = dose(&dosage(&sig), None);
+                prop_assert_eq!(d.as_ref().map(|d| d.mg), Some(round_mg(f64::from(k) * strength)));
+                prop_assert_eq!(d.and_then(|d| d.frequency.per_week), Some(7.0));
+            }
+
+            /// A range counts at its high end, never below its low end.
+            #[test]
+            fn range_high_end_at_least_low_end(low in 0.5f64..500.0, extra in 0.0f64..500.0) {
+                let high = low + extra;
+                let json = format!(r#"{{"doseAndRate":[{{"doseRange":{{"low":{{"value":{low},"unit":"mg"}},"high":{{"value":{high},"unit":"mg"}}}}}}]}}"#);
+                let d = dose(&dosage(&json), None).expect("a range in mg reads");
+                prop_assert_eq!(d.mg, round_mg(high));
+                prop_assert!(d.mg >= round_mg(low));
+            }
+
+            /// A multi-step order: today's exposure never exceeds the limit
+            /// dose, and the order its steps are sent in changes nothing.
+            #[test]
+            fn multi_step_exposure_within_limit_and_order_free(
+                doses in prop::collection::vec(1u32..200, 1..6),
+                shuffle in prop::collection::vec(0usize..100, 6),
+            ) {
+                let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+                let steps: Vec<Step> = doses
+                    .iter()
+                    .enumerate()
+                    .map(|(i, mg)| step(Some(i as f64 + 1.0), f64::from(*mg)))
+                    .collect();
+                let mut permuted = steps.clone();
+                for (i, j) in shuffle.iter().enumerate().take(permuted.len()) {
+                    let n = permuted.len();
+                    permuted.swap(i % n, j % n);
+                }
+                let a = of_order(&steps, today);
+                let b = of_order(&permuted, today);
+                let limit = a.limit.as_ref().and_then(|d| d.per_day_mg());
+                let exposure = exposure_mg(&a);
+                prop_assert!(exposure.unwrap() <= limit.unwrap() + 1e-9);
+                prop_assert_eq!(exposure, Some(f64::from(doses[0])));
+                prop_assert_eq!(exposure_mg(&b), exposure);
+                prop_assert_eq!(b.limit.as_ref().and_then(|d| d.per_day_mg()), limit);
+            }
+        }
     }
 }

@@ -318,8 +318,6 @@ pub fn of_dosage(d: &Dosage) -> Frequency {
 enum Says {
     /// `count` administrations every `period_days`.
     Every(f64, f64),
-    /// "2 x 10 mg": this many administrations per period named elsewhere.
-    Times(f64),
     /// A phrase that rules out reading a frequency ("biweekly").
     Ambiguous,
     /// A duration or other phrase that is not a frequency.
@@ -392,8 +390,9 @@ static PHRASES: LazyLock<Vec<Phrase>> = LazyLock::new(|| {
         (r"\b(?:weekly|every\s+week|each\s+week|per\s+week|a\s+week|once\s+a\s+week)\b|/\s*(?:week|wk)\b".into(), |_| Says::Every(1.0, 7.0)),
         (r"\b(?:daily|every\s+day|each\s+day|per\s+day|a\s+day|every\s+(?:morning|evening|night)|each\s+(?:morning|evening)|in\s+the\s+(?:morning|evening)|at\s+(?:night|bedtime))\b|/\s*(?:day|d)\b".into(), |_| Says::Every(1.0, 1.0)),
         (r"\bmonthly\b|\bevery\s+month\b".into(), |_| Says::Every(1.0, 30.0)),
-        // "2 x 10 mg": two administrations of 10 mg.
-        (r"\b(\d+)\s*x\s*\d+(?:[.,]\d+)?\s*(?:mg|g|mcg|ml)\b".into(), |c| Says::Times(n(c, 1))),
+        // "2 x 10 mg" is a dose (two 10 mg tablets at once, see `dose`),
+        // not a frequency: its words are hidden from the phrases after it.
+        (r"\b\d+\s*x\s*\d+(?:[.,]\d+)?\s*(?:mg|g|mcg|ml)\b".into(), |_| Says::Nothing),
     ];
     p.into_iter().map(|(s, f)| (re(&s), f)).collect()
 });
@@ -408,7 +407,6 @@ static WEEKDAYS: LazyLock<Regex> = LazyLock::new(|| {
 fn read_text(text: &str) -> (Option<Schedule>, bool) {
     let mut t = text.to_lowercase().replace('×', "x");
     let mut found: Vec<Schedule> = vec![];
-    let mut times: Option<f64> = None;
     let mut ambiguous = false;
     for (re, says) in PHRASES.iter() {
         while let Some(c) = re.captures(&t) {
@@ -418,7 +416,6 @@ fn read_text(text: &str) -> (Option<Schedule>, bool) {
                     Some(s) => found.push(s),
                     None => ambiguous = true,
                 },
-                Says::Times(k) => times = Some(k),
                 Says::Ambiguous => ambiguous = true,
                 Says::Nothing => {}
             }
@@ -439,14 +436,7 @@ fn read_text(text: &str) -> (Option<Schedule>, bool) {
     if ambiguous || conflict {
         return (None, true);
     }
-    let schedule = match (found.first().copied(), times) {
-        // "6 x 2.5 mg once weekly": tablets or doses? Not read as either.
-        (Some(_), Some(_)) => return (None, true),
-        (Some(s), None) => Some(s),
-        (None, Some(k)) => valid(sched(k, 1.0)),
-        (None, None) => None,
-    };
-    (schedule, false)
+    (found.first().copied(), false)
 }
 
 fn conflicting(text: &str) -> bool {

@@ -32,7 +32,7 @@ use chrono::NaiveDate;
 use crate::terminology::medication::{Drug, Identified};
 use crate::terminology::Concept;
 pub use build::{names_patient, Dropped, FactsBuilder};
-pub use dose::{fmt_num, hundredths as dose_hundredths, push_fixed2, Dose, Schedule};
+pub use dose::{fmt_num, hundredths as dose_hundredths, push_fixed2, Dose, ExposureDose, Schedule};
 pub use frequency::{Certainty, Frequency};
 pub use limits::DataLimits;
 pub use orders::Intent;
@@ -193,8 +193,13 @@ pub struct Med {
     pub name: String,
     pub identified: Option<Identified>,
     pub route: Route,
-    /// The dose of the instruction with the highest daily dose.
+    /// The dose for limits and risk rules: of the instruction (or the
+    /// instructions given together) with the highest daily dose; a range at
+    /// its high end; an as-needed dose at its maximum.
     pub dose: Option<Dose>,
+    /// The dose for today's glucocorticoid exposure, where it differs from
+    /// `dose` (a taper's first step; as-needed: not counted).
+    pub exposure: ExposureDose,
     /// How often, read whether or not a dose could be: of the instruction
     /// with the most administration days (unknown when none says).
     pub frequency: Frequency,
@@ -220,6 +225,14 @@ impl Med {
     }
     pub fn is(&self, drug: Drug) -> bool {
         self.drug() == Some(drug)
+    }
+    /// The dose for today's exposure (`None`: unknown, or as needed).
+    pub fn exposure_dose(&self) -> Option<&Dose> {
+        match &self.exposure {
+            ExposureDose::Limit => self.dose.as_ref(),
+            ExposureDose::Step(d) => d.as_ref(),
+            ExposureDose::AsNeeded => None,
+        }
     }
 }
 

@@ -95,6 +95,7 @@ mod tests {
                 frequency: Frequency::unknown(None),
                 derivation: String::new(),
             }),
+            exposure: crate::facts::ExposureDose::Limit,
             frequency: Frequency::unknown(None),
             instructions: 1,
             authored: None,

@@ -209,6 +209,26 @@ pub struct Dosage {
     pub dose_quantity: Option<Quantity>,
     /// STU3 and DSTU2.
     pub dose_range: Option<Range>,
+    /// Given when needed (R4 `asNeededBoolean`).
+    pub as_needed_boolean: Option<bool>,
+    /// Given when needed, for a reason (R4 `asNeededCodeableConcept`).
+    pub as_needed_codeable_concept: Option<CodeableConcept>,
+    /// The most that may be given in a period ("at most 40 mg a day").
+    pub max_dose_per_period: Option<Ratio>,
+}
+
+impl Dosage {
+    /// Whether the dose is given only when needed.
+    pub fn as_needed(&self) -> bool {
+        self.as_needed_boolean == Some(true) || self.as_needed_codeable_concept.is_some()
+    }
+}
+
+/// A ratio of two quantities (`maxDosePerPeriod`: mg per day).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Ratio {
+    pub numerator: Option<Quantity>,
+    pub denominator: Option<Quantity>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -92,7 +92,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 order_name: u.med.name.clone(),
                 derivation: u.med.dose.as_ref().map(|d| d.derivation.clone()),
                 orders,
-                per_dose_unknown_frequency: match (u.per_day_mg, &u.med.dose) {
+                per_dose_unknown_frequency: match (u.limit_per_day_mg, &u.med.dose) {
                     (None, Some(d)) => Some(d.mg),
                     _ => None,
                 },

@@ -84,6 +84,7 @@ pub fn med(drug: Drug, mg: f64, schedule: Schedule, route: Route, id: &str) -> M
             frequency: Frequency::of(schedule, Certainty::Coded),
             derivation: format!("{mg} mg"),
         }),
+        exposure: crate::facts::ExposureDose::Limit,
         frequency: Frequency::of(schedule, Certainty::Coded),
         instructions: 1,
         authored: Some(today()),

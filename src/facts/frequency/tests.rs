@@ -25,7 +25,12 @@ const SIGS: &[(&str, Option<f64>, Option<f64>)] = &[
     ("q12h", Some(14.0), Some(7.0)),
     ("one tablet every 8 hours", Some(21.0), Some(7.0)),
     ("5 mg q4-6h as needed", Some(42.0), Some(7.0)),
-    ("2 x 10 mg", Some(14.0), Some(7.0)),
+    // "2 x 10 mg" is a count of tablets taken at once (20 mg), not a
+    // frequency: the frequency comes from the rest of the sig.
+    ("2 x 10 mg", None, None),
+    ("Take 2 x 10 mg tablets", None, None),
+    ("2 x 10 mg daily", Some(7.0), Some(7.0)),
+    ("Take 6 x 2.5 mg tablets once weekly", Some(1.0), Some(1.0)),
     ("10 mg every morning and evening", Some(14.0), Some(7.0)),
     ("2x daily", Some(14.0), Some(7.0)),
     ("2x/day", Some(14.0), Some(7.0)),
@@ -74,9 +79,6 @@ const SIGS: &[(&str, Option<f64>, Option<f64>)] = &[
     ("as needed", None, None),
     // Ambiguous or conflicting: never guessed.
     ("biweekly", None, None),
-    // Tablets or doses? "2 x 10 mg daily", "6 x 2.5 mg once weekly": not read.
-    ("2 x 10 mg daily", None, None),
-    ("Take 6 x 2.5 mg tablets once weekly", None, None),
     ("15 mg weekly; 5 mg daily", None, None),
 ];
 
