@@ -64,7 +64,8 @@ async fn no_prefetch_every_key_is_queried_once_with_the_token() {
     assert_eq!(status, 200, "{r}");
     s1_expected(&r);
     let seen = stub.seen();
-    assert_eq!(seen.len(), 9, "{seen:#?}");
+    // Ten keys, MedicationStatement among them.
+    assert_eq!(seen.len(), 10, "{seen:#?}");
     assert!(seen
         .iter()
         .all(|(_, auth)| auth.as_deref() == Some(&format!("Bearer {TOKEN}")[..])));
@@ -109,8 +110,9 @@ async fn only_missing_keys_are_queried_and_null_means_no_data() {
     s1_expected(&r);
     let seen = stub.seen();
     let paths: Vec<&str> = seen.iter().map(|(p, _)| p.as_str()).collect();
-    // Weight, Height, BloodPressure, Renal, MedicationRequest, and PregnancyStatus (an OperationOutcome).
-    assert_eq!(seen.len(), 6, "{paths:?}");
+    // Weight, Height, BloodPressure, Renal, MedicationRequest, MedicationStatement,
+    // and PregnancyStatus (an OperationOutcome).
+    assert_eq!(seen.len(), 7, "{paths:?}");
     assert!(
         !paths.iter().any(|p| p.starts_with("/Condition")
             || p.starts_with("/Patient")

@@ -52,6 +52,8 @@ pub fn systemic_gc(med: &Med) -> Option<Gc> {
 
 fn uses<'a>(meds: &'a [Med], policy: &Policy) -> Vec<GcUse<'a>> {
     meds.iter()
+        // An order on hold is not taken today.
+        .filter(|med| med.taken_now())
         .filter_map(|med| {
             let gc = systemic_gc(med)?;
             let f = factor(gc, policy);

@@ -165,9 +165,28 @@ pub struct Med {
     pub count: Option<f64>,
     /// Course length in days (`timing.repeat.boundsDuration`), when stated.
     pub course_days: Option<f64>,
+    /// Where the record came from: an order, or a reported medication.
+    pub source_kind: SourceKind,
+    /// An order on hold: it may resume, so it counts for duplicates and
+    /// interactions, not for today's steroid exposure.
+    pub on_hold: bool,
+}
+
+/// The kind of record a medication was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SourceKind {
+    /// A MedicationRequest (or DSTU2 MedicationOrder).
+    #[default]
+    Order,
+    /// A MedicationStatement: taken as reported (patient, another prescriber).
+    Reported,
 }
 
 impl Med {
+    /// Whether it counts for today's steroid exposure (an order on hold does not).
+    pub fn taken_now(&self) -> bool {
+        !self.on_hold
+    }
     pub fn drug(&self) -> Option<Drug> {
         self.identified.as_ref().map(|i| i.drug)
     }
