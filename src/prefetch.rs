@@ -525,6 +525,27 @@ mod tests {
     }
 
     #[test]
+    fn medication_ids_table() {
+        let base = "https://ehr.example.org/fhir";
+        let cases = [
+            ("Medication/m-1", Some("m-1")),
+            (" Medication/A.b ", Some("A.b")),
+            ("https://ehr.example.org/fhir/Medication/m1", Some("m1")),
+            // Another server: the token goes nowhere else.
+            ("https://evil.example.org/fhir/Medication/m1", None),
+            ("https://ehr.example.org/fhirx/Medication/m1", None),
+            ("#m1", None),
+            ("Medication/m1/_history/2", None),
+            ("Medication/", None),
+            ("Medication/m%2F..", None),
+            ("Substance/m1", None),
+        ];
+        for (reference, id) in cases {
+            assert_eq!(medication_id(reference, base).as_deref(), id, "{reference}");
+        }
+    }
+
+    #[test]
     fn servers_table() {
         let s = FetchSettings::default();
         let allow = vec![
