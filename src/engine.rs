@@ -334,6 +334,15 @@ impl Engine {
                     Ok(med @ Resource::Medication(_)) => {
                         let _ = b.add(med);
                     }
+                    // A drafted test or monitoring order.
+                    Ok(Resource::ServiceRequest(sr)) => {
+                        if let Err(why) = b.drafted_service(*sr) {
+                            *report
+                                .dropped
+                                .entry(("ServiceRequest".into(), why.describe()))
+                                .or_default() += 1;
+                        }
+                    }
                     Ok(_) => {}
                     Err(s) => {
                         if MEDICATION_ORDER_TYPES.contains(&s.resource_type.as_str()) {

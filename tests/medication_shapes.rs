@@ -140,3 +140,89 @@ proptest! {
         prop_assert_eq!(&other, &coded, "{:?}", shape);
     }
 }
+
+/// A drafted creatinine or BP ServiceRequest satisfies the suggestion to
+/// order it; one for another patient, or not a draft, does not.
+#[test]
+fn drafted_services_satisfy_the_monitoring_suggestions() {
+    let engine = Engine::with_defaults().unwrap();
+    let service = engine.services.get("ssc-myositis-order-sign").unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+    let base: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/requests/real/drafted-monitoring.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let labels = |body: &Value| -> Vec<String> {
+        let (response, _) = engine
+            .evaluate(service, body.to_string().as_bytes(), today)
+            .unwrap();
+        let v = serde_json::to_value(&response).unwrap();
+        v["cards"][0]["suggestions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| s["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // (keep the creatinine draft, keep the BP draft, creatinine draft's patient, its status, suggestions left)
+    let cases = [
+        (
+            false,
+            false,
+            "Patient/R2",
+            "draft",
+            vec!["Order blood-pressure monitoring", "Order serum creatinine"],
+        ),
+        (
+            true,
+            false,
+            "Patient/R2",
+            "draft",
+            vec!["Order blood-pressure monitoring"],
+        ),
+        (
+            false,
+            true,
+            "Patient/R2",
+            "draft",
+            vec!["Order serum creatinine"],
+        ),
+        (true, true, "Patient/R2", "draft", vec![]),
+        (
+            true,
+            false,
+            "Patient/other",
+            "draft",
+            vec!["Order blood-pressure monitoring", "Order serum creatinine"],
+        ),
+        (
+            true,
+            false,
+            "Patient/R2",
+            "revoked",
+            vec!["Order blood-pressure monitoring", "Order serum creatinine"],
+        ),
+    ];
+    for (creatinine, bp, patient, status, want) in cases {
+        let mut body = base.clone();
+        let entries = body["context"]["draftOrders"]["entry"]
+            .as_array_mut()
+            .unwrap();
+        entries.retain(|e| match e["resource"]["id"].as_str() {
+            Some("R2-creat") => creatinine,
+            Some("R2-bp") => bp,
+            _ => true,
+        });
+        for e in entries.iter_mut() {
+            if e["resource"]["id"] == "R2-creat" {
+                e["resource"]["subject"]["reference"] = json!(patient);
+                e["resource"]["status"] = json!(status);
+            }
+        }
+        assert_eq!(labels(&body), want, "{creatinine} {bp} {patient} {status}");
+    }
+}

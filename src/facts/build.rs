@@ -144,6 +144,26 @@ impl<'t> FactsBuilder<'t> {
         Ok(())
     }
 
+    /// A drafted ServiceRequest (draft orders): what it orders satisfies a
+    /// suggestion to order the same. One for another patient, or not a
+    /// draft, is not used.
+    pub fn drafted_service(&mut self, sr: fhir::ServiceRequest) -> Result<(), Dropped> {
+        if self.foreign(sr.subject.as_ref().and_then(|r| r.reference.as_deref())) {
+            return Err(Dropped::OtherPatient);
+        }
+        if sr.status.as_deref().is_some_and(|s| s != "draft") {
+            return Ok(());
+        }
+        if let Some(code) = &sr.code {
+            for c in concepts_of(self.t, code) {
+                if !self.facts.drafted_services.contains(&c) {
+                    self.facts.drafted_services.push(c);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A resource from the patient record (prefetch or FHIR server). A
     /// resource naming another patient, or one already read, is not used.
     pub fn add(&mut self, r: Resource) -> Result<(), Dropped> {
@@ -202,7 +222,10 @@ impl<'t> FactsBuilder<'t> {
                     self.medications.insert(format!("Medication/{id}"), code);
                 }
             }
-            Resource::Bundle(_) | Resource::OperationOutcome(_) | Resource::Other(_) => {}
+            Resource::ServiceRequest(_)
+            | Resource::Bundle(_)
+            | Resource::OperationOutcome(_)
+            | Resource::Other(_) => {}
         }
         Ok(())
     }

@@ -270,6 +270,8 @@ pub struct Facts {
     pub other_drafts: Vec<Med>,
     /// Draft entries that look like medication orders but could not be read.
     pub unreadable_orders: Vec<String>,
+    /// What drafted ServiceRequests order (monitoring, tests), as concepts.
+    pub drafted_services: Vec<crate::terminology::Concept>,
     /// Most recent first.
     pub blood_pressures: Vec<BloodPressure>,
     /// Most recent first.
@@ -301,6 +303,7 @@ impl Facts {
             orders: vec![],
             other_drafts: vec![],
             unreadable_orders: vec![],
+            drafted_services: vec![],
             blood_pressures: vec![],
             labs: vec![],
             ignored_future: vec![],

@@ -272,6 +272,15 @@ impl MedicationStatement {
     }
 }
 
+/// A drafted service (a test, monitoring): its code is what it orders.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ServiceRequest {
+    pub id: Option<String>,
+    pub subject: Option<Reference>,
+    pub status: Option<String>,
+    pub code: Option<CodeableConcept>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Medication {
     pub id: Option<String>,
@@ -301,6 +310,7 @@ pub enum Resource {
     Observation(Box<Observation>),
     MedicationRequest(Box<MedicationRequest>),
     MedicationStatement(Box<MedicationStatement>),
+    ServiceRequest(Box<ServiceRequest>),
     Medication(Medication),
     Bundle(Bundle),
     OperationOutcome(OperationOutcome),
@@ -317,6 +327,7 @@ impl Resource {
             Resource::Observation(_) => "Observation",
             Resource::MedicationRequest(_) => "MedicationRequest",
             Resource::MedicationStatement(_) => "MedicationStatement",
+            Resource::ServiceRequest(_) => "ServiceRequest",
             Resource::Medication(_) => "Medication",
             Resource::Bundle(_) => "Bundle",
             Resource::OperationOutcome(_) => "OperationOutcome",
@@ -333,6 +344,7 @@ impl Resource {
             Resource::Observation(o) => ("Observation", o.id.as_deref()?),
             Resource::MedicationRequest(m) => ("MedicationRequest", m.id.as_deref()?),
             Resource::MedicationStatement(m) => ("MedicationStatement", m.id.as_deref()?),
+            Resource::ServiceRequest(m) => ("ServiceRequest", m.id.as_deref()?),
             Resource::Medication(m) => ("Medication", m.id.as_deref()?),
             _ => return None,
         })
@@ -350,6 +362,7 @@ impl Resource {
             Resource::Observation(o) => o.subject.as_ref(),
             Resource::MedicationRequest(m) => m.subject.as_ref().or(m.patient.as_ref()),
             Resource::MedicationStatement(m) => m.subject.as_ref(),
+            Resource::ServiceRequest(m) => m.subject.as_ref(),
             _ => None,
         };
         r.and_then(|r| r.reference.as_deref())
@@ -434,6 +447,9 @@ pub fn parse_resource(raw: &RawValue) -> Result<Resource, Skipped> {
             .map_err(|e| skipped(&rt, &e)),
         "MedicationStatement" => serde_json::from_str(text)
             .map(|m| Resource::MedicationStatement(Box::new(m)))
+            .map_err(|e| skipped(&rt, &e)),
+        "ServiceRequest" => serde_json::from_str(text)
+            .map(|m| Resource::ServiceRequest(Box::new(m)))
             .map_err(|e| skipped(&rt, &e)),
         "Medication" => parse!(Medication),
         "Bundle" => parse!(Bundle),
@@ -688,6 +704,9 @@ impl<'de> serde::de::Visitor<'de> for ResourceSeed {
             "MedicationStatement" => {
                 Resource::MedicationStatement(Box::new(MedicationStatement::deserialize(rest)?))
             }
+            "ServiceRequest" => {
+                Resource::ServiceRequest(Box::new(ServiceRequest::deserialize(rest)?))
+            }
             "Medication" => Resource::Medication(Medication::deserialize(rest)?),
             "Bundle" => Resource::Bundle(Bundle::deserialize(rest)?),
             "" => return Err(A::Error::custom("empty resourceType")),
@@ -770,6 +789,7 @@ mod tests {
         r#"{"resource":{"resourceType":"Medication","id":"med","code":{"coding":[{"code":"1"}]}}}"#,
         r#"{"resource":{"resourceType":"MedicationStatement","id":"ms","status":"active","medicationReference":{"reference":"Medication/med","display":"Prednisone 5 MG"}}}"#,
         r#"{"resource":{"resourceType":"MedicationStatement","id":"bad","dosage":7}}"#,
+        r#"{"resource":{"resourceType":"ServiceRequest","id":"sr","status":"draft","code":{"coding":[{"system":"http://loinc.org","code":"2160-0"}]}}}"#,
     ];
 
     fn read(text: &str, one_pass: bool) -> Vec<String> {
