@@ -53,6 +53,10 @@ pub struct Report {
     pub missing_optional: Vec<String>,
     /// Prefetch keys obtained from the FHIR server.
     pub fetched: Vec<String>,
+    /// Referenced Medications read from the FHIR server one by one, and
+    /// those that could not be (their orders are named as not identified).
+    pub medications_read: usize,
+    pub medication_failures: Vec<String>,
     pub orders: usize,
     /// Findings hidden by a contradicting one: (hidden topic, kept topic).
     pub silenced: Vec<(&'static str, &'static str)>,
@@ -80,6 +84,11 @@ pub struct Fetched {
     pub results: HashMap<String, Result<Vec<Box<RawValue>>, String>>,
     /// Why no query was made at all (no fhirServer, not allowed, ...).
     pub not_attempted: Option<String>,
+    /// Medications the results referenced but did not include, read one by
+    /// one (`Medication/{id}`).
+    pub medications: Vec<Box<RawValue>>,
+    /// Referenced Medications that could not be read, and why (no ids).
+    pub medication_failures: Vec<String>,
 }
 
 fn is_operation_outcome(raw: &RawValue) -> bool {
@@ -321,6 +330,19 @@ impl Engine {
                         }
                         report.orders += usize::from(selected);
                     }
+                    // A Medication sent beside the draft that references it.
+                    Ok(med @ Resource::Medication(_)) => {
+                        let _ = b.add(med);
+                    }
+                    // A drafted test or monitoring order.
+                    Ok(Resource::ServiceRequest(sr)) => {
+                        if let Err(why) = b.drafted_service(*sr) {
+                            *report
+                                .dropped
+                                .entry(("ServiceRequest".into(), why.describe()))
+                                .or_default() += 1;
+                        }
+                    }
                     Ok(_) => {}
                     Err(s) => {
                         if MEDICATION_ORDER_TYPES.contains(&s.resource_type.as_str()) {
@@ -384,6 +406,12 @@ impl Engine {
                 }),
             }
         }
+        // Medications the server did not include, read one by one.
+        for raw in &fetched.medications {
+            let _ = self.read_prefetch(raw, &mut b, &mut report);
+        }
+        report.medications_read = fetched.medications.len();
+        report.medication_failures = fetched.medication_failures.clone();
         // Keys outside our templates are still read: resources are known by their type.
         for (key, value) in &prefetch {
             if !service.prefetch.iter().any(|(k, _, _)| k == key) {

@@ -253,6 +253,19 @@ impl Fetcher {
                 });
             }
         }
+        if !timed_out {
+            let ids = unincluded_medications(&fetched, &base_str);
+            if !ids.is_empty() {
+                self.read_medications(
+                    &ids,
+                    &base_str,
+                    token.as_deref().map(String::as_str),
+                    deadline,
+                    &mut fetched,
+                )
+                .await;
+            }
+        }
         let failed = fetched.results.values().filter(|r| r.is_err()).count();
         tracing::info!(
             queries = prepared.unsatisfied.len(),
@@ -261,6 +274,116 @@ impl Fetcher {
             "FHIR server queried"
         );
         fetched
+    }
+}
+
+/// Referenced Medications read one by one at most, per hook call.
+pub const MAX_MEDICATION_READS: usize = 20;
+
+/// The ids of the Medications that the fetched orders and statements
+/// reference on this server but the results do not hold (the server ignored
+/// `_include`), in order of first mention, at most [`MAX_MEDICATION_READS`].
+fn unincluded_medications(fetched: &Fetched, base: &str) -> Vec<String> {
+    use crate::fhir::{self, Resource};
+    let mut have = std::collections::HashSet::new();
+    let mut wanted: Vec<String> = vec![];
+    for pages in fetched.results.values().flatten() {
+        for page in pages {
+            fhir::visit(
+                page,
+                |r| {
+                    let reference = match &r {
+                        Resource::Medication(m) => {
+                            if let Some(id) = &m.id {
+                                have.insert(id.clone());
+                            }
+                            return;
+                        }
+                        Resource::MedicationRequest(m) => m.medication_reference.as_ref(),
+                        Resource::MedicationStatement(m) => m.medication_reference.as_ref(),
+                        _ => None,
+                    };
+                    if let Some(id) = reference
+                        .and_then(|r| r.reference.as_deref())
+                        .and_then(|r| medication_id(r, base))
+                    {
+                        if !wanted.contains(&id) {
+                            wanted.push(id);
+                        }
+                    }
+                },
+                |_| {},
+            );
+        }
+    }
+    wanted.retain(|id| !have.contains(id));
+    wanted.truncate(MAX_MEDICATION_READS);
+    wanted
+}
+
+/// The id in "Medication/{id}", relative or under `base` (a reference to
+/// another server is not read: the token goes nowhere else); contained
+/// ("#m1") and versioned references are left alone.
+fn medication_id(reference: &str, base: &str) -> Option<String> {
+    let r = reference.trim();
+    let rel = match r.strip_prefix(base) {
+        Some(rest) => rest.strip_prefix('/')?,
+        None if r.contains("://") => return None,
+        None => r,
+    };
+    let id = rel.strip_prefix("Medication/")?;
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.');
+    ok.then(|| id.to_string())
+}
+
+impl Fetcher {
+    /// Reads each Medication by id, concurrently, under the same deadline
+    /// and with the same token; one that fails is counted, never fatal.
+    async fn read_medications(
+        &self,
+        ids: &[String],
+        base: &Arc<String>,
+        token: Option<&str>,
+        deadline: tokio::time::Instant,
+        fetched: &mut Fetched,
+    ) {
+        let mut tasks = tokio::task::JoinSet::new();
+        for id in ids {
+            let url = format!("{}/Medication/{}", base, id);
+            let (client, token, base) =
+                (self.client.clone(), token.map(str::to_string), base.clone());
+            let settings = self.settings.clone();
+            tasks.spawn(async move {
+                get_pages(&client, &url, &base, token.as_deref(), &settings, deadline).await
+            });
+        }
+        let mut failures = vec![];
+        let all = async {
+            while let Some(done) = tasks.join_next().await {
+                match done {
+                    Ok(Ok(pages)) => fetched.medications.extend(pages),
+                    Ok(Err(why)) => failures.push(why),
+                    Err(_) => failures.push("the read was cut short".to_string()),
+                }
+            }
+        };
+        if tokio::time::timeout_at(deadline, all).await.is_err() {
+            tasks.abort_all();
+            failures.push(format!(
+                "no answer within {} ms",
+                self.settings.deadline.as_millis()
+            ));
+        }
+        tracing::info!(
+            medications = ids.len(),
+            failed = failures.len(),
+            "referenced Medications read"
+        );
+        fetched.medication_failures = failures;
     }
 }
 
@@ -399,6 +522,27 @@ mod tests {
         assert!(fill("X/{{context.nope}}", &c)
             .unwrap_err()
             .contains("unknown template token"));
+    }
+
+    #[test]
+    fn medication_ids_table() {
+        let base = "https://ehr.example.org/fhir";
+        let cases = [
+            ("Medication/m-1", Some("m-1")),
+            (" Medication/A.b ", Some("A.b")),
+            ("https://ehr.example.org/fhir/Medication/m1", Some("m1")),
+            // Another server: the token goes nowhere else.
+            ("https://evil.example.org/fhir/Medication/m1", None),
+            ("https://ehr.example.org/fhirx/Medication/m1", None),
+            ("#m1", None),
+            ("Medication/m1/_history/2", None),
+            ("Medication/", None),
+            ("Medication/m%2F..", None),
+            ("Substance/m1", None),
+        ];
+        for (reference, id) in cases {
+            assert_eq!(medication_id(reference, base).as_deref(), id, "{reference}");
+        }
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub fn area_of_key(key: &str) -> Option<DataArea> {
         "Patient" => DataArea::Patient,
         "Condition" => DataArea::Conditions,
         "MedicationRequest" => DataArea::Medications,
+        "MedicationStatement" => DataArea::Medications,
         "Weight" => DataArea::Weight,
         "Height" => DataArea::Height,
         "BloodPressure" => DataArea::BloodPressure,

@@ -815,8 +815,8 @@ async fn fhir_servers_are_allowed_per_issuer() {
     }
     assert_eq!(
         stub.seen().len(),
-        9,
-        "only the allowed issuer's call reached the server"
+        10,
+        "only the allowed issuer's call (one query per prefetch key) reached the server"
     );
 }
 

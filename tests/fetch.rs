@@ -64,7 +64,8 @@ async fn no_prefetch_every_key_is_queried_once_with_the_token() {
     assert_eq!(status, 200, "{r}");
     s1_expected(&r);
     let seen = stub.seen();
-    assert_eq!(seen.len(), 9, "{seen:#?}");
+    // Ten keys, MedicationStatement among them.
+    assert_eq!(seen.len(), 10, "{seen:#?}");
     assert!(seen
         .iter()
         .all(|(_, auth)| auth.as_deref() == Some(&format!("Bearer {TOKEN}")[..])));
@@ -109,8 +110,9 @@ async fn only_missing_keys_are_queried_and_null_means_no_data() {
     s1_expected(&r);
     let seen = stub.seen();
     let paths: Vec<&str> = seen.iter().map(|(p, _)| p.as_str()).collect();
-    // Weight, Height, BloodPressure, Renal, MedicationRequest, and PregnancyStatus (an OperationOutcome).
-    assert_eq!(seen.len(), 6, "{paths:?}");
+    // Weight, Height, BloodPressure, Renal, MedicationRequest, MedicationStatement,
+    // and PregnancyStatus (an OperationOutcome).
+    assert_eq!(seen.len(), 7, "{paths:?}");
     assert!(
         !paths.iter().any(|p| p.starts_with("/Condition")
             || p.starts_with("/Patient")
@@ -292,4 +294,42 @@ async fn open_servers_are_queried_only_when_allowed_and_without_a_token() {
     assert_eq!(status, 200, "{r}");
     s1_expected(&r);
     assert!(!stub.seen().is_empty() && stub.seen().iter().all(|(_, auth)| auth.is_none()));
+}
+
+/// A server that ignores `_include`: the Medication an active order
+/// references is read by id, with the same token; when that read fails the
+/// hook still answers, and the order is named as not identified.
+#[tokio::test]
+async fn a_medication_the_server_did_not_include_is_read_by_id() {
+    let (stub, req) = s1_on_stub().await;
+    stub.load([
+        json!({"resourceType": "MedicationRequest", "id": "S1-held", "status": "active", "intent": "order",
+            "subject": {"reference": "Patient/S1"}, "authoredOn": "2026-10-01",
+            "medicationReference": {"reference": "Medication/S1-med"},
+            "dosageInstruction": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet"}}]}]}),
+        json!({"resourceType": "Medication", "id": "S1-med",
+            "code": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "312617", "display": "predniSONE 5 MG Oral Tablet"}]}}),
+    ]);
+    let s = service(settings(&stub.base)).await;
+    let (status, r) = s.hook(SIGN, &req).await;
+    assert_eq!(status, 200, "{r}");
+    let seen = stub.seen();
+    assert!(
+        seen.iter().any(|(p, a)| p == "/Medication/S1-med"
+            && a.as_deref() == Some(&format!("Bearer {TOKEN}")[..])),
+        "{seen:#?}"
+    );
+    // The active prednisone is counted beside the draft.
+    assert!(r.to_string().contains("predniSONE 5 MG Oral Tablet"), "{r}");
+
+    // The read fails: the answer degrades, it does not fail.
+    let (stub, req) = s1_on_stub().await;
+    stub.load([json!({"resourceType": "MedicationRequest", "id": "S1-held", "status": "active", "intent": "order",
+        "subject": {"reference": "Patient/S1"}, "medicationReference": {"reference": "Medication/S1-med"}})]);
+    stub.fault("Medication", Fault::Status(500));
+    let s = service(settings(&stub.base)).await;
+    let (status, r) = s.hook(SIGN, &req).await;
+    assert_eq!(status, 200, "{r}");
+    s1_expected(&r);
 }

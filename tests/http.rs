@@ -41,6 +41,7 @@ async fn discovery_lists_the_services_from_hooks() {
             "Patient",
             "Condition",
             "MedicationRequest",
+            "MedicationStatement",
             "Weight",
             "Height",
             "BloodPressure",
@@ -53,6 +54,26 @@ async fn discovery_lists_the_services_from_hooks() {
                     .contains("{{context.patientId}}"),
                 "{key}"
             );
+        }
+        // Blood pressure by the vital-signs category, newest first: a
+        // search by code does not match a panel's components.
+        let bp = prefetch["BloodPressure"].as_str().unwrap();
+        assert!(
+            bp.contains("category=vital-signs")
+                && bp.contains("_sort=-date")
+                && !bp.contains("code="),
+            "{bp}"
+        );
+        // Orders on hold and reported medications, with their Medications.
+        for (key, include) in [
+            ("MedicationRequest", "_include=MedicationRequest:medication"),
+            (
+                "MedicationStatement",
+                "_include=MedicationStatement:medication",
+            ),
+        ] {
+            let t = prefetch[key].as_str().unwrap();
+            assert!(t.contains(include) && t.contains("on-hold"), "{t}");
         }
     }
 }

@@ -513,6 +513,9 @@ pub fn order_sign(size: Size, seed: u64) -> String {
     bundle(&mut out, size.medications, |o, i| {
         medication(o, &mut rng, i, p)
     });
+    out.push_str(
+        r#","MedicationStatement":{"resourceType":"Bundle","type":"searchset","entry":[]}"#,
+    );
     let _ = write!(
         out,
         r#","Weight":{{"resourceType":"Bundle","type":"searchset","entry":[{{"resource":{{"resourceType":"Observation","id":"{p}-wt","status":"final","code":{{"coding":[{{"system":"{LOINC}","code":"29463-7","display":"Body weight"}}]}},"subject":{{"reference":"Patient/{p}"}},"effectiveDateTime":"2026-11-10","valueQuantity":{{"value":70.4,"unit":"kg","system":"{UCUM}","code":"kg"}}}}}}]}}"#

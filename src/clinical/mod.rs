@@ -399,6 +399,13 @@ pub fn evaluate_all(facts: &Facts, policy: &Policy) -> Evaluation {
         findings.extend(out.findings);
         needs.extend(out.needs);
     }
+    // POLICY third edition ("Drafted items satisfy reminders"): a suggestion
+    // to order what is already drafted is not made again.
+    if !facts.drafted_services.is_empty() {
+        for f in &mut findings {
+            f.suggestions.retain(|s| !rules::already_drafted(s, facts));
+        }
+    }
     if let Some(age) = rules::adults_only::minor_age(facts, policy) {
         // A child: only the age-independent safety findings stand, without suggestions.
         findings.retain(|f| rules::adults_only::AGE_INDEPENDENT.contains(&f.topic.code));

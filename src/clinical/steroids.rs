@@ -57,6 +57,8 @@ pub fn systemic_gc(med: &Med) -> Option<Gc> {
 
 fn uses<'a>(meds: &'a [Med], policy: &Policy) -> Vec<GcUse<'a>> {
     meds.iter()
+        // An order on hold is not taken today.
+        .filter(|med| med.taken_now())
         .filter_map(|med| {
             let gc = systemic_gc(med)?;
             let f = factor(gc, policy);
@@ -229,6 +231,16 @@ mod tests {
             "mp",
         )];
         assert_eq!(Exposure::of(&f, &p).total_after(), 25.0);
+        // An active order on hold is not today's exposure; a reported one is.
+        let mut f = patient(&[Concept::Ssc]);
+        let mut held = pred(20.0, "held");
+        held.on_hold = true;
+        let mut reported = pred(5.0, "reported");
+        reported.source_kind = crate::facts::SourceKind::Reported;
+        f.active_meds = vec![held, reported];
+        let exp = Exposure::of(&f, &p);
+        assert_eq!(exp.active_total(), 5.0);
+        assert_eq!(exp.total_after(), 5.0);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use chrono::{Datelike, NaiveDate};
 use super::{
     dose, fmt_num, frequency, orders, plausibility, problem_text, route, units, BloodPressure,
     Comparator, DataArea, DataLimits, Diagnosis, Facts, Frequency, Ignored, Intent, Lab, Med,
-    Reading, RecordKind, Route, Setting, Sex, Trust, Unclassified, UnreadReason,
+    Reading, RecordKind, Route, Setting, Sex, SourceKind, Trust, Unclassified, UnreadReason,
 };
 use crate::fhir::{self, CodeableConcept, Resource};
 use crate::terminology::medication;
@@ -196,7 +196,7 @@ pub struct FactsBuilder<'t> {
     t: &'t Terminology,
     facts: Facts,
     medications: HashMap<String, CodeableConcept>,
-    active: Vec<fhir::MedicationRequest>,
+    active: Vec<(fhir::MedicationRequest, SourceKind)>,
     drafts: Vec<(fhir::MedicationRequest, bool)>,
     bp_parts: Vec<(Concept, f64, Option<NaiveDate>, String)>,
     seen: HashSet<(&'static str, String)>,
@@ -262,6 +262,26 @@ impl<'t> FactsBuilder<'t> {
         Ok(())
     }
 
+    /// A drafted ServiceRequest (draft orders): what it orders satisfies a
+    /// suggestion to order the same. One for another patient, or not a
+    /// draft, is not used.
+    pub fn drafted_service(&mut self, sr: fhir::ServiceRequest) -> Result<(), Dropped> {
+        if self.foreign(sr.subject.as_ref().and_then(|r| r.reference.as_deref())) {
+            return Err(Dropped::OtherPatient);
+        }
+        if sr.status.as_deref().is_some_and(|s| s != "draft") {
+            return Ok(());
+        }
+        if let Some(code) = &sr.code {
+            for c in concepts_of(self.t, code) {
+                if !self.facts.drafted_services.contains(&c) {
+                    self.facts.drafted_services.push(c);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A resource from the patient record (prefetch or FHIR server). A
     /// resource naming another patient, or one already read, is not used.
     pub fn add(&mut self, r: Resource) -> Result<(), Dropped> {
@@ -304,8 +324,22 @@ impl<'t> FactsBuilder<'t> {
             Resource::Condition(c) => self.condition(*c),
             Resource::Observation(o) => self.observation(*o),
             Resource::MedicationRequest(m) => {
-                if m.status.as_deref().is_none_or(|s| s == "active") {
-                    self.active.push(*m);
+                // On hold: it may resume (duplicates, interactions).
+                if m.status
+                    .as_deref()
+                    .is_none_or(|s| matches!(s, "active" | "on-hold"))
+                {
+                    self.active.push((*m, SourceKind::Order));
+                }
+            }
+            Resource::MedicationStatement(m) => {
+                // Taken as reported; stopped, completed, cancelled, not-taken,
+                // entered-in-error and unknown do not count.
+                if m.status
+                    .as_deref()
+                    .is_none_or(|s| matches!(s, "active" | "intended" | "on-hold"))
+                {
+                    self.active.push((m.as_request(), SourceKind::Reported));
                 }
             }
             Resource::Medication(m) => {
@@ -313,7 +347,10 @@ impl<'t> FactsBuilder<'t> {
                     self.medications.insert(format!("Medication/{id}"), code);
                 }
             }
-            Resource::Bundle(_) | Resource::OperationOutcome(_) | Resource::Other(_) => {}
+            Resource::ServiceRequest(_)
+            | Resource::Bundle(_)
+            | Resource::OperationOutcome(_)
+            | Resource::Other(_) => {}
         }
         Ok(())
     }
@@ -703,6 +740,86 @@ impl<'t> FactsBuilder<'t> {
         });
     }
 
+    /// The medication of an order or statement: its coded concept; else the
+    /// Medication it references (contained, in the record or in the draft
+    /// orders); else the reference's display. `Err` says why none could be had.
+    fn medication_of(&self, m: &fhir::MedicationRequest) -> Result<CodeableConcept, UnreadReason> {
+        if let Some(cc) = &m.medication_codeable_concept {
+            return Ok(cc.clone());
+        }
+        let Some(reference) = &m.medication_reference else {
+            return Err(UnreadReason::UnknownCode);
+        };
+        let resolved = reference.reference.as_deref().and_then(|r| {
+            if let Some(local) = r.strip_prefix('#') {
+                m.contained
+                    .iter()
+                    .find_map(|raw| match fhir::parse_resource(raw) {
+                        Ok(Resource::Medication(med)) if med.id.as_deref() == Some(local) => {
+                            med.code
+                        }
+                        _ => None,
+                    })
+            } else {
+                // "Medication/m1", relative or at the end of an absolute URL.
+                let key = r.rfind("Medication/").map_or(r, |i| &r[i..]);
+                self.medications.get(key).cloned()
+            }
+        });
+        match (resolved, reference.display.as_deref().map(str::trim)) {
+            (Some(cc), _) => Ok(cc),
+            (None, Some(display)) if !display.is_empty() => Ok(CodeableConcept {
+                coding: vec![],
+                text: Some(display.to_string()),
+            }),
+            _ => Err(UnreadReason::UnresolvedReference),
+        }
+    }
+
+    /// Why an active medication could not be identified at all, when it
+    /// could not: not one of ours by code or name, and no RxNorm code (an
+    /// RxNorm code not in our lists is a drug the rules do not concern).
+    fn unidentified(
+        &self,
+        m: &fhir::MedicationRequest,
+        med: &Med,
+        resolved: &Result<CodeableConcept, UnreadReason>,
+    ) -> Option<Unclassified> {
+        if med.identified.is_some() {
+            return None;
+        }
+        let (reason, label) = match resolved {
+            Err(reason) => (*reason, None),
+            Ok(cc) => {
+                let rxnorm = cc.coding.iter().any(|c| {
+                    c.code.as_deref().is_some_and(|c| !c.trim().is_empty())
+                        && c.system
+                            .as_deref()
+                            .map(crate::terminology::canonical_system)
+                            == Some(crate::terminology::RXNORM)
+                });
+                if rxnorm {
+                    return None;
+                }
+                let by_display = m.medication_codeable_concept.is_none()
+                    && cc.coding.is_empty()
+                    && m.medication_reference.is_some();
+                let reason = if by_display {
+                    UnreadReason::UnresolvedReference
+                } else {
+                    UnreadReason::UnknownCode
+                };
+                (reason, cc.label().map(str::to_string))
+            }
+        };
+        Some(Unclassified {
+            kind: RecordKind::Medication,
+            reason,
+            area: None,
+            label,
+        })
+    }
+
     fn med(
         &self,
         m: &fhir::MedicationRequest,
@@ -710,36 +827,28 @@ impl<'t> FactsBuilder<'t> {
         body: &dose::Body,
         notes: &mut Vec<String>,
     ) -> Med {
+        self.med_of(m, index, SourceKind::Order, body, notes).0
+    }
+
+    fn med_of(
+        &self,
+        m: &fhir::MedicationRequest,
+        index: usize,
+        source_kind: SourceKind,
+        body: &dose::Body,
+        notes: &mut Vec<String>,
+    ) -> (Med, Option<Unclassified>) {
         let id = m.id.clone();
+        let kind_name = match source_kind {
+            SourceKind::Order => "MedicationRequest",
+            SourceKind::Reported => "MedicationStatement",
+        };
         let reference = match &id {
-            Some(id) => format!("MedicationRequest/{id}"),
+            Some(id) => format!("{kind_name}/{id}"),
             None => format!("draft order {}", index + 1),
         };
-        let mut cc = m.medication_codeable_concept.clone();
-        if cc.is_none() {
-            if let Some(r) = m
-                .medication_reference
-                .as_ref()
-                .and_then(|r| r.reference.as_deref())
-            {
-                if let Some(local) = r.strip_prefix('#') {
-                    cc = m
-                        .contained
-                        .iter()
-                        .find_map(|raw| match fhir::parse_resource(raw) {
-                            Ok(Resource::Medication(med)) if med.id.as_deref() == Some(local) => {
-                                med.code
-                            }
-                            _ => None,
-                        });
-                } else {
-                    // "Medication/m1", relative or at the end of an absolute URL.
-                    let key = r.rfind("Medication/").map_or(r, |i| &r[i..]);
-                    cc = self.medications.get(key).cloned();
-                }
-            }
-        }
-        let cc = cc.unwrap_or_default();
+        let resolved = self.medication_of(m);
+        let cc = resolved.clone().unwrap_or_default();
         let identified = medication::identify(self.t, &codings(&cc), cc.text.as_deref());
         let name = cc
             .label()
@@ -801,7 +910,7 @@ impl<'t> FactsBuilder<'t> {
             .cloned()
             .or_else(|| readings.first().cloned())
             .unwrap_or_else(|| Frequency::unknown(Some("no dosage instruction".into())));
-        Med {
+        let med = Med {
             reference,
             id,
             name,
@@ -843,7 +952,11 @@ impl<'t> FactsBuilder<'t> {
                     _ => None,
                 }
             }),
-        }
+            source_kind,
+            on_hold: source_kind == SourceKind::Order && m.status.as_deref() == Some("on-hold"),
+        };
+        let unread = self.unidentified(m, &med, &resolved);
+        (med, unread)
     }
 
     pub fn build(mut self) -> Facts {
@@ -881,11 +994,13 @@ impl<'t> FactsBuilder<'t> {
         let mut notes = vec![];
         let active = std::mem::take(&mut self.active);
         let drafts = std::mem::take(&mut self.drafts);
-        let active_meds: Vec<Med> = active
-            .iter()
-            .enumerate()
-            .map(|(i, m)| self.med(m, i, &body, &mut notes))
-            .collect();
+        let mut active_meds: Vec<Med> = vec![];
+        let mut unread = vec![];
+        for (i, (m, kind)) in active.iter().enumerate() {
+            let (med, u) = self.med_of(m, i, *kind, &body, &mut notes);
+            active_meds.push(med);
+            unread.extend(u);
+        }
         let mut orders = vec![];
         let mut other = vec![];
         for (i, (m, triggering)) in drafts.iter().enumerate() {
@@ -905,6 +1020,10 @@ impl<'t> FactsBuilder<'t> {
         }
         let mut f = self.facts;
         f.active_meds = active_meds;
+        // Named only for a patient the service speaks about.
+        if crate::clinical::predicates::PatientScope::in_scope(&f) {
+            f.unclassified.extend(unread);
+        }
         f.orders = orders;
         f.other_drafts = other;
         for n in notes {
@@ -2080,5 +2199,230 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(b.build().unreadable_orders.len(), 1);
+    }
+
+    const SSC: &str = r#"{"resourceType":"Condition","id":"ssc","code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"M34.0"}]}}"#;
+    const PRED_5: &str = r#"{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"312617","display":"predniSONE 5 MG Oral Tablet"}]}"#;
+    const DAILY_2_TABS: &str = r#""dosageInstruction":[{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d"}},"doseAndRate":[{"doseQuantity":{"value":2,"unit":"tablet"}}]}]"#;
+
+    #[test]
+    fn medication_statement_status_table() {
+        let t = Terminology::embedded().unwrap();
+        // (status, counts as taken)
+        for (status, counts) in [
+            ("active", true),
+            ("intended", true),
+            ("on-hold", true),
+            ("stopped", false),
+            ("completed", false),
+            ("cancelled", false),
+            ("entered-in-error", false),
+            ("not-taken", false),
+            ("unknown", false),
+        ] {
+            let ms = format!(
+                r#"{{"resourceType":"MedicationStatement","id":"s1","status":"{status}","medicationCodeableConcept":{PRED_5},"dosage":[{{"timing":{{"repeat":{{"frequency":1,"period":1,"periodUnit":"d"}}}},"doseAndRate":[{{"doseQuantity":{{"value":2,"unit":"tablet"}}}}]}}]}}"#
+            );
+            let f = facts_of(&t, &[SSC, &ms]);
+            assert_eq!(f.active_meds.len(), usize::from(counts), "{status}");
+            if let Some(m) = f.active_meds.first() {
+                assert_eq!(m.source_kind, SourceKind::Reported, "{status}");
+                assert!(!m.on_hold && m.taken_now(), "{status}");
+                assert_eq!(m.reference, "MedicationStatement/s1");
+                assert_eq!(m.dose.as_ref().and_then(|d| d.per_day_mg()), Some(10.0));
+            }
+        }
+    }
+
+    #[test]
+    fn medication_request_status_table() {
+        let t = Terminology::embedded().unwrap();
+        // (status, counts at all, on hold)
+        for (status, counts, on_hold) in [
+            ("active", true, false),
+            ("on-hold", true, true),
+            ("completed", false, false),
+            ("stopped", false, false),
+            ("cancelled", false, false),
+            ("entered-in-error", false, false),
+            ("draft", false, false),
+        ] {
+            let mr = format!(
+                r#"{{"resourceType":"MedicationRequest","id":"r1","status":"{status}","medicationCodeableConcept":{PRED_5},{DAILY_2_TABS}}}"#
+            );
+            let f = facts_of(&t, &[SSC, &mr]);
+            assert_eq!(f.active_meds.len(), usize::from(counts), "{status}");
+            if let Some(m) = f.active_meds.first() {
+                assert_eq!(m.source_kind, SourceKind::Order, "{status}");
+                assert_eq!(m.on_hold, on_hold, "{status}");
+                assert_eq!(m.taken_now(), !on_hold, "{status}");
+            }
+        }
+    }
+
+    /// Each way the drug of an active order can be sent: (order, Medication
+    /// elsewhere in the record, drug, mg/day, unclassified reason).
+    #[test]
+    fn which_drug_table() {
+        let t = Terminology::embedded().unwrap();
+        let med = r#"{"resourceType":"Medication","id":"m1","code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"312617","display":"predniSONE 5 MG Oral Tablet"}]}}"#;
+        let order = |medication: &str| {
+            format!(
+                r#"{{"resourceType":"MedicationRequest","id":"r1","status":"active",{medication},{DAILY_2_TABS}}}"#
+            )
+        };
+        let pred = Some(Drug::Glucocorticoid(
+            crate::terminology::medication::Gc::Prednisone,
+        ));
+        type Case<'a> = (
+            String,
+            Option<&'a str>,
+            Option<Drug>,
+            Option<f64>,
+            Option<UnreadReason>,
+        );
+        let cases: Vec<Case<'_>> = vec![
+            (
+                order(&format!(r#""medicationCodeableConcept":{PRED_5}"#)),
+                None,
+                pred,
+                Some(10.0),
+                None,
+            ),
+            (
+                order(r#""medicationReference":{"reference":"Medication/m1"}"#),
+                Some(med),
+                pred,
+                Some(10.0),
+                None,
+            ),
+            (
+                order(&format!(
+                    r##""contained":[{med}],"medicationReference":{{"reference":"#m1"}}"##
+                )),
+                None,
+                pred,
+                Some(10.0),
+                None,
+            ),
+            // Not included, but the reference names the drug.
+            (
+                order(
+                    r#""medicationReference":{"reference":"Medication/zz","display":"predniSONE 5 MG Oral Tablet"}"#,
+                ),
+                None,
+                pred,
+                Some(10.0),
+                None,
+            ),
+            // A brand, by display.
+            (
+                order(
+                    r#""medicationReference":{"reference":"Medication/zz","display":"Rayos 5 MG Delayed Release Oral Tablet"}"#,
+                ),
+                None,
+                pred,
+                Some(10.0),
+                None,
+            ),
+            // Not included, no display: named as an unresolved reference.
+            (
+                order(r#""medicationReference":{"reference":"Medication/zz"}"#),
+                None,
+                None,
+                None,
+                Some(UnreadReason::UnresolvedReference),
+            ),
+            // A display the service cannot place.
+            (
+                order(
+                    r#""medicationReference":{"reference":"Medication/zz","display":"Compounded capsule 7"}"#,
+                ),
+                None,
+                None,
+                None,
+                Some(UnreadReason::UnresolvedReference),
+            ),
+            // A local code only.
+            (
+                order(
+                    r#""medicationCodeableConcept":{"coding":[{"system":"urn:oid:1.2.840.114350.1.13.0.1.7.2.698288","code":"12345","display":"ZZ STUDY DRUG"}]}"#,
+                ),
+                None,
+                None,
+                None,
+                Some(UnreadReason::UnknownCode),
+            ),
+            // Identified and irrelevant: amlodipine by RxNorm code.
+            (
+                order(
+                    r#""medicationCodeableConcept":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"197361","display":"amlodipine 5 MG Oral Tablet"}]}"#,
+                ),
+                None,
+                None,
+                None,
+                None,
+            ),
+        ];
+        for (json, medication, drug, per_day, reason) in cases {
+            let mut resources = vec![SSC, json.as_str()];
+            resources.extend(medication);
+            let f = facts_of(&t, &resources);
+            let m = &f.active_meds[0];
+            assert_eq!(m.drug(), drug, "{json}");
+            assert_eq!(
+                m.dose.as_ref().and_then(|d| d.per_day_mg()),
+                per_day,
+                "{json}"
+            );
+            assert_eq!(f.unclassified.first().map(|u| u.reason), reason, "{json}");
+            assert!(f
+                .unclassified
+                .iter()
+                .all(|u| u.kind == RecordKind::Medication));
+            // Out of scope: nothing is said.
+            let mut without = resources.clone();
+            without.remove(0);
+            assert!(facts_of(&t, &without).unclassified.is_empty(), "{json}");
+        }
+        // The label is the text as sent, never an id.
+        let f = facts_of(
+            &t,
+            &[
+                SSC,
+                &order(
+                    r#""medicationCodeableConcept":{"coding":[{"system":"urn:oid:1.2.3","code":"9"}],"text":"ZZ STUDY DRUG"}"#,
+                ),
+            ],
+        );
+        assert_eq!(f.unclassified[0].label.as_deref(), Some("ZZ STUDY DRUG"));
+        let f = facts_of(
+            &t,
+            &[
+                SSC,
+                &order(r#""medicationReference":{"reference":"Medication/zz"}"#),
+            ],
+        );
+        assert_eq!(f.unclassified[0].label, None);
+    }
+
+    #[test]
+    fn a_panel_components_make_one_reading() {
+        let t = Terminology::embedded().unwrap();
+        for panel in ["55284-4", "85354-9"] {
+            let obs = format!(
+                r#"{{"resourceType":"Observation","id":"bp","status":"final","category":[{{"coding":[{{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}}]}}],
+                   "code":{{"coding":[{{"system":"http://loinc.org","code":"{panel}"}}]}},"effectiveDateTime":"2026-11-24T09:00:00Z",
+                   "component":[{{"code":{{"coding":[{{"system":"http://loinc.org","code":"8480-6"}}]}},"valueQuantity":{{"value":175,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}}}},
+                                {{"code":{{"coding":[{{"system":"http://loinc.org","code":"8462-4"}}]}},"valueQuantity":{{"value":111,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}}}}]}}"#
+            );
+            let f = facts_of(&t, &[&obs]);
+            let bp = f.latest_bp().unwrap();
+            assert_eq!(
+                (bp.systolic, bp.diastolic),
+                (Some(175.0), Some(111.0)),
+                "{panel}"
+            );
+        }
     }
 }

@@ -217,9 +217,28 @@ pub struct Med {
     pub count: Option<f64>,
     /// Course length in days (`timing.repeat.boundsDuration`), when stated.
     pub course_days: Option<f64>,
+    /// Where the record came from: an order, or a reported medication.
+    pub source_kind: SourceKind,
+    /// An order on hold: it may resume, so it counts for duplicates and
+    /// interactions, not for today's steroid exposure.
+    pub on_hold: bool,
+}
+
+/// The kind of record a medication was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SourceKind {
+    /// A MedicationRequest (or DSTU2 MedicationOrder).
+    #[default]
+    Order,
+    /// A MedicationStatement: taken as reported (patient, another prescriber).
+    Reported,
 }
 
 impl Med {
+    /// Whether it counts for today's steroid exposure (an order on hold does not).
+    pub fn taken_now(&self) -> bool {
+        !self.on_hold
+    }
     pub fn drug(&self) -> Option<Drug> {
         self.identified.as_ref().map(|i| i.drug)
     }
@@ -326,6 +345,8 @@ pub struct Facts {
     pub other_drafts: Vec<Med>,
     /// Draft entries that look like medication orders but could not be read.
     pub unreadable_orders: Vec<String>,
+    /// What drafted ServiceRequests order (monitoring, tests), as concepts.
+    pub drafted_services: Vec<crate::terminology::Concept>,
     /// Most recent first.
     pub blood_pressures: Vec<BloodPressure>,
     /// Most recent first.
@@ -360,6 +381,7 @@ impl Facts {
             orders: vec![],
             other_drafts: vec![],
             unreadable_orders: vec![],
+            drafted_services: vec![],
             blood_pressures: vec![],
             labs: vec![],
             ignored_future: vec![],

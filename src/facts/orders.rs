@@ -105,6 +105,8 @@ mod tests {
             replaces: vec![],
             count: None,
             course_days: None,
+            source_kind: Default::default(),
+            on_hold: false,
         }
     }
 

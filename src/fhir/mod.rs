@@ -72,6 +72,9 @@ pub struct Range {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Reference {
     pub reference: Option<String>,
+    /// What the reference names, as text: the drug, when a Medication
+    /// reference cannot be resolved.
+    pub display: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -252,6 +255,54 @@ pub struct MedicationRequest {
     pub dosage_instruction: Vec<Dosage>,
 }
 
+/// A medication the patient takes as reported (another prescriber, the
+/// patient): read like an active order when its status says it is taken.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MedicationStatement {
+    pub id: Option<String>,
+    pub subject: Option<Reference>,
+    pub status: Option<String>,
+    pub medication_codeable_concept: Option<CodeableConcept>,
+    pub medication_reference: Option<Reference>,
+    #[serde(default)]
+    pub contained: Vec<Box<RawValue>>,
+    pub effective_date_time: Option<String>,
+    pub effective_period: Option<Period>,
+    pub date_asserted: Option<String>,
+    #[serde(default)]
+    pub dosage: Vec<Dosage>,
+}
+
+impl MedicationStatement {
+    /// The statement as an order-shaped record, so one reading serves both.
+    pub fn as_request(self) -> MedicationRequest {
+        MedicationRequest {
+            authored_on: self
+                .effective_date_time
+                .or(self.effective_period.and_then(|p| p.start))
+                .or(self.date_asserted),
+            id: self.id,
+            subject: self.subject,
+            status: self.status,
+            medication_codeable_concept: self.medication_codeable_concept,
+            medication_reference: self.medication_reference,
+            contained: self.contained,
+            dosage_instruction: self.dosage,
+            ..MedicationRequest::default()
+        }
+    }
+}
+
+/// A drafted service (a test, monitoring): its code is what it orders.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ServiceRequest {
+    pub id: Option<String>,
+    pub subject: Option<Reference>,
+    pub status: Option<String>,
+    pub code: Option<CodeableConcept>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Medication {
     pub id: Option<String>,
@@ -280,6 +331,8 @@ pub enum Resource {
     Condition(Box<Condition>),
     Observation(Box<Observation>),
     MedicationRequest(Box<MedicationRequest>),
+    MedicationStatement(Box<MedicationStatement>),
+    ServiceRequest(Box<ServiceRequest>),
     Medication(Medication),
     Bundle(Bundle),
     OperationOutcome(OperationOutcome),
@@ -295,6 +348,8 @@ impl Resource {
             Resource::Condition(_) => "Condition",
             Resource::Observation(_) => "Observation",
             Resource::MedicationRequest(_) => "MedicationRequest",
+            Resource::MedicationStatement(_) => "MedicationStatement",
+            Resource::ServiceRequest(_) => "ServiceRequest",
             Resource::Medication(_) => "Medication",
             Resource::Bundle(_) => "Bundle",
             Resource::OperationOutcome(_) => "OperationOutcome",
@@ -310,6 +365,8 @@ impl Resource {
             Resource::Condition(c) => ("Condition", c.id.as_deref()?),
             Resource::Observation(o) => ("Observation", o.id.as_deref()?),
             Resource::MedicationRequest(m) => ("MedicationRequest", m.id.as_deref()?),
+            Resource::MedicationStatement(m) => ("MedicationStatement", m.id.as_deref()?),
+            Resource::ServiceRequest(m) => ("ServiceRequest", m.id.as_deref()?),
             Resource::Medication(m) => ("Medication", m.id.as_deref()?),
             _ => return None,
         })
@@ -326,6 +383,8 @@ impl Resource {
             Resource::Condition(c) => c.subject.as_ref().or(c.patient.as_ref()),
             Resource::Observation(o) => o.subject.as_ref(),
             Resource::MedicationRequest(m) => m.subject.as_ref().or(m.patient.as_ref()),
+            Resource::MedicationStatement(m) => m.subject.as_ref(),
+            Resource::ServiceRequest(m) => m.subject.as_ref(),
             _ => None,
         };
         r.and_then(|r| r.reference.as_deref())
@@ -407,6 +466,12 @@ pub fn parse_resource(raw: &RawValue) -> Result<Resource, Skipped> {
         // dose on the dosage).
         "MedicationRequest" | "MedicationOrder" => serde_json::from_str(text)
             .map(|m| Resource::MedicationRequest(Box::new(m)))
+            .map_err(|e| skipped(&rt, &e)),
+        "MedicationStatement" => serde_json::from_str(text)
+            .map(|m| Resource::MedicationStatement(Box::new(m)))
+            .map_err(|e| skipped(&rt, &e)),
+        "ServiceRequest" => serde_json::from_str(text)
+            .map(|m| Resource::ServiceRequest(Box::new(m)))
             .map_err(|e| skipped(&rt, &e)),
         "Medication" => parse!(Medication),
         "Bundle" => parse!(Bundle),
@@ -658,6 +723,12 @@ impl<'de> serde::de::Visitor<'de> for ResourceSeed {
             "MedicationRequest" | "MedicationOrder" => {
                 Resource::MedicationRequest(Box::new(MedicationRequest::deserialize(rest)?))
             }
+            "MedicationStatement" => {
+                Resource::MedicationStatement(Box::new(MedicationStatement::deserialize(rest)?))
+            }
+            "ServiceRequest" => {
+                Resource::ServiceRequest(Box::new(ServiceRequest::deserialize(rest)?))
+            }
             "Medication" => Resource::Medication(Medication::deserialize(rest)?),
             "Bundle" => Resource::Bundle(Bundle::deserialize(rest)?),
             "" => return Err(A::Error::custom("empty resourceType")),
@@ -738,6 +809,9 @@ mod tests {
         r#"null"#,
         r#"[]"#,
         r#"{"resource":{"resourceType":"Medication","id":"med","code":{"coding":[{"code":"1"}]}}}"#,
+        r#"{"resource":{"resourceType":"MedicationStatement","id":"ms","status":"active","medicationReference":{"reference":"Medication/med","display":"Prednisone 5 MG"}}}"#,
+        r#"{"resource":{"resourceType":"MedicationStatement","id":"bad","dosage":7}}"#,
+        r#"{"resource":{"resourceType":"ServiceRequest","id":"sr","status":"draft","code":{"coding":[{"system":"http://loinc.org","code":"2160-0"}]}}}"#,
     ];
 
     fn read(text: &str, one_pass: bool) -> Vec<String> {

@@ -563,6 +563,8 @@ async fn invoke(
                 dropped = ?report.dropped,
                 fetched = ?report.fetched,
                 missing_optional = ?report.missing_optional,
+                medications_read = report.medications_read,
+                medication_failures = ?report.medication_failures,
                 elapsed_us,
                 "hook evaluated"
             );

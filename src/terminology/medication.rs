@@ -590,4 +590,56 @@ mod tests {
             assert_eq!(parse_form(name), *want, "{name}");
         }
     }
+
+    /// The brands of the policy map to their ingredient, whatever the case
+    /// and wherever the name sits in the text or display.
+    #[test]
+    fn brand_names_table() {
+        use Drug::*;
+        let pred = Glucocorticoid(Gc::Prednisone);
+        let pnl = Glucocorticoid(Gc::Prednisolone);
+        let mp = Glucocorticoid(Gc::Methylprednisolone);
+        let cases: &[(&str, Drug)] = &[
+            ("Deltasone 20 MG Oral Tablet", pred),
+            ("RAYOS 5 mg delayed-release tablet", pred),
+            ("Orapred ODT 15 MG", pnl),
+            ("Millipred 5 MG Oral Tablet", pnl),
+            ("Medrol 4 MG Oral Tablet", mp),
+            ("Medrol Dosepak", mp),
+            ("SOLU-MEDROL 125 MG Injection", mp),
+            ("Solumedrol 1 g", mp),
+            ("Depo-Medrol 40 MG/ML Injectable Suspension", mp),
+            ("Trexall 2.5 MG Oral Tablet", Methotrexate),
+            ("Otrexup 15 MG/0.4 ML Auto-Injector", Methotrexate),
+            ("Rasuvo 20 MG/0.4 ML", Methotrexate),
+            ("Xatmep 2.5 MG/ML Oral Solution", Methotrexate),
+            ("Imuran 50 MG Oral Tablet", Azathioprine),
+            ("Azasan 75 MG Oral Tablet", Azathioprine),
+            ("CellCept 500 MG Oral Tablet", Mycophenolate),
+            ("Myfortic 360 MG Delayed Release Oral Tablet", Mycophenolate),
+            ("Rituxan 10 MG/ML Injection", Rituximab),
+            ("Truxima 10 MG/ML", Rituximab),
+            ("Ruxience 500 MG/50 ML", Rituximab),
+            ("Riabni 100 MG/10 ML", Rituximab),
+            ("rituximab-abbs", Rituximab),
+            ("Cytoxan 50 MG Oral Capsule", Cyclophosphamide),
+        ];
+        let t = t();
+        for (name, drug) in cases {
+            // As text, and as a coding's display beside a code we do not know.
+            assert_eq!(
+                identify(&t, &[], Some(name)).map(|i| i.drug),
+                Some(*drug),
+                "{name}"
+            );
+            let coding = [(Some("urn:oid:1.2.3"), Some("99"), Some(*name))];
+            assert_eq!(
+                identify(&t, &coding, None).map(|i| i.drug),
+                Some(*drug),
+                "{name}"
+            );
+        }
+        // A word that only contains a brand is not it.
+        assert_eq!(identify(&t, &[], Some("Medrolix")), None);
+    }
 }

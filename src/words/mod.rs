@@ -13,6 +13,7 @@ pub mod initial_dose;
 pub mod intensify;
 pub mod iv_methylprednisolone;
 pub mod ivig_order_check;
+pub mod medication;
 pub mod missing_data;
 pub mod monitoring;
 pub mod mtx_continuation;

@@ -193,7 +193,12 @@ async fn search(
                 .as_ref()
                 .is_none_or(|c| r.to_string().contains(&format!("\"code\":\"{c}\"")))
         })
-        .filter(|r| status.as_ref().is_none_or(|s| r["status"] == s.as_str()))
+        // A comma is "or" (FHIR token search).
+        .filter(|r| {
+            status
+                .as_ref()
+                .is_none_or(|s| s.split(',').any(|s| r["status"] == s))
+        })
         .cloned()
         .collect();
     let base = state.base.lock().unwrap().clone();

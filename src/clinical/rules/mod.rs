@@ -270,6 +270,27 @@ pub fn bp_and_creatinine(policy: &Policy) -> Vec<Suggestion> {
     ]
 }
 
+/// Whether every action of a suggestion orders a service already drafted
+/// (the same concept: a BP reading or panel, a creatinine).
+pub fn already_drafted(s: &Suggestion, facts: &crate::facts::Facts) -> bool {
+    use crate::terminology::Concept;
+    let drafted = |loinc: &str| {
+        let wanted: &[Concept] = match loinc {
+            "85354-9" | "55284-4" | "8480-6" | "8462-4" => {
+                &[Concept::BpPanel, Concept::BpSystolic, Concept::BpDiastolic]
+            }
+            "2160-0" => &[Concept::Creatinine],
+            _ => &[],
+        };
+        wanted.iter().any(|c| facts.drafted_services.contains(c))
+    };
+    !s.actions.is_empty()
+        && s.actions.iter().all(|a| match a {
+            super::Action::CreateService { order, .. } => drafted(order.loinc),
+            _ => false,
+        })
+}
+
 pub const MONITORING_OVERRIDES: [OverrideReason; 3] = [
     OverrideReason::MonitoringInPlace,
     OverrideReason::DiagnosisNotConfirmed,

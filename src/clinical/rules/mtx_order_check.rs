@@ -481,7 +481,7 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
                     .iter()
                     .map(|m| {
                         (
-                            m.name.clone(),
+                            crate::words::medication::named(m),
                             m.route,
                             m.dose.as_ref().and_then(|d| d.per_week_mg()),
                         )

@@ -260,7 +260,8 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         .active_meds
         .iter()
         .chain(&facts.orders)
-        .any(|m| systemic_gc(m).is_some());
+        // An order on hold is not taken today.
+        .any(|m| m.taken_now() && systemic_gc(m).is_some());
     let critical = rise && bp.is_some();
     if !critical && !(on_gc && (rise || bp.is_some())) {
         return out;

@@ -88,7 +88,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 .active
                 .iter()
                 .map(|u| Active {
-                    name: u.med.name.clone(),
+                    name: crate::words::medication::named(u.med),
                     gc: u.gc,
                     since: u.med.authored,
                     mg_per_day: u.per_day_mg,

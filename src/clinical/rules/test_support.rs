@@ -94,6 +94,8 @@ pub fn med(drug: Drug, mg: f64, schedule: Schedule, route: Route, id: &str) -> M
         replaces: vec![],
         count: None,
         course_days: None,
+        source_kind: Default::default(),
+        on_hold: false,
     }
 }
 

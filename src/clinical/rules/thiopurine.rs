@@ -196,7 +196,7 @@ pub fn azathioprine_blocked(facts: &Facts) -> Option<String> {
             return Some(format!(
                 "{} with azathioprine: {}",
                 drug.name(),
-                md(&m.name)
+                md(&crate::words::medication::named(m))
             ));
         }
     }
