@@ -548,3 +548,29 @@ impl crate::auth::ReplayStore for Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_in_memory_sqlite_database_is_refused_and_a_file_is_named() {
+        for url in [
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "sqlite://x.db?mode=memory&cache=shared",
+            "sqlite:",
+        ] {
+            let e = sqlite_file(url).unwrap_err().to_string();
+            assert!(e.contains("in-memory"), "{url}: {e}");
+        }
+        assert_eq!(
+            sqlite_file("sqlite:///var/lib/x/records.sqlite?mode=rwc").unwrap(),
+            PathBuf::from("/var/lib/x/records.sqlite")
+        );
+        assert_eq!(
+            sqlite_file(&sqlite_url(Path::new("rel/records.sqlite"))).unwrap(),
+            PathBuf::from("rel/records.sqlite")
+        );
+    }
+}
