@@ -273,3 +273,43 @@ async fn reopening_keeps_everything_and_migrations_run_once() {
         db.drop_db().await;
     }
 }
+
+/// A hook call's token claim and its cards are one transaction: the cards of
+/// a replayed token are not written, and a claim already made is refused.
+#[tokio::test]
+async fn cards_are_written_with_their_tokens_claim_or_not_at_all() {
+    on_each(|s, db| async move {
+        let exp = chrono::Utc::now().timestamp() + 300;
+        let first = s
+            .record_cards_claiming(&[card("t1", "r", T0)], "iss", "jti-1", exp)
+            .await
+            .unwrap();
+        assert!(first, "{db}");
+        let replay = s
+            .record_cards_claiming(&[card("t2", "r", T0)], "iss", "jti-1", exp)
+            .await
+            .unwrap();
+        assert!(!replay, "{db}");
+        assert_eq!(s.card_uuids().await.unwrap(), vec!["t1"], "{db}");
+        // The claim stands for a later check through the verifier's path.
+        assert!(!s.claim_jti("iss", "jti-1", exp).await.unwrap(), "{db}");
+        // Concurrent calls with one token: exactly one gets its cards written.
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    s.record_cards_claiming(&[card(&format!("c{i}"), "r", T0)], "iss", "jti-2", exp)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut won = vec![];
+        for t in tasks {
+            won.push(t.await.unwrap());
+        }
+        assert_eq!(won.iter().filter(|w| **w).count(), 1, "{db}");
+        assert_eq!(s.card_uuids().await.unwrap().len(), 2, "{db}");
+    })
+    .await;
+}

@@ -69,16 +69,16 @@ impl AuditKey {
     /// `~/.local/state/ssc-myositis-cds`, created 0700), never beside the
     /// database, so that a copy of the database folder does not carry the
     /// key that unmasks its patient hashes. A key left beside the database
-    /// by an earlier version is refused, with what to do, rather than
-    /// silently replaced (the hashes would stop matching).
+    /// by an earlier version is still used, so that the hashes keep
+    /// matching, with a warning to move it.
     pub fn default_for_sqlite(database_file: &Path) -> Result<AuditKey, String> {
         let beside = std::path::PathBuf::from(format!("{}.audit-key", database_file.display()));
         if beside.exists() {
-            return Err(format!(
-                "{} lies beside the database: move it out of the database folder and name it \
-                 with --audit-key-file (database.audit_key_file)",
-                beside.display()
-            ));
+            tracing::warn!(
+                "the audit key lies beside the database: a copy of the database folder carries it; \
+                 move it out of that folder and name it with --audit-key-file (database.audit_key_file)"
+            );
+            return AuditKey::from_file(&beside);
         }
         let dir = default_key_dir().ok_or(
             "no state directory (set HOME or XDG_STATE_HOME) for the audit key: name one with \
@@ -238,14 +238,18 @@ mod tests {
     }
 
     #[test]
-    fn a_key_beside_the_database_is_refused_with_what_to_do() {
+    fn a_key_left_beside_the_database_is_still_used() {
         let dir = std::env::temp_dir().join(format!("ssc-audit-beside-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let db = dir.join("records.sqlite");
         std::fs::write(dir.join("records.sqlite.audit-key"), "k".repeat(40)).unwrap();
-        let e = AuditKey::default_for_sqlite(&db).unwrap_err();
-        assert!(e.contains("--audit-key-file"), "{e}");
-        assert!(e.contains("beside the database"), "{e}");
+        let k = AuditKey::default_for_sqlite(&db).unwrap();
+        assert_eq!(
+            k.patient_hash("p"),
+            AuditKey::new("k".repeat(40).into_bytes())
+                .unwrap()
+                .patient_hash("p")
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

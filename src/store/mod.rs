@@ -268,7 +268,31 @@ impl Store {
         if cards.is_empty() {
             return Ok(());
         }
-        self.submit(Op::Cards(cards.to_vec())).await.map(|_| ())
+        self.submit(Op::Cards(cards.to_vec(), None))
+            .await
+            .map(|_| ())
+    }
+
+    /// Records the cards of one response and marks the token that asked for
+    /// them as used, in one transaction: `Ok(false)` when the token was a
+    /// replay (then no card is written).
+    pub async fn record_cards_claiming(
+        &self,
+        cards: &[AuditCard],
+        issuer: &str,
+        jti: &str,
+        expires_at_unix: i64,
+    ) -> Result<bool, StoreError> {
+        let claim = writer::Claim {
+            issuer: issuer.to_string(),
+            jti: jti.to_string(),
+            expires_at_unix,
+            now_unix: chrono::Utc::now().timestamp(),
+        };
+        match self.submit(Op::Cards(cards.to_vec(), Some(claim))).await? {
+            Done::Claimed(first) => Ok(first),
+            _ => Err(StoreError::Unavailable("unexpected writer answer".into())),
+        }
     }
 
     /// Stores feedback items; an item already stored is left as it is.
@@ -292,12 +316,12 @@ impl Store {
         jti: &str,
         expires_at_unix: i64,
     ) -> Result<bool, StoreError> {
-        let op = Op::Claim {
+        let op = Op::Claim(writer::Claim {
             issuer: issuer.to_string(),
             jti: jti.to_string(),
             expires_at_unix,
             now_unix: chrono::Utc::now().timestamp(),
-        };
+        });
         match self.submit(op).await? {
             Done::Claimed(first) => Ok(first),
             _ => Err(StoreError::Unavailable("unexpected writer answer".into())),

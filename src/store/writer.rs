@@ -27,15 +27,20 @@ const CARD_ROWS_PER_INSERT: usize = 200;
 pub const PURGE_STEP_ROWS: i64 = 500;
 const DAY_MS: i64 = 86_400_000;
 
+/// A token id to mark as used, in the same transaction as a request's rows.
+pub struct Claim {
+    pub issuer: String,
+    pub jti: String,
+    pub expires_at_unix: i64,
+    pub now_unix: i64,
+}
+
 pub enum Op {
-    Cards(Vec<AuditCard>),
+    /// A response's cards, with the claim of the token that asked for them:
+    /// when the token is a replay, none is written.
+    Cards(Vec<AuditCard>, Option<Claim>),
     Feedback(Vec<FeedbackRecord>),
-    Claim {
-        issuer: String,
-        jti: String,
-        expires_at_unix: i64,
-        now_unix: i64,
-    },
+    Claim(Claim),
     Probe,
     PurgeStep {
         before_ms: i64,
@@ -188,32 +193,31 @@ async fn write_batch(
 ) -> Result<Vec<Done>, StoreError> {
     let mut done: Vec<Option<Done>> = batch.iter().map(|_| None).collect();
     for (i, job) in batch.iter().enumerate() {
-        if let Op::Claim {
-            issuer,
-            jti,
-            expires_at_unix,
-            now_unix,
-        } = &job.op
-        {
-            let r = sqlx::query(
-                "INSERT INTO jwt_replay (issuer, jti, expires_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (issuer, jti) DO UPDATE SET expires_at = excluded.expires_at \
-                 WHERE jwt_replay.expires_at < $4",
-            )
-            .bind(issuer)
-            .bind(jti)
-            .bind(*expires_at_unix)
-            .bind(*now_unix)
-            .execute(&mut **tx)
-            .await?;
-            done[i] = Some(Done::Claimed(r.rows_affected() == 1));
-        }
+        let claim = match &job.op {
+            Op::Claim(c) | Op::Cards(_, Some(c)) => c,
+            _ => continue,
+        };
+        let r = sqlx::query(
+            "INSERT INTO jwt_replay (issuer, jti, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (issuer, jti) DO UPDATE SET expires_at = excluded.expires_at \
+             WHERE jwt_replay.expires_at < $4",
+        )
+        .bind(&claim.issuer)
+        .bind(&claim.jti)
+        .bind(claim.expires_at_unix)
+        .bind(claim.now_unix)
+        .execute(&mut **tx)
+        .await?;
+        done[i] = Some(Done::Claimed(r.rows_affected() == 1));
     }
     let mut daily: BTreeMap<(String, String, String, i64), [i64; 3]> = BTreeMap::new();
+    // The cards of requests whose token was a replay are left out.
     let cards: Vec<&AuditCard> = batch
         .iter()
-        .filter_map(|j| match &j.op {
-            Op::Cards(c) => Some(c.iter()),
+        .zip(&done)
+        .filter_map(|(j, d)| match (&j.op, d) {
+            (Op::Cards(_, Some(_)), Some(Done::Claimed(false))) => None,
+            (Op::Cards(c, _), _) => Some(c.iter()),
             _ => None,
         })
         .flatten()
@@ -232,7 +236,7 @@ async fn write_batch(
             .or_default()[0] += 1;
     }
     for (i, job) in batch.iter().enumerate() {
-        if let Op::Cards(_) = &job.op {
+        if let Op::Cards(_, None) = &job.op {
             done[i] = Some(Done::Written);
         }
     }
