@@ -26,6 +26,8 @@ const CARD_ROWS_PER_INSERT: usize = 200;
 /// Rows deleted per table and purge step.
 pub const PURGE_STEP_ROWS: i64 = 500;
 const DAY_MS: i64 = 86_400_000;
+/// Longest wait for a new write connection (the batch waiting is refused).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A token id to mark as used, in the same transaction as a request's rows.
 pub struct Claim {
@@ -174,7 +176,12 @@ impl Writer {
 
     async fn transaction(&mut self, batch: &[Job]) -> Result<Vec<Done>, StoreError> {
         if self.conn.is_none() {
-            self.conn = Some(connect(&self.url, self.backend).await?);
+            let conn = tokio::time::timeout(CONNECT_TIMEOUT, connect(&self.url, self.backend))
+                .await
+                .map_err(|_| {
+                    StoreError::Unavailable("connecting to the database timed out".into())
+                })??;
+            self.conn = Some(conn);
         }
         let conn = self.conn.as_mut().expect("connected");
         let mut tx = conn.begin().await?;
