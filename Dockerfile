@@ -40,17 +40,22 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --no-create-home --uid 10001 cds \
- && mkdir -p /var/lib/ssc-myositis-cds /etc/ssc-myositis-cds \
- && chown cds /var/lib/ssc-myositis-cds
+ && mkdir -p /var/lib/ssc-myositis-cds /var/lib/ssc-myositis-cds-key /etc/ssc-myositis-cds \
+ && chown cds /var/lib/ssc-myositis-cds \
+ && chown cds /var/lib/ssc-myositis-cds-key && chmod 700 /var/lib/ssc-myositis-cds-key
 COPY --from=build /out/ssc-myositis-cds /usr/local/bin/ssc-myositis-cds
 COPY config/container/config.toml /etc/ssc-myositis-cds/config.toml
 USER 10001
 # Every setting can also be given as SSC_CDS_<SECTION>__<KEY>, e.g.
 # SSC_CDS_SERVER__PUBLIC_BASE_URL or SSC_CDS_DATABASE__URL.
 ENV SSC_CDS_CONFIG=/etc/ssc-myositis-cds/config.toml \
-    SSC_CDS_LOG_FORMAT=json
+    SSC_CDS_LOG_FORMAT=json \
+    XDG_STATE_HOME=/var/lib/ssc-myositis-cds-key
 # Audit, feedback and token ids (SQLite), unless database.url is postgres://.
 VOLUME /var/lib/ssc-myositis-cds
+# The audit key (SQLite default: ssc-myositis-cds/audit-key here), kept apart
+# from the database volume; or name one with database.audit_key_file.
+VOLUME /var/lib/ssc-myositis-cds-key
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
     CMD ["ssc-myositis-cds", "probe", "http://127.0.0.1:8080/readyz"]

@@ -138,7 +138,9 @@ struct ServeArgs {
     #[arg(long, env = "SSC_CDS_TODAY")]
     today: Option<NaiveDate>,
     /// Secret of the patient-id hash in the audit (at least 32 bytes of text).
-    /// Default with SQLite: DATABASE.audit-key, created on first start.
+    /// Default with SQLite: audit-key in $XDG_STATE_HOME/ssc-myositis-cds
+    /// (else ~/.local/state/ssc-myositis-cds), created on first start;
+    /// never beside the database.
     /// Required with PostgreSQL (the same file on every replica).
     #[arg(long, env = "SSC_CDS_AUDIT_KEY_FILE")]
     audit_key_file: Option<PathBuf>,
@@ -249,12 +251,12 @@ fn retention_cutoff_ms(days: u32) -> i64 {
 }
 
 fn audit_key(database: &str, file: Option<&PathBuf>) -> Result<AuditKey, String> {
+    let url = store::database_url(database);
     match file {
         Some(f) => AuditKey::from_file(f),
-        None if store::database_url(database).starts_with("sqlite:")
-            && !database.starts_with("sqlite:") =>
-        {
-            AuditKey::load_or_create(std::path::Path::new(&format!("{database}.audit-key")))
+        None if url.starts_with("sqlite:") => {
+            let path = store::sqlite_file(&url).map_err(|e| e.to_string())?;
+            AuditKey::default_for_sqlite(&path)
         }
         None => Err(
             "--audit-key-file is required with this database (every replica needs the same key)"

@@ -273,3 +273,114 @@ async fn reopening_keeps_everything_and_migrations_run_once() {
         db.drop_db().await;
     }
 }
+
+/// A hook call's token claim and its cards are one transaction: the cards of
+/// a replayed token are not written, and a claim already made is refused.
+#[tokio::test]
+async fn cards_are_written_with_their_tokens_claim_or_not_at_all() {
+    on_each(|s, db| async move {
+        let exp = chrono::Utc::now().timestamp() + 300;
+        let first = s
+            .record_cards_claiming(&[card("t1", "r", T0)], "iss", "jti-1", exp)
+            .await
+            .unwrap();
+        assert!(first, "{db}");
+        let replay = s
+            .record_cards_claiming(&[card("t2", "r", T0)], "iss", "jti-1", exp)
+            .await
+            .unwrap();
+        assert!(!replay, "{db}");
+        assert_eq!(s.card_uuids().await.unwrap(), vec!["t1"], "{db}");
+        // The claim stands for a later check through the verifier's path.
+        assert!(!s.claim_jti("iss", "jti-1", exp).await.unwrap(), "{db}");
+        // Concurrent calls with one token: exactly one gets its cards written.
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    s.record_cards_claiming(&[card(&format!("c{i}"), "r", T0)], "iss", "jti-2", exp)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut won = vec![];
+        for t in tasks {
+            won.push(t.await.unwrap());
+        }
+        assert_eq!(won.iter().filter(|w| **w).count(), 1, "{db}");
+        assert_eq!(s.card_uuids().await.unwrap().len(), 2, "{db}");
+    })
+    .await;
+}
+
+/// The daily counters the writer keeps as it writes give the same report
+/// as counting every stored row afresh (the migration's backfill).
+#[tokio::test]
+async fn the_counters_kept_while_writing_match_a_count_of_the_rows() {
+    use sqlx::{Connection, Executor};
+    for db in TestDb::all().await {
+        let s = db.open().await;
+        s.record_cards(&[card("a1", "gc-dose", T0), card("a2", "gc-dose", T0 + 1)])
+            .await
+            .unwrap();
+        s.record_cards(&[
+            card("a3", "gc-dose", T0 + DAY),
+            card("b1", "mtx-dose", T0 - 3 * DAY),
+        ])
+        .await
+        .unwrap();
+        // Two accepted items on one card count the card once; each override
+        // item counts under its reason; a repeat counts nothing.
+        s.record_feedback(&[
+            fb("a1", Outcome::Accepted, T0 + 10, None),
+            fb("a1", Outcome::Accepted, T0 + 20, None),
+            fb("a2", Outcome::Overridden, T0 + 10, Some("dose-appropriate")),
+            fb("a2", Outcome::Overridden, T0 + 30, Some("patient-declined")),
+            fb("b1", Outcome::Overridden, T0 + 10, None),
+            fb("nobody", Outcome::Overridden, T0 + 10, None),
+        ])
+        .await
+        .unwrap();
+        s.record_feedback(&[fb("a1", Outcome::Accepted, T0 + 10, None)])
+            .await
+            .unwrap();
+        let kept = s.report(0).await.unwrap();
+        let gc = kept.rules.iter().find(|r| r.rule == "gc-dose").unwrap();
+        assert_eq!(
+            (gc.counts.shown, gc.counts.accepted, gc.counts.overridden),
+            (3, 1, 1),
+            "{}",
+            db.name
+        );
+        let migration = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/migrations/20261205000000_report_counters_probe.sql"
+        ))
+        .unwrap();
+        let backfill = migration
+            .split("-- The counters of what is already stored.")
+            .nth(1)
+            .unwrap();
+        let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+        for table in ["report_daily", "report_reason", "report_unmatched"] {
+            conn.execute(format!("DELETE FROM {table}").as_str())
+                .await
+                .unwrap();
+        }
+        for statement in backfill.split(';').filter(|t| !t.trim().is_empty()) {
+            conn.execute(statement).await.unwrap();
+        }
+        conn.close().await.unwrap();
+        let counted = s.report(0).await.unwrap();
+        assert_eq!(
+            serde_json::to_value(&kept).unwrap(),
+            serde_json::to_value(&counted).unwrap(),
+            "{}",
+            db.name
+        );
+        assert_eq!(kept, counted);
+        s.close().await;
+        db.drop_db().await;
+    }
+}

@@ -96,6 +96,15 @@ pub struct Caller {
     pub fhir_servers: Vec<String>,
 }
 
+/// A token id still to be marked as used: the hook call's record carries it
+/// into the same transaction as its cards (see [`Verifier::verify_call_deferred`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayClaim {
+    pub issuer: String,
+    pub jti: String,
+    pub expires_at_unix: i64,
+}
+
 #[derive(Deserialize)]
 struct Header {
     alg: Option<String>,
@@ -384,8 +393,9 @@ impl Verifier {
         audience: &str,
         now: i64,
     ) -> Result<Caller, AuthError> {
-        self.check(authorization, Audience::Exact(audience), now)
+        self.check(authorization, Audience::Exact(audience), now, false)
             .await
+            .map(|(c, _)| c)
     }
 
     /// Verifies `Authorization` for a call to `path`: the token's `aud` must
@@ -399,8 +409,51 @@ impl Verifier {
         path: &str,
         now: i64,
     ) -> Result<Caller, AuthError> {
-        self.check(authorization, Audience::Call { base, path }, now)
+        self.check(authorization, Audience::Call { base, path }, now, false)
             .await
+            .map(|(c, _)| c)
+    }
+
+    /// As [`Verifier::verify_call`], but with a replay store the token's id
+    /// is not marked as used here: the claim is returned for the caller to
+    /// write in the same transaction as the call's records (one durable
+    /// write per call), and then settle with [`Verifier::claimed`]. A token
+    /// already seen by this process is refused at once.
+    pub async fn verify_call_deferred(
+        &self,
+        authorization: Option<&str>,
+        base: Option<&str>,
+        path: &str,
+        now: i64,
+    ) -> Result<(Caller, Option<ReplayClaim>), AuthError> {
+        self.check(authorization, Audience::Call { base, path }, now, true)
+            .await
+    }
+
+    /// Marks a deferred claim as used now (a call that wrote no record).
+    pub async fn claim(&self, claim: &ReplayClaim) -> Result<(), AuthError> {
+        let Some(store) = &self.replay else {
+            return Ok(());
+        };
+        let outcome = match store
+            .claim(&claim.issuer, &claim.jti, claim.expires_at_unix)
+            .await
+        {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(AuthError::Replayed),
+            Err(_) => Err(AuthError::ReplayStoreUnavailable),
+        };
+        self.claimed(claim, &outcome);
+        outcome
+    }
+
+    /// Settles a deferred claim: when it could not be written, this process
+    /// forgets the id so that a retry of the same token is judged again.
+    pub fn claimed(&self, claim: &ReplayClaim, outcome: &Result<(), AuthError>) {
+        if matches!(outcome, Err(AuthError::ReplayStoreUnavailable)) {
+            let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+            seen.remove(&(claim.issuer.clone(), claim.jti.clone()));
+        }
     }
 
     async fn check(
@@ -408,7 +461,8 @@ impl Verifier {
         authorization: Option<&str>,
         audience: Audience<'_>,
         now: i64,
-    ) -> Result<Caller, AuthError> {
+        defer: bool,
+    ) -> Result<(Caller, Option<ReplayClaim>), AuthError> {
         let value = authorization.ok_or(AuthError::MissingToken)?;
         let token = match value.split_once(' ') {
             Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") => t.trim(),
@@ -533,30 +587,55 @@ impl Verifier {
             .and_then(Value::as_str)
             .filter(|j| !j.is_empty())
             .ok_or(AuthError::MissingClaim("jti"))?;
-        if let Some(store) = &self.replay {
-            match store.claim(iss, jti, exp + leeway).await {
+        let mut deferred = None;
+        match &self.replay {
+            Some(_) if defer => {
+                // Seen by this process: a replay, refused before any work.
+                let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+                if seen.len() >= REPLAY_CAPACITY / 2 {
+                    seen.retain(|_, until| *until >= now);
+                }
+                let key = (iss.to_string(), jti.to_string());
+                if seen.contains_key(&key) {
+                    return Err(AuthError::Replayed);
+                }
+                // The database decides; this is only a first filter.
+                if seen.len() < REPLAY_CAPACITY {
+                    seen.insert(key, exp.saturating_add(leeway));
+                }
+                deferred = Some(ReplayClaim {
+                    issuer: iss.to_string(),
+                    jti: jti.to_string(),
+                    expires_at_unix: exp + leeway,
+                });
+            }
+            Some(store) => match store.claim(iss, jti, exp + leeway).await {
                 Ok(true) => {}
                 Ok(false) => return Err(AuthError::Replayed),
                 Err(_) => return Err(AuthError::ReplayStoreUnavailable),
+            },
+            None => {
+                let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+                if seen.len() >= REPLAY_CAPACITY / 2 {
+                    seen.retain(|_, until| *until >= now);
+                }
+                let key = (iss.to_string(), jti.to_string());
+                if seen.contains_key(&key) {
+                    return Err(AuthError::Replayed);
+                }
+                if seen.len() >= REPLAY_CAPACITY {
+                    return Err(AuthError::Replayed);
+                }
+                seen.insert(key, exp.saturating_add(leeway));
             }
-        } else {
-            let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-            if seen.len() >= REPLAY_CAPACITY / 2 {
-                seen.retain(|_, until| *until >= now);
-            }
-            let key = (iss.to_string(), jti.to_string());
-            if seen.contains_key(&key) {
-                return Err(AuthError::Replayed);
-            }
-            if seen.len() >= REPLAY_CAPACITY {
-                return Err(AuthError::Replayed);
-            }
-            seen.insert(key, exp.saturating_add(leeway));
         }
-        Ok(Caller {
-            iss: iss.to_string(),
-            tenant,
-            fhir_servers: issuer.cfg.fhir_servers.clone(),
-        })
+        Ok((
+            Caller {
+                iss: iss.to_string(),
+                tenant,
+                fhir_servers: issuer.cfg.fhir_servers.clone(),
+            },
+            deferred,
+        ))
     }
 }

@@ -30,7 +30,7 @@ use tower_http::trace::TraceLayer;
 
 use tokio::sync::Semaphore;
 
-use crate::auth::{Caller, Verifier};
+use crate::auth::{Caller, ReplayClaim, Verifier};
 use crate::engine::Engine;
 use crate::prefetch::{FetchSettings, Fetcher};
 use crate::store::{audit, AuditKey, Store};
@@ -271,11 +271,45 @@ async fn authenticate(
             return ApiError::Unauthorized.into_response();
         }
         let now = chrono::Utc::now().timestamp();
-        match verifier
-            .verify_call(value, base, req.uri().path(), now)
-            .await
-        {
-            Ok(caller) => {
+        // A hook call writes its token's claim with its cards, in one
+        // transaction; any other call claims the token before it runs.
+        let defer = state.audit.is_some() && is_hook_call(&req);
+        let verified = if defer {
+            verifier
+                .verify_call_deferred(value, base, req.uri().path(), now)
+                .await
+        } else {
+            verifier
+                .verify_call(value, base, req.uri().path(), now)
+                .await
+                .map(|c| (c, None))
+        };
+        match verified {
+            Ok((caller, Some(claim))) => {
+                tracing::debug!(iss = %caller.iss, "caller verified");
+                req.extensions_mut().insert(caller);
+                let pending = PendingClaim(Arc::new(std::sync::Mutex::new(Some(claim))));
+                req.extensions_mut().insert(pending.clone());
+                let response = next.run(req).await;
+                // A call that wrote no record (an error, or no store write)
+                // claims its token now.
+                let Some(claim) = pending.take() else {
+                    return response;
+                };
+                return match verifier.claim(&claim).await {
+                    Ok(()) => response,
+                    Err(crate::auth::AuthError::ReplayStoreUnavailable) => {
+                        tracing::error!("token replay check unavailable");
+                        ApiError::StoreUnavailable.into_response()
+                    }
+                    Err(reason) => {
+                        ops::jwt_rejected(&reason);
+                        tracing::warn!(%reason, "authentication failed");
+                        ApiError::Unauthorized.into_response()
+                    }
+                };
+            }
+            Ok((caller, None)) => {
                 tracing::debug!(iss = %caller.iss, "caller verified");
                 req.extensions_mut().insert(caller);
             }
@@ -293,6 +327,26 @@ async fn authenticate(
         }
     }
     next.run(req).await
+}
+
+/// The claim of a hook call's token, until the call's records take it.
+#[derive(Clone)]
+pub struct PendingClaim(Arc<std::sync::Mutex<Option<ReplayClaim>>>);
+
+impl PendingClaim {
+    fn take(&self) -> Option<ReplayClaim> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+/// `POST /cds-services/{id}`: a hook call (not its feedback).
+fn is_hook_call(req: &Request) -> bool {
+    req.method() == axum::http::Method::POST
+        && req
+            .uri()
+            .path()
+            .strip_prefix("/cds-services/")
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
 }
 
 async fn discovery(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
@@ -481,6 +535,7 @@ async fn invoke(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     caller: Option<axum::Extension<Caller>>,
+    pending: Option<axum::Extension<PendingClaim>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -522,7 +577,17 @@ async fn invoke(
                 .engine
                 .finish(service, prepared, fetched, today, base.as_deref())?;
         if let (Some(audit), (hook_instance, Some(patient_id))) = (&state.audit, &audit_keys) {
-            record_cards(audit, service, hook_instance, patient_id, &response).await?;
+            let claim = pending.as_ref().and_then(|p| p.take());
+            record_cards(
+                &state,
+                audit,
+                service,
+                hook_instance,
+                patient_id,
+                &response,
+                claim,
+            )
+            .await?;
         }
         Ok::<_, ApiError>((response, report))
     }
@@ -619,13 +684,15 @@ pub fn loggable_id(id: &str) -> Option<String> {
 /// client saw always has its record. Bounded by the audit timeout; on failure
 /// the call gets 503 and no card.
 async fn record_cards(
+    state: &AppState,
     audit: &Audit,
     service: &crate::services::Service,
     hook_instance: &str,
     patient_id: &str,
     response: &crate::cds::HookResponse,
+    claim: Option<ReplayClaim>,
 ) -> Result<(), ApiError> {
-    if response.cards.is_empty() {
+    if response.cards.is_empty() && claim.is_none() {
         return Ok(());
     }
     let records = audit::records(
@@ -640,15 +707,52 @@ async fn record_cards(
         },
         &audit.key,
     );
-    match tokio::time::timeout(audit.timeout, audit.store.record_cards(&records)).await {
-        Ok(Ok(())) => Ok(()),
+    let Some(claim) = claim else {
+        return match tokio::time::timeout(audit.timeout, audit.store.record_cards(&records)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                tracing::error!(service = %service.id, error = %e, "card audit not written");
+                Err(ApiError::StoreUnavailable)
+            }
+            Err(_) => {
+                tracing::error!(service = %service.id, "card audit timed out");
+                Err(ApiError::StoreUnavailable)
+            }
+        };
+    };
+    // The token's claim and the cards: one transaction.
+    let written = tokio::time::timeout(
+        audit.timeout,
+        audit.store.record_cards_claiming(
+            &records,
+            &claim.issuer,
+            &claim.jti,
+            claim.expires_at_unix,
+        ),
+    )
+    .await;
+    let outcome = match written {
+        Ok(Ok(true)) => Ok(()),
+        Ok(Ok(false)) => Err(crate::auth::AuthError::Replayed),
         Ok(Err(e)) => {
             tracing::error!(service = %service.id, error = %e, "card audit not written");
-            Err(ApiError::StoreUnavailable)
+            Err(crate::auth::AuthError::ReplayStoreUnavailable)
         }
         Err(_) => {
             tracing::error!(service = %service.id, "card audit timed out");
-            Err(ApiError::StoreUnavailable)
+            Err(crate::auth::AuthError::ReplayStoreUnavailable)
+        }
+    };
+    if let AuthMode::Required(verifier) = &state.auth {
+        verifier.claimed(&claim, &outcome);
+    }
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(crate::auth::AuthError::ReplayStoreUnavailable) => Err(ApiError::StoreUnavailable),
+        Err(reason) => {
+            ops::jwt_rejected(&reason);
+            tracing::warn!(%reason, "authentication failed");
+            Err(ApiError::Unauthorized)
         }
     }
 }

@@ -21,9 +21,6 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// Longest wait for the database in a readiness check.
-const READY_DB_TIMEOUT: Duration = Duration::from_secs(2);
-
 /// The process-wide Prometheus recorder, installed on first use. `None` when
 /// another recorder was installed first (then `/metrics` answers 503).
 pub fn metrics_handle() -> Option<&'static PrometheusHandle> {
@@ -198,7 +195,7 @@ pub async fn healthz() -> &'static str {
 }
 
 /// `GET /readyz`: value sets, service definitions and policy loaded, and the
-/// database answering. The issuers' JWKS endpoints are not checked: their
+/// database taking a write (a probe through the writer). The issuers' JWKS endpoints are not checked: their
 /// outage must not take every replica out of the load balancer.
 pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let engine = &state.engine;
@@ -206,14 +203,12 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let services = !engine.services.services.is_empty();
     let database = match &state.audit {
         None => "not configured",
-        Some(audit) => match tokio::time::timeout(READY_DB_TIMEOUT, audit.store.ping()).await {
-            Ok(Ok(())) => "ok",
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "readiness: database unavailable");
-                "unavailable"
-            }
-            Err(_) => {
-                tracing::warn!("readiness: database timed out");
+        // A bounded write through the writer (reused for a second): a
+        // replica that cannot record is taken out of the load balancer.
+        Some(audit) => match audit.store.ready().await {
+            Ok(()) => "ok",
+            Err(e) => {
+                tracing::warn!(error = %e, "readiness: records cannot be written");
                 "unavailable"
             }
         },

@@ -64,12 +64,69 @@ impl AuditKey {
         AuditKey::new(text.into_bytes())
     }
 
+    /// The key of a SQLite store when none is named: `audit-key` in the
+    /// user's state directory (`$XDG_STATE_HOME/ssc-myositis-cds`, else
+    /// `~/.local/state/ssc-myositis-cds`, created 0700), never beside the
+    /// database, so that a copy of the database folder does not carry the
+    /// key that unmasks its patient hashes. A key left beside the database
+    /// by an earlier version is still used, so that the hashes keep
+    /// matching, with a warning to move it.
+    pub fn default_for_sqlite(database_file: &Path) -> Result<AuditKey, String> {
+        let beside = std::path::PathBuf::from(format!("{}.audit-key", database_file.display()));
+        if beside.exists() {
+            tracing::warn!(
+                "the audit key lies beside the database: a copy of the database folder carries it; \
+                 move it out of that folder and name it with --audit-key-file (database.audit_key_file)"
+            );
+            return AuditKey::from_file(&beside);
+        }
+        let dir = default_key_dir().ok_or(
+            "no state directory (set HOME or XDG_STATE_HOME) for the audit key: name one with \
+             --audit-key-file (database.audit_key_file)",
+        )?;
+        let db_dir = database_file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| std::path::PathBuf::from("."));
+        if let (Ok(a), Ok(b)) = (dir.canonicalize(), db_dir.canonicalize()) {
+            if a.starts_with(&b) {
+                return Err(format!(
+                    "the default audit key folder {} is inside the database folder: name a key \
+                     outside it with --audit-key-file",
+                    dir.display()
+                ));
+            }
+        }
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&dir).map_err(|e| {
+            format!(
+                "{}: {e}; name a key with --audit-key-file (database.audit_key_file)",
+                dir.display()
+            )
+        })?;
+        AuditKey::load_or_create(&dir.join("audit-key"))
+    }
+
     /// HMAC-SHA256 of a patient id, hex.
     pub fn patient_hash(&self, patient_id: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
         mac.update(patient_id.as_bytes());
         hex(&mac.finalize().into_bytes())
     }
+}
+
+/// Where the default audit key lives (see [`AuditKey::default_for_sqlite`]).
+pub fn default_key_dir() -> Option<std::path::PathBuf> {
+    let base = match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
+        Some(state) => std::path::PathBuf::from(state),
+        None => std::path::PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?)
+            .join(".local/state"),
+    };
+    Some(base.join("ssc-myositis-cds"))
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -177,6 +234,22 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0, "key readable by others: {mode:o}");
         }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_key_left_beside_the_database_is_still_used() {
+        let dir = std::env::temp_dir().join(format!("ssc-audit-beside-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("records.sqlite");
+        std::fs::write(dir.join("records.sqlite.audit-key"), "k".repeat(40)).unwrap();
+        let k = AuditKey::default_for_sqlite(&db).unwrap();
+        assert_eq!(
+            k.patient_hash("p"),
+            AuditKey::new("k".repeat(40).into_bytes())
+                .unwrap()
+                .patient_hash("p")
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

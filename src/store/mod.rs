@@ -10,17 +10,23 @@
 pub mod audit;
 pub mod feedback;
 pub mod report;
+mod writer;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::time::Duration;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
+use tokio::sync::{mpsc, oneshot};
 
 pub use audit::{AuditCard, AuditKey};
 pub use feedback::FeedbackRecord;
 pub use report::Report;
+
+use writer::{Done, Job, Op};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -32,6 +38,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Config(String),
+    /// Nothing was written (the request must be refused).
+    #[error("records cannot be written: {0}")]
+    Unavailable(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,17 +49,31 @@ pub enum Backend {
     Postgres,
 }
 
-/// The database: cloning shares the connection pool.
+/// The database: cloning shares the writer and the readers.
+///
+/// Every write goes through one writer task (see `writer`); reads (the
+/// report, look-ups) use their own small pool, so a long read never holds
+/// up a write.
 #[derive(Clone)]
 pub struct Store {
-    pool: AnyPool,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     backend: Backend,
+    /// Readers: the report and look-ups.
+    readers: AnyPool,
+    writer: Mutex<Option<mpsc::Sender<Job>>>,
+    writer_done: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    health: Arc<writer::Health>,
+    /// The last readiness probe: when, and its outcome.
+    probe: tokio::sync::Mutex<Option<(Instant, Result<(), String>)>>,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
-            .field("backend", &self.backend)
+            .field("backend", &self.inner.backend)
             .finish()
     }
 }
@@ -80,8 +103,61 @@ pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
 }
 
+/// The file of a SQLite URL; `Err` for an in-memory database, which the
+/// store refuses: each connection would see its own empty database, and
+/// nothing acknowledged would outlive the process.
+pub fn sqlite_file(url: &str) -> Result<PathBuf, StoreError> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" || query.split('&').any(|kv| kv == "mode=memory") {
+        return Err(StoreError::Config(
+            "an in-memory SQLite database keeps nothing: name a database file".into(),
+        ));
+    }
+    Ok(PathBuf::from(path))
+}
+
+/// Longest wait for the readiness probe's write.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a probe's outcome is reused.
+const PROBE_CACHE: Duration = Duration::from_secs(1);
+/// Longest a report statement may run on PostgreSQL.
+const REPORT_STATEMENT_TIMEOUT_MS: u64 = 10_000;
+
+/// Makes the database file and its companions readable by their owner only:
+/// they hold feedback comments. A new file is created 0600 before SQLite
+/// opens it; SQLite gives the -wal and -shm files the mode of the database.
+fn private_files(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if !path.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| StoreError::Config(format!("{}: {e}", path.display())))?;
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let p = PathBuf::from(format!("{}{suffix}", path.display()));
+            if let Ok(m) = std::fs::metadata(&p) {
+                if m.permissions().mode() & 0o077 != 0 {
+                    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+                        .map_err(|e| StoreError::Config(format!("{}: {e}", p.display())))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Store {
-    /// Connects and brings the schema up to date.
+    /// Connects, brings the schema up to date and starts the writer.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
@@ -94,35 +170,97 @@ impl Store {
             ));
         };
         let sqlite = backend == Backend::Sqlite;
-        let pool = AnyPoolOptions::new()
-            .max_connections(if sqlite { 4 } else { 8 })
+        let file = if sqlite {
+            let path = sqlite_file(url)?;
+            private_files(&path)?;
+            Some(path)
+        } else {
+            None
+        };
+        let mut conn = writer::connect(url, backend).await?;
+        MIGRATOR.run(&mut conn).await?;
+        if let Some(path) = &file {
+            // The -wal and -shm files exist now.
+            private_files(path)?;
+        }
+        let file = match file {
+            Some(path) => {
+                let id = writer::file_id(&path).ok_or_else(|| {
+                    StoreError::Config(format!("{}: not found after opening", path.display()))
+                })?;
+                Some((path, id))
+            }
+            None => None,
+        };
+        let readers = AnyPoolOptions::new()
+            .max_connections(2)
+            .min_connections(0)
             .acquire_timeout(Duration::from_secs(5))
+            .test_before_acquire(false)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if sqlite {
-                        // WAL: readers never block the writer. FULL: each
-                        // commit is on disk before it returns.
-                        sqlx::query("PRAGMA journal_mode = WAL")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA synchronous = FULL")
-                            .execute(&mut *conn)
-                            .await?;
                         sqlx::query("PRAGMA busy_timeout = 5000")
                             .execute(&mut *conn)
                             .await?;
+                        sqlx::query("PRAGMA query_only = ON")
+                            .execute(&mut *conn)
+                            .await?;
+                    } else {
+                        sqlx::query(&format!(
+                            "SET statement_timeout = {REPORT_STATEMENT_TIMEOUT_MS}"
+                        ))
+                        .execute(&mut *conn)
+                        .await?;
                     }
                     Ok(())
                 })
             })
-            .connect(url)
-            .await?;
-        MIGRATOR.run(&pool).await?;
-        Ok(Store { pool, backend })
+            .connect_lazy(url)?;
+        let health = Arc::new(writer::Health::default());
+        let (tx, rx) = mpsc::channel(4096);
+        let task = tokio::spawn(
+            writer::Writer {
+                url: url.to_string(),
+                backend,
+                file,
+                health: health.clone(),
+                conn: Some(conn),
+            }
+            .run(rx),
+        );
+        Ok(Store {
+            inner: Arc::new(Inner {
+                backend,
+                readers,
+                writer: Mutex::new(Some(tx)),
+                writer_done: Mutex::new(Some(task)),
+                health,
+                probe: tokio::sync::Mutex::new(None),
+            }),
+        })
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        self.inner.backend
+    }
+
+    /// Hands `op` to the writer and waits until its batch is committed.
+    async fn submit(&self, op: Op) -> Result<Done, StoreError> {
+        let sender = self
+            .inner
+            .writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| StoreError::Unavailable("the store is closed".into()))?;
+        let (reply, done) = oneshot::channel();
+        sender
+            .send(Job { op, reply })
+            .await
+            .map_err(|_| StoreError::Unavailable("the store is closed".into()))?;
+        done.await
+            .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
     }
 
     /// Records the cards of one response, all or none.
@@ -130,63 +268,43 @@ impl Store {
         if cards.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
-        for c in cards {
-            sqlx::query(
-                "INSERT INTO audit_card (card_uuid, service_id, hook, hook_instance, rule_system, rule_code, \
-                 rule_display, indicator, summary, suggestion_uuids, policy_version, service_version, \
-                 patient_hmac, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            )
-            .bind(&c.card_uuid)
-            .bind(&c.service_id)
-            .bind(&c.hook)
-            .bind(&c.hook_instance)
-            .bind(&c.rule_system)
-            .bind(&c.rule_code)
-            .bind(&c.rule_display)
-            .bind(&c.indicator)
-            .bind(&c.summary)
-            .bind(serde_json::to_string(&c.suggestion_uuids).expect("strings serialise"))
-            .bind(&c.policy_version)
-            .bind(&c.service_version)
-            .bind(&c.patient_hmac)
-            .bind(c.issued_at_ms)
-            .execute(&mut *tx)
-            .await?;
+        self.submit(Op::Cards(cards.to_vec(), None))
+            .await
+            .map(|_| ())
+    }
+
+    /// Records the cards of one response and marks the token that asked for
+    /// them as used, in one transaction: `Ok(false)` when the token was a
+    /// replay (then no card is written).
+    pub async fn record_cards_claiming(
+        &self,
+        cards: &[AuditCard],
+        issuer: &str,
+        jti: &str,
+        expires_at_unix: i64,
+    ) -> Result<bool, StoreError> {
+        let claim = writer::Claim {
+            issuer: issuer.to_string(),
+            jti: jti.to_string(),
+            expires_at_unix,
+            now_unix: chrono::Utc::now().timestamp(),
+        };
+        match self.submit(Op::Cards(cards.to_vec(), Some(claim))).await? {
+            Done::Claimed(first) => Ok(first),
+            _ => Err(StoreError::Unavailable("unexpected writer answer".into())),
         }
-        tx.commit().await?;
-        Ok(())
     }
 
     /// Stores feedback items; an item already stored is left as it is.
     /// Returns, per item, whether it was new.
     pub async fn record_feedback(&self, items: &[FeedbackRecord]) -> Result<Vec<bool>, StoreError> {
-        let mut new = Vec::with_capacity(items.len());
-        let mut tx = self.pool.begin().await?;
-        for f in items {
-            let r = sqlx::query(
-                "INSERT INTO feedback (service_id, card_uuid, outcome, outcome_at, accepted_suggestions, \
-                 reason_system, reason_code, reason_display, reason_category, user_comment, received_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                 ON CONFLICT (service_id, card_uuid, outcome, outcome_at) DO NOTHING",
-            )
-            .bind(&f.service_id)
-            .bind(&f.card_uuid)
-            .bind(f.outcome.as_str())
-            .bind(f.outcome_at_ms)
-            .bind(serde_json::to_string(&f.accepted_suggestions).expect("strings serialise"))
-            .bind(f.reason.as_ref().map(|r| r.system.clone()))
-            .bind(f.reason.as_ref().map(|r| r.code.clone()))
-            .bind(f.reason.as_ref().and_then(|r| r.display.clone()))
-            .bind(f.category.map(str::to_string))
-            .bind(f.user_comment.clone())
-            .bind(f.received_at_ms)
-            .execute(&mut *tx)
-            .await?;
-            new.push(r.rows_affected() == 1);
+        if items.is_empty() {
+            return Ok(vec![]);
         }
-        tx.commit().await?;
-        Ok(new)
+        match self.submit(Op::Feedback(items.to_vec())).await? {
+            Done::Feedback(new) => Ok(new),
+            _ => Err(StoreError::Unavailable("unexpected writer answer".into())),
+        }
     }
 
     /// Marks a JWT id as used until `expires_at_unix` (seconds). `true`: its
@@ -198,46 +316,75 @@ impl Store {
         jti: &str,
         expires_at_unix: i64,
     ) -> Result<bool, StoreError> {
-        let now = chrono::Utc::now().timestamp();
-        let r = sqlx::query(
-            "INSERT INTO jwt_replay (issuer, jti, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (issuer, jti) DO UPDATE SET expires_at = excluded.expires_at \
-             WHERE jwt_replay.expires_at < $4",
-        )
-        .bind(issuer)
-        .bind(jti)
-        .bind(expires_at_unix)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
+        let op = Op::Claim(writer::Claim {
+            issuer: issuer.to_string(),
+            jti: jti.to_string(),
+            expires_at_unix,
+            now_unix: chrono::Utc::now().timestamp(),
+        });
+        match self.submit(op).await? {
+            Done::Claimed(first) => Ok(first),
+            _ => Err(StoreError::Unavailable("unexpected writer answer".into())),
+        }
     }
 
     /// Deletes cards issued and feedback received before `before_ms`, and
-    /// replay records expired by `now_unix`.
+    /// replay records expired by `now_unix`: a few hundred rows per
+    /// transaction, so that the writes of hook calls wait milliseconds, not
+    /// the whole purge.
     pub async fn purge(&self, before_ms: i64, now_unix: i64) -> Result<Purged, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let feedback = sqlx::query("DELETE FROM feedback WHERE received_at < $1")
-            .bind(before_ms)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        let cards = sqlx::query("DELETE FROM audit_card WHERE issued_at < $1")
-            .bind(before_ms)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        let replay_ids = sqlx::query("DELETE FROM jwt_replay WHERE expires_at < $1")
-            .bind(now_unix)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        tx.commit().await?;
-        Ok(Purged {
-            cards,
-            feedback,
-            replay_ids,
-        })
+        let mut total = Purged::default();
+        loop {
+            let step = match self
+                .submit(Op::PurgeStep {
+                    before_ms,
+                    now_unix,
+                })
+                .await?
+            {
+                Done::Purged(p) => p,
+                _ => return Err(StoreError::Unavailable("unexpected writer answer".into())),
+            };
+            total.cards += step.cards;
+            total.feedback += step.feedback;
+            total.replay_ids += step.replay_ids;
+            let full = writer::PURGE_STEP_ROWS as u64;
+            if step.cards < full && step.feedback < full && step.replay_ids < full {
+                return Ok(total);
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Whether a write reaches the database now (readiness): a one-row write
+    /// through the writer, bounded in time; its outcome is reused for a
+    /// second so that probes cannot load the store.
+    pub async fn ready(&self) -> Result<(), String> {
+        if self.inner.health.file_lost.load(Ordering::Relaxed) {
+            return Err("the database file was deleted or replaced".into());
+        }
+        if self
+            .inner
+            .writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none()
+        {
+            return Err("the store is closed".into());
+        }
+        let mut last = self.inner.probe.lock().await;
+        if let Some((at, outcome)) = &*last {
+            if at.elapsed() < PROBE_CACHE {
+                return outcome.clone();
+            }
+        }
+        let outcome = match tokio::time::timeout(PROBE_TIMEOUT, self.submit(Op::Probe)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("the write probe timed out".into()),
+        };
+        *last = Some((Instant::now(), outcome.clone()));
+        outcome
     }
 
     /// The audit record of one card, if any.
@@ -248,7 +395,7 @@ impl Store {
              FROM audit_card WHERE card_uuid = $1",
         )
         .bind(card_uuid)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.inner.readers)
         .await?;
         row.map(|r| audit_card(&r)).transpose()
     }
@@ -256,7 +403,7 @@ impl Store {
     /// Card uuids recorded, oldest first.
     pub async fn card_uuids(&self) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query("SELECT card_uuid FROM audit_card ORDER BY issued_at, card_uuid")
-            .fetch_all(&self.pool)
+            .fetch_all(&self.inner.readers)
             .await?;
         rows.iter()
             .map(|r| r.try_get::<String, _>(0).map_err(Into::into))
@@ -271,25 +418,22 @@ impl Store {
              FROM feedback WHERE card_uuid = $1 ORDER BY outcome_at, outcome",
         )
         .bind(card_uuid)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.inner.readers)
         .await?;
         rows.iter().map(feedback_record).collect()
     }
 
-    /// The acceptance report for cards issued from `since_ms` on.
+    /// The acceptance report for cards issued from `since_ms` on, read from
+    /// the daily counters: its cost grows with days, not with rows.
     pub async fn report(&self, since_ms: i64) -> Result<Report, StoreError> {
+        let since_day = since_ms.div_euclid(86_400_000);
+        let mut conn = self.inner.readers.acquire().await?;
         let daily = sqlx::query(
-            "SELECT a.service_id, a.rule_code, a.rule_display, a.issued_at / 86400000 AS day, \
-             COUNT(*) AS shown, \
-             SUM(CASE WHEN EXISTS (SELECT 1 FROM feedback f WHERE f.card_uuid = a.card_uuid \
-                 AND f.outcome = 'accepted') THEN 1 ELSE 0 END) AS accepted, \
-             SUM(CASE WHEN EXISTS (SELECT 1 FROM feedback f WHERE f.card_uuid = a.card_uuid \
-                 AND f.outcome = 'overridden') THEN 1 ELSE 0 END) AS overridden \
-             FROM audit_card a WHERE a.issued_at >= $1 \
-             GROUP BY a.service_id, a.rule_code, a.rule_display, a.issued_at / 86400000",
+            "SELECT service_id, rule_code, rule_display, day, shown, accepted, overridden \
+             FROM report_daily WHERE day >= $1",
         )
-        .bind(since_ms)
-        .fetch_all(&self.pool)
+        .bind(since_day)
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|r| {
@@ -305,14 +449,12 @@ impl Store {
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let reasons = sqlx::query(
-            "SELECT a.service_id, a.rule_code, COALESCE(f.reason_code, ''), COALESCE(f.reason_display, ''), \
-             COALESCE(f.reason_category, ''), COUNT(*) \
-             FROM feedback f JOIN audit_card a ON a.card_uuid = f.card_uuid \
-             WHERE f.outcome = 'overridden' AND a.issued_at >= $1 \
-             GROUP BY a.service_id, a.rule_code, f.reason_code, f.reason_display, f.reason_category",
+            "SELECT service_id, rule_code, reason_code, reason_display, reason_category, \
+             CAST(SUM(items) AS BIGINT) FROM report_reason WHERE day >= $1 \
+             GROUP BY service_id, rule_code, reason_code, reason_display, reason_category",
         )
-        .bind(since_ms)
-        .fetch_all(&self.pool)
+        .bind(since_day)
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|r| {
@@ -327,12 +469,11 @@ impl Store {
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let unmatched = sqlx::query(
-            "SELECT f.service_id, COUNT(*) FROM feedback f WHERE f.received_at >= $1 \
-             AND NOT EXISTS (SELECT 1 FROM audit_card a WHERE a.card_uuid = f.card_uuid) \
-             GROUP BY f.service_id",
+            "SELECT service_id, CAST(SUM(items) AS BIGINT) FROM report_unmatched WHERE day >= $1 \
+             GROUP BY service_id",
         )
-        .bind(since_ms)
-        .fetch_all(&self.pool)
+        .bind(since_day)
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
@@ -340,15 +481,32 @@ impl Store {
         Ok(Report::build(since_ms, daily, reasons, unmatched))
     }
 
-    /// Whether the database answers a trivial query (readiness).
+    /// Whether the database answers a trivial query on a reader.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(&self.inner.readers).await?;
         Ok(())
     }
 
-    /// Closes the pool (waits for connections to finish).
+    /// Stops the writer once what it holds is written, and closes every
+    /// connection; later writes are refused.
     pub async fn close(&self) {
-        self.pool.close().await;
+        let sender = self
+            .inner
+            .writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        drop(sender);
+        let task = self
+            .inner
+            .writer_done
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        self.inner.readers.close().await;
+        if let Some(task) = task {
+            let _ = task.await;
+        }
     }
 }
 
@@ -412,5 +570,31 @@ impl crate::auth::ReplayStore for Store {
                 .await
                 .map_err(|e| e.to_string())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_in_memory_sqlite_database_is_refused_and_a_file_is_named() {
+        for url in [
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "sqlite://x.db?mode=memory&cache=shared",
+            "sqlite:",
+        ] {
+            let e = sqlite_file(url).unwrap_err().to_string();
+            assert!(e.contains("in-memory"), "{url}: {e}");
+        }
+        assert_eq!(
+            sqlite_file("sqlite:///var/lib/x/records.sqlite?mode=rwc").unwrap(),
+            PathBuf::from("/var/lib/x/records.sqlite")
+        );
+        assert_eq!(
+            sqlite_file(&sqlite_url(Path::new("rel/records.sqlite"))).unwrap(),
+            PathBuf::from("rel/records.sqlite")
+        );
     }
 }

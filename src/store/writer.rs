@@ -1,0 +1,522 @@
+//! The one task that writes: it owns the only write connection, takes every
+//! row handed to it while the previous transaction was being written, and
+//! writes them as one transaction (multi-row inserts, one flush). Each
+//! request waits for the outcome of its batch: committed, or refused.
+//!
+//! A failed batch fails every request in it; its transaction is rolled back
+//! and its connection closed, and the next batch opens a fresh one, so the
+//! store recovers by itself once the fault clears. With SQLite the file's
+//! identity (device, inode) is checked before each batch: a database file
+//! deleted or replaced under the service is never written into the void.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::{AnyConnection, Connection, Executor, Row};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{AuditCard, Backend, FeedbackRecord, Purged, StoreError};
+
+/// Most requests in one transaction.
+const MAX_BATCH: usize = 512;
+/// Most cards in one INSERT statement (14 values each).
+const CARD_ROWS_PER_INSERT: usize = 200;
+/// Rows deleted per table and purge step.
+pub const PURGE_STEP_ROWS: i64 = 500;
+const DAY_MS: i64 = 86_400_000;
+/// Longest wait for a new write connection (the batch waiting is refused).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A token id to mark as used, in the same transaction as a request's rows.
+pub struct Claim {
+    pub issuer: String,
+    pub jti: String,
+    pub expires_at_unix: i64,
+    pub now_unix: i64,
+}
+
+pub enum Op {
+    /// A response's cards, with the claim of the token that asked for them:
+    /// when the token is a replay, none is written.
+    Cards(Vec<AuditCard>, Option<Claim>),
+    Feedback(Vec<FeedbackRecord>),
+    Claim(Claim),
+    Probe,
+    PurgeStep {
+        before_ms: i64,
+        now_unix: i64,
+    },
+}
+
+pub enum Done {
+    Written,
+    Feedback(Vec<bool>),
+    Claimed(bool),
+    Purged(Purged),
+}
+
+pub struct Job {
+    pub op: Op,
+    pub reply: oneshot::Sender<Result<Done, StoreError>>,
+}
+
+/// What the writer shares with the store handles.
+#[derive(Debug, Default)]
+pub struct Health {
+    /// The database file is not the one opened (deleted or replaced): no
+    /// write is accepted until a restart.
+    pub file_lost: AtomicBool,
+}
+
+/// Device and inode of a file.
+pub type FileId = (u64, u64);
+
+pub fn file_id(path: &std::path::Path) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(path).ok().map(|_| (0, 0))
+    }
+}
+
+pub struct Writer {
+    pub url: String,
+    pub backend: Backend,
+    /// SQLite: the database file and its identity when first opened.
+    pub file: Option<(std::path::PathBuf, FileId)>,
+    pub health: Arc<Health>,
+    pub conn: Option<AnyConnection>,
+}
+
+/// Opens a write connection with the settings every write relies on.
+pub async fn connect(url: &str, backend: Backend) -> Result<AnyConnection, sqlx::Error> {
+    let mut conn = AnyConnection::connect(url).await?;
+    if backend == Backend::Sqlite {
+        // WAL: readers never block the writer. FULL: each commit is on disk
+        // before it returns.
+        conn.execute("PRAGMA journal_mode = WAL").await?;
+        conn.execute("PRAGMA synchronous = FULL").await?;
+        conn.execute("PRAGMA busy_timeout = 5000").await?;
+    }
+    Ok(conn)
+}
+
+impl Writer {
+    pub async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
+        let mut jobs: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+        loop {
+            if rx.recv_many(&mut jobs, MAX_BATCH).await == 0 {
+                break;
+            }
+            // A request that stopped waiting (timed out: answered 503) has
+            // nothing written.
+            jobs.retain(|j| !j.reply.is_closed());
+            if jobs.is_empty() {
+                continue;
+            }
+            let batch = std::mem::take(&mut jobs);
+            self.write(batch).await;
+        }
+        if let Some(conn) = self.conn.take() {
+            let _ = conn.close().await;
+        }
+    }
+
+    fn check_file(&self) -> Result<(), StoreError> {
+        if self.health.file_lost.load(Ordering::Relaxed) {
+            return Err(StoreError::Unavailable(
+                "the database file was deleted or replaced".into(),
+            ));
+        }
+        if let Some((path, id)) = &self.file {
+            if file_id(path) != Some(*id) {
+                self.health.file_lost.store(true, Ordering::Relaxed);
+                tracing::error!(
+                    "the database file was deleted or replaced while in use: writes refused until restart"
+                );
+                return Err(StoreError::Unavailable(
+                    "the database file was deleted or replaced".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn write(&mut self, batch: Vec<Job>) {
+        let result = match self.check_file() {
+            Ok(()) => self.transaction(&batch).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(done) => {
+                for (job, d) in batch.into_iter().zip(done) {
+                    let _ = job.reply.send(Ok(d));
+                }
+            }
+            Err(e) => {
+                // Discard the connection: whatever state the failure left it
+                // in (an open transaction, a lock) goes with it.
+                if let Some(conn) = self.conn.take() {
+                    let _ = tokio::time::timeout(Duration::from_secs(1), conn.close()).await;
+                }
+                tracing::error!(error = %e, requests = batch.len(), "records not written: requests refused");
+                let text = e.to_string();
+                for job in batch {
+                    let _ = job.reply.send(Err(StoreError::Unavailable(text.clone())));
+                }
+            }
+        }
+    }
+
+    async fn transaction(&mut self, batch: &[Job]) -> Result<Vec<Done>, StoreError> {
+        if self.conn.is_none() {
+            let conn = tokio::time::timeout(CONNECT_TIMEOUT, connect(&self.url, self.backend))
+                .await
+                .map_err(|_| {
+                    StoreError::Unavailable("connecting to the database timed out".into())
+                })??;
+            self.conn = Some(conn);
+        }
+        let conn = self.conn.as_mut().expect("connected");
+        let mut tx = conn.begin().await?;
+        let done = write_batch(&mut tx, batch).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+}
+
+/// Everything a batch writes, in one transaction: token claims first (a
+/// request whose token is a replay is refused), then cards (multi-row), then
+/// feedback, the report counters, the probe and any purge step.
+async fn write_batch(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    batch: &[Job],
+) -> Result<Vec<Done>, StoreError> {
+    let mut done: Vec<Option<Done>> = batch.iter().map(|_| None).collect();
+    for (i, job) in batch.iter().enumerate() {
+        let claim = match &job.op {
+            Op::Claim(c) | Op::Cards(_, Some(c)) => c,
+            _ => continue,
+        };
+        let r = sqlx::query(
+            "INSERT INTO jwt_replay (issuer, jti, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (issuer, jti) DO UPDATE SET expires_at = excluded.expires_at \
+             WHERE jwt_replay.expires_at < $4",
+        )
+        .bind(&claim.issuer)
+        .bind(&claim.jti)
+        .bind(claim.expires_at_unix)
+        .bind(claim.now_unix)
+        .execute(&mut **tx)
+        .await?;
+        done[i] = Some(Done::Claimed(r.rows_affected() == 1));
+    }
+    let mut daily: BTreeMap<(String, String, String, i64), [i64; 3]> = BTreeMap::new();
+    // The cards of requests whose token was a replay are left out.
+    let cards: Vec<&AuditCard> = batch
+        .iter()
+        .zip(&done)
+        .filter_map(|(j, d)| match (&j.op, d) {
+            (Op::Cards(_, Some(_)), Some(Done::Claimed(false))) => None,
+            (Op::Cards(c, _), _) => Some(c.iter()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    for chunk in cards.chunks(CARD_ROWS_PER_INSERT) {
+        insert_cards(tx, chunk).await?;
+    }
+    for c in &cards {
+        daily
+            .entry((
+                c.service_id.clone(),
+                c.rule_code.clone(),
+                c.rule_display.clone(),
+                c.issued_at_ms.div_euclid(DAY_MS),
+            ))
+            .or_default()[0] += 1;
+    }
+    for (i, job) in batch.iter().enumerate() {
+        if let Op::Cards(_, None) = &job.op {
+            done[i] = Some(Done::Written);
+        }
+    }
+    let mut reasons: BTreeMap<(String, String, i64, String, String, String), i64> = BTreeMap::new();
+    let mut unmatched: BTreeMap<(String, i64), i64> = BTreeMap::new();
+    for (i, job) in batch.iter().enumerate() {
+        if let Op::Feedback(items) = &job.op {
+            let mut new = Vec::with_capacity(items.len());
+            for f in items {
+                let added = insert_feedback(tx, f).await?;
+                new.push(added);
+                if added {
+                    count_feedback(tx, f, &mut daily, &mut reasons, &mut unmatched).await?;
+                }
+            }
+            done[i] = Some(Done::Feedback(new));
+        }
+    }
+    for ((service, rule, display, day), [shown, accepted, overridden]) in &daily {
+        sqlx::query(
+            "INSERT INTO report_daily (service_id, rule_code, rule_display, day, shown, accepted, overridden) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (service_id, rule_code, rule_display, day) DO UPDATE SET \
+             shown = report_daily.shown + excluded.shown, \
+             accepted = report_daily.accepted + excluded.accepted, \
+             overridden = report_daily.overridden + excluded.overridden",
+        )
+        .bind(service)
+        .bind(rule)
+        .bind(display)
+        .bind(*day)
+        .bind(*shown)
+        .bind(*accepted)
+        .bind(*overridden)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for ((service, rule, day, code, display, category), n) in &reasons {
+        sqlx::query(
+            "INSERT INTO report_reason (service_id, rule_code, day, reason_code, reason_display, reason_category, items) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (service_id, rule_code, day, reason_code, reason_display, reason_category) \
+             DO UPDATE SET items = report_reason.items + excluded.items",
+        )
+        .bind(service)
+        .bind(rule)
+        .bind(*day)
+        .bind(code)
+        .bind(display)
+        .bind(category)
+        .bind(*n)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for ((service, day), n) in &unmatched {
+        sqlx::query(
+            "INSERT INTO report_unmatched (service_id, day, items) VALUES ($1, $2, $3) \
+             ON CONFLICT (service_id, day) DO UPDATE SET items = report_unmatched.items + excluded.items",
+        )
+        .bind(service)
+        .bind(*day)
+        .bind(*n)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (i, job) in batch.iter().enumerate() {
+        match &job.op {
+            Op::Probe => {
+                sqlx::query(
+                    "INSERT INTO store_probe (id, written_at) VALUES (1, $1) \
+                     ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at",
+                )
+                .bind(chrono::Utc::now().timestamp_millis())
+                .execute(&mut **tx)
+                .await?;
+                done[i] = Some(Done::Written);
+            }
+            Op::PurgeStep {
+                before_ms,
+                now_unix,
+            } => {
+                done[i] = Some(Done::Purged(purge_step(tx, *before_ms, *now_unix).await?));
+            }
+            _ => {}
+        }
+    }
+    Ok(done
+        .into_iter()
+        .map(|d| d.unwrap_or(Done::Written))
+        .collect())
+}
+
+async fn insert_cards(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    cards: &[&AuditCard],
+) -> Result<(), StoreError> {
+    let mut sql = String::from(
+        "INSERT INTO audit_card (card_uuid, service_id, hook, hook_instance, rule_system, rule_code, \
+         rule_display, indicator, summary, suggestion_uuids, policy_version, service_version, \
+         patient_hmac, issued_at) VALUES ",
+    );
+    for i in 0..cards.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for k in 1..=14 {
+            if k > 1 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(i * 14 + k).to_string());
+        }
+        sql.push(')');
+    }
+    let mut q = sqlx::query(&sql);
+    for c in cards {
+        q = q
+            .bind(c.card_uuid.as_str())
+            .bind(c.service_id.as_str())
+            .bind(c.hook.as_str())
+            .bind(c.hook_instance.as_str())
+            .bind(c.rule_system.as_str())
+            .bind(c.rule_code.as_str())
+            .bind(c.rule_display.as_str())
+            .bind(c.indicator.as_str())
+            .bind(c.summary.as_str())
+            .bind(serde_json::to_string(&c.suggestion_uuids).expect("strings serialise"))
+            .bind(c.policy_version.as_str())
+            .bind(c.service_version.as_str())
+            .bind(c.patient_hmac.as_str())
+            .bind(c.issued_at_ms);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+async fn insert_feedback(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    f: &FeedbackRecord,
+) -> Result<bool, StoreError> {
+    let r = sqlx::query(
+        "INSERT INTO feedback (service_id, card_uuid, outcome, outcome_at, accepted_suggestions, \
+         reason_system, reason_code, reason_display, reason_category, user_comment, received_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (service_id, card_uuid, outcome, outcome_at) DO NOTHING",
+    )
+    .bind(&f.service_id)
+    .bind(&f.card_uuid)
+    .bind(f.outcome.as_str())
+    .bind(f.outcome_at_ms)
+    .bind(serde_json::to_string(&f.accepted_suggestions).expect("strings serialise"))
+    .bind(f.reason.as_ref().map(|r| r.system.clone()))
+    .bind(f.reason.as_ref().map(|r| r.code.clone()))
+    .bind(f.reason.as_ref().and_then(|r| r.display.clone()))
+    .bind(f.category.map(str::to_string))
+    .bind(f.user_comment.clone())
+    .bind(f.received_at_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Counts a newly stored feedback item on its card's day: the card's first
+/// item of this outcome counts the card as accepted / overridden; every
+/// override item counts under its reason; an item on a card never issued
+/// counts as unmatched on the day received.
+async fn count_feedback(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    f: &FeedbackRecord,
+    daily: &mut BTreeMap<(String, String, String, i64), [i64; 3]>,
+    reasons: &mut BTreeMap<(String, String, i64, String, String, String), i64>,
+    unmatched: &mut BTreeMap<(String, i64), i64>,
+) -> Result<(), StoreError> {
+    let card = sqlx::query(
+        "SELECT service_id, rule_code, rule_display, issued_at FROM audit_card WHERE card_uuid = $1",
+    )
+    .bind(&f.card_uuid)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(card) = card else {
+        *unmatched
+            .entry((f.service_id.clone(), f.received_at_ms.div_euclid(DAY_MS)))
+            .or_default() += 1;
+        return Ok(());
+    };
+    let service: String = card.try_get(0)?;
+    let rule: String = card.try_get(1)?;
+    let display: String = card.try_get(2)?;
+    let day = card.try_get::<i64, _>(3)?.div_euclid(DAY_MS);
+    let same: i64 =
+        sqlx::query("SELECT COUNT(*) FROM feedback WHERE card_uuid = $1 AND outcome = $2")
+            .bind(&f.card_uuid)
+            .bind(f.outcome.as_str())
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get(0)?;
+    let slot = match f.outcome {
+        super::feedback::Outcome::Accepted => 1,
+        super::feedback::Outcome::Overridden => 2,
+    };
+    if same == 1 {
+        daily
+            .entry((service.clone(), rule.clone(), display, day))
+            .or_default()[slot] += 1;
+    }
+    if f.outcome == super::feedback::Outcome::Overridden {
+        let code = f
+            .reason
+            .as_ref()
+            .map(|r| r.code.clone())
+            .unwrap_or_default();
+        let shown = f
+            .reason
+            .as_ref()
+            .and_then(|r| r.display.clone())
+            .unwrap_or_default();
+        let category = f.category.unwrap_or_default().to_string();
+        *reasons
+            .entry((service, rule, day, code, shown, category))
+            .or_default() += 1;
+    }
+    Ok(())
+}
+
+/// Deletes at most [`PURGE_STEP_ROWS`] rows per table.
+async fn purge_step(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    before_ms: i64,
+    now_unix: i64,
+) -> Result<Purged, StoreError> {
+    let feedback = sqlx::query(
+        "DELETE FROM feedback WHERE (service_id, card_uuid, outcome, outcome_at) IN \
+         (SELECT service_id, card_uuid, outcome, outcome_at FROM feedback WHERE received_at < $1 LIMIT $2)",
+    )
+    .bind(before_ms)
+    .bind(PURGE_STEP_ROWS)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    let cards = sqlx::query(
+        "DELETE FROM audit_card WHERE card_uuid IN \
+         (SELECT card_uuid FROM audit_card WHERE issued_at < $1 LIMIT $2)",
+    )
+    .bind(before_ms)
+    .bind(PURGE_STEP_ROWS)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    let replay_ids = sqlx::query(
+        "DELETE FROM jwt_replay WHERE (issuer, jti) IN \
+         (SELECT issuer, jti FROM jwt_replay WHERE expires_at < $1 LIMIT $2)",
+    )
+    .bind(now_unix)
+    .bind(PURGE_STEP_ROWS)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    // Counters of days wholly before the cut-off go with their rows.
+    let day = before_ms.div_euclid(DAY_MS);
+    for table in ["report_daily", "report_reason"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE day < $1"))
+            .bind(day)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM report_unmatched WHERE day < $1")
+        .bind(day)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Purged {
+        cards,
+        feedback,
+        replay_ids,
+    })
+}
