@@ -6,22 +6,22 @@
 //! Runs with a fixed seed and proptest's default case count; a longer run on
 //! demand: `PROPTEST_CASES=5000 cargo test --test records_invariance`.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use serde_json::{json, Value};
 
 use ssc_myositis_cds::engine::Engine;
+
+#[path = "common/cards.rs"]
+mod support;
 use ssc_myositis_cds::facts::{Facts, FactsBuilder};
 use ssc_myositis_cds::fhir;
 use ssc_myositis_cds::terminology::Terminology;
+use support::{cards, today};
 
 const LOINC: &str = "http://loinc.org";
 const UCUM: &str = "http://unitsofmeasure.org";
-
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
-}
 
 /// One measured figure: its LOINC code, value and unit as sent (UCUM code
 /// or not), and its time as written.
@@ -94,25 +94,6 @@ fn request(observations: &[Value], bp_reading: Value) -> Value {
             "PregnancyStatus": bundle(vec![]),
         }
     })
-}
-
-/// The cards' summaries and details.
-fn cards(engine: &Engine, req: &Value) -> Vec<(String, String)> {
-    let service = engine.services.get("ssc-myositis-order-sign").unwrap();
-    let body = serde_json::to_vec(req).unwrap();
-    let (resp, _) = engine.evaluate_at(service, &body, today(), None).unwrap();
-    let v = serde_json::to_value(&resp).unwrap();
-    v["cards"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["summary"].as_str().unwrap().to_string(),
-                c["detail"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
 }
 
 /// The facts the observations read into (weights, heights, labs, BP, dates).

@@ -2,37 +2,16 @@
 //! units" and "Never silent"), on the requests built to reproduce what real
 //! EHR records showed (`tests/requests/real/`), evaluated on 2026-11-24.
 
-use chrono::NaiveDate;
 use serde_json::Value;
 
 use ssc_myositis_cds::engine::Engine;
 
-fn evaluate(req: &Value) -> Vec<(String, String)> {
-    let engine = Engine::with_defaults().unwrap();
-    let service = engine.services.get("ssc-myositis-order-sign").unwrap();
-    let body = serde_json::to_vec(req).unwrap();
-    let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-    let (resp, _) = engine.evaluate_at(service, &body, today, None).unwrap();
-    let v = serde_json::to_value(&resp).unwrap();
-    v["cards"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["summary"].as_str().unwrap().to_string(),
-                c["detail"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
-}
+#[path = "common/cards.rs"]
+mod cards;
+use cards::real_request as request;
 
-fn request(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/requests/real/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+fn evaluate(req: &Value) -> Vec<(String, String)> {
+    cards::cards(&Engine::with_defaults().unwrap(), req)
 }
 
 fn card<'a>(cards: &'a [(String, String)], summary_part: &str) -> &'a (String, String) {

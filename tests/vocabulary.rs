@@ -3,46 +3,20 @@
 //! provisional diagnoses (requests under tests/requests/real/), and the
 //! invariance of the cards under re-coding a condition.
 
-use chrono::NaiveDate;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use ssc_myositis_cds::engine::Engine;
 use std::sync::LazyLock;
 
-static ENGINE: LazyLock<Engine> = LazyLock::new(|| Engine::with_defaults().expect("engine"));
-
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
-}
+#[path = "common/cards.rs"]
+mod support;
+use support::real_request as fixture;
 
 fn cards(req: &Value) -> Vec<(String, String)> {
-    let hook = req["hook"].as_str().unwrap();
-    let service = ENGINE.services.for_hook(hook).expect("service");
-    let body = serde_json::to_vec(req).unwrap();
-    let (resp, _) = ENGINE
-        .evaluate_at(service, &body, today(), None)
-        .expect("evaluates");
-    let v = serde_json::to_value(&resp).unwrap();
-    v["cards"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["summary"].as_str().unwrap().to_string(),
-                c["detail"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
+    support::cards(&ENGINE, req)
 }
 
-fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/requests/real/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+static ENGINE: LazyLock<Engine> = LazyLock::new(|| Engine::with_defaults().expect("engine"));
 
 fn summaries(c: &[(String, String)]) -> Vec<&str> {
     c.iter().map(|(s, _)| s.as_str()).collect()
