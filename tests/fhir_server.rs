@@ -26,26 +26,7 @@ async fn order_sign_with_no_prefetch_against_a_real_fhir_server() {
 
     // Load patient S1 (SSc, polymyositis, diabetes; 70 kg, 170 cm; eGFR 88; BP 128/78).
     let full = fixture("S1.json");
-    for r in prefetch_resources(&full) {
-        let url = format!(
-            "{base}/{}/{}",
-            r["resourceType"].as_str().unwrap(),
-            r["id"].as_str().unwrap()
-        );
-        let resp = http
-            .put(&url)
-            .bearer_auth(TOKEN)
-            .header("content-type", "application/fhir+json")
-            .body(r.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            resp.status().is_success(),
-            "loading {url}: {}",
-            resp.status()
-        );
-    }
+    put_all(&http, &base, prefetch_resources(&full)).await;
 
     let s = server.service().await;
     let mut req = full.clone();
@@ -197,26 +178,7 @@ async fn a_panel_a_statement_and_an_unincluded_medication_reach_the_rules() {
     let http = reqwest::Client::new();
     let today = chrono::NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap();
     let day = today.to_string();
-    for r in real_record(&day) {
-        let url = format!(
-            "{base}/{}/{}",
-            r["resourceType"].as_str().unwrap(),
-            r["id"].as_str().unwrap()
-        );
-        let resp = http
-            .put(&url)
-            .bearer_auth(TOKEN)
-            .header("content-type", "application/fhir+json")
-            .body(r.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            resp.status().is_success(),
-            "loading {url}: {}",
-            resp.status()
-        );
-    }
+    put_all(&http, &base, real_record(&day)).await;
     let engine = Engine::with_defaults().unwrap();
     let service = engine
         .services
@@ -354,4 +316,32 @@ async fn a_panel_a_statement_and_an_unincluded_medication_reach_the_rules() {
         traffic.contains("MedicationStatement?patient=R1"),
         "traffic log"
     );
+}
+
+/// Writes each resource to the FHIR server under its own id (PUT).
+async fn put_all(
+    http: &reqwest::Client,
+    base: &str,
+    resources: impl IntoIterator<Item = serde_json::Value>,
+) {
+    for r in resources {
+        let url = format!(
+            "{base}/{}/{}",
+            r["resourceType"].as_str().unwrap(),
+            r["id"].as_str().unwrap()
+        );
+        let resp = http
+            .put(&url)
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/fhir+json")
+            .body(r.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            resp.status().is_success(),
+            "loading {url}: {}",
+            resp.status()
+        );
+    }
 }
