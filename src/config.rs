@@ -88,6 +88,9 @@ pub struct Limits {
     pub body_read_timeout_ms: u64,
     /// Time for requests under way to finish after SIGTERM/SIGINT.
     pub shutdown_grace_ms: u64,
+    /// Draft orders one hook call may carry; more are refused (422): the work
+    /// and the cards of a call grow with its drafts.
+    pub max_draft_orders: usize,
 }
 
 impl Default for Limits {
@@ -102,6 +105,7 @@ impl Default for Limits {
             idle_timeout_ms: 30_000,
             body_read_timeout_ms: 5_000,
             shutdown_grace_ms: 10_000,
+            max_draft_orders: 25,
         }
     }
 }
@@ -177,6 +181,7 @@ pub const KEYS: &[&str] = &[
     "server.today",
     "server.log_format",
     "limits.max_body_bytes",
+    "limits.max_draft_orders",
     "limits.max_json_depth",
     "limits.max_concurrent_requests",
     "limits.request_timeout_ms",
@@ -292,6 +297,10 @@ impl Config {
     fn check(&self) -> Result<(), ConfigError> {
         let positive = [
             ("limits.max_body_bytes", self.limits.max_body_bytes as u64),
+            (
+                "limits.max_draft_orders",
+                self.limits.max_draft_orders as u64,
+            ),
             ("limits.max_json_depth", self.limits.max_json_depth as u64),
             (
                 "limits.max_concurrent_requests",

@@ -18,6 +18,23 @@ use crate::fhir::{self, Resource, Skipped};
 use crate::services::{Hook, Service, Services, REQUIRED};
 use crate::terminology::Terminology;
 
+impl Prepared {
+    /// Entries of the draftOrders Bundle (0 when there is none or it cannot
+    /// be read as a Bundle: the facts say so then).
+    pub fn draft_order_count(&self) -> usize {
+        #[derive(serde::Deserialize)]
+        struct Entries {
+            #[serde(default)]
+            entry: Vec<serde::de::IgnoredAny>,
+        }
+        self.context
+            .draft_orders
+            .as_deref()
+            .and_then(|raw| serde_json::from_str::<Entries>(raw.get()).ok())
+            .map_or(0, |b| b.entry.len())
+    }
+}
+
 /// Why a request could not be evaluated.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum EvalError {

@@ -81,7 +81,7 @@ struct ServeArgs {
     /// Serve without authentication on a non-loopback address. Never in production.
     #[arg(long, env = "SSC_CDS_INSECURE_NO_AUTH")]
     insecure_no_auth: bool,
-    /// Largest request body accepted, in bytes (default 1 MiB).
+    /// Largest request body accepted, in bytes (default 8 MiB).
     #[arg(long, env = "SSC_CDS_MAX_BODY_BYTES")]
     max_body_bytes: Option<usize>,
     /// Deepest JSON nesting accepted (default 64).
@@ -621,6 +621,7 @@ fn main() -> ExitCode {
             let ms = |v: u64| std::time::Duration::from_millis(v.max(1));
             let limits = Limits {
                 max_body_bytes: l.max_body_bytes,
+                max_draft_orders: l.max_draft_orders.max(1),
                 max_json_depth: l.max_json_depth,
                 max_concurrent_requests: l.max_concurrent_requests.max(1),
                 request_timeout: ms(l.request_timeout_ms),

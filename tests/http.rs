@@ -602,6 +602,64 @@ async fn browser_preflight_and_cors_on_errors() {
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
 }
 
+#[tokio::test]
+async fn the_report_answers_no_other_origin() {
+    // Hooks and discovery keep their CORS allowances; the report never has
+    // any, preflight or not, so no web page can read it from a browser.
+    let s = start().await;
+    for path in ["/admin/report", "/admin/report.json"] {
+        let r = s.preflight(path, "https://sandbox.cds-hooks.org").await;
+        let cors: Vec<_> = r
+            .headers()
+            .keys()
+            .filter(|k| k.as_str().starts_with("access-control-"))
+            .collect();
+        assert!(cors.is_empty(), "{path} preflight: {cors:?}");
+        let r = s
+            .client
+            .get(format!("{}{path}", s.base))
+            .header("origin", "https://sandbox.cds-hooks.org")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.headers().get("access-control-allow-origin").is_none(),
+            "{path}: {:?}",
+            r.headers()
+        );
+    }
+    let r = s
+        .preflight("/cds-services", "https://sandbox.cds-hooks.org")
+        .await;
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+}
+
+#[tokio::test]
+async fn draft_orders_beyond_the_limit_are_refused_with_an_outcome() {
+    let s = start_with_limit(8 * 1024 * 1024).await;
+    let base = fixture("S1.json");
+    let entry = base["context"]["draftOrders"]["entry"][0].clone();
+    let with = |n: usize| {
+        let mut req = base.clone();
+        req["context"]["draftOrders"]["entry"] = Value::Array(vec![entry.clone(); n]);
+        req
+    };
+    let limit = ssc_myositis_cds::http::Limits::default().max_draft_orders;
+    // At the limit: answered with cards.
+    let (status, _) = s.hook("ssc-myositis-order-sign", &with(limit)).await;
+    assert_eq!(status, 200);
+    // Beyond it, and far beyond it: 422, an OperationOutcome naming the field.
+    for n in [limit + 1, 2_000] {
+        let (status, body) = s.hook("ssc-myositis-order-sign", &with(n)).await;
+        assert_eq!(status, 422, "{n} drafts");
+        assert_eq!(body["resourceType"], "OperationOutcome");
+        assert_eq!(body["issue"][0]["code"], "too-costly");
+        assert_eq!(body["issue"][0]["expression"][0], "context.draftOrders");
+        let text = body["issue"][0]["diagnostics"].as_str().unwrap();
+        assert!(text.contains(&n.to_string()), "{text}");
+    }
+}
+
 /// A raw HTTP request whose body never finishes: holds a request slot open.
 async fn stalled_request(base: &str) -> tokio::net::TcpStream {
     use tokio::io::AsyncWriteExt;

@@ -37,6 +37,8 @@ pub enum ApiError {
         problems: Vec<crate::store::feedback::Problem>,
         stored: usize,
     },
+    #[error("{count} draft orders in one call; at most {limit} are checked at once")]
+    TooManyDraftOrders { count: usize, limit: usize },
     #[error("the record store is unavailable; retry shortly")]
     StoreUnavailable,
     #[error("no record store is configured")]
@@ -80,6 +82,7 @@ impl ApiError {
             | ApiError::FeedbackItems { .. }
             | ApiError::BadQuery(_)
             | ApiError::TooDeep { .. } => StatusCode::BAD_REQUEST,
+            ApiError::TooManyDraftOrders { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NoStore => StatusCode::NOT_FOUND,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -123,6 +126,11 @@ impl ApiError {
                     expression: None,
                 }))
                 .collect(),
+            ApiError::TooManyDraftOrders { .. } => one(
+                "too-costly",
+                self.to_string(),
+                Some("context.draftOrders".into()),
+            ),
             ApiError::StoreUnavailable => one("transient", self.to_string(), None),
             ApiError::NoStore => one("not-found", self.to_string(), None),
             ApiError::BadQuery(_) => one("invalid", self.to_string(), None),

@@ -64,6 +64,8 @@ pub struct Limits {
     pub body_read_timeout: Duration,
     /// After SIGTERM/SIGINT, how long requests under way may take to finish.
     pub shutdown_grace: Duration,
+    /// Draft orders one hook call may carry (422 beyond).
+    pub max_draft_orders: usize,
 }
 
 impl Default for Limits {
@@ -71,6 +73,7 @@ impl Default for Limits {
         Limits {
             // Admits a long-followed patient's full prefetch (~5 MB).
             max_body_bytes: 8 * 1024 * 1024,
+            max_draft_orders: 25,
             max_json_depth: 64,
             max_concurrent_requests: 64,
             request_timeout: Duration::from_secs(10),
@@ -218,6 +221,30 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .allow_private_network(true)
                 .max_age(std::time::Duration::from_secs(600)),
         )
+        // Outside the CORS layer: the report is for an administrator's own
+        // browser, never for another origin's page to read.
+        .layer(middleware::from_fn(no_cors_for_admin))
+}
+
+/// Strips every CORS allowance from answers under `/admin/`, preflights
+/// included, so no web page of another origin (nor a public page reaching a
+/// service on loopback) can read the report.
+async fn no_cors_for_admin(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let admin = path.starts_with("/admin/") || path == "/admin";
+    let mut resp = next.run(req).await;
+    if admin {
+        let h = resp.headers_mut();
+        let names: Vec<_> = h
+            .keys()
+            .filter(|k| k.as_str().starts_with("access-control-"))
+            .cloned()
+            .collect();
+        for n in names {
+            h.remove(n);
+        }
+    }
+    resp
 }
 
 async fn plain_request_id(mut req: Request) -> Request {
@@ -549,6 +576,13 @@ async fn invoke(
             .ok_or_else(|| ApiError::UnknownService(id.clone()))?;
         let body = json_body(&headers, body, &state.limits)?;
         let prepared = state.engine.prepare(service, &body)?;
+        let drafts = prepared.draft_order_count();
+        if drafts > state.limits.max_draft_orders {
+            return Err(ApiError::TooManyDraftOrders {
+                count: drafts,
+                limit: state.limits.max_draft_orders,
+            });
+        }
         // What is needed is copied out of it: its memory goes back now, not
         // after the FHIR queries and the rules.
         drop(body);
@@ -609,8 +643,9 @@ async fn invoke(
             for (hidden, by) in &report.silenced {
                 tracing::info!(service = %id, hook_instance = %hook_instance, hidden = %hidden, by = %by, "finding silenced by a contradicting finding");
             }
-            for b in &report.over_budget {
-                tracing::warn!(service = %id, hook_instance = %hook_instance, breach = ?b, "cards over budget");
+            // One line per call, however many breaches: the log stays bounded.
+            if let Some(first) = report.over_budget.first() {
+                tracing::warn!(service = %id, hook_instance = %hook_instance, breaches = report.over_budget.len(), first = ?first, "cards over budget");
             }
             let critical = response
                 .cards
@@ -657,6 +692,7 @@ fn error_kind(e: &ApiError) -> &'static str {
         ApiError::Overloaded => "overloaded",
         ApiError::Timeout => "timeout",
         ApiError::TooDeep { .. } => "too-deep",
+        ApiError::TooManyDraftOrders { .. } => "too-many-draft-orders",
         ApiError::FeedbackItems { .. } => "invalid-feedback-items",
         ApiError::StoreUnavailable => "store-unavailable",
         ApiError::NoStore => "no-store",

@@ -78,6 +78,7 @@ fn discovery() {}
         (status = 412, description = "Required prefetch missing and not obtainable from the FHIR server", body = OperationOutcomeDoc, content_type = "application/fhir+json"),
         (status = 413, description = "Body too large", body = OperationOutcomeDoc, content_type = "application/fhir+json"),
         (status = 415, description = "Not JSON", body = OperationOutcomeDoc, content_type = "application/fhir+json"),
+        (status = 422, description = "More draft orders than one call may carry (limits.max_draft_orders)", body = OperationOutcomeDoc, content_type = "application/fhir+json"),
         (status = 503, description = "Overloaded, timed out, or the record store unavailable", body = OperationOutcomeDoc, content_type = "application/fhir+json"),
     ),
     security(("cds_client_jwt" = [])))]
