@@ -222,6 +222,16 @@ impl Engine {
         if req.hook_instance.trim().is_empty() {
             return Err(required("hookInstance"));
         }
+        // CDS Hooks 2.0: "a universally unique identifier (UUID) for this
+        // particular hook call". Anything else is refused, and what is kept
+        // (log, audit) is the UUID in its canonical form, never free text.
+        let hook_instance = uuid::Uuid::parse_str(req.hook_instance.trim())
+            .map_err(|_| EvalError::Invalid {
+                path: "hookInstance".into(),
+                message: "must be a UUID (CDS Hooks 2.0)".into(),
+            })?
+            .hyphenated()
+            .to_string();
         let ctx: HookContext =
             serde_json::from_str(req.context.get()).map_err(|e| invalid("context", &e))?;
         ctx.patient_id
@@ -246,7 +256,7 @@ impl Engine {
             .map(|(key, template, _)| (key.clone(), template.clone()))
             .collect();
         Ok(Prepared {
-            hook_instance: req.hook_instance,
+            hook_instance,
             context: ctx,
             prefetch,
             fhir_server: req.fhir_server,

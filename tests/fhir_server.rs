@@ -114,8 +114,8 @@ fn real_record(today: &str) -> Vec<serde_json::Value> {
     ]
 }
 
-fn patient_view(today: &str) -> serde_json::Value {
-    json!({"hookInstance": format!("real-{today}"), "hook": "patient-view",
+fn patient_view() -> serde_json::Value {
+    json!({"hookInstance": "a0914165-6746-4e1e-8fb5-4c4ef249bd22", "hook": "patient-view",
         "context": {"userId": "Practitioner/example", "patientId": "R1"}})
 }
 
@@ -185,7 +185,7 @@ async fn a_panel_a_statement_and_an_unincluded_medication_reach_the_rules() {
         .get("ssc-myositis-patient-view")
         .unwrap()
         .clone();
-    let body = patient_view(&day);
+    let body = patient_view();
 
     // 1. Through prefetch: the EHR runs each discovery template against its
     // server and ignores `_include` (Medications left out).

@@ -421,6 +421,8 @@ async fn errors_are_precise_4xx_with_operation_outcome() {
         .remove("draftOrders");
     let mut no_instance = good.clone();
     no_instance.as_object_mut().unwrap().remove("hookInstance");
+    let mut free_text_instance = good.clone();
+    free_text_instance["hookInstance"] = json!("Jane Doe 1970-01-01");
     let mut wrong_type = good.clone();
     wrong_type["context"]["patientId"] = json!(42);
     let mut select_no_selections = good.clone();
@@ -472,6 +474,13 @@ async fn errors_are_precise_4xx_with_operation_outcome() {
             serde_json::to_vec(&no_instance).unwrap(),
             400,
             "hookInstance",
+        ),
+        (
+            SIGN,
+            "application/json",
+            serde_json::to_vec(&free_text_instance).unwrap(),
+            400,
+            "must be a UUID",
         ),
         (
             SIGN,

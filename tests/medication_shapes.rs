@@ -73,7 +73,7 @@ fn request(product: (&str, &str), tablets: u32, weekly: bool, shape: Shape, acti
         json!({"resourceType": "Bundle", "type": "searchset",
         "entry": rs.into_iter().map(|r| json!({"resource": r})).collect::<Vec<_>>()})
     };
-    json!({"hookInstance": "shapes", "hook": "order-sign",
+    json!({"hookInstance": "e729e861-7f15-4df1-8206-c3b340404725", "hook": "order-sign",
         "context": {"userId": "Practitioner/example", "patientId": "P1",
             "draftOrders": {"resourceType": "Bundle", "type": "collection",
                 "entry": drafts.into_iter().map(|r| json!({"resource": r})).collect::<Vec<_>>()}},

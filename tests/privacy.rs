@@ -318,14 +318,15 @@ fn json_logs_at_debug_level_carry_ids_but_no_secrets() {
     };
     let answer = post("req-plain-42", &body);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    // A request id and a hookInstance carrying the patient's name are not logged.
+    // A request id and a hookInstance carrying the patient's name are not
+    // logged: the hookInstance is no UUID, so the call is refused (400).
     let mut named: serde_json::Value = serde_json::from_slice(&body).unwrap();
     named["hookInstance"] = json!(format!("{PATIENT_NAME} {BIRTH_DATE}"));
     let answer = post(
         &format!("{PATIENT_NAME}/{BIRTH_DATE}"),
         &serde_json::to_vec(&named).unwrap(),
     );
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     let ok = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -343,7 +344,7 @@ fn json_logs_at_debug_level_carry_ids_but_no_secrets() {
         .iter()
         .filter(|v| v["fields"]["message"] == "hook evaluated")
         .collect();
-    assert_eq!(hooks.len(), 2, "{log}");
+    assert_eq!(hooks.len(), 1, "{log}");
     let first = hooks[0];
     assert_eq!(first["span"]["request_id"], "req-plain-42", "{first}");
     assert_eq!(first["fields"]["service"], "ssc-myositis-order-sign");
@@ -355,7 +356,13 @@ fn json_logs_at_debug_level_carry_ids_but_no_secrets() {
     let uuids = first["fields"]["card_uuids"].as_str().unwrap();
     let n = first["fields"]["cards"].as_u64().unwrap();
     assert!(n > 0 && uuids.split(',').count() as u64 == n, "{first}");
-    assert_eq!(hooks[1]["fields"]["hook_instance"], "-", "{}", hooks[1]);
+    let refused: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|v| v["fields"]["message"] == "hook refused")
+        .collect();
+    assert_eq!(refused.len(), 1, "{log}");
+    assert_eq!(refused[0]["fields"]["hook_instance"], "-", "{}", refused[0]);
+    assert_eq!(refused[0]["fields"]["status"], 400, "{}", refused[0]);
     for secret in [
         FHIR_TOKEN,
         PATIENT_NAME,

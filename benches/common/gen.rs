@@ -481,7 +481,7 @@ pub fn order_sign(size: Size, seed: u64) -> String {
     let mut out = String::with_capacity(600 * size.observations + 1200 * size.medications + 4096);
     let _ = write!(
         out,
-        r#"{{"hookInstance":"bench-{seed}","hook":"order-sign","fhirServer":"https://ehr.example.org/fhir","context":{{"userId":"Practitioner/example","patientId":"{p}","encounterId":"{p}-enc","draftOrders":{}}},"prefetch":{{"#,
+        r#"{{"hookInstance":"00000000-0000-4000-8000-{seed:012x}","hook":"order-sign","fhirServer":"https://ehr.example.org/fhir","context":{{"userId":"Practitioner/example","patientId":"{p}","encounterId":"{p}-enc","draftOrders":{}}},"prefetch":{{"#,
         DRAFTS.replace("PAT", p)
     );
     let _ = write!(

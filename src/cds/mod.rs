@@ -43,6 +43,7 @@ impl fmt::Debug for FhirAuthorization {
 #[serde(rename_all = "camelCase")]
 pub struct HookRequest {
     pub hook: String,
+    /// A UUID for this hook call (CDS Hooks 2.0); anything else gets 400.
     pub hook_instance: String,
     pub fhir_server: Option<String>,
     pub fhir_authorization: Option<FhirAuthorization>,
