@@ -577,6 +577,18 @@ async fn feedback_is_accepted_and_checked() {
         assert_eq!(r.status().as_u16(), 400, "{bad}");
         check_operation_outcome(&r.json().await.unwrap());
     }
+    // A feedback body is small: one far larger than any real one (here a
+    // 300 KiB comment, under the hook body limit) is refused unread.
+    let mut big = ok.clone();
+    big["feedback"][0]["overrideReason"]["userComment"] = json!("x".repeat(300 * 1024));
+    let r = s.client.post(&url).json(&big).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    check_operation_outcome(&r.json().await.unwrap());
+    // Too many items: refused whole, nothing stored.
+    let many = json!({"feedback": vec![ok["feedback"][0].clone(); 101]});
+    let r = s.client.post(&url).json(&many).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    check_operation_outcome(&r.json().await.unwrap());
 }
 
 #[tokio::test]

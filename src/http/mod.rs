@@ -805,6 +805,10 @@ async fn feedback(
         .get(&id)
         .ok_or_else(|| ApiError::UnknownService(id.clone()))?;
     let body = json_body(&headers, body, &state.limits)?;
+    let limit = crate::store::feedback::MAX_BODY_BYTES;
+    if body.len() > limit {
+        return Err(ApiError::TooLarge { limit });
+    }
     let value: serde_json::Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::Feedback(e.to_string()))?;
     let received = chrono::Utc::now().timestamp_millis();

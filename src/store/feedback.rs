@@ -173,6 +173,29 @@ fn problem(path: String, message: &str) -> Problem {
     }
 }
 
+/// Feedback items one call may carry: a client reports on the cards of one
+/// hook call (a handful); more is refused whole.
+pub const MAX_ITEMS: usize = 100;
+/// Longest free text kept (a comment, a reason's display), in characters.
+pub const MAX_TEXT_CHARS: usize = 2_000;
+/// Longest identifier or code (card and suggestion uuids, reason system and
+/// code), in characters.
+pub const MAX_ID_CHARS: usize = 256;
+/// Accepted suggestions one item may name.
+pub const MAX_ACCEPTED: usize = 50;
+/// Largest feedback body read, in bytes (a hook request may be far larger).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+fn within(text: &str, limit: usize, path: String) -> Result<&str, Problem> {
+    if text.chars().count() > limit {
+        return Err(Problem {
+            path,
+            message: format!("longer than {limit} characters"),
+        });
+    }
+    Ok(text)
+}
+
 /// Checks a feedback body. `Err`: the body as a whole is not a feedback
 /// request; otherwise each item is kept or refused on its own.
 pub fn check(body: &Value, service_id: &str, received_at_ms: i64) -> Result<Checked, Problem> {
@@ -185,6 +208,12 @@ pub fn check(body: &Value, service_id: &str, received_at_ms: i64) -> Result<Chec
         .ok_or_else(|| problem("feedback".into(), "must be an array"))?;
     if list.is_empty() {
         return Err(problem("feedback".into(), "must not be empty"));
+    }
+    if list.len() > MAX_ITEMS {
+        return Err(Problem {
+            path: "feedback".into(),
+            message: format!("at most {MAX_ITEMS} items per call, {} sent", list.len()),
+        });
     }
     let mut checked = Checked::default();
     for (i, item) in list.iter().enumerate() {
@@ -212,6 +241,7 @@ fn check_item(
     let card = string_member(o, "card")
         .filter(|c| !c.trim().is_empty())
         .ok_or_else(|| problem(format!("{p}.card"), "required: the uuid of the card"))?;
+    let card = within(card, MAX_ID_CHARS, format!("{p}.card"))?;
     let outcome = string_member(o, "outcome")
         .and_then(Outcome::parse)
         .ok_or_else(|| problem(format!("{p}.outcome"), "must be accepted or overridden"))?;
@@ -228,6 +258,12 @@ fn check_item(
         let list = list
             .as_array()
             .ok_or_else(|| problem(format!("{p}.acceptedSuggestions"), "must be an array"))?;
+        if list.len() > MAX_ACCEPTED {
+            return Err(Problem {
+                path: format!("{p}.acceptedSuggestions"),
+                message: format!("at most {MAX_ACCEPTED} suggestions"),
+            });
+        }
         for (j, s) in list.iter().enumerate() {
             let id = s
                 .get("id")
@@ -239,6 +275,7 @@ fn check_item(
                         "required: the uuid of the suggestion",
                     )
                 })?;
+            let id = within(id, MAX_ID_CHARS, format!("{p}.acceptedSuggestions[{j}].id"))?;
             accepted.push(id.to_string());
         }
     }
@@ -269,12 +306,15 @@ fn check_item(
                     "must be a Coding with system and code",
                 ));
             };
+            let path = format!("{p}.overrideReason.reason");
+            let display = c
+                .and_then(|c| string_member(c, "display"))
+                .map(|d| within(d, MAX_TEXT_CHARS, format!("{path}.display")))
+                .transpose()?;
             reason = Some(ReasonCoding {
-                system: system.to_string(),
-                code: code.to_string(),
-                display: c
-                    .and_then(|c| string_member(c, "display"))
-                    .map(str::to_string),
+                system: within(system, MAX_ID_CHARS, format!("{path}.system"))?.to_string(),
+                code: within(code, MAX_ID_CHARS, format!("{path}.code"))?.to_string(),
+                display: display.map(str::to_string),
             });
         }
         if let Some(u) = r.get("userComment") {
@@ -285,6 +325,9 @@ fn check_item(
                             format!("{p}.overrideReason.userComment"),
                             "must be a string",
                         )
+                    })
+                    .and_then(|u| {
+                        within(u, MAX_TEXT_CHARS, format!("{p}.overrideReason.userComment"))
                     })?
                     .to_string(),
             );
@@ -399,6 +442,79 @@ mod tests {
         for (item, path) in cases {
             let p = one(item.clone()).unwrap_err();
             assert_eq!(p.path, path, "{item}");
+        }
+    }
+
+    #[test]
+    fn sizes_are_bounded() {
+        let item = |comment: &str| {
+            json!({"card": CARD, "outcome": "overridden", "outcomeTimestamp": "2026-11-24T10:00:00Z",
+                   "overrideReason": {"userComment": comment}})
+        };
+        // (body, whole body refused, item refused, path)
+        let long = "x".repeat(MAX_TEXT_CHARS + 1);
+        let fine = "x".repeat(MAX_TEXT_CHARS);
+        let cases: Vec<(Value, bool, bool, &str)> = vec![
+            (json!({"feedback": [item(&fine)]}), false, false, ""),
+            (
+                json!({"feedback": [item(&long)]}),
+                false,
+                true,
+                "feedback[0].overrideReason.userComment",
+            ),
+            (
+                json!({"feedback": vec![item("ok"); MAX_ITEMS]}),
+                false,
+                false,
+                "",
+            ),
+            (
+                json!({"feedback": vec![item("ok"); MAX_ITEMS + 1]}),
+                true,
+                false,
+                "feedback",
+            ),
+            (
+                json!({"feedback": [{"card": "c".repeat(MAX_ID_CHARS + 1), "outcome": "overridden",
+                    "outcomeTimestamp": "2026-11-24T10:00:00Z", "overrideReason": {"userComment": "x"}}]}),
+                false,
+                true,
+                "feedback[0].card",
+            ),
+            (
+                json!({"feedback": [{"card": CARD, "outcome": "overridden", "outcomeTimestamp": "2026-11-24T10:00:00Z",
+                    "overrideReason": {"reason": {"system": "s", "code": "c", "display": long.clone()}}}]}),
+                false,
+                true,
+                "feedback[0].overrideReason.reason.display",
+            ),
+            (
+                json!({"feedback": [{"card": CARD, "outcome": "accepted", "outcomeTimestamp": "2026-11-24T10:00:00Z",
+                    "acceptedSuggestions": vec![json!({"id": "s"}); MAX_ACCEPTED + 1]}]}),
+                false,
+                true,
+                "feedback[0].acceptedSuggestions",
+            ),
+        ];
+        for (body, whole, refused, path) in cases {
+            match check(&body, "svc", 1) {
+                Err(p) => {
+                    assert!(whole, "{p:?}");
+                    assert_eq!(p.path, path);
+                }
+                Ok(c) => {
+                    assert!(!whole, "{path}");
+                    assert_eq!(
+                        c.problems.len(),
+                        usize::from(refused),
+                        "{path}: {:?}",
+                        c.problems
+                    );
+                    if refused {
+                        assert_eq!(c.problems[0].path, path);
+                    }
+                }
+            }
         }
     }
 
