@@ -91,6 +91,8 @@ pub struct Limits {
     /// Draft orders one hook call may carry; more are refused (422): the work
     /// and the cards of a call grow with its drafts.
     pub max_draft_orders: usize,
+    /// Feedback items one issuer may send a minute; more get 429.
+    pub feedback_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -106,6 +108,7 @@ impl Default for Limits {
             body_read_timeout_ms: 5_000,
             shutdown_grace_ms: 10_000,
             max_draft_orders: 25,
+            feedback_per_minute: 600,
         }
     }
 }
@@ -182,6 +185,7 @@ pub const KEYS: &[&str] = &[
     "server.log_format",
     "limits.max_body_bytes",
     "limits.max_draft_orders",
+    "limits.feedback_per_minute",
     "limits.max_json_depth",
     "limits.max_concurrent_requests",
     "limits.request_timeout_ms",
@@ -300,6 +304,10 @@ impl Config {
             (
                 "limits.max_draft_orders",
                 self.limits.max_draft_orders as u64,
+            ),
+            (
+                "limits.feedback_per_minute",
+                u64::from(self.limits.feedback_per_minute),
             ),
             ("limits.max_json_depth", self.limits.max_json_depth as u64),
             (

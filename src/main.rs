@@ -622,6 +622,7 @@ fn main() -> ExitCode {
             let limits = Limits {
                 max_body_bytes: l.max_body_bytes,
                 max_draft_orders: l.max_draft_orders.max(1),
+                feedback_per_minute: l.feedback_per_minute.max(1),
                 max_json_depth: l.max_json_depth,
                 max_concurrent_requests: l.max_concurrent_requests.max(1),
                 request_timeout: ms(l.request_timeout_ms),

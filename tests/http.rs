@@ -592,6 +592,46 @@ async fn feedback_is_accepted_and_checked() {
 }
 
 #[tokio::test]
+async fn feedback_beyond_the_rate_limit_gets_429_with_retry_after() {
+    use ssc_myositis_cds::engine::Engine;
+    use ssc_myositis_cds::http::{AppState, AuthMode, Limits};
+    let limits = Limits {
+        feedback_per_minute: 3,
+        ..Limits::default()
+    };
+    let (s, _) = start_with(AppState::new(
+        Engine::with_defaults().unwrap(),
+        limits,
+        AuthMode::Disabled,
+    ))
+    .await;
+    let url = format!("{}/cds-services/{SIGN}/feedback", s.base);
+    let item = |t: &str| {
+        json!({"card": "9368d37b-283f-44a0-93ea-547cebab93ec", "outcome": "overridden",
+               "overrideReason": {"userComment": "x"}, "outcomeTimestamp": t})
+    };
+    let body = json!({"feedback": [item("2026-11-24T10:00:00Z"), item("2026-11-24T10:00:01Z")]});
+    let r = s.client.post(&url).json(&body).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // One item left in the minute: two more do not fit, the call is refused whole.
+    let r = s.client.post(&url).json(&body).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let outcome: Value = r.json().await.unwrap();
+    check_operation_outcome(&outcome);
+    assert_eq!(outcome["issue"][0]["code"], "throttled");
+    // The one left still fits.
+    let one = json!({"feedback": [item("2026-11-24T10:00:02Z")]});
+    let r = s.client.post(&url).json(&one).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}
+
+#[tokio::test]
 async fn browser_preflight_and_cors_on_errors() {
     let s = start().await;
     for path in [

@@ -37,6 +37,8 @@ pub enum ApiError {
         problems: Vec<crate::store::feedback::Problem>,
         stored: usize,
     },
+    #[error("too much feedback from this client; retry in {} s", retry_after.as_secs())]
+    RateLimited { retry_after: std::time::Duration },
     #[error("{count} draft orders in one call; at most {limit} are checked at once")]
     TooManyDraftOrders { count: usize, limit: usize },
     #[error("the record store is unavailable; retry shortly")]
@@ -83,6 +85,7 @@ impl ApiError {
             | ApiError::BadQuery(_)
             | ApiError::TooDeep { .. } => StatusCode::BAD_REQUEST,
             ApiError::TooManyDraftOrders { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NoStore => StatusCode::NOT_FOUND,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -131,6 +134,7 @@ impl ApiError {
                 self.to_string(),
                 Some("context.draftOrders".into()),
             ),
+            ApiError::RateLimited { .. } => one("throttled", self.to_string(), None),
             ApiError::StoreUnavailable => one("transient", self.to_string(), None),
             ApiError::NoStore => one("not-found", self.to_string(), None),
             ApiError::BadQuery(_) => one("invalid", self.to_string(), None),
@@ -184,6 +188,12 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer"),
             );
+        }
+        if let ApiError::RateLimited { retry_after } = &self {
+            let secs = retry_after.as_secs().max(1).to_string();
+            if let Ok(v) = header::HeaderValue::from_str(&secs) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
         }
         if matches!(
             self,

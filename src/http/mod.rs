@@ -9,6 +9,7 @@ pub mod error;
 pub mod guidance;
 pub mod openapi;
 pub mod ops;
+pub mod rate;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -66,6 +67,8 @@ pub struct Limits {
     pub shutdown_grace: Duration,
     /// Draft orders one hook call may carry (422 beyond).
     pub max_draft_orders: usize,
+    /// Feedback items one issuer may send a minute (429 beyond).
+    pub feedback_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -74,6 +77,7 @@ impl Default for Limits {
             // Admits a long-followed patient's full prefetch (~5 MB).
             max_body_bytes: 8 * 1024 * 1024,
             max_draft_orders: 25,
+            feedback_per_minute: 600,
             max_json_depth: 64,
             max_concurrent_requests: 64,
             request_timeout: Duration::from_secs(10),
@@ -127,6 +131,8 @@ pub struct AppState {
     pub evaluations: AtomicU64,
     /// Card audit and feedback store; `None`: nothing is recorded.
     pub audit: Option<Audit>,
+    /// Feedback items each issuer may send a minute.
+    pub feedback_rate: rate::RateLimit,
     permits: Arc<Semaphore>,
 }
 
@@ -142,6 +148,7 @@ impl AppState {
         AppState {
             engine,
             today: None,
+            feedback_rate: rate::RateLimit::new(limits.feedback_per_minute),
             limits,
             auth,
             public_base_url: None,
@@ -693,6 +700,7 @@ fn error_kind(e: &ApiError) -> &'static str {
         ApiError::Timeout => "timeout",
         ApiError::TooDeep { .. } => "too-deep",
         ApiError::TooManyDraftOrders { .. } => "too-many-draft-orders",
+        ApiError::RateLimited { .. } => "rate-limited",
         ApiError::FeedbackItems { .. } => "invalid-feedback-items",
         ApiError::StoreUnavailable => "store-unavailable",
         ApiError::NoStore => "no-store",
@@ -796,6 +804,7 @@ async fn record_cards(
 async fn feedback(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
+    caller: Option<axum::Extension<Caller>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<StatusCode, ApiError> {
@@ -814,6 +823,13 @@ async fn feedback(
     let received = chrono::Utc::now().timestamp_millis();
     let checked = crate::store::feedback::check(&value, &id, received)
         .map_err(|p| ApiError::Feedback(format!("{}: {}", p.path, p.message)))?;
+    // Every item sent counts, refused ones included: checking costs too.
+    let issuer = caller.as_ref().map_or("(no token)", |c| c.iss.as_str());
+    let sent = checked.items.len() + checked.problems.len();
+    if let Err(wait) = state.feedback_rate.take(issuer, sent, Instant::now()) {
+        tracing::warn!(service = %id, items = sent, "feedback rate limit: call refused");
+        return Err(ApiError::RateLimited { retry_after: wait });
+    }
     let mut new = 0;
     if let (Some(audit), false) = (&state.audit, checked.items.is_empty()) {
         match tokio::time::timeout(audit.timeout, audit.store.record_feedback(&checked.items)).await

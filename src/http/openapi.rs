@@ -93,6 +93,7 @@ fn invoke() {}
         (status = 401, description = "Missing or refused token", body = OperationOutcomeDoc, content_type = "application/fhir+json"),
         (status = 404, description = "Unknown service", body = OperationOutcomeDoc, content_type = "application/fhir+json"),
         (status = 413, description = "Body too large", body = OperationOutcomeDoc, content_type = "application/fhir+json"),
+        (status = 429, description = "Too much feedback from this issuer (limits.feedback_per_minute); see Retry-After", body = OperationOutcomeDoc, content_type = "application/fhir+json"),
         (status = 415, description = "Not JSON", body = OperationOutcomeDoc, content_type = "application/fhir+json"),
         (status = 503, description = "Overloaded or the record store unavailable", body = OperationOutcomeDoc, content_type = "application/fhir+json"),
     ),
