@@ -237,6 +237,43 @@ async fn feedback_is_stored_once_unknown_cards_counted_and_bad_items_refused_alo
     }
 }
 
+/// The report is for the issuers the trust file marks admin, not for every
+/// EHR trusted to call the hooks.
+#[tokio::test]
+async fn only_an_admin_issuer_reads_the_report() {
+    let db = TestDb::sqlite();
+    let base = "https://cds.example.org";
+    let dir = store_support::temp_dir("admin");
+    let path = dir.join("auth.toml");
+    for (admin, expected) in [(false, 403), (true, 200)] {
+        let client = jwt::Client::new("https://ehr.example.org");
+        let text = if admin {
+            client.admin_config(base)
+        } else {
+            client.config(base)
+        };
+        let v = Verifier::new(AuthConfig::from_toml(&text, &path).unwrap()).unwrap();
+        let mut state = audited_state(db.open().await);
+        state.auth = AuthMode::Required(Arc::new(v));
+        state.public_base_url = Some(base.into());
+        let s = start_with(state).await.0;
+        for page in ["/admin/report.json", "/admin/report"] {
+            let r = s
+                .client
+                .get(format!("{}{page}", s.base))
+                .bearer_auth(client.token(&format!("{base}{page}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), expected, "admin {admin}: {page}");
+            if expected == 403 {
+                let outcome: Value = r.json().await.unwrap();
+                assert_eq!(outcome["issue"][0]["code"], "forbidden");
+            }
+        }
+    }
+}
+
 /// Two verifiers on one store stand for two replicas: a token used on one is
 /// refused on the other, and after a restart.
 #[tokio::test]

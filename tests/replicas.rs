@@ -107,7 +107,7 @@ async fn three_replicas_behind_haproxy_lose_nothing_acknowledged() {
     let lb = format!("http://127.0.0.1:{lb_port}");
     let client = Arc::new(jwt::Client::new("https://ehr.example.org"));
     let auth = dir.join("auth.toml");
-    std::fs::write(&auth, client.config(&lb)).unwrap();
+    std::fs::write(&auth, client.admin_config(&lb)).unwrap();
 
     let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
     let mut replicas: Vec<Service> = ports

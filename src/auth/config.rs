@@ -98,6 +98,11 @@ pub struct IssuerConfig {
     /// them + the path called), instead of `public_base_url`.
     #[serde(default)]
     pub audiences: Vec<String>,
+    /// May read the acceptance report under `/admin/`. Only issuers marked
+    /// so: trusting an EHR to call the hooks is not letting it read every
+    /// tenant's report.
+    #[serde(default)]
+    pub admin: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -91,6 +91,8 @@ pub enum AuthError {
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub iss: String,
+    /// Its issuer may read the report (`admin = true` in the trust file).
+    pub admin: bool,
     pub tenant: Option<String>,
     /// FHIR servers this caller may ask us to query.
     pub fhir_servers: Vec<String>,
@@ -632,6 +634,7 @@ impl Verifier {
         Ok((
             Caller {
                 iss: iss.to_string(),
+                admin: issuer.cfg.admin,
                 tenant,
                 fhir_servers: issuer.cfg.fhir_servers.clone(),
             },

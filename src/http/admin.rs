@@ -9,11 +9,13 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use axum::Json;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, AuthMode};
+use crate::auth::Caller;
 use crate::store::report::{day_start_ms, Report};
 
 #[derive(Deserialize)]
@@ -47,17 +49,31 @@ async fn build(
     }
 }
 
+/// With authentication on, only an issuer the trust file marks `admin`
+/// reads the report; without it (loopback, development) anyone local may.
+fn admin_only(state: &AppState, caller: Option<&Caller>) -> Result<(), ApiError> {
+    match (&state.auth, caller) {
+        (AuthMode::Disabled, _) => Ok(()),
+        (_, Some(c)) if c.admin => Ok(()),
+        _ => Err(ApiError::Forbidden),
+    }
+}
+
 pub async fn report_json(
     State(state): State<Arc<AppState>>,
+    caller: Option<Extension<Caller>>,
     q: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<Json<Report>, ApiError> {
+    admin_only(&state, caller.as_deref())?;
     Ok(Json(build(&state, q).await?))
 }
 
 pub async fn report_html(
     State(state): State<Arc<AppState>>,
+    caller: Option<Extension<Caller>>,
     q: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    admin_only(&state, caller.as_deref())?;
     let report = build(&state, q).await?;
     Ok((
         [

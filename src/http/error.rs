@@ -25,6 +25,8 @@ pub enum ApiError {
     Feedback(String),
     #[error("authentication failed")]
     Unauthorized,
+    #[error("this token's issuer may not read the report: the trust file names the issuers that may (admin = true)")]
+    Forbidden,
     #[error("the service is busy; retry shortly")]
     Overloaded,
     #[error("the request took too long")]
@@ -89,6 +91,7 @@ impl ApiError {
             ApiError::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NoStore => StatusCode::NOT_FOUND,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::Overloaded | ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Eval(EvalError::DataUnavailable { .. }) => StatusCode::PRECONDITION_FAILED,
             ApiError::Eval(_) => StatusCode::BAD_REQUEST,
@@ -112,6 +115,7 @@ impl ApiError {
             ApiError::BodyUnreadable => one("structure", self.to_string(), None),
             ApiError::Feedback(_) => one("invalid", self.to_string(), None),
             ApiError::Unauthorized => one("login", self.to_string(), None),
+            ApiError::Forbidden => one("forbidden", self.to_string(), None),
             ApiError::Overloaded | ApiError::Timeout => one("transient", self.to_string(), None),
             ApiError::TooDeep { .. } => one("too-costly", self.to_string(), None),
             ApiError::FeedbackItems { problems, stored } => problems

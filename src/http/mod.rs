@@ -696,6 +696,7 @@ fn error_kind(e: &ApiError) -> &'static str {
         ApiError::BodyUnreadable => "body-unreadable",
         ApiError::Feedback(_) => "invalid-feedback",
         ApiError::Unauthorized => "unauthorized",
+        ApiError::Forbidden => "forbidden",
         ApiError::Overloaded => "overloaded",
         ApiError::Timeout => "timeout",
         ApiError::TooDeep { .. } => "too-deep",

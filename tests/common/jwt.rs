@@ -47,6 +47,11 @@ impl Client {
         )
     }
 
+    /// As [`Client::config`], the issuer also allowed to read the report.
+    pub fn admin_config(&self, base: &str) -> String {
+        format!("{}admin = true\n", self.config(base))
+    }
+
     /// A fresh token (new jti) for a call to `aud`.
     pub fn token(&self, aud: &str) -> String {
         let now = chrono::Utc::now().timestamp();
