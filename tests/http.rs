@@ -593,17 +593,10 @@ async fn feedback_is_accepted_and_checked() {
 
 #[tokio::test]
 async fn feedback_beyond_the_rate_limit_gets_429_with_retry_after() {
-    use ssc_myositis_cds::engine::Engine;
-    use ssc_myositis_cds::http::{AppState, AuthMode, Limits};
-    let limits = Limits {
+    let s = start_with_limits(ssc_myositis_cds::http::Limits {
         feedback_per_minute: 3,
-        ..Limits::default()
-    };
-    let (s, _) = start_with(AppState::new(
-        Engine::with_defaults().unwrap(),
-        limits,
-        AuthMode::Disabled,
-    ))
+        ..Default::default()
+    })
     .await;
     let url = format!("{}/cds-services/{SIGN}/feedback", s.base);
     let item = |t: &str| {
@@ -735,19 +728,13 @@ async fn stalled_request(base: &str) -> tokio::net::TcpStream {
 
 #[tokio::test]
 async fn overload_and_slow_requests_get_503() {
-    use ssc_myositis_cds::engine::Engine;
-    use ssc_myositis_cds::http::{AppState, AuthMode, Limits};
+    use ssc_myositis_cds::http::Limits;
     use tokio::io::AsyncReadExt;
-    let limits = Limits {
+    let s = start_with_limits(Limits {
         max_concurrent_requests: 1,
         request_timeout: std::time::Duration::from_millis(300),
         ..Limits::default()
-    };
-    let (s, _) = start_with(AppState::new(
-        Engine::with_defaults().unwrap(),
-        limits,
-        AuthMode::Disabled,
-    ))
+    })
     .await;
     let mut slow = stalled_request(&s.base).await;
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;

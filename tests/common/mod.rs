@@ -103,10 +103,15 @@ pub async fn start() -> Server {
 }
 
 pub async fn start_with_limit(max_body_bytes: usize) -> Server {
-    let limits = Limits {
+    start_with_limits(Limits {
         max_body_bytes,
         ..Limits::default()
-    };
+    })
+    .await
+}
+
+/// A server without authentication or store, with these limits.
+pub async fn start_with_limits(limits: Limits) -> Server {
     start_with(AppState::new(
         Engine::with_defaults().expect("engine"),
         limits,
