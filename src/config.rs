@@ -149,6 +149,10 @@ pub struct Database {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_key_file: Option<PathBuf>,
     pub store_timeout_ms: u64,
+    /// Count override reasons' own display text in the report. Off: the
+    /// report names our own reasons in our words and others by code, so a
+    /// name or id typed into a reason never reaches it.
+    pub report_free_text: bool,
 }
 
 impl Default for Database {
@@ -158,6 +162,7 @@ impl Default for Database {
             retention_days: 365,
             audit_key_file: None,
             store_timeout_ms: 2_000,
+            report_free_text: false,
         }
     }
 }
@@ -205,6 +210,7 @@ pub const KEYS: &[&str] = &[
     "database.retention_days",
     "database.audit_key_file",
     "database.store_timeout_ms",
+    "database.report_free_text",
     "clinical.valuesets",
     "clinical.policy_file",
     "trust",

@@ -175,6 +175,9 @@ enum Command {
         /// Only cards issued from this day on (YYYY-MM-DD, UTC).
         #[arg(long)]
         since: Option<NaiveDate>,
+        /// Only this tenant's cards and feedback (the tokens' `tenant` claim).
+        #[arg(long)]
+        tenant: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -506,10 +509,14 @@ fn main() -> ExitCode {
         tracing::info!(settings = ?engine.policy.changed(), "local policy in force");
     }
     match cli.command {
-        Command::Report { since, format } => {
+        Command::Report {
+            since,
+            tenant,
+            format,
+        } => {
             let result = runtime().and_then(|rt| {
                 let store = open_store(&rt, &cfg.database.url)?;
-                rt.block_on(store.report(since.map(day_start_ms).unwrap_or(0)))
+                rt.block_on(store.report(since.map(day_start_ms).unwrap_or(0), tenant.as_deref()))
                     .map_err(|e| e.to_string())
             });
             match result {
@@ -711,6 +718,8 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+            let timeout = ms(cfg.database.store_timeout_ms);
+            let store = store.with_write_timeout(timeout);
             tracing::info!(backend = ?store.backend(), retention_days = cfg.database.retention_days, "record store open");
             // Used token ids live in the database: a replay is refused across
             // restarts and replicas.
@@ -720,8 +729,8 @@ fn main() -> ExitCode {
                 }
                 None => AuthMode::Disabled,
             };
-            let timeout = ms(cfg.database.store_timeout_ms);
-            let audit = Audit::new(store.clone(), key, timeout, &engine);
+            let mut audit = Audit::new(store.clone(), key, timeout, &engine);
+            audit.report_free_text = cfg.database.report_free_text;
             let fetcher = match fetcher.map(|t| t.join()) {
                 Some(Ok(Ok(f))) => f,
                 Some(Ok(Err(e))) => {

@@ -46,6 +46,8 @@ fn past_card(uuid: &str, rule: &str, days_ago: i64) -> AuditCard {
         service_version: "v".into(),
         patient_hmac: "0".repeat(64),
         issued_at_ms: chrono::Utc::now().timestamp_millis() - days_ago * DAY,
+        issuer: String::new(),
+        tenant: String::new(),
     }
 }
 
@@ -107,10 +109,12 @@ async fn the_report_page_renders_its_plots_in_a_headless_browser() {
             category: None,
             user_comment: None,
             received_at_ms: chrono::Utc::now().timestamp_millis(),
+            issuer: String::new(),
+            tenant: String::new(),
         })
         .collect();
-    store.record_feedback(&accepted).await.unwrap();
-    let report = store.report(0).await.unwrap();
+    store.record_feedback(&accepted, false).await.unwrap();
+    let report = store.report(0, None).await.unwrap();
 
     let profile = temp_dir("chromium");
     let url = format!("{}/admin/report", s.base);

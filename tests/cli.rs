@@ -265,6 +265,8 @@ async fn report_and_purge_read_the_database() {
         service_version: "v".into(),
         patient_hmac: "0".repeat(64),
         issued_at_ms: now - days_ago * 86_400_000,
+        issuer: String::new(),
+        tenant: String::new(),
     };
     store
         .record_cards(&[card("old", 40), card("recent", 10), card("today", 0)])

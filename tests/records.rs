@@ -195,7 +195,7 @@ async fn feedback_is_stored_once_unknown_cards_counted_and_bad_items_refused_alo
             .unwrap();
         assert_eq!(r.status().as_u16(), 200);
         let json: Value = r.json().await.unwrap();
-        let expected = serde_json::to_value(store.report(0).await.unwrap()).unwrap();
+        let expected = serde_json::to_value(store.report(0, None).await.unwrap()).unwrap();
         assert_eq!(json, expected);
         assert_eq!(json["unmatched_feedback"], 1);
         let svc = &json["services"][0];
@@ -342,5 +342,124 @@ async fn a_token_is_refused_when_replayed_on_another_replica() {
         reopened.close().await;
         db.drop_db().await;
         let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// Tenancy: a card remembers the issuer it was shown to and takes feedback
+/// from that issuer only; an admin bound to a tenant reads that tenant's
+/// figures; a name typed into an override reason stays out of the report.
+#[tokio::test]
+async fn feedback_and_report_stay_within_their_issuer_and_tenant() {
+    for db in TestDb::all().await {
+        let base = "https://cds.example.org";
+        let dir = store_support::temp_dir("tenancy");
+        let path = dir.join("auth.toml");
+        let a = jwt::Client::new("https://ehr-a.example.org");
+        let b = jwt::Client::new("https://ehr-b.example.org");
+        let text = format!(
+            "public_base_url = \"{base}\"\n{}tenants = [\"t-a\"]\nadmin = true\n{}tenants = [\"t-b\"]\nadmin = true\n",
+            a.issuer_table(),
+            b.issuer_table()
+        );
+        let v = Verifier::new(AuthConfig::from_toml(&text, &path).unwrap()).unwrap();
+        let store = db.open().await;
+        let mut state = audited_state(store.clone());
+        state.auth = AuthMode::Required(Arc::new(v));
+        state.public_base_url = Some(base.into());
+        let s = start_with(state).await.0;
+        let call = |c: &jwt::Client, tenant: &str, path: &str, body: &Value| {
+            let req = s
+                .client
+                .post(format!("{}{path}", s.base))
+                .bearer_auth(c.token_with(&format!("{base}{path}"), json!({ "tenant": tenant })))
+                .json(body);
+            async move {
+                let r = req.send().await.unwrap();
+                let status = r.status().as_u16();
+                (status, r.json::<Value>().await.unwrap_or(Value::Null))
+            }
+        };
+        let hook = format!("/cds-services/{SIGN}");
+        let fb_path = format!("{hook}/feedback");
+        let (st, resp_a) = call(&a, "t-a", &hook, &fixture("S1.json")).await;
+        assert_eq!(st, 200, "{}", db.name);
+        let (st, resp_b) = call(&b, "t-b", &hook, &fixture("S2.json")).await;
+        assert_eq!(st, 200, "{}", db.name);
+        let cards = |r: &Value| r["cards"].as_array().unwrap().len() as i64;
+        let (shown_a, shown_b) = (cards(&resp_a), cards(&resp_b));
+        assert!(shown_a > 0 && shown_b > 0);
+        let card_a = resp_a["cards"][0]["uuid"].as_str().unwrap().to_string();
+        let override_of = |card: &str, display: &str| {
+            json!({"feedback": [{"card": card, "outcome": "overridden",
+                "outcomeTimestamp": "2026-12-05T10:00:00Z",
+                "overrideReason": {"reason": {
+                    "system": "https://ssc-myositis-cds.example.org/fhir/CodeSystem/override-reason",
+                    "code": "dose-appropriate", "display": display}}}]})
+        };
+        // Issuer B cannot judge A's card: refused, nothing stored.
+        let (st, outcome) = call(&b, "t-b", &fb_path, &override_of(&card_a, "B says")).await;
+        assert_eq!(st, 400, "{}: {outcome}", db.name);
+        assert_eq!(outcome["issue"][0]["expression"][0], "feedback[0].card");
+        assert!(
+            store.feedback_for(&card_a).await.unwrap().is_empty(),
+            "{}",
+            db.name
+        );
+        // A can; the name it typed is kept with the item, not in the report.
+        let (st, _) = call(
+            &a,
+            "t-a",
+            &fb_path,
+            &override_of(&card_a, "Seen by Dr Jane Roe"),
+        )
+        .await;
+        assert_eq!(st, 200, "{}", db.name);
+        assert_eq!(store.feedback_for(&card_a).await.unwrap().len(), 1);
+        // Each tenant-bound admin reads its own tenant's figures.
+        for (c, tenant, shown, overridden) in [(&a, "t-a", shown_a, 1), (&b, "t-b", shown_b, 0)] {
+            for page in ["/admin/report.json", "/admin/report"] {
+                let r = s
+                    .client
+                    .get(format!("{}{page}", s.base))
+                    .bearer_auth(
+                        c.token_with(&format!("{base}{page}"), json!({ "tenant": tenant })),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status().as_u16(), 200, "{}: {tenant} {page}", db.name);
+                let text = r.text().await.unwrap();
+                assert!(
+                    !text.contains("Jane Roe"),
+                    "{}: free text in the report",
+                    db.name
+                );
+                if page.ends_with(".json") {
+                    let report: Value = serde_json::from_str(&text).unwrap();
+                    let counts = &report["services"][0];
+                    assert_eq!(counts["shown"], shown, "{}: {tenant}", db.name);
+                    assert_eq!(counts["overridden"], overridden, "{}: {tenant}", db.name);
+                    if overridden > 0 {
+                        let reasons = all_text(&report["rules"]);
+                        assert!(
+                            reasons.contains("Dose appropriate for this patient"),
+                            "{reasons}"
+                        );
+                    }
+                }
+            }
+        }
+        // The command line, unbound, sees every tenant; or one when asked.
+        let all = store.report(0, None).await.unwrap();
+        assert_eq!(
+            all.services[0].counts.shown,
+            shown_a + shown_b,
+            "{}",
+            db.name
+        );
+        let only_b = store.report(0, Some("t-b")).await.unwrap();
+        assert_eq!(only_b.services[0].counts.shown, shown_b, "{}", db.name);
+        store.close().await;
+        db.drop_db().await;
     }
 }

@@ -272,7 +272,7 @@ async fn three_replicas_behind_haproxy_lose_nothing_acknowledged() {
         .unwrap();
     assert_eq!(
         report,
-        serde_json::to_value(store.report(0).await.unwrap()).unwrap()
+        serde_json::to_value(store.report(0, None).await.unwrap()).unwrap()
     );
     let svc = &report["services"][0];
     let shown = svc["shown"].as_u64().unwrap() as usize;

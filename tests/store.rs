@@ -5,7 +5,7 @@ mod common;
 
 use common::store_support::TestDb;
 use ssc_myositis_cds::store::feedback::{Outcome, ReasonCoding};
-use ssc_myositis_cds::store::{AuditCard, FeedbackRecord, Store};
+use ssc_myositis_cds::store::{AuditCard, FeedbackRecord, Filed, Store};
 
 fn card(uuid: &str, rule: &str, issued_at_ms: i64) -> AuditCard {
     AuditCard {
@@ -23,6 +23,8 @@ fn card(uuid: &str, rule: &str, issued_at_ms: i64) -> AuditCard {
         service_version: "0.1.0".into(),
         patient_hmac: "f".repeat(64),
         issued_at_ms,
+        issuer: "https://ehr.example.org".into(),
+        tenant: String::new(),
     }
 }
 
@@ -45,6 +47,8 @@ fn fb(card: &str, outcome: Outcome, at: i64, code: Option<&str>) -> FeedbackReco
         category: code.map(|_| "cds-not-applicable"),
         user_comment: code.map(|_| "comment".into()),
         received_at_ms: at + 1,
+        issuer: "https://ehr.example.org".into(),
+        tenant: String::new(),
     }
 }
 
@@ -143,23 +147,26 @@ async fn the_same_feedback_item_is_stored_once() {
             Some("dose-appropriate"),
         );
         assert_eq!(
-            s.record_feedback(std::slice::from_ref(&item))
+            s.record_feedback(std::slice::from_ref(&item), false)
                 .await
                 .unwrap(),
-            vec![true]
+            vec![Filed::New]
         );
         assert_eq!(
-            s.record_feedback(std::slice::from_ref(&item))
+            s.record_feedback(std::slice::from_ref(&item), false)
                 .await
                 .unwrap(),
-            vec![false],
+            vec![Filed::Repeated],
             "{db}"
         );
         let stored = s.feedback_for("c1").await.unwrap();
         assert_eq!(stored, vec![item], "{db}");
         // Another outcome for the same card is another item.
         let acc = fb("c1", Outcome::Accepted, T0 + 120_000, None);
-        assert_eq!(s.record_feedback(&[acc]).await.unwrap(), vec![true]);
+        assert_eq!(
+            s.record_feedback(&[acc], false).await.unwrap(),
+            vec![Filed::New]
+        );
         assert_eq!(s.feedback_for("c1").await.unwrap().len(), 2, "{db}");
     })
     .await;
@@ -177,26 +184,29 @@ async fn the_report_counts_cards_feedback_reasons_and_unmatched_items() {
         ])
         .await
         .unwrap();
-        s.record_feedback(&[
-            fb("a1", Outcome::Accepted, T0 + 10, None),
-            fb("a2", Outcome::Overridden, T0 + 10, Some("dose-appropriate")),
-            fb(
-                "a3",
-                Outcome::Overridden,
-                T0 + DAY + 10,
-                Some("dose-appropriate"),
-            ),
-            fb(
-                "b1",
-                Outcome::Overridden,
-                T0 + DAY + 10,
-                Some("patient-declined"),
-            ),
-            fb("never-issued", Outcome::Overridden, T0 + 10, None),
-        ])
+        s.record_feedback(
+            &[
+                fb("a1", Outcome::Accepted, T0 + 10, None),
+                fb("a2", Outcome::Overridden, T0 + 10, Some("dose-appropriate")),
+                fb(
+                    "a3",
+                    Outcome::Overridden,
+                    T0 + DAY + 10,
+                    Some("dose-appropriate"),
+                ),
+                fb(
+                    "b1",
+                    Outcome::Overridden,
+                    T0 + DAY + 10,
+                    Some("patient-declined"),
+                ),
+                fb("never-issued", Outcome::Overridden, T0 + 10, None),
+            ],
+            false,
+        )
         .await
         .unwrap();
-        let r = s.report(T0).await.unwrap();
+        let r = s.report(T0, None).await.unwrap();
         assert_eq!(r.services.len(), 1, "{db}");
         let svc = &r.services[0];
         assert_eq!(
@@ -226,7 +236,7 @@ async fn the_report_counts_cards_feedback_reasons_and_unmatched_items() {
         assert_eq!(r.daily.len(), 3, "{db}: {:?}", r.daily);
         // All time includes the old card.
         assert_eq!(
-            s.report(0).await.unwrap().services[0].counts.shown,
+            s.report(0, None).await.unwrap().services[0].counts.shown,
             5,
             "{db}"
         );
@@ -241,10 +251,13 @@ async fn purge_removes_what_is_past_retention_and_expired_token_ids() {
         s.record_cards(&[card("old", "r", T0 - 400 * DAY), card("new", "r", T0)])
             .await
             .unwrap();
-        s.record_feedback(&[
-            fb("old", Outcome::Overridden, T0 - 400 * DAY, None),
-            fb("new", Outcome::Overridden, T0, None),
-        ])
+        s.record_feedback(
+            &[
+                fb("old", Outcome::Overridden, T0 - 400 * DAY, None),
+                fb("new", Outcome::Overridden, T0, None),
+            ],
+            false,
+        )
         .await
         .unwrap();
         s.claim_jti("iss", "expired", now - 100).await.unwrap();
@@ -332,20 +345,23 @@ async fn the_counters_kept_while_writing_match_a_count_of_the_rows() {
         .unwrap();
         // Two accepted items on one card count the card once; each override
         // item counts under its reason; a repeat counts nothing.
-        s.record_feedback(&[
-            fb("a1", Outcome::Accepted, T0 + 10, None),
-            fb("a1", Outcome::Accepted, T0 + 20, None),
-            fb("a2", Outcome::Overridden, T0 + 10, Some("dose-appropriate")),
-            fb("a2", Outcome::Overridden, T0 + 30, Some("patient-declined")),
-            fb("b1", Outcome::Overridden, T0 + 10, None),
-            fb("nobody", Outcome::Overridden, T0 + 10, None),
-        ])
+        s.record_feedback(
+            &[
+                fb("a1", Outcome::Accepted, T0 + 10, None),
+                fb("a1", Outcome::Accepted, T0 + 20, None),
+                fb("a2", Outcome::Overridden, T0 + 10, Some("dose-appropriate")),
+                fb("a2", Outcome::Overridden, T0 + 30, Some("patient-declined")),
+                fb("b1", Outcome::Overridden, T0 + 10, None),
+                fb("nobody", Outcome::Overridden, T0 + 10, None),
+            ],
+            false,
+        )
         .await
         .unwrap();
-        s.record_feedback(&[fb("a1", Outcome::Accepted, T0 + 10, None)])
+        s.record_feedback(&[fb("a1", Outcome::Accepted, T0 + 10, None)], false)
             .await
             .unwrap();
-        let kept = s.report(0).await.unwrap();
+        let kept = s.report(0, None).await.unwrap();
         let gc = kept.rules.iter().find(|r| r.rule == "gc-dose").unwrap();
         assert_eq!(
             (gc.counts.shown, gc.counts.accepted, gc.counts.overridden),
@@ -372,7 +388,7 @@ async fn the_counters_kept_while_writing_match_a_count_of_the_rows() {
             conn.execute(statement).await.unwrap();
         }
         conn.close().await.unwrap();
-        let counted = s.report(0).await.unwrap();
+        let counted = s.report(0, None).await.unwrap();
         assert_eq!(
             serde_json::to_value(&kept).unwrap(),
             serde_json::to_value(&counted).unwrap(),
@@ -383,4 +399,151 @@ async fn the_counters_kept_while_writing_match_a_count_of_the_rows() {
         s.close().await;
         db.drop_db().await;
     }
+}
+
+/// A request that stops waiting before the writer takes its rows has none
+/// written; one whose rows are already in a transaction waits for it, so
+/// "refused" always means "nothing written" and "accepted" means on disk.
+#[tokio::test]
+async fn a_request_refused_for_time_has_nothing_written() {
+    use sqlx::Connection;
+    for db in TestDb::all().await {
+        let s = db
+            .open()
+            .await
+            .with_write_timeout(std::time::Duration::from_millis(300));
+        // Another client holds the write lock for a second.
+        let mut other = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+        if db.name == "sqlite" {
+            sqlx::raw_sql("BEGIN IMMEDIATE")
+                .execute(&mut other)
+                .await
+                .unwrap();
+        } else {
+            sqlx::raw_sql("BEGIN; LOCK TABLE audit_card IN EXCLUSIVE MODE")
+                .execute(&mut other)
+                .await
+                .unwrap();
+        }
+        let started = std::time::Instant::now();
+        let first = tokio::spawn({
+            let s = s.clone();
+            async move { s.record_cards(&[card("taken", "gc-dose", T0)]).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let second = tokio::spawn({
+            let s = s.clone();
+            async move { s.record_cards(&[card("queued", "gc-dose", T0)]).await }
+        });
+        let second = second.await.unwrap();
+        assert!(second.is_err(), "{}: queued past its time", db.name);
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        sqlx::raw_sql("COMMIT").execute(&mut other).await.unwrap();
+        let first = first.await.unwrap();
+        assert!(first.is_ok(), "{}: {first:?}", db.name);
+        assert!(started.elapsed() >= std::time::Duration::from_millis(700));
+        assert!(s.card("taken").await.unwrap().is_some(), "{}", db.name);
+        // The writer moved on past the withdrawn request without writing it.
+        s.record_cards(&[card("later", "gc-dose", T0)])
+            .await
+            .unwrap();
+        assert!(s.card("queued").await.unwrap().is_none(), "{}", db.name);
+        other.close().await.unwrap();
+        s.close().await;
+        db.drop_db().await;
+    }
+}
+
+/// Feedback counts only from the issuer the card was shown to, on the card's
+/// tenant; an item on an unknown card counts on the sender's tenant.
+#[tokio::test]
+async fn feedback_is_taken_from_the_cards_issuer_and_counted_per_tenant() {
+    on_each(|s, db| async move {
+        let mut a = card("ta-1", "gc-dose", T0);
+        a.tenant = "t-a".into();
+        let mut b = card("tb-1", "gc-dose", T0);
+        b.issuer = "https://other.example.org".into();
+        b.tenant = "t-b".into();
+        s.record_cards(&[a, b]).await.unwrap();
+        let mut foreign = fb(
+            "tb-1",
+            Outcome::Overridden,
+            T0 + 10,
+            Some("patient-declined"),
+        );
+        foreign.tenant = "t-a".into();
+        let mut own = fb(
+            "ta-1",
+            Outcome::Overridden,
+            T0 + 10,
+            Some("patient-declined"),
+        );
+        own.tenant = "t-a".into();
+        let mut stray = fb("nowhere", Outcome::Overridden, T0 + 10, None);
+        stray.tenant = "t-a".into();
+        assert_eq!(
+            s.record_feedback(&[foreign, own, stray], false)
+                .await
+                .unwrap(),
+            vec![Filed::NotYours, Filed::New, Filed::New],
+            "{db}"
+        );
+        assert!(s.feedback_for("tb-1").await.unwrap().is_empty(), "{db}");
+        let ta = s.report(0, Some("t-a")).await.unwrap();
+        let c = &ta.services[0].counts;
+        assert_eq!((c.shown, c.overridden), (1, 1), "{db}");
+        assert_eq!(ta.unmatched_feedback, 1, "{db}");
+        let tb = s.report(0, Some("t-b")).await.unwrap();
+        let c = &tb.services[0].counts;
+        assert_eq!((c.shown, c.overridden), (1, 0), "{db}");
+        assert_eq!(tb.unmatched_feedback, 0, "{db}");
+        assert!(s.report(0, Some("t-c")).await.unwrap().services.is_empty());
+    })
+    .await;
+}
+
+/// An override reason's display text may name people: the report shows our
+/// own reasons in our words and others by code, unless configured in.
+#[tokio::test]
+async fn override_free_text_stays_out_of_the_report_unless_configured() {
+    on_each(|s, db| async move {
+        s.record_cards(&[card("f1", "gc-dose", T0), card("f2", "gc-dose", T0)])
+            .await
+            .unwrap();
+        let typed = |card: &str, system: &str, code: &str| {
+            let mut f = fb(card, Outcome::Overridden, T0 + 10, Some(code));
+            f.reason = Some(ReasonCoding {
+                system: system.into(),
+                code: code.into(),
+                display: Some("Jane Roe, MRN 1234567".into()),
+            });
+            f
+        };
+        let ours = "https://ssc-myositis-cds.example.org/fhir/CodeSystem/override-reason";
+        s.record_feedback(
+            &[
+                typed("f1", ours, "dose-appropriate"),
+                typed("f2", "urn:local", "x-17"),
+            ],
+            false,
+        )
+        .await
+        .unwrap();
+        let r = s.report(0, None).await.unwrap();
+        let text = serde_json::to_string(&r).unwrap() + &r.to_text() + &r.to_html();
+        assert!(!text.contains("Jane Roe"), "{db}");
+        assert!(text.contains("Dose appropriate for this patient"), "{db}");
+        assert!(text.contains("x-17"), "{db}");
+        // Configured in: the display is counted as typed.
+        s.record_cards(&[card("f3", "gc-dose", T0)]).await.unwrap();
+        s.record_feedback(&[typed("f3", "urn:local", "x-18")], true)
+            .await
+            .unwrap();
+        let r = s.report(0, None).await.unwrap();
+        assert!(
+            serde_json::to_string(&r).unwrap().contains("Jane Roe"),
+            "{db}"
+        );
+    })
+    .await;
 }

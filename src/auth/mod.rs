@@ -94,6 +94,9 @@ pub struct Caller {
     /// Its issuer may read the report (`admin = true` in the trust file).
     pub admin: bool,
     pub tenant: Option<String>,
+    /// Its issuer is bound to a list of tenants (`tenants` in the trust
+    /// file): as an admin it reads only its token's tenant.
+    pub tenant_bound: bool,
     /// FHIR servers this caller may ask us to query.
     pub fhir_servers: Vec<String>,
 }
@@ -636,6 +639,7 @@ impl Verifier {
                 iss: iss.to_string(),
                 admin: issuer.cfg.admin,
                 tenant,
+                tenant_bound: !issuer.cfg.tenants.is_empty(),
                 fhir_servers: issuer.cfg.fhir_servers.clone(),
             },
             deferred,

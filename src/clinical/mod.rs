@@ -45,6 +45,15 @@ pub enum OverrideReason {
 }
 
 impl OverrideReason {
+    pub const ALL: [OverrideReason; 6] = [
+        OverrideReason::DoseAppropriate,
+        OverrideReason::RecordedElsewhere,
+        OverrideReason::DiagnosisNotConfirmed,
+        OverrideReason::PatientDeclined,
+        OverrideReason::MonitoringInPlace,
+        OverrideReason::BenefitOutweighsRisk,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             OverrideReason::DoseAppropriate => "dose-appropriate",

@@ -25,6 +25,7 @@ pub struct ReportQuery {
 
 async fn build(
     state: &AppState,
+    caller: Option<&Caller>,
     q: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<Report, ApiError> {
     let Query(q) = q.map_err(|_| ApiError::BadQuery("expected since=YYYY-MM-DD".into()))?;
@@ -36,7 +37,11 @@ async fn build(
         ),
         None => 0,
     };
-    match tokio::time::timeout(audit.timeout * 4, audit.store.report(since_ms)).await {
+    // An admin whose issuer is bound to tenants reads its own tenant only.
+    let tenant = caller
+        .filter(|c| c.tenant_bound)
+        .map(|c| c.tenant.as_deref().unwrap_or(""));
+    match tokio::time::timeout(audit.timeout * 4, audit.store.report(since_ms, tenant)).await {
         Ok(Ok(r)) => Ok(r),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "report failed");
@@ -65,7 +70,7 @@ pub async fn report_json(
     q: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<Json<Report>, ApiError> {
     admin_only(&state, caller.as_deref())?;
-    Ok(Json(build(&state, q).await?))
+    Ok(Json(build(&state, caller.as_deref(), q).await?))
 }
 
 pub async fn report_html(
@@ -74,7 +79,7 @@ pub async fn report_html(
     q: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     admin_only(&state, caller.as_deref())?;
-    let report = build(&state, q).await?;
+    let report = build(&state, caller.as_deref(), q).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),

@@ -34,7 +34,7 @@ use tokio::sync::Semaphore;
 use crate::auth::{Caller, ReplayClaim, Verifier};
 use crate::engine::Engine;
 use crate::prefetch::{FetchSettings, Fetcher};
-use crate::store::{audit, AuditKey, Store};
+use crate::store::{audit, AuditKey, Filed, Store};
 pub use error::ApiError;
 
 /// Whether calls must carry a verified CDS client JWT.
@@ -98,6 +98,10 @@ pub struct Audit {
     pub timeout: Duration,
     /// Fingerprint of the clinical policy in force.
     pub policy_version: String,
+    /// The report counts override reasons' own display text (it may name
+    /// people); off by default: our own reasons by their own words, others
+    /// by code.
+    pub report_free_text: bool,
 }
 
 impl Audit {
@@ -107,6 +111,7 @@ impl Audit {
             key,
             timeout,
             policy_version: audit::fingerprint(&engine.policy.to_toml()),
+            report_free_text: false,
         }
     }
 }
@@ -619,16 +624,18 @@ async fn invoke(
                 .finish(service, prepared, fetched, today, base.as_deref())?;
         if let (Some(audit), (hook_instance, Some(patient_id))) = (&state.audit, &audit_keys) {
             let claim = pending.as_ref().and_then(|p| p.take());
-            record_cards(
-                &state,
-                audit,
-                service,
+            let caller = caller.as_deref();
+            let issued = audit::Issued {
+                service_id: &service.id,
+                hook: service.hook.as_str(),
                 hook_instance,
                 patient_id,
-                &response,
-                claim,
-            )
-            .await?;
+                policy_version: &audit.policy_version,
+                issued_at_ms: chrono::Utc::now().timestamp_millis(),
+                issuer: caller.map_or("", |c| c.iss.as_str()),
+                tenant: caller.and_then(|c| c.tenant.as_deref()).unwrap_or(""),
+            };
+            record_cards(&state, audit, &issued, &response, claim).await?;
         }
         Ok::<_, ApiError>((response, report))
     }
@@ -731,60 +738,36 @@ pub fn loggable_id(id: &str) -> Option<String> {
 async fn record_cards(
     state: &AppState,
     audit: &Audit,
-    service: &crate::services::Service,
-    hook_instance: &str,
-    patient_id: &str,
+    issued: &audit::Issued<'_>,
     response: &crate::cds::HookResponse,
     claim: Option<ReplayClaim>,
 ) -> Result<(), ApiError> {
     if response.cards.is_empty() && claim.is_none() {
         return Ok(());
     }
-    let records = audit::records(
-        response,
-        &audit::Issued {
-            service_id: &service.id,
-            hook: service.hook.as_str(),
-            hook_instance,
-            patient_id,
-            policy_version: &audit.policy_version,
-            issued_at_ms: chrono::Utc::now().timestamp_millis(),
-        },
-        &audit.key,
-    );
+    let service_id = issued.service_id;
+    let records = audit::records(response, issued, &audit.key);
+    // The store bounds the wait (its write timeout) and answers "not
+    // written" only when nothing was: no outer timeout may cut a commit.
     let Some(claim) = claim else {
-        return match tokio::time::timeout(audit.timeout, audit.store.record_cards(&records)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => {
-                tracing::error!(service = %service.id, error = %e, "card audit not written");
-                Err(ApiError::StoreUnavailable)
-            }
-            Err(_) => {
-                tracing::error!(service = %service.id, "card audit timed out");
+        return match audit.store.record_cards(&records).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                tracing::error!(service = %service_id, error = %e, "card audit not written");
                 Err(ApiError::StoreUnavailable)
             }
         };
     };
     // The token's claim and the cards: one transaction.
-    let written = tokio::time::timeout(
-        audit.timeout,
-        audit.store.record_cards_claiming(
-            &records,
-            &claim.issuer,
-            &claim.jti,
-            claim.expires_at_unix,
-        ),
-    )
-    .await;
+    let written = audit
+        .store
+        .record_cards_claiming(&records, &claim.issuer, &claim.jti, claim.expires_at_unix)
+        .await;
     let outcome = match written {
-        Ok(Ok(true)) => Ok(()),
-        Ok(Ok(false)) => Err(crate::auth::AuthError::Replayed),
-        Ok(Err(e)) => {
-            tracing::error!(service = %service.id, error = %e, "card audit not written");
-            Err(crate::auth::AuthError::ReplayStoreUnavailable)
-        }
-        Err(_) => {
-            tracing::error!(service = %service.id, "card audit timed out");
+        Ok(true) => Ok(()),
+        Ok(false) => Err(crate::auth::AuthError::Replayed),
+        Err(e) => {
+            tracing::error!(service = %service_id, error = %e, "card audit not written");
             Err(crate::auth::AuthError::ReplayStoreUnavailable)
         }
     };
@@ -831,17 +814,47 @@ async fn feedback(
         tracing::warn!(service = %id, items = sent, "feedback rate limit: call refused");
         return Err(ApiError::RateLimited { retry_after: wait });
     }
+    let mut checked = checked;
+    for item in &mut checked.items {
+        item.issuer = caller.as_ref().map_or("", |c| c.iss.as_str()).to_string();
+        item.tenant = caller
+            .as_ref()
+            .and_then(|c| c.tenant.clone())
+            .unwrap_or_default();
+    }
     let mut new = 0;
     if let (Some(audit), false) = (&state.audit, checked.items.is_empty()) {
-        match tokio::time::timeout(audit.timeout, audit.store.record_feedback(&checked.items)).await
+        match audit
+            .store
+            .record_feedback(&checked.items, audit.report_free_text)
+            .await
         {
-            Ok(Ok(flags)) => new = flags.iter().filter(|n| **n).count(),
-            Ok(Err(e)) => {
-                tracing::error!(service = %id, error = %e, "feedback not written");
-                return Err(ApiError::StoreUnavailable);
+            Ok(filed) => {
+                new = filed.iter().filter(|f| **f == Filed::New).count();
+                // An item on a card shown to another issuer is refused, in
+                // the words used for a card this client was never shown.
+                let mut kept = Vec::with_capacity(checked.items.len());
+                for (i, (item, f)) in std::mem::take(&mut checked.items)
+                    .into_iter()
+                    .zip(filed)
+                    .enumerate()
+                {
+                    if f == Filed::NotYours {
+                        tracing::warn!(service = %id, card = %item.card_uuid,
+                            "feedback on a card shown to another issuer: not recorded");
+                        let at = checked.positions.get(i).copied().unwrap_or(i);
+                        checked.problems.push(crate::store::feedback::Problem {
+                            path: format!("feedback[{at}].card"),
+                            message: "no card with this uuid was shown to this client".into(),
+                        });
+                    } else {
+                        kept.push(item);
+                    }
+                }
+                checked.items = kept;
             }
-            Err(_) => {
-                tracing::error!(service = %id, "feedback write timed out");
+            Err(e) => {
+                tracing::error!(service = %id, error = %e, "feedback not written");
                 return Err(ApiError::StoreUnavailable);
             }
         }

@@ -155,6 +155,11 @@ pub struct AuditCard {
     pub service_version: String,
     pub patient_hmac: String,
     pub issued_at_ms: i64,
+    /// The token issuer the card was shown to ('' without authentication):
+    /// feedback on the card is taken from that issuer only.
+    pub issuer: String,
+    /// The token's tenant claim ('' when none): the report's tenant.
+    pub tenant: String,
 }
 
 /// What a response was given for (besides the cards).
@@ -165,6 +170,8 @@ pub struct Issued<'a> {
     pub patient_id: &'a str,
     pub policy_version: &'a str,
     pub issued_at_ms: i64,
+    pub issuer: &'a str,
+    pub tenant: &'a str,
 }
 
 /// The audit records of the cards of a response.
@@ -188,6 +195,8 @@ pub fn records(response: &HookResponse, issued: &Issued<'_>, key: &AuditKey) -> 
             service_version: env!("CARGO_PKG_VERSION").to_string(),
             patient_hmac: patient_hmac.clone(),
             issued_at_ms: issued.issued_at_ms,
+            issuer: issued.issuer.to_string(),
+            tenant: issued.tenant.to_string(),
         })
         .collect()
 }

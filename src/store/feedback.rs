@@ -86,6 +86,14 @@ fn our_system() -> String {
     format!("{}/CodeSystem/override-reason", crate::cards::BASE)
 }
 
+/// Our own words for one of our override reason codes.
+pub fn our_display(code: &str) -> Option<&'static str> {
+    crate::clinical::OverrideReason::ALL
+        .iter()
+        .find(|r| r.code() == code)
+        .map(|r| r.display())
+}
+
 /// The ballot category of an override reason coding, when it has one.
 pub fn category_for(system: &str, code: &str) -> Option<&'static str> {
     if system == NON_ADHERENCE {
@@ -150,6 +158,11 @@ pub struct FeedbackRecord {
     pub category: Option<&'static str>,
     pub user_comment: Option<String>,
     pub received_at_ms: i64,
+    /// The token issuer that sent it ('' without authentication): only the
+    /// issuer a card was shown to may give feedback on it.
+    pub issuer: String,
+    /// The sender's tenant claim ('' when none).
+    pub tenant: String,
 }
 
 /// Why one item, or the whole body, was refused: where and what.
@@ -163,6 +176,8 @@ pub struct Problem {
 #[derive(Debug, Default)]
 pub struct Checked {
     pub items: Vec<FeedbackRecord>,
+    /// Where each kept item stands in the body (`feedback[i]`).
+    pub positions: Vec<usize>,
     pub problems: Vec<Problem>,
 }
 
@@ -218,7 +233,10 @@ pub fn check(body: &Value, service_id: &str, received_at_ms: i64) -> Result<Chec
     let mut checked = Checked::default();
     for (i, item) in list.iter().enumerate() {
         match check_item(item, &format!("feedback[{i}]"), service_id, received_at_ms) {
-            Ok(r) => checked.items.push(r),
+            Ok(r) => {
+                checked.items.push(r);
+                checked.positions.push(i);
+            }
             Err(p) => checked.problems.push(p),
         }
     }
@@ -352,6 +370,8 @@ fn check_item(
         category,
         user_comment: comment,
         received_at_ms,
+        issuer: String::new(),
+        tenant: String::new(),
     })
 }
 
@@ -582,14 +602,8 @@ mod tests {
     #[test]
     fn every_override_reason_we_offer_has_a_category() {
         use crate::clinical::OverrideReason as R;
-        for r in [
-            R::DoseAppropriate,
-            R::RecordedElsewhere,
-            R::DiagnosisNotConfirmed,
-            R::PatientDeclined,
-            R::MonitoringInPlace,
-            R::BenefitOutweighsRisk,
-        ] {
+        for r in R::ALL {
+            assert_eq!(our_display(r.code()), Some(r.display()));
             assert!(
                 category_for(&our_system(), r.code()).is_some(),
                 "{}",

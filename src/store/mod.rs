@@ -14,7 +14,7 @@ mod writer;
 
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,17 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use audit::{AuditCard, AuditKey};
 pub use feedback::FeedbackRecord;
+
+/// What became of one feedback item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filed {
+    /// Stored and counted.
+    New,
+    /// Already stored: left as it was.
+    Repeated,
+    /// On a card shown to another token issuer: not stored.
+    NotYours,
+}
 pub use report::Report;
 
 use writer::{Done, Job, Op};
@@ -57,7 +68,14 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Store {
     inner: Arc<Inner>,
+    /// Longest wait for the writer to take a request's rows; once taken,
+    /// the request waits for the commit, so that a request refused for
+    /// time has nothing written.
+    write_timeout: Duration,
 }
+
+/// How long a request waits for the writer to take its rows by default.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
 struct Inner {
     backend: Backend,
@@ -230,6 +248,7 @@ impl Store {
             .run(rx),
         );
         Ok(Store {
+            write_timeout: WRITE_TIMEOUT,
             inner: Arc::new(Inner {
                 backend,
                 readers,
@@ -245,7 +264,19 @@ impl Store {
         self.inner.backend
     }
 
+    /// This store, waiting at most `timeout` for the writer to take a
+    /// request's rows.
+    pub fn with_write_timeout(mut self, timeout: Duration) -> Store {
+        self.write_timeout = timeout;
+        self
+    }
+
     /// Hands `op` to the writer and waits until its batch is committed.
+    ///
+    /// The wait is bounded by the write timeout only until the writer takes
+    /// the job: a job still queued when time runs out is withdrawn (the
+    /// writer skips it) and refused; a job already in a transaction is
+    /// waited for, so that "refused" always means "nothing written".
     async fn submit(&self, op: Op) -> Result<Done, StoreError> {
         let sender = self
             .inner
@@ -254,13 +285,37 @@ impl Store {
             .unwrap_or_else(|p| p.into_inner())
             .clone()
             .ok_or_else(|| StoreError::Unavailable("the store is closed".into()))?;
-        let (reply, done) = oneshot::channel();
-        sender
-            .send(Job { op, reply })
-            .await
-            .map_err(|_| StoreError::Unavailable("the store is closed".into()))?;
-        done.await
-            .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
+        let (reply, mut done) = oneshot::channel();
+        let state = Arc::new(AtomicU8::new(writer::QUEUED));
+        let deadline = tokio::time::Instant::now() + self.write_timeout;
+        let job = Job {
+            op,
+            reply,
+            state: state.clone(),
+        };
+        match tokio::time::timeout_at(deadline, sender.send(job)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return Err(StoreError::Unavailable("the store is closed".into())),
+            Err(_) => {
+                return Err(StoreError::Unavailable(
+                    "the writer is busy: timed out".into(),
+                ))
+            }
+        }
+        let stopped = |_| StoreError::Unavailable("the writer stopped".into());
+        tokio::select! {
+            r = &mut done => r.map_err(stopped)?,
+            _ = tokio::time::sleep_until(deadline) => {
+                if state
+                    .compare_exchange(writer::QUEUED, writer::WITHDRAWN, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+                {
+                    return Err(StoreError::Unavailable("the writer is busy: timed out".into()));
+                }
+                // Taken: its transaction decides.
+                done.await.map_err(stopped)?
+            }
+        }
     }
 
     /// Records the cards of one response, all or none.
@@ -295,13 +350,23 @@ impl Store {
         }
     }
 
-    /// Stores feedback items; an item already stored is left as it is.
-    /// Returns, per item, whether it was new.
-    pub async fn record_feedback(&self, items: &[FeedbackRecord]) -> Result<Vec<bool>, StoreError> {
+    /// Stores feedback items; an item already stored is left as it is, and
+    /// an item on a card shown to another issuer is not stored. Returns what
+    /// became of each item. `free_text`: the report counts an override
+    /// reason's own display text.
+    pub async fn record_feedback(
+        &self,
+        items: &[FeedbackRecord],
+        free_text: bool,
+    ) -> Result<Vec<Filed>, StoreError> {
         if items.is_empty() {
             return Ok(vec![]);
         }
-        match self.submit(Op::Feedback(items.to_vec())).await? {
+        let op = Op::Feedback {
+            items: items.to_vec(),
+            free_text,
+        };
+        match self.submit(op).await? {
             Done::Feedback(new) => Ok(new),
             _ => Err(StoreError::Unavailable("unexpected writer answer".into())),
         }
@@ -391,8 +456,8 @@ impl Store {
     pub async fn card(&self, card_uuid: &str) -> Result<Option<AuditCard>, StoreError> {
         let row = sqlx::query(
             "SELECT card_uuid, service_id, hook, hook_instance, rule_system, rule_code, rule_display, \
-             indicator, summary, suggestion_uuids, policy_version, service_version, patient_hmac, issued_at \
-             FROM audit_card WHERE card_uuid = $1",
+             indicator, summary, suggestion_uuids, policy_version, service_version, patient_hmac, issued_at, \
+             issuer, tenant FROM audit_card WHERE card_uuid = $1",
         )
         .bind(card_uuid)
         .fetch_optional(&self.inner.readers)
@@ -414,7 +479,7 @@ impl Store {
     pub async fn feedback_for(&self, card_uuid: &str) -> Result<Vec<FeedbackRecord>, StoreError> {
         let rows = sqlx::query(
             "SELECT service_id, card_uuid, outcome, outcome_at, accepted_suggestions, reason_system, \
-             reason_code, reason_display, reason_category, user_comment, received_at \
+             reason_code, reason_display, reason_category, user_comment, received_at, issuer \
              FROM feedback WHERE card_uuid = $1 ORDER BY outcome_at, outcome",
         )
         .bind(card_uuid)
@@ -424,15 +489,25 @@ impl Store {
     }
 
     /// The acceptance report for cards issued from `since_ms` on, read from
-    /// the daily counters: its cost grows with days, not with rows.
-    pub async fn report(&self, since_ms: i64) -> Result<Report, StoreError> {
+    /// the daily counters: its cost grows with days, not with rows. `tenant`:
+    /// that tenant's figures only (an admin bound to one tenant).
+    pub async fn report(&self, since_ms: i64, tenant: Option<&str>) -> Result<Report, StoreError> {
         let since_day = since_ms.div_euclid(86_400_000);
+        // Every tenant, or one: `$2` is ignored when `$3` is 0.
+        let (one, name) = match tenant {
+            Some(t) => (1i64, t),
+            None => (0i64, ""),
+        };
         let mut conn = self.inner.readers.acquire().await?;
         let daily = sqlx::query(
-            "SELECT service_id, rule_code, rule_display, day, shown, accepted, overridden \
-             FROM report_daily WHERE day >= $1",
+            "SELECT service_id, rule_code, rule_display, day, CAST(SUM(shown) AS BIGINT), \
+             CAST(SUM(accepted) AS BIGINT), CAST(SUM(overridden) AS BIGINT) \
+             FROM report_daily WHERE day >= $1 AND ($3 = 0 OR tenant = $2) \
+             GROUP BY service_id, rule_code, rule_display, day",
         )
         .bind(since_day)
+        .bind(name)
+        .bind(one)
         .fetch_all(&mut *conn)
         .await?
         .iter()
@@ -450,10 +525,12 @@ impl Store {
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let reasons = sqlx::query(
             "SELECT service_id, rule_code, reason_code, reason_display, reason_category, \
-             CAST(SUM(items) AS BIGINT) FROM report_reason WHERE day >= $1 \
+             CAST(SUM(items) AS BIGINT) FROM report_reason WHERE day >= $1 AND ($3 = 0 OR tenant = $2) \
              GROUP BY service_id, rule_code, reason_code, reason_display, reason_category",
         )
         .bind(since_day)
+        .bind(name)
+        .bind(one)
         .fetch_all(&mut *conn)
         .await?
         .iter()
@@ -469,10 +546,12 @@ impl Store {
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let unmatched = sqlx::query(
-            "SELECT service_id, CAST(SUM(items) AS BIGINT) FROM report_unmatched WHERE day >= $1 \
-             GROUP BY service_id",
+            "SELECT service_id, CAST(SUM(items) AS BIGINT) FROM report_unmatched \
+             WHERE day >= $1 AND ($3 = 0 OR tenant = $2) GROUP BY service_id",
         )
         .bind(since_day)
+        .bind(name)
+        .bind(one)
         .fetch_all(&mut *conn)
         .await?
         .iter()
@@ -527,6 +606,8 @@ fn audit_card(r: &AnyRow) -> Result<AuditCard, StoreError> {
         service_version: r.try_get(11)?,
         patient_hmac: r.try_get(12)?,
         issued_at_ms: r.try_get(13)?,
+        issuer: r.try_get(14)?,
+        tenant: r.try_get(15)?,
     })
 }
 
@@ -554,6 +635,8 @@ fn feedback_record(r: &AnyRow) -> Result<FeedbackRecord, StoreError> {
         category: category.as_deref().and_then(feedback::category_code),
         user_comment: r.try_get(9)?,
         received_at_ms: r.try_get(10)?,
+        issuer: r.try_get(11)?,
+        tenant: String::new(),
     })
 }
 

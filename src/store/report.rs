@@ -188,6 +188,11 @@ impl Report {
                     let nonempty = |s: String| Some(s).filter(|s| !s.is_empty());
                     let code = nonempty(r.code);
                     let display = nonempty(r.display)
+                        .or_else(|| {
+                            code.as_deref()
+                                .and_then(super::feedback::our_display)
+                                .map(str::to_string)
+                        })
                         .or_else(|| code.clone())
                         .unwrap_or_else(|| "(no coded reason)".into());
                     rule.top_override_reasons.push(ReasonCount {

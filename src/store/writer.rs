@@ -10,21 +10,21 @@
 //! deleted or replaced under the service is never written into the void.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::{AnyConnection, Connection, Executor, Row};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{AuditCard, Backend, FeedbackRecord, Purged, StoreError};
+use super::{AuditCard, Backend, FeedbackRecord, Filed, Purged, StoreError};
 
 /// Most requests in one transaction.
 const MAX_BATCH: usize = 512;
-/// Most cards in one INSERT statement (14 values each).
+/// Most cards in one INSERT statement (16 values each).
 const CARD_ROWS_PER_INSERT: usize = 200;
 /// Rows deleted per table and purge step.
-pub const PURGE_STEP_ROWS: i64 = 500;
+pub const PURGE_STEP_ROWS: i64 = 100;
 const DAY_MS: i64 = 86_400_000;
 /// Longest wait for a new write connection (the batch waiting is refused).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -41,7 +41,12 @@ pub enum Op {
     /// A response's cards, with the claim of the token that asked for them:
     /// when the token is a replay, none is written.
     Cards(Vec<AuditCard>, Option<Claim>),
-    Feedback(Vec<FeedbackRecord>),
+    /// Feedback items; `free_text`: the report counts an override reason's
+    /// own display text (else only its code).
+    Feedback {
+        items: Vec<FeedbackRecord>,
+        free_text: bool,
+    },
     Claim(Claim),
     Probe,
     PurgeStep {
@@ -52,7 +57,7 @@ pub enum Op {
 
 pub enum Done {
     Written,
-    Feedback(Vec<bool>),
+    Feedback(Vec<Filed>),
     Claimed(bool),
     Purged(Purged),
 }
@@ -60,7 +65,14 @@ pub enum Done {
 pub struct Job {
     pub op: Op,
     pub reply: oneshot::Sender<Result<Done, StoreError>>,
+    /// [`QUEUED`], then [`TAKEN`] by the writer or [`WITHDRAWN`] by the
+    /// request that stopped waiting: never both.
+    pub state: Arc<AtomicU8>,
 }
+
+pub const QUEUED: u8 = 0;
+pub const TAKEN: u8 = 1;
+pub const WITHDRAWN: u8 = 2;
 
 /// What the writer shares with the store handles.
 #[derive(Debug, Default)]
@@ -115,13 +127,29 @@ impl Writer {
                 break;
             }
             // A request that stopped waiting (timed out: answered 503) has
-            // nothing written.
-            jobs.retain(|j| !j.reply.is_closed());
+            // nothing written; the others are taken, and their requests
+            // wait for this transaction's outcome.
+            jobs.retain(|j| {
+                !j.reply.is_closed()
+                    && j.state
+                        .compare_exchange(QUEUED, TAKEN, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok()
+            });
             if jobs.is_empty() {
                 continue;
             }
-            let batch = std::mem::take(&mut jobs);
-            self.write(batch).await;
+            // A purge step runs in a transaction of its own, after the
+            // requests of its batch are answered: a hook call waits for at
+            // most one step, never for the purge.
+            let (purge, batch): (Vec<Job>, Vec<Job>) = std::mem::take(&mut jobs)
+                .into_iter()
+                .partition(|j| matches!(j.op, Op::PurgeStep { .. }));
+            if !batch.is_empty() {
+                self.write(batch).await;
+            }
+            for step in purge {
+                self.write(vec![step]).await;
+            }
         }
         if let Some(conn) = self.conn.take() {
             let _ = conn.close().await;
@@ -217,7 +245,7 @@ async fn write_batch(
         .await?;
         done[i] = Some(Done::Claimed(r.rows_affected() == 1));
     }
-    let mut daily: BTreeMap<(String, String, String, i64), [i64; 3]> = BTreeMap::new();
+    let mut daily: BTreeMap<DailyKey, [i64; 3]> = BTreeMap::new();
     // The cards of requests whose token was a replay are left out.
     let cards: Vec<&AuditCard> = batch
         .iter()
@@ -235,6 +263,7 @@ async fn write_batch(
     for c in &cards {
         daily
             .entry((
+                c.tenant.clone(),
                 c.service_id.clone(),
                 c.rule_code.clone(),
                 c.rule_display.clone(),
@@ -247,30 +276,51 @@ async fn write_batch(
             done[i] = Some(Done::Written);
         }
     }
-    let mut reasons: BTreeMap<(String, String, i64, String, String, String), i64> = BTreeMap::new();
-    let mut unmatched: BTreeMap<(String, i64), i64> = BTreeMap::new();
+    let mut reasons: BTreeMap<ReasonKey, i64> = BTreeMap::new();
+    let mut unmatched: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
     for (i, job) in batch.iter().enumerate() {
-        if let Op::Feedback(items) = &job.op {
-            let mut new = Vec::with_capacity(items.len());
+        if let Op::Feedback { items, free_text } = &job.op {
+            let mut filed = Vec::with_capacity(items.len());
             for f in items {
-                let added = insert_feedback(tx, f).await?;
-                new.push(added);
-                if added {
-                    count_feedback(tx, f, &mut daily, &mut reasons, &mut unmatched).await?;
+                let card = card_of(tx, &f.card_uuid).await?;
+                if card.as_ref().is_some_and(|c| c.issuer != f.issuer) {
+                    // Shown to another issuer: not this client's to judge.
+                    filed.push(Filed::NotYours);
+                    continue;
+                }
+                if !insert_feedback(tx, f).await? {
+                    filed.push(Filed::Repeated);
+                    continue;
+                }
+                filed.push(Filed::New);
+                match card {
+                    Some(card) => {
+                        count_feedback(tx, f, card, *free_text, &mut daily, &mut reasons).await?
+                    }
+                    None => {
+                        *unmatched
+                            .entry((
+                                f.tenant.clone(),
+                                f.service_id.clone(),
+                                f.received_at_ms.div_euclid(DAY_MS),
+                            ))
+                            .or_default() += 1
+                    }
                 }
             }
-            done[i] = Some(Done::Feedback(new));
+            done[i] = Some(Done::Feedback(filed));
         }
     }
-    for ((service, rule, display, day), [shown, accepted, overridden]) in &daily {
+    for ((tenant, service, rule, display, day), [shown, accepted, overridden]) in &daily {
         sqlx::query(
-            "INSERT INTO report_daily (service_id, rule_code, rule_display, day, shown, accepted, overridden) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (service_id, rule_code, rule_display, day) DO UPDATE SET \
+            "INSERT INTO report_daily (tenant, service_id, rule_code, rule_display, day, shown, accepted, overridden) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (tenant, service_id, rule_code, rule_display, day) DO UPDATE SET \
              shown = report_daily.shown + excluded.shown, \
              accepted = report_daily.accepted + excluded.accepted, \
              overridden = report_daily.overridden + excluded.overridden",
         )
+        .bind(tenant)
         .bind(service)
         .bind(rule)
         .bind(display)
@@ -281,13 +331,14 @@ async fn write_batch(
         .execute(&mut **tx)
         .await?;
     }
-    for ((service, rule, day, code, display, category), n) in &reasons {
+    for ((tenant, service, rule, day, code, display, category), n) in &reasons {
         sqlx::query(
-            "INSERT INTO report_reason (service_id, rule_code, day, reason_code, reason_display, reason_category, items) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (service_id, rule_code, day, reason_code, reason_display, reason_category) \
+            "INSERT INTO report_reason (tenant, service_id, rule_code, day, reason_code, reason_display, reason_category, items) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (tenant, service_id, rule_code, day, reason_code, reason_display, reason_category) \
              DO UPDATE SET items = report_reason.items + excluded.items",
         )
+        .bind(tenant)
         .bind(service)
         .bind(rule)
         .bind(*day)
@@ -298,11 +349,12 @@ async fn write_batch(
         .execute(&mut **tx)
         .await?;
     }
-    for ((service, day), n) in &unmatched {
+    for ((tenant, service, day), n) in &unmatched {
         sqlx::query(
-            "INSERT INTO report_unmatched (service_id, day, items) VALUES ($1, $2, $3) \
-             ON CONFLICT (service_id, day) DO UPDATE SET items = report_unmatched.items + excluded.items",
+            "INSERT INTO report_unmatched (tenant, service_id, day, items) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (tenant, service_id, day) DO UPDATE SET items = report_unmatched.items + excluded.items",
         )
+        .bind(tenant)
         .bind(service)
         .bind(*day)
         .bind(*n)
@@ -343,19 +395,19 @@ async fn insert_cards(
     let mut sql = String::from(
         "INSERT INTO audit_card (card_uuid, service_id, hook, hook_instance, rule_system, rule_code, \
          rule_display, indicator, summary, suggestion_uuids, policy_version, service_version, \
-         patient_hmac, issued_at) VALUES ",
+         patient_hmac, issued_at, issuer, tenant) VALUES ",
     );
     for i in 0..cards.len() {
         if i > 0 {
             sql.push_str(", ");
         }
         sql.push('(');
-        for k in 1..=14 {
+        for k in 1..=16 {
             if k > 1 {
                 sql.push_str(", ");
             }
             sql.push('$');
-            sql.push_str(&(i * 14 + k).to_string());
+            sql.push_str(&(i * 16 + k).to_string());
         }
         sql.push(')');
     }
@@ -375,7 +427,9 @@ async fn insert_cards(
             .bind(c.policy_version.as_str())
             .bind(c.service_version.as_str())
             .bind(c.patient_hmac.as_str())
-            .bind(c.issued_at_ms);
+            .bind(c.issued_at_ms)
+            .bind(c.issuer.as_str())
+            .bind(c.tenant.as_str());
     }
     q.execute(&mut **tx).await?;
     Ok(())
@@ -387,8 +441,8 @@ async fn insert_feedback(
 ) -> Result<bool, StoreError> {
     let r = sqlx::query(
         "INSERT INTO feedback (service_id, card_uuid, outcome, outcome_at, accepted_suggestions, \
-         reason_system, reason_code, reason_display, reason_category, user_comment, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         reason_system, reason_code, reason_display, reason_category, user_comment, received_at, issuer) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (service_id, card_uuid, outcome, outcome_at) DO NOTHING",
     )
     .bind(&f.service_id)
@@ -402,38 +456,61 @@ async fn insert_feedback(
     .bind(f.category.map(str::to_string))
     .bind(f.user_comment.clone())
     .bind(f.received_at_ms)
+    .bind(&f.issuer)
     .execute(&mut **tx)
     .await?;
     Ok(r.rows_affected() == 1)
 }
 
-/// Counts a newly stored feedback item on its card's day: the card's first
-/// item of this outcome counts the card as accepted / overridden; every
-/// override item counts under its reason; an item on a card never issued
-/// counts as unmatched on the day received.
+/// (tenant, service, rule, rule display, day).
+type DailyKey = (String, String, String, String, i64);
+/// (tenant, service, rule, day, reason code, reason display, category).
+type ReasonKey = (String, String, String, i64, String, String, String);
+
+/// What the counters need of a card that feedback names.
+struct CardRef {
+    issuer: String,
+    tenant: String,
+    service: String,
+    rule: String,
+    display: String,
+    day: i64,
+}
+
+async fn card_of(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    card_uuid: &str,
+) -> Result<Option<CardRef>, StoreError> {
+    let row = sqlx::query(
+        "SELECT issuer, tenant, service_id, rule_code, rule_display, issued_at \
+         FROM audit_card WHERE card_uuid = $1",
+    )
+    .bind(card_uuid)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(CardRef {
+        issuer: r.try_get(0)?,
+        tenant: r.try_get(1)?,
+        service: r.try_get(2)?,
+        rule: r.try_get(3)?,
+        display: r.try_get(4)?,
+        day: r.try_get::<i64, _>(5)?.div_euclid(DAY_MS),
+    }))
+}
+
+/// Counts a newly stored feedback item on its card's tenant and day: the
+/// card's first item of this outcome counts the card as accepted /
+/// overridden; every override item counts under its reason (its display
+/// text only when `free_text`: it may name people).
 async fn count_feedback(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     f: &FeedbackRecord,
-    daily: &mut BTreeMap<(String, String, String, i64), [i64; 3]>,
-    reasons: &mut BTreeMap<(String, String, i64, String, String, String), i64>,
-    unmatched: &mut BTreeMap<(String, i64), i64>,
+    card: CardRef,
+    free_text: bool,
+    daily: &mut BTreeMap<DailyKey, [i64; 3]>,
+    reasons: &mut BTreeMap<ReasonKey, i64>,
 ) -> Result<(), StoreError> {
-    let card = sqlx::query(
-        "SELECT service_id, rule_code, rule_display, issued_at FROM audit_card WHERE card_uuid = $1",
-    )
-    .bind(&f.card_uuid)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(card) = card else {
-        *unmatched
-            .entry((f.service_id.clone(), f.received_at_ms.div_euclid(DAY_MS)))
-            .or_default() += 1;
-        return Ok(());
-    };
-    let service: String = card.try_get(0)?;
-    let rule: String = card.try_get(1)?;
-    let display: String = card.try_get(2)?;
-    let day = card.try_get::<i64, _>(3)?.div_euclid(DAY_MS);
     let same: i64 =
         sqlx::query("SELECT COUNT(*) FROM feedback WHERE card_uuid = $1 AND outcome = $2")
             .bind(&f.card_uuid)
@@ -447,7 +524,13 @@ async fn count_feedback(
     };
     if same == 1 {
         daily
-            .entry((service.clone(), rule.clone(), display, day))
+            .entry((
+                card.tenant.clone(),
+                card.service.clone(),
+                card.rule.clone(),
+                card.display,
+                card.day,
+            ))
             .or_default()[slot] += 1;
     }
     if f.outcome == super::feedback::Outcome::Overridden {
@@ -460,10 +543,19 @@ async fn count_feedback(
             .reason
             .as_ref()
             .and_then(|r| r.display.clone())
+            .filter(|_| free_text)
             .unwrap_or_default();
         let category = f.category.unwrap_or_default().to_string();
         *reasons
-            .entry((service, rule, day, code, shown, category))
+            .entry((
+                card.tenant,
+                card.service,
+                card.rule,
+                card.day,
+                code,
+                shown,
+                category,
+            ))
             .or_default() += 1;
     }
     Ok(())

@@ -40,8 +40,13 @@ impl Client {
 
     /// An auth config (TOML) trusting this client, with `base` as the audience base.
     pub fn config(&self, base: &str) -> String {
+        format!("public_base_url = \"{base}\"\n{}", self.issuer_table())
+    }
+
+    /// The `[[issuer]]` table trusting this client (more keys may follow).
+    pub fn issuer_table(&self) -> String {
         format!(
-            "public_base_url = \"{base}\"\n[[issuer]]\niss = \"{}\"\njwks = '''{}'''\n",
+            "[[issuer]]\niss = \"{}\"\njwks = '''{}'''\n",
             self.iss,
             self.jwks()
         )
@@ -54,10 +59,18 @@ impl Client {
 
     /// A fresh token (new jti) for a call to `aud`.
     pub fn token(&self, aud: &str) -> String {
+        self.token_with(aud, json!({}))
+    }
+
+    /// A fresh token for `aud` with `extra` claims (e.g. `tenant`).
+    pub fn token_with(&self, aud: &str, extra: Value) -> String {
         let now = chrono::Utc::now().timestamp();
         let header = json!({"alg": "ES256", "typ": "JWT", "kid": self.kid});
-        let claims = json!({"iss": self.iss, "aud": aud, "iat": now, "exp": now + 300,
+        let mut claims = json!({"iss": self.iss, "aud": aud, "iat": now, "exp": now + 300,
                             "jti": uuid::Uuid::new_v4().to_string()});
+        if let (Some(c), Some(e)) = (claims.as_object_mut(), extra.as_object()) {
+            c.extend(e.clone());
+        }
         let msg = format!(
             "{}.{}",
             b64(header.to_string().as_bytes()),
