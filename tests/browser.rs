@@ -173,6 +173,25 @@ async fn the_report_page_renders_its_plots_in_a_headless_browser() {
         sign.counts.shown, sign.counts.accepted, sign.counts.overridden
     );
     assert!(dom.contains(&row), "{row} not in the page");
+    // Week by week: one small plot per rule, one bar per week it has, each
+    // bar's rate the JSON's; the noisy flag and the interval per rule row.
+    let weekly_rules: std::collections::BTreeSet<&str> =
+        report.weekly.iter().map(|p| p.rule.as_str()).collect();
+    assert_eq!(
+        dom.matches("class=\"week-plot\"").count(),
+        weekly_rules.len()
+    );
+    for p in &report.weekly {
+        let bar = format!(
+            "data-week=\"{}\" data-rate=\"{}\" data-shown=\"{}\"",
+            p.week, p.override_rate, p.shown
+        );
+        assert!(dom.contains(&bar), "{bar} not in the page");
+    }
+    for r in &report.rules {
+        let tr = format!("<tr data-rule=\"{}\" data-noisy=\"{}\">", r.rule, r.noisy);
+        assert!(dom.contains(&tr), "{tr} not in the page");
+    }
     assert!(!dom.contains("<script"));
     store.close().await;
     db.drop_db().await;

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate};
 use serde::Serialize;
 
 const DAY_MS: i64 = 86_400_000;
@@ -91,7 +91,48 @@ pub struct RuleSummary {
     pub rule_display: String,
     #[serde(flatten)]
     pub counts: Counts,
+    /// 95 % Wilson score interval of the override rate; absent when no card
+    /// was shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub override_rate_ci95: Option<[f64; 2]>,
+    /// Overridden at least [`NOISY_RATE`] of the time over at least
+    /// [`NOISY_MIN_SHOWN`] cards: a rule to tune.
+    pub noisy: bool,
     pub top_override_reasons: Vec<ReasonCount>,
+}
+
+/// Override rate from which a rule is flagged noisy…
+pub const NOISY_RATE: f64 = 0.9;
+/// …once it has been shown at least this often.
+pub const NOISY_MIN_SHOWN: i64 = 30;
+
+/// The 95 % Wilson score interval of `k` successes in `n` trials (Wilson
+/// 1927), rounded to four decimals; `None` when `n` is 0. Unlike the normal
+/// approximation it stays within [0, 1] and is informative at 0 % and
+/// 100 %, which is where a rule's override rate often sits.
+pub fn wilson95(k: i64, n: i64) -> Option<[f64; 2]> {
+    if n <= 0 {
+        return None;
+    }
+    let z = 1.959_963_984_540_054_f64;
+    let (k, n) = (k.clamp(0, n) as f64, n as f64);
+    let p = k / n;
+    let denom = 1.0 + z * z / n;
+    let centre = (p + z * z / (2.0 * n)) / denom;
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / denom;
+    let r = |x: f64| (x.clamp(0.0, 1.0) * 10_000.0).round() / 10_000.0;
+    Some([r(centre - half), r(centre + half)])
+}
+
+/// One rule's override rate in one week (all services together).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeeklyPoint {
+    pub rule: String,
+    /// The Monday the week starts on (UTC).
+    pub week: NaiveDate,
+    pub shown: i64,
+    pub overridden: i64,
+    pub override_rate: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -111,6 +152,8 @@ pub struct Report {
     pub rules: Vec<RuleSummary>,
     /// Per rule (all services) and day, oldest first.
     pub daily: Vec<DailyPoint>,
+    /// Per rule (all services) and week, oldest first.
+    pub weekly: Vec<WeeklyPoint>,
     pub unmatched_feedback: i64,
 }
 
@@ -158,6 +201,8 @@ impl Report {
                     rule: r.rule.clone(),
                     rule_display: r.rule_display.clone(),
                     counts: Counts::default(),
+                    override_rate_ci95: None,
+                    noisy: false,
                     top_override_reasons: vec![],
                 })
                 .counts
@@ -167,6 +212,19 @@ impl Report {
                 r.accepted,
                 r.overridden,
             );
+        }
+        let mut weeks: BTreeMap<(String, NaiveDate), (i64, i64)> = BTreeMap::new();
+        for r in &daily {
+            let date = date_of_day(r.day);
+            let monday = date - chrono::Days::new(u64::from(date.weekday().num_days_from_monday()));
+            let w = weeks.entry((r.rule.clone(), monday)).or_default();
+            w.0 += r.shown;
+            w.1 += r.overridden;
+        }
+        for rule in rules.values_mut() {
+            let c = rule.counts;
+            rule.override_rate_ci95 = wilson95(c.overridden, c.shown);
+            rule.noisy = c.shown >= NOISY_MIN_SHOWN && c.override_rate >= NOISY_RATE;
         }
         let mut total_unmatched = 0;
         for (service, n) in unmatched {
@@ -216,6 +274,20 @@ impl Report {
                     counts,
                 })
                 .collect(),
+            weekly: weeks
+                .into_iter()
+                .map(|((rule, week), (shown, overridden))| WeeklyPoint {
+                    rule,
+                    week,
+                    shown,
+                    overridden,
+                    override_rate: if shown == 0 {
+                        0.0
+                    } else {
+                        (overridden as f64 / shown as f64 * 10_000.0).round() / 10_000.0
+                    },
+                })
+                .collect(),
             unmatched_feedback: total_unmatched,
         }
     }
@@ -260,15 +332,19 @@ impl Report {
             let c = r.counts;
             let _ = writeln!(
                 s,
-                "{:<32} {:>6} {:>9} {:>11} {:>11} {:>9}  {}",
+                "{:<32} {:>6} {:>9} {:>11} {:>11} {:>9}  {}{}",
                 r.rule,
                 c.shown,
                 c.accepted,
                 c.overridden,
                 pct(c.acceptance_rate),
                 pct(c.override_rate),
-                r.service
+                r.service,
+                if r.noisy { "  NOISY" } else { "" }
             );
+            if let Some([lo, hi]) = r.override_rate_ci95 {
+                let _ = writeln!(s, "    override rate 95% CI: {}-{}", pct(lo), pct(hi));
+            }
             for reason in &r.top_override_reasons {
                 let _ = writeln!(
                     s,
@@ -322,7 +398,7 @@ impl Report {
                 v.unmatched_feedback
             );
         }
-        h.push_str("</table><h2>Rules</h2><table id=\"rules\"><tr><th>rule</th><th>service</th><th>shown</th><th>accepted</th><th>overridden</th><th>acceptance</th><th>override</th><th>top override reasons</th></tr>");
+        h.push_str("</table><h2>Rules</h2><table id=\"rules\"><tr><th>rule</th><th>service</th><th>shown</th><th>accepted</th><th>overridden</th><th>acceptance</th><th>override</th><th>override 95% CI</th><th>noisy</th><th>top override reasons</th></tr>");
         for r in &self.rules {
             let c = r.counts;
             let reasons: Vec<String> = r
@@ -330,9 +406,13 @@ impl Report {
                 .iter()
                 .map(|x| format!("{} ({})", escape(&x.display), x.count))
                 .collect();
+            let ci = r
+                .override_rate_ci95
+                .map(|[lo, hi]| format!("{}–{}", pct(lo), pct(hi)))
+                .unwrap_or_default();
             let _ = write!(
                 h,
-                "<tr data-rule=\"{0}\"><td title=\"{1}\">{0}</td><td>{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td><td>{7}</td><td>{8}</td></tr>",
+                "<tr data-rule=\"{0}\" data-noisy=\"{9}\"><td title=\"{1}\">{0}</td><td>{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td><td>{7}</td><td>{10}</td><td>{11}</td><td>{8}</td></tr>",
                 escape(&r.rule),
                 escape(&r.rule_display),
                 escape(&r.service),
@@ -341,7 +421,10 @@ impl Report {
                 c.overridden,
                 pct(c.acceptance_rate),
                 pct(c.override_rate),
-                reasons.join("; ")
+                reasons.join("; "),
+                r.noisy,
+                ci,
+                if r.noisy { "noisy" } else { "" }
             );
         }
         h.push_str("</table><h2>Acceptance and override rate by day</h2>");
@@ -351,6 +434,8 @@ impl Report {
              <svg width=\"12\" height=\"12\"><line class=\"override\" x1=\"0\" y1=\"6\" x2=\"12\" y2=\"6\"/></svg> override</p>"
         );
         h.push_str(&self.plots());
+        h.push_str("<h2>Override rate per rule, week by week</h2>");
+        h.push_str(&self.weekly_plots());
         let _ = writeln!(
             h,
             "<p id=\"unmatched\">Feedback for unknown cards: {}</p></body></html>",
@@ -437,6 +522,66 @@ impl Report {
             }
             s.push_str("</svg></figure>");
         }
+        s
+    }
+}
+
+impl Report {
+    /// Small multiples: per rule, one bar per week, its height the override
+    /// rate, on the same 0–100 % scale for every rule.
+    fn weekly_plots(&self) -> String {
+        let (bw, gap, ht, top, left) = (14.0, 4.0, 80.0, 8.0, 30.0);
+        let weeks: Vec<NaiveDate> = {
+            let mut w: Vec<NaiveDate> = self.weekly.iter().map(|p| p.week).collect();
+            w.sort();
+            w.dedup();
+            w
+        };
+        if weeks.is_empty() {
+            return "<p id=\"no-weeks\">No cards in this window.</p>".into();
+        }
+        let mut by_rule: BTreeMap<&str, Vec<&WeeklyPoint>> = BTreeMap::new();
+        for p in &self.weekly {
+            by_rule.entry(&p.rule).or_default().push(p);
+        }
+        let width = left + weeks.len() as f64 * (bw + gap) + 8.0;
+        let mut s = String::from("<div id=\"weekly\">");
+        for (rule, points) in by_rule {
+            let _ = write!(
+                s,
+                "<figure><figcaption>{0}</figcaption><svg class=\"week-plot\" data-rule=\"{0}\" xmlns=\"http://www.w3.org/2000/svg\" \
+                 width=\"{1}\" height=\"{2}\" viewBox=\"0 0 {1} {2}\" role=\"img\" aria-label=\"override rate of {0} by week\">\
+                 <line class=\"axis\" x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{b}\"/>\
+                 <text x=\"{tx}\" y=\"{t0}\" font-size=\"9\" text-anchor=\"end\">100%</text>\
+                 <text x=\"{tx}\" y=\"{b}\" font-size=\"9\" text-anchor=\"end\">0%</text>",
+                escape(rule),
+                width,
+                top + ht + 14.0,
+                b = top + ht,
+                tx = left - 3.0,
+                t0 = top + 8.0,
+            );
+            for p in points {
+                let i = weeks.iter().position(|w| *w == p.week).unwrap_or(0) as f64;
+                let h = p.override_rate.clamp(0.0, 1.0) * ht;
+                let _ = write!(
+                    s,
+                    "<rect class=\"override-bar\" x=\"{:.1}\" y=\"{:.1}\" width=\"{bw}\" height=\"{:.1}\" fill=\"#c51b7d\" \
+                     data-week=\"{}\" data-rate=\"{}\" data-shown=\"{}\"><title>week of {} override {:.1}% of {} cards</title></rect>",
+                    left + 4.0 + i * (bw + gap),
+                    top + ht - h,
+                    h,
+                    p.week,
+                    p.override_rate,
+                    p.shown,
+                    p.week,
+                    p.override_rate * 100.0,
+                    p.shown
+                );
+            }
+            s.push_str("</svg></figure>");
+        }
+        s.push_str("</div>");
         s
     }
 }
@@ -569,6 +714,85 @@ mod tests {
             proptest::prop_assert_eq!(date_of_day(ms / DAY_MS), date);
             let start = day_start_ms(date);
             proptest::prop_assert!(start <= ms && ms < start + DAY_MS);
+        }
+    }
+
+    /// Worked values: Wilson (1927) score interval, z = 1.96 (95 %), as
+    /// tabulated by Newcombe (1998), table I: 81 of 263 → 0.2553–0.3662;
+    /// 15 of 148 → 0.0624–0.1605; 0 of 20 → 0–0.1611; 1 of 29 → 0.0061–0.1718.
+    #[test]
+    fn the_override_interval_is_wilsons() {
+        for (k, n, lo, hi) in [
+            (81, 263, 0.2553, 0.3662),
+            (15, 148, 0.0624, 0.1605),
+            (0, 20, 0.0, 0.1611),
+            (1, 29, 0.0061, 0.1718),
+        ] {
+            let [l, h] = wilson95(k, n).unwrap();
+            assert!(
+                (l - lo).abs() < 0.0002 && (h - hi).abs() < 0.0002,
+                "{k}/{n}: {l}-{h}"
+            );
+        }
+        assert_eq!(wilson95(0, 0), None);
+    }
+
+    #[test]
+    fn a_rule_overridden_nine_times_in_ten_over_thirty_cards_is_noisy() {
+        for (shown, overridden, noisy) in [
+            (30, 27, true),
+            (29, 29, false),
+            (40, 35, false),
+            (100, 90, true),
+        ] {
+            let r = Report::build(
+                0,
+                vec![row("sign", "r", 20_780, shown, 0, overridden)],
+                vec![],
+                vec![],
+            );
+            assert_eq!(r.rules[0].noisy, noisy, "{overridden}/{shown}");
+            let html = r.to_html();
+            assert!(html.contains(&format!("data-noisy=\"{noisy}\"")));
+        }
+    }
+
+    #[test]
+    fn weeks_start_on_monday_and_add_up_their_days() {
+        // 2026-11-23 is a Monday (day 20_780); 20_786 is Sunday 2026-11-29.
+        let r = Report::build(
+            0,
+            vec![
+                row("sign", "r", 20_780, 4, 0, 1),
+                row("select", "r", 20_786, 4, 0, 3),
+                row("sign", "r", 20_787, 2, 0, 2),
+            ],
+            vec![],
+            vec![],
+        );
+        let w: Vec<(String, i64, i64)> = r
+            .weekly
+            .iter()
+            .map(|p| (p.week.to_string(), p.shown, p.overridden))
+            .collect();
+        assert_eq!(
+            w,
+            vec![("2026-11-23".into(), 8, 4), ("2026-11-30".into(), 2, 2)]
+        );
+        assert_eq!(r.weekly[0].override_rate, 0.5);
+        let html = r.to_html();
+        assert_eq!(html.matches("<svg class=\"week-plot\"").count(), 1);
+        assert!(html.contains("data-week=\"2026-11-30\" data-rate=\"1\""));
+    }
+
+    proptest::proptest! {
+        /// The interval holds the observed rate and stays within [0, 1].
+        #[test]
+        fn the_interval_holds_the_rate(n in 1i64..5_000, k in 0i64..5_000) {
+            let k = k % (n + 1);
+            let [lo, hi] = wilson95(k, n).unwrap();
+            let p = k as f64 / n as f64;
+            proptest::prop_assert!(0.0 <= lo && lo <= p + 1e-4 && p - 1e-4 <= hi && hi <= 1.0);
         }
     }
 
