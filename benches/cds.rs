@@ -4,6 +4,8 @@
 //! the whole evaluation, for a typical order-sign with full prefetch, a large
 //! record (~5 MB) and a growth series of 10 to 10,000 entries.
 //!
+//! And the ES384 signature check of one token (`es384/verify`).
+//!
 //! `cargo bench --bench cds` (all); `cargo bench --bench cds -- typical` (one group).
 
 #[path = "common/gen.rs"]
@@ -107,7 +109,45 @@ fn growth(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, typical, large, growth);
+/// The signature check of one ES384 token (what `auth::keys` calls per
+/// request), with the backend the service installs at start-up.
+fn es384(c: &mut Criterion) {
+    use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+    use p384::elliptic_curve::sec1::ToEncodedPoint;
+    use p384::pkcs8::EncodePrivateKey;
+    ssc_myositis_cds::auth::install_signature_backend();
+    let sk = p384::SecretKey::random(&mut rand::rngs::OsRng);
+    let enc = EncodingKey::from_ec_der(sk.to_pkcs8_der().unwrap().as_bytes());
+    let point = sk.public_key().to_encoded_point(false);
+    let dec = DecodingKey::from_ec_components(&b64(point.x().unwrap()), &b64(point.y().unwrap()))
+        .unwrap();
+    let msg = format!(
+        "{}.{}",
+        b64(br#"{"alg":"ES384","typ":"JWT","kid":"k"}"#),
+        b64(br#"{"iss":"https://ehr.example.org","aud":"https://cds.example.org/cds-services/x","exp":4102444800,"jti":"j"}"#)
+    );
+    let sig = jsonwebtoken::crypto::sign(msg.as_bytes(), &enc, Algorithm::ES384).unwrap();
+    let mut g = c.benchmark_group("es384");
+    g.bench_function("verify", |b| {
+        b.iter(|| {
+            assert!(jsonwebtoken::crypto::verify(
+                black_box(&sig),
+                black_box(msg.as_bytes()),
+                &dec,
+                Algorithm::ES384
+            )
+            .unwrap())
+        })
+    });
+    g.finish();
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+criterion_group!(benches, typical, large, growth, es384);
 
 /// `SSC_CDS_BENCH_WRITE=DIR cargo bench --bench cds` writes the typical,
 /// large and growth requests to DIR (for bench/load.py and bench/callgrind.sh) and stops.

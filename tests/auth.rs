@@ -992,13 +992,27 @@ async fn short_rsa_keys_are_not_used() {
     let aud = format!("{BASE}{SIGN_PATH}");
     for (bits, accepted) in [(1024, false), (2048, true)] {
         let sk = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, bits).unwrap();
-        let enc = EncodingKey::from_rsa_der(sk.to_pkcs1_der().unwrap().as_bytes());
         let kid = format!("rsa-{bits}");
+        let jwk = json!({"kty": "RSA", "kid": kid, "n": b64(&sk.n().to_bytes_be()), "e": b64(&sk.e().to_bytes_be())});
+        // Signed with the rsa crate: the service's signature backend
+        // (AWS-LC) refuses to sign with a key this short at all.
+        let sign: Signer = if bits < 2048 {
+            Box::new(move |m| {
+                use rsa::sha2::{Digest, Sha256};
+                let sig = sk
+                    .sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(m))
+                    .unwrap();
+                b64(&sig)
+            })
+        } else {
+            let enc = EncodingKey::from_rsa_der(sk.to_pkcs1_der().unwrap().as_bytes());
+            Box::new(move |m| jsonwebtoken::crypto::sign(m, &enc, Algorithm::RS256).unwrap())
+        };
         let key = Key {
             alg: "RS256",
             kid: kid.clone(),
-            jwk: json!({"kty": "RSA", "kid": kid, "n": b64(&sk.n().to_bytes_be()), "e": b64(&sk.e().to_bytes_be())}),
-            sign: Box::new(move |m| jsonwebtoken::crypto::sign(m, &enc, Algorithm::RS256).unwrap()),
+            jwk,
+            sign,
         };
         let v = verifier(&inline_config(&[&key], ""));
         let t = format!("Bearer {}", token_with(&key, &header(&key), &claims(&aud)));

@@ -248,8 +248,17 @@ async fn fetch_jwks(http: &reqwest::Client, url: &str) -> Result<Vec<Jwk>, AuthE
     keys::parse_jwks(&body).map_err(|_| unavailable("not a JWKS"))
 }
 
+/// Makes AWS-LC (aws-lc-rs) the signature backend of this process, before
+/// any token is verified: ECDSA P-384 verification costs a fraction of the
+/// pure-Rust backend's (`BENCHMARKS.md`), and the choice is explicit rather
+/// than inferred from features. Idempotent.
+pub fn install_signature_backend() {
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+}
+
 impl Verifier {
     pub fn new(cfg: AuthConfig) -> Result<Verifier, ConfigError> {
+        install_signature_backend();
         let mut issuers = HashMap::new();
         for i in &cfg.issuers {
             let err = |reason: String| ConfigError {
