@@ -176,6 +176,29 @@ async fn the_script_loads_the_demo_patient_into_a_real_fhir_server() {
             "{stdout}"
         );
     }
+    // A locally built sandbox: the link opens it instead of the public one.
+    {
+        let b = base.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            run_script(&[
+                &b,
+                "--token",
+                TOKEN,
+                "--date",
+                TODAY,
+                "--sandbox",
+                "http://localhost:3000/",
+            ])
+        })
+        .await
+        .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}");
+        assert!(
+            stdout.contains("open the sandbox: http://localhost:3000/?fhirServiceUrl="),
+            "{stdout}"
+        );
+    }
     let get = |path: String| {
         let http = http.clone();
         async move {

@@ -786,3 +786,43 @@ async fn cors_origins_can_be_restricted() {
         .await;
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
+
+/// The sandbox's Rx View calls order-select as soon as it opens, with a
+/// draft that has no drug and no dose yet: nothing is ordered, so nothing is
+/// said (no "order could not be read"). Once a drug and dose are picked,
+/// the same draft gets its cards.
+#[tokio::test]
+async fn an_order_form_with_nothing_picked_gets_no_card() {
+    let s = start().await;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/requests/real/sandbox-rx-view-empty.json"
+    );
+    let mut req: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let (status, resp) = s.hook(SELECT, &req).await;
+    assert_eq!(status, 200);
+    assert_eq!(resp["cards"], json!([]), "{resp}");
+    // Picked as the sandbox writes it: prednisone 20 mg tablet, 3 a day.
+    let draft = &mut req["context"]["draftOrders"]["entry"][0]["resource"];
+    draft["medicationCodeableConcept"] = json!({"text": "predniSONE 20 MG Oral Tablet",
+        "coding": [{"display": "predniSONE 20 MG Oral Tablet",
+                    "system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "312615"}]});
+    draft["dosageInstruction"] = json!([{"text": "1 tablet three times daily",
+        "timing": {"repeat": {"frequency": 3, "period": 1, "periodUnit": "d"}},
+        "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet"}}]}]);
+    let (status, resp) = s.hook(SELECT, &req).await;
+    assert_eq!(status, 200);
+    let summaries = all_summaries(&resp);
+    assert!(!summaries.is_empty(), "{resp}");
+    assert!(!summaries.contains("could not be read"), "{summaries}");
+}
+
+fn all_summaries(resp: &Value) -> String {
+    resp["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["summary"].as_str().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" | ")
+}

@@ -219,7 +219,7 @@ def put(base, resource, token):
         sys.exit(f"error: PUT {url}: {e.reason}")
 
 
-def sandbox_url(fhir_base, service):
+def sandbox_url(fhir_base, service, sandbox=SANDBOX):
     query = urllib.parse.urlencode(
         {
             "fhirServiceUrl": fhir_base,
@@ -229,7 +229,7 @@ def sandbox_url(fhir_base, service):
             "screen": "rx-sign",
         }
     )
-    return f"{SANDBOX}?{query}"
+    return f"{sandbox.rstrip('/')}/?{query}"
 
 
 def main(argv=None):
@@ -242,6 +242,11 @@ def main(argv=None):
         "--service",
         default="http://localhost:8080",
         help="this CDS service's base URL, for the sandbox link (default http://localhost:8080)",
+    )
+    p.add_argument(
+        "--sandbox",
+        default=SANDBOX,
+        help=f"the CDS Hooks sandbox to open, e.g. a locally built one at http://localhost:3000 (default {SANDBOX})",
     )
     p.add_argument("--token", help="bearer token, for a FHIR server that wants one")
     p.add_argument("--date", help="the day the data is dated from (YYYY-MM-DD; default today)")
@@ -267,7 +272,7 @@ def main(argv=None):
         put(base, r, a.token)
     print(f"loaded {len(items)} resources into {base}")
     print(f"patient id: {PATIENT_ID}")
-    print(f"open the sandbox: {sandbox_url(base, a.service)}")
+    print(f"open the sandbox: {sandbox_url(base, a.service, a.sandbox)}")
     return 0
 
 
