@@ -371,12 +371,13 @@ async fn the_counters_kept_while_writing_match_a_count_of_the_rows() {
         );
         let migration = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/migrations/20261205000000_report_counters_probe.sql"
+            "/migrations/20261206000000_tenancy.sql"
         ))
         .unwrap();
         let backfill = migration
             .split("-- The counters of what is already stored.")
             .nth(1)
+            .and_then(|rest| rest.split("-- (end of the counters)").next())
             .unwrap();
         let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
         for table in ["report_daily", "report_reason", "report_unmatched"] {
