@@ -463,3 +463,31 @@ async fn feedback_and_report_stay_within_their_issuer_and_tenant() {
         db.drop_db().await;
     }
 }
+
+/// A feedback body over its limit is refused from its length, before it is
+/// read: 413 with the feedback limit (not the hook calls' larger one), and
+/// nothing stored.
+#[tokio::test]
+async fn an_oversized_feedback_body_is_refused_before_it_is_read() {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    let (s, _) = start_with(audited_state(store.clone())).await;
+    let item = json!({"card": "c", "outcome": "overridden",
+        "outcomeTimestamp": "2026-12-05T10:00:00Z", "overrideReason": {"userComment": "x"}});
+    let body = serde_json::to_vec(&json!({"feedback": vec![item; 40_000]})).unwrap();
+    assert!(body.len() > 2_000_000);
+    let r = s
+        .client
+        .post(format!("{}/cds-services/{SIGN}/feedback", s.base))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    let outcome: Value = r.json().await.unwrap();
+    assert!(all_text(&outcome).contains("262144"), "{outcome}");
+    assert!(store.feedback_for("c").await.unwrap().is_empty());
+    store.close().await;
+    db.drop_db().await;
+}

@@ -179,7 +179,15 @@ pub fn router(state: Arc<AppState>) -> Router {
     let cds = Router::new()
         .route("/cds-services", get(discovery))
         .route("/cds-services/{id}", post(invoke))
-        .route("/cds-services/{id}/feedback", post(feedback))
+        // Feedback has its own, smaller body limit: a larger body is refused
+        // from its Content-Length (or as soon as it grows past the limit),
+        // before it is read.
+        .route(
+            "/cds-services/{id}/feedback",
+            post(feedback).layer(DefaultBodyLimit::max(
+                crate::store::feedback::MAX_BODY_BYTES,
+            )),
+        )
         .route("/admin/report", get(admin::report_html))
         .route("/admin/report.json", get(admin::report_json))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
@@ -797,8 +805,13 @@ async fn feedback(
         .services
         .get(&id)
         .ok_or_else(|| ApiError::UnknownService(id.clone()))?;
-    let body = json_body(&headers, body, &state.limits)?;
     let limit = crate::store::feedback::MAX_BODY_BYTES;
+    let body = match body {
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Err(ApiError::TooLarge { limit })
+        }
+        body => json_body(&headers, body, &state.limits)?,
+    };
     if body.len() > limit {
         return Err(ApiError::TooLarge { limit });
     }
