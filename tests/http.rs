@@ -742,6 +742,14 @@ async fn overload_and_slow_requests_get_503() {
     let (status, oo) = s.hook(SIGN, &fixture("S1.json")).await;
     assert_eq!(status, 503, "{oo}");
     assert!(oo.to_string().contains("busy"));
+    // A busy process is still alive: the probes take no slot.
+    let live = s
+        .client
+        .get(format!("{}/healthz", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status().as_u16(), 200);
     // The stalled request is cut off by the timeout with a 503 of its own.
     let mut buf = vec![0u8; 4096];
     let n = tokio::time::timeout(std::time::Duration::from_secs(5), slow.read(&mut buf))
