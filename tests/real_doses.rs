@@ -76,8 +76,13 @@ fn doses_as_ehrs_send_them_table() {
             "prednisone-eq 40 mg/day ≥ 15",
             "as needed, at most 40 mg a day",
         ),
-        // Methotrexate 6 x 2.5 mg tablets once weekly: 15 mg weekly, read.
-        ("dose-mtx-6x2.5mg-sig", "Methotrexate 15 mg", ""),
+        // Methotrexate 6 x 2.5 mg tablets once weekly: 15 mg weekly, read
+        // (a usual adult dose: the card is about the oral route).
+        (
+            "dose-mtx-6x2.5mg-sig",
+            "Methotrexate oral",
+            "= **15 mg/week**",
+        ),
     ];
     for (file, summary, detail) in cases {
         let got = cards(file);

@@ -24,7 +24,7 @@ fn card<'a>(cards: &'a [(String, String)], summary_part: &str) -> &'a (String, S
 #[test]
 fn an_egfr_above_60_is_shown_as_sent() {
     let cards = evaluate(&request("egfr-comparator"));
-    let (_, detail) = card(&cards, "Methotrexate 15 mg/week");
+    let (_, detail) = card(&cards, "add folic acid 1 mg daily with methotrexate");
     assert!(detail.contains("eGFR > 60 mL/min/1.73 m²"), "{detail}");
     assert!(!detail.contains("eGFR 60 "), "{detail}");
 }
@@ -101,13 +101,13 @@ fn a_preliminary_result_is_named_on_the_cards_that_use_it() {
     let cards = evaluate(&req);
     // Markdown-escaped: the text may carry the record's own label.
     let named = r"**Preliminary** (may still change): eGFR \> 60 mL/min/1.73 m² \(2026-11-23\).";
-    let (_, mtx) = card(&cards, "Methotrexate 15 mg/week");
+    let (_, mtx) = card(&cards, "add folic acid 1 mg daily with methotrexate");
     assert!(mtx.contains(named), "{mtx}");
     let (_, risk) = card(&cards, "renal crisis risk");
     assert!(!risk.contains("Preliminary"), "{risk}");
     // Registered (not yet a result): not used at all.
     req["prefetch"]["Renal"]["entry"][0]["resource"]["status"] = "registered".into();
     let cards = evaluate(&req);
-    let (_, mtx) = card(&cards, "Methotrexate 15 mg/week");
+    let (_, mtx) = card(&cards, "add folic acid 1 mg daily with methotrexate");
     assert!(!mtx.contains("eGFR > 60"), "{mtx}");
 }

@@ -224,6 +224,25 @@ fn cases() -> Vec<Case> {
                 .lab("98979-8", 60.0, "mL/min/{1.73_m2}", "2026-11-20")
                 .order(mtx_sc(15.0, "m", "draft")),
         },
+        // Relative to 25 mg/week: 12.5 mg/week with eGFR 45 is already
+        // reduced (our own halved suggestion, sent back, draws no warning).
+        Case {
+            topic: "mtx-renal-caution",
+            indicator: "warning",
+            positive: myositis()
+                .lab("98979-8", 45.0, "mL/min/{1.73_m2}", "2026-11-20")
+                .order(mtx_sc(15.0, "m", "draft")),
+            negative: myositis()
+                .lab("98979-8", 45.0, "mL/min/{1.73_m2}", "2026-11-20")
+                .order(mtx_sc(12.5, "m", "draft")),
+        },
+        // 15–25 mg/week is the usual adult dose: below 15, an info card.
+        Case {
+            topic: "mtx-dose-bsa",
+            indicator: "info",
+            positive: myositis().active(folic()).order(mtx_sc(12.5, "m", "draft")),
+            negative: myositis().active(folic()).order(mtx_sc(15.0, "m", "draft")),
+        },
         Case {
             topic: "mtx-above-max",
             indicator: "warning",

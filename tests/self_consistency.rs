@@ -206,8 +206,10 @@ const STATED: &[(&str, &str, &str)] = &[
         "mtx-folic-acid",
         "with folic acid",
     ),
-    // Halved for eGFR 30–59: the card says so.
-    ("steroid-sparing-day-one", "mtx-renal-caution", "halved"),
+    // Halved for eGFR 30–59 (at most 12.5 mg/week): the card says so, and
+    // the order check, sent it back, only notes the dose is already reduced
+    // (its "reduce" warning is not stated: it must not come).
+    ("steroid-sparing-day-one", "mtx-dose-bsa", "halved"),
     // "Check TPMT and NUDT15 first" is on the azathioprine line.
     (
         "steroid-sparing-day-one",

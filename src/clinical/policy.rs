@@ -157,8 +157,12 @@ settings! {
     mtx_round_mg = 2.5, "mg", "standard practice (2.5 mg tablets)";
     /// Methotrexate absolute maximum.
     mtx_max_mg_per_week = 40, "mg/week", "guidance";
+    /// Below this an adult methotrexate order is below the usual dose (info).
+    mtx_usual_adult_min_mg_per_week = 15, "mg/week", "local policy (usual adult practice, 15-25 mg/week)";
     /// Above this adult practice asks for confirmation.
     mtx_usual_adult_max_mg_per_week = 25, "mg/week", "local policy (usual adult practice)";
+    /// eGFR 30-59: a weekly methotrexate dose at or below this is already reduced (half the usual adult maximum).
+    mtx_renal_max_mg_per_week = 12.5, "mg/week", "local policy (half the usual adult maximum; Warren et al. 2016)";
     /// Methotrexate per week at or above this is a unit or dose slip (critical).
     mtx_slip_mg_per_week = 80, "mg/week", "local policy (twice the 40 mg/week maximum)";
     /// A single methotrexate dose at or above this is a unit slip (critical).
@@ -357,6 +361,14 @@ const ORDERED: &[(&str, &str)] = &[
     ("ivmp_mg_per_kg_high", "ivmp_pulse_mg_per_kg"),
     ("ivig_g_per_kg_low", "ivig_g_per_kg_high"),
     ("mtx_mg_per_m2_low", "mtx_mg_per_m2_high"),
+    (
+        "mtx_usual_adult_min_mg_per_week",
+        "mtx_usual_adult_max_mg_per_week",
+    ),
+    (
+        "mtx_renal_max_mg_per_week",
+        "mtx_usual_adult_max_mg_per_week",
+    ),
     ("mtx_usual_adult_max_mg_per_week", "mtx_max_mg_per_week"),
     ("mtx_suggest_max_mg_per_week", "mtx_max_mg_per_week"),
     ("mtx_max_mg_per_week", "mtx_slip_mg_per_week"),

@@ -28,6 +28,7 @@ fn title(c: &Concern) -> String {
         Concern::RenalReduce {
             avoid_below,
             reduce_below,
+            ..
         } => format!(
             "Methotrexate with eGFR {}–{}",
             amount(*avoid_below),
@@ -165,22 +166,40 @@ fn dose_summary(f: &Found, n: &DoseNotes) -> String {
     // is dropped last.
     let mut parts: Vec<(String, String)> = vec![];
     let mut rank: Vec<(u8, usize)> = vec![];
-    if let (Some(side), Some(b)) = (n.range, &f.inputs.bsa) {
-        let per_m2 = b.ordered_per_m2.map_or_else(String::new, fig);
-        let range = format!("{}–{}", amount(b.mg_per_m2_low), amount(b.mg_per_m2_high));
-        let mg = format!(
-            "{}–{} mg",
-            amount(b.achievable_low),
-            amount(b.achievable_high)
-        );
-        let side = match side {
-            Side::Below => "below",
-            Side::Above => "above",
-        };
+    if n.range == Some(Side::Below) {
+        let (lo, hi) = n.usual;
+        let calc = f.inputs.bsa.as_ref().map_or(String::new(), |b| {
+            format!(
+                "; {}–{} mg/m² = {}–{} mg/week, usual adult maximum {}",
+                amount(b.mg_per_m2_low),
+                amount(b.mg_per_m2_high),
+                fig(b.low_mg),
+                fig(b.high_mg),
+                amount(hi)
+            )
+        });
         rank.push((3, parts.len()));
         parts.push((
-            format!("{wk} mg/week = {per_m2} mg/m², {side} {range} mg/m² ({mg}/week)"),
-            format!("{wk} mg = {per_m2} mg/m², {side} {range} mg/m² ({mg})"),
+            format!(
+                "{wk} mg/week is below the usual adult {}–{} mg/week{calc}",
+                amount(lo),
+                amount(hi)
+            ),
+            format!(
+                "{wk} mg/week: below usual {}–{} mg/week",
+                amount(lo),
+                amount(hi)
+            ),
+        ));
+    }
+    if let Some(max) = n.renal_reduced {
+        rank.push((2, parts.len()));
+        parts.push((
+            format!(
+                "{wk} mg/week: already reduced for renal function (≤{} mg/week)",
+                amount(max)
+            ),
+            format!("reduced for eGFR (≤{} mg/week)", amount(max)),
         ));
     }
     if let Some(usual) = n.above_usual_max {
@@ -237,14 +256,13 @@ fn summary(f: &Found) -> String {
         Concern::RenalReduce {
             avoid_below,
             reduce_below,
+            reduced_max,
         } => format!(
-            "{} ({}–{}): reduce methotrexate by about half{} and monitor closely",
+            "{} ({}–{}): reduce methotrexate to ≤{} mg/week and monitor closely",
             renal_figure(r),
             amount(*avoid_below),
             amount(reduce_below - 1.0),
-            f.order
-                .per_week_mg
-                .map_or(String::new(), |w| format!(" (≈{} mg/week)", fig(w / 2.0)))
+            amount(*reduced_max)
         ),
         Concern::DoseSlip {
             slip_per_week,
@@ -338,13 +356,13 @@ fn body(f: &Found) -> Vec<String> {
              mycophenolate (with dose review).",
             amount(*avoid_below)
         )],
-        Concern::RenalReduce { .. } => vec![format!(
-            "Reduced renal clearance: reduce the dose by about half{} and monitor the blood \
-             count and renal function.",
+        Concern::RenalReduce { reduced_max, .. } => vec![format!(
+            "Reduced renal clearance: reduce the dose to at most {} mg/week (half the usual \
+             adult maximum){} and monitor the blood count and renal function.",
+            amount(*reduced_max),
             o.per_week_mg.map_or(String::new(), |w| format!(
-                " ({} → ≈{} mg/week)",
-                amount(w),
-                fig(w / 2.0)
+                "; ordered {} mg/week",
+                amount(w)
             ))
         )],
         Concern::DoseSlip {
@@ -442,19 +460,31 @@ fn body(f: &Found) -> Vec<String> {
 fn dose_lines(f: &Found, n: &DoseNotes) -> Vec<String> {
     let mut v = vec![];
     let wk = f.order.per_week_mg.map_or_else(String::new, amount);
-    if let (Some(side), Some(b)) = (n.range, &f.inputs.bsa) {
+    if n.range == Some(Side::Below) {
+        let (lo, hi) = n.usual;
         v.push(format!(
-            "- {wk} mg/week = **{} mg/m²/week**, {} the {}–{} mg/m²/week range \
-             ({}–{} mg/week for this patient)",
-            b.ordered_per_m2.map_or_else(String::new, fig),
-            match side {
-                Side::Below => "below",
-                Side::Above => "above",
-            },
-            amount(b.mg_per_m2_low),
-            amount(b.mg_per_m2_high),
-            amount(b.achievable_low),
-            amount(b.achievable_high)
+            "- {wk} mg/week is below the usual adult dose of {}–{} mg/week",
+            amount(lo),
+            amount(hi)
+        ));
+        if let Some(b) = &f.inputs.bsa {
+            v.push(format!(
+                "- The guidance's {}–{} mg/m²/week is {}–{} mg/week for this patient                  (BSA {} m²), capped at the usual adult maximum of {} mg/week",
+                amount(b.mg_per_m2_low),
+                amount(b.mg_per_m2_high),
+                fig(b.low_mg),
+                fig(b.high_mg),
+                fig(b.m2),
+                amount(hi)
+            ));
+        }
+    }
+    if let Some(max) = n.renal_reduced {
+        v.push(format!(
+            "- eGFR {}: {wk} mg/week is already at or below the reduced dose of {} mg/week; \
+             monitor the blood count and renal function",
+            f.inputs.renal.value().map_or_else(String::new, fig),
+            amount(max)
         ));
     }
     if let Some(usual) = n.above_usual_max {
@@ -508,6 +538,16 @@ fn detail(f: &Found) -> String {
     let body = body(f);
     if !body.is_empty() {
         lines.push(String::new());
+    }
+    let mut body = body;
+    if let Some(n) = &f.dose_notes {
+        let extra = dose_lines(f, n);
+        if !extra.is_empty() {
+            if body.last().is_some_and(|l| !l.starts_with("- ")) {
+                body.push(String::new());
+            }
+            body.extend(extra);
+        }
     }
     let paragraph = body.last().is_some_and(|l| !l.starts_with("- "));
     lines.extend(body);
@@ -564,11 +604,16 @@ mod tests {
         m.name = "methotrexate 25 MG/ML Prefilled Syringe [Otrexup] (0.4 mL)".into();
         f.orders.push(m);
         let out = evaluate(&f, &Policy::default());
-        // The dose card: folic acid is folded into it.
+        // The order's card (eGFR 45: the renal warning, with folic acid and
+        // the dose lines folded into it); the tests set the concern, so the
+        // folded dose lines are left out.
         out.findings
             .iter()
             .find_map(|c| match &c.what {
-                What::MtxOrderCheck(x) if matches!(x.concern, Concern::Dose(_)) => Some(x.clone()),
+                What::MtxOrderCheck(x) => Some(Found {
+                    dose_notes: None,
+                    ..x.clone()
+                }),
                 _ => None,
             })
             .unwrap()
@@ -587,6 +632,7 @@ mod tests {
             Concern::RenalReduce {
                 avoid_below: 30.0,
                 reduce_below: 60.0,
+                reduced_max: 12.5,
             },
             Concern::DoseSlip {
                 slip_per_week: 80.0,
@@ -642,11 +688,22 @@ mod tests {
             },
             Concern::Dose(DoseNotes {
                 range: Some(Side::Below),
+                renal_reduced: None,
+                usual: (15.0, 25.0),
                 above_usual_max: None,
                 oral: true,
             }),
             Concern::Dose(DoseNotes {
-                range: Some(Side::Above),
+                range: None,
+                renal_reduced: Some(12.5),
+                usual: (15.0, 25.0),
+                above_usual_max: None,
+                oral: true,
+            }),
+            Concern::Dose(DoseNotes {
+                range: None,
+                renal_reduced: None,
+                usual: (15.0, 25.0),
                 above_usual_max: Some(25.0),
                 oral: true,
             }),
@@ -718,14 +775,18 @@ mod tests {
         let t = words(Concern::RenalReduce {
             avoid_below: 30.0,
             reduce_below: 60.0,
+            reduced_max: 12.5,
         });
         assert_eq!(
             t.summary,
-            "eGFR 45 (30–59): reduce methotrexate by about half (≈13.8 mg/week) and monitor closely"
+            "eGFR 45 (30–59): reduce methotrexate to ≤12.5 mg/week and monitor closely"
         );
-        assert!(t.detail.contains("(27.5 → ≈13.8 mg/week)"), "{}", t.detail);
+        assert!(t.detail.contains("at most 12.5 mg/week"), "{}", t.detail);
+        assert!(t.detail.contains("ordered 27.5 mg/week"), "{}", t.detail);
         let t = words(Concern::Dose(DoseNotes {
             range: None,
+            renal_reduced: None,
+            usual: (15.0, 25.0),
             above_usual_max: Some(25.0),
             oral: false,
         }));
@@ -734,10 +795,13 @@ mod tests {
             "Methotrexate 27.5 mg/week is above the usual adult maximum of 25 mg/week: confirm; \
              add folic acid 1 mg daily"
         );
-        // Every dose note at once: short forms, the advice kept.
+        // Below the usual adult dose: one yardstick, mg/week, with the
+        // guidance's mg/m² shown as a calculation capped at 25.
         let t = words(Concern::Dose(DoseNotes {
-            range: Some(Side::Above),
-            above_usual_max: Some(25.0),
+            range: Some(Side::Below),
+            renal_reduced: None,
+            usual: (15.0, 25.0),
+            above_usual_max: None,
             oral: true,
         }));
         assert!(
@@ -746,9 +810,16 @@ mod tests {
             t.summary
         );
         assert!(
-            t.summary.contains("15.1 mg/m², above 15–20 mg/m²"),
+            t.summary.contains("below usual 15–25 mg/week"),
             "{}",
             t.summary
+        );
+        assert!(
+            t.detail.contains("15–20 mg/m²/week is 27.3–36.4 mg/week")
+                && t.detail
+                    .contains("capped at the usual adult maximum of 25 mg/week"),
+            "{}",
+            t.detail
         );
         let t = words(Concern::RenalAvoid { avoid_below: 30.0 });
         assert_eq!(

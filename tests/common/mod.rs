@@ -64,8 +64,9 @@ pub const SCENARIOS: &[Scenario] = &[
     ),
     (
         "S5.json",
-        &[("mtx-duplicate", "warning"), ("mtx-dose-bsa", "info")],
-        &["mtx-folic-acid"],
+        // One card for the order: the oral route joins the duplicate warning.
+        &[("mtx-duplicate", "warning")],
+        &["mtx-folic-acid", "mtx-dose-bsa"],
     ),
     (
         "S8.json",

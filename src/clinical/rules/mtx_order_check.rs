@@ -47,6 +47,9 @@ pub struct Found {
     /// No folic acid active or drafted: the daily mg to add (a line of this
     /// card, with its suggestion).
     pub folic_acid_mg: Option<f64>,
+    /// Dose and route notes folded into this card: an order has one card
+    /// unless two warnings (or worse) of different topics concern it.
+    pub dose_notes: Option<DoseNotes>,
 }
 
 /// The methotrexate order as read.
@@ -119,8 +122,14 @@ pub enum Concern {
         /// Policy: avoid below this eGFR.
         avoid_below: f64,
     },
-    /// eGFR in the dose-reduction range.
-    RenalReduce { avoid_below: f64, reduce_below: f64 },
+    /// eGFR in the dose-reduction range and a weekly dose above the reduced
+    /// maximum (or unknown).
+    RenalReduce {
+        avoid_below: f64,
+        reduce_below: f64,
+        /// Reduce to at most this, mg/week.
+        reduced_max: f64,
+    },
     /// A dose at or above the slip thresholds (unit or dose slip).
     DoseSlip {
         /// Policy thresholds.
@@ -185,8 +194,14 @@ pub enum Concern {
 /// The dose card's notes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DoseNotes {
-    /// Outside the mg/m² range (below or above), with the figures in [`Bsa`].
+    /// Below the usual adult weekly dose, with the mg/m² figures in [`Bsa`]
+    /// when known. (Above is `above_usual_max`: one yardstick, mg/week.)
     pub range: Option<Side>,
+    /// eGFR 30–59 and the weekly dose already at or below the reduced
+    /// maximum (mg/week): said, not warned.
+    pub renal_reduced: Option<f64>,
+    /// The usual adult weekly dose, mg (low, high).
+    pub usual: (f64, f64),
     /// Above the usual adult maximum (mg/week) but within the cap: confirm.
     pub above_usual_max: Option<f64>,
     /// Oral or sublingual: subcutaneous preferred.
@@ -273,7 +288,9 @@ pub const SETTINGS: &[&str] = &[
     "mtx_mg_per_m2_high",
     "mtx_round_mg",
     "mtx_max_mg_per_week",
+    "mtx_usual_adult_min_mg_per_week",
     "mtx_usual_adult_max_mg_per_week",
+    "mtx_renal_max_mg_per_week",
     "mtx_slip_mg_per_week",
     "tmp_smx_treatment_ds_per_day",
     "mtx_slip_mg_per_dose",
@@ -351,15 +368,22 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
                 Some(Direction::Lower),
             );
         } else if egfr < policy.mtx_egfr_reduce_below {
-            card!(
-                RENAL_REDUCE,
-                Indicator::Warning,
-                Concern::RenalReduce {
-                    avoid_below: policy.mtx_egfr_avoid_below,
-                    reduce_below: policy.mtx_egfr_reduce_below,
-                },
-                Some(Direction::Lower),
-            );
+            // The reduction is relative to the usual adult maximum: a dose at
+            // or below half of it is already reduced (said on the dose card),
+            // so our own halved suggestion, sent back, draws nothing new.
+            let reduced = per_week.is_some_and(|w| w <= policy.mtx_renal_max_mg_per_week + 1e-9);
+            if !reduced {
+                card!(
+                    RENAL_REDUCE,
+                    Indicator::Warning,
+                    Concern::RenalReduce {
+                        avoid_below: policy.mtx_egfr_avoid_below,
+                        reduce_below: policy.mtx_egfr_reduce_below,
+                        reduced_max: policy.mtx_renal_max_mg_per_week,
+                    },
+                    Some(Direction::Lower),
+                );
+            }
         }
     }
     // POLICY second edition: >= 80 mg/week, or any single dose >= 1 g, is a slip.
@@ -495,11 +519,23 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
     let critical = pregnant || cards.iter().any(|c| c.indicator == Indicator::Critical);
 
     // Info: dose, route, folic acid (left out when the order must not go ahead).
+    let mut folded_notes = None;
     let mut notes = DoseNotes {
         range: None,
+        renal_reduced: None,
+        usual: (
+            policy.mtx_usual_adult_min_mg_per_week,
+            policy.mtx_usual_adult_max_mg_per_week,
+        ),
         above_usual_max: None,
         oral: false,
     };
+    if renal_reduce
+        && !renal.is_below(policy.mtx_egfr_avoid_below)
+        && per_week.is_some_and(|w| w <= policy.mtx_renal_max_mg_per_week + 1e-9)
+    {
+        notes.renal_reduced = Some(policy.mtx_renal_max_mg_per_week);
+    }
     let bsa = match (facts.weight(), facts.height()) {
         (Some(w), Some(h)) => {
             let m2 = bsa_mosteller(h.value, w.value);
@@ -508,19 +544,6 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
             let a_low = ceil_to(low, policy.mtx_round_mg).min(policy.mtx_max_mg_per_week);
             let a_high = floor_to(high, policy.mtx_round_mg).min(policy.mtx_max_mg_per_week);
             let per_m2 = per_week.map(|wk| wk / m2);
-            if let (Some(wk), Some(per_m2)) = (per_week, per_m2) {
-                // A start at the suggestion ceiling is not "below range", nor is
-                // a dose reduced for renal function (the renal card asks for it:
-                // the two would pull the dose in opposite directions).
-                let below = per_m2 < policy.mtx_mg_per_m2_low - 0.05
-                    && wk < a_low.min(policy.mtx_suggest_max_mg_per_week) - 1e-9
-                    && !renal_reduce;
-                if below {
-                    notes.range = Some(Side::Below);
-                } else if per_m2 > policy.mtx_mg_per_m2_high + 0.05 {
-                    notes.range = Some(Side::Above);
-                }
-            }
             Some(Bsa {
                 weight: WeightUsed::from(w, facts, policy),
                 height: h.clone(),
@@ -557,17 +580,37 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
             None
         }
     };
+    // One yardstick (POLICY third edition): an adult order of 15–25 mg/week
+    // is in range whatever mg/m² it makes; below 15 is an info card, never
+    // beside a card on this order that says avoid, reduce, withhold,
+    // duplicate or do not start, nor for a dose reduced for renal function.
+    if per_week.is_some_and(|w| w < policy.mtx_usual_adult_min_mg_per_week - 1e-9)
+        && !renal_reduce
+        && cards.is_empty()
+    {
+        notes.range = Some(Side::Below);
+    }
     notes.above_usual_max = per_week
         .filter(|w| *w > policy.mtx_usual_adult_max_mg_per_week && *w <= policy.mtx_max_mg_per_week)
         .map(|_| policy.mtx_usual_adult_max_mg_per_week);
     notes.oral = matches!(order.route, Route::Oral | Route::Sublingual);
-    if !critical && (notes.range.is_some() || notes.above_usual_max.is_some() || notes.oral) {
+    if !critical
+        && (notes.range.is_some()
+            || notes.renal_reduced.is_some()
+            || notes.above_usual_max.is_some()
+            || notes.oral)
+    {
         let pull = match notes.range {
             Some(Side::Below) => Some(Direction::Raise),
             Some(Side::Above) => Some(Direction::Lower),
             None => None,
         };
-        card!(DOSE, Indicator::Info, Concern::Dose(notes), pull);
+        if cards.is_empty() {
+            card!(DOSE, Indicator::Info, Concern::Dose(notes), pull);
+        } else {
+            // A warning about this order already: the dose lines join it.
+            folded_notes = Some(notes);
+        }
     }
     let folic_missing = !critical && !facts.all_meds().any(|m| m.is(Drug::Folate));
     if folic_missing && cards.is_empty() {
@@ -641,6 +684,7 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
                 concern: c.concern,
                 inputs: inputs.clone(),
                 folic_acid_mg: folded.then_some(policy.folic_acid_mg_per_day),
+                dose_notes: if i == 0 { folded_notes.take() } else { None },
             }),
             notes: vec![],
             pull: c.pull.map(|direction| Pull {
@@ -710,6 +754,8 @@ mod tests {
             x.concern,
             Concern::Dose(DoseNotes {
                 range: None,
+                renal_reduced: None,
+                usual: (15.0, 25.0),
                 above_usual_max: Some(25.0),
                 oral: false
             })
@@ -768,57 +814,107 @@ mod tests {
         assert_eq!(found(&out.findings[0]).folic_acid_mg, Some(1.0));
         assert_eq!(out.findings[0].suggestions.len(), 1);
         assert!(out.findings[0].detail().contains("folic acid 1 mg daily"));
-        // A warning and a dose card: folic acid goes into the dose card only.
+        // A warning and dose notes: one card, folic acid and the oral route
+        // folded into the warning.
         let mut f = base(&[Concept::Polymyositis, Concept::Ild]);
         f.orders.push(mtx(25.0, Route::Oral));
         let out = evaluate(&f, &Policy::default());
         let folded: Vec<_> = out
             .findings
             .iter()
-            .map(|c| (c.topic.code, found(c).folic_acid_mg.is_some()))
+            .map(|c| {
+                let x = found(c);
+                (
+                    c.topic.code,
+                    x.folic_acid_mg.is_some(),
+                    x.dose_notes.as_ref().map(|n| n.oral),
+                )
+            })
             .collect();
-        assert_eq!(folded, vec![("mtx-ild", false), ("mtx-dose-bsa", true)]);
+        assert_eq!(folded, vec![("mtx-ild", true, Some(true))]);
+        assert!(out.findings[0]
+            .detail()
+            .contains("subcutaneous is preferred"));
     }
 
     #[test]
     fn renal_reduction_and_dose_never_pull_apart() {
-        // (eGFR, weekly mg, route) → the pulls on the order. Low doses for
-        // BSA 1.818 with eGFR 30–59: the renal card lowers; no card raises.
-        for (egfr, mg, route) in [
-            (45.0, 10.0, Route::Subcutaneous),
-            (45.0, 15.0, Route::Oral),
-            (59.0, 7.5, Route::Subcutaneous),
-            (30.0, 40.0, Route::Subcutaneous),
+        // (eGFR, weekly mg) → renal card, and whether the dose card says the
+        // dose is already reduced. The reduction is relative to 25 mg/week:
+        // at most 12.5 mg/week is already reduced (said, not warned); above
+        // it, "reduce to ≤ 12.5". No card ever raises the dose.
+        for (egfr, mg, warned, reduced_note) in [
+            (45.0, 10.0, false, true),
+            (45.0, 12.5, false, true),
+            (45.0, 15.0, true, false),
+            (59.0, 7.5, false, true),
+            (30.0, 40.0, true, false),
         ] {
             let mut f = base(&[Concept::Polymyositis]);
             f.labs.push(lab(Concept::Egfr, egfr, "mL/min/{1.73_m2}"));
             f.orders.push(mtx(mg, Route::Subcutaneous));
-            f.orders.last_mut().unwrap().route = route;
             let out = evaluate(&f, &Policy::default());
             let pulls: Vec<_> = out
                 .findings
                 .iter()
                 .filter_map(|c| c.pull.as_ref().map(|p| (c.topic.code, p.direction)))
                 .collect();
-            assert!(
+            assert_eq!(
                 pulls.contains(&("mtx-renal-caution", Direction::Lower)),
+                warned,
                 "{egfr} {mg}: {pulls:?}"
             );
             assert!(
                 !pulls.iter().any(|(_, d)| *d == Direction::Raise),
                 "{egfr} {mg}: {pulls:?}"
             );
+            let note = out.findings.iter().any(
+                |c| matches!(&found(c).concern, Concern::Dose(n) if n.renal_reduced == Some(12.5)),
+            );
+            assert_eq!(note, reduced_note, "{egfr} {mg}");
             for c in &out.findings {
-                assert!(!c.summary().contains("below 15"), "{}", c.summary());
+                assert!(!c.summary().contains("below usual"), "{}", c.summary());
+            }
+            if warned {
+                let c = out
+                    .findings
+                    .iter()
+                    .find(|c| c.topic.code == "mtx-renal-caution")
+                    .unwrap();
+                assert!(
+                    c.summary().contains("reduce methotrexate to ≤12.5 mg/week"),
+                    "{}",
+                    c.summary()
+                );
             }
         }
-        // Without the renal reduction the same low dose is below range: raise.
-        let mut f = base(&[Concept::Polymyositis]);
-        f.orders.push(mtx(10.0, Route::Subcutaneous));
-        let out = evaluate(&f, &Policy::default());
-        let dose = out.findings.iter().find(|c| c.topic == DOSE).unwrap();
-        assert_eq!(dose.pull.as_ref().unwrap().direction, Direction::Raise);
-        assert_eq!(dose.pull.as_ref().unwrap().order, "MedicationRequest/mtx");
+        // (weekly mg) → "below usual" without renal reduction: only under 15.
+        for (mg, below) in [
+            (10.0, true),
+            (12.5, true),
+            (15.0, false),
+            (20.0, false),
+            (25.0, false),
+        ] {
+            let mut f = base(&[Concept::Polymyositis]);
+            f.orders.push(mtx(mg, Route::Subcutaneous));
+            let out = evaluate(&f, &Policy::default());
+            let dose = out.findings.iter().find(|c| c.topic == DOSE);
+            assert_eq!(
+                dose.and_then(|d| d.pull.as_ref()).map(|p| p.direction) == Some(Direction::Raise),
+                below,
+                "{mg}"
+            );
+            if below {
+                let d = dose.unwrap();
+                assert_eq!(d.pull.as_ref().unwrap().order, "MedicationRequest/mtx");
+                assert!(
+                    d.summary().contains("below usual 15–25 mg/week"),
+                    "{}",
+                    d.summary()
+                );
+            }
+        }
     }
 
     #[test]
@@ -856,26 +952,18 @@ mod tests {
             .iter()
             .map(|c| (c.topic.code, c.indicator))
             .collect();
-        assert_eq!(
-            got,
-            vec![
-                ("mtx-duplicate", Indicator::Warning),
-                ("mtx-dose-bsa", Indicator::Info)
-            ]
-        );
+        // One card for the order: the duplicate warning, the oral route
+        // folded into it; 20 mg/week is a usual adult dose, whatever mg/m²
+        // it makes: no "below range" beside the duplicate warning.
+        assert_eq!(got, vec![("mtx-duplicate", Indicator::Warning)]);
         assert!(
             out.findings[0].summary().contains("40 mg/week total"),
             "{}",
             out.findings[0].summary()
         );
-        assert!(
-            out.findings[1]
-                .summary()
-                .contains("20 mg/week = 9.43 mg/m², below 15–20 mg/m² (32.5–40 mg/week)"),
-            "{}",
-            out.findings[1].summary()
-        );
-        assert!(out.findings[1].summary().contains("oral"));
+        let detail = out.findings[0].detail();
+        assert!(!detail.contains("below"), "{detail}");
+        assert!(detail.contains("subcutaneous is preferred"), "{detail}");
     }
 
     #[test]
@@ -1043,9 +1131,12 @@ mod tests {
                 None,
             ),
             (None, 15.0, None, Some("mtx-liver")),
-            // 25 mg for BSA 1.818 is 13.8 mg/m²: the start ceiling, not "below range".
+            // 15–25 mg/week is the usual adult dose whatever mg/m² it makes
+            // (25 mg for BSA 1.818 is 13.8 mg/m²): no dose card; below 15, one.
             (None, 25.0, None, Some("mtx-dose-bsa")),
-            (None, 22.5, Some(("mtx-dose-bsa", Indicator::Info)), None),
+            (None, 22.5, None, Some("mtx-dose-bsa")),
+            (None, 15.0, None, Some("mtx-dose-bsa")),
+            (None, 12.5, Some(("mtx-dose-bsa", Indicator::Info)), None),
         ];
         for (extra, wk, present, absent) in cases {
             let mut dx = vec![Concept::Polymyositis];

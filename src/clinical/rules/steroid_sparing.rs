@@ -387,7 +387,14 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         let reduced = renal.is_below(policy.mtx_egfr_reduce_below);
         let target = if reduced { raw * 0.5 } else { raw };
         let rounded = ceil_to(target, policy.mtx_round_mg);
-        let dose = rounded.min(policy.mtx_suggest_max_mg_per_week);
+        // Reduced for renal function: at most the reduced maximum, so the
+        // order check finds the suggestion, sent back, already reduced.
+        let ceiling = if reduced {
+            policy.mtx_renal_max_mg_per_week
+        } else {
+            policy.mtx_suggest_max_mg_per_week
+        };
+        let dose = rounded.min(ceiling);
         Mtx::Offered {
             bsa,
             raw,
