@@ -197,6 +197,21 @@ fn cases() -> Vec<Case> {
             negative: condition(myositis("female"), SNOMED, "413712001", Some("2025-06-01"))
                 .order(mtx_sc(15.0, "m", "draft")),
         },
+        // Breastfeeding status (LOINC 63895-7) answered "Currently
+        // breastfeeding": critical; answered "No": silent.
+        Case {
+            topic: "pregnancy-contraindicated",
+            indicator: "critical",
+            positive: result(
+                myositis("female"),
+                "63895-7",
+                "Currently breastfeeding",
+                "2026-11-01",
+            )
+            .order(mtx_sc(15.0, "m", "draft")),
+            negative: result(myositis("female"), "63895-7", "No", "2026-11-01")
+                .order(mtx_sc(15.0, "m", "draft")),
+        },
         // A pregnancy condition older than 300 days: verify; a delivery after it: silent.
         Case {
             topic: "pregnancy-verify",

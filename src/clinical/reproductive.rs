@@ -225,20 +225,53 @@ fn pregnancy(facts: &Facts, policy: &Policy) -> Reproductive {
     possibly.map_or(Reproductive::None, Reproductive::PossiblyPregnant)
 }
 
+/// What a breastfeeding observation answers: `Some(true)` breastfeeding,
+/// `Some(false)` not, `None` cannot tell. LOINC 63895-7 ("Breastfeeding
+/// status") is the question: only a breastfeeding answer counts (true, yes,
+/// a coding or text naming breastfeeding or lactation); any other code of
+/// the concept is itself the finding, unless its value negates it.
+pub fn breastfeeding_answer(l: &Lab) -> Option<bool> {
+    let text = l.result_text.as_deref().unwrap_or("").trim();
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let negated = words.iter().any(|w| {
+        matches!(
+            *w,
+            "not" | "no" | "never" | "stopped" | "weaned" | "formula" | "false" | "ceased"
+        )
+    }) || l.codes.iter().any(|(_, c)| c == "LA29253-4");
+    if negated {
+        return Some(false);
+    }
+    let says = words.iter().any(|w| {
+        matches!(*w, "yes" | "true" | "lactating" | "lactation" | "nursing")
+            || w.starts_with("breastfe")
+            || w.starts_with("breastfed")
+    }) || text.contains("breast-feed")
+        || text.contains("breast feed");
+    if says {
+        return Some(true);
+    }
+    if l.has_code("63895-7") {
+        None
+    } else {
+        Some(true)
+    }
+}
+
 fn breastfeeding(facts: &Facts, policy: &Policy) -> Option<Evidence> {
     let window = policy.breastfeeding_months * 30.44;
-    let not_now = |l: &Lab| {
-        l.result_text.as_deref().is_some_and(|t| t.contains("not"))
-            || l.codes.iter().any(|(_, c)| c == "LA29253-4")
-    };
+
     // The newest breastfeeding observation decides over older records.
-    if let Some(l) = facts
-        .labs
-        .iter()
-        .find(|l| l.concepts.contains(&Concept::Breastfeeding) && l.date.is_some())
-    {
+    if let Some(l) = facts.labs.iter().find(|l| {
+        l.concepts.contains(&Concept::Breastfeeding)
+            && l.date.is_some()
+            && breastfeeding_answer(l).is_some()
+    }) {
         let date = l.date?;
-        if not_now(l) {
+        if breastfeeding_answer(l) == Some(false) {
             return None;
         }
         if days_since(facts, date) <= window {
@@ -279,6 +312,58 @@ pub fn state(facts: &Facts, policy: &Policy) -> Reproductive {
         };
     }
     Reproductive::None
+}
+
+#[cfg(test)]
+mod breastfeeding_tests {
+    use super::*;
+
+    fn status(code: &str, text: Option<&str>) -> Lab {
+        Lab {
+            concepts: vec![Concept::Breastfeeding],
+            label: "Breastfeeding status".into(),
+            quantity: None,
+            comparator: None,
+            result_text: text.map(str::to_string),
+            codes: vec![],
+            code: vec![("http://loinc.org".into(), code.into())],
+            upper_limit: None,
+            date: None,
+            source: "Observation/b".into(),
+        }
+    }
+
+    /// (observation code, answer as read, breastfeeding?)
+    #[test]
+    fn a_breastfeeding_answer_table() {
+        for (code, text, want) in [
+            ("63895-7", Some("true"), Some(true)),
+            ("63895-7", Some("false"), Some(false)),
+            ("63895-7", Some("yes"), Some(true)),
+            ("63895-7", Some("no"), Some(false)),
+            ("63895-7", Some("currently breastfeeding"), Some(true)),
+            (
+                "63895-7",
+                Some("mother currently breast-feeding"),
+                Some(true),
+            ),
+            ("63895-7", Some("not breastfeeding"), Some(false)),
+            ("63895-7", Some("stopped breastfeeding"), Some(false)),
+            ("63895-7", Some("exclusively formula fed"), Some(false)),
+            ("63895-7", Some("lactating"), Some(true)),
+            ("63895-7", Some("unknown"), None),
+            ("63895-7", None, None),
+            // The finding itself as the observation's code.
+            ("169750002", None, Some(true)),
+            ("169750002", Some("no"), Some(false)),
+        ] {
+            assert_eq!(
+                breastfeeding_answer(&status(code, text)),
+                want,
+                "{code} {text:?}"
+            );
+        }
+    }
 }
 
 #[cfg(test)]

@@ -663,7 +663,14 @@ impl<'t> FactsBuilder<'t> {
                 self.unknown_unit(DataArea::RenalFunction, &label, *v, u, date);
             }
         }
-        let mut result_text = o.value_string.as_ref().map(|s| s.to_ascii_lowercase());
+        let mut result_text = o
+            .value_string
+            .as_ref()
+            .map(|s| s.to_ascii_lowercase())
+            .or_else(|| {
+                o.value_boolean
+                    .map(|b| if b { "true" } else { "false" }.into())
+            });
         let mut codes = Vec::new();
         if let Some(cc) = &o.value_codeable_concept {
             result_text = cc.label().map(str::to_ascii_lowercase).or(result_text);

@@ -134,6 +134,7 @@ pub struct Observation {
     pub value_quantity: Option<Quantity>,
     pub value_codeable_concept: Option<CodeableConcept>,
     pub value_string: Option<String>,
+    pub value_boolean: Option<bool>,
     #[serde(default)]
     pub component: Vec<ObservationComponent>,
     #[serde(default)]
