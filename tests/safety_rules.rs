@@ -262,6 +262,29 @@ fn cases() -> Vec<Case> {
                 .order(aza(50.0)),
             negative: myositis("female").order(aza(50.0)),
         },
+        // Results in the shapes labs send: a diplotype of two non-functional
+        // alleles is a poor metaboliser; *1/*1 is normal.
+        Case {
+            topic: "thiopurine-safety",
+            indicator: "critical",
+            positive: result(myositis("female"), "79713-4", "*3A/*3A", "2026-01-10")
+                .order(aza(50.0)),
+            negative: result(myositis("female"), "79713-4", "*1/*1", "2026-01-10").order(aza(50.0)),
+        },
+        // A result on file that cannot be read: warning, review it first.
+        Case {
+            topic: "thiopurine-safety",
+            indicator: "warning",
+            positive: result(myositis("female"), "79713-4", "see report", "2026-01-10")
+                .order(aza(50.0)),
+            negative: result(
+                myositis("female"),
+                "79713-4",
+                "Normal metabolizer",
+                "2026-01-10",
+            )
+            .order(aza(50.0)),
+        },
         // 60 kg, 165 cm woman: dosing weight 56.9 kg, usual 114 mg/day; 25 mg is 22 %.
         Case {
             topic: "thiopurine-safety",

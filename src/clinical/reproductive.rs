@@ -325,6 +325,7 @@ mod breastfeeding_tests {
             quantity: None,
             comparator: None,
             result_text: text.map(str::to_string),
+            interpretation: None,
             codes: vec![],
             code: vec![("http://loinc.org".into(), code.into())],
             upper_limit: None,

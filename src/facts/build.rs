@@ -685,11 +685,12 @@ impl<'t> FactsBuilder<'t> {
                 })
                 .collect();
         }
+        let interpretation = o
+            .interpretation
+            .iter()
+            .find_map(|i| i.label().map(str::to_ascii_lowercase));
         if result_text.is_none() {
-            result_text = o
-                .interpretation
-                .iter()
-                .find_map(|i| i.label().map(str::to_ascii_lowercase));
+            result_text = interpretation.clone();
         }
         let own_code = code
             .coding
@@ -709,6 +710,7 @@ impl<'t> FactsBuilder<'t> {
             quantity: q,
             comparator,
             result_text,
+            interpretation,
             codes,
             code: own_code,
             upper_limit: o

@@ -150,8 +150,12 @@ pub struct Lab {
     pub quantity: Option<(f64, String)>,
     /// The quantity's comparator ("> 60"), when it has one.
     pub comparator: Option<Comparator>,
-    /// Coded or string result ("Positive", "Detected"...), lower-case.
+    /// Coded or string result ("Positive", "Detected"...), lower-case; the
+    /// interpretation's when there is no value.
     pub result_text: Option<String>,
+    /// The interpretation ("Low", "Poor metabolizer"...), lower-case, when
+    /// sent beside a value.
+    pub interpretation: Option<String>,
     /// (system, code) of the coded result.
     pub codes: Vec<(String, String)>,
     /// (system, code) of the observation's own code.

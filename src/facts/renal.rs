@@ -451,6 +451,7 @@ mod tests {
             quantity: Some((v, unit.into())),
             comparator: None,
             result_text: None,
+            interpretation: None,
             codes: vec![],
             code: vec![("http://loinc.org".into(), code.into())],
             upper_limit: None,

@@ -120,9 +120,9 @@ fn sources(f: &Found) -> Vec<&'static str> {
                 | LineKind::AltHighCkUnknown
                 | LineKind::LabsNotRecent => add(BSR),
             },
-            Kind::PoorMetaboliser(_) | Kind::IntermediateMetaboliser { .. } => {
-                add("CPIC (Relling et al. 2019; 2024 update)")
-            }
+            Kind::PoorMetaboliser(_)
+            | Kind::IntermediateMetaboliser { .. }
+            | Kind::UnreadableMetaboliser(_) => add("CPIC (Relling et al. 2019; 2024 update)"),
             Kind::Febuxostat { .. } | Kind::Allopurinol { .. } => {
                 add("azathioprine label (xanthine-oxidase inhibitors)")
             }
@@ -215,6 +215,10 @@ pub fn concern_summary(k: &Kind) -> String {
         }
         Kind::PoorMetaboliser(r) => format!(
             "{} poor metaboliser: avoid azathioprine; use a non-thiopurine agent",
+            r.gene
+        ),
+        Kind::UnreadableMetaboliser(r) => format!(
+            "{} result on file could not be read: review it before azathioprine",
             r.gene
         ),
         Kind::IntermediateMetaboliser {
@@ -350,6 +354,12 @@ pub fn line(k: &Kind) -> String {
         Kind::Pretreatment { text, .. } => text.clone(),
         Kind::PoorMetaboliser(r) => format!(
             "**{} poor metaboliser** ({}): life-threatening myelosuppression; use a non-thiopurine agent.",
+            r.gene,
+            gene_result(r)
+        ),
+        Kind::UnreadableMetaboliser(r) => format!(
+            "**{} result on file could not be read** ({}): it may show a poor or intermediate \
+             metaboliser. Review the report before azathioprine; nothing here assumes it is normal.",
             r.gene,
             gene_result(r)
         ),

@@ -151,6 +151,13 @@ mod tests {
     use crate::clinical::rules::test_support::*;
     use crate::facts::{Route, Schedule, Sex};
 
+    /// A TPMT result read as normal (a numeric activity alone cannot be read).
+    fn tpmt_normal() -> crate::facts::Lab {
+        let mut l = lab(Concept::Tpmt, 1.0, "");
+        l.result_text = Some("normal metabolizer".into());
+        l
+    }
+
     fn above(c: &[Concern]) -> Option<(f64, f64)> {
         c.iter().find_map(|c| match c.kind {
             Kind::Aza(Found::AboveMgPerKg {
@@ -171,7 +178,7 @@ mod tests {
         ];
         for (sex, kg, cm, mg, warn) in cases.iter() {
             let mut f = with_body(patient(&[Concept::Polymyositis]), *sex, *kg, Some(*cm));
-            f.labs.push(lab(Concept::Tpmt, 1.0, ""));
+            f.labs.push(tpmt_normal());
             let m = med(Drug::Azathioprine, *mg, Schedule::DAILY, Route::Oral, "aza");
             let c = concerns(&f, &Policy::default(), &m);
             assert_eq!(above(&c).is_some(), *warn, "{sex:?} {kg} {cm} {mg}");
@@ -184,7 +191,7 @@ mod tests {
             60.0,
             Some(180.0),
         );
-        f.labs.push(lab(Concept::Tpmt, 1.0, ""));
+        f.labs.push(tpmt_normal());
         f.labs
             .extend(crate::clinical::pretreatment::tests::all_clear());
         let m = med(

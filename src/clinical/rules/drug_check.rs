@@ -171,6 +171,9 @@ pub enum Kind {
         /// Both genes intermediate (the lower range).
         both: bool,
     },
+    /// A TPMT or NUDT15 result on file that could not be classified:
+    /// review it before azathioprine (never guessed normal).
+    UnreadableMetaboliser(GeneResult),
     /// Febuxostat active or ordered (its name, raw).
     Febuxostat { name: String },
     /// Allopurinol active or ordered (its name, raw).

@@ -126,6 +126,7 @@ pub fn lab(c: Concept, value: f64, unit: &str) -> Lab {
         quantity: Some((value, unit.into())),
         comparator: None,
         result_text: None,
+        interpretation: None,
         codes: vec![],
         code: vec![],
         upper_limit: None,

@@ -86,35 +86,90 @@ pub struct Metaboliser {
     pub result: GeneResult,
 }
 
+/// Star-allele diplotypes ("*1/*3A", "TPMT *3A/*3C").
+static DIPLOTYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\*\s*([0-9]+)[a-z]?\s*/\s*\*\s*([0-9]+)[a-z]?").expect("static regex")
+});
+
+/// A phenotype from a result's words (POLICY third edition, "Thiopurine
+/// results"): poor, low, deficient, homozygous (not for wild type) or two
+/// non-functional alleles → poor; intermediate, heterozygous or one
+/// non-functional allele → intermediate; normal, wild type or `*1/*1` →
+/// normal. Any allele other than `*1` counts as non-functional: the
+/// decreased- and uncertain-function alleles are read the safe way.
 fn phenotype_of(text: &str) -> Option<Phenotype> {
     let t = text.to_ascii_lowercase();
     // "No TPMT deficiency detected", "not deficient": normal.
     if NEGATED.is_match(&t) {
         return Some(Phenotype::Normal);
     }
-    // An interpretation of a numeric activity: critically low is poor, low
-    // intermediate.
-    if t.contains("critical") && t.contains("low") || t == "ll" {
+    if let Some(c) = DIPLOTYPE.captures(&t) {
+        let nonfunctional = [&c[1], &c[2]].iter().filter(|a| **a != "1").count();
+        return Some(match nonfunctional {
+            0 => Phenotype::Normal,
+            1 => Phenotype::Intermediate,
+            _ => Phenotype::Poor,
+        });
+    }
+    if t.contains("two non-functional") || t.contains("two no function") {
         return Some(Phenotype::Poor);
     }
-    if t == "low" || t == "l" || t.starts_with("low ") && !t.contains("activity") {
+    if t.contains("one non-functional") || t.contains("one no function") {
         return Some(Phenotype::Intermediate);
     }
-    if ["poor", "deficien", "absent activity", "low activity"]
-        .iter()
-        .any(|w| t.contains(w))
+    let wild = t.contains("wild type") || t.contains("wild-type") || t.contains("wildtype");
+    if t.contains("heterozyg") {
+        return Some(Phenotype::Intermediate);
+    }
+    if t.contains("homozyg") && !wild && !t.contains("normal") {
+        return Some(Phenotype::Poor);
+    }
+    // Critically low, low, low activity: poor (an interpretation code L or LL
+    // of a numeric activity included).
+    let words: Vec<&str> = t
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.contains(&"low")
+        || matches!(t.trim(), "l" | "ll")
+        || ["poor", "deficien", "absent activity"]
+            .iter()
+            .any(|w| t.contains(w))
     {
         Some(Phenotype::Poor)
-    } else if t.contains("intermediate") || t.contains("heterozyg") {
+    } else if t.contains("intermediate") {
         Some(Phenotype::Intermediate)
-    } else if ["normal", "extensive", "wild type", "wild-type"]
-        .iter()
-        .any(|w| t.contains(w))
+    } else if wild
+        || ["normal", "extensive", "rapid"]
+            .iter()
+            .any(|w| t.contains(w))
     {
         Some(Phenotype::Normal)
     } else {
         None
     }
+}
+
+/// A result's phenotype: from its value (coded or text), else its
+/// interpretation, else the test's own name ("TPMT poor metabolizer").
+fn classify(l: &Lab) -> Option<Phenotype> {
+    let gene_free = GENE.replace_all(&l.label, "");
+    l.result_text
+        .as_deref()
+        .and_then(phenotype_of)
+        .or_else(|| l.interpretation.as_deref().and_then(phenotype_of))
+        .or_else(|| {
+            // The name alone says a phenotype only when it is not a mere
+            // test name ("TPMT genotype" says nothing).
+            phenotype_of(&gene_free).filter(|_| l.result_text.is_none())
+        })
+}
+
+/// A TPMT/NUDT15 result on file that cannot be classified.
+fn unreadable(facts: &Facts) -> Option<&Lab> {
+    facts.labs.iter().find(|l| {
+        (l.concepts.contains(&Concept::Tpmt) || GENE.is_match(&l.label)) && classify(l).is_none()
+    })
 }
 
 fn gene_of(l: &Lab, result: &str) -> &'static str {
@@ -142,12 +197,14 @@ pub fn metabolisers(facts: &Facts) -> Vec<Metaboliser> {
         .iter()
         .filter(|l| l.concepts.contains(&Concept::Tpmt) || GENE.is_match(&l.label))
     {
-        let Some(result) = l.result_text.as_deref() else {
+        let Some(phenotype) = classify(l) else {
             continue;
         };
-        let Some(phenotype) = phenotype_of(result) else {
-            continue;
-        };
+        let result = l
+            .result_text
+            .as_deref()
+            .or(l.interpretation.as_deref())
+            .unwrap_or(l.label.as_str());
         let gene = gene_of(l, result);
         if out.iter().any(|m| m.result.gene == gene) {
             continue;
@@ -202,10 +259,7 @@ pub fn azathioprine_blocked(facts: &Facts) -> Option<String> {
     }
     // A TPMT/NUDT15 result on file that cannot be read (a numeric activity
     // without an interpretation): review it before azathioprine, never guess.
-    if let Some(l) = facts.labs.iter().find(|l| {
-        l.concepts.contains(&Concept::Tpmt)
-            && l.result_text.as_deref().and_then(phenotype_of).is_none()
-    }) {
+    if let Some(l) = unreadable(facts) {
         return Some(format!(
             "a thiopurine result on file could not be read ({}): review it before azathioprine",
             md(&l.label)
@@ -226,13 +280,59 @@ mod reading_tests {
             ("No TPMT deficiency detected", Some(Phenotype::Normal)),
             ("Not deficient", Some(Phenotype::Normal)),
             ("Intermediate metabolizer", Some(Phenotype::Intermediate)),
-            ("Low", Some(Phenotype::Intermediate)),
+            // POLICY third edition: low is poor (the safe reading).
+            ("Low", Some(Phenotype::Poor)),
+            ("L", Some(Phenotype::Poor)),
             ("Critical low", Some(Phenotype::Poor)),
+            ("Low activity", Some(Phenotype::Poor)),
             ("Normal", Some(Phenotype::Normal)),
             ("see report", None),
+            // Diplotypes: non-*1 alleles counted.
+            ("*1/*1", Some(Phenotype::Normal)),
+            ("TPMT *1/*3A", Some(Phenotype::Intermediate)),
+            ("*3A/*3A", Some(Phenotype::Poor)),
+            ("*2/*3C", Some(Phenotype::Poor)),
+            ("NUDT15 *1/*3", Some(Phenotype::Intermediate)),
+            ("* 3A / * 3C", Some(Phenotype::Poor)),
+            ("Homozygous variant", Some(Phenotype::Poor)),
+            ("Homozygous wild type", Some(Phenotype::Normal)),
+            ("Heterozygous", Some(Phenotype::Intermediate)),
+            ("Two non-functional alleles", Some(Phenotype::Poor)),
+            ("One no function allele", Some(Phenotype::Intermediate)),
+            ("Rapid metabolizer", Some(Phenotype::Normal)),
+            // A unit is not an interpretation.
+            ("37 U/L", None),
         ];
         for (text, want) in cases {
             assert_eq!(phenotype_of(text), want, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A diplotype, however spaced, cased and prefixed, reads as its
+        /// count of non-*1 alleles: 0 normal, 1 intermediate, 2 poor.
+        #[test]
+        fn diplotypes_read_by_their_alleles(
+            a in 1u32..40, b in 1u32..40,
+            sa in "[abcs]?", sb in "[abcs]?",
+            gene in "(TPMT |NUDT15 |)", space in " ?",
+        ) {
+            let text = format!("{gene}*{space}{a}{sa}{space}/{space}*{b}{sb}");
+            let want = match (a != 1) as u8 + (b != 1) as u8 {
+                0 => Phenotype::Normal,
+                1 => Phenotype::Intermediate,
+                _ => Phenotype::Poor,
+            };
+            proptest::prop_assert_eq!(phenotype_of(&text), Some(want), "{}", text);
+            proptest::prop_assert_eq!(phenotype_of(&text.to_uppercase()), Some(want), "{}", text);
+        }
+
+        /// Any text reads without panicking, and a result never reads as
+        /// normal when it says poor.
+        #[test]
+        fn poor_is_never_normal(prefix in "[a-z ]{0,12}") {
+            let text = format!("{prefix} poor metabolizer");
+            proptest::prop_assert_eq!(phenotype_of(&text), Some(Phenotype::Poor), "{}", text);
         }
     }
 }
@@ -282,6 +382,23 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                     ));
                 }
                 Phenotype::Normal => {}
+            }
+        }
+        // A result on file that cannot be read, and no readable one for its
+        // gene: review before azathioprine.
+        if let Some(l) = unreadable(facts) {
+            let result = l.result_text.clone().unwrap_or_default();
+            let gene = gene_of(l, &result);
+            if !found.iter().any(|x| x.result.gene == gene) {
+                concerns.push(Concern::new(
+                    Indicator::Warning,
+                    Kind::UnreadableMetaboliser(GeneResult {
+                        gene,
+                        label: l.label.clone(),
+                        result,
+                        date: l.date,
+                    }),
+                ));
             }
         }
         if let Some(f) = xo_inhibitor(facts, Drug::Febuxostat) {
