@@ -313,6 +313,15 @@ fn cases() -> Vec<Case> {
             positive: hbv_negative(myositis("female")).order(rtx(1200.0)),
             negative: hbv_negative(myositis("female")).order(rtx(1000.0)),
         },
+        // Chronic hepatitis B on the problem list is known hepatitis B: a
+        // warning on rituximab even with negative tests on file.
+        Case {
+            topic: "rtx-order",
+            indicator: "warning",
+            positive: condition(hbv_negative(myositis("female")), ICD, "B18.1", None)
+                .order(rtx(1000.0)),
+            negative: hbv_negative(myositis("female")).order(rtx(1000.0)),
+        },
         // 500 mg is neither 1,000 mg nor 375 mg/m² (BSA 1.66 m²: 622 mg).
         Case {
             topic: "rtx-order",

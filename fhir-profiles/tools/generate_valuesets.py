@@ -90,6 +90,7 @@ PUBLISHED = {
                                  _not("intention", "suppressed", "engorgement"))],
     "condition-liver": [("2.16.840.1.113883.3.464.1003.199.12.1035", None),
                         ("2.16.840.1.113883.3.464.1003.110.12.1025", _any("chronic", "carrier"))],
+    "condition-hepatitis-b": [("2.16.840.1.113883.3.464.1003.110.12.1025", _any("chronic", "carrier"))],
     "condition-cirrhosis": [("2.16.840.1.113883.3.464.1003.199.12.1035",
                              lambda d: "cirrhosis" in d and "without cirrhosis" not in d)],
     "condition-osteoporosis": [("2.16.840.1.113883.3.464.1003.113.12.1038", None),
@@ -372,6 +373,22 @@ def main(clinical):
     write(out, valueset("condition-cirrhosis", "Condition codes: cirrhosis of the liver",
                         "SNOMED CT and ICD-10-CM codes of liver cirrhosis (alcoholic K70.3, biliary K74.3-K74.5, "
                         "other and unspecified K74.6; REFERENCE.md 5.4; POLICY.md second edition).", includes))
+
+    # Chronic hepatitis B known (POLICY third edition, "Hepatitis B known"): a
+    # warning on immunosuppression, not "check hepatitis B". Chronic or carrier
+    # states only; acute hepatitis B and immunity are not this.
+    includes = [
+        {"system": SYSTEMS["snomed"], "concept": [
+            {"code": "61977001", "display": "Chronic type B viral hepatitis",
+             "designation": provenance("V2", "SNOMED CT; already in the liver disease list")}]},
+        {"system": SYSTEMS["snomed"], "filter": [{"property": "concept", "op": "is-a", "value": "61977001"}]},
+    ]
+    for code in ("B18.0", "B18.1", "Z22.51"):
+        includes.append({"system": icd, "filter": [{"property": "concept", "op": "is-a", "value": code}]})
+    write(out, valueset("condition-hepatitis-b", "Condition codes: chronic hepatitis B",
+                        "SNOMED CT and ICD-10-CM codes of chronic hepatitis B and hepatitis B carriage "
+                        "(B18.0, B18.1, Z22.51): hepatitis B reactivation risk with immunosuppression "
+                        "(POLICY.md third edition, 'Hepatitis B known').", includes))
 
     systemic, local = [], []
     for r in data["routes"]:

@@ -22,7 +22,7 @@ use crate::clinical::LabResult;
 use chrono::{Datelike, NaiveDate};
 
 use super::rules::drug_check::{Concern, Kind};
-use super::text::{self, num};
+use super::text::{self, md, num};
 use super::{Indicator, Policy};
 use crate::facts::{Facts, Lab, Sex};
 use crate::terminology::medication::Drug;
@@ -119,6 +119,23 @@ fn cite(l: &Lab) -> String {
 
 fn hbv(facts: &Facts, drug: Drug) -> Vec<Line> {
     let mut out = Vec::new();
+    // Chronic hepatitis B on the problem list is known hepatitis B, whatever
+    // the tests on file say (POLICY third edition, "Hepatitis B known").
+    if let Some(d) = facts
+        .diagnoses
+        .iter()
+        .find(|d| d.active && d.concepts.contains(&Concept::HepatitisB))
+    {
+        out.push(Line::new(
+            LineKind::HbvPositive,
+            format!(
+                "**Chronic hepatitis B on the problem list** ({}): hepatitis B reactivation with {}: antiviral prophylaxis, hepatology.",
+                md(&d.label),
+                drug.name()
+            ),
+        ));
+        return out;
+    }
     let mut missing = Vec::new();
     for (concept, name) in [
         (Concept::Hbsag, "hepatitis B surface antigen"),
@@ -128,7 +145,7 @@ fn hbv(facts: &Facts, drug: Drug) -> Vec<Line> {
             Some(l) if l.is_positive() => out.push(Line::new(
                 LineKind::HbvPositive,
                 format!(
-                    "**{name} positive** ({}): hepatitis B reactivation risk with {}: antiviral prophylaxis or specialist review first.",
+                    "**{name} positive** ({}): hepatitis B reactivation with {}: antiviral prophylaxis, hepatology.",
                     cite(l),
                     drug.name()
                 ),
@@ -359,6 +376,21 @@ pub(crate) mod tests {
             .into_iter()
             .map(|l| l.kind)
             .collect()
+    }
+
+    #[test]
+    fn chronic_hepatitis_b_on_the_problem_list_is_known_hepatitis_b() {
+        let mut f = patient(&[Concept::Polymyositis, Concept::HepatitisB]);
+        f.labs.extend(all_clear());
+        let k = kinds(&f, Drug::Rituximab);
+        assert_eq!(k, vec![LineKind::HbvPositive]);
+        let l = lines(&f, &Policy::default(), Drug::Rituximab);
+        assert!(
+            l[0].text.contains("antiviral prophylaxis, hepatology"),
+            "{}",
+            l[0].text
+        );
+        assert!(l[0].blocking);
     }
 
     #[test]

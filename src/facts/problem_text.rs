@@ -60,7 +60,7 @@ static TERMS: LazyLock<Vec<(Regex, &'static [Concept])>> = LazyLock::new(|| {
         t(r"cirrhosis", &[Cirrhosis, LiverDisease]),
         t(
             r"chronic\s+(?:viral\s+)?(?:hepatitis\s+b|hep\.?\s*b|hbv)\b|(?:hepatitis\s+b|hbv)\s+carrier",
-            &[LiverDisease],
+            &[LiverDisease, HepatitisB],
         ),
     ]
 });
@@ -141,9 +141,9 @@ mod tests {
             ("Peritoneal dialysis", &[Ckd, CkdSevere]),
             ("ESRD", &[Ckd, CkdSevere]),
             ("Cirrhosis of liver", &[Cirrhosis, LiverDisease]),
-            ("Chronic hepatitis B", &[LiverDisease]),
-            ("Chronic HBV", &[LiverDisease]),
-            ("Hepatitis B carrier", &[LiverDisease]),
+            ("Chronic hepatitis B", &[LiverDisease, HepatitisB]),
+            ("Chronic HBV", &[LiverDisease, HepatitisB]),
+            ("Hepatitis B carrier", &[LiverDisease, HepatitisB]),
             ("Hepatitis B vaccination", &[]),
             ("History of pregnancy", &[]),
             ("Scleroderma ruled out", &[]),

@@ -84,6 +84,7 @@ concepts! {
     Ckd => "condition-ckd",
     CkdSevere => "condition-ckd-severe",
     LiverDisease => "condition-liver",
+    HepatitisB => "condition-hepatitis-b",
     Cirrhosis => "condition-cirrhosis",
     AlcoholUse => "condition-alcohol",
     Dysphagia => "condition-dysphagia",

@@ -203,7 +203,7 @@ pub fn concern_summary(k: &Kind) -> String {
             let d = drug.name();
             match kind {
                 LineKind::HbvPositive => {
-                    format!("Hepatitis B positive: prophylaxis or specialist review before {d}")
+                    format!("Hepatitis B known: reactivation with {d}: antiviral prophylaxis, hepatology")
                 }
                 LineKind::CountLow => format!("Low blood count: do not start {d} yet"),
                 LineKind::AltHigh => format!("ALT above 3× the upper limit: do not start {d} yet"),

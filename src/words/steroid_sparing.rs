@@ -318,7 +318,7 @@ fn blocking(kinds: &[LineKind], g: &Figures, drug: &str) -> String {
         .iter()
         .filter_map(|k| match k {
             LineKind::HbvPositive => Some(format!(
-                "hepatitis B positive: antiviral prophylaxis or specialist review before {drug}"
+                "hepatitis B known: reactivation with {drug}: antiviral prophylaxis, hepatology"
             )),
             LineKind::CountLow => {
                 Some("blood count below the floor: wait until it recovers".into())
