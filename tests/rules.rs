@@ -164,6 +164,22 @@ fn cases() -> Vec<Case> {
             positive: myositis().dx("R13.10").order(ivmp(1250.0)),
             negative: myositis().dx("R13.10").order(ivmp(1000.0)),
         },
+        // The standard 1 g pulse in a 45 kg patient is 22.2 mg/kg, within the
+        // 30 mg/kg pulse: no card; in a 32 kg patient (31.3 mg/kg) a warning.
+        Case {
+            topic: "ivmp-dose",
+            indicator: "warning",
+            positive: Req::new("order-sign", "female")
+                .dx("M33.20")
+                .dx("R13.10")
+                .body(32.0, 150.0)
+                .order(ivmp(1000.0)),
+            negative: Req::new("order-sign", "female")
+                .dx("M33.20")
+                .dx("R13.10")
+                .body(45.0, 160.0)
+                .order(ivmp(1000.0)),
+        },
         Case {
             topic: "ivmp-indication",
             indicator: "info",

@@ -196,12 +196,12 @@ mod tests {
             t.detail
         );
 
-        // Above the mg/kg limit of a daily regimen.
-        let t = render(&Found::Dose(Box::new(dose(820.0, Some(40.0), None))));
+        // Above the mg/kg limit (the pulse figure, daily regimens included).
+        let t = render(&Found::Dose(Box::new(dose(1000.0, Some(33.0), None))));
         check(&t);
         assert_eq!(
             t.summary,
-            "IV methylprednisolone 820 mg/day: 20.5 mg/kg, above 20 mg/kg/day: lower it"
+            "IV methylprednisolone 1000 mg/day: 30.3 mg/kg, above 30 mg/kg/day: lower it"
         );
 
         // Too long only: shorten.

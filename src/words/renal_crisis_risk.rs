@@ -20,8 +20,13 @@ fn figure(f: &Found) -> String {
 }
 
 pub fn render(f: &Found) -> Text {
+    let taper = if f.taper {
+        format!(", taper to ≤{} mg/day", fig(f.taper_target_mg))
+    } else {
+        " and creatinine during the pulse".into()
+    };
     let s = summary(format!(
-        "SSc: prednisone-eq {} ≥ {}: renal crisis risk{}; monitor BP, taper to ≤{} mg/day",
+        "SSc: prednisone-eq {} ≥ {}: renal crisis risk{}; monitor BP{taper}",
         figure(f),
         fig(f.threshold_mg),
         if f.factors.is_empty() {
@@ -29,7 +34,6 @@ pub fn render(f: &Found) -> Text {
         } else {
             " (risk factors present)"
         },
-        fig(f.taper_target_mg),
     ));
     let mut lines: Vec<String> = f.exposure.iter().map(gc_line).collect();
     if let Some(both) = f.both_continue_mg {
@@ -43,17 +47,26 @@ pub fn render(f: &Found) -> Text {
                 .into(),
         );
     }
+    let taper = if f.taper {
+        format!(
+            "; taper to ≤ {} mg/day as soon as the myositis allows",
+            fig(f.taper_target_mg)
+        )
+    } else {
+        " during and after the IV methylprednisolone pulse (a course of days: no taper of it is \
+         due)"
+            .into()
+    };
     let detail = format!(
         "**Scleroderma renal crisis risk**: prednisone-equivalent **{}** (≥ {} mg/day).\n\n\
          {}\n\n\
-         **Do:** BP at every visit and at home, and serum creatinine; taper to ≤ {} mg/day as soon as \
-         the myositis allows. A rise in BP or creatinine: same-day review (ACE inhibitor first line).\n\n\
+         **Do:** BP at every visit and at home, and serum creatinine{taper}. A rise in BP or \
+         creatinine: same-day review (ACE inhibitor first line).\n\n\
          Sources: guidance; Steen & Medsger 1998 (≥ 15 mg/day, OR 4.37); Hachulla et al. 2021 and \
          Penn et al. 2007 (risk factors); Meikle & Tyler 1977 (equivalence).",
         figure(f),
         fig(f.threshold_mg),
         lines.join("\n"),
-        fig(f.taper_target_mg),
     );
     Text { summary: s, detail }
 }
@@ -212,6 +225,7 @@ mod tests {
             total_mg: total,
             threshold_mg: 15.0,
             taper_target_mg: 10.0,
+            taper: true,
             exposure,
             both_continue_mg: None,
             factors,

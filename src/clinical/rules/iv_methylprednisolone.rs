@@ -79,13 +79,10 @@ pub struct Dose {
 }
 
 impl Dose {
-    /// The mg/kg limit that applies (pulse or daily regimen).
+    /// The mg/kg limit: the pulse figure, for pulses and daily regimens
+    /// alike (the guidance's 10–20 mg/kg/day lies within it).
     pub fn per_kg_limit(&self) -> f64 {
-        if self.pulse {
-            self.pulse_per_kg
-        } else {
-            self.high_per_kg
-        }
+        self.pulse_per_kg
     }
 }
 
@@ -135,11 +132,11 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         let mut twice = per_day >= 2.0 * policy.ivmp_max_mg_per_day - 1e-9;
         let above_cap = per_day > policy.ivmp_max_mg_per_day;
         let weight = WeightUsed::of(facts, policy);
-        let limit = if pulse {
-            policy.ivmp_pulse_mg_per_kg
-        } else {
-            policy.ivmp_mg_per_kg_high
-        };
+        // POLICY third edition ("IV methylprednisolone"): 10–20 mg/kg/day is
+        // the guidance dose and a pulse of up to 30 mg/kg/day (1,000 mg/day at
+        // most) for up to 5 days its alternative: an order within that draws
+        // no card, whether or not its count of doses is stated.
+        let limit = policy.ivmp_pulse_mg_per_kg;
         let mg_per_kg = weight.as_ref().map(|w| per_day / w.reading.value);
         let mut above_per_kg = false;
         match mg_per_kg {
@@ -245,11 +242,14 @@ mod tests {
     #[test]
     fn dose_table() {
         // (weight kg, mg/day, count, dose warning) - 40 kg: 20 mg/kg = 800 mg, pulse 30 mg/kg = 1 200 mg (cap 1 000).
+        // Within 30 mg/kg/day, at most 1 000 mg/day, for up to 5 days: no card.
         let cases = [
             (40.0, 800.0, None, false),
-            (40.0, 820.0, None, true),        // 20.5 mg/kg/day
+            (40.0, 820.0, None, false), // 20.5 mg/kg/day: within the pulse
             (40.0, 1000.0, Some(3.0), false), // pulse 25 mg/kg, at the cap
-            (40.0, 1000.0, Some(5.0), true),  // 5 doses: daily regimen, 25 mg/kg/day
+            (40.0, 1000.0, Some(5.0), false), // 5 days of 25 mg/kg/day
+            (45.0, 1000.0, None, false), // 22.2 mg/kg: the standard 1 g pulse
+            (32.0, 1000.0, Some(3.0), true), // 31.3 mg/kg
             (80.0, 1000.0, Some(3.0), false),
             (80.0, 1250.0, Some(3.0), true), // above 1 000 mg/day
             (40.0, 600.0, Some(6.0), true),  // 6 days
@@ -313,8 +313,8 @@ mod tests {
         for (mg, kg, want) in [
             (1500.0, 100.0, Indicator::Warning),
             (2000.0, 100.0, Indicator::Critical),
-            (1000.0, 40.0, Indicator::Warning), // 25 mg/kg/day: 1.25× the 20 mg/kg/day limit
-            (1600.0, 40.0, Indicator::Critical), // 40 mg/kg/day: 2×
+            (1000.0, 32.0, Indicator::Warning), // 31.3 mg/kg/day: above the 30 mg/kg pulse
+            (2000.0, 32.0, Indicator::Critical), // 62.5 mg/kg/day: 2× (and 2× the cap)
         ] {
             let mut f = with_body(
                 patient(&[Concept::Dermatomyositis]),

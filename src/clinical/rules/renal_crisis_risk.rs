@@ -69,6 +69,10 @@ pub struct Found {
     pub hbv: Vec<Line>,
     /// An ACE inhibitor is active (it does not suppress the warning).
     pub ace_inhibitor: bool,
+    /// Advise the taper: not when the exposure is an IV methylprednisolone
+    /// pulse alone (a course of days, not a daily dose to taper; it still
+    /// counts for the risk).
+    pub taper: bool,
 }
 
 /// The policy figures the risk factors are read against.
@@ -305,6 +309,18 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     if total < policy.src_threshold_mg_per_day {
         return out;
     }
+    // An IV methylprednisolone pulse is a course of days, not a daily dose
+    // to taper (POLICY third edition): no taper advice when it is all there is.
+    let ivmp = |u: &crate::clinical::steroids::GcUse<'_>| {
+        u.med.drug() == Some(Drug::Glucocorticoid(Gc::Methylprednisolone))
+            && matches!(u.med.route, Route::Intravenous)
+    };
+    let taper = !exp
+        .orders
+        .iter()
+        .chain(&exp.active)
+        .chain(&exp.other_drafts)
+        .all(ivmp);
     // "Taper to ≤ 10 mg/day": the order with the highest dose is the one to lower.
     let pull = exp
         .orders
@@ -332,6 +348,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         },
         hbv: crate::clinical::pretreatment::glucocorticoid_hbv(facts, policy, total),
         ace_inhibitor: facts.active_meds.iter().any(|m| m.is(Drug::AceInhibitor)),
+        taper,
     };
     out.findings.push(Finding {
         topic: TOPIC,
@@ -340,7 +357,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         indicator: Indicator::Warning,
         what: What::RenalCrisisRisk(found),
         notes: vec![],
-        pull,
+        pull: pull.filter(|_| taper),
         suggestions: bp_and_creatinine(policy),
         selection: Selection::Any,
         override_reasons: MONITORING_OVERRIDES.to_vec(),
@@ -584,5 +601,37 @@ mod tests {
             let card = &evaluate(&f, &Policy::default()).findings[0];
             assert_eq!(card.detail().contains("check HBV"), said, "{mg}");
         }
+    }
+    /// An IV methylprednisolone pulse counts for the risk but is not a
+    /// daily dose to taper: no taper advice, no pull on the order.
+    #[test]
+    fn a_pulse_counts_for_the_risk_but_draws_no_taper() {
+        let mut f = patient(&[Concept::Ssc, Concept::Dermatomyositis]);
+        f.orders.push(med(
+            Drug::Glucocorticoid(Gc::Methylprednisolone),
+            1000.0,
+            Schedule::DAILY,
+            Route::Intravenous,
+            "ivmp",
+        ));
+        let out = evaluate(&f, &Policy::default());
+        let card = out.findings.iter().find(|c| c.topic == TOPIC).unwrap();
+        assert!(card.pull.is_none());
+        assert!(!card.summary().contains("taper"), "{}", card.summary());
+        // With an oral prednisone too, the taper advice is back.
+        f.orders.push(med(
+            Drug::Glucocorticoid(Gc::Prednisone),
+            20.0,
+            Schedule::DAILY,
+            Route::Oral,
+            "pred",
+        ));
+        let out = evaluate(&f, &Policy::default());
+        let card = out.findings.iter().find(|c| c.topic == TOPIC).unwrap();
+        assert!(
+            card.summary().contains("taper to ≤10 mg/day"),
+            "{}",
+            card.summary()
+        );
     }
 }
