@@ -194,6 +194,25 @@ fn cases() -> Vec<Case> {
                 .active(mtx_sc(15.0, "a", "active"))
                 .order(pred(40.0, "o")),
         },
+        // Rituximab ordered two months ago is therapy in place.
+        Case {
+            topic: "steroid-sparing-day-one",
+            indicator: "warning",
+            positive: myositis().order(pred(40.0, "o")),
+            negative: myositis()
+                .active(Req::med(
+                    Some("1657062"),
+                    "rituximab 10 MG/ML Injectable Solution",
+                    1000.0,
+                    1,
+                    "d",
+                    "47625008",
+                    "rtx",
+                    "active",
+                    "2026-09-24",
+                ))
+                .order(pred(40.0, "o")),
+        },
         Case {
             topic: "mtx-daily-frequency",
             indicator: "critical",

@@ -169,6 +169,12 @@ settings! {
     mtx_slip_mg_per_dose = 1000, "mg", "local policy (grams where mg are meant)";
     /// Highest methotrexate starting dose suggested (escalation up to the maximum is possible).
     mtx_suggest_max_mg_per_week = 25, "mg/week", "local policy (usual adult practice; ACR 2008, BSR 2023)";
+    /// Rituximab given within this long is therapy in place: no steroid-sparing start suggested.
+    in_place_rtx_months = 6, "months", "local policy (rituximab acts for about 6 months; Oddis et al. 2013)";
+    /// Cyclophosphamide given within this long, likewise.
+    in_place_cyc_months = 1, "months", "local policy (monthly infusions)";
+    /// IVIG given within this long, likewise.
+    in_place_ivig_weeks = 6, "weeks", "local policy (IVIG courses every 4-6 weeks)";
     /// Highest azathioprine dose suggested.
     aza_suggest_max_mg_per_day = 300, "mg/day", "local policy (2-3 mg/kg/day in adults rarely exceeds 300 mg)";
     /// Glucocorticoid dose (prednisone-equivalent) at or above which hepatitis B is checked (a course of weeks).

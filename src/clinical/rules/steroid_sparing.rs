@@ -252,6 +252,9 @@ pub const TOPIC: Topic = Topic {
 
 pub const SETTINGS: &[&str] = &[
     "mtx_start_mg_per_m2",
+    "in_place_rtx_months",
+    "in_place_cyc_months",
+    "in_place_ivig_weeks",
     "mtx_round_mg",
     "mtx_max_mg_per_week",
     "mtx_usual_adult_max_mg_per_week",
@@ -298,6 +301,30 @@ pub fn folic_acid(policy: &Policy) -> Action {
 
 /// Reasons methotrexate must not be offered: its order check would be
 /// critical or would warn.
+/// Therapy already in place that a steroid-sparing start would duplicate
+/// (POLICY third edition, "Therapy already in place"): rituximab within
+/// `in_place_rtx_months`, cyclophosphamide within `in_place_cyc_months`,
+/// IVIG within `in_place_ivig_weeks` of its order (or its statement), active,
+/// on hold, reported or drafted. An order with no date counts (safe side).
+/// Courses already completed are not fetched (the prefetch asks for active
+/// and on-hold orders): those are not seen.
+pub fn in_place(facts: &Facts, policy: &Policy) -> Option<Drug> {
+    [
+        (Drug::Rituximab, policy.in_place_rtx_months * 30.44),
+        (Drug::Cyclophosphamide, policy.in_place_cyc_months * 30.44),
+        (Drug::Ivig, policy.in_place_ivig_weeks * 7.0),
+    ]
+    .into_iter()
+    .find(|(drug, days)| {
+        facts.all_meds().any(|m| {
+            m.is(*drug)
+                && m.authored
+                    .is_none_or(|d| ((facts.today - d).num_days() as f64) <= *days)
+        })
+    })
+    .map(|(drug, _)| drug)
+}
+
 pub fn mtx_contraindications(facts: &Facts, policy: &Policy) -> Vec<MtxContra> {
     let mut out = vec![];
     let repro = reproductive::state(facts, policy);
@@ -365,6 +392,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     if facts
         .all_meds()
         .any(|m| m.drug().is_some_and(Drug::is_steroid_sparing))
+        || in_place(facts, policy).is_some()
     {
         return out;
     }
@@ -715,6 +743,38 @@ mod tests {
                     .any(|s| s.label.starts_with("Methotrexate")),
                 offered,
                 "{egfr}"
+            );
+        }
+    }
+
+    /// (drug, days since its order, silent?): rituximab within 6 months,
+    /// cyclophosphamide within 1 month, IVIG within 6 weeks is therapy in
+    /// place; older, a steroid-sparing start is suggested again.
+    #[test]
+    fn therapy_in_place_table() {
+        for (drug, days_ago, silent) in [
+            (Drug::Rituximab, 90, true),
+            (Drug::Rituximab, 170, true),
+            (Drug::Rituximab, 200, false),
+            (Drug::Cyclophosphamide, 20, true),
+            (Drug::Cyclophosphamide, 40, false),
+            (Drug::Ivig, 35, true),
+            (Drug::Ivig, 50, false),
+        ] {
+            let mut f = with_body(
+                patient(&[Concept::Dermatomyositis]),
+                Sex::Male,
+                70.0,
+                Some(170.0),
+            );
+            f.orders.push(prednisone(60.0));
+            let mut m = med(drug, 1000.0, Schedule::DAILY, Route::Intravenous, "x");
+            m.authored = Some(f.today - chrono::Duration::days(days_ago));
+            f.active_meds.push(m);
+            assert_eq!(
+                evaluate(&f, &Policy::default()).findings.is_empty(),
+                silent,
+                "{drug:?} {days_ago}"
             );
         }
     }
