@@ -244,13 +244,28 @@ fn action(a: &Action, ctx: &RenderContext<'_>) -> Option<cds::Action> {
         Action::CreateMedication { description, order } => cds::Action {
             kind: "create",
             description: description.clone(),
-            resource: medication_request(order, ctx),
+            resource: Some(medication_request(order, ctx)),
+            resource_id: None,
         },
         Action::CreateService { description, order } => cds::Action {
             kind: "create",
             description: description.clone(),
-            resource: service_request(order, ctx),
+            resource: Some(service_request(order, ctx)),
+            resource_id: None,
         },
+        // Only a draft of this request can be removed.
+        Action::DeleteDraft {
+            description,
+            order_id,
+        } => {
+            ctx.drafts.get(order_id)?;
+            cds::Action {
+                kind: "delete",
+                description: description.clone(),
+                resource: None,
+                resource_id: Some(format!("MedicationRequest/{order_id}")),
+            }
+        }
         Action::UpdateDraftDose {
             description,
             order_id,
@@ -262,14 +277,15 @@ fn action(a: &Action, ctx: &RenderContext<'_>) -> Option<cds::Action> {
         } => cds::Action {
             kind: "update",
             description: description.clone(),
-            resource: updated_draft(
+            resource: Some(updated_draft(
                 ctx.drafts.get(order_id)?,
                 product,
                 *schedule,
                 *route,
                 instruction,
                 ctx,
-            )?,
+            )?),
+            resource_id: None,
         },
     })
 }

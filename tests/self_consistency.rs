@@ -324,6 +324,13 @@ proptest! {
                 let mut next = drafts.clone();
                 let mut created = 0;
                 for a in s["actions"].as_array().into_iter().flatten() {
+                    // "Remove this order": the draft goes.
+                    if a["type"] == "delete" {
+                        let gone = a["resourceId"].as_str().unwrap_or("");
+                        next.retain(|d| format!("MedicationRequest/{}", d["id"].as_str().unwrap_or("")) != gone);
+                        created += 1;
+                        continue;
+                    }
                     let r = a["resource"].clone();
                     if r["resourceType"] != "MedicationRequest" {
                         continue;
@@ -371,6 +378,12 @@ proptest! {
                     let stated = STATED.iter().any(|(from, to, says)| {
                         *from == own && *to == t && card["detail"].as_str().unwrap_or("").contains(says)
                     }) && r <= own_rank;
+                    // Removing a critical order re-opens the choice of a
+                    // steroid-sparing agent: the day-one card that offers the
+                    // alternatives is the next step, not a contradiction (it is
+                    // a warning, below the critical card that removed the order).
+                    let removed = s["actions"].as_array().into_iter().flatten().any(|a| a["type"] == "delete");
+                    let stated = stated || (removed && t == "steroid-sparing-day-one" && r < own_rank);
                     match before {
                         Some(b) => prop_assert!(r <= b || stated,
                             "accepting {:?} from {} raised {} from {} to {}: {:?}", s["label"], own, t, b, r, p),

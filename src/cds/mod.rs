@@ -95,8 +95,13 @@ pub struct Action {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub description: String,
+    /// The resource to create, or the whole updated one (`create`, `update`).
     #[schema(value_type = Object)]
-    pub resource: resources::Suggested,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<resources::Suggested>,
+    /// The draft to remove, a relative reference (`delete`; CDS Hooks 2.0).
+    #[serde(rename = "resourceId", skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
 }
 
 #[derive(Serialize, Debug, Clone, utoipa::ToSchema)]

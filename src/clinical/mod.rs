@@ -130,6 +130,30 @@ pub enum Action {
         route: ProposedRoute,
         instruction: String,
     },
+    /// Remove a draft order (its id in the request).
+    DeleteDraft {
+        description: String,
+        order_id: String,
+    },
+}
+
+/// "Remove the order": the one action every critical card about a draft
+/// carries (POLICY third edition, "Critical cards carry an action"); `None`
+/// for an order that is not a draft of this request (it has no id).
+pub fn remove_draft(m: &crate::facts::Med) -> Option<Suggestion> {
+    let id = m.id.clone()?;
+    let name = crate::words::medication::named(m);
+    Some(Suggestion {
+        label: format!(
+            "Remove this {} order",
+            m.drug().map_or("draft", |d| d.name())
+        ),
+        recommended: false,
+        actions: vec![Action::DeleteDraft {
+            description: format!("Remove the draft order: {name}"),
+            order_id: id,
+        }],
+    })
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -300,7 +300,12 @@ pub fn card(
         }),
         notes: vec![],
         pull,
-        suggestions: vec![],
+        // A critical card about a draft carries the action that removes it.
+        suggestions: if worst == Indicator::Critical && card != Card::ActiveMethotrexate {
+            crate::clinical::remove_draft(m).into_iter().collect()
+        } else {
+            vec![]
+        },
         selection: Selection::AtMostOne,
         override_reasons: overrides,
     })

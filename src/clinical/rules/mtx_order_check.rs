@@ -676,6 +676,10 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
                 actions: vec![folic_acid(policy)],
             });
         }
+        // A critical card carries the action that removes the order.
+        if c.indicator == Indicator::Critical {
+            suggestions.extend(crate::clinical::remove_draft(order));
+        }
         out.findings.push(Finding {
             topic: c.topic,
             indicator: c.indicator,

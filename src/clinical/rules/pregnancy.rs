@@ -145,7 +145,11 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             }),
             notes: vec![],
             pull: None,
-            suggestions: vec![],
+            suggestions: if indicator == Indicator::Critical {
+                crate::clinical::remove_draft(m).into_iter().collect()
+            } else {
+                vec![]
+            },
             selection: Selection::AtMostOne,
             override_reasons: vec![
                 OverrideReason::DiagnosisNotConfirmed,
