@@ -281,12 +281,19 @@ pub const MMF_TABLET: (&str, &str) = ("200060", "mycophenolate mofetil 500 MG Or
 
 /// Folic acid 1 mg daily: no verified RxNorm code exists (REFERENCE.md 5.3),
 /// so the order is by text only.
+/// Folic acid 1 mg oral tablet: RxNorm SCD 310410, as the FDA NDC directory
+/// maps the 1 mg folic acid tablets (openFDA, e.g. NDC 70518-4338: rxcui
+/// 310410, "FOLIC ACID 1 mg/1", tablet).
+const FOLIC_ACID_1MG_TABLET: (&str, &str) = ("310410", "folic acid 1 MG Oral Tablet");
+
 pub fn folic_acid(policy: &Policy) -> Action {
     let mg = policy.folic_acid_mg_per_day;
     Action::CreateMedication {
         description: format!("Folic acid {} mg by mouth once daily", num(mg)),
         order: MedicationProposal {
-            rxnorm: None,
+            // The coded tablet only for the 1 mg dose it is; another dose
+            // (local policy) goes as text.
+            rxnorm: ((mg - 1.0).abs() < 1e-9).then_some(FOLIC_ACID_1MG_TABLET),
             text: format!("folic acid {} mg oral tablet", num(mg)),
             dose_mg: mg,
             schedule: Schedule::DAILY,
@@ -299,8 +306,6 @@ pub fn folic_acid(policy: &Policy) -> Action {
     }
 }
 
-/// Reasons methotrexate must not be offered: its order check would be
-/// critical or would warn.
 /// Therapy already in place that a steroid-sparing start would duplicate
 /// (POLICY third edition, "Therapy already in place"): rituximab within
 /// `in_place_rtx_months`, cyclophosphamide within `in_place_cyc_months`,
@@ -325,6 +330,8 @@ pub fn in_place(facts: &Facts, policy: &Policy) -> Option<Drug> {
     .map(|(drug, _)| drug)
 }
 
+/// Reasons methotrexate must not be offered: its order check would be
+/// critical or would warn.
 pub fn mtx_contraindications(facts: &Facts, policy: &Policy) -> Vec<MtxContra> {
     let mut out = vec![];
     let repro = reproductive::state(facts, policy);
