@@ -78,3 +78,22 @@ async fn bidi_overrides_and_control_characters_never_reach_a_card() {
         );
     }
 }
+
+/// "Local policy" on a card means the site changed a figure: with the
+/// defaults, no card of any worked scenario says it.
+#[tokio::test]
+async fn local_policy_is_named_only_when_a_figure_was_changed() {
+    let s = start().await;
+    for (file, _, _) in SCENARIOS {
+        let req = fixture(file);
+        let (status, resp) = s
+            .hook(service_for(req["hook"].as_str().unwrap()), &req)
+            .await;
+        assert_eq!(status, 200, "{file}");
+        let mut all = vec![];
+        strings(&resp, &mut all);
+        for t in all {
+            assert!(!t.to_lowercase().contains("local policy"), "{file}: {t}");
+        }
+    }
+}

@@ -109,7 +109,7 @@ fn sources(f: &Found) -> Vec<&'static str> {
     }
     for c in &f.concerns {
         match &c.kind {
-            Kind::AboveLimit(_) => add("absolute limits: local policy"),
+            Kind::AboveLimit(_) => add("absolute limits: service policy"),
             Kind::Pretreatment { kind, .. } => match kind {
                 LineKind::HbvPositive | LineKind::HbvNotOnFile => {
                     add("Terrault et al. 2018 (hepatitis B)")

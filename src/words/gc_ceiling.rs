@@ -92,7 +92,7 @@ pub fn render(f: &Found) -> Text {
     d.push_str(
         "Initial oral prednisone for myositis is 0.5–1 mg/kg/day; doses above the ceiling are not suggested \
          here. Higher doses are given as IV methylprednisolone pulses.\n\n\
-         Sources: guidance (initial corticosteroid regimen); ceiling: local policy",
+         Sources: guidance (initial corticosteroid regimen); ceiling: service policy",
     );
     if !is_prednisone(f.gc) {
         d.push_str("; equivalence: Meikle & Tyler 1977");

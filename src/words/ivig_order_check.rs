@@ -42,7 +42,7 @@ pub fn render(f: &Found) -> Text {
     lines.extend(super::drug_check::dosing_weight_lines(&f.weight, &f.dosing));
     lines.push(
         "Sources: guidance (IVIG 1–2 g/kg over 2 days); Devine 1974 (ideal body weight); \
-         dosing and adjusted body weight: local policy."
+         dosing and adjusted body weight: service policy."
             .into(),
     );
     Text {

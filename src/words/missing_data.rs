@@ -112,7 +112,7 @@ pub fn render(f: &Found) -> Text {
     Text {
         summary: super::summary(summary),
         detail: format!(
-            "{}\n\nTo do: {to_do}. Source: local policy (plausible patient figures).",
+            "{}\n\nTo do: {to_do}. Source: service policy (plausible patient figures).",
             lines.join("\n")
         ),
     }

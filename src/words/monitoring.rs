@@ -36,7 +36,7 @@ pub fn render(f: &Found) -> Text {
         detail: format!(
             "**Monitoring due.**\n\n{}\n\nAlso assess at each visit: muscle strength (e.g. MMT-8), function and \
              activities of daily living, and MRI (T2-weighted, fat-suppressed) when inflammation is in doubt.\n\n\
-             Sources: guidance (monitoring requirements); intervals: local policy.",
+             Sources: guidance (monitoring requirements); intervals: service policy.",
             lines.join("\n")
         ),
     }

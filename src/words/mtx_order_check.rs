@@ -9,7 +9,7 @@ use crate::facts::{RenalFunction, RenalSource, Sex};
 
 const SOURCES: &str = "Sources: guidance (methotrexate); Saag et al. 2008 (ACR), Warren et al. 2016 \
                        (BAD), Sammaritano et al. 2020 (ACR), Russell et al. 2023 (BSR); methotrexate \
-                       label; ISMP; thresholds: local policy.";
+                       label; ISMP; thresholds: service policy.";
 
 pub fn render(f: &Found) -> Text {
     Text {

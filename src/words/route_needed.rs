@@ -12,7 +12,7 @@ pub fn render(f: &Found) -> Text {
         detail: format!(
             "**Route not stated.** {}: the dose form does not say whether it is systemic (IM, IV, oral) or local \
              (intra-articular, topical). The renal crisis and weight-based dose checks were not run for it. Add the \
-             route to the order.\n\nSources: local policy (systemic routes only).",
+             route to the order.\n\nSources: service policy (systemic routes only).",
             md(&f.order_name)
         ),
     }

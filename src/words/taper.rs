@@ -46,7 +46,7 @@ pub fn render(f: &Found) -> Text {
         "**Taper due.** The guidance tapers after 2–4 weeks, aggressively, to the lowest effective dose, ideally \
          ≤ {} mg/day prednisone-equivalent, to limit renal crisis risk while keeping the myositis controlled.\n\n{}\n\
          - After the new order(s): {} mg/day prednisone-equivalent (does not lower the dose)\n\nSources: guidance \
-         (systematic corticosteroid tapering); timing: local policy.",
+         (systematic corticosteroid tapering); timing: service policy.",
         fig(f.target_mg),
         lines.join("\n"),
         fig(f.new_mg)
