@@ -405,7 +405,10 @@ fn unplain(text: &str) -> Option<String> {
             r"\b[A-Za-z_]+\.md\b|REFERENCE\b|POLICY\b",
             r"\b(Observation|MedicationRequest|MedicationStatement|MedicationOrder|Condition|Patient|Encounter|ServiceRequest|Practitioner)/[A-Za-z0-9\-.]+",
             r"\\?\{[A-Za-z_0-9.]+\\?\}|\[(lb_av|in_i|oz_av|iU)\]|mm\\?\[Hg",
-            r"\b\d+\.\d{3,}\b",
+            // False precision: three decimals, or a two-digit figure with two
+            // decimals (23.33, 45.36 kg): derived figures have at most three
+            // significant figures, measured ones at most one decimal.
+            r"\b\d+\.\d{3,}\b|\b[1-9]\d\.\d{2}\b",
         ]
         .iter()
         .map(|r| regex::Regex::new(r).unwrap())

@@ -84,9 +84,9 @@ pub fn assess(weights: &mut [Reading], heights: &mut [Reading], l: &DataLimits) 
             if !in_range(bmi, l.bmi_min, l.bmi_max) {
                 let why = format!(
                     "weight {} kg and height {} cm give a BMI of {}, outside the plausible range {}–{}",
-                    fmt_num(w.value),
-                    fmt_num(h.value),
-                    fmt_num(bmi),
+                    crate::words::measured(w.value),
+                    crate::words::measured(h.value),
+                    crate::words::fig(bmi),
                     fmt_num(l.bmi_min),
                     fmt_num(l.bmi_max)
                 );
@@ -117,7 +117,7 @@ fn jump_or_slip(newest: &Reading, older: &[Reading], l: &DataLimits) -> Option<S
             return Some(format!(
                 "differs by {} % from the median ({} kg) of the weights of the previous {} days (more than {} %)",
                 fmt_num(pct.round()),
-                fmt_num(m),
+                crate::words::measured(m),
                 fmt_num(l.weight_jump_window_days),
                 fmt_num(l.weight_jump_pct)
             ));
@@ -133,10 +133,10 @@ fn jump_or_slip(newest: &Reading, older: &[Reading], l: &DataLimits) -> Option<S
             if (ratio - target).abs() <= target * tol {
                 return Some(format!(
                     "is {}× the weight of {} ({} kg): {what}",
-                    fmt_num(ratio),
+                    crate::words::fig(ratio),
                     r.date
                         .map_or_else(|| "an earlier date".into(), |d| d.to_string()),
-                    fmt_num(r.value)
+                    crate::words::measured(r.value)
                 ));
             }
         }
