@@ -313,6 +313,23 @@ fn cases() -> Vec<Case> {
             positive: hbv_negative(myositis("female")).order(rtx(1200.0)),
             negative: hbv_negative(myositis("female")).order(rtx(1000.0)),
         },
+        // A child's azathioprine order: no dose advice, but a positive
+        // hepatitis B surface antigen keeps a card of its own (the age
+        // filter applies to each concern, not each card).
+        Case {
+            topic: "thiopurine-safety",
+            indicator: "warning",
+            positive: {
+                let mut r = result(myositis("female"), "5196-1", "Positive", "2026-11-01");
+                r.patient["birthDate"] = json!("2014-05-01");
+                r.order(aza(50.0))
+            },
+            negative: {
+                let mut r = hbv_negative(myositis("female"));
+                r.patient["birthDate"] = json!("2014-05-01");
+                r.order(aza(50.0))
+            },
+        },
         // Chronic hepatitis B on the problem list is known hepatitis B: a
         // warning on rituximab even with negative tests on file.
         Case {

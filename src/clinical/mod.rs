@@ -440,8 +440,28 @@ pub fn evaluate_all(facts: &Facts, policy: &Policy) -> Evaluation {
         }
     }
     if let Some(age) = rules::adults_only::minor_age(facts, policy) {
-        // A child: only the age-independent safety findings stand, without suggestions.
-        findings.retain(|f| rules::adults_only::AGE_INDEPENDENT.contains(&f.topic.code));
+        // A child: only the age-independent safety findings stand, without
+        // suggestions. The filter applies to each concern: a drug card keeps
+        // its safety concerns (a positive hepatitis B, a poor metaboliser) and
+        // loses its dose advice; an azathioprine card left with safety
+        // concerns only speaks under the thiopurine-safety topic.
+        for f in &mut findings {
+            if let What::DrugCheck(found) = &mut f.what {
+                found
+                    .concerns
+                    .retain(|c| c.kind.age_independent(c.indicator));
+                if let Some(worst) = found.concerns.iter().map(|c| c.indicator).max() {
+                    f.indicator = worst;
+                    if found.card == rules::drug_check::Card::Azathioprine {
+                        f.topic = rules::thiopurine::TOPIC;
+                    }
+                }
+            }
+        }
+        findings.retain(|f| {
+            rules::adults_only::AGE_INDEPENDENT.contains(&f.topic.code)
+                && !matches!(&f.what, What::DrugCheck(x) if x.concerns.is_empty())
+        });
         for f in &mut findings {
             f.suggestions.clear();
         }

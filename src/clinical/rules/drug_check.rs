@@ -76,6 +76,20 @@ pub struct Concern {
     pub kind: Kind,
 }
 
+impl Kind {
+    /// Whether the concern stands for a child too (POLICY third edition,
+    /// "Minors": the age filter applies to each concern): safety findings
+    /// do; dose advice (mg/kg, a regimen) and reminders do not.
+    pub fn age_independent(&self, indicator: Indicator) -> bool {
+        match self {
+            Kind::Aza(_) | Kind::RituximabRegimen { .. } => false,
+            // Positive hepatitis B, low counts, high ALT: yes; "check ..." reminders: no.
+            Kind::Pretreatment { .. } => indicator >= Indicator::Warning,
+            _ => true,
+        }
+    }
+}
+
 impl Concern {
     pub fn new(indicator: Indicator, kind: Kind) -> Self {
         Concern { indicator, kind }
