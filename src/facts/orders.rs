@@ -38,6 +38,9 @@ impl Intent {
 
 /// The reference or id a `priorPrescription` names, matched against a medication.
 fn names(reference: &str, med: &Med) -> bool {
+    // A versioned reference ("MedicationRequest/a1/_history/2") names the
+    // order whatever its version.
+    let reference = reference.split("/_history/").next().unwrap_or(reference);
     if reference == med.reference {
         return true;
     }
@@ -164,6 +167,14 @@ mod tests {
             (
                 med("new", pred, Route::Oral),
                 Some("MedicationRequest/gone"),
+                vec![med("a1", pred, Route::Oral)],
+                vec!["MedicationRequest/a1"],
+            ),
+            // A methylprednisolone order replacing an active prednisone,
+            // named by an absolute or versioned reference: a replacement.
+            (
+                med("new", mp, Route::Oral),
+                Some("https://ehr.example.org/fhir/MedicationRequest/a1/_history/3"),
                 vec![med("a1", pred, Route::Oral)],
                 vec!["MedicationRequest/a1"],
             ),
