@@ -743,3 +743,48 @@ async fn the_antibody_panel_waits_for_a_quiet_order_hook() {
     assert!(!topics(&r).is_empty());
     assert!(!fires(&r, "antibody-panel"), "{:?}", topics(&r));
 }
+
+/// Suspected renal crisis is one card: it absorbs the renal crisis risk
+/// card, carries BP and creatinine today as its suggestions (the ACE
+/// inhibitor named, not prefilled), and no card beside it pushes a
+/// steroid-sparing start.
+#[tokio::test]
+async fn suspected_renal_crisis_speaks_alone() {
+    let s = start().await;
+    let req = ssc()
+        .dx("M33.20")
+        .lab("2160-0", 1.0, "mg/dL", "2026-10-01")
+        .lab("2160-0", 1.5, "mg/dL", "2026-11-20")
+        .bp(170.0, 100.0, "2026-11-20")
+        .order(pred(60.0, "o"));
+    let r = s.cards(&req).await;
+    assert!(has(&r, "src-suspected", "critical"), "{:?}", topics(&r));
+    assert!(!fires(&r, "src-risk-high-dose-gc"), "{:?}", topics(&r));
+    assert!(!fires(&r, "steroid-sparing-day-one"), "{:?}", topics(&r));
+    let card = r["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["source"]["topic"]["code"] == "src-suspected")
+        .unwrap();
+    let labels: Vec<&str> = card["suggestions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["label"].as_str())
+        .collect();
+    assert!(
+        labels.iter().any(|l| l.contains("blood-pressure")),
+        "{labels:?}"
+    );
+    assert!(
+        labels.iter().any(|l| l.contains("creatinine")),
+        "{labels:?}"
+    );
+    let detail = card["detail"].as_str().unwrap();
+    assert!(detail.contains("ACE inhibitor"), "{detail}");
+    assert!(
+        detail.contains("60 mg/day"),
+        "the steroid exposure is stated: {detail}"
+    );
+}

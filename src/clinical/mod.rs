@@ -432,6 +432,17 @@ pub fn evaluate_all(facts: &Facts, policy: &Policy) -> Evaluation {
         findings.extend(out.findings);
         needs.extend(out.needs);
     }
+    // POLICY third edition ("Critical cards carry an action"): suspected
+    // renal crisis is one card. It absorbs the renal crisis risk card (its
+    // own detail states the glucocorticoid exposure) and no card beside it
+    // pushes a steroid-sparing start: the decision is a same-day review.
+    if findings.iter().any(|f| {
+        f.topic == rules::suspected_renal_crisis::TOPIC && f.indicator == Indicator::Critical
+    }) {
+        findings.retain(|f| {
+            f.topic != rules::renal_crisis_risk::TOPIC && f.topic != rules::steroid_sparing::TOPIC
+        });
+    }
     // POLICY third edition ("Drafted items satisfy reminders"): a suggestion
     // to order what is already drafted is not made again.
     if !facts.drafted_services.is_empty() {

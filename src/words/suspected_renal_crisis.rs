@@ -47,10 +47,18 @@ pub fn render(f: &Found) -> Text {
         ),
         Creatinine::NoneOnFile => "- Creatinine: none on file: check it today".into(),
     };
-    let bp = match &f.bp {
+    let mut bp = match &f.bp {
         Some(b) => bp_line(b),
         None => "- Blood pressure: no current reading meets the criterion: check it today".into(),
     };
+    if let Some((mg, threshold)) = f.gc {
+        bp.push_str(&format!(
+            "\n- Corticosteroid: prednisone-equivalent **{} mg/day** (≥ {} mg/day raises the risk): \
+             lowest effective dose, never escalate",
+            fig(mg),
+            fig(threshold)
+        ));
+    }
     let detail = format!(
         "{head}\n\n{creatinine}\n{bp}\n\n**Do:** check blood pressure and creatinine today; if either \
          criterion is confirmed, start an ACE inhibitor (short-acting captopril first line, titrated to BP); \
@@ -154,6 +162,7 @@ mod tests {
             bp,
             rise_limit_pct: 30.0,
             window_days: 90.0,
+            gc: Some((60.0, 15.0)),
         }
     }
     const ABOVE: BpHow = BpHow::AtOrAbove {

@@ -38,6 +38,10 @@ pub struct Found {
     pub rise_limit_pct: f64,
     /// Within this many days (`src_suspected_window_days`).
     pub window_days: f64,
+    /// The glucocorticoid taken today, prednisone-equivalent mg/day, when at
+    /// or above the renal crisis risk threshold (this card absorbs the risk
+    /// card), with the threshold.
+    pub gc: Option<(f64, f64)>,
 }
 
 impl Found {
@@ -278,11 +282,17 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             bp,
             rise_limit_pct: policy.src_suspected_creatinine_rise_pct,
             window_days: policy.src_suspected_window_days,
+            gc: {
+                let total = crate::clinical::steroids::Exposure::of(facts, policy).total_after();
+                (total >= policy.src_threshold_mg_per_day)
+                    .then_some((total, policy.src_threshold_mg_per_day))
+            },
         }),
         notes: vec![],
         pull: None,
-        suggestions: vec![],
-        selection: Selection::AtMostOne,
+        // Blood pressure and creatinine today: the two checks the card asks for.
+        suggestions: super::bp_and_creatinine(policy),
+        selection: Selection::Any,
         override_reasons: vec![
             OverrideReason::DiagnosisNotConfirmed,
             OverrideReason::MonitoringInPlace,
