@@ -26,9 +26,61 @@ fn today() -> NaiveDate {
 }
 
 /// Diagnoses drawn for a patient (ICD-10-CM), besides polymyositis.
+/// Drawn from the space the advice must hold over: SSc forms and M35.1
+/// overlap, ILD, diabetes, osteoporosis, liver disease (alcoholic
+/// cirrhosis, other cirrhosis, chronic hepatitis B and C), alcohol,
+/// pregnancy planning (for either sex), pregnancy, breastfeeding, dialysis,
+/// end-stage and moderate CKD.
 const EXTRA_DX: &[&str] = &[
-    "M34.0", "M34.1", "M34.82", "J84.10", "E11.9", "M81.0", "K70.30", "B18.2", "F10.20", "Z31.69",
-    "Z33.1", "Z99.2", "N18.3", "M35.1",
+    "M34.0", "M34.1", "M34.82", "J84.10", "E11.9", "M81.0", "K70.30", "K74.60", "B18.1", "B18.2",
+    "F10.20", "Z31.69", "Z33.1", "Z39.1", "Z99.2", "N18.6", "N18.3", "M35.1",
+];
+
+/// Therapy already active (0: none): methotrexate, azathioprine,
+/// mycophenolate, rituximab, cyclophosphamide, IVIG.
+const EXISTING: &[(&str, &str, f64, &str, &str)] = &[
+    (
+        "1946772",
+        "methotrexate 25 MG/ML Injectable Solution",
+        15.0,
+        "wk",
+        "34206005",
+    ),
+    (
+        "199310",
+        "Azathioprine 25 MG Oral Tablet",
+        100.0,
+        "d",
+        "26643006",
+    ),
+    (
+        "200060",
+        "mycophenolate mofetil 500 MG Oral Tablet",
+        1000.0,
+        "d",
+        "26643006",
+    ),
+    (
+        "1657062",
+        "rituximab 10 MG/ML Injectable Solution",
+        1000.0,
+        "d",
+        "47625008",
+    ),
+    (
+        "1437969",
+        "cyclophosphamide 500 MG Injection",
+        750.0,
+        "d",
+        "47625008",
+    ),
+    (
+        "1311524",
+        "immune globulin G human 100 MG/ML Injectable Solution",
+        50000.0,
+        "d",
+        "47625008",
+    ),
 ];
 
 #[derive(Debug, Clone)]
@@ -44,9 +96,16 @@ struct Patient {
     tmp_smx: bool,
     pred_mg: f64,
     active_pred: Option<f64>,
-    /// A second draft: 0 none, 1 methotrexate weekly, 2 azathioprine, 3 IV methylprednisolone.
+    /// A second draft: 0 none, 1 methotrexate weekly, 2 azathioprine, 3 IV
+    /// methylprednisolone, 4 mycophenolate, 5 rituximab, 6 cyclophosphamide, 7 IVIG.
     second: u8,
     hcg_positive: bool,
+    /// Therapy already active: 0 none, else 1 + an index of [`EXISTING`].
+    existing: usize,
+    /// Febuxostat active.
+    febuxostat: bool,
+    /// A creatinine rise of 50 % within 90 days (unstable renal function).
+    creatinine_rise: bool,
 }
 
 fn patient() -> impl Strategy<Value = Patient> {
@@ -60,10 +119,20 @@ fn patient() -> impl Strategy<Value = Patient> {
             "Normal",
             "Intermediate",
             "Poor metabolizer",
+            "*3A/*3A",
+            "*1/*3A",
+            "*1/*1",
+            "Low",
+            "see report",
         ])),
         (any::<bool>(), any::<bool>()),
         (2.5f64..120.0, prop::option::of(5.0f64..60.0)),
-        (0u8..4, prop::bool::weighted(0.1)),
+        (0u8..8, prop::bool::weighted(0.1)),
+        (
+            0usize..=EXISTING.len(),
+            prop::bool::weighted(0.1),
+            prop::bool::weighted(0.15),
+        ),
     )
         .prop_map(
             |(
@@ -76,6 +145,7 @@ fn patient() -> impl Strategy<Value = Patient> {
                 (allopurinol, tmp_smx),
                 (pred_mg, active_pred),
                 (second, hcg_positive),
+                (existing, febuxostat, creatinine_rise),
             )| Patient {
                 female,
                 birth_year,
@@ -90,6 +160,9 @@ fn patient() -> impl Strategy<Value = Patient> {
                 active_pred: active_pred.map(|v| (v / 2.5).round() * 2.5),
                 second,
                 hcg_positive,
+                existing,
+                febuxostat,
+                creatinine_rise,
             },
         )
 }
@@ -139,6 +212,38 @@ fn request(p: &Patient, drafts: &[Value]) -> Value {
             "active",
             "2026-01-01",
         ));
+    }
+    if p.existing > 0 {
+        let (code, name, mg, period, route) = EXISTING[p.existing - 1];
+        r = r.active(Req::med(
+            Some(code),
+            name,
+            mg,
+            1,
+            period,
+            route,
+            "existing",
+            "active",
+            "2026-11-01",
+        ));
+    }
+    if p.febuxostat {
+        r = r.active(Req::med(
+            Some("73689"),
+            "febuxostat 40 MG Oral Tablet",
+            40.0,
+            1,
+            "d",
+            "26643006",
+            "febu",
+            "active",
+            "2026-01-01",
+        ));
+    }
+    if p.creatinine_rise {
+        r = r
+            .lab("2160-0", 1.0, "mg/dL", "2026-10-01")
+            .lab("2160-0", 1.5, "mg/dL", "2026-11-20");
     }
     if let Some(a) = p.active_pred {
         r = r.active(Req::med(
@@ -199,6 +304,16 @@ fn topic(c: &Value) -> String {
 /// Findings a suggestion may bring with it because its own card states them:
 /// (suggesting topic, topic of the new card, what the suggesting card must say).
 const STATED: &[(&str, &str, &str)] = &[
+    // Removing a methotrexate draft that must be avoided leaves the active
+    // methotrexate the same card named: its watch card says it again.
+    (
+        "mtx-contraindicated-renal",
+        "mtx-active-watch",
+        "renally cleared",
+    ),
+    ("mtx-liver", "mtx-active-watch", "methotrexate"),
+    ("pregnancy-contraindicated", "mtx-active-watch", "methotrexate"),
+    ("mtx-tmp-smx", "mtx-active-watch", "methotrexate"),
     // Folic acid with methotrexate: the card says so; the methotrexate order's
     // own check suggests it once the order comes back.
     (
@@ -300,13 +415,30 @@ fn drafts(p: &Patient) -> Vec<Value> {
             "draft",
             TODAY,
         )),
+        4..=7 => {
+            let (code, name, mg, period, route) = EXISTING[p.second as usize - 2];
+            drafts.push(Req::med(
+                Some(code),
+                name,
+                mg,
+                1,
+                period,
+                route,
+                "o2",
+                "draft",
+                TODAY,
+            ))
+        }
         _ => {}
     }
     drafts
 }
 
 fn pregnant_or_planning(p: &Patient) -> bool {
-    p.dx.contains(&"Z33.1") || (p.dx.contains(&"Z31.69") && p.female) || p.hcg_positive
+    p.dx.contains(&"Z33.1")
+        || p.dx.contains(&"Z39.1")
+        || (p.dx.contains(&"Z31.69") && p.female)
+        || p.hcg_positive
 }
 
 proptest! {
