@@ -312,7 +312,11 @@ const STATED: &[(&str, &str, &str)] = &[
         "renally cleared",
     ),
     ("mtx-liver", "mtx-active-watch", "methotrexate"),
-    ("pregnancy-contraindicated", "mtx-active-watch", "methotrexate"),
+    (
+        "pregnancy-contraindicated",
+        "mtx-active-watch",
+        "methotrexate",
+    ),
     ("mtx-tmp-smx", "mtx-active-watch", "methotrexate"),
     // Folic acid with methotrexate: the card says so; the methotrexate order's
     // own check suggests it once the order comes back.
@@ -581,5 +585,108 @@ proptest! {
             prop_assert!(lines <= DETAIL_MAX_LINES && chars <= DETAIL_MAX_CHARS,
                 "{}: {} lines, {} characters:\n{}", topic(&card), lines, chars, detail);
         }
+        let summaries: Vec<String> = cards(&engine, &request(&p, &drafts))
+            .iter()
+            .map(|c| c["summary"].as_str().unwrap_or("").to_string())
+            .collect();
+        if let Some(pair) = opposite_pulls(&summaries) {
+            prop_assert!(false, "two cards pull apart: {:?}: {:?}", pair, p);
+        }
+    }
+}
+
+/// Two cards about one drug that pull apart (POLICY third edition, "No two
+/// cards pull apart"): one says its dose is low, another says avoid, reduce,
+/// lower, withhold, stop, remove, duplicate or do not start.
+fn opposite_pulls(summaries: &[String]) -> Option<(String, String)> {
+    const DRUGS: &[&str] = &[
+        "methotrexate",
+        "prednisone",
+        "azathioprine",
+        "mycophenolate",
+        "methylprednisolone",
+        "rituximab",
+        "cyclophosphamide",
+        "ivig",
+    ];
+    const LOWER: &[&str] = &[
+        "avoid",
+        "reduce",
+        "lower",
+        "withhold",
+        "stop",
+        "remove",
+        "duplicate",
+        "do not start",
+        "contraindicated",
+        "taper",
+        "above",
+    ];
+    for drug in DRUGS {
+        let about: Vec<String> = summaries
+            .iter()
+            .map(|s| s.to_lowercase())
+            .filter(|s| s.contains(drug))
+            .collect();
+        const RAISE: &[&str] = &[
+            "below usual",
+            "below guidance",
+            "below the usual",
+            "increase",
+            "raise",
+        ];
+        let raise = about.iter().find(|s| RAISE.iter().any(|w| s.contains(w)));
+        // A clause pulls the drug down when it names it with a lowering
+        // word ("cyclophosphamide is contraindicated; prednisone ... remain
+        // options" pulls cyclophosphamide only); a taper clause speaks of the
+        // glucocorticoid its summary names.
+        let lower = about.iter().find(|s| {
+            !RAISE.iter().any(|w| s.contains(w))
+                && s.split(';').any(|clause| {
+                    LOWER
+                        .iter()
+                        .any(|w| clause.contains(w) && (clause.contains(drug) || *w == "taper"))
+                })
+        });
+        if let (Some(r), Some(l)) = (raise, lower) {
+            return Some((r.clone(), l.clone()));
+        }
+    }
+    None
+}
+
+/// Every worked scenario and real-record request: no two cards pull apart.
+#[test]
+fn no_two_cards_pull_apart_on_any_scenario() {
+    let engine = Engine::with_defaults().unwrap();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/requests");
+    let mut files: Vec<std::path::PathBuf> = vec![];
+    for d in [dir.to_string(), format!("{dir}/real")] {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "json") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() > 20);
+    for f in files {
+        let body: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        let Some(hook) = body["hook"].as_str() else {
+            continue;
+        };
+        let Some(service) = engine.services.for_hook(hook) else {
+            continue;
+        };
+        let Ok((resp, _)) = engine.evaluate(service, body.to_string().as_bytes(), today()) else {
+            continue;
+        };
+        let summaries: Vec<String> = serde_json::to_value(&resp).unwrap()["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["summary"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(opposite_pulls(&summaries), None, "{}", f.display());
     }
 }
