@@ -96,7 +96,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                     OverrideReason::BenefitOutweighsRisk,
                 ],
             ));
-            continue;
+            // The g/kg check still speaks: above the absolute limit an
+            // order dosed on actual weight in an obese patient must also
+            // be told its ideal-body-weight dose (two warnings of different
+            // topics may stand side by side).
         }
         let dw = match dosing_weight_of(facts) {
             Ok(dw) => dw,
@@ -153,6 +156,42 @@ mod tests {
     use crate::clinical::rules::test_support::*;
     use crate::facts::{Route, Schedule, Sex};
     use crate::terminology::Concept;
+
+    /// An obese patient dosed on actual weight (2 g/kg × 120 kg = 240 g):
+    /// above the absolute limit, and the g/kg card names the ideal-body-
+    /// weight dose (Devine: 65.9 kg → 65.9–132 g per course).
+    #[test]
+    fn an_obese_patient_is_told_the_ideal_body_weight_dose() {
+        let mut f = with_body(
+            patient(&[Concept::Dermatomyositis]),
+            Sex::Male,
+            120.0,
+            Some(170.0),
+        );
+        let mut m = med(
+            Drug::Ivig,
+            120_000.0,
+            Schedule::DAILY,
+            Route::Intravenous,
+            "ivig",
+        );
+        m.count = Some(2.0);
+        f.orders.push(m);
+        let out = evaluate(&f, &Policy::default());
+        let topics: Vec<_> = out.findings.iter().map(|c| c.topic.code).collect();
+        assert_eq!(topics, vec![TOPIC_LIMIT.code, TOPIC.code]);
+        let dose = &out.findings[1];
+        assert!(
+            dose.summary().contains("above 2 g/kg (132 g)"),
+            "{}",
+            dose.summary()
+        );
+        assert!(
+            dose.detail().contains("65.9–132 g per course"),
+            "{}",
+            dose.detail()
+        );
+    }
 
     #[test]
     fn absolute_limit_without_a_weight() {
