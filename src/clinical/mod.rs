@@ -443,6 +443,39 @@ pub fn evaluate_all(facts: &Facts, policy: &Policy) -> Evaluation {
             f.topic != rules::renal_crisis_risk::TOPIC && f.topic != rules::steroid_sparing::TOPIC
         });
     }
+    // POLICY third edition ("One concern, one place"): the hepatitis B line
+    // appears on one card. An immunosuppressant's card carries it (its
+    // order needs it first); the glucocorticoid risk card then drops its own.
+    let hbv_elsewhere = findings.iter().any(|f| match &f.what {
+        What::MtxOrderCheck(x) => {
+            x.inputs
+                .before_first_dose
+                .iter()
+                .any(|l| l.contains("hepatitis B") || l.contains("HBV"))
+                || matches!(
+                    &x.concern,
+                    rules::mtx_order_check::Concern::Pretreatment { .. }
+                )
+        }
+        What::DrugCheck(x) => x.concerns.iter().any(|c| {
+            matches!(
+                &c.kind,
+                rules::drug_check::Kind::Pretreatment {
+                    kind: pretreatment::LineKind::HbvPositive
+                        | pretreatment::LineKind::HbvNotOnFile,
+                    ..
+                }
+            )
+        }),
+        _ => false,
+    });
+    if hbv_elsewhere {
+        for f in &mut findings {
+            if let What::RenalCrisisRisk(x) = &mut f.what {
+                x.hbv.clear();
+            }
+        }
+    }
     // POLICY third edition ("Drafted items satisfy reminders"): a suggestion
     // to order what is already drafted is not made again.
     if !facts.drafted_services.is_empty() {
