@@ -26,8 +26,8 @@
 use super::steroid_sparing::folic_acid;
 use super::{Figure, Need, Outcome};
 use crate::clinical::body::{bsa_mosteller, ceil_to, floor_to, WeightUsed};
+use crate::clinical::{Action, ProposedRoute, Suggestion, Topic, What};
 use crate::clinical::{Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection};
-use crate::clinical::{Suggestion, Topic, What};
 use crate::facts::renal::RenalFunction;
 use crate::facts::{Facts, Frequency, Med, Reading, Route, Schedule};
 use crate::terminology::medication::Drug;
@@ -676,8 +676,50 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
                 actions: vec![folic_acid(policy)],
             });
         }
-        // A critical card carries the action that removes the order.
+        // A critical card carries the action that removes the order; a daily
+        // order also the one exact fix: the same dose once weekly.
         if c.indicator == Indicator::Critical {
+            if let (Concern::Daily { .. }, Some(id), Some(d)) = (&c.concern, &order.id, dose) {
+                let route = match order.route {
+                    Route::Subcutaneous => Some(ProposedRoute::Subcutaneous),
+                    Route::Oral => Some(ProposedRoute::Oral),
+                    _ => None,
+                };
+                if let Some(route) = route {
+                    let mg = d.mg;
+                    let how = if route == ProposedRoute::Oral {
+                        "by mouth"
+                    } else {
+                        "subcutaneously"
+                    };
+                    suggestions.push(Suggestion {
+                        label: format!(
+                            "Change to methotrexate {} mg once weekly",
+                            crate::words::amount(mg)
+                        ),
+                        recommended: true,
+                        actions: vec![Action::UpdateDraftDose {
+                            description: format!(
+                                "Set the order to {} mg {how} once weekly (the same dose, weekly)",
+                                crate::words::amount(mg)
+                            ),
+                            order_id: id.clone(),
+                            dose_mg: mg,
+                            product: crate::clinical::products::DoseProduct::Ingredient {
+                                rxnorm: "6851",
+                                display: "methotrexate",
+                                mg,
+                            },
+                            schedule: Schedule::WEEKLY,
+                            route,
+                            instruction: format!(
+                                "{} mg {how} once weekly, on the same day each week",
+                                crate::words::amount(mg)
+                            ),
+                        }],
+                    });
+                }
+            }
             suggestions.extend(crate::clinical::remove_draft(order));
         }
         out.findings.push(Finding {
@@ -695,9 +737,14 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
                 order: order.reference.clone(),
                 direction,
             }),
+            // A critical card's fix and removal are alternatives; otherwise
+            // the folic acid order is an addition, independent of any other.
+            selection: if c.indicator == Indicator::Critical {
+                Selection::AtMostOne
+            } else {
+                Selection::Any
+            },
             suggestions,
-            // The folic acid order is an addition, independent of any other.
-            selection: Selection::Any,
             override_reasons: overrides,
         });
     }
