@@ -321,7 +321,7 @@ pub fn card(f: &Finding, ctx: &RenderContext<'_>) -> Card {
         detail: text.detail,
         indicator: indicator(f.indicator),
         source: Source {
-            label: SOURCE_LABEL.into(),
+            label: crate::words::source_label(f.topic.code).into(),
             url: page.as_ref().map(|(url, _)| url.clone()),
             topic: Coding {
                 system: format!("{BASE}/CodeSystem/rule"),
@@ -347,6 +347,13 @@ pub fn card(f: &Finding, ctx: &RenderContext<'_>) -> Card {
                 kind: "absolute",
             })
             .into_iter()
+            .chain(
+                crate::words::public_source(f.topic.code).map(|(label, url)| Link {
+                    label: label.into(),
+                    url: url.into(),
+                    kind: "absolute",
+                }),
+            )
             .collect(),
     }
 }

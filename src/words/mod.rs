@@ -301,3 +301,62 @@ pub(crate) fn assert_plain(t: &Text, spare: usize) {
         );
     }
 }
+
+/// The guideline a card rests on, for its `source.label` (POLICY third
+/// edition, "Sources"): the overlap guidance unless the rule rests on
+/// another (CPIC for thiopurines, ACR for reproductive health, the drug's
+/// label for absolute limits).
+pub fn source_label(topic: &str) -> &'static str {
+    match topic {
+        "thiopurine-safety" | "aza-tpmt" => {
+            "CPIC thiopurine guideline, 2018 update (Relling et al. 2019)"
+        }
+        "pregnancy-contraindicated"
+        | "pregnancy-verify"
+        | "pregnancy-planning"
+        | "mtx-pregnancy-planning" => "ACR reproductive health guideline (Sammaritano et al. 2020)",
+        "mmf-order" => "Mycophenolate label (absolute limits)",
+        "cyc-order" => "Cyclophosphamide label",
+        "rtx-order" => "Rituximab label and the overlap guidance",
+        "ivig-absolute-limit" => "IVIG label (absolute limits)",
+        _ => crate::cards::SOURCE_LABEL,
+    }
+}
+
+/// A public page of the source itself, where there is one: (label, URL).
+pub fn public_source(topic: &str) -> Option<(&'static str, &'static str)> {
+    match topic {
+        "thiopurine-safety" | "aza-tpmt" => Some((
+            "CPIC guideline for thiopurines and TPMT/NUDT15",
+            "https://cpicpgx.org/guidelines/guideline-for-thiopurines-and-tpmt/",
+        )),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod source_tests {
+    use super::*;
+
+    /// (topic, the guideline its card names)
+    #[test]
+    fn each_card_names_the_guideline_it_rests_on() {
+        for (topic, says) in [
+            ("thiopurine-safety", "CPIC"),
+            ("aza-tpmt", "CPIC"),
+            ("pregnancy-contraindicated", "Sammaritano et al. 2020"),
+            ("mtx-pregnancy-planning", "Sammaritano et al. 2020"),
+            ("mmf-order", "label"),
+            ("src-risk-high-dose-gc", "overlap"),
+            ("mtx-daily-frequency", "overlap"),
+        ] {
+            assert!(
+                source_label(topic).contains(says),
+                "{topic}: {}",
+                source_label(topic)
+            );
+        }
+        assert!(public_source("thiopurine-safety").is_some_and(|(_, u)| u.starts_with("https://")));
+        assert_eq!(public_source("mtx-daily-frequency"), None);
+    }
+}
