@@ -720,6 +720,50 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
                     });
                 }
             }
+            // A gram slip (a single dose of 1 g or more whose mg reading is
+            // an adult weekly dose): the dose in mg, as the one exact fix.
+            if let (Concern::DoseSlip { .. }, Some(id), Some(d)) = (&c.concern, &order.id, dose) {
+                let meant = d.mg / 1000.0;
+                let weekly = order.frequency.more_than_weekly() == Some(false);
+                let route = match order.route {
+                    Route::Subcutaneous => Some(ProposedRoute::Subcutaneous),
+                    Route::Oral => Some(ProposedRoute::Oral),
+                    _ => None,
+                };
+                if let (true, true, Some(route)) = (
+                    d.mg >= policy.mtx_slip_mg_per_dose
+                        && meant >= policy.mtx_round_mg
+                        && meant <= policy.mtx_usual_adult_max_mg_per_week,
+                    weekly,
+                    route,
+                ) {
+                    let how = if route == ProposedRoute::Oral {
+                        "by mouth"
+                    } else {
+                        "subcutaneously"
+                    };
+                    let mg = crate::words::amount(meant);
+                    suggestions.push(Suggestion {
+                        label: format!("Change to methotrexate {mg} mg once weekly"),
+                        recommended: true,
+                        actions: vec![Action::UpdateDraftDose {
+                            description: format!(
+                                "Set the order to {mg} mg {how} once weekly (grams read as milligrams)"
+                            ),
+                            order_id: id.clone(),
+                            dose_mg: meant,
+                            product: crate::clinical::products::DoseProduct::Ingredient {
+                                rxnorm: "6851",
+                                display: "methotrexate",
+                                mg: meant,
+                            },
+                            schedule: Schedule::WEEKLY,
+                            route,
+                            instruction: format!("{mg} mg {how} once weekly"),
+                        }],
+                    });
+                }
+            }
             suggestions.extend(crate::clinical::remove_draft(order));
         }
         out.findings.push(Finding {
@@ -1206,6 +1250,59 @@ mod tests {
             if let Some(a) = absent {
                 assert!(!t.iter().any(|(c, _)| c == a), "{extra:?} {wk}: {t:?}");
             }
+        }
+    }
+
+    /// Critical cards carry their fix: (weekly mg as ordered, schedule,
+    /// labels of the suggestions).
+    #[test]
+    fn critical_cards_carry_the_exact_fix_and_the_removal() {
+        for (mg, schedule, labels) in [
+            (
+                15.0,
+                Schedule::DAILY,
+                vec![
+                    "Change to methotrexate 15 mg once weekly",
+                    "Remove this methotrexate order",
+                ],
+            ),
+            // 15 g weekly: grams where mg were meant.
+            (
+                15_000.0,
+                Schedule::WEEKLY,
+                vec![
+                    "Change to methotrexate 15 mg once weekly",
+                    "Remove this methotrexate order",
+                ],
+            ),
+            // 100 mg weekly: a slip with no exact fix: removal only.
+            (
+                100.0,
+                Schedule::WEEKLY,
+                vec!["Remove this methotrexate order"],
+            ),
+        ] {
+            let mut f = base(&[Concept::Polymyositis]);
+            f.orders.push(med(
+                Drug::Methotrexate,
+                mg,
+                schedule,
+                Route::Subcutaneous,
+                "mtx",
+            ));
+            let out = evaluate(&f, &Policy::default());
+            let critical = out
+                .findings
+                .iter()
+                .find(|c| c.indicator == Indicator::Critical)
+                .unwrap_or_else(|| panic!("{mg}: no critical card"));
+            let got: Vec<&str> = critical
+                .suggestions
+                .iter()
+                .map(|s| s.label.as_str())
+                .collect();
+            assert_eq!(got, labels, "{mg}");
+            assert_eq!(critical.selection, Selection::AtMostOne);
         }
     }
 
