@@ -676,93 +676,25 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
                 actions: vec![folic_acid(policy)],
             });
         }
-        // A critical card carries the action that removes the order; a daily
-        // order also the one exact fix: the same dose once weekly.
+        // A critical card carries the action that removes the order, and the
+        // one exact fix where there is one: a daily order, the same dose once
+        // weekly; a gram slip (1 g or more a dose whose reading in mg is an
+        // adult weekly dose), that dose in mg.
         if c.indicator == Indicator::Critical {
-            if let (Concern::Daily { .. }, Some(id), Some(d)) = (&c.concern, &order.id, dose) {
-                let route = match order.route {
-                    Route::Subcutaneous => Some(ProposedRoute::Subcutaneous),
-                    Route::Oral => Some(ProposedRoute::Oral),
-                    _ => None,
-                };
-                if let Some(route) = route {
-                    let mg = d.mg;
-                    let how = if route == ProposedRoute::Oral {
-                        "by mouth"
-                    } else {
-                        "subcutaneously"
-                    };
-                    suggestions.push(Suggestion {
-                        label: format!(
-                            "Change to methotrexate {} mg once weekly",
-                            crate::words::amount(mg)
-                        ),
-                        recommended: true,
-                        actions: vec![Action::UpdateDraftDose {
-                            description: format!(
-                                "Set the order to {} mg {how} once weekly (the same dose, weekly)",
-                                crate::words::amount(mg)
-                            ),
-                            order_id: id.clone(),
-                            dose_mg: mg,
-                            product: crate::clinical::products::DoseProduct::Ingredient {
-                                rxnorm: "6851",
-                                display: "methotrexate",
-                                mg,
-                            },
-                            schedule: Schedule::WEEKLY,
-                            route,
-                            instruction: format!(
-                                "{} mg {how} once weekly, on the same day each week",
-                                crate::words::amount(mg)
-                            ),
-                        }],
-                    });
+            let fix = match (&c.concern, dose) {
+                (Concern::Daily { .. }, Some(d)) => Some((d.mg, "the same dose, weekly")),
+                (Concern::DoseSlip { .. }, Some(d))
+                    if d.mg >= policy.mtx_slip_mg_per_dose
+                        && (policy.mtx_round_mg..=policy.mtx_usual_adult_max_mg_per_week)
+                            .contains(&(d.mg / 1000.0))
+                        && order.frequency.more_than_weekly() == Some(false) =>
+                {
+                    Some((d.mg / 1000.0, "grams read as milligrams"))
                 }
-            }
-            // A gram slip (a single dose of 1 g or more whose mg reading is
-            // an adult weekly dose): the dose in mg, as the one exact fix.
-            if let (Concern::DoseSlip { .. }, Some(id), Some(d)) = (&c.concern, &order.id, dose) {
-                let meant = d.mg / 1000.0;
-                let weekly = order.frequency.more_than_weekly() == Some(false);
-                let route = match order.route {
-                    Route::Subcutaneous => Some(ProposedRoute::Subcutaneous),
-                    Route::Oral => Some(ProposedRoute::Oral),
-                    _ => None,
-                };
-                if let (true, true, Some(route)) = (
-                    d.mg >= policy.mtx_slip_mg_per_dose
-                        && meant >= policy.mtx_round_mg
-                        && meant <= policy.mtx_usual_adult_max_mg_per_week,
-                    weekly,
-                    route,
-                ) {
-                    let how = if route == ProposedRoute::Oral {
-                        "by mouth"
-                    } else {
-                        "subcutaneously"
-                    };
-                    let mg = crate::words::amount(meant);
-                    suggestions.push(Suggestion {
-                        label: format!("Change to methotrexate {mg} mg once weekly"),
-                        recommended: true,
-                        actions: vec![Action::UpdateDraftDose {
-                            description: format!(
-                                "Set the order to {mg} mg {how} once weekly (grams read as milligrams)"
-                            ),
-                            order_id: id.clone(),
-                            dose_mg: meant,
-                            product: crate::clinical::products::DoseProduct::Ingredient {
-                                rxnorm: "6851",
-                                display: "methotrexate",
-                                mg: meant,
-                            },
-                            schedule: Schedule::WEEKLY,
-                            route,
-                            instruction: format!("{mg} mg {how} once weekly"),
-                        }],
-                    });
-                }
+                _ => None,
+            };
+            if let Some((mg, why)) = fix {
+                suggestions.extend(weekly_fix(order, mg, why));
             }
             suggestions.extend(crate::clinical::remove_draft(order));
         }
@@ -792,6 +724,36 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
             override_reasons: overrides,
         });
     }
+}
+
+/// "Change to methotrexate `mg` mg once weekly": an update of the draft
+/// (the ingredient, the dose in mg, weekly, by the order's own route); none
+/// for an order that is not a draft or has another route.
+fn weekly_fix(order: &Med, mg: f64, why: &str) -> Option<Suggestion> {
+    let id = order.id.clone()?;
+    let (route, how) = match order.route {
+        Route::Subcutaneous => (ProposedRoute::Subcutaneous, "subcutaneously"),
+        Route::Oral => (ProposedRoute::Oral, "by mouth"),
+        _ => return None,
+    };
+    let amount = crate::words::amount(mg);
+    Some(Suggestion {
+        label: format!("Change to methotrexate {amount} mg once weekly"),
+        recommended: true,
+        actions: vec![Action::UpdateDraftDose {
+            description: format!("Set the order to {amount} mg {how} once weekly ({why})"),
+            order_id: id,
+            dose_mg: mg,
+            product: crate::clinical::products::DoseProduct::Ingredient {
+                rxnorm: "6851",
+                display: "methotrexate",
+                mg,
+            },
+            schedule: Schedule::WEEKLY,
+            route,
+            instruction: format!("{amount} mg {how} once weekly, on the same day each week"),
+        }],
+    })
 }
 
 pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
