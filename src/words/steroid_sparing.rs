@@ -69,6 +69,13 @@ pub fn render(f: &Found) -> Text {
             amount(g.pcp_gc_weeks)
         ));
     }
+    if let Some(total) = f.gc_hbv {
+        lines.push(format!(
+            "- **Hepatitis B known**, prednisone-equivalent {} mg/day: hepatitis B reactivation with the \
+             corticosteroid itself: antiviral prophylaxis, hepatology.",
+            fig(total)
+        ));
+    }
     lines.push(format!(
         "\nSources: guidance (mandatory concurrent steroid-sparing agent; alternatives); Mosteller 1987 (BSA); \
          Devine 1974 (ideal body weight){}.",

@@ -83,6 +83,10 @@ pub struct Found {
     /// Prednisone-equivalent mg/day of the steroid, when at or above the
     /// Pneumocystis threshold with an agent offered.
     pub pneumocystis: Option<f64>,
+    /// Hepatitis B known (positive test or chronic hepatitis B on the problem
+    /// list) with the steroid at or above `hbv_gc_mg_per_day`: the steroid
+    /// itself needs antiviral prophylaxis (the prednisone-equivalent mg/day).
+    pub gc_hbv: Option<f64>,
     /// The policy figures the words state.
     pub figures: Box<Figures>,
 }
@@ -637,6 +641,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         none_safe,
         prefer_aza,
         pneumocystis,
+        gc_hbv: crate::clinical::pretreatment::glucocorticoid_hbv(facts, policy, gc_total)
+            .iter()
+            .any(|l| l.kind == crate::clinical::pretreatment::LineKind::HbvPositive)
+            .then_some(gc_total),
         figures: Box::new(Figures::of(policy)),
     };
     out.findings.push(Finding {
@@ -975,6 +983,27 @@ mod tests {
                 "{dx:?} {egfr:?} {extra}: {}",
                 card.detail()
             );
+        }
+    }
+
+    /// Hepatitis B known with the steroid at or above 20 mg/day: the card
+    /// says the steroid itself needs prophylaxis; below it, nothing.
+    #[test]
+    fn hepatitis_b_known_with_a_high_steroid_dose() {
+        for (mg, said) in [(60.0, Some(60.0)), (20.0, Some(20.0)), (10.0, None)] {
+            let mut f = with_body(
+                patient(&[Concept::Dermatomyositis, Concept::HepatitisB]),
+                Sex::Male,
+                70.0,
+                Some(170.0),
+            );
+            f.orders.push(prednisone(mg));
+            let out = evaluate(&f, &Policy::default());
+            let got = out.findings.iter().find_map(|c| match &c.what {
+                What::SteroidSparing(x) => Some(x.gc_hbv),
+                _ => None,
+            });
+            assert_eq!(got, Some(said), "{mg}");
         }
     }
 
