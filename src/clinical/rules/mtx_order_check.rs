@@ -730,6 +730,10 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
 /// (the ingredient, the dose in mg, weekly, by the order's own route); none
 /// for an order that is not a draft or has another route.
 fn weekly_fix(order: &Med, mg: f64, why: &str) -> Option<Suggestion> {
+    // Advice (a proposal or plan) is not an order to change.
+    if order.intent.is_advice() {
+        return None;
+    }
     let id = order.id.clone()?;
     let (route, how) = match order.route {
         Route::Subcutaneous => (ProposedRoute::Subcutaneous, "subcutaneously"),
