@@ -351,25 +351,35 @@ impl Config {
         }
         Ok(())
     }
+}
 
-    /// The inline `[trust]` table as the text of a trust file.
-    pub fn trust_text(&self) -> Option<String> {
-        self.trust
-            .as_ref()
-            .map(|t| toml::to_string(t).unwrap_or_default())
-    }
-
-    /// The inline `[policy]` table as the text of a policy file.
-    pub fn policy_text(&self) -> Option<String> {
-        self.policy
-            .as_ref()
-            .map(|t| toml::to_string(t).unwrap_or_default())
+/// The base URL of a listen address, for links and the default JWT
+/// audience: `http://{address}`, and `http://localhost:{port}` for an
+/// unspecified address (0.0.0.0, ::), which no client can call.
+pub fn listen_base(addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        format!("http://localhost:{}", addr.port())
+    } else {
+        format!("http://{addr}")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listen_address_as_a_base_url() {
+        for (addr, base) in [
+            ("127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("0.0.0.0:8080", "http://localhost:8080"),
+            ("[::]:9000", "http://localhost:9000"),
+            ("[::1]:9000", "http://[::1]:9000"),
+            ("10.1.2.3:80", "http://10.1.2.3:80"),
+        ] {
+            assert_eq!(listen_base(addr.parse().unwrap()), base, "{addr}");
+        }
+    }
 
     fn keys_of(v: &toml::Table, prefix: &str, out: &mut Vec<String>) {
         for (k, v) in v {

@@ -288,13 +288,13 @@ fn engine(cfg: &Config) -> Result<Engine, String> {
     }
     .map_err(|e| e.to_string())?;
     let services = Services::embedded().map_err(|e| e.to_string())?;
-    let policy = match (cfg.clinical.policy_file.as_ref(), cfg.policy_text()) {
+    let policy = match (cfg.clinical.policy_file.as_ref(), cfg.policy.clone()) {
         (Some(path), _) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             Policy::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?
         }
-        (None, Some(text)) => Policy::from_toml(&text).map_err(|e| format!("[policy]: {e}"))?,
+        (None, Some(table)) => Policy::from_table(table).map_err(|e| format!("[policy]: {e}"))?,
         (None, None) => Policy::default(),
     };
     Ok(Engine {
@@ -418,10 +418,10 @@ fn trust(cfg: &Config, file: Option<&std::path::Path>) -> Result<Option<AuthConf
             .map(Some)
             .map_err(|e| e.to_string());
     }
-    match cfg.trust_text() {
-        Some(text) => {
+    match cfg.trust.clone() {
+        Some(table) => {
             let at = file.map_or_else(|| PathBuf::from("./[trust]"), |f| f.to_path_buf());
-            AuthConfig::from_toml(&text, &at)
+            AuthConfig::from_table(table, &at)
                 .map(Some)
                 .map_err(|e| format!("[trust]: {e}"))
         }
@@ -598,14 +598,11 @@ fn main() -> ExitCode {
             let today = today.unwrap_or_else(|| engine.policy.today_at(chrono::Utc::now()));
             // The cards link to the guidance pages of the service this
             // configuration would run.
-            let base = cfg.server.public_base_url.clone().unwrap_or_else(|| {
-                let listen = cfg.server.listen;
-                if listen.ip().is_unspecified() {
-                    format!("http://localhost:{}", listen.port())
-                } else {
-                    format!("http://{listen}")
-                }
-            });
+            let base = cfg
+                .server
+                .public_base_url
+                .clone()
+                .unwrap_or_else(|| config::listen_base(cfg.server.listen));
             match engine.evaluate_at(svc, &body, today, Some(&base)) {
                 Ok((response, _)) => {
                     println!(
@@ -660,6 +657,13 @@ fn main() -> ExitCode {
                     );
                     return ExitCode::from(2);
                 }
+            }
+            if base.is_none() && !listen.ip().is_loopback() {
+                tracing::warn!(
+                    links = %config::listen_base(listen),
+                    "no public_base_url: cards link their guidance pages at the listen address; \
+                     set public_base_url to the address clinicians' browsers reach"
+                );
             }
             let insecure_no_auth = cfg.server.insecure_no_auth;
             let auth = match trusted.filter(|c| !c.issuers.is_empty()) {

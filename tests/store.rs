@@ -548,3 +548,35 @@ async fn override_free_text_stays_out_of_the_report_unless_configured() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_corrupt_stored_suggestion_list_is_an_error_not_an_empty_list() {
+    sqlx::any::install_default_drivers();
+    for db in TestDb::all().await {
+        let s = db.open().await;
+        s.record_cards(&[card("c1", "gc-dose", T0)]).await.unwrap();
+        s.record_feedback(&[fb("c1", Outcome::Accepted, T0 + 10, None)], false)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.card("c1").await.unwrap().unwrap().suggestion_uuids.len(),
+            2
+        );
+        let raw = sqlx::AnyPool::connect(&db.url).await.unwrap();
+        sqlx::query("UPDATE audit_card SET suggestion_uuids = 'not json'")
+            .execute(&raw)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE feedback SET accepted_suggestions = '[1,'")
+            .execute(&raw)
+            .await
+            .unwrap();
+        raw.close().await;
+        let err = s.card("c1").await.expect_err(db.name).to_string();
+        assert!(err.contains("corrupt"), "{}: {err}", db.name);
+        let err = s.feedback_for("c1").await.expect_err(db.name).to_string();
+        assert!(err.contains("corrupt"), "{}: {err}", db.name);
+        s.close().await;
+        db.drop_db().await;
+    }
+}

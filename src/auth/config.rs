@@ -139,7 +139,21 @@ impl AuthConfig {
             file: file.display().to_string(),
             reason,
         };
-        let mut cfg: AuthConfig = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let table: toml::Table = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        AuthConfig::from_table(table, file)
+    }
+
+    /// A trust configuration from its table as read (a trust file, or the
+    /// configuration's inline `[trust]`); relative paths are taken from
+    /// `file`'s directory.
+    pub fn from_table(table: toml::Table, file: &Path) -> Result<AuthConfig, ConfigError> {
+        let err = |reason: String| ConfigError {
+            file: file.display().to_string(),
+            reason,
+        };
+        let mut cfg: AuthConfig = table
+            .try_into()
+            .map_err(|e: toml::de::Error| err(e.to_string()))?;
         if let Some(base) = &cfg.public_base_url {
             let u = reqwest::Url::parse(base).map_err(|e| err(format!("public_base_url: {e}")))?;
             if !matches!(u.scheme(), "http" | "https") {

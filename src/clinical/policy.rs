@@ -420,6 +420,12 @@ impl Policy {
         let table: toml::Table = text
             .parse()
             .map_err(|e: toml::de::Error| PolicyError::Syntax(e.to_string()))?;
+        Policy::from_table(table)
+    }
+
+    /// A policy from its table as read (a policy file, or the configuration's
+    /// inline `[policy]`).
+    pub fn from_table(table: toml::Table) -> Result<Policy, PolicyError> {
         let mut p = Policy::default();
         for (key, value) in table {
             let v = match value {

@@ -100,7 +100,7 @@ pub(super) async fn invoke(
             .today
             .unwrap_or_else(|| state.engine.policy.today_at(chrono::Utc::now()));
         state.evaluations.fetch_add(1, Ordering::Relaxed);
-        let base = guidance::base_url(&state, &headers);
+        let base = guidance::base_url(&state);
         let (response, report) =
             state
                 .engine

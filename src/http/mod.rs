@@ -131,7 +131,7 @@ pub struct AppState {
     /// `http://{listen address}` (set by [`serve_listener`]). Never taken
     /// from request headers.
     pub public_base_url: Option<String>,
-    /// `http://{listen address}`, once listening.
+    /// The listen address as a URL ([`crate::config::listen_base`]), once listening.
     pub listen_base: std::sync::OnceLock<String>,
     /// Origins browsers may call from; empty: any origin (never with credentials).
     pub cors_origins: Vec<HeaderValue>,

@@ -54,7 +54,7 @@ pub async fn serve_listener(
     stop: impl std::future::Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
-    let _ = state.listen_base.set(format!("http://{addr}"));
+    let _ = state.listen_base.set(crate::config::listen_base(addr));
     if let AuthMode::Required(verifier) = &state.auth {
         verifier.warm_up();
     }
@@ -280,18 +280,58 @@ impl tokio::io::AsyncWrite for Watched {
 }
 
 async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
+    let terminate = async {
+        let mut s = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        s.recv().await;
+        Ok(())
     };
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    let terminate = std::future::pending::<std::io::Result<()>>();
+    until_signalled(tokio::signal::ctrl_c(), terminate).await;
     tracing::info!("shutting down");
+}
+
+/// Resolves when either signal arrives. A signal that could not be
+/// registered is logged and never arrives: it does not stop the server.
+async fn until_signalled(
+    interrupt: impl std::future::Future<Output = std::io::Result<()>>,
+    terminate: impl std::future::Future<Output = std::io::Result<()>>,
+) {
+    async fn arrived(which: &str, wait: impl std::future::Future<Output = std::io::Result<()>>) {
+        if let Err(e) = wait.await {
+            tracing::error!(signal = which, error = %e, "cannot listen for the signal; stop the service another way");
+            std::future::pending::<()>().await;
+        }
+    }
+    tokio::select! {
+        _ = arrived("interrupt", interrupt) => {}
+        _ = arrived("terminate", terminate) => {}
+    }
+}
+
+#[cfg(test)]
+mod signal_tests {
+    use super::until_signalled;
+    use std::time::Duration;
+
+    fn failed() -> std::io::Result<()> {
+        Err(std::io::Error::other("no signal handling here"))
+    }
+
+    #[tokio::test]
+    async fn a_signal_that_cannot_be_registered_does_not_stop_the_server() {
+        let both_failed = until_signalled(async { failed() }, async { failed() });
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), both_failed)
+                .await
+                .is_err(),
+            "the server stopped"
+        );
+        // The other signal still stops it.
+        let one_arrives = until_signalled(async { failed() }, async { Ok(()) });
+        assert!(tokio::time::timeout(Duration::from_millis(50), one_arrives)
+            .await
+            .is_ok());
+    }
 }

@@ -589,6 +589,13 @@ impl Store {
     }
 }
 
+/// A stored list of suggestion uuids (a JSON array of strings). A row that
+/// does not hold one is corrupt: an error, never read as an empty list.
+fn stored_list(text: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Config(format!("a stored suggestion list is corrupt: {e}")))
+}
+
 fn audit_card(r: &AnyRow) -> Result<AuditCard, StoreError> {
     let suggestions: String = r.try_get(9)?;
     Ok(AuditCard {
@@ -601,7 +608,7 @@ fn audit_card(r: &AnyRow) -> Result<AuditCard, StoreError> {
         rule_display: r.try_get(6)?,
         indicator: r.try_get(7)?,
         summary: r.try_get(8)?,
-        suggestion_uuids: serde_json::from_str(&suggestions).unwrap_or_default(),
+        suggestion_uuids: stored_list(&suggestions)?,
         policy_version: r.try_get(10)?,
         service_version: r.try_get(11)?,
         patient_hmac: r.try_get(12)?,
@@ -623,7 +630,7 @@ fn feedback_record(r: &AnyRow) -> Result<FeedbackRecord, StoreError> {
         outcome: feedback::Outcome::parse(&outcome)
             .ok_or_else(|| StoreError::Config(format!("stored outcome {outcome:?}")))?,
         outcome_at_ms: r.try_get(3)?,
-        accepted_suggestions: serde_json::from_str(&suggestions).unwrap_or_default(),
+        accepted_suggestions: stored_list(&suggestions)?,
         reason: match (system, code) {
             (Some(system), Some(code)) => Some(feedback::ReasonCoding {
                 system,
