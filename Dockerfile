@@ -21,8 +21,6 @@ COPY hooks hooks
 COPY fhir-profiles fhir-profiles
 # Embedded into the binary (sqlx::migrate!).
 COPY migrations migrations
-# The guidance pages' words, embedded into the binary (include_str!).
-COPY docs/guidance docs/guidance
 # Declared in Cargo.toml (cargo checks the file exists; the release build does not compile it).
 COPY benches benches
 RUN --mount=type=cache,target=/usr/local/cargo/registry \

@@ -387,16 +387,13 @@ mod tests {
             guidance_base: Some("https://cds.example.org/base/"),
         };
         // Any finding will do: the words are not under test here.
-        let mut facts =
-            crate::clinical::rules::test_support::patient(&[crate::terminology::Concept::Ssc]);
+        let mut facts = crate::rules::test_support::patient(&[crate::terminology::Concept::Ssc]);
         facts.setting = crate::facts::Setting::OrderEntry;
         facts.unreadable_orders.push("x".into());
-        let mut f = crate::clinical::rules::unreadable_order::evaluate(
-            &facts,
-            &crate::clinical::Policy::default(),
-        )
-        .findings
-        .remove(0);
+        let mut f =
+            crate::rules::unreadable_order::evaluate(&facts, &crate::clinical::Policy::default())
+                .findings
+                .remove(0);
         f = Finding {
             indicator: Indicator::Warning,
             suggestions: vec![Suggestion {

@@ -1,5 +1,5 @@
 //! The guidance pages: one static page per rule, for the clinician who
-//! follows a card's link. The words are Markdown in `docs/guidance/<slug>.md`,
+//! follows a card's link. The words are Markdown in each rule's folder (`src/rules/<rule>/guidance.md`),
 //! compiled in; each page adds a table of the figures in force, generated
 //! from the loaded policy. Nothing on a page comes from a request: no patient
 //! data ever reaches one.
@@ -13,8 +13,8 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::clinical::policy::{Setting, DATA_SETTINGS, SETTINGS};
-use crate::clinical::rules::{adults_only, missing_data, Rule};
 use crate::clinical::{Policy, Topic};
+use crate::rules::{adults_only, missing_data, Rule};
 
 /// One guidance page.
 #[derive(Debug)]
@@ -46,73 +46,29 @@ impl Page {
     }
 }
 
-macro_rules! md {
-    ($slug:literal) => {
-        (
-            $slug,
-            include_str!(concat!("../docs/guidance/", $slug, ".md")),
-        )
-    };
-}
-
-/// Each rule's slug and words. The match is exhaustive: a new rule does not
-/// compile without its page.
-fn words(rule: Rule) -> (&'static str, &'static str) {
-    match rule {
-        Rule::RenalCrisisRisk => md!("renal-crisis-risk"),
-        Rule::SuspectedRenalCrisis => md!("suspected-renal-crisis"),
-        Rule::BpMonitoring => md!("bp-monitoring"),
-        Rule::InitialDose => md!("initial-dose"),
-        Rule::IvMethylprednisolone => md!("iv-methylprednisolone"),
-        Rule::SteroidSparing => md!("steroid-sparing"),
-        Rule::MtxOrderCheck => md!("mtx-order-check"),
-        Rule::Pregnancy => md!("pregnancy"),
-        Rule::Taper => md!("taper"),
-        Rule::Intensify => md!("intensify"),
-        Rule::AzaOrderCheck => md!("aza-order-check"),
-        Rule::IvigOrderCheck => md!("ivig-order-check"),
-        Rule::AntibodyPanel => md!("antibody-panel"),
-        Rule::MtxContinuation => md!("mtx-continuation"),
-        Rule::Monitoring => md!("monitoring"),
-        Rule::RouteNeeded => md!("route-needed"),
-        Rule::UnreadableOrder => md!("unreadable-order"),
-        Rule::GcCeiling => md!("gc-ceiling"),
-        Rule::Thiopurine => md!("thiopurine"),
-        Rule::MmfOrderCheck => md!("mmf-order-check"),
-        Rule::RtxOrderCheck => md!("rtx-order-check"),
-        Rule::CycOrderCheck => md!("cyc-order-check"),
-        Rule::MtxWatch => md!("mtx-watch"),
-    }
-}
-
 const MISSING_DATA_TOPICS: [Topic; 2] = [missing_data::TOPIC, missing_data::TOPIC_DOUBTFUL];
 const ADULTS_ONLY_TOPICS: [Topic; 1] = [adults_only::TOPIC];
 
 static PAGES: LazyLock<Vec<Page>> = LazyLock::new(|| {
     let mut pages: Vec<Page> = Rule::ALL
         .iter()
-        .map(|&rule| {
-            let (slug, markdown) = words(rule);
-            Page {
-                slug,
-                markdown,
-                topics: rule.topics(),
-                settings: rule.settings().to_vec(),
-            }
+        .map(|&rule| Page {
+            slug: rule.slug(),
+            markdown: rule.guidance(),
+            topics: rule.topics(),
+            settings: rule.settings().to_vec(),
         })
         .collect();
     // The two findings made outside the rules: figures a rule needed, and age.
-    let (slug, markdown) = md!("missing-data");
     pages.push(Page {
-        slug,
-        markdown,
+        slug: "missing-data",
+        markdown: include_str!("rules/missing_data/guidance.md"),
         topics: &MISSING_DATA_TOPICS,
         settings: DATA_SETTINGS.to_vec(),
     });
-    let (slug, markdown) = md!("adults-only");
     pages.push(Page {
-        slug,
-        markdown,
+        slug: "adults-only",
+        markdown: include_str!("rules/adults_only/guidance.md"),
         topics: &ADULTS_ONLY_TOPICS,
         settings: adults_only::SETTINGS.to_vec(),
     });

@@ -18,6 +18,7 @@ pub mod fhir;
 pub mod guidance;
 pub mod http;
 pub mod prefetch;
+pub mod rules;
 pub mod services;
 pub mod store;
 pub mod terminology;

@@ -606,7 +606,7 @@ async fn every_rule_fires_and_stays_silent() {
 /// Every topic a rule can produce (from the rules themselves) has its case above.
 #[test]
 fn every_topic_of_the_rules_is_covered_here() {
-    use ssc_myositis_cds::clinical::rules::{adults_only, missing_data, Rule};
+    use ssc_myositis_cds::rules::{adults_only, missing_data, Rule};
     let covered: Vec<&str> = cases().iter().map(|c| c.topic).collect();
     // The second-edition safety rules have their cases in tests/safety_rules.rs.
     let safety = include_str!("safety_rules.rs");

@@ -425,7 +425,7 @@ async fn every_safety_rule_fires_and_stays_silent() {
 /// Every topic a rule can produce has an end-to-end case here or in `tests/rules.rs`.
 #[test]
 fn every_topic_has_an_end_to_end_case() {
-    use ssc_myositis_cds::clinical::rules::{missing_data, Rule};
+    use ssc_myositis_cds::rules::{missing_data, Rule};
     let here: Vec<&str> = cases().iter().map(|c| c.topic).collect();
     let there = include_str!("rules.rs");
     for t in Rule::ALL

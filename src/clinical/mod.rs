@@ -10,14 +10,13 @@ pub mod predicates;
 pub mod pretreatment;
 pub mod products;
 pub mod reproductive;
-pub mod rules;
 pub mod steroids;
 pub mod text;
 
 use crate::facts::{Facts, Schedule};
+pub use crate::rules::{self, Need, Rule};
 pub use policy::Policy;
 pub use predicates::{LabResult, PatientScope};
-pub use rules::{Need, Rule};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Indicator {

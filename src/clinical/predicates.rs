@@ -137,7 +137,7 @@ impl LabResult for Lab {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clinical::rules::test_support::*;
+    use crate::rules::test_support::*;
 
     #[test]
     fn overlap_m35_1_table() {

@@ -342,7 +342,7 @@ pub fn concerns(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<Concern> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::clinical::rules::test_support::*;
+    use crate::rules::test_support::*;
     use proptest::prelude::*;
 
     fn q(c: Concept, v: f64, unit: &str, uln: Option<f64>, age: i64) -> Lab {

@@ -370,7 +370,7 @@ mod breastfeeding_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clinical::rules::test_support::*;
+    use crate::rules::test_support::*;
     use proptest::prelude::*;
 
     fn hcg(value: Option<(f64, &str)>, text: Option<&str>, age: i64) -> Lab {

@@ -190,8 +190,8 @@ mod tests {
 
     #[test]
     fn one_reading_of_the_orders_table() {
-        use crate::clinical::rules::test_support::*;
         use crate::facts::{Route, Schedule};
+        use crate::rules::test_support::*;
         use crate::terminology::Concept;
         let p = Policy::default();
         let pred = |mg: f64, id: &str| {
@@ -245,8 +245,8 @@ mod tests {
 
     #[test]
     fn exposure_and_limit_doses_table() {
-        use crate::clinical::rules::test_support::*;
         use crate::facts::{Certainty, Dose, ExposureDose, Frequency, Schedule};
+        use crate::rules::test_support::*;
         use crate::terminology::Concept;
         let p = Policy::default();
         let daily = |mg: f64| Dose {

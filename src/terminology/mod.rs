@@ -321,7 +321,7 @@ impl Terminology {
         std::thread::scope(|s| {
             s.spawn(medication::warm);
             crate::facts::warm();
-            crate::clinical::rules::warm();
+            crate::rules::warm();
             Self::compile_files(files)
         })
     }

@@ -27,7 +27,7 @@ pub fn named(m: &Med) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clinical::rules::test_support::prednisone;
+    use crate::rules::test_support::prednisone;
 
     #[test]
     fn each_standing_in_words() {

@@ -1,32 +1,12 @@
 //! The renderer's words: one function turns a typed [`Finding`] into the
 //! summary and detail a clinician reads. Rules decide; this module words.
-//! One file per rule, beside the shared pieces (numbers, inputs with their
-//! dates, the notes every card may carry).
+//! Each rule's words sit in its folder (`src/rules/<rule>/words.rs`); this
+//! module holds the shared pieces (numbers, inputs with their dates, the
+//! notes every card may carry) and the one dispatch.
 
-pub mod adults_only;
-pub mod antibody_panel;
-pub mod aza_order_check;
-pub mod bp_monitoring;
-pub mod drug_check;
-pub mod gc_ceiling;
-pub mod initial_dose;
-pub mod intensify;
-pub mod iv_methylprednisolone;
-pub mod ivig_order_check;
 pub mod medication;
-pub mod missing_data;
-pub mod monitoring;
-pub mod mtx_continuation;
-pub mod mtx_order_check;
 pub mod num;
-pub mod pregnancy;
-pub mod renal_crisis_risk;
-pub mod route_needed;
-pub mod steroid_sparing;
-pub mod suspected_renal_crisis;
-pub mod taper;
 pub mod unread;
-pub mod unreadable_order;
 
 use chrono::NaiveDate;
 
@@ -157,26 +137,26 @@ pub fn text(f: &Finding) -> Text {
 
 fn what(w: &What) -> Text {
     match w {
-        What::AdultsOnly(f) => adults_only::render(f),
-        What::AntibodyPanel(f) => antibody_panel::render(f),
-        What::BpMonitoring(f) => bp_monitoring::render(f),
-        What::DrugCheck(f) => drug_check::render(f),
-        What::GcCeiling(f) => gc_ceiling::render(f),
-        What::InitialDose(f) => initial_dose::render(f),
-        What::Intensify(f) => intensify::render(f),
-        What::IvMethylprednisolone(f) => iv_methylprednisolone::render(f),
-        What::IvigOrderCheck(f) => ivig_order_check::render(f),
-        What::MissingData(f) => missing_data::render(f),
-        What::Monitoring(f) => monitoring::render(f),
-        What::MtxContinuation(f) => mtx_continuation::render(f),
-        What::MtxOrderCheck(f) => mtx_order_check::render(f),
-        What::Pregnancy(f) => pregnancy::render(f),
-        What::RenalCrisisRisk(f) => renal_crisis_risk::render(f),
-        What::RouteNeeded(f) => route_needed::render(f),
-        What::SteroidSparing(f) => steroid_sparing::render(f),
-        What::SuspectedRenalCrisis(f) => suspected_renal_crisis::render(f),
-        What::Taper(f) => taper::render(f),
-        What::UnreadableOrder(f) => unreadable_order::render(f),
+        What::AdultsOnly(f) => crate::rules::adults_only::words::render(f),
+        What::AntibodyPanel(f) => crate::rules::antibody_panel::words::render(f),
+        What::BpMonitoring(f) => crate::rules::bp_monitoring::words::render(f),
+        What::DrugCheck(f) => crate::rules::drug_check::words::render(f),
+        What::GcCeiling(f) => crate::rules::gc_ceiling::words::render(f),
+        What::InitialDose(f) => crate::rules::initial_dose::words::render(f),
+        What::Intensify(f) => crate::rules::intensify::words::render(f),
+        What::IvMethylprednisolone(f) => crate::rules::iv_methylprednisolone::words::render(f),
+        What::IvigOrderCheck(f) => crate::rules::ivig_order_check::words::render(f),
+        What::MissingData(f) => crate::rules::missing_data::words::render(f),
+        What::Monitoring(f) => crate::rules::monitoring::words::render(f),
+        What::MtxContinuation(f) => crate::rules::mtx_continuation::words::render(f),
+        What::MtxOrderCheck(f) => crate::rules::mtx_order_check::words::render(f),
+        What::Pregnancy(f) => crate::rules::pregnancy::words::render(f),
+        What::RenalCrisisRisk(f) => crate::rules::renal_crisis_risk::words::render(f),
+        What::RouteNeeded(f) => crate::rules::route_needed::words::render(f),
+        What::SteroidSparing(f) => crate::rules::steroid_sparing::words::render(f),
+        What::SuspectedRenalCrisis(f) => crate::rules::suspected_renal_crisis::words::render(f),
+        What::Taper(f) => crate::rules::taper::words::render(f),
+        What::UnreadableOrder(f) => crate::rules::unreadable_order::words::render(f),
     }
 }
 

@@ -1,0 +1,37 @@
+//! Worked cases of the decision: facts in, findings out.
+
+use super::*;
+use crate::rules::test_support::*;
+use crate::terminology::Concept;
+
+#[test]
+fn unreadable_table() {
+    // (setting, unreadable drafts, fires)
+    for (setting, drafts, fires) in [
+        (
+            Setting::OrderEntry,
+            vec!["a MedicationOrder draft could not be read (data error)"],
+            true,
+        ),
+        (Setting::OrderEntry, vec![], false),
+        (Setting::ChartView, vec!["x"], false),
+    ] {
+        let mut f = patient(&[Concept::Ssc]);
+        f.setting = setting;
+        f.unreadable_orders = drafts.iter().map(|s| s.to_string()).collect();
+        let out = evaluate(&f, &Policy::default());
+        assert_eq!(!out.findings.is_empty(), fires, "{setting:?} {drafts:?}");
+        if fires {
+            assert_eq!(out.findings[0].indicator, Indicator::Warning);
+            assert_eq!(
+                out.findings[0].what,
+                What::UnreadableOrder(Found {
+                    orders: f.unreadable_orders.clone()
+                })
+            );
+            assert!(out.findings[0]
+                .summary()
+                .starts_with("1 medication order could not be read"));
+        }
+    }
+}

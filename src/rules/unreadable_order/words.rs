@@ -1,0 +1,49 @@
+//! Words for the `unreadable_order` rule.
+
+use crate::words::{md, summary, Text};
+use crate::rules::unreadable_order::Found;
+
+pub fn render(f: &Found) -> Text {
+    let n = f.orders.len();
+    let lines: Vec<String> = f.orders.iter().map(|w| format!("- {}", md(w))).collect();
+    Text {
+        summary: summary(format!(
+            "{n} medication order{} could not be read: not checked for dose, frequency or interactions",
+            if n == 1 { "" } else { "s" }
+        )),
+        detail: format!(
+            "**Order not checked.** The order was sent in a form that could not be read, so none of the checks \
+             (dose, weekly methotrexate, renal crisis risk, pregnancy, interactions) ran for it:\n\n{}\n\n\
+             Check the order by hand, or re-enter it with a coded medication, dose and frequency.",
+            lines.join("\n")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::words::SUMMARY_MAX;
+
+    #[test]
+    fn words() {
+        let one = render(&Found {
+            orders: vec!["a MedicationOrder draft could not be read (data error)".into()],
+        });
+        assert_eq!(
+            one.summary,
+            "1 medication order could not be read: not checked for dose, frequency or interactions"
+        );
+        assert!(one
+            .detail
+            .contains(r"- a MedicationOrder draft could not be read \(data error\)"));
+        let two = render(&Found {
+            orders: vec!["a".into(), "*b*".into()],
+        });
+        assert!(two
+            .summary
+            .starts_with("2 medication orders could not be read"));
+        assert!(two.summary.chars().count() <= SUMMARY_MAX);
+        assert!(two.detail.contains(r"- \*b\*"));
+    }
+}
