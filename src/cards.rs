@@ -166,6 +166,16 @@ fn members(raw: &RawValue) -> Option<BTreeMap<String, Box<RawValue>>> {
     serde_json::from_str(raw.get()).ok()
 }
 
+/// A draft of this request that is an R4 MedicationRequest: the only kind
+/// an action may update or delete. Another kind (a DSTU2 MedicationOrder)
+/// is read and checked, and its card says what to change, but no action
+/// names it as a MedicationRequest or offers a resource R4 does not have.
+fn draft_request<'a>(ctx: &'a RenderContext<'_>, order_id: &str) -> Option<&'a RawValue> {
+    let draft = ctx.drafts.get(order_id)?;
+    let kind = members(draft)?.remove("resourceType")?;
+    (kind.get() == "\"MedicationRequest\"").then_some(&**draft)
+}
+
 /// The draft order with its dose replaced: the medication set to the product
 /// (or ingredient) the dose is ordered as, one dosage instruction, the
 /// original route kept. Elements R4 requires that the draft lacked (the
@@ -258,7 +268,7 @@ fn action(a: &Action, ctx: &RenderContext<'_>) -> Option<cds::Action> {
             description,
             order_id,
         } => {
-            ctx.drafts.get(order_id)?;
+            draft_request(ctx, order_id)?;
             cds::Action {
                 kind: "delete",
                 description: description.clone(),
@@ -278,7 +288,7 @@ fn action(a: &Action, ctx: &RenderContext<'_>) -> Option<cds::Action> {
             kind: "update",
             description: description.clone(),
             resource: Some(updated_draft(
-                ctx.drafts.get(order_id)?,
+                draft_request(ctx, order_id)?,
                 product,
                 *schedule,
                 *route,
@@ -454,6 +464,27 @@ mod tests {
         let c = serde_json::to_value(card(&f, &ctx)).unwrap();
         assert!(c.get("suggestions").is_none());
         assert!(c.get("selectionBehavior").is_none());
+
+        // A DSTU2 MedicationOrder draft (read and checked) is neither updated
+        // nor deleted: no action names it as a MedicationRequest or carries a
+        // resource R4 does not have.
+        let mut order = draft.clone();
+        order["resourceType"] = json!("MedicationOrder");
+        let orders = HashMap::from([(
+            "request-123".to_string(),
+            RawValue::from_string(order.to_string()).unwrap(),
+        )]);
+        let ctx_order = RenderContext {
+            drafts: &orders,
+            ..ctx
+        };
+        let mut g = f.clone();
+        g.suggestions[0].actions.push(Action::DeleteDraft {
+            description: "Remove".into(),
+            order_id: "request-123".into(),
+        });
+        let c = serde_json::to_value(card(&g, &ctx_order)).unwrap();
+        assert!(c.get("suggestions").is_none(), "{c}");
 
         // The card links to its rule's page, in source.url and in links; the
         // topic keeps the finding's code. Without a base URL: neither.
