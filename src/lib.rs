@@ -7,9 +7,11 @@
 //! plain types) → [`clinical`] (pure rules) → [`cards`] (CDS JSON + FHIR) →
 //! response.
 
+pub mod app;
 pub mod auth;
 pub mod cards;
 pub mod cds;
+pub mod cli;
 pub mod clinical;
 pub mod config;
 pub mod engine;
