@@ -1,11 +1,9 @@
-//! The second-edition safety rules over real HTTP: each fires on its positive
-//! case and stays silent on its negative case, with requests built as FHIR
-//! resources like the other scenarios (the clinical figures are tested in the
-//! rule modules).
+//! The second-edition safety rules' end-to-end cases, with requests built
+//! as FHIR resources like the other scenarios (the clinical figures are
+//! tested in the rules' own worked cases); run by `tests/rules.rs`.
 
-mod common;
-
-use common::*;
+use super::Case;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const TODAY: &str = "2026-11-24";
@@ -165,14 +163,7 @@ fn view_on_mtx() -> Req {
         .active(mtx_sc(15.0, "a", "active"))
 }
 
-pub struct Case {
-    pub topic: &'static str,
-    pub indicator: &'static str,
-    pub positive: Req,
-    pub negative: Req,
-}
-
-fn cases() -> Vec<Case> {
+pub fn cases() -> Vec<Case> {
     vec![
         // Pregnancy: a positive hCG makes MMF critical; a later negative hCG ends it.
         Case {
@@ -395,48 +386,4 @@ fn cases() -> Vec<Case> {
             negative: myositis("female").order(tmp_smx(960.0, 1)),
         },
     ]
-}
-
-#[tokio::test]
-async fn every_safety_rule_fires_and_stays_silent() {
-    let s = start().await;
-    for c in cases() {
-        let pos = s.cards(&c.positive).await;
-        check_response(&pos, Some("p1"));
-        assert!(
-            has(&pos, c.topic, c.indicator),
-            "{} {} should fire: {:?}",
-            c.topic,
-            c.indicator,
-            topics(&pos)
-        );
-        let neg = s.cards(&c.negative).await;
-        check_response(&neg, Some("p1"));
-        assert!(
-            !has(&neg, c.topic, c.indicator),
-            "{} {} should be silent: {:?}",
-            c.topic,
-            c.indicator,
-            topics(&neg)
-        );
-    }
-}
-
-/// Every topic a rule can produce has an end-to-end case here or in `tests/rules.rs`.
-#[test]
-fn every_topic_has_an_end_to_end_case() {
-    use ssc_myositis_cds::rules::{missing_data, Rule};
-    let here: Vec<&str> = cases().iter().map(|c| c.topic).collect();
-    let there = include_str!("rules.rs");
-    for t in Rule::ALL
-        .iter()
-        .flat_map(|r| r.topics())
-        .chain([&missing_data::TOPIC])
-    {
-        assert!(
-            here.contains(&t.code) || there.contains(&format!("topic: \"{}\"", t.code)),
-            "{} has no end-to-end case",
-            t.code
-        );
-    }
 }
