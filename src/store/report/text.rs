@@ -1,0 +1,75 @@
+//! The report as plain text, for the terminal.
+
+use std::fmt::Write as _;
+
+use super::Report;
+
+impl Report {
+    /// Plain text for the terminal.
+    pub fn to_text(&self) -> String {
+        let pct = |r: f64| format!("{:.1}%", r * 100.0);
+        let mut s = String::new();
+        let _ = writeln!(s, "Acceptance report: {}", self.window());
+        let _ = writeln!(
+            s,
+            "\n{:<32} {:>6} {:>9} {:>11} {:>11} {:>9} {:>10}",
+            "service", "shown", "accepted", "overridden", "acceptance", "override", "unmatched"
+        );
+        for v in &self.services {
+            let c = v.counts;
+            let _ = writeln!(
+                s,
+                "{:<32} {:>6} {:>9} {:>11} {:>11} {:>9} {:>10}",
+                v.service,
+                c.shown,
+                c.accepted,
+                c.overridden,
+                pct(c.acceptance_rate),
+                pct(c.override_rate),
+                v.unmatched_feedback
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\n{:<32} {:>6} {:>9} {:>11} {:>11} {:>9}  service",
+            "rule", "shown", "accepted", "overridden", "acceptance", "override"
+        );
+        for r in &self.rules {
+            let c = r.counts;
+            let _ = writeln!(
+                s,
+                "{:<32} {:>6} {:>9} {:>11} {:>11} {:>9}  {}{}",
+                r.rule,
+                c.shown,
+                c.accepted,
+                c.overridden,
+                pct(c.acceptance_rate),
+                pct(c.override_rate),
+                r.service,
+                if r.noisy { "  NOISY" } else { "" }
+            );
+            if let Some([lo, hi]) = r.override_rate_ci95 {
+                let _ = writeln!(s, "    override rate 95% CI: {}-{}", pct(lo), pct(hi));
+            }
+            for reason in &r.top_override_reasons {
+                let _ = writeln!(
+                    s,
+                    "    overridden: {} x{}{}",
+                    reason.display,
+                    reason.count,
+                    reason
+                        .category
+                        .as_deref()
+                        .map(|c| format!(" [{c}]"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        let _ = writeln!(
+            s,
+            "\nfeedback for unknown cards: {}",
+            self.unmatched_feedback
+        );
+        s
+    }
+}
