@@ -2,7 +2,7 @@
 //! as FHIR resources like the other scenarios (the clinical figures are
 //! tested in the rules' own worked cases); run by `tests/rules.rs`.
 
-use super::Case;
+use super::{mtx_sc, Case};
 use crate::common::*;
 use serde_json::{json, Value};
 
@@ -110,19 +110,6 @@ fn active(code: Option<&str>, name: &str, mg: f64, id: &str) -> Value {
         "2026-10-01",
     )
 }
-fn mtx_sc(mg: f64, id: &str, status: &str) -> Value {
-    order(
-        "1946772",
-        "methotrexate 25 MG/ML Injectable Solution",
-        mg,
-        1,
-        "wk",
-        "34206005",
-        id,
-        status,
-    )
-}
-
 /// A Condition coded in any system, with an onset date.
 fn condition(mut r: Req, system: &str, code: &str, onset: Option<&str>) -> Req {
     let n = r.conditions.len();
