@@ -82,10 +82,10 @@ impl App {
     /// Terminology (embedded or a directory), services, and the policy (its
     /// file, else the inline `[policy]`, else the defaults).
     pub fn build(config: Config, config_file: Option<&Path>) -> Result<App, StartError> {
-        let terminology = match config.clinical.valuesets.as_ref() {
+        let terminology = crate::engine::warming(|| match config.clinical.valuesets.as_ref() {
             Some(dir) => Terminology::with_directory(dir),
             None => Terminology::embedded(),
-        }
+        })
         .map_err(|e| e.to_string())?;
         let services = Services::embedded().map_err(|e| e.to_string())?;
         let policy = match (config.clinical.policy_file.as_ref(), config.policy.clone()) {

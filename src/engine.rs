@@ -18,6 +18,18 @@ use crate::fhir::{self, Resource, Skipped};
 use crate::services::{Hook, Service, Services, REQUIRED};
 use crate::terminology::Terminology;
 
+/// Runs `work` (compiling the terminology) while every text matcher of the
+/// facts, the rules and the medication names is built, the names on a
+/// second thread: at start-up, so that no request pays for them.
+pub fn warming<T>(work: impl FnOnce() -> T) -> T {
+    std::thread::scope(|s| {
+        s.spawn(crate::terminology::medication::warm);
+        crate::facts::warm();
+        crate::rules::warm();
+        work()
+    })
+}
+
 impl Prepared {
     /// Entries of the draftOrders Bundle (0 when there is none or it cannot
     /// be read as a Bundle: the facts say so then).
@@ -177,7 +189,7 @@ fn type_and_id(reference: &str) -> Option<(&str, &str)> {
 impl Engine {
     pub fn with_defaults() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         Ok(Engine {
-            terminology: Terminology::embedded()?,
+            terminology: warming(Terminology::embedded)?,
             policy: Policy::default(),
             services: Services::embedded()?,
         })

@@ -282,7 +282,7 @@ impl Terminology {
         let files = embedded::VALUESETS
             .iter()
             .map(|(name, text)| (name.to_string(), text.to_string()));
-        Self::from_files(files)
+        Self::compile_files(files)
     }
 
     /// The compiled-in ValueSets, with each `*.json` ValueSet in `dir` replacing
@@ -309,21 +309,7 @@ impl Terminology {
             })?;
             files.push((path.display().to_string(), text));
         }
-        Self::from_files(files)
-    }
-
-    fn from_files(
-        files: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Self, TerminologyError> {
-        // Every matcher is built with the terminology, at start-up, not by
-        // the first request that needs it: the medication names (the most
-        // work) on a second thread, the rest on this one meanwhile.
-        std::thread::scope(|s| {
-            s.spawn(medication::warm);
-            crate::facts::warm();
-            crate::rules::warm();
-            Self::compile_files(files)
-        })
+        Self::compile_files(files)
     }
 
     fn compile_files(
