@@ -269,42 +269,17 @@ pub struct PendingFetcher(std::thread::JoinHandle<Result<Fetcher, String>>);
 
 impl PendingFetcher {
     pub fn start(f: &config::Fhir) -> PendingFetcher {
-        let settings = fetch_settings(f);
+        let settings = FetchSettings::from(f);
         PendingFetcher(std::thread::spawn(move || Fetcher::new(settings)))
     }
 }
 
-/// The HTTP limits from their settings (every figure at least 1; the
-/// connection cap within the open-file limit).
+/// The HTTP limits from their settings, the connection cap fitted to the
+/// open-file limit.
 fn limits(l: &config::Limits) -> Limits {
-    let ms = |v: u64| Duration::from_millis(v.max(1));
-    Limits {
-        max_body_bytes: l.max_body_bytes,
-        max_draft_orders: l.max_draft_orders.max(1),
-        feedback_per_minute: l.feedback_per_minute.max(1),
-        max_json_depth: l.max_json_depth,
-        max_concurrent_requests: l.max_concurrent_requests.max(1),
-        request_timeout: ms(l.request_timeout_ms),
-        max_connections: connection_cap(l.max_connections),
-        header_read_timeout: ms(l.header_read_timeout_ms),
-        idle_timeout: ms(l.idle_timeout_ms),
-        body_read_timeout: ms(l.body_read_timeout_ms),
-        shutdown_grace: ms(l.shutdown_grace_ms),
-    }
-}
-
-/// The FHIR client's settings from theirs.
-pub fn fetch_settings(f: &config::Fhir) -> FetchSettings {
-    let ms = |v: u64| Duration::from_millis(v.max(1));
-    FetchSettings {
-        request_timeout: ms(f.timeout_ms),
-        deadline: ms(f.deadline_ms),
-        max_pages: f.max_pages.max(1),
-        max_bytes: f.max_bytes.max(1024),
-        allow_open_servers: f.allow_open_servers,
-        allow_http: f.allow_http_servers,
-        allowed_servers: f.allow.clone(),
-    }
+    let mut limits = Limits::from(l);
+    limits.max_connections = connection_cap(l.max_connections);
+    limits
 }
 
 /// The token verifier, or none where the service may run without one

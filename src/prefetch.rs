@@ -39,16 +39,26 @@ pub struct FetchSettings {
     pub allowed_servers: Vec<String>,
 }
 
+/// The defaults are the configuration's ([`crate::config::Fhir`]): written once.
 impl Default for FetchSettings {
     fn default() -> Self {
+        FetchSettings::from(&crate::config::Fhir::default())
+    }
+}
+
+/// The FHIR client's settings from theirs (timeouts at least 1 ms, at least
+/// one page and 1 KiB).
+impl From<&crate::config::Fhir> for FetchSettings {
+    fn from(f: &crate::config::Fhir) -> Self {
+        let ms = |v: u64| Duration::from_millis(v.max(1));
         FetchSettings {
-            request_timeout: Duration::from_millis(300),
-            deadline: Duration::from_millis(400),
-            max_pages: 5,
-            max_bytes: 8 * 1024 * 1024,
-            allow_open_servers: false,
-            allow_http: false,
-            allowed_servers: vec![],
+            request_timeout: ms(f.timeout_ms),
+            deadline: ms(f.deadline_ms),
+            max_pages: f.max_pages.max(1),
+            max_bytes: f.max_bytes.max(1024),
+            allow_open_servers: f.allow_open_servers,
+            allow_http: f.allow_http_servers,
+            allowed_servers: f.allow.clone(),
         }
     }
 }

@@ -76,21 +76,30 @@ pub struct Limits {
     pub feedback_per_minute: u32,
 }
 
+/// The defaults are the configuration's ([`crate::config::Limits`]): written once.
 impl Default for Limits {
     fn default() -> Self {
+        Limits::from(&crate::config::Limits::default())
+    }
+}
+
+/// The limits from their settings, every figure at least 1 (the connection
+/// cap is fitted to the open-file limit at start-up, not here).
+impl From<&crate::config::Limits> for Limits {
+    fn from(l: &crate::config::Limits) -> Self {
+        let ms = |v: u64| Duration::from_millis(v.max(1));
         Limits {
-            // Admits a long-followed patient's full prefetch (~5 MB).
-            max_body_bytes: 8 * 1024 * 1024,
-            max_draft_orders: 25,
-            feedback_per_minute: 600,
-            max_json_depth: 64,
-            max_concurrent_requests: 64,
-            request_timeout: Duration::from_secs(10),
-            max_connections: 4096,
-            header_read_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(30),
-            body_read_timeout: Duration::from_secs(5),
-            shutdown_grace: Duration::from_secs(10),
+            max_body_bytes: l.max_body_bytes,
+            max_draft_orders: l.max_draft_orders.max(1),
+            feedback_per_minute: l.feedback_per_minute.max(1),
+            max_json_depth: l.max_json_depth,
+            max_concurrent_requests: l.max_concurrent_requests.max(1),
+            request_timeout: ms(l.request_timeout_ms),
+            max_connections: l.max_connections.max(1),
+            header_read_timeout: ms(l.header_read_timeout_ms),
+            idle_timeout: ms(l.idle_timeout_ms),
+            body_read_timeout: ms(l.body_read_timeout_ms),
+            shutdown_grace: ms(l.shutdown_grace_ms),
         }
     }
 }
