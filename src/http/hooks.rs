@@ -4,6 +4,8 @@
 use super::layers::PendingClaim;
 use super::{guidance, json_depth, ops, ApiError, AppState, Audit, AuthMode, Limits};
 use crate::auth::{Caller, ReplayClaim};
+use crate::cds::HookResponse;
+use crate::engine::Report;
 use crate::store::{audit, Filed};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -53,6 +55,7 @@ fn json_body(
     Ok(body)
 }
 
+/// `POST /cds-services/{id}`: one [`HookCall`], then its log line and answer.
 pub(super) async fn invoke(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -62,14 +65,57 @@ pub(super) async fn invoke(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let started = Instant::now();
-    let mut hook_instance: Option<String> = None;
-    let result = async {
+    let call = HookCall {
+        state: &state,
+        caller: caller.as_deref(),
+        pending: pending.as_deref(),
+    };
+    let (hook_instance, result) = call.run(&id, &headers, body).await;
+    answer(
+        &id,
+        hook_instance.as_deref().unwrap_or("-"),
+        started,
+        result,
+    )
+}
+
+/// One hook call: the request read and checked, what it lacks fetched from
+/// the EHR's FHIR server, the rules run and the cards rendered, the cards
+/// recorded (with the token's claim) before the answer.
+struct HookCall<'a> {
+    state: &'a AppState,
+    caller: Option<&'a Caller>,
+    pending: Option<&'a PendingClaim>,
+}
+
+impl HookCall<'_> {
+    /// The response and its report, with the hook instance as far as it was
+    /// read (for the log line, refused or not).
+    async fn run(
+        self,
+        id: &str,
+        headers: &HeaderMap,
+        body: Result<Bytes, BytesRejection>,
+    ) -> (Option<String>, Result<(HookResponse, Report), ApiError>) {
+        let mut hook_instance = None;
+        let result = self.steps(id, headers, body, &mut hook_instance).await;
+        (hook_instance, result)
+    }
+
+    async fn steps(
+        &self,
+        id: &str,
+        headers: &HeaderMap,
+        body: Result<Bytes, BytesRejection>,
+        hook_instance: &mut Option<String>,
+    ) -> Result<(HookResponse, Report), ApiError> {
+        let state = self.state;
         let service = state
             .engine
             .services
-            .get(&id)
-            .ok_or_else(|| ApiError::UnknownService(id.clone()))?;
-        let body = json_body(&headers, body, &state.limits)?;
+            .get(id)
+            .ok_or_else(|| ApiError::UnknownService(id.to_string()))?;
+        let body = json_body(headers, body, &state.limits)?;
         let prepared = state.engine.prepare(service, &body)?;
         let drafts = prepared.draft_order_count();
         if drafts > state.limits.max_draft_orders {
@@ -83,13 +129,13 @@ pub(super) async fn invoke(
         drop(body);
         // What the log and the audit need besides the cards, from the request
         // as already read (the patient id is kept only as a keyed hash).
-        hook_instance = loggable_id(&prepared.hook_instance);
+        *hook_instance = loggable_id(&prepared.hook_instance);
         let audit_keys = (
             prepared.hook_instance.clone(),
             prepared.context.patient_id.clone(),
         );
         // Context + prefetch: what the request lacks, from the EHR's FHIR server.
-        let allowlist = match (&state.auth, &caller) {
+        let allowlist = match (&state.auth, self.caller) {
             (AuthMode::Required(_), Some(c)) => c.fhir_servers.as_slice(),
             _ => state.fetcher.settings.allowed_servers.as_slice(),
         };
@@ -100,14 +146,13 @@ pub(super) async fn invoke(
             .today
             .unwrap_or_else(|| state.engine.policy.today_at(chrono::Utc::now()));
         state.evaluations.fetch_add(1, Ordering::Relaxed);
-        let base = guidance::base_url(&state);
+        let base = guidance::base_url(state);
         let (response, report) =
             state
                 .engine
                 .finish(service, prepared, fetched, today, base.as_deref())?;
         if let (Some(audit), (hook_instance, Some(patient_id))) = (&state.audit, &audit_keys) {
-            let claim = pending.as_ref().and_then(|p| p.take());
-            let caller = caller.as_deref();
+            let claim = self.pending.and_then(|p| p.take());
             let issued = audit::Issued {
                 service_id: &service.id,
                 hook: service.hook.as_str(),
@@ -115,19 +160,27 @@ pub(super) async fn invoke(
                 patient_id,
                 policy_version: &audit.policy_version,
                 issued_at_ms: chrono::Utc::now().timestamp_millis(),
-                issuer: caller.map_or("", |c| c.iss.as_str()),
-                tenant: caller.and_then(|c| c.tenant.as_deref()).unwrap_or(""),
+                issuer: self.caller.map_or("", |c| c.iss.as_str()),
+                tenant: self.caller.and_then(|c| c.tenant.as_deref()).unwrap_or(""),
             };
-            record_cards(&state, audit, &issued, &response, claim).await?;
+            record_cards(state, audit, &issued, &response, claim).await?;
         }
-        Ok::<_, ApiError>((response, report))
+        Ok((response, report))
     }
-    .await;
+}
+
+/// The call's log line (ids, counts, timings, outcome; never request
+/// content) and its HTTP answer.
+fn answer(
+    id: &str,
+    hook_instance: &str,
+    started: Instant,
+    result: Result<(HookResponse, Report), ApiError>,
+) -> Response {
     let elapsed_us = started.elapsed().as_micros() as u64;
-    let hook_instance = hook_instance.as_deref().unwrap_or("-");
     match result {
         Ok((response, report)) => {
-            ops::hook_answered(&id, started, &response.cards);
+            ops::hook_answered(id, started, &response.cards);
             let card_uuids = response
                 .cards
                 .iter()
