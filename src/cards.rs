@@ -172,8 +172,8 @@ fn members(raw: &RawValue) -> Option<BTreeMap<String, Box<RawValue>>> {
 /// names it as a MedicationRequest or offers a resource R4 does not have.
 fn draft_request<'a>(ctx: &'a RenderContext<'_>, order_id: &str) -> Option<&'a RawValue> {
     let draft = ctx.drafts.get(order_id)?;
-    let kind = members(draft)?.remove("resourceType")?;
-    (kind.get() == "\"MedicationRequest\"").then_some(&**draft)
+    let kind = crate::fhir::resource_type(draft.get()).ok()??;
+    (kind == "MedicationRequest").then_some(&**draft)
 }
 
 /// The draft order with its dose replaced: the medication set to the product
