@@ -33,18 +33,10 @@ pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseArgs,
     /// Log format on standard error: `human` (default) or `json` (one object a line).
-    #[arg(long, env = "SSC_CDS_LOG_FORMAT", global = true, value_parser = log_format)]
+    #[arg(long, env = "SSC_CDS_LOG_FORMAT", global = true, value_enum)]
     pub log_format: Option<LogFormat>,
     #[command(subcommand)]
     pub command: Command,
-}
-
-fn log_format(s: &str) -> Result<LogFormat, String> {
-    match s {
-        "human" => Ok(LogFormat::Human),
-        "json" => Ok(LogFormat::Json),
-        _ => Err("expected human or json".into()),
-    }
 }
 
 /// A list entry as given, without the spaces around it ("a, b").

@@ -33,7 +33,7 @@ pub struct Config {
     pub policy: Option<toml::Table>,
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     #[default]
@@ -98,6 +98,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
+            // Admits a long-followed patient's full prefetch (~5 MB).
             max_body_bytes: 8 * 1024 * 1024,
             max_json_depth: 64,
             max_concurrent_requests: 64,
