@@ -166,14 +166,19 @@ fn members(raw: &RawValue) -> Option<BTreeMap<String, Box<RawValue>>> {
     serde_json::from_str(raw.get()).ok()
 }
 
-/// A draft of this request that is an R4 MedicationRequest: the only kind
-/// an action may update or delete. Another kind (a DSTU2 MedicationOrder)
-/// is read and checked, and its card says what to change, but no action
-/// names it as a MedicationRequest or offers a resource R4 does not have.
-fn draft_request<'a>(ctx: &'a RenderContext<'_>, order_id: &str) -> Option<&'a RawValue> {
+/// A draft of this request with its `resourceType` (None: not a draft of
+/// this request, or no type).
+fn draft_of<'a>(ctx: &'a RenderContext<'_>, order_id: &str) -> Option<(&'a RawValue, String)> {
     let draft = ctx.drafts.get(order_id)?;
-    let kind = crate::fhir::resource_type(draft.get()).ok()??;
-    (kind == "MedicationRequest").then_some(&**draft)
+    let kind = crate::fhir::resource_type(draft.get()).ok()??.into_owned();
+    Some((&**draft, kind))
+}
+
+/// A draft an `update` may carry: an R4 MedicationRequest only. Another kind
+/// (a DSTU2 MedicationOrder) is read and checked, and its card says what to
+/// change, but no update offers a resource R4 does not have.
+fn draft_request<'a>(ctx: &'a RenderContext<'_>, order_id: &str) -> Option<&'a RawValue> {
+    draft_of(ctx, order_id).and_then(|(draft, kind)| (kind == "MedicationRequest").then_some(draft))
 }
 
 /// The draft order with its dose replaced: the medication set to the product
@@ -268,12 +273,13 @@ fn action(a: &Action, ctx: &RenderContext<'_>) -> Option<cds::Action> {
             description,
             order_id,
         } => {
-            draft_request(ctx, order_id)?;
+            // Named by the draft's own type (a DSTU2 draft is a MedicationOrder).
+            let (_, kind) = draft_of(ctx, order_id)?;
             cds::Action {
                 kind: "delete",
                 description: description.clone(),
                 resource: None,
-                resource_id: Some(format!("MedicationRequest/{order_id}")),
+                resource_id: Some(format!("{kind}/{order_id}")),
             }
         }
         Action::UpdateDraftDose {
@@ -465,9 +471,8 @@ mod tests {
         assert!(c.get("suggestions").is_none());
         assert!(c.get("selectionBehavior").is_none());
 
-        // A DSTU2 MedicationOrder draft (read and checked) is neither updated
-        // nor deleted: no action names it as a MedicationRequest or carries a
-        // resource R4 does not have.
+        // A DSTU2 MedicationOrder draft (read and checked) is not updated (R4
+        // has no such resource); its removal names it by its own type.
         let mut order = draft.clone();
         order["resourceType"] = json!("MedicationOrder");
         let orders = HashMap::from([(
@@ -484,7 +489,10 @@ mod tests {
             order_id: "request-123".into(),
         });
         let c = serde_json::to_value(card(&g, &ctx_order)).unwrap();
-        assert!(c.get("suggestions").is_none(), "{c}");
+        let actions = c["suggestions"][0]["actions"].as_array().unwrap();
+        assert_eq!(actions.len(), 1, "{c}");
+        assert_eq!(actions[0]["type"], "delete");
+        assert_eq!(actions[0]["resourceId"], "MedicationOrder/request-123");
 
         // The card links to its rule's page, in source.url and in links; the
         // topic keeps the finding's code. Without a base URL: neither.

@@ -463,7 +463,10 @@ proptest! {
                     // "Remove this order": the draft goes.
                     if a["type"] == "delete" {
                         let gone = a["resourceId"].as_str().unwrap_or("");
-                        next.retain(|d| format!("MedicationRequest/{}", d["id"].as_str().unwrap_or("")) != gone);
+                        next.retain(|d| {
+                            let kind = d["resourceType"].as_str().unwrap_or("");
+                            format!("{kind}/{}", d["id"].as_str().unwrap_or("")) != gone
+                        });
                         created += 1;
                         continue;
                     }
