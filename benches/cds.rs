@@ -18,9 +18,9 @@ use chrono::NaiveDate;
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use gen::{order_sign, Size};
 use ssc_myositis_cds::cards;
-use ssc_myositis_cds::clinical;
 use ssc_myositis_cds::engine::{Engine, Fetched};
 use ssc_myositis_cds::http::json_depth;
+use ssc_myositis_cds::rules;
 
 const SERVICE: &str = "ssc-myositis-order-sign";
 
@@ -56,9 +56,9 @@ fn stages(c: &mut Criterion, engine: &Engine, group: &str, body: &[u8]) {
         .gather(service, prepared, Fetched::default(), today())
         .unwrap();
     g.bench_function("rules", |b| {
-        b.iter(|| clinical::evaluate(black_box(&gathered.facts), &engine.policy))
+        b.iter(|| rules::evaluate(black_box(&gathered.facts), &engine.policy))
     });
-    let findings = clinical::evaluate(&gathered.facts, &engine.policy);
+    let findings = rules::evaluate(&gathered.facts, &engine.policy);
     let rctx = gathered.render_context(today());
     g.bench_function("render", |b| {
         b.iter(|| cards::response(black_box(&findings), &rctx))

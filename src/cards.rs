@@ -17,10 +17,10 @@ use crate::clinical::{
     Action, Finding, Indicator, MedicationProposal, ProposedRoute, Selection, ServiceProposal,
 };
 use crate::facts::Schedule;
+use crate::rules::What;
 use crate::terminology::{LOINC, RXNORM, SNOMED, UCUM};
 
 pub const BASE: &str = "https://ssc-myositis-cds.example.org/fhir";
-pub const SOURCE_LABEL: &str = "SSc-myositis overlap: initial treatment guidance";
 
 /// What the renderer needs from the request.
 pub struct RenderContext<'a> {
@@ -306,7 +306,7 @@ fn action(a: &Action, ctx: &RenderContext<'_>) -> Option<cds::Action> {
     })
 }
 
-pub fn card(f: &Finding, ctx: &RenderContext<'_>) -> Card {
+pub fn card(f: &Finding<What>, ctx: &RenderContext<'_>) -> Card {
     let text = crate::words::text(f);
     let suggestions: Vec<cds::Suggestion> = f
         .suggestions
@@ -374,7 +374,7 @@ pub fn card(f: &Finding, ctx: &RenderContext<'_>) -> Card {
     }
 }
 
-pub fn response(findings: &[Finding], ctx: &RenderContext<'_>) -> HookResponse {
+pub fn response(findings: &[Finding<What>], ctx: &RenderContext<'_>) -> HookResponse {
     HookResponse {
         cards: findings.iter().map(|f| card(f, ctx)).collect(),
     }
@@ -409,7 +409,8 @@ mod tests {
         let mut f =
             crate::rules::unreadable_order::evaluate(&facts, &crate::clinical::Policy::default())
                 .findings
-                .remove(0);
+                .remove(0)
+                .map(What::from);
         f = Finding {
             indicator: Indicator::Warning,
             suggestions: vec![Suggestion {

@@ -15,6 +15,7 @@ use crate::cds::{FhirAuthorization, HookContext, HookRequest, HookResponse};
 use crate::clinical::{self, Policy};
 use crate::facts::{Facts, FactsBuilder, Setting};
 use crate::fhir::{self, Resource, Skipped};
+use crate::rules;
 use crate::services::{Hook, Service, Services, REQUIRED};
 use crate::terminology::Terminology;
 
@@ -289,8 +290,8 @@ impl Engine {
         base: Option<&str>,
     ) -> Result<(HookResponse, Report), EvalError> {
         let gathered = self.gather(service, prepared, fetched, today)?;
-        let clinical::Evaluation { findings, silenced } =
-            clinical::evaluate_all(&gathered.facts, &self.policy);
+        let rules::Evaluation { findings, silenced } =
+            rules::evaluate_all(&gathered.facts, &self.policy);
         let mut ctx = gathered.render_context(today);
         ctx.guidance_base = base;
         let response = cards::response(&findings, &ctx);

@@ -24,4 +24,5 @@ pub mod rules;
 pub mod services;
 pub mod store;
 pub mod terminology;
+pub mod text;
 pub mod words;

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use serde_json::{json, Value};
-use ssc_myositis_cds::clinical::text::is_unsafe_char;
+use ssc_myositis_cds::text::is_unsafe_char;
 
 /// Every string under `v` (keys and values).
 fn strings(v: &Value, out: &mut Vec<String>) {

@@ -3,8 +3,8 @@
 //! `fmt_num`), over a dense grid, the ties, the edges and random values.
 
 use proptest::prelude::*;
-use ssc_myositis_cds::clinical::text::per_kg;
-use ssc_myositis_cds::facts::fmt_num;
+use ssc_myositis_cds::text::amount as fmt_num;
+use ssc_myositis_cds::text::per_kg;
 
 fn std_num(v: f64) -> String {
     let s = format!("{:.2}", v);

@@ -113,8 +113,10 @@ pub struct DosingWeight {
 }
 
 /// Dosing weight from the facts, or the figure that is missing.
-pub fn dosing_weight_of(facts: &crate::facts::Facts) -> Result<DosingWeight, crate::rules::Figure> {
-    use crate::rules::Figure;
+pub fn dosing_weight_of(
+    facts: &crate::facts::Facts,
+) -> Result<DosingWeight, crate::clinical::Figure> {
+    use crate::clinical::Figure;
     let w = facts.weight().ok_or(Figure::Weight)?;
     let h = facts.height().ok_or(Figure::Height)?;
     let sex = facts.sex.ok_or(Figure::Sex)?;

@@ -26,7 +26,7 @@ pub enum Breach {
 }
 
 /// What breaks the budget in a set of findings (empty when within it).
-pub fn check(findings: &[Finding]) -> Vec<Breach> {
+pub fn check<W>(findings: &[Finding<W>]) -> Vec<Breach> {
     let mut out = vec![];
     let info = findings
         .iter()
@@ -38,7 +38,7 @@ pub fn check(findings: &[Finding]) -> Vec<Breach> {
             info,
         });
     }
-    let critical: Vec<&Finding> = findings
+    let critical: Vec<&Finding<W>> = findings
         .iter()
         .filter(|f| f.indicator == Indicator::Critical)
         .collect();
@@ -60,7 +60,7 @@ mod tests {
     use super::*;
     use crate::clinical::Direction;
 
-    fn f(code: &'static str, indicator: Indicator, order: Option<&str>) -> Finding {
+    fn f(code: &'static str, indicator: Indicator, order: Option<&str>) -> Finding<()> {
         Finding::bare(code, indicator, order.map(|o| (o, Direction::Lower)))
     }
 
@@ -68,7 +68,7 @@ mod tests {
     fn the_budget() {
         use Indicator::*;
         // (findings, breaches expected)
-        let cases: Vec<(Vec<Finding>, usize)> = vec![
+        let cases: Vec<(Vec<Finding<()>>, usize)> = vec![
             // Three cards: within.
             (
                 vec![

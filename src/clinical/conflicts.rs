@@ -31,7 +31,7 @@ pub struct Silenced {
 }
 
 /// Whether `a` silences `b` (both pull the same order, opposite ways).
-fn silences(a: &Finding, b: &Finding) -> bool {
+fn silences<W>(a: &Finding<W>, b: &Finding<W>) -> bool {
     let (Some(pa), Some(pb)) = (&a.pull, &b.pull) else {
         return false;
     };
@@ -42,7 +42,7 @@ fn silences(a: &Finding, b: &Finding) -> bool {
 }
 
 /// Removes the findings another one contradicts; returns what was hidden.
-pub fn resolve(findings: &mut Vec<Finding>) -> Vec<Silenced> {
+pub fn resolve<W>(findings: &mut Vec<Finding<W>>) -> Vec<Silenced> {
     let mut hidden = vec![];
     let mut keep = vec![true; findings.len()];
     for (i, b) in findings.iter().enumerate() {
@@ -73,7 +73,7 @@ mod tests {
         code: &'static str,
         indicator: Indicator,
         pull: Option<(&str, Direction)>,
-    ) -> Finding {
+    ) -> Finding<()> {
         Finding::bare(code, indicator, pull)
     }
 

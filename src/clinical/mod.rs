@@ -1,6 +1,9 @@
-//! The clinical core: pure functions from [`Facts`] and [`Policy`] to
-//! [`Finding`]s. Nothing here knows of HTTP, JSON or FHIR wire formats; the
-//! `cards` module renders findings for CDS Hooks.
+//! The clinical vocabulary the rules share: a [`Finding`] and what it
+//! carries (topics, severities, suggested actions, notes), the [`Policy`],
+//! and the shared clinical reasoning (body size, steroid equivalence,
+//! pre-treatment checks, reproductive state). Pure functions of the
+//! [`crate::facts`]; nothing here knows of the rules, of HTTP, JSON or FHIR
+//! wire formats, or of the words on a card.
 
 pub mod body;
 pub mod budget;
@@ -11,10 +14,8 @@ pub mod pretreatment;
 pub mod products;
 pub mod reproductive;
 pub mod steroids;
-pub mod text;
 
-use crate::facts::{Facts, Schedule};
-pub use crate::rules::{self, Need, Rule};
+use crate::facts::{DataArea, Schedule};
 pub use policy::Policy;
 pub use predicates::{LabResult, PatientScope};
 
@@ -168,14 +169,15 @@ pub enum Selection {
     Any,
 }
 
-/// One finding: becomes one card. What it says is typed ([`What`]: the
-/// figures and the inputs with their dates); the `words` module alone turns
-/// it into a summary and a detail.
+/// One finding: becomes one card. What it says is typed (`W`: a rule's own
+/// finding with its figures and the inputs with their dates, or the
+/// registry's `rules::What` holding any of them); the words alone turn it
+/// into a summary and a detail.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
+pub struct Finding<W> {
     pub topic: Topic,
     pub indicator: Indicator,
-    pub what: What,
+    pub what: W,
     /// What `evaluate` adds to every finding: changed policy figures, advice
     /// read as orders, data limits.
     pub notes: Vec<Note>,
@@ -187,25 +189,38 @@ pub struct Finding {
     pub override_reasons: Vec<OverrideReason>,
 }
 
+impl<W> Finding<W> {
+    /// The same finding, saying what it says as `V`.
+    pub fn map<V>(self, f: impl FnOnce(W) -> V) -> Finding<V> {
+        Finding {
+            topic: self.topic,
+            indicator: self.indicator,
+            what: f(self.what),
+            notes: self.notes,
+            pull: self.pull,
+            suggestions: self.suggestions,
+            selection: self.selection,
+            override_reasons: self.override_reasons,
+        }
+    }
+}
+
 #[cfg(test)]
-impl Finding {
+impl Finding<()> {
     /// A finding with no words of interest, for the tables of `budget` and
     /// `conflicts`.
     pub(crate) fn bare(
         code: &'static str,
         indicator: Indicator,
         pull: Option<(&str, Direction)>,
-    ) -> Finding {
+    ) -> Finding<()> {
         Finding {
             topic: Topic {
                 code,
                 display: code,
             },
             indicator,
-            what: What::AdultsOnly(rules::adults_only::Found {
-                age: 0,
-                adult_age: 18.0,
-            }),
+            what: (),
             notes: vec![],
             pull: pull.map(|(o, d)| Pull {
                 order: o.into(),
@@ -218,112 +233,23 @@ impl Finding {
     }
 }
 
-/// What a finding says, one variant per rule, each with the rule's own typed
-/// finding.
+/// A finding of one of two kinds, for a rule that makes two kinds of card
+/// (the IVIG check: its absolute limit on the order checks' shared card, its
+/// g/kg dose on its own).
 #[derive(Debug, Clone, PartialEq)]
-pub enum What {
-    AdultsOnly(rules::adults_only::Found),
-    AntibodyPanel(rules::antibody_panel::Found),
-    BpMonitoring(rules::bp_monitoring::Found),
-    DrugCheck(rules::drug_check::Found),
-    GcCeiling(rules::gc_ceiling::Found),
-    InitialDose(rules::initial_dose::Found),
-    Intensify(rules::intensify::Found),
-    IvMethylprednisolone(rules::iv_methylprednisolone::Found),
-    IvigOrderCheck(rules::ivig_order_check::Found),
-    MissingData(rules::missing_data::Found),
-    Monitoring(rules::monitoring::Found),
-    MtxContinuation(rules::mtx_continuation::Found),
-    MtxOrderCheck(rules::mtx_order_check::Found),
-    Pregnancy(rules::pregnancy::Found),
-    RenalCrisisRisk(rules::renal_crisis_risk::Found),
-    RouteNeeded(rules::route_needed::Found),
-    SteroidSparing(rules::steroid_sparing::Found),
-    SuspectedRenalCrisis(rules::suspected_renal_crisis::Found),
-    Taper(rules::taper::Found),
-    UnreadableOrder(rules::unreadable_order::Found),
+pub enum Either<A, B> {
+    Left(A),
+    Right(B),
 }
 
-impl What {
-    /// The data areas this card's finding reads, for naming what could not
-    /// be read (POLICY third edition, "Never silent").
-    pub fn reads(&self, area: crate::facts::DataArea) -> bool {
-        use crate::facts::DataArea as A;
-        let weight = matches!(
-            self,
-            What::InitialDose(_)
-                | What::IvMethylprednisolone(_)
-                | What::SteroidSparing(_)
-                | What::IvigOrderCheck(_)
-                | What::Intensify(_)
-                | What::MtxOrderCheck(_)
-                | What::MissingData(_)
-        );
-        match area {
-            A::Weight | A::Height => weight,
-            A::RenalFunction => matches!(
-                self,
-                What::MtxOrderCheck(_)
-                    | What::SteroidSparing(_)
-                    | What::DrugCheck(_)
-                    | What::MtxContinuation(_)
-                    | What::SuspectedRenalCrisis(_)
-                    | What::MissingData(_)
-            ),
-            A::BloodPressure => matches!(
-                self,
-                What::RenalCrisisRisk(_)
-                    | What::SuspectedRenalCrisis(_)
-                    | What::BpMonitoring(_)
-                    | What::Monitoring(_)
-            ),
-            _ => false,
-        }
-    }
-}
+/// What a kind of finding reads: the data areas whose unread records its
+/// card names (POLICY third edition, "Never silent").
+pub trait Reads {
+    /// The areas every finding of this kind reads.
+    const AREAS: &'static [DataArea];
 
-/// Folds each item into the cards that read its area; one with no area, or
-/// whose area no card reads, into the first card. Returns the items per card.
-fn by_area<T: Clone>(
-    findings: &[Finding],
-    items: &[T],
-    area: impl Fn(&T) -> Option<crate::facts::DataArea>,
-) -> Vec<Vec<T>> {
-    let mut per_card: Vec<Vec<T>> = vec![vec![]; findings.len()];
-    if findings.is_empty() {
-        return per_card;
-    }
-    for item in items {
-        let mut placed = false;
-        if let Some(a) = area(item) {
-            for (i, f) in findings.iter().enumerate() {
-                if f.what.reads(a) {
-                    per_card[i].push(item.clone());
-                    placed = true;
-                }
-            }
-        }
-        if !placed {
-            per_card[0].push(item.clone());
-        }
-    }
-    per_card
-}
-
-/// Names what was received but not read, and the preliminary results used,
-/// on the cards that would have used them (POLICY third edition).
-fn fold_unread(findings: &mut [Finding], facts: &Facts) {
-    let unread = by_area(findings, &facts.unclassified, |u| u.area);
-    let preliminary = by_area(findings, &facts.preliminary, |p| p.area);
-    for ((f, unread), preliminary) in findings.iter_mut().zip(unread).zip(preliminary) {
-        if !preliminary.is_empty() {
-            f.notes.push(Note::Preliminary(
-                preliminary.into_iter().map(|p| p.text).collect(),
-            ));
-        }
-        if !unread.is_empty() {
-            f.notes.push(Note::Unread(unread));
-        }
+    fn reads(&self, area: DataArea) -> bool {
+        Self::AREAS.contains(&area)
     }
 }
 
@@ -387,187 +313,44 @@ pub enum Direction {
     Raise,
 }
 
-/// Runs every rule. Patients with neither SSc nor myositis get nothing.
-/// Critical findings come first.
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Vec<Finding> {
-    evaluate_all(facts, policy).findings
+/// A figure a rule needed and did not have.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Need {
+    pub figure: Figure,
+    /// What could not be checked without it.
+    pub why: String,
 }
 
-/// The findings, and those silenced by a contradicting finding (for the log).
-#[derive(Debug, Default)]
-pub struct Evaluation {
-    pub findings: Vec<Finding>,
-    pub silenced: Vec<conflicts::Silenced>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Figure {
+    Weight,
+    Height,
+    Sex,
 }
 
-/// [`evaluate`], with what the contradiction table hid.
-pub fn evaluate_all(facts: &Facts, policy: &Policy) -> Evaluation {
-    if !facts.in_scope() {
-        return Evaluation::default();
-    }
-    let mut findings = Vec::new();
-    let mut needs = Vec::new();
-    for rule in Rule::ALL {
-        let mut out = rule.evaluate(facts, policy);
-        let local: Vec<ChangedSetting> = rule
-            .settings()
-            .iter()
-            .filter(|k| policy.changed().contains(k))
-            .filter_map(|k| {
-                let s = policy::SETTINGS.iter().find(|s| s.key == *k)?;
-                Some(ChangedSetting {
-                    key: s.key,
-                    value: policy.get(k)?,
-                    unit: s.unit,
-                    default: s.default,
-                })
-            })
-            .collect();
-        if !local.is_empty() {
-            for f in &mut out.findings {
-                f.notes.push(Note::LocalPolicy(local.clone()));
-            }
-        }
-        findings.extend(out.findings);
-        needs.extend(out.needs);
-    }
-    // POLICY third edition ("Critical cards carry an action"): suspected
-    // renal crisis is one card. It absorbs the renal crisis risk card (its
-    // own detail states the glucocorticoid exposure) and no card beside it
-    // pushes a steroid-sparing start: the decision is a same-day review.
-    if findings.iter().any(|f| {
-        f.topic == rules::suspected_renal_crisis::TOPIC && f.indicator == Indicator::Critical
-    }) {
-        findings.retain(|f| {
-            f.topic != rules::renal_crisis_risk::TOPIC && f.topic != rules::steroid_sparing::TOPIC
-        });
-    }
-    // POLICY third edition ("One concern, one place"): the hepatitis B line
-    // appears on one card. An immunosuppressant's card carries it (its
-    // order needs it first); the glucocorticoid risk card then drops its own.
-    let hbv_elsewhere = findings.iter().any(|f| match &f.what {
-        What::MtxOrderCheck(x) => {
-            x.inputs
-                .before_first_dose
-                .iter()
-                .any(|l| l.contains("hepatitis B") || l.contains("HBV"))
-                || matches!(
-                    &x.concern,
-                    rules::mtx_order_check::Concern::Pretreatment { .. }
-                )
-        }
-        What::DrugCheck(x) => x.concerns.iter().any(|c| {
-            matches!(
-                &c.kind,
-                rules::drug_check::Kind::Pretreatment {
-                    kind: pretreatment::LineKind::HbvPositive
-                        | pretreatment::LineKind::HbvNotOnFile,
-                    ..
-                }
-            )
-        }),
-        _ => false,
-    });
-    if hbv_elsewhere {
-        for f in &mut findings {
-            if let What::RenalCrisisRisk(x) = &mut f.what {
-                x.hbv.clear();
-            }
+/// What one rule found (`W`: its own kind of finding) and the figures it
+/// lacked.
+#[derive(Debug)]
+pub struct Outcome<W> {
+    pub findings: Vec<Finding<W>>,
+    pub needs: Vec<Need>,
+}
+
+impl<W> Default for Outcome<W> {
+    fn default() -> Self {
+        Outcome {
+            findings: Vec::new(),
+            needs: Vec::new(),
         }
     }
-    // POLICY third edition ("Drafted items satisfy reminders"): a suggestion
-    // to order what is already drafted is not made again.
-    if !facts.drafted_services.is_empty() {
-        for f in &mut findings {
-            f.suggestions.retain(|s| !rules::already_drafted(s, facts));
+}
+
+impl<W> Outcome<W> {
+    /// The same outcome, its findings saying what they say as `V`.
+    pub fn map<V>(self, f: impl Fn(W) -> V) -> Outcome<V> {
+        Outcome {
+            findings: self.findings.into_iter().map(|x| x.map(&f)).collect(),
+            needs: self.needs,
         }
     }
-    if let Some(age) = rules::adults_only::minor_age(facts, policy) {
-        // A child: only the age-independent safety findings stand, without
-        // suggestions. The filter applies to each concern: a drug card keeps
-        // its safety concerns (a positive hepatitis B, a poor metaboliser) and
-        // loses its dose advice; an azathioprine card left with safety
-        // concerns only speaks under the thiopurine-safety topic.
-        for f in &mut findings {
-            if let What::DrugCheck(found) = &mut f.what {
-                found
-                    .concerns
-                    .retain(|c| c.kind.age_independent(c.indicator));
-                if let Some(worst) = found.concerns.iter().map(|c| c.indicator).max() {
-                    f.indicator = worst;
-                    if found.card == rules::drug_check::Card::Azathioprine {
-                        f.topic = rules::thiopurine::TOPIC;
-                    }
-                }
-            }
-        }
-        findings.retain(|f| {
-            rules::adults_only::AGE_INDEPENDENT.contains(&f.topic.code)
-                && !matches!(&f.what, What::DrugCheck(x) if x.concerns.is_empty())
-        });
-        for f in &mut findings {
-            f.suggestions.clear();
-        }
-        findings.push(rules::adults_only::finding(age, policy));
-    } else if let Some(f) = rules::missing_data::finding(&needs, facts) {
-        findings.push(f);
-    }
-    // POLICY second edition ("Budget"): the antibody-panel reminder appears on
-    // patient-view; on order hooks only when no other card fires.
-    if facts.setting == crate::facts::Setting::OrderEntry
-        && findings
-            .iter()
-            .any(|f| f.topic != rules::antibody_panel::TOPIC)
-    {
-        findings.retain(|f| f.topic != rules::antibody_panel::TOPIC);
-    }
-    // Advice (proposal, plan, option) is evaluated as an order; the detail says so.
-    let advice: Vec<(String, String)> = facts
-        .orders
-        .iter()
-        .filter_map(|m| match &m.intent {
-            crate::facts::Intent::Advice(code) => Some((m.name.clone(), code.clone())),
-            crate::facts::Intent::Order => None,
-        })
-        .collect();
-    if !advice.is_empty() {
-        for f in &mut findings {
-            f.notes.push(Note::Advice(advice.clone()));
-        }
-    }
-    let age_unknown =
-        facts.birth_date.is_none() && !facts.missing.contains(&crate::facts::DataArea::Patient);
-    if !facts.missing.is_empty() || !facts.notes.is_empty() || age_unknown {
-        let limits = Note::DataLimits {
-            missing: facts.missing.iter().copied().collect(),
-            notes: facts.notes.clone(),
-            age_unknown,
-        };
-        for f in &mut findings {
-            f.notes.push(limits.clone());
-        }
-    }
-    let silenced = conflicts::resolve(&mut findings);
-    findings.sort_by_key(|f| std::cmp::Reverse(f.indicator));
-    fold_unread(&mut findings, facts);
-    let weak: Vec<WeakDiagnosis> = facts
-        .diagnoses
-        .iter()
-        .filter(|d| d.from_text || d.provisional)
-        .map(|d| WeakDiagnosis {
-            label: d.label.clone(),
-            concept: d.concepts.first().copied(),
-            from_text: d.from_text,
-            provisional: d.provisional,
-        })
-        .fold(Vec::new(), |mut v, d| {
-            if !v.contains(&d) {
-                v.push(d);
-            }
-            v
-        });
-    if let (Some(first), false) = (findings.first_mut(), weak.is_empty()) {
-        first.notes.push(Note::Diagnoses(weak));
-    }
-    Evaluation { findings, silenced }
 }

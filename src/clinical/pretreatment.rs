@@ -21,12 +21,11 @@
 use crate::clinical::LabResult;
 use chrono::{Datelike, NaiveDate};
 
-use super::rules::drug_check::{Concern, Kind};
-use super::text::{self, md, num};
 use super::{Indicator, Policy};
 use crate::facts::{Facts, Lab, Sex};
 use crate::terminology::medication::Drug;
 use crate::terminology::Concept;
+use crate::text::{self, amount as num, md};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineKind {
@@ -322,23 +321,6 @@ pub fn blocking(facts: &Facts, policy: &Policy, drug: Drug) -> Option<String> {
     (!texts.is_empty()).then(|| texts.join(" "))
 }
 
-/// The lines as concerns of an order check's card (worded by the card).
-pub fn concerns(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<Concern> {
-    lines(facts, policy, drug)
-        .into_iter()
-        .map(|l| {
-            Concern::new(
-                l.indicator,
-                Kind::Pretreatment {
-                    drug,
-                    kind: l.kind,
-                    text: l.text,
-                },
-            )
-        })
-        .collect()
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -617,16 +599,13 @@ pub(crate) mod tests {
             .unwrap()
             .contains("platelets 60"));
         assert!(blocking(&f, &p, Drug::Rituximab).is_none());
-        for c in concerns(&f, &p, Drug::Azathioprine) {
-            let Kind::Pretreatment { text, .. } = &c.kind else {
-                panic!("{c:?}")
-            };
-            let want = if text.contains("platelets 60") {
+        for l in lines(&f, &p, Drug::Azathioprine) {
+            let want = if l.text.contains("platelets 60") {
                 Indicator::Warning
             } else {
                 Indicator::Info
             };
-            assert_eq!(c.indicator, want, "{text}");
+            assert_eq!(l.indicator, want, "{}", l.text);
         }
     }
 

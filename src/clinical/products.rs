@@ -208,7 +208,7 @@ mod tests {
             );
             assert_eq!(t.display(RXNORM, p.rxnorm), Some(p.display), "{p:?}");
             // The strength is the one the name states.
-            let mg = crate::facts::fmt_num(p.strength_mg);
+            let mg = crate::text::amount(p.strength_mg);
             assert!(
                 p.display.contains(&format!(" {mg} MG Oral Tablet")),
                 "{p:?}"

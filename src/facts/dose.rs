@@ -9,44 +9,10 @@ use std::sync::LazyLock;
 use chrono::{Datelike, NaiveDate};
 use regex::Regex;
 
+pub use super::frequency::Schedule;
 use super::frequency::{self, Frequency};
 use crate::fhir::{Dosage, Quantity};
 use crate::terminology::medication::Strength;
-
-/// How often: `frequency` administrations every `period_days`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Schedule {
-    pub frequency: f64,
-    pub period_days: f64,
-}
-
-impl Schedule {
-    pub const DAILY: Schedule = Schedule {
-        frequency: 1.0,
-        period_days: 1.0,
-    };
-    pub const WEEKLY: Schedule = Schedule {
-        frequency: 1.0,
-        period_days: 7.0,
-    };
-    pub fn per_day(self) -> f64 {
-        self.frequency / self.period_days
-    }
-    /// Plain words for a card ("once daily", "twice daily", "once weekly", ...).
-    pub fn describe(self) -> String {
-        let times = match self.frequency {
-            1.0 => "once".to_string(),
-            2.0 => "twice".to_string(),
-            f => format!("{} times", fmt_num(f)),
-        };
-        match self.period_days {
-            1.0 => format!("{times} daily"),
-            7.0 => format!("{times} weekly"),
-            p if p < 1.0 => format!("{times} every {} h", fmt_num(p * 24.0)),
-            p => format!("{times} every {} days", fmt_num(p)),
-        }
-    }
-}
 
 /// The dose of one dosage instruction.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,61 +47,6 @@ impl Dose {
     /// least that amount per day (POLICY, "Dose frequency").
     pub fn per_day_mg_at_least(&self) -> f64 {
         self.per_day_mg().unwrap_or(self.mg)
-    }
-}
-
-/// Formats a number without trailing zeros (60, 27.5, 0.86): `{:.2}` with the
-/// zeros trimmed, in integer arithmetic when the rounding is unambiguous.
-pub fn fmt_num(v: f64) -> String {
-    match hundredths(v) {
-        Some((neg, n)) => {
-            let mut s = String::with_capacity(12);
-            push_fixed2(&mut s, neg, n, true);
-            s
-        }
-        None => {
-            let s = format!("{:.2}", v);
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        }
-    }
-}
-
-/// `v` rounded to hundredths as (sign, |v| × 100), when that rounding
-/// cannot differ from the exact decimal rounding `{:.2}` does: finite, below
-/// 10^10 (the product's error is then under 10^-5) and not within 10^-3 of a
-/// tie. `None` otherwise, for the standard formatter to decide.
-pub fn hundredths(v: f64) -> Option<(bool, u64)> {
-    let x = (v * 100.0).abs();
-    if !x.is_finite() || x >= 1e12 {
-        return None;
-    }
-    let n = x.round();
-    if (x - n).abs() > 0.499 {
-        return None;
-    }
-    Some((v.is_sign_negative(), n as u64))
-}
-
-/// Writes a number of hundredths as a decimal: `n` = 2750 → "27.50", or
-/// "27.5" when `trim`.
-pub fn push_fixed2(out: &mut String, neg: bool, n: u64, trim: bool) {
-    use std::fmt::Write;
-    if neg {
-        out.push('-');
-    }
-    let (int, frac) = (n / 100, n % 100);
-    let _ = write!(out, "{int}");
-    match (trim, frac) {
-        (true, 0) => {}
-        (true, f) if f % 10 == 0 => {
-            out.push('.');
-            out.push((b'0' + (f / 10) as u8) as char);
-        }
-        (_, f) => {
-            out.push('.');
-            out.push((b'0' + (f / 10) as u8) as char);
-            out.push((b'0' + (f % 10) as u8) as char);
-        }
     }
 }
 
@@ -234,11 +145,14 @@ fn of_body(v: f64, unit: &str, body: &Body) -> Option<Mg> {
     } else {
         ("m²", body.bsa_m2.as_ref())
     };
-    let ordered = format!("{} {mass}/{per}", fmt_num(v));
+    let ordered = format!("{} {mass}/{per}", crate::text::amount(v));
     Some(match basis {
         Some((b, shown)) => {
             let mg = sig3(v * factor * b);
-            Mg::Read(mg, format!("{ordered} × {shown} = {} mg", fmt_num(mg)))
+            Mg::Read(
+                mg,
+                format!("{ordered} × {shown} = {} mg", crate::text::amount(mg)),
+            )
         }
         None => Mg::NeedsBody(format!(
             "{ordered} ordered: no usable {}, so the dose is not computed",
@@ -258,15 +172,22 @@ fn mg_of(q: &Quantity, strength: Option<Strength>, body: &Body) -> Mg {
     let unit = q.unit_code().unwrap_or("").trim();
     let shown = if unit.is_empty() { "(no unit)" } else { unit };
     if let Some((f, name)) = mass(unit) {
-        return Mg::Read(v * f, format!("{} {name}", fmt_num(v)));
+        return Mg::Read(v * f, format!("{} {name}", crate::text::amount(v)));
     }
     if let Some(m) = of_body(v, unit, body) {
         return m;
     }
     let read = match unit {
-        "mL" | "ml" | "ML" => strength
-            .and_then(|s| s.mg_per_ml())
-            .map(|c| (v * c, format!("{} mL × {} mg/mL", fmt_num(v), fmt_num(c)))),
+        "mL" | "ml" | "ML" => strength.and_then(|s| s.mg_per_ml()).map(|c| {
+            (
+                v * c,
+                format!(
+                    "{} mL × {} mg/mL",
+                    crate::text::amount(v),
+                    crate::text::amount(c)
+                ),
+            )
+        }),
         u if is_count_unit(u) => strength.and_then(|s| s.mg_per_unit()).map(|per| {
             // "3 tablets × 20 mg", never the UCUM annotation ("{tbl}").
             let mut shown = super::units::plain(shown);
@@ -275,7 +196,12 @@ fn mg_of(q: &Quantity, strength: Option<Strength>, body: &Body) -> Mg {
             }
             (
                 v * per,
-                format!("{} {} × {} mg", fmt_num(v), shown, fmt_num(per)),
+                format!(
+                    "{} {} × {} mg",
+                    crate::text::amount(v),
+                    shown,
+                    crate::text::amount(per)
+                ),
             )
         }),
         _ => None,
@@ -351,7 +277,11 @@ pub fn together(read: &[(Option<f64>, Dose)]) -> Vec<Dose> {
             Some(Dose {
                 mg: round_mg(total),
                 frequency: Frequency::of(Schedule::DAILY, frequency::Certainty::Coded),
-                derivation: format!("{} = {} mg a day", parts.join(" + "), fmt_num(total)),
+                derivation: format!(
+                    "{} = {} mg a day",
+                    parts.join(" + "),
+                    crate::text::amount(total)
+                ),
             })
         })
         .collect()
@@ -467,9 +397,9 @@ fn from_text(text: &str, body: &Body) -> Mg {
                 total,
                 format!(
                     "{} × {} mg = {} mg from the dosage text",
-                    fmt_num(k),
-                    fmt_num(each),
-                    fmt_num(total)
+                    crate::text::amount(k),
+                    crate::text::amount(each),
+                    crate::text::amount(total)
                 ),
             )
         } else {
@@ -488,7 +418,10 @@ fn from_text(text: &str, body: &Body) -> Mg {
         return Mg::Unreadable;
     }
     let v = values[0];
-    Mg::Read(v, format!("{} mg from the dosage text", fmt_num(v)))
+    Mg::Read(
+        v,
+        format!("{} mg from the dosage text", crate::text::amount(v)),
+    )
 }
 
 /// Days in a `maxDosePerPeriod` denominator.
@@ -714,8 +647,8 @@ fn per_period(days: f64) -> String {
     match days {
         1.0 => "a day".into(),
         7.0 => "a week".into(),
-        d if d < 1.0 => format!("every {} h", fmt_num(d * 24.0)),
-        d => format!("every {} days", fmt_num(d)),
+        d if d < 1.0 => format!("every {} h", crate::text::amount(d * 24.0)),
+        d => format!("every {} days", crate::text::amount(d)),
     }
 }
 
@@ -937,7 +870,7 @@ mod tests {
             )
         };
         let w = |kg: f64| Body {
-            weight_kg: Some((kg, format!("{} kg", fmt_num(kg)))),
+            weight_kg: Some((kg, format!("{} kg", crate::text::amount(kg)))),
             bsa_m2: None,
         };
         // (dosage, body, mg, shown)
@@ -1264,7 +1197,7 @@ mod tests {
                     _ => count * strength,
                 };
                 prop_assert_eq!(got, Some(round_mg(want)));
-                let sig = format!(r#"{{"text":"Take {k} x {} mg tablets once daily"}}"#, fmt_num(strength));
+                let sig = format!(r#"{{"text":"Take {k} x {} mg tablets once daily"}}"#, crate::text::amount(strength));
                 let d = dose(&dosage(&sig), None);
                 prop_assert_eq!(d.as_ref().map(|d| d.mg), Some(round_mg(f64::from(k) * strength)));
                 prop_assert_eq!(d.and_then(|d| d.frequency.per_week), Some(7.0));

@@ -18,8 +18,42 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::dose::Schedule;
 use crate::fhir::{Dosage, Timing};
+
+/// How often: `frequency` administrations every `period_days`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Schedule {
+    pub frequency: f64,
+    pub period_days: f64,
+}
+
+impl Schedule {
+    pub const DAILY: Schedule = Schedule {
+        frequency: 1.0,
+        period_days: 1.0,
+    };
+    pub const WEEKLY: Schedule = Schedule {
+        frequency: 1.0,
+        period_days: 7.0,
+    };
+    pub fn per_day(self) -> f64 {
+        self.frequency / self.period_days
+    }
+    /// Plain words for a card ("once daily", "twice daily", "once weekly", ...).
+    pub fn describe(self) -> String {
+        let times = match self.frequency {
+            1.0 => "once".to_string(),
+            2.0 => "twice".to_string(),
+            f => format!("{} times", crate::text::amount(f)),
+        };
+        match self.period_days {
+            1.0 => format!("{times} daily"),
+            7.0 => format!("{times} weekly"),
+            p if p < 1.0 => format!("{times} every {} h", crate::text::amount(p * 24.0)),
+            p => format!("{times} every {} days", crate::text::amount(p)),
+        }
+    }
+}
 
 /// How the frequency was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +131,7 @@ impl Frequency {
     pub fn describe(&self) -> String {
         match (&self.schedule, self.per_week) {
             (Some(s), _) => s.describe(),
-            (None, Some(w)) => format!("{} times a week", super::fmt_num(w)),
+            (None, Some(w)) => format!("{} times a week", crate::text::amount(w)),
             _ => "frequency unknown".into(),
         }
     }
@@ -279,9 +313,9 @@ pub fn of_timing(t: &Timing) -> Option<Frequency> {
                 f.per_week = Some(cap);
                 f.note = Some(format!(
                     "{} administrations in all (read as at most {} a week, not {})",
-                    super::fmt_num(cap),
-                    super::fmt_num(cap),
-                    super::fmt_num(w)
+                    crate::text::amount(cap),
+                    crate::text::amount(cap),
+                    crate::text::amount(w)
                 ));
             }
             if let Some(d) = f.days_per_week.filter(|d| *d > cap) {

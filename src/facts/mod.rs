@@ -32,7 +32,7 @@ use chrono::NaiveDate;
 use crate::terminology::medication::{Drug, Identified};
 use crate::terminology::Concept;
 pub use build::{names_patient, Dropped, FactsBuilder};
-pub use dose::{fmt_num, hundredths as dose_hundredths, push_fixed2, Dose, ExposureDose, Schedule};
+pub use dose::{Dose, ExposureDose, Schedule};
 pub use frequency::{Certainty, Frequency};
 pub use limits::DataLimits;
 pub use orders::Intent;

@@ -10,7 +10,7 @@
 //! not computed from an unconfirmed weight."
 //! (Figures are the settings in [`DataLimits`].)
 
-use super::{fmt_num, DataLimits, Reading};
+use super::{DataLimits, Reading};
 
 /// Whether doses may be computed from a figure.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,8 +57,8 @@ pub fn assess(weights: &mut [Reading], heights: &mut [Reading], l: &DataLimits) 
         if !in_range(w.value, l.weight_min_kg, l.weight_max_kg) {
             w.trust = Trust::Implausible(format!(
                 "outside the plausible adult range {}–{} kg",
-                fmt_num(l.weight_min_kg),
-                fmt_num(l.weight_max_kg)
+                crate::text::amount(l.weight_min_kg),
+                crate::text::amount(l.weight_max_kg)
             ));
         }
     }
@@ -66,8 +66,8 @@ pub fn assess(weights: &mut [Reading], heights: &mut [Reading], l: &DataLimits) 
         if !in_range(h.value, l.height_min_cm, l.height_max_cm) {
             h.trust = Trust::Implausible(format!(
                 "outside the plausible adult range {}–{} cm",
-                fmt_num(l.height_min_cm),
-                fmt_num(l.height_max_cm)
+                crate::text::amount(l.height_min_cm),
+                crate::text::amount(l.height_max_cm)
             ));
         }
     }
@@ -87,8 +87,8 @@ pub fn assess(weights: &mut [Reading], heights: &mut [Reading], l: &DataLimits) 
                     crate::words::measured(w.value),
                     crate::words::measured(h.value),
                     crate::words::fig(bmi),
-                    fmt_num(l.bmi_min),
-                    fmt_num(l.bmi_max)
+                    crate::text::amount(l.bmi_min),
+                    crate::text::amount(l.bmi_max)
                 );
                 w.trust = Trust::Implausible(why.clone());
                 h.trust = Trust::Implausible(why);
@@ -116,10 +116,10 @@ fn jump_or_slip(newest: &Reading, older: &[Reading], l: &DataLimits) -> Option<S
         if pct > l.weight_jump_pct {
             return Some(format!(
                 "differs by {} % from the median ({} kg) of the weights of the previous {} days (more than {} %)",
-                fmt_num(pct.round()),
+                crate::text::amount(pct.round()),
                 crate::words::measured(m),
-                fmt_num(l.weight_jump_window_days),
-                fmt_num(l.weight_jump_pct)
+                crate::text::amount(l.weight_jump_window_days),
+                crate::text::amount(l.weight_jump_pct)
             ));
         }
     }

@@ -21,7 +21,7 @@
 
 use chrono::NaiveDate;
 
-use super::{fmt_num, units, Comparator, DataLimits, Diagnosis, Lab, Sex};
+use super::{units, Comparator, DataLimits, Diagnosis, Lab, Sex};
 use crate::terminology::Concept;
 
 /// Race-specific eGFR codes, never used (race-free equations only).
@@ -69,7 +69,7 @@ impl Egfr {
     pub fn shown(&self) -> String {
         let n = match self.source {
             RenalSource::Measured { .. } => as_recorded(self.value),
-            RenalSource::Computed { .. } => fmt_num(self.value.round()),
+            RenalSource::Computed { .. } => crate::text::amount(self.value.round()),
         };
         match self.comparator {
             Some(c) => format!("{} {n}", c.sign()),
@@ -100,11 +100,11 @@ impl Egfr {
 pub fn as_recorded(v: f64) -> String {
     let tenths = v * 10.0;
     if !tenths.is_finite() || v == 0.0 || (tenths.round() - tenths).abs() < 1e-9 {
-        return fmt_num(v);
+        return crate::text::amount(v);
     }
     let digits = 2 - v.abs().log10().floor() as i32;
     let scale = 10f64.powi(digits);
-    fmt_num((v * scale).round() / scale)
+    crate::text::amount((v * scale).round() / scale)
 }
 
 /// What is known of renal function today.
@@ -174,7 +174,7 @@ impl RenalFunction {
                 "; eGFR {} ({}) within {} days not used: the lower counts",
                 p.shown(),
                 p.origin(),
-                fmt_num(self.pair_days)
+                crate::text::amount(self.pair_days)
             ),
             None => String::new(),
         }
@@ -368,7 +368,7 @@ pub fn assess(i: &RenalInputs<'_>) -> RenalFunction {
                 e.shown(),
                 e.date
                     .map_or_else(|| "unknown date".into(), |d| d.to_string()),
-                fmt_num(i.limits.renal_current_days)
+                crate::text::amount(i.limits.renal_current_days)
             ));
             None
         }
@@ -428,9 +428,9 @@ fn unstable(i: &RenalInputs<'_>) -> Option<String> {
         || {
             format!(
                 "creatinine rose from {} mg/dL ({base_date}) to {} mg/dL ({d0}), +{} %",
-                fmt_num(base),
-                fmt_num(newest),
-                fmt_num(pct.round())
+                crate::text::amount(base),
+                crate::text::amount(newest),
+                crate::text::amount(pct.round())
             )
         },
     )

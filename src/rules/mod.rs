@@ -7,10 +7,32 @@
 #[cfg(test)]
 pub(crate) mod test_support;
 
-use crate::clinical::{
-    Action, Finding, OverrideReason, Policy, ServiceProposal, Suggestion, Topic,
-};
-use crate::facts::Facts;
+mod evaluate;
+/// The monitoring orders the renal crisis rules offer.
+pub mod monitoring_orders;
+
+pub use evaluate::{evaluate, evaluate_all, Evaluation};
+
+use crate::clinical::{Either, Outcome, Policy, Reads, Topic};
+use crate::facts::{DataArea, Facts};
+use crate::words::{Text, Words};
+
+/// A rule that makes two kinds of card hands them on as they are.
+impl<A: Into<What>, B: Into<What>> From<Either<A, B>> for What {
+    fn from(e: Either<A, B>) -> What {
+        match e {
+            Either::Left(a) => a.into(),
+            Either::Right(b) => b.into(),
+        }
+    }
+}
+
+/// A rule that makes no card of its own (its concerns go on another rule's).
+impl From<std::convert::Infallible> for What {
+    fn from(never: std::convert::Infallible) -> What {
+        match never {}
+    }
+}
 
 /// Builds the rules' text matchers, so that no request pays for them.
 pub fn warm() {
@@ -22,13 +44,28 @@ pub fn warm() {
 }
 
 /// One declaration per rule: its variant, its folder (module) and the slug
-/// of its guidance page. It generates the module declarations, [`Rule`],
-/// [`Rule::ALL`] and every dispatch; a rule's folder holds its decision
-/// (`mod.rs`: `evaluate`, `TOPICS`, `SETTINGS`), its words (`words.rs`) and
-/// its guidance page (`guidance.md`).
+/// of its guidance page; a rule whose concerns go on a card another module
+/// shapes names that card (`on DrugCheck`). It generates the module
+/// declarations, [`Rule`], [`Rule::ALL`], [`What`] (one variant per kind of
+/// card: a rule's own `Found`, or one of the `cards` below) and every
+/// dispatch. A rule's folder holds its decision (`mod.rs`: `evaluate`,
+/// `TOPICS`, `SETTINGS`, its `Found` with the data areas it reads), its words
+/// (`words.rs`: `Words for Found`), its guidance page (`guidance.md`) and
+/// its worked cases (`cases.rs`).
+///
+/// A rule on a shared card has no `What` variant of its own: the
+/// `#[cfg(any())]` below (never true) leaves its variant and arms out.
 macro_rules! rules {
-    ($($variant:ident => $module:ident, $slug:literal;)*) => {
+    (
+        rules {
+            $($variant:ident => $module:ident, $slug:literal $(on $card:ident)?;)*
+        }
+        cards {
+            $($other:ident => $omodule:ident;)*
+        }
+    ) => {
         $(pub mod $module;)*
+        $(pub mod $omodule;)*
 
         /// Every rule of the service, one folder each.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,12 +75,24 @@ macro_rules! rules {
 
         const COUNT: usize = [$(stringify!($variant)),*].len();
 
+        /// What a finding says: one variant per kind of card, each holding
+        /// that card's typed finding.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum What {
+            $(
+                $(#[cfg(any())] #[doc = stringify!($card)])?
+                $variant($module::Found),
+            )*
+            $($other($omodule::Found),)*
+        }
+
         impl Rule {
             pub const ALL: [Rule; COUNT] = [$(Rule::$variant,)*];
 
-            pub fn evaluate(self, facts: &Facts, policy: &Policy) -> Outcome {
+            /// The rule's findings, each on its kind of card.
+            pub fn evaluate(self, facts: &Facts, policy: &Policy) -> Outcome<What> {
                 match self {
-                    $(Rule::$variant => $module::evaluate(facts, policy),)*
+                    $(Rule::$variant => $module::evaluate(facts, policy).map(What::from),)*
                 }
             }
 
@@ -75,129 +124,87 @@ macro_rules! rules {
                 }
             }
         }
+
+        $(
+            $(#[cfg(any())] #[doc = stringify!($card)])?
+            impl From<$module::Found> for What {
+                fn from(f: $module::Found) -> What {
+                    What::$variant(f)
+                }
+            }
+        )*
+        $(
+            impl From<$omodule::Found> for What {
+                fn from(f: $omodule::Found) -> What {
+                    What::$other(f)
+                }
+            }
+        )*
+
+        impl Reads for What {
+            /// Each card reads its own.
+            const AREAS: &'static [DataArea] = &[];
+
+            fn reads(&self, area: DataArea) -> bool {
+                match self {
+                    $(
+                        $(#[cfg(any())] #[doc = stringify!($card)])?
+                        What::$variant(f) => f.reads(area),
+                    )*
+                    $(What::$other(f) => f.reads(area),)*
+                }
+            }
+        }
+
+        impl Words for What {
+            fn words(&self) -> Text {
+                match self {
+                    $(
+                        $(#[cfg(any())] #[doc = stringify!($card)])?
+                        What::$variant(f) => f.words(),
+                    )*
+                    $(What::$other(f) => f.words(),)*
+                }
+            }
+        }
     };
 }
 
 rules! {
-    RenalCrisisRisk => renal_crisis_risk, "renal-crisis-risk";
-    SuspectedRenalCrisis => suspected_renal_crisis, "suspected-renal-crisis";
-    BpMonitoring => bp_monitoring, "bp-monitoring";
-    InitialDose => initial_dose, "initial-dose";
-    IvMethylprednisolone => iv_methylprednisolone, "iv-methylprednisolone";
-    SteroidSparing => steroid_sparing, "steroid-sparing";
-    MtxOrderCheck => mtx_order_check, "mtx-order-check";
-    Pregnancy => pregnancy, "pregnancy";
-    Taper => taper, "taper";
-    Intensify => intensify, "intensify";
-    AzaOrderCheck => aza_order_check, "aza-order-check";
-    IvigOrderCheck => ivig_order_check, "ivig-order-check";
-    AntibodyPanel => antibody_panel, "antibody-panel";
-    MtxContinuation => mtx_continuation, "mtx-continuation";
-    Monitoring => monitoring, "monitoring";
-    RouteNeeded => route_needed, "route-needed";
-    UnreadableOrder => unreadable_order, "unreadable-order";
-    GcCeiling => gc_ceiling, "gc-ceiling";
-    Thiopurine => thiopurine, "thiopurine";
-    MmfOrderCheck => mmf_order_check, "mmf-order-check";
-    RtxOrderCheck => rtx_order_check, "rtx-order-check";
-    CycOrderCheck => cyc_order_check, "cyc-order-check";
-    MtxWatch => mtx_watch, "mtx-watch";
+    rules {
+        RenalCrisisRisk => renal_crisis_risk, "renal-crisis-risk";
+        SuspectedRenalCrisis => suspected_renal_crisis, "suspected-renal-crisis";
+        BpMonitoring => bp_monitoring, "bp-monitoring";
+        InitialDose => initial_dose, "initial-dose";
+        IvMethylprednisolone => iv_methylprednisolone, "iv-methylprednisolone";
+        SteroidSparing => steroid_sparing, "steroid-sparing";
+        MtxOrderCheck => mtx_order_check, "mtx-order-check";
+        Pregnancy => pregnancy, "pregnancy";
+        Taper => taper, "taper";
+        Intensify => intensify, "intensify";
+        AzaOrderCheck => aza_order_check, "aza-order-check" on DrugCheck;
+        IvigOrderCheck => ivig_order_check, "ivig-order-check";
+        AntibodyPanel => antibody_panel, "antibody-panel";
+        MtxContinuation => mtx_continuation, "mtx-continuation";
+        Monitoring => monitoring, "monitoring";
+        RouteNeeded => route_needed, "route-needed";
+        UnreadableOrder => unreadable_order, "unreadable-order";
+        GcCeiling => gc_ceiling, "gc-ceiling";
+        Thiopurine => thiopurine, "thiopurine" on DrugCheck;
+        MmfOrderCheck => mmf_order_check, "mmf-order-check" on DrugCheck;
+        RtxOrderCheck => rtx_order_check, "rtx-order-check" on DrugCheck;
+        CycOrderCheck => cyc_order_check, "cyc-order-check" on DrugCheck;
+        MtxWatch => mtx_watch, "mtx-watch" on DrugCheck;
+    }
+    // The cards of no one rule: the order checks' shared card (its words
+    // beside it), and the findings made outside the rules (figures a rule
+    // needed, age).
+    cards {
+        DrugCheck => drug_check;
+        AdultsOnly => adults_only;
+        MissingData => missing_data;
+    }
 }
-
-/// The findings made outside the rules (figures a rule needed, age), with
-/// their folders beside the rules'.
-pub mod adults_only;
-/// The dose and safety check the order-check rules share (its words beside it).
-pub mod drug_check;
-pub mod missing_data;
-
-/// A figure a rule needed and did not have.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Need {
-    pub figure: Figure,
-    /// What could not be checked without it.
-    pub why: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Figure {
-    Weight,
-    Height,
-    Sex,
-}
-
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub findings: Vec<Finding>,
-    pub needs: Vec<Need>,
-}
-
-/// BP monitoring and serum creatinine, offered by the renal crisis rules
-/// (POLICY.md): two independent suggestions of one order each (the card's
-/// selection is `any`).
-pub fn bp_and_creatinine(policy: &Policy) -> Vec<Suggestion> {
-    vec![
-        Suggestion {
-            label: "Order blood-pressure monitoring".into(),
-            recommended: false,
-            actions: vec![Action::CreateService {
-                description: "Blood-pressure monitoring (home and every visit)".into(),
-                order: ServiceProposal {
-                    loinc: "85354-9",
-                    display: "Blood pressure panel with all children optional",
-                    text: "Blood-pressure monitoring for scleroderma renal crisis".into(),
-                    note: Some(format!(
-                        "SSc patient on corticosteroids: check BP at every visit and at home; \
-                         report SBP >= {} or DBP >= {} mmHg, or a rise of {} mmHg or more.",
-                        crate::clinical::text::num(policy.src_bp_systolic),
-                        crate::clinical::text::num(policy.src_bp_diastolic),
-                        crate::clinical::text::num(policy.src_suspected_sbp_rise)
-                    )),
-                },
-            }],
-        },
-        Suggestion {
-            label: "Order serum creatinine".into(),
-            recommended: false,
-            actions: vec![Action::CreateService {
-                description: "Serum creatinine".into(),
-                order: ServiceProposal {
-                    loinc: "2160-0",
-                    display: "Creatinine [Mass/volume] in Serum or Plasma",
-                    text: "Serum creatinine (scleroderma renal crisis surveillance)".into(),
-                    note: None,
-                },
-            }],
-        },
-    ]
-}
-
-/// Whether every action of a suggestion orders a service already drafted
-/// (the same concept: a BP reading or panel, a creatinine).
-pub fn already_drafted(s: &Suggestion, facts: &crate::facts::Facts) -> bool {
-    use crate::terminology::Concept;
-    let drafted = |loinc: &str| {
-        let wanted: &[Concept] = match loinc {
-            "85354-9" | "55284-4" | "8480-6" | "8462-4" => {
-                &[Concept::BpPanel, Concept::BpSystolic, Concept::BpDiastolic]
-            }
-            "2160-0" => &[Concept::Creatinine],
-            _ => &[],
-        };
-        wanted.iter().any(|c| facts.drafted_services.contains(c))
-    };
-    !s.actions.is_empty()
-        && s.actions.iter().all(|a| match a {
-            Action::CreateService { order, .. } => drafted(order.loinc),
-            _ => false,
-        })
-}
-
-pub const MONITORING_OVERRIDES: [OverrideReason; 3] = [
-    OverrideReason::MonitoringInPlace,
-    OverrideReason::DiagnosisNotConfirmed,
-    OverrideReason::PatientDeclined,
-];
 
 #[cfg(test)]
 mod tests {

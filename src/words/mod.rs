@@ -5,17 +5,15 @@
 //! notes every card may carry) and the one dispatch.
 
 pub mod medication;
-pub mod num;
 pub mod unread;
 
-use chrono::NaiveDate;
-
 use crate::clinical::body::WeightUsed;
-pub use crate::clinical::text::{capitalise, md};
-use crate::clinical::{Finding, Note, What};
+use crate::clinical::{Finding, Note};
 use crate::facts::Reading;
+pub use crate::text::{amount, capitalise, date, fig, md};
 
-pub use num::{amount, fig};
+/// The source every card rests on unless its rule names another.
+pub const SOURCE_LABEL: &str = "SSc-myositis overlap: initial treatment guidance";
 
 /// The most characters a summary may have (CDS Hooks: under 140).
 pub const SUMMARY_MAX: usize = 139;
@@ -27,11 +25,6 @@ pub const DETAIL_MAX_LINES: usize = 12;
 /// ... and at most this many characters (Markdown marks not counted): about
 /// fourteen rendered lines of a 700-pixel card panel.
 pub const DETAIL_MAX_CHARS: usize = 1400;
-
-/// A date, or "date unknown".
-pub fn date(d: Option<NaiveDate>) -> String {
-    d.map_or_else(|| "date unknown".to_string(), |d| d.to_string())
-}
 
 /// "70 kg (2026-11-01)", with the original unit when converted
 /// ("69.9 kg = 154 [lb_av]" reads "69.9 kg (154 lb, 2026-11-01)"). Never the
@@ -114,7 +107,7 @@ pub fn weight_line(w: &WeightUsed) -> String {
 /// guards against record text (a long order name) pushing one over, cutting
 /// at a word.
 pub fn summary(s: String) -> String {
-    crate::clinical::text::summary(s)
+    crate::text::summary(s)
 }
 
 /// A card's words.
@@ -126,38 +119,29 @@ pub struct Text {
     pub detail: String,
 }
 
+/// What has words: each kind of finding (its rule's `words.rs`), and the
+/// registry's `What`, which hands each to its own.
+pub trait Words {
+    fn words(&self) -> Text;
+}
+
+/// A rule's two kinds of card keep their own words.
+impl<A: Words, B: Words> Words for crate::clinical::Either<A, B> {
+    fn words(&self) -> Text {
+        match self {
+            crate::clinical::Either::Left(a) => a.words(),
+            crate::clinical::Either::Right(b) => b.words(),
+        }
+    }
+}
+
 /// The words of one finding, its notes included.
-pub fn text(f: &Finding) -> Text {
-    let mut t = what(&f.what);
+pub fn text<W: Words>(f: &Finding<W>) -> Text {
+    let mut t = f.what.words();
     for n in &f.notes {
         t.detail.push_str(&note(n));
     }
     t
-}
-
-fn what(w: &What) -> Text {
-    match w {
-        What::AdultsOnly(f) => crate::rules::adults_only::words::render(f),
-        What::AntibodyPanel(f) => crate::rules::antibody_panel::words::render(f),
-        What::BpMonitoring(f) => crate::rules::bp_monitoring::words::render(f),
-        What::DrugCheck(f) => crate::rules::drug_check::words::render(f),
-        What::GcCeiling(f) => crate::rules::gc_ceiling::words::render(f),
-        What::InitialDose(f) => crate::rules::initial_dose::words::render(f),
-        What::Intensify(f) => crate::rules::intensify::words::render(f),
-        What::IvMethylprednisolone(f) => crate::rules::iv_methylprednisolone::words::render(f),
-        What::IvigOrderCheck(f) => crate::rules::ivig_order_check::words::render(f),
-        What::MissingData(f) => crate::rules::missing_data::words::render(f),
-        What::Monitoring(f) => crate::rules::monitoring::words::render(f),
-        What::MtxContinuation(f) => crate::rules::mtx_continuation::words::render(f),
-        What::MtxOrderCheck(f) => crate::rules::mtx_order_check::words::render(f),
-        What::Pregnancy(f) => crate::rules::pregnancy::words::render(f),
-        What::RenalCrisisRisk(f) => crate::rules::renal_crisis_risk::words::render(f),
-        What::RouteNeeded(f) => crate::rules::route_needed::words::render(f),
-        What::SteroidSparing(f) => crate::rules::steroid_sparing::words::render(f),
-        What::SuspectedRenalCrisis(f) => crate::rules::suspected_renal_crisis::words::render(f),
-        What::Taper(f) => crate::rules::taper::words::render(f),
-        What::UnreadableOrder(f) => crate::rules::unreadable_order::words::render(f),
-    }
 }
 
 /// A diagnosis named in plain words, for a record that has no label.
@@ -190,9 +174,9 @@ fn note(n: &Note) -> String {
                 .map(|c| format!(
                     "{} = {} {} (default {})",
                     c.key,
-                    num::amount(c.value),
+                    amount(c.value),
                     c.unit,
-                    num::amount(c.default)
+                    amount(c.default)
                 ))
                 .collect::<Vec<_>>()
                 .join("; ")
@@ -247,7 +231,7 @@ fn note(n: &Note) -> String {
     }
 }
 
-impl Finding {
+impl<W: Words> Finding<W> {
     /// The rendered summary.
     pub fn summary(&self) -> String {
         text(self).summary
@@ -299,7 +283,7 @@ pub fn source_label(topic: &str) -> &'static str {
         "cyc-order" => "Cyclophosphamide label",
         "rtx-order" => "Rituximab label and the overlap guidance",
         "ivig-absolute-limit" => "IVIG label (absolute limits)",
-        _ => crate::cards::SOURCE_LABEL,
+        _ => SOURCE_LABEL,
     }
 }
 

@@ -9,9 +9,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Datelike, NaiveDate};
 
 use super::{
-    dose, fmt_num, frequency, orders, plausibility, problem_text, route, units, BloodPressure,
-    Comparator, DataArea, DataLimits, Diagnosis, Facts, Frequency, Ignored, Intent, Lab, Med,
-    Reading, RecordKind, Route, Setting, Sex, SourceKind, Trust, Unclassified, UnreadReason,
+    dose, frequency, orders, plausibility, problem_text, route, units, BloodPressure, Comparator,
+    DataArea, DataLimits, Diagnosis, Facts, Frequency, Ignored, Intent, Lab, Med, Reading,
+    RecordKind, Route, Setting, Sex, SourceKind, Trust, Unclassified, UnreadReason,
 };
 use crate::fhir::{self, CodeableConcept, Resource};
 use crate::terminology::medication;
@@ -43,7 +43,7 @@ const SCOPE_CONCEPTS: &[Concept] = &[
 /// computed with: the newest usable readings only, never a doubtful one.
 fn body_of(f: &Facts) -> dose::Body {
     let shown = |r: &Reading, unit: &str| {
-        let value = fmt_num(dose::sig3(r.value));
+        let value = crate::text::amount(dose::sig3(r.value));
         match r.date {
             Some(d) => format!("{value} {unit} ({d})"),
             None => format!("{value} {unit}"),
@@ -59,9 +59,9 @@ fn body_of(f: &Facts) -> dose::Body {
                 bsa,
                 format!(
                     "{} m² (Mosteller, {} cm and {} kg)",
-                    fmt_num(bsa),
-                    fmt_num(dose::sig3(h.value)),
-                    fmt_num(dose::sig3(w.value))
+                    crate::text::amount(bsa),
+                    crate::text::amount(dose::sig3(h.value)),
+                    crate::text::amount(dose::sig3(w.value))
                 ),
             )
         }),

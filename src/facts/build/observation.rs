@@ -35,7 +35,7 @@ impl FactsBuilder<'_> {
             format!(
                 "{}{} {}",
                 comparator.map_or(String::new(), |c| format!("{} ", c.sign())),
-                fmt_num(v),
+                crate::text::amount(v),
                 units::plain(u)
             )
         };
@@ -305,7 +305,7 @@ impl FactsBuilder<'_> {
             area: Some(area),
             label: Some(format!(
                 "{label} {} {unit}, {}",
-                fmt_num(value),
+                crate::text::amount(value),
                 text_date(date)
             )),
         });

@@ -18,7 +18,6 @@ pub struct Found {
     pub adult_age: f64,
 }
 
-use crate::clinical::What;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
 use crate::facts::Facts;
 
@@ -60,18 +59,22 @@ pub fn minor_age(facts: &Facts, policy: &Policy) -> Option<u32> {
 }
 
 /// The one card for a child.
-pub fn finding(age: u32, policy: &Policy) -> Finding {
+pub fn finding(age: u32, policy: &Policy) -> Finding<Found> {
     Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        what: What::AdultsOnly(Found {
+        what: Found {
             age,
             adult_age: policy.adult_age_years,
-        }),
+        },
         notes: vec![],
         pull: None,
         suggestions: vec![],
         selection: Selection::AtMostOne,
         override_reasons: vec![OverrideReason::DiagnosisNotConfirmed],
     }
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[];
 }

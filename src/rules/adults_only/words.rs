@@ -20,3 +20,9 @@ pub fn render(f: &Found) -> Text {
         ),
     }
 }
+
+impl crate::words::Words for Found {
+    fn words(&self) -> Text {
+        render(self)
+    }
+}

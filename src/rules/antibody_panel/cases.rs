@@ -61,7 +61,7 @@ fn panel_table() {
         );
         if fires {
             let card = &out.findings[0];
-            assert_eq!(card.what, What::AntibodyPanel(Found));
+            assert_eq!(card.what, Found);
             assert_eq!(card.selection, Selection::Any);
             let codes: Vec<&str> = card
                 .suggestions

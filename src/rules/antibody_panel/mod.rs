@@ -22,12 +22,11 @@ pub mod words;
 pub struct Found;
 
 use crate::clinical::PatientScope;
-use crate::clinical::What;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::Outcome;
+use crate::clinical::Outcome;
 use crate::clinical::steroids::Exposure;
 use crate::clinical::{
     Action, Finding, Indicator, OverrideReason, Policy, Selection, ServiceProposal, Suggestion,
@@ -95,7 +94,7 @@ pub(super) fn warm() {
     LazyLock::force(&NAMES);
 }
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
     let mut out = Outcome::default();
     if !(facts.has_ssc() && facts.has_myositis()) || facts.missing.contains(&DataArea::Labs) {
         return out;
@@ -117,7 +116,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        what: What::AntibodyPanel(Found),
+        what: Found,
         notes: vec![],
         pull: None,
         // One order per suggestion (independent additions).
@@ -144,6 +143,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         ],
     });
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[];
 }
 
 #[cfg(test)]

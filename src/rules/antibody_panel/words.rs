@@ -17,6 +17,12 @@ pub fn render(_: &Found) -> Text {
     }
 }
 
+impl crate::words::Words for Found {
+    fn words(&self) -> Text {
+        render(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,11 +11,11 @@ fn tpmt_normal() -> crate::facts::Lab {
     l
 }
 
-fn above(c: &[Concern]) -> Option<(f64, f64)> {
-    c.iter().find_map(|c| match c.kind {
-        Kind::Aza(Found::AboveMgPerKg {
+fn above(c: &[(Indicator, Found)]) -> Option<(f64, f64)> {
+    c.iter().find_map(|(_, c)| match c {
+        Found::AboveMgPerKg {
             dosing_kg, limit, ..
-        }) => Some((dosing_kg, limit)),
+        } => Some((*dosing_kg, *limit)),
         _ => None,
     })
 }
@@ -35,7 +35,7 @@ fn dose_table() {
         let m = med(Drug::Azathioprine, *mg, Schedule::DAILY, Route::Oral, "aza");
         let c = concerns(&f, &Policy::default(), &m);
         assert_eq!(above(&c).is_some(), *warn, "{sex:?} {kg} {cm} {mg}");
-        assert!(c.iter().all(|c| c.indicator == Indicator::Warning));
+        assert!(c.iter().all(|(i, _)| *i == Indicator::Warning));
     }
     // Actual weight below IBW is the dosing weight: 60 kg → 120 mg → 125 mg; 150 mg is above.
     let mut f = with_body(
@@ -108,6 +108,6 @@ fn extrapolated_ibw_is_shown_with_the_floor() {
     // Missing sex: the dose is not checked and sex is asked for.
     f.sex = None;
     let out = evaluate(&f, &Policy::default());
-    assert_eq!(out.needs[0].figure, super::super::Figure::Sex);
+    assert_eq!(out.needs[0].figure, crate::clinical::Figure::Sex);
     assert!(above(&concerns(&f, &Policy::default(), &f.orders[0])).is_none());
 }

@@ -14,12 +14,12 @@
 
 pub mod words;
 
+use std::convert::Infallible;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::drug_check::{Concern, Kind};
-use super::{Need, Outcome};
+use crate::clinical::{Need, Outcome};
 use crate::clinical::body::{dosing_weight_of, round_to};
 use crate::clinical::{Action, Indicator, Policy, ServiceProposal, Suggestion, Topic};
 use crate::facts::{DataArea, Facts, Med};
@@ -73,34 +73,34 @@ pub enum Found {
 /// The concerns about one azathioprine order: the mg/kg dose (below the
 /// absolute limit, where the thiopurine concern speaks) and a missing
 /// TPMT/NUDT15 result.
-pub fn concerns(facts: &Facts, policy: &Policy, m: &Med) -> Vec<Concern> {
+pub fn concerns(facts: &Facts, policy: &Policy, m: &Med) -> Vec<(Indicator, Found)> {
     let mut out = Vec::new();
     let per_day = m.dose.as_ref().and_then(|d| d.per_day_mg());
     if let (Ok(dw), Some(per_day)) = (dosing_weight_of(facts), per_day) {
         let limit = round_to(policy.aza_mg_per_kg * dw.dosing, policy.aza_round_mg);
         // Above the absolute limit the thiopurine concern speaks for the dose.
         if per_day > limit + 1e-9 && per_day <= policy.aza_max_mg_per_day + 1e-9 {
-            out.push(Concern::new(
+            out.push((
                 Indicator::Warning,
-                Kind::Aza(Found::AboveMgPerKg {
+                Found::AboveMgPerKg {
                     per_day,
                     dosing_kg: dw.dosing,
                     mg_per_kg: policy.aza_mg_per_kg,
                     round_mg: policy.aza_round_mg,
                     limit,
-                }),
+                },
             ));
         }
     }
     if tpmt_missing(facts) {
-        out.push(Concern::new(
+        out.push((
             Indicator::Info,
-            Kind::Aza(Found::TpmtNotOnFile {
+            Found::TpmtNotOnFile {
                 low_pct: policy.aza_intermediate_pct_low,
                 high_pct: policy.aza_intermediate_pct_high,
                 both_low_pct: policy.aza_both_intermediate_pct_low,
                 both_high_pct: policy.aza_both_intermediate_pct_high,
-            }),
+            },
         ));
     }
     out
@@ -137,8 +137,9 @@ pub(super) fn warm() {
     LazyLock::force(&TPMT_TEXT);
 }
 
-/// The figures this check lacks; its concerns go into the thiopurine card.
-pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome {
+/// The figures this check lacks; its concerns go into the thiopurine card,
+/// so it makes no card of its own.
+pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome<Infallible> {
     let mut out = Outcome::default();
     let orders = facts.orders.iter().filter(|m| m.is(Drug::Azathioprine));
     if let Err(figure) = dosing_weight_of(facts) {

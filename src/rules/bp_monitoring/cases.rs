@@ -77,12 +77,12 @@ fn unknown_dose_is_said_not_guessed() {
     assert_eq!(out.findings.len(), 1);
     assert_eq!(
         out.findings[0].what,
-        What::BpMonitoring(Found {
+        Found {
             total_mg: None,
             threshold_mg: 15.0,
             exposure: gc_lines(&Exposure::of(&f, &Policy::default())),
             both_continue_mg: None,
-        })
+        }
     );
     assert!(out.findings[0].detail().contains("could not be computed"));
 }

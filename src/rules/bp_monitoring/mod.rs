@@ -12,10 +12,10 @@
 pub mod words;
 
 use super::renal_crisis_risk::{both_continue, gc_lines, GcLine};
-use super::{bp_and_creatinine, Outcome, MONITORING_OVERRIDES};
+use crate::clinical::{Outcome};
+use super::monitoring_orders::{bp_and_creatinine, MONITORING_OVERRIDES};
 use crate::clinical::steroids::Exposure;
 use crate::clinical::PatientScope;
-use crate::clinical::What;
 use crate::clinical::{Finding, Indicator, Policy, Selection, Topic};
 use crate::facts::Facts;
 
@@ -51,7 +51,7 @@ pub const SETTINGS: &[&str] = &[
     "betamethasone_equivalent_mg",
 ];
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
     let mut out = Outcome::default();
     if !facts.has_ssc() {
         return out;
@@ -68,12 +68,12 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        what: What::BpMonitoring(Found {
+        what: Found {
             total_mg: known.then_some(total),
             threshold_mg: policy.src_threshold_mg_per_day,
             exposure: gc_lines(&exp),
             both_continue_mg: both_continue(&exp, policy),
-        }),
+        },
         notes: vec![],
         pull: None,
         suggestions: bp_and_creatinine(policy),
@@ -81,6 +81,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         override_reasons: MONITORING_OVERRIDES.to_vec(),
     });
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[crate::facts::DataArea::BloodPressure];
 }
 
 #[cfg(test)]

@@ -36,6 +36,12 @@ pub fn render(f: &Found) -> Text {
     Text { summary: s, detail }
 }
 
+impl crate::words::Words for Found {
+    fn words(&self) -> Text {
+        render(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

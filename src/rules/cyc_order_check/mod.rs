@@ -12,8 +12,7 @@
 //! are folded in.
 
 use super::drug_check::{self, Card, Concern, Kind, Per, Substance};
-use super::Outcome;
-use crate::clinical::pretreatment;
+use crate::clinical::Outcome;
 use crate::clinical::{Indicator, OverrideReason, Policy, Topic};
 use crate::facts::Facts;
 use crate::terminology::medication::Drug;
@@ -40,7 +39,7 @@ pub const SETTINGS: &[&str] = &[
     "contraception_age_max",
 ];
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<super::drug_check::Found> {
     let mut out = Outcome::default();
     for m in facts.orders.iter().filter(|m| m.is(Drug::Cyclophosphamide)) {
         let mut concerns = Vec::new();
@@ -65,7 +64,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 ));
             }
         }
-        concerns.extend(pretreatment::concerns(
+        concerns.extend(drug_check::pretreatment(
             facts,
             policy,
             Drug::Cyclophosphamide,

@@ -72,9 +72,7 @@ fn one_card_per_order_with_the_worst_concern_on_top() {
     )
     .unwrap();
     assert_eq!(f.indicator, Indicator::Critical);
-    let What::DrugCheck(found) = &f.what else {
-        panic!("{:?}", f.what)
-    };
+    let found = &f.what;
     let order: Vec<Indicator> = found.concerns.iter().map(|c| c.indicator).collect();
     assert_eq!(
         order,

@@ -10,11 +10,9 @@ pub mod words;
 
 use crate::clinical::body::{DosingWeight, WeightUsed};
 use crate::clinical::pretreatment::LineKind;
-use crate::clinical::{
-    Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Topic, What,
-};
+use crate::clinical::{Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Topic};
 use crate::facts::renal::RenalFunction;
-use crate::facts::{Med, Reading};
+use crate::facts::{Facts, Med, Reading};
 use crate::terminology::medication::Drug;
 
 /// One order check's card: every concern about one order (or one active
@@ -295,7 +293,7 @@ pub fn card(
     mut concerns: Vec<Concern>,
     basis: Option<Basis>,
     overrides: Vec<OverrideReason>,
-) -> Option<Finding> {
+) -> Option<Finding<Found>> {
     worst_first(&mut concerns);
     let worst = concerns.first()?.indicator;
     let pull = (card != Card::ActiveMethotrexate)
@@ -308,12 +306,12 @@ pub fn card(
     Some(Finding {
         topic,
         indicator: worst,
-        what: What::DrugCheck(Found {
+        what: Found {
             card,
             order: m.name.clone(),
             concerns,
             basis,
-        }),
+        },
         notes: vec![],
         pull,
         // A critical card about a draft carries the action that removes it.
@@ -327,11 +325,33 @@ pub fn card(
     })
 }
 
+/// The pre-treatment lines as concerns of an order check's card (worded by
+/// the card).
+pub fn pretreatment(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<Concern> {
+    crate::clinical::pretreatment::lines(facts, policy, drug)
+        .into_iter()
+        .map(|l| {
+            Concern::new(
+                l.indicator,
+                Kind::Pretreatment {
+                    drug,
+                    kind: l.kind,
+                    text: l.text,
+                },
+            )
+        })
+        .collect()
+}
+
 /// The amount per day a risk rule may assume: the daily dose, or the dose of
 /// one administration when the frequency is unknown (at least that per day).
 pub fn per_day_at_least(m: &Med) -> Option<(f64, bool)> {
     let d = m.dose.as_ref()?;
     Some((d.per_day_mg_at_least(), d.frequency.is_known()))
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[crate::facts::DataArea::RenalFunction];
 }
 
 #[cfg(test)]

@@ -501,6 +501,12 @@ pub fn dosing_weight_lines(weight: &WeightUsed, dw: &DosingWeight) -> Vec<String
     ]
 }
 
+impl crate::words::Words for Found {
+    fn words(&self) -> Text {
+        render(self)
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

@@ -81,14 +81,12 @@ fn drafts_of_one_drug_are_summed() {
         "{}",
         out.findings[0].detail()
     );
-    match &out.findings[0].what {
-        What::GcCeiling(found) => {
+    {
+        let found = &out.findings[0].what;
             assert_eq!(
                 (found.pred_eq_mg, found.orders, found.twice),
                 (120.0, 2, false)
             );
-        }
-        other => panic!("{other:?}"),
     }
     assert_eq!(
         out.findings[0].pull,

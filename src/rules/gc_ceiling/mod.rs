@@ -9,10 +9,9 @@
 
 pub mod words;
 
-use super::Outcome;
+use crate::clinical::Outcome;
 use crate::clinical::body::WeightUsed;
 use crate::clinical::steroids::Exposure;
-use crate::clinical::What;
 use crate::clinical::{
     Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Topic,
 };
@@ -59,7 +58,7 @@ pub const TOPICS: &[Topic] = &[TOPIC];
 
 pub const SETTINGS: &[&str] = &["gc_suggest_max_mg_per_day", "betamethasone_equivalent_mg"];
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
     let mut out = Outcome::default();
     let exp = Exposure::of(facts, policy);
     let ceiling = policy.gc_suggest_max_mg_per_day;
@@ -91,7 +90,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             } else {
                 Indicator::Warning
             },
-            what: What::GcCeiling(Found {
+            what: Found {
                 gc: u.gc,
                 route: u.med.route,
                 order_name: u.med.name.clone(),
@@ -108,7 +107,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 weight: WeightUsed::of(facts, policy),
                 low_per_kg: policy.gc_mg_per_kg_low,
                 high_per_kg: policy.gc_mg_per_kg_high,
-            }),
+            },
             notes: vec![],
             pull: Some(Pull {
                 order: u.med.reference.clone(),
@@ -123,6 +122,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         });
     }
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[];
 }
 
 #[cfg(test)]

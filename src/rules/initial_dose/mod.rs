@@ -21,12 +21,11 @@
 
 pub mod words;
 
-use super::{Figure, Need, Outcome};
+use crate::clinical::{Figure, Need, Outcome};
 use crate::clinical::body::{round_to, WeightUsed};
 use crate::clinical::products::{self, DoseProduct};
 use crate::clinical::steroids::Exposure;
-use crate::clinical::text::num;
-use crate::clinical::What;
+use crate::text::amount as num;
 use crate::clinical::{
     Action, Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Suggestion,
     Topic,
@@ -129,7 +128,7 @@ const COMORBID: [(Concept, Comorbidity); 3] = [
     (Concept::Glaucoma, Comorbidity::Glaucoma),
 ];
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
     let mut out = Outcome::default();
     if !facts.has_myositis() {
         return out;
@@ -166,7 +165,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 figure: Figure::Weight,
                 why: format!(
                     "{}: mg/kg dose check skipped",
-                    crate::clinical::text::md(&u.med.name)
+                    crate::text::md(&u.med.name)
                 ),
             });
             continue;
@@ -257,7 +256,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         out.findings.push(Finding {
             topic,
             indicator,
-            what: What::InitialDose(Found {
+            what: Found {
                 side,
                 gc: u.gc,
                 order_name: u.med.name.clone(),
@@ -275,7 +274,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 ceiling_mg: ceiling,
                 target_mg: target,
                 capped_at: (target < limit - 1e-9).then_some(policy.gc_suggest_max_mg_per_day),
-            }),
+            },
             notes: vec![],
             pull: Some(Pull {
                 order: u.med.reference.clone(),
@@ -294,6 +293,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         });
     }
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[crate::facts::DataArea::Weight, crate::facts::DataArea::Height];
 }
 
 #[cfg(test)]

@@ -16,12 +16,11 @@ pub mod words;
 
 use chrono::NaiveDate;
 
-use super::{Need, Outcome};
+use crate::clinical::{Need, Outcome};
 use crate::clinical::body::{dosing_weight_of, DosingWeight};
 use crate::clinical::reproductive::Reproductive;
 use crate::clinical::steroids::Exposure;
 use crate::clinical::PatientScope;
-use crate::clinical::What;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
 use crate::facts::{Facts, Sex};
 use crate::terminology::Concept;
@@ -113,7 +112,7 @@ pub const SETTINGS: &[&str] = &[
     "betamethasone_equivalent_mg",
 ];
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
     let mut out = Outcome::default();
     if !facts.has_myositis() {
         return out;
@@ -170,7 +169,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        what: What::Intensify(Found {
+        what: Found {
             since,
             weeks: weeks.floor(),
             ck: ck_high,
@@ -190,7 +189,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 cyc_months_min: policy.cyc_months_min,
                 cyc_months_max: policy.cyc_months_max,
             }),
-        }),
+        },
         notes: vec![],
         pull: None,
         suggestions: vec![],
@@ -201,6 +200,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         ],
     });
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[crate::facts::DataArea::Weight, crate::facts::DataArea::Height];
 }
 
 #[cfg(test)]

@@ -107,11 +107,17 @@ pub fn render(f: &Found) -> Text {
     Text { summary, detail }
 }
 
+impl crate::words::Words for Found {
+    fn words(&self) -> Text {
+        render(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::rules::intensify::{evaluate, Ivig};
     use crate::rules::test_support::*;
-    use crate::clinical::{Policy, What};
+    use crate::clinical::Policy;
     use crate::facts::{Facts, Sex};
     use crate::terminology::Concept;
     use crate::words::{DETAIL_MAX_LINES, SUMMARY_MAX};
@@ -147,9 +153,7 @@ mod tests {
         for bad in ["Observation/", "MedicationRequest/", "Condition/", "{"] {
             assert!(!d.contains(bad), "{bad}: {d}");
         }
-        let What::Intensify(found) = card.what else {
-            panic!()
-        };
+        let found = card.what;
         (s, d, found)
     }
 

@@ -18,9 +18,8 @@
 
 pub mod words;
 
-use super::{Figure, Need, Outcome};
+use crate::clinical::{Figure, Need, Outcome};
 use crate::clinical::body::WeightUsed;
-use crate::clinical::What;
 use crate::clinical::{
     Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Topic,
 };
@@ -111,7 +110,7 @@ pub const SETTINGS: &[&str] = &[
     "weight_conflict_pct",
 ];
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
     let mut out = Outcome::default();
     for m in &facts.orders {
         let iv = m.route == Route::Intravenous
@@ -163,7 +162,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 } else {
                     Indicator::Warning
                 },
-                what: What::IvMethylprednisolone(Found::Dose(Box::new(Dose {
+                what: Found::Dose(Box::new(Dose {
                     order_name: m.name.clone(),
                     derivation: dose.derivation.clone(),
                     schedule: dose.schedule(),
@@ -184,7 +183,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                     above_per_kg,
                     too_long,
                     twice,
-                }))),
+                })),
                 notes: vec![],
                 // A dose above a limit pulls it down; a course too long alone does not.
                 pull: (above_cap || above_per_kg).then(|| Pull {
@@ -209,9 +208,9 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             out.findings.push(Finding {
                 topic: TOPIC_INDICATION,
                 indicator: Indicator::Info,
-                what: What::IvMethylprednisolone(Found::Indication {
+                what: Found::Indication {
                     order_name: m.name.clone(),
-                }),
+                },
                 notes: vec![],
                 pull: None,
                 suggestions: vec![],
@@ -224,6 +223,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         }
     }
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[crate::facts::DataArea::Weight, crate::facts::DataArea::Height];
 }
 
 #[cfg(test)]

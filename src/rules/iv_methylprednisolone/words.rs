@@ -129,6 +129,12 @@ fn dose(d: &Dose) -> Text {
     }
 }
 
+impl crate::words::Words for Found {
+    fn words(&self) -> Text {
+        render(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,10 +14,10 @@
 pub mod words;
 
 use super::drug_check::{self, Card, Per, Substance};
-use super::{Need, Outcome};
+use crate::clinical::{Need, Outcome};
 use crate::clinical::body::{dosing_weight_of, round_to, DosingWeight, WeightUsed};
 use crate::clinical::{
-    Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Topic, What,
+    Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Topic, Either,
 };
 use crate::facts::Facts;
 use crate::terminology::medication::Drug;
@@ -67,7 +67,9 @@ pub struct Found {
     pub dosing: DosingWeight,
 }
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+/// Its cards: the absolute limit on the order checks' shared card, the g/kg
+/// dose on its own.
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Either<drug_check::Found, Found>> {
     let mut out = Outcome::default();
     for m in facts.orders.iter().filter(|m| m.is(Drug::Ivig)) {
         let Some(dose) = &m.dose else { continue };
@@ -90,7 +92,8 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             policy.ivig_max_g_per_course,
             policy,
         ) {
-            out.findings.extend(drug_check::card(
+            out.findings.extend(
+                drug_check::card(
                 TOPIC_LIMIT,
                 m,
                 Card::Ivig,
@@ -100,7 +103,9 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                     OverrideReason::DoseAppropriate,
                     OverrideReason::BenefitOutweighsRisk,
                 ],
-            ));
+            )
+                .map(|f| f.map(Either::Left)),
+            );
             // The g/kg check still speaks: above the absolute limit an
             // order dosed on actual weight in an obese patient must also
             // be told its ideal-body-weight dose (two warnings of different
@@ -127,7 +132,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         out.findings.push(Finding {
             topic: TOPIC,
             indicator: Indicator::Warning,
-            what: What::IvigOrderCheck(Found {
+            what: Either::Right(Found {
                 order: m.name.clone(),
                 per_dose_g,
                 doses,
@@ -153,6 +158,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         });
     }
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[crate::facts::DataArea::Weight, crate::facts::DataArea::Height];
 }
 
 #[cfg(test)]

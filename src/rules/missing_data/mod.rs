@@ -16,8 +16,8 @@
 
 pub mod words;
 
-use super::{Figure, Need};
-use crate::clinical::{Finding, Indicator, OverrideReason, Selection, Topic, What};
+use crate::clinical::{Figure, Need};
+use crate::clinical::{Finding, Indicator, OverrideReason, Selection, Topic};
 use crate::facts::{Facts, Ignored, Reading};
 
 pub const TOPIC: Topic = Topic {
@@ -56,7 +56,7 @@ fn doubtful(facts: &Facts, figure: Figure) -> Option<&Reading> {
     }
 }
 
-pub fn finding(needs: &[Need], facts: &Facts) -> Option<Finding> {
+pub fn finding(needs: &[Need], facts: &Facts) -> Option<Finding<Found>> {
     if needs.is_empty() {
         return None;
     }
@@ -89,19 +89,23 @@ pub fn finding(needs: &[Need], facts: &Facts) -> Option<Finding> {
     Some(Finding {
         topic,
         indicator,
-        what: What::MissingData(Found {
+        what: Found {
             needs: unique,
             figures,
             doubts,
             earlier_weights,
             future,
-        }),
+        },
         notes: vec![],
         pull: None,
         suggestions: vec![],
         selection: Selection::AtMostOne,
         override_reasons: vec![OverrideReason::RecordedElsewhere],
     })
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[crate::facts::DataArea::Weight, crate::facts::DataArea::Height, crate::facts::DataArea::RenalFunction];
 }
 
 #[cfg(test)]

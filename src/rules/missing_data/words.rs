@@ -2,7 +2,7 @@
 
 use crate::facts::Trust;
 use crate::rules::missing_data::Found;
-use crate::rules::Figure;
+use crate::clinical::Figure;
 use crate::words::{amount, date, md, reading, Text};
 
 fn name(f: Figure) -> &'static str {
@@ -115,5 +115,11 @@ pub fn render(f: &Found) -> Text {
             "{}\n\nTo do: {to_do}. Source: service policy (plausible patient figures).",
             lines.join("\n")
         ),
+    }
+}
+
+impl crate::words::Words for Found {
+    fn words(&self) -> Text {
+        render(self)
     }
 }

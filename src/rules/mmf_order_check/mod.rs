@@ -15,8 +15,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::drug_check::{self, Card, Per, Substance};
-use super::Outcome;
-use crate::clinical::pretreatment;
+use crate::clinical::Outcome;
 use crate::clinical::{OverrideReason, Policy, Topic};
 use crate::facts::{Facts, Med};
 use crate::terminology::medication::Drug;
@@ -57,7 +56,7 @@ pub(super) fn warm() {
     LazyLock::force(&MPA);
 }
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<super::drug_check::Found> {
     let mut out = Outcome::default();
     for m in facts.orders.iter().filter(|m| m.is(Drug::Mycophenolate)) {
         let mut concerns = Vec::new();
@@ -76,7 +75,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 substance, per, mg, limit, policy,
             ));
         }
-        concerns.extend(pretreatment::concerns(facts, policy, Drug::Mycophenolate));
+        concerns.extend(drug_check::pretreatment(facts, policy, Drug::Mycophenolate));
         out.findings.extend(drug_check::card(
             TOPIC,
             m,

@@ -15,10 +15,9 @@
 
 pub mod words;
 
-use super::Outcome;
+use crate::clinical::Outcome;
 use crate::clinical::steroids::Exposure;
 use crate::clinical::PatientScope;
-use crate::clinical::What;
 use crate::clinical::{
     Action, Finding, Indicator, OverrideReason, Policy, Selection, ServiceProposal, Suggestion,
     Topic,
@@ -70,7 +69,7 @@ pub const SETTINGS: &[&str] = &[
     "betamethasone_equivalent_mg",
 ];
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
     let mut out = Outcome::default();
     if facts.setting != Setting::ChartView {
         return out;
@@ -143,7 +142,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        what: What::Monitoring(found),
+        what: found,
         notes: vec![],
         pull: None,
         suggestions,
@@ -154,6 +153,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         ],
     });
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[crate::facts::DataArea::BloodPressure];
 }
 
 #[cfg(test)]

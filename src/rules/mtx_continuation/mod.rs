@@ -12,8 +12,7 @@ pub mod words;
 
 use chrono::NaiveDate;
 
-use super::Outcome;
-use crate::clinical::What;
+use crate::clinical::Outcome;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
 use crate::facts::Facts;
 use crate::terminology::medication::Drug;
@@ -48,7 +47,7 @@ pub const TOPICS: &[Topic] = &[TOPIC];
 
 pub const SETTINGS: &[&str] = &["mtx_continue_months_after_remission"];
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
     let mut out = Outcome::default();
     let Some(active) = facts.active_meds.iter().find(|m| m.is(Drug::Methotrexate)) else {
         return out;
@@ -73,7 +72,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         out.findings.push(Finding {
             topic: TOPIC,
             indicator: Indicator::Info,
-            what: What::MtxContinuation(Found {
+            what: Found {
                 stop,
                 order_name: m.name.clone(),
                 order_per_week_mg: m.dose.as_ref().and_then(|d| d.per_week_mg()),
@@ -81,7 +80,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 active_per_week_mg: active_week,
                 since,
                 continue_months: policy.mtx_continue_months_after_remission,
-            }),
+            },
             notes: vec![],
             pull: None,
             suggestions: vec![],
@@ -93,6 +92,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         });
     }
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[crate::facts::DataArea::RenalFunction];
 }
 
 #[cfg(test)]

@@ -26,9 +26,9 @@
 pub mod words;
 
 use super::steroid_sparing::folic_acid;
-use super::{Figure, Need, Outcome};
+use crate::clinical::{Figure, Need, Outcome};
 use crate::clinical::body::{bsa_mosteller, ceil_to, floor_to, WeightUsed};
-use crate::clinical::{Action, ProposedRoute, Suggestion, Topic, What};
+use crate::clinical::{Action, ProposedRoute, Suggestion, Topic};
 use crate::clinical::{Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection};
 use crate::facts::renal::RenalFunction;
 use crate::facts::{Facts, Frequency, Med, Reading, Route, Schedule};
@@ -316,7 +316,7 @@ struct Card {
     pull: Option<Direction>,
 }
 
-fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
+fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome<Found>) {
     let dose = order.dose.as_ref();
     let per_week = dose.and_then(|d| d.per_week_mg());
     // For the limits: a dose of unknown frequency counts as at least one
@@ -706,13 +706,13 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome) {
         out.findings.push(Finding {
             topic: c.topic,
             indicator: c.indicator,
-            what: What::MtxOrderCheck(Found {
+            what: Found {
                 order: seen.clone(),
                 concern: c.concern,
                 inputs: inputs.clone(),
                 folic_acid_mg: folded.then_some(policy.folic_acid_mg_per_day),
                 dose_notes: if i == 0 { folded_notes.take() } else { None },
-            }),
+            },
             notes: vec![],
             pull: c.pull.map(|direction| Pull {
                 order: order.reference.clone(),
@@ -765,12 +765,16 @@ fn weekly_fix(order: &Med, mg: f64, why: &str) -> Option<Suggestion> {
     })
 }
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
     let mut out = Outcome::default();
     for order in facts.orders.iter().filter(|m| m.is(Drug::Methotrexate)) {
         check(order, facts, policy, &mut out);
     }
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[crate::facts::DataArea::Weight, crate::facts::DataArea::Height, crate::facts::DataArea::RenalFunction];
 }
 
 #[cfg(test)]

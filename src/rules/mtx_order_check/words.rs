@@ -580,12 +580,18 @@ fn detail(f: &Found) -> String {
     lines.join("\n")
 }
 
+impl crate::words::Words for Found {
+    fn words(&self) -> Text {
+        render(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rules::mtx_order_check::{evaluate, DoseNotes};
     use crate::rules::test_support::*;
-    use crate::clinical::{Policy, What};
+    use crate::clinical::Policy;
     use crate::facts::{Frequency, Route, Schedule};
     use crate::terminology::Concept;
     use crate::words::DETAIL_MAX_LINES;
@@ -609,13 +615,11 @@ mod tests {
         // folded dose lines are left out.
         out.findings
             .iter()
-            .find_map(|c| match &c.what {
-                What::MtxOrderCheck(x) => Some(Found {
-                    dose_notes: None,
-                    ..x.clone()
-                }),
-                _ => None,
+            .map(|c| Found {
+                dose_notes: None,
+                ..c.what.clone()
             })
+            .next()
             .unwrap()
     }
 

@@ -22,7 +22,7 @@
 //! unknown frequency counts as given at least once a day.
 
 use super::drug_check::{self, Card, Concern, Kind};
-use super::Outcome;
+use crate::clinical::Outcome;
 use crate::clinical::reproductive::{self, Reproductive};
 use crate::clinical::{Indicator, OverrideReason, Policy, Topic};
 use crate::facts::{Facts, Med};
@@ -68,7 +68,7 @@ pub fn ds_per_day(m: &Med) -> Option<f64> {
     Some(ds_tablets(d.mg) * per_day)
 }
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<super::drug_check::Found> {
     let mut out = Outcome::default();
     let Some(active) = facts.active_meds.iter().find(|m| m.is(Drug::Methotrexate)) else {
         return out;

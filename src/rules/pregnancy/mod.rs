@@ -19,9 +19,8 @@
 
 pub mod words;
 
-use super::Outcome;
+use crate::clinical::Outcome;
 use crate::clinical::reproductive::{self, Evidence, Reproductive};
-use crate::clinical::What;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
 use crate::facts::{Facts, Sex};
 use crate::terminology::medication::Drug;
@@ -90,7 +89,7 @@ pub fn evidence(facts: &Facts, policy: &Policy) -> Option<Evidence> {
     }
 }
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
     let mut out = Outcome::default();
     let state = reproductive::state(facts, policy);
     if state == Reproductive::None {
@@ -143,11 +142,11 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         out.findings.push(Finding {
             topic,
             indicator,
-            what: What::Pregnancy(Found {
+            what: Found {
                 drug,
                 order: m.name.clone(),
                 state,
-            }),
+            },
             notes: vec![],
             pull: None,
             suggestions: if indicator == Indicator::Critical {
@@ -163,6 +162,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         });
     }
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[];
 }
 
 #[cfg(test)]

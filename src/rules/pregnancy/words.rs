@@ -104,11 +104,17 @@ pub fn render(f: &Found) -> Text {
     }
 }
 
+impl crate::words::Words for Found {
+    fn words(&self) -> Text {
+        render(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::rules::pregnancy::{evaluate, State};
     use crate::rules::test_support::*;
-    use crate::clinical::{Policy, What};
+    use crate::clinical::Policy;
     use crate::facts::{Route, Schedule, Sex};
     use crate::terminology::medication::Drug;
     use crate::terminology::Concept;
@@ -167,9 +173,7 @@ mod tests {
             f.orders
                 .push(med(drug, 10.0, Schedule::WEEKLY, Route::Oral, "o"));
             let card = evaluate(&f, &Policy::default()).findings.remove(0);
-            let What::Pregnancy(found) = &card.what else {
-                panic!()
-            };
+            let found = &card.what;
             assert_eq!(found.drug, drug);
             if let State::Planning { stop_weeks, .. } = found.state {
                 assert_eq!(

@@ -30,12 +30,13 @@ pub mod words;
 use chrono::NaiveDate;
 
 use crate::clinical::pretreatment::Line;
-use crate::clinical::{Direction, LabResult, PatientScope, Pull, What};
+use crate::clinical::{Direction, LabResult, PatientScope, Pull};
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{bp_and_creatinine, Outcome, MONITORING_OVERRIDES};
+use crate::clinical::{Outcome};
+use super::monitoring_orders::{bp_and_creatinine, MONITORING_OVERRIDES};
 use crate::clinical::steroids::Exposure;
 use crate::clinical::{Finding, Indicator, Policy, Selection, Topic};
 use crate::facts::{Facts, Route, Schedule};
@@ -298,7 +299,7 @@ pub(super) fn warm() {
     LazyLock::force(&RNAP3);
 }
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
     let mut out = Outcome::default();
     if !facts.has_ssc() {
         return out;
@@ -360,7 +361,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         // POLICY "Severity means something": risk is a warning; risk factors
         // change the text, not the severity.
         indicator: Indicator::Warning,
-        what: What::RenalCrisisRisk(found),
+        what: found,
         notes: vec![],
         pull: pull.filter(|_| taper),
         suggestions: bp_and_creatinine(policy),
@@ -368,6 +369,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         override_reasons: MONITORING_OVERRIDES.to_vec(),
     });
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[crate::facts::DataArea::BloodPressure];
 }
 
 #[cfg(test)]

@@ -193,6 +193,12 @@ pub fn gc_line(u: &GcLine) -> String {
     format!("- {kind}: {} ({}): {dose}", md(&u.name), u.route.describe())
 }
 
+impl crate::words::Words for Found {
+    fn words(&self) -> Text {
+        render(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,10 +27,10 @@ fn route_table() {
         if let Some(c) = out.findings.first() {
             assert_eq!(
                 c.what,
-                What::RouteNeeded(Found {
+                Found {
                     gc: Gc::Triamcinolone,
                     order_name: f.orders[0].name.clone()
-                })
+                }
             );
             assert!(c.summary().starts_with("Route needed for triamcinolone"));
             assert!(!c.detail().contains("MedicationRequest/"));

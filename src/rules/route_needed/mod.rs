@@ -8,8 +8,7 @@
 
 pub mod words;
 
-use super::Outcome;
-use crate::clinical::What;
+use crate::clinical::Outcome;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
 use crate::facts::{Facts, Route};
 use crate::terminology::medication::{Drug, Gc};
@@ -34,7 +33,7 @@ pub const TOPICS: &[Topic] = &[TOPIC];
 
 pub const SETTINGS: &[&str] = &[];
 
-pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome<Found> {
     let mut out = Outcome::default();
     for m in &facts.orders {
         let Some(Drug::Glucocorticoid(gc)) = m.drug() else {
@@ -46,10 +45,10 @@ pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome {
         out.findings.push(Finding {
             topic: TOPIC,
             indicator: Indicator::Info,
-            what: What::RouteNeeded(Found {
+            what: Found {
                 gc,
                 order_name: m.name.clone(),
-            }),
+            },
             notes: vec![],
             pull: None,
             suggestions: vec![],
@@ -58,6 +57,10 @@ pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome {
         });
     }
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[];
 }
 
 #[cfg(test)]

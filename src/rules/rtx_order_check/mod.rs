@@ -9,9 +9,8 @@
 //! info. Hepatitis B before rituximab is folded in.
 
 use super::drug_check::{self, Basis, Card, Concern, Kind, Per, Substance};
-use super::Outcome;
+use crate::clinical::Outcome;
 use crate::clinical::body::{bsa_mosteller, WeightUsed};
-use crate::clinical::pretreatment;
 use crate::clinical::{Indicator, OverrideReason, Policy, Topic};
 use crate::facts::Facts;
 use crate::terminology::medication::Drug;
@@ -32,7 +31,7 @@ pub const SETTINGS: &[&str] = &[
     "dose_slip_factor",
 ];
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<super::drug_check::Found> {
     let mut out = Outcome::default();
     for m in facts.orders.iter().filter(|m| m.is(Drug::Rituximab)) {
         let mut concerns = Vec::new();
@@ -75,7 +74,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             }
             concerns.extend(absolute);
         }
-        concerns.extend(pretreatment::concerns(facts, policy, Drug::Rituximab));
+        concerns.extend(drug_check::pretreatment(facts, policy, Drug::Rituximab));
         out.findings.extend(drug_check::card(
             TOPIC,
             m,

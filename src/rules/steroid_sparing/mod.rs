@@ -39,16 +39,15 @@
 
 pub mod words;
 
-use super::{Figure, Need, Outcome};
+use crate::clinical::{Figure, Need, Outcome};
 use crate::clinical::body::WeightUsed;
 use crate::clinical::body::{
     bsa_mosteller, ceil_to, dosing_weight_of, floor_to, round_to, DosingWeight,
 };
 use crate::clinical::pretreatment::{self, LineKind};
 use crate::clinical::reproductive::{self, Reproductive};
-use crate::clinical::text::num;
+use crate::text::amount as num;
 use crate::clinical::PatientScope;
-use crate::clinical::What;
 use crate::clinical::{
     Action, Finding, Indicator, MedicationProposal, OverrideReason, Policy, ProposedRoute,
     Selection, Suggestion, Topic,
@@ -393,7 +392,7 @@ fn reminders(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<LineKind> {
         .collect()
 }
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
     let mut out = Outcome::default();
     if !facts.has_myositis() {
         return out;
@@ -655,7 +654,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Warning,
-        what: What::SteroidSparing(found),
+        what: found,
         notes: vec![],
         pull: None,
         suggestions,
@@ -667,6 +666,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         ],
     });
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[crate::facts::DataArea::Weight, crate::facts::DataArea::Height, crate::facts::DataArea::RenalFunction];
 }
 
 #[cfg(test)]

@@ -416,15 +416,21 @@ fn before_line(f: &Found) -> Option<String> {
     (!items.is_empty()).then(|| format!("- **Before the first dose:** {}.", items.join("; ")))
 }
 
+impl crate::words::Words for Found {
+    fn words(&self) -> Text {
+        render(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::rules::steroid_sparing::{evaluate, Aza, Mmf, Mtx};
+    use crate::rules::steroid_sparing::{evaluate, Aza, Found, Mmf, Mtx};
     use crate::rules::test_support::*;
-    use crate::clinical::{Finding, Policy, What};
+    use crate::clinical::{Finding, Policy};
     use crate::facts::Sex;
     use crate::terminology::Concept;
 
-    fn card(dx: &[Concept], sex: Sex, kg: f64, cm: Option<f64>, egfr: Option<f64>) -> Finding {
+    fn card(dx: &[Concept], sex: Sex, kg: f64, cm: Option<f64>, egfr: Option<f64>) -> Finding<Found> {
         let mut f = with_body(patient(dx), sex, kg, cm);
         if let Some(v) = egfr {
             f.labs.push(lab(Concept::Egfr, v, "mL/min/{1.73_m2}"));
@@ -434,7 +440,7 @@ mod tests {
     }
 
     /// The budget and the plain-language rules every rendering keeps.
-    fn plain(c: &Finding) -> (String, String) {
+    fn plain(c: &Finding<Found>) -> (String, String) {
         let t = crate::words::text(c);
         crate::words::assert_plain(&t, 0);
         assert!(!t.detail.contains("Condition/"), "{}", t.detail);
@@ -504,9 +510,7 @@ mod tests {
         f.diagnoses[1].label = "Pregnancy *first* trimester".into();
         f.orders.push(prednisone(40.0));
         let c = evaluate(&f, &Policy::default()).findings.remove(0);
-        let What::SteroidSparing(found) = &c.what else {
-            panic!()
-        };
+        let found = &c.what;
         assert!(matches!(*found.mtx, Mtx::NotOffered(_)));
         assert!(matches!(found.mmf, Mmf::Teratogen(_)));
         let (s, d) = plain(&c);
@@ -518,9 +522,7 @@ mod tests {
         assert!(d.contains("Preferred in pregnancy"), "{d}");
         // No height: methotrexate and azathioprine not computed.
         let c = card(&[Concept::Dermatomyositis], Sex::Male, 70.0, None, None);
-        let What::SteroidSparing(found) = &c.what else {
-            panic!()
-        };
+        let found = &c.what;
         assert_eq!(*found.mtx, Mtx::NotComputed);
         assert_eq!(*found.aza, Aza::NotComputed);
         let (s, d) = plain(&c);

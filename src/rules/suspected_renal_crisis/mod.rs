@@ -20,10 +20,9 @@ pub mod words;
 
 use chrono::NaiveDate;
 
-use super::Outcome;
+use crate::clinical::Outcome;
 use crate::clinical::steroids::systemic_gc;
 use crate::clinical::PatientScope;
-use crate::clinical::What;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
 use crate::facts::{units, BloodPressure, Facts};
 use crate::terminology::Concept;
@@ -257,7 +256,7 @@ fn bp_criterion(facts: &Facts, policy: &Policy, creatinine_on_file: bool) -> Opt
     None
 }
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
     let mut out = Outcome::default();
     if !facts.has_ssc() {
         return out;
@@ -282,7 +281,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         } else {
             Indicator::Warning
         },
-        what: What::SuspectedRenalCrisis(Found {
+        what: Found {
             creatinine,
             bp,
             rise_limit_pct: policy.src_suspected_creatinine_rise_pct,
@@ -292,11 +291,11 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
                 (total >= policy.src_threshold_mg_per_day)
                     .then_some((total, policy.src_threshold_mg_per_day))
             },
-        }),
+        },
         notes: vec![],
         pull: None,
         // Blood pressure and creatinine today: the two checks the card asks for.
-        suggestions: super::bp_and_creatinine(policy),
+        suggestions: super::monitoring_orders::bp_and_creatinine(policy),
         selection: Selection::Any,
         override_reasons: vec![
             OverrideReason::DiagnosisNotConfirmed,
@@ -304,6 +303,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         ],
     });
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[crate::facts::DataArea::RenalFunction, crate::facts::DataArea::BloodPressure];
 }
 
 #[cfg(test)]

@@ -124,6 +124,12 @@ fn bp_line(b: &BpCriterion) -> String {
     }
 }
 
+impl crate::words::Words for Found {
+    fn words(&self) -> Text {
+        render(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,9 +33,7 @@ fn taper_table() {
             "{active} {weeks} {new}"
         );
         if let Some(c) = out.findings.first() {
-            let What::Taper(found) = &c.what else {
-                panic!("{:?}", c.what)
-            };
+            let found = &c.what;
             assert_eq!(
                 (found.active_mg, found.new_mg, found.weeks, found.target_mg),
                 (active, new, weeks as f64, 10.0)

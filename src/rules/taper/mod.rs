@@ -12,9 +12,8 @@
 
 pub mod words;
 
-use super::Outcome;
+use crate::clinical::Outcome;
 use crate::clinical::steroids::Exposure;
-use crate::clinical::What;
 use crate::clinical::{
     Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Topic,
 };
@@ -67,7 +66,7 @@ pub const SETTINGS: &[&str] = &[
     "betamethasone_equivalent_mg",
 ];
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
     let mut out = Outcome::default();
     let exp = Exposure::of(facts, policy);
     let active = exp.active_total();
@@ -88,7 +87,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Info,
-        what: What::Taper(Found {
+        what: Found {
             active: exp
                 .active
                 .iter()
@@ -104,7 +103,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
             weeks: weeks.floor(),
             new_mg: new,
             target_mg: policy.taper_target_mg_per_day,
-        }),
+        },
         notes: vec![],
         pull: order.map(|u| Pull {
             order: u.med.reference.clone(),
@@ -118,6 +117,10 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         ],
     });
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[];
 }
 
 #[cfg(test)]

@@ -57,6 +57,12 @@ pub fn render(f: &Found) -> Text {
     }
 }
 
+impl crate::words::Words for Found {
+    fn words(&self) -> Text {
+        render(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

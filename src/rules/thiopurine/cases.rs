@@ -129,13 +129,10 @@ fn azathioprine_order_table() {
     }
 }
 
-fn kinds(out: &Outcome) -> Vec<Kind> {
+fn kinds(out: &Outcome<drug_check::Found>) -> Vec<Kind> {
     out.findings
         .iter()
-        .flat_map(|f| match &f.what {
-            crate::clinical::What::DrugCheck(d) => d.concerns.clone(),
-            w => panic!("{w:?}"),
-        })
+        .flat_map(|f| f.what.concerns.clone())
         .map(|c| c.kind)
         .collect()
 }

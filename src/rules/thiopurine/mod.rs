@@ -31,10 +31,9 @@ use regex::Regex;
 
 use super::aza_order_check;
 use super::drug_check::{self, Basis, Card, Concern, GeneResult, Kind, Per, Share, Substance};
-use super::Outcome;
+use crate::clinical::Outcome;
 use crate::clinical::body::{dosing_weight_of, WeightUsed};
-use crate::clinical::pretreatment;
-use crate::clinical::text::md;
+use crate::text::md;
 use crate::clinical::{Indicator, OverrideReason, Policy, Topic};
 use crate::facts::{Facts, Lab, Med};
 use crate::terminology::medication::Drug;
@@ -248,7 +247,7 @@ pub fn azathioprine_blocked(facts: &Facts) -> Option<String> {
             r.gene,
             md(&r.label),
             md(&r.result),
-            crate::clinical::text::date(r.date)
+            crate::text::date(r.date)
         ));
     }
     for drug in [Drug::Febuxostat, Drug::Allopurinol] {
@@ -346,7 +345,7 @@ pub(super) fn warm() {
     LazyLock::force(&NEGATED);
 }
 
-pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<super::drug_check::Found> {
     let mut out = Outcome::default();
     for m in facts.orders.iter().filter(|m| m.is(Drug::Azathioprine)) {
         let mut concerns = Vec::new();
@@ -459,8 +458,12 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome {
         }
         // POLICY "Budget": the order check's concerns about the same order
         // fold into this card.
-        concerns.extend(aza_order_check::concerns(facts, policy, m));
-        concerns.extend(pretreatment::concerns(facts, policy, Drug::Azathioprine));
+        concerns.extend(
+            aza_order_check::concerns(facts, policy, m)
+                .into_iter()
+                .map(|(indicator, found)| Concern::new(indicator, Kind::Aza(found))),
+        );
+        concerns.extend(drug_check::pretreatment(facts, policy, Drug::Azathioprine));
         drug_check::worst_first(&mut concerns);
         let topic = match concerns.first().map(|c| &c.kind) {
             Some(Kind::Aza(aza_order_check::Found::AboveMgPerKg { .. })) => {

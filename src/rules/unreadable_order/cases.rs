@@ -25,9 +25,9 @@ fn unreadable_table() {
             assert_eq!(out.findings[0].indicator, Indicator::Warning);
             assert_eq!(
                 out.findings[0].what,
-                What::UnreadableOrder(Found {
+                Found {
                     orders: f.unreadable_orders.clone()
-                })
+                }
             );
             assert!(out.findings[0]
                 .summary()

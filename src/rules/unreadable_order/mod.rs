@@ -8,8 +8,7 @@
 
 pub mod words;
 
-use super::Outcome;
-use crate::clinical::What;
+use crate::clinical::Outcome;
 use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
 use crate::facts::{Facts, Setting};
 
@@ -31,7 +30,7 @@ pub const TOPICS: &[Topic] = &[TOPIC];
 
 pub const SETTINGS: &[&str] = &[];
 
-pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome {
+pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome<Found> {
     let mut out = Outcome::default();
     if facts.setting != Setting::OrderEntry || facts.unreadable_orders.is_empty() {
         return out;
@@ -39,9 +38,9 @@ pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome {
     out.findings.push(Finding {
         topic: TOPIC,
         indicator: Indicator::Warning,
-        what: What::UnreadableOrder(Found {
+        what: Found {
             orders: facts.unreadable_orders.clone(),
-        }),
+        },
         notes: vec![],
         pull: None,
         suggestions: vec![],
@@ -49,6 +48,10 @@ pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome {
         override_reasons: vec![OverrideReason::DoseAppropriate],
     });
     out
+}
+
+impl crate::clinical::Reads for Found {
+    const AREAS: &'static [crate::facts::DataArea] = &[];
 }
 
 #[cfg(test)]
