@@ -190,6 +190,17 @@ pub fn reference(v: f64) -> String {
     }
 }
 
+/// A weight or height as recorded: itself with at most one decimal, else
+/// to one decimal.
+pub fn measured(v: f64) -> String {
+    let tenths = v * 10.0;
+    if !tenths.is_finite() || (tenths.round() - tenths).abs() < 1e-9 {
+        amount(v)
+    } else {
+        amount((v * 10.0).round() / 10.0)
+    }
+}
+
 /// Whether a character is dropped from request text before it reaches a
 /// card: control characters (C0, DEL, C1, NUL among them) other than line
 /// breaks and tabs, and the Unicode bidirectional controls (embeddings,

@@ -142,7 +142,7 @@ pub enum Action {
 /// for an order that is not a draft of this request (it has no id).
 pub fn remove_draft(m: &crate::facts::Med) -> Option<Suggestion> {
     let id = m.id.clone()?;
-    let name = crate::words::medication::named(m);
+    let name = m.named();
     Some(Suggestion {
         label: format!(
             "Remove this {} order",

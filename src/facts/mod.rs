@@ -239,6 +239,28 @@ pub enum SourceKind {
 }
 
 impl Med {
+    /// The word after its name on a card: "reported" for one the patient or
+    /// another prescriber reported, "on hold" for an order on hold (POLICY
+    /// third edition, "Medications as EHRs send them").
+    pub fn standing(&self) -> Option<&'static str> {
+        if self.on_hold {
+            Some("on hold")
+        } else if self.source_kind == SourceKind::Reported {
+            Some("reported")
+        } else {
+            None
+        }
+    }
+
+    /// The name as sent, followed by its standing in brackets when it has
+    /// one: how a card names the medication it used.
+    pub fn named(&self) -> String {
+        match self.standing() {
+            Some(word) => format!("{} ({word})", self.name),
+            None => self.name.clone(),
+        }
+    }
+
     /// Whether it counts for today's steroid exposure (an order on hold does not).
     pub fn taken_now(&self) -> bool {
         !self.on_hold

@@ -77,6 +77,18 @@ pub fn read_replacements(orders: &mut [Med], active: &[Med]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_standing_named() {
+        let mut m = crate::rules::test_support::prednisone(10.0);
+        m.name = "predniSONE 5 MG Oral Tablet".into();
+        assert_eq!(m.named(), "predniSONE 5 MG Oral Tablet");
+        m.source_kind = crate::facts::SourceKind::Reported;
+        assert_eq!(m.named(), "predniSONE 5 MG Oral Tablet (reported)");
+        m.source_kind = crate::facts::SourceKind::Order;
+        m.on_hold = true;
+        assert_eq!(m.named(), "predniSONE 5 MG Oral Tablet (on hold)");
+    }
     use crate::facts::{Dose, Frequency, Route, Schedule};
     use crate::terminology::medication::{DoseForm, Gc, Identified, MatchedBy};
 

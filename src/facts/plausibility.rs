@@ -84,9 +84,9 @@ pub fn assess(weights: &mut [Reading], heights: &mut [Reading], l: &DataLimits) 
             if !in_range(bmi, l.bmi_min, l.bmi_max) {
                 let why = format!(
                     "weight {} kg and height {} cm give a BMI of {}, outside the plausible range {}–{}",
-                    crate::words::measured(w.value),
-                    crate::words::measured(h.value),
-                    crate::words::fig(bmi),
+                    crate::text::measured(w.value),
+                    crate::text::measured(h.value),
+                    crate::text::fig(bmi),
                     crate::text::amount(l.bmi_min),
                     crate::text::amount(l.bmi_max)
                 );
@@ -117,7 +117,7 @@ fn jump_or_slip(newest: &Reading, older: &[Reading], l: &DataLimits) -> Option<S
             return Some(format!(
                 "differs by {} % from the median ({} kg) of the weights of the previous {} days (more than {} %)",
                 crate::text::amount(pct.round()),
-                crate::words::measured(m),
+                crate::text::measured(m),
                 crate::text::amount(l.weight_jump_window_days),
                 crate::text::amount(l.weight_jump_pct)
             ));
@@ -133,10 +133,10 @@ fn jump_or_slip(newest: &Reading, older: &[Reading], l: &DataLimits) -> Option<S
             if (ratio - target).abs() <= target * tol {
                 return Some(format!(
                     "is {}× the weight of {} ({} kg): {what}",
-                    crate::words::fig(ratio),
+                    crate::text::fig(ratio),
                     r.date
                         .map_or_else(|| "an earlier date".into(), |d| d.to_string()),
-                    crate::words::measured(r.value)
+                    crate::text::measured(r.value)
                 ));
             }
         }

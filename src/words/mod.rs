@@ -4,13 +4,12 @@
 //! module holds the shared pieces (numbers, inputs with their dates, the
 //! notes every card may carry) and the one dispatch.
 
-pub mod medication;
 pub mod unread;
 
 use crate::clinical::body::WeightUsed;
 use crate::clinical::{Finding, Note};
 use crate::facts::Reading;
-pub use crate::text::{amount, capitalise, date, fig, md};
+pub use crate::text::{amount, capitalise, date, fig, md, measured};
 
 /// The source every card rests on unless its rule names another.
 pub const SOURCE_LABEL: &str = "SSc-myositis overlap: initial treatment guidance";
@@ -55,17 +54,6 @@ pub fn value(r: &Reading, canonical_unit: &str) -> String {
         measured(r.value)
     } else {
         fig(r.value)
-    }
-}
-
-/// A weight or height as recorded: itself with at most one decimal, else
-/// to one decimal.
-pub fn measured(v: f64) -> String {
-    let tenths = v * 10.0;
-    if !tenths.is_finite() || (tenths.round() - tenths).abs() < 1e-9 {
-        amount(v)
-    } else {
-        amount((v * 10.0).round() / 10.0)
     }
 }
 

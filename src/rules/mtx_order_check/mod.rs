@@ -510,7 +510,7 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome<Found>) 
                     .iter()
                     .map(|m| {
                         (
-                            crate::words::medication::named(m),
+                            m.named(),
                             m.route,
                             m.dose.as_ref().and_then(|d| d.per_week_mg()),
                         )
@@ -573,8 +573,8 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome<Found>) 
             let cap = match per_week {
                 Some(wk) if wk <= policy.mtx_max_mg_per_week => format!(
                     "; {} mg/week is within the {} mg/week cap",
-                    crate::words::amount(wk),
-                    crate::words::amount(policy.mtx_max_mg_per_week)
+                    crate::text::amount(wk),
+                    crate::text::amount(policy.mtx_max_mg_per_week)
                 ),
                 _ => String::new(),
             };
@@ -675,7 +675,7 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome<Found>) 
             suggestions.push(Suggestion {
                 label: format!(
                     "Add folic acid {} mg daily",
-                    crate::words::amount(policy.folic_acid_mg_per_day)
+                    crate::text::amount(policy.folic_acid_mg_per_day)
                 ),
                 recommended: true,
                 actions: vec![folic_acid(policy)],
@@ -745,7 +745,7 @@ fn weekly_fix(order: &Med, mg: f64, why: &str) -> Option<Suggestion> {
         Route::Oral => (ProposedRoute::Oral, "by mouth"),
         _ => return None,
     };
-    let amount = crate::words::amount(mg);
+    let amount = crate::text::amount(mg);
     Some(Suggestion {
         label: format!("Change to methotrexate {amount} mg once weekly"),
         recommended: true,

@@ -280,7 +280,7 @@ pub fn gc_lines(exp: &Exposure<'_>) -> Vec<GcLine> {
         .chain(exp.active.iter().map(|u| (false, u)))
         .map(|(ordered, u)| GcLine {
             ordered,
-            name: crate::words::medication::named(u.med),
+            name: u.med.named(),
             gc: u.gc,
             route: u.med.route,
             derivation: u.med.dose.as_ref().map(|d| d.derivation.clone()),

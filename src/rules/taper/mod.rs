@@ -92,7 +92,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
                 .active
                 .iter()
                 .map(|u| Active {
-                    name: crate::words::medication::named(u.med),
+                    name: u.med.named(),
                     gc: u.gc,
                     since: u.med.authored,
                     mg_per_day: u.per_day_mg,

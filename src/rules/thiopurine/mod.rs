@@ -255,7 +255,7 @@ pub fn azathioprine_blocked(facts: &Facts) -> Option<String> {
             return Some(format!(
                 "{} with azathioprine: {}",
                 drug.name(),
-                md(&crate::words::medication::named(m))
+                md(&m.named())
             ));
         }
     }
