@@ -23,6 +23,8 @@
 //! Sources: Saag et al. 2008 (ACR), Warren et al. 2016 (BAD), Sammaritano et
 //! al. 2020 (ACR), Russell et al. 2023 (BSR), methotrexate label.
 
+mod concerns;
+mod dose;
 pub mod words;
 
 use super::steroid_sparing::folic_acid;
@@ -309,321 +311,30 @@ pub const SETTINGS: &[&str] = &[
     "hcg_positive_days",
 ];
 
-struct Card {
-    topic: Topic,
-    indicator: Indicator,
-    concern: Concern,
-    pull: Option<Direction>,
-}
-
 fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome<Found>) {
     let dose = order.dose.as_ref();
     let per_week = dose.and_then(|d| d.per_week_mg());
-    // For the limits: a dose of unknown frequency counts as at least one
-    // administration a week (its "specify once weekly" warning covers the
-    // rest; reading every such order as daily would make each one critical).
-    let per_week_at_least = per_week.or(dose.map(|d| d.mg));
-    let daily = order.frequency.more_than_weekly() == Some(true);
-    let mut cards: Vec<Card> = vec![];
-    macro_rules! card {
-        ($topic:expr, $indicator:expr, $concern:expr, $pull:expr $(,)?) => {
-            cards.push(Card {
-                topic: $topic,
-                indicator: $indicator,
-                concern: $concern,
-                pull: $pull,
-            })
-        };
-    }
-
-    // Critical: more than one administration day in 7, whether or not the
-    // dose could be computed (the weekly amount must fall); unknown
-    // frequency: ask for weekly.
-    match order.frequency.more_than_weekly() {
-        Some(true) => card!(
-            DAILY,
-            Indicator::Critical,
-            Concern::Daily {
-                frequency: order.frequency.clone(),
-            },
-            Some(Direction::Lower),
-        ),
-        None => card!(
-            FREQUENCY_UNKNOWN,
-            Indicator::Warning,
-            Concern::FrequencyUnknown {
-                note: order.frequency.note.clone(),
-            },
-            None,
-        ),
-        Some(false) => {}
-    }
     // Pregnancy has its own card (rules::pregnancy); here it only stops the dose-tuning cards.
     let pregnant = super::pregnancy::evidence(facts, policy).is_some();
     let renal = facts.renal();
-    let renal_reduce = renal.is_below(policy.mtx_egfr_reduce_below);
-    if let Some(egfr) = renal.value() {
-        if egfr < policy.mtx_egfr_avoid_below {
-            card!(
-                RENAL_AVOID,
-                Indicator::Critical,
-                Concern::RenalAvoid {
-                    avoid_below: policy.mtx_egfr_avoid_below,
-                },
-                Some(Direction::Lower),
-            );
-        } else if egfr < policy.mtx_egfr_reduce_below {
-            // The reduction is relative to the usual adult maximum: a dose at
-            // or below half of it is already reduced (said on the dose card),
-            // so our own halved suggestion, sent back, draws nothing new.
-            let reduced = per_week.is_some_and(|w| w <= policy.mtx_renal_max_mg_per_week + 1e-9);
-            if !reduced {
-                card!(
-                    RENAL_REDUCE,
-                    Indicator::Warning,
-                    Concern::RenalReduce {
-                        avoid_below: policy.mtx_egfr_avoid_below,
-                        reduce_below: policy.mtx_egfr_reduce_below,
-                        reduced_max: policy.mtx_renal_max_mg_per_week,
-                    },
-                    Some(Direction::Lower),
-                );
-            }
-        }
-    }
-    // POLICY second edition: >= 80 mg/week, or any single dose >= 1 g, is a slip.
-    // A weekly total made large by a daily schedule is the daily card's
-    // finding, not a second critical one.
-    let slip = (per_week_at_least.is_some_and(|w| w >= policy.mtx_slip_mg_per_week) && !daily)
-        || dose.is_some_and(|d| d.mg >= policy.mtx_slip_mg_per_dose);
-    if slip {
-        card!(
-            DOSE_SLIP,
-            Indicator::Critical,
-            Concern::DoseSlip {
-                slip_per_week: policy.mtx_slip_mg_per_week,
-                slip_per_dose: policy.mtx_slip_mg_per_dose,
-                max_per_week: policy.mtx_max_mg_per_week,
-            },
-            Some(Direction::Lower),
-        );
-    }
-    // Warnings.
-    if let Some(w) =
-        per_week_at_least.filter(|w| *w > policy.mtx_max_mg_per_week && !slip && !daily)
-    {
-        card!(
-            ABOVE_MAX,
-            Indicator::Warning,
-            Concern::AboveMax {
-                per_week_mg: w,
-                max_per_week: policy.mtx_max_mg_per_week,
-            },
-            Some(Direction::Lower),
-        );
-    }
-    for (concepts, topic) in [
-        (&[Concept::LiverDisease][..], LIVER),
-        (&[Concept::AlcoholUse][..], ALCOHOL),
-        (&[Concept::Ild, Concept::SscIld][..], ILD),
-        (&[Concept::PregnancyPlanning][..], PLANNING),
-    ] {
-        // A man planning conception may take methotrexate (Sammaritano et al. 2020).
-        if topic == PLANNING && facts.sex == Some(crate::facts::Sex::Male) {
-            continue;
-        }
-        let Some(d) = facts
-            .diagnoses
-            .iter()
-            .find(|d| d.active && d.concepts.iter().any(|c| concepts.contains(c)))
-        else {
-            continue;
-        };
-        let (on_record, onset) = (d.label.clone(), d.onset);
-        // Cirrhosis: critical (POLICY second edition, "Liver").
-        let cirrhosis = topic == LIVER && facts.has(Concept::Cirrhosis);
-        let concern = match topic {
-            LIVER => Concern::Liver {
-                on_record,
-                onset,
-                cirrhosis,
-            },
-            ALCOHOL => Concern::Alcohol { on_record, onset },
-            ILD => Concern::Ild { on_record, onset },
-            _ => Concern::PregnancyPlanning { on_record, onset },
-        };
-        let indicator = if cirrhosis {
-            Indicator::Critical
-        } else {
-            Indicator::Warning
-        };
-        card!(topic, indicator, concern, None);
-    }
-    let others = || facts.all_meds().filter(|m| !std::ptr::eq(*m, order));
-    if let Some(m) = others().find(|m| m.is(Drug::TmpSmx)) {
-        // A treatment dose (>= 2 double-strength tablets a day) is critical; a
-        // prophylactic or unknown dose a warning (POLICY second edition).
-        let ds = super::mtx_watch::ds_per_day(m);
-        let treatment = ds.is_some_and(|d| d >= policy.tmp_smx_treatment_ds_per_day - 1e-9);
-        card!(
-            TMP_SMX,
-            if treatment {
-                Indicator::Critical
-            } else {
-                Indicator::Warning
-            },
-            Concern::TmpSmx {
-                name: m.name.clone(),
-                ds_per_day: ds,
-                treatment,
-            },
-            None,
-        );
-    }
     // Pre-treatment checks (hepatitis B, blood count, ALT, pregnancy test):
     // a blocking result is a warning; reminders go into the inputs.
     let pre = crate::clinical::pretreatment::lines(facts, policy, Drug::Methotrexate);
-    let blocking: Vec<String> = pre
-        .iter()
-        .filter(|l| l.blocking)
-        .map(|l| l.text.clone())
-        .collect();
-    if !blocking.is_empty() {
-        card!(
-            PRETREATMENT,
-            Indicator::Warning,
-            Concern::Pretreatment { blocking },
-            None,
-        );
-    }
-    let dup: Vec<&Med> = others().filter(|m| m.is(Drug::Methotrexate)).collect();
-    if !dup.is_empty() {
-        let total: Option<f64> = std::iter::once(order)
-            .chain(dup.iter().copied())
-            .map(|m| m.dose.as_ref().and_then(|d| d.per_week_mg()))
-            .sum();
-        card!(
-            DUPLICATE,
-            Indicator::Warning,
-            Concern::Duplicate {
-                others: dup
-                    .iter()
-                    .map(|m| {
-                        (
-                            m.named(),
-                            m.route,
-                            m.dose.as_ref().and_then(|d| d.per_week_mg()),
-                        )
-                    })
-                    .collect(),
-                total_per_week: total,
-            },
-            None,
-        );
-    }
+    let mut cards = concerns::of(order, facts, policy, &renal, &pre);
     let critical = pregnant || cards.iter().any(|c| c.indicator == Indicator::Critical);
-
-    // Info: dose, route, folic acid (left out when the order must not go ahead).
-    let mut folded_notes = None;
-    let mut notes = DoseNotes {
-        range: None,
-        renal_reduced: None,
-        usual: (
-            policy.mtx_usual_adult_min_mg_per_week,
-            policy.mtx_usual_adult_max_mg_per_week,
-        ),
-        above_usual_max: None,
-        oral: false,
-    };
-    if renal_reduce
-        && !renal.is_below(policy.mtx_egfr_avoid_below)
-        && per_week.is_some_and(|w| w <= policy.mtx_renal_max_mg_per_week + 1e-9)
-    {
-        notes.renal_reduced = Some(policy.mtx_renal_max_mg_per_week);
-    }
-    let bsa = match (facts.weight(), facts.height()) {
-        (Some(w), Some(h)) => {
-            let m2 = bsa_mosteller(h.value, w.value);
-            let low = policy.mtx_mg_per_m2_low * m2;
-            let high = policy.mtx_mg_per_m2_high * m2;
-            let a_low = ceil_to(low, policy.mtx_round_mg).min(policy.mtx_max_mg_per_week);
-            let a_high = floor_to(high, policy.mtx_round_mg).min(policy.mtx_max_mg_per_week);
-            let per_m2 = per_week.map(|wk| wk / m2);
-            Some(Bsa {
-                weight: WeightUsed::from(w, facts, policy),
-                height: h.clone(),
-                m2,
-                mg_per_m2_low: policy.mtx_mg_per_m2_low,
-                mg_per_m2_high: policy.mtx_mg_per_m2_high,
-                low_mg: low,
-                high_mg: high,
-                round_mg: policy.mtx_round_mg,
-                max_per_week: policy.mtx_max_mg_per_week,
-                achievable_low: a_low,
-                achievable_high: a_high,
-                ordered_per_m2: per_m2,
-            })
-        }
-        (w, _) => {
-            let figure = if w.is_none() {
-                Figure::Weight
-            } else {
-                Figure::Height
-            };
-            let cap = match per_week {
-                Some(wk) if wk <= policy.mtx_max_mg_per_week => format!(
-                    "; {} mg/week is within the {} mg/week cap",
-                    crate::text::amount(wk),
-                    crate::text::amount(policy.mtx_max_mg_per_week)
-                ),
-                _ => String::new(),
-            };
-            out.needs.push(Need {
-                figure,
-                why: format!("methotrexate mg/m² (BSA) not checked{cap}"),
-            });
-            None
-        }
-    };
-    // One yardstick (POLICY third edition): an adult order of 15–25 mg/week
-    // is in range whatever mg/m² it makes; below 15 is an info card, never
-    // beside a card on this order that says avoid, reduce, withhold,
-    // duplicate or do not start, nor for a dose reduced for renal function.
-    if per_week.is_some_and(|w| w < policy.mtx_usual_adult_min_mg_per_week - 1e-9)
-        && !renal_reduce
-        && cards.is_empty()
-    {
-        notes.range = Some(Side::Below);
-    }
-    notes.above_usual_max = per_week
-        .filter(|w| *w > policy.mtx_usual_adult_max_mg_per_week && *w <= policy.mtx_max_mg_per_week)
-        .map(|_| policy.mtx_usual_adult_max_mg_per_week);
-    notes.oral = matches!(order.route, Route::Oral | Route::Sublingual);
-    if !critical
-        && (notes.range.is_some()
-            || notes.renal_reduced.is_some()
-            || notes.above_usual_max.is_some()
-            || notes.oral)
-    {
-        let pull = match notes.range {
-            Some(Side::Below) => Some(Direction::Raise),
-            Some(Side::Above) => Some(Direction::Lower),
-            None => None,
-        };
-        if cards.is_empty() {
-            card!(DOSE, Indicator::Info, Concern::Dose(notes), pull);
-        } else {
-            // A warning about this order already: the dose lines join it.
-            folded_notes = Some(notes);
-        }
-    }
-    let folic_missing = !critical && !facts.all_meds().any(|m| m.is(Drug::Folate));
-    if folic_missing && cards.is_empty() {
-        card!(FOLIC, Indicator::Info, Concern::FolicAcid, None);
-    }
-    // "Budget": folic acid goes into the methotrexate card: the dose card,
-    // else the first card of the order.
-    let fold = folic_missing.then(|| cards.iter().position(|c| c.topic == DOSE).unwrap_or(0));
+    let dose::Info {
+        bsa,
+        mut folded_notes,
+        fold,
+    } = dose::info(
+        order,
+        facts,
+        policy,
+        &renal,
+        critical,
+        &mut cards,
+        &mut out.needs,
+    );
 
     let inputs = Box::new(Inputs {
         renal,
@@ -730,6 +441,7 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome<Found>) 
         });
     }
 }
+
 
 /// "Change to methotrexate `mg` mg once weekly": an update of the draft
 /// (the ingredient, the dose in mg, weekly, by the order's own route); none
