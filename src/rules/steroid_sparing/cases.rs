@@ -1,6 +1,9 @@
 //! Worked cases of the decision: facts in, findings out.
 
 use super::*;
+use crate::clinical::Action;
+use crate::facts::Schedule;
+use crate::text::amount as num;
 use crate::rules::test_support::*;
 use crate::facts::{Route, Sex};
 

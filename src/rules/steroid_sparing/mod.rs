@@ -37,7 +37,10 @@
 //! 50 % dose. Unstable renal function: MTX not suggested. Unknown: the MTX
 //! suggestion says 'check creatinine before the first dose'."
 
+mod orders;
 pub mod words;
+
+pub use orders::folic_acid;
 
 use crate::clinical::{Figure, Need, Outcome};
 use crate::clinical::body::WeightUsed;
@@ -46,14 +49,10 @@ use crate::clinical::body::{
 };
 use crate::clinical::pretreatment::{self, LineKind};
 use crate::clinical::reproductive::{self, Reproductive};
-use crate::text::amount as num;
 use crate::clinical::PatientScope;
-use crate::clinical::{
-    Action, Finding, Indicator, MedicationProposal, OverrideReason, Policy, ProposedRoute,
-    Selection, Suggestion, Topic,
-};
+use crate::clinical::{Finding, Indicator, OverrideReason, Policy, Selection, Topic};
 use crate::facts::renal::RenalFunction;
-use crate::facts::{Facts, Ignored, Reading, Schedule, Sex};
+use crate::facts::{Facts, Ignored, Reading, Sex};
 use crate::terminology::medication::Drug;
 use crate::terminology::Concept;
 
@@ -283,37 +282,6 @@ pub const SETTINGS: &[&str] = &[
 ];
 
 /// RxNorm products suggested (REFERENCE.md 5.3, V2+).
-pub const MTX_INJECTION: (&str, &str) = ("1946772", "methotrexate 25 MG/ML Injectable Solution");
-pub const AZA_TABLET: (&str, &str) = ("199310", "Azathioprine 25 MG Oral Tablet");
-pub const MMF_TABLET: (&str, &str) = ("200060", "mycophenolate mofetil 500 MG Oral Tablet");
-
-/// Folic acid 1 mg daily: no verified RxNorm code exists (REFERENCE.md 5.3),
-/// so the order is by text only.
-/// Folic acid 1 mg oral tablet: RxNorm SCD 310410, as the FDA NDC directory
-/// maps the 1 mg folic acid tablets (openFDA, e.g. NDC 70518-4338: rxcui
-/// 310410, "FOLIC ACID 1 mg/1", tablet).
-const FOLIC_ACID_1MG_TABLET: (&str, &str) = ("310410", "folic acid 1 MG Oral Tablet");
-
-pub fn folic_acid(policy: &Policy) -> Action {
-    let mg = policy.folic_acid_mg_per_day;
-    Action::CreateMedication {
-        description: format!("Folic acid {} mg by mouth once daily", num(mg)),
-        order: MedicationProposal {
-            // The coded tablet only for the 1 mg dose it is; another dose
-            // (local policy) goes as text.
-            rxnorm: ((mg - 1.0).abs() < 1e-9).then_some(FOLIC_ACID_1MG_TABLET),
-            text: format!("folic acid {} mg oral tablet", num(mg)),
-            dose_mg: mg,
-            schedule: Schedule::DAILY,
-            route: ProposedRoute::Oral,
-            instruction: format!(
-                "{} mg by mouth once daily (methotrexate supplementation)",
-                num(mg)
-            ),
-        },
-    }
-}
-
 /// Therapy already in place that a steroid-sparing start would duplicate
 /// (POLICY third edition, "Therapy already in place"): rituximab within
 /// `in_place_rtx_months`, cyclophosphamide within `in_place_cyc_months`,
@@ -540,76 +508,13 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
     // One action per suggestion, the agents as alternatives: folic acid comes
     // with the methotrexate order's own check when that order comes back.
     if let Some(dose) = mtx_dose {
-        suggestions.push(Suggestion {
-            label: format!("Methotrexate {} mg SC weekly", num(dose)),
-            recommended: recommend_mtx,
-            actions: vec![Action::CreateMedication {
-                description: format!("Methotrexate {} mg subcutaneously once weekly", num(dose)),
-                order: MedicationProposal {
-                    rxnorm: Some(MTX_INJECTION),
-                    text: format!(
-                        "methotrexate {} mg subcutaneous injection once weekly",
-                        num(dose)
-                    ),
-                    dose_mg: dose,
-                    schedule: Schedule::WEEKLY,
-                    route: ProposedRoute::Subcutaneous,
-                    instruction: format!(
-                        "{} mg subcutaneously once weekly, on the same day each week",
-                        num(dose)
-                    ),
-                },
-            }],
-        });
+        suggestions.push(orders::methotrexate(dose, recommend_mtx));
     }
     if let Some(dose) = aza_dose {
-        suggestions.push(Suggestion {
-            label: format!("Azathioprine {} mg daily", num(dose)),
-            recommended: recommend_aza,
-            actions: vec![Action::CreateMedication {
-                description: format!("Azathioprine {} mg by mouth once daily", num(dose)),
-                order: MedicationProposal {
-                    rxnorm: Some(AZA_TABLET),
-                    text: format!("azathioprine {} mg oral once daily", num(dose)),
-                    dose_mg: dose,
-                    schedule: Schedule::DAILY,
-                    route: ProposedRoute::Oral,
-                    instruction: format!(
-                        "{} mg by mouth once daily (check TPMT/NUDT15 first)",
-                        num(dose)
-                    ),
-                },
-            }],
-        });
+        suggestions.push(orders::azathioprine(dose, recommend_aza));
     }
     if mmf_offered {
-        suggestions.push(Suggestion {
-            label: format!(
-                "Mycophenolate mofetil {} mg twice daily",
-                num(policy.mmf_start_mg)
-            ),
-            recommended: recommend_mmf,
-            actions: vec![Action::CreateMedication {
-                description: format!(
-                    "Mycophenolate mofetil {} mg by mouth twice daily",
-                    num(policy.mmf_start_mg)
-                ),
-                order: MedicationProposal {
-                    rxnorm: Some(MMF_TABLET),
-                    text: format!(
-                        "mycophenolate mofetil {} mg oral twice daily",
-                        num(policy.mmf_start_mg)
-                    ),
-                    dose_mg: policy.mmf_start_mg,
-                    schedule: Schedule {
-                        frequency: 2.0,
-                        period_days: 1.0,
-                    },
-                    route: ProposedRoute::Oral,
-                    instruction: format!("{} mg by mouth twice daily", num(policy.mmf_start_mg)),
-                },
-            }],
-        });
+        suggestions.push(orders::mycophenolate(policy, recommend_mmf));
     }
 
     let recommended = if recommend_mtx {
