@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod feedback;
+mod read;
 pub mod report;
 mod writer;
 
@@ -18,8 +19,8 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Row};
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
 pub use audit::{AuditCard, AuditKey};
@@ -452,114 +453,6 @@ impl Store {
         outcome
     }
 
-    /// The audit record of one card, if any.
-    pub async fn card(&self, card_uuid: &str) -> Result<Option<AuditCard>, StoreError> {
-        let row = sqlx::query(
-            "SELECT card_uuid, service_id, hook, hook_instance, rule_system, rule_code, rule_display, \
-             indicator, summary, suggestion_uuids, policy_version, service_version, patient_hmac, issued_at, \
-             issuer, tenant FROM audit_card WHERE card_uuid = $1",
-        )
-        .bind(card_uuid)
-        .fetch_optional(&self.inner.readers)
-        .await?;
-        row.map(|r| audit_card(&r)).transpose()
-    }
-
-    /// Card uuids recorded, oldest first.
-    pub async fn card_uuids(&self) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query("SELECT card_uuid FROM audit_card ORDER BY issued_at, card_uuid")
-            .fetch_all(&self.inner.readers)
-            .await?;
-        rows.iter()
-            .map(|r| r.try_get::<String, _>(0).map_err(Into::into))
-            .collect()
-    }
-
-    /// Stored feedback items for a card.
-    pub async fn feedback_for(&self, card_uuid: &str) -> Result<Vec<FeedbackRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT service_id, card_uuid, outcome, outcome_at, accepted_suggestions, reason_system, \
-             reason_code, reason_display, reason_category, user_comment, received_at, issuer \
-             FROM feedback WHERE card_uuid = $1 ORDER BY outcome_at, outcome",
-        )
-        .bind(card_uuid)
-        .fetch_all(&self.inner.readers)
-        .await?;
-        rows.iter().map(feedback_record).collect()
-    }
-
-    /// The acceptance report for cards issued from `since_ms` on, read from
-    /// the daily counters: its cost grows with days, not with rows. `tenant`:
-    /// that tenant's figures only (an admin bound to one tenant).
-    pub async fn report(&self, since_ms: i64, tenant: Option<&str>) -> Result<Report, StoreError> {
-        let since_day = since_ms.div_euclid(86_400_000);
-        // Every tenant, or one: `$2` is ignored when `$3` is 0.
-        let (one, name) = match tenant {
-            Some(t) => (1i64, t),
-            None => (0i64, ""),
-        };
-        let mut conn = self.inner.readers.acquire().await?;
-        let daily = sqlx::query(
-            "SELECT service_id, rule_code, rule_display, day, CAST(SUM(shown) AS BIGINT), \
-             CAST(SUM(accepted) AS BIGINT), CAST(SUM(overridden) AS BIGINT) \
-             FROM report_daily WHERE day >= $1 AND ($3 = 0 OR tenant = $2) \
-             GROUP BY service_id, rule_code, rule_display, day",
-        )
-        .bind(since_day)
-        .bind(name)
-        .bind(one)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(report::DailyRow {
-                service: r.try_get(0)?,
-                rule: r.try_get(1)?,
-                rule_display: r.try_get(2)?,
-                day: r.try_get(3)?,
-                shown: r.try_get(4)?,
-                accepted: r.try_get(5)?,
-                overridden: r.try_get(6)?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        let reasons = sqlx::query(
-            "SELECT service_id, rule_code, reason_code, reason_display, reason_category, \
-             CAST(SUM(items) AS BIGINT) FROM report_reason WHERE day >= $1 AND ($3 = 0 OR tenant = $2) \
-             GROUP BY service_id, rule_code, reason_code, reason_display, reason_category",
-        )
-        .bind(since_day)
-        .bind(name)
-        .bind(one)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(report::ReasonRow {
-                service: r.try_get(0)?,
-                rule: r.try_get(1)?,
-                code: r.try_get(2)?,
-                display: r.try_get(3)?,
-                category: r.try_get(4)?,
-                count: r.try_get(5)?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        let unmatched = sqlx::query(
-            "SELECT service_id, CAST(SUM(items) AS BIGINT) FROM report_unmatched \
-             WHERE day >= $1 AND ($3 = 0 OR tenant = $2) GROUP BY service_id",
-        )
-        .bind(since_day)
-        .bind(name)
-        .bind(one)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<Result<Vec<(String, i64)>, sqlx::Error>>()?;
-        Ok(Report::build(since_ms, daily, reasons, unmatched))
-    }
-
     /// Whether the database answers a trivial query on a reader.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.inner.readers).await?;
@@ -587,64 +480,6 @@ impl Store {
             let _ = task.await;
         }
     }
-}
-
-/// A stored list of suggestion uuids (a JSON array of strings). A row that
-/// does not hold one is corrupt: an error, never read as an empty list.
-fn stored_list(text: &str) -> Result<Vec<String>, StoreError> {
-    serde_json::from_str(text)
-        .map_err(|e| StoreError::Config(format!("a stored suggestion list is corrupt: {e}")))
-}
-
-fn audit_card(r: &AnyRow) -> Result<AuditCard, StoreError> {
-    let suggestions: String = r.try_get(9)?;
-    Ok(AuditCard {
-        card_uuid: r.try_get(0)?,
-        service_id: r.try_get(1)?,
-        hook: r.try_get(2)?,
-        hook_instance: r.try_get(3)?,
-        rule_system: r.try_get(4)?,
-        rule_code: r.try_get(5)?,
-        rule_display: r.try_get(6)?,
-        indicator: r.try_get(7)?,
-        summary: r.try_get(8)?,
-        suggestion_uuids: stored_list(&suggestions)?,
-        policy_version: r.try_get(10)?,
-        service_version: r.try_get(11)?,
-        patient_hmac: r.try_get(12)?,
-        issued_at_ms: r.try_get(13)?,
-        issuer: r.try_get(14)?,
-        tenant: r.try_get(15)?,
-    })
-}
-
-fn feedback_record(r: &AnyRow) -> Result<FeedbackRecord, StoreError> {
-    let outcome: String = r.try_get(2)?;
-    let suggestions: String = r.try_get(4)?;
-    let system: Option<String> = r.try_get(5)?;
-    let code: Option<String> = r.try_get(6)?;
-    let category: Option<String> = r.try_get(8)?;
-    Ok(FeedbackRecord {
-        service_id: r.try_get(0)?,
-        card_uuid: r.try_get(1)?,
-        outcome: feedback::Outcome::parse(&outcome)
-            .ok_or_else(|| StoreError::Config(format!("stored outcome {outcome:?}")))?,
-        outcome_at_ms: r.try_get(3)?,
-        accepted_suggestions: stored_list(&suggestions)?,
-        reason: match (system, code) {
-            (Some(system), Some(code)) => Some(feedback::ReasonCoding {
-                system,
-                code,
-                display: r.try_get(7)?,
-            }),
-            _ => None,
-        },
-        category: category.as_deref().and_then(feedback::category_code),
-        user_comment: r.try_get(9)?,
-        received_at_ms: r.try_get(10)?,
-        issuer: r.try_get(11)?,
-        tenant: String::new(),
-    })
 }
 
 /// The replay store of the JWT verifier, in this database.
