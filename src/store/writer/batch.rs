@@ -1,0 +1,400 @@
+//! What one batch writes, in its transaction: token claims, cards
+//! (multi-row inserts), feedback with its checks (the card exists, was shown
+//! to the same issuer, is not already answered), the report's daily
+//! counters, the probe row and a purge step.
+
+use super::*;
+
+/// Everything a batch writes, in one transaction: token claims first (a
+/// request whose token is a replay is refused), then cards (multi-row), then
+/// feedback, the report counters, the probe and any purge step.
+pub(super) async fn write_batch(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    batch: &[Job],
+) -> Result<Vec<Done>, StoreError> {
+    let mut done: Vec<Option<Done>> = batch.iter().map(|_| None).collect();
+    for (i, job) in batch.iter().enumerate() {
+        let claim = match &job.op {
+            Op::Claim(c) | Op::Cards(_, Some(c)) => c,
+            _ => continue,
+        };
+        let r = sqlx::query(
+            "INSERT INTO jwt_replay (issuer, jti, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (issuer, jti) DO UPDATE SET expires_at = excluded.expires_at \
+             WHERE jwt_replay.expires_at < $4",
+        )
+        .bind(&claim.issuer)
+        .bind(&claim.jti)
+        .bind(claim.expires_at_unix)
+        .bind(claim.now_unix)
+        .execute(&mut **tx)
+        .await?;
+        done[i] = Some(Done::Claimed(r.rows_affected() == 1));
+    }
+    let mut daily: BTreeMap<DailyKey, [i64; 3]> = BTreeMap::new();
+    // The cards of requests whose token was a replay are left out.
+    let cards: Vec<&AuditCard> = batch
+        .iter()
+        .zip(&done)
+        .filter_map(|(j, d)| match (&j.op, d) {
+            (Op::Cards(_, Some(_)), Some(Done::Claimed(false))) => None,
+            (Op::Cards(c, _), _) => Some(c.iter()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    for chunk in cards.chunks(CARD_ROWS_PER_INSERT) {
+        insert_cards(tx, chunk).await?;
+    }
+    for c in &cards {
+        daily
+            .entry((
+                c.tenant.clone(),
+                c.service_id.clone(),
+                c.rule_code.clone(),
+                c.rule_display.clone(),
+                c.issued_at_ms.div_euclid(DAY_MS),
+            ))
+            .or_default()[0] += 1;
+    }
+    for (i, job) in batch.iter().enumerate() {
+        if let Op::Cards(_, None) = &job.op {
+            done[i] = Some(Done::Written);
+        }
+    }
+    let mut reasons: BTreeMap<ReasonKey, i64> = BTreeMap::new();
+    let mut unmatched: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
+    for (i, job) in batch.iter().enumerate() {
+        if let Op::Feedback { items, free_text } = &job.op {
+            let mut filed = Vec::with_capacity(items.len());
+            for f in items {
+                let card = card_of(tx, &f.card_uuid).await?;
+                if card.as_ref().is_some_and(|c| c.issuer != f.issuer) {
+                    // Shown to another issuer: not this client's to judge.
+                    filed.push(Filed::NotYours);
+                    continue;
+                }
+                if !insert_feedback(tx, f).await? {
+                    filed.push(Filed::Repeated);
+                    continue;
+                }
+                filed.push(Filed::New);
+                match card {
+                    Some(card) => {
+                        count_feedback(tx, f, card, *free_text, &mut daily, &mut reasons).await?
+                    }
+                    None => {
+                        *unmatched
+                            .entry((
+                                f.tenant.clone(),
+                                f.service_id.clone(),
+                                f.received_at_ms.div_euclid(DAY_MS),
+                            ))
+                            .or_default() += 1
+                    }
+                }
+            }
+            done[i] = Some(Done::Feedback(filed));
+        }
+    }
+    for ((tenant, service, rule, display, day), [shown, accepted, overridden]) in &daily {
+        sqlx::query(
+            "INSERT INTO report_daily (tenant, service_id, rule_code, rule_display, day, shown, accepted, overridden) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (tenant, service_id, rule_code, rule_display, day) DO UPDATE SET \
+             shown = report_daily.shown + excluded.shown, \
+             accepted = report_daily.accepted + excluded.accepted, \
+             overridden = report_daily.overridden + excluded.overridden",
+        )
+        .bind(tenant)
+        .bind(service)
+        .bind(rule)
+        .bind(display)
+        .bind(*day)
+        .bind(*shown)
+        .bind(*accepted)
+        .bind(*overridden)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for ((tenant, service, rule, day, code, display, category), n) in &reasons {
+        sqlx::query(
+            "INSERT INTO report_reason (tenant, service_id, rule_code, day, reason_code, reason_display, reason_category, items) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (tenant, service_id, rule_code, day, reason_code, reason_display, reason_category) \
+             DO UPDATE SET items = report_reason.items + excluded.items",
+        )
+        .bind(tenant)
+        .bind(service)
+        .bind(rule)
+        .bind(*day)
+        .bind(code)
+        .bind(display)
+        .bind(category)
+        .bind(*n)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for ((tenant, service, day), n) in &unmatched {
+        sqlx::query(
+            "INSERT INTO report_unmatched (tenant, service_id, day, items) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (tenant, service_id, day) DO UPDATE SET items = report_unmatched.items + excluded.items",
+        )
+        .bind(tenant)
+        .bind(service)
+        .bind(*day)
+        .bind(*n)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (i, job) in batch.iter().enumerate() {
+        match &job.op {
+            Op::Probe => {
+                sqlx::query(
+                    "INSERT INTO store_probe (id, written_at) VALUES (1, $1) \
+                     ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at",
+                )
+                .bind(chrono::Utc::now().timestamp_millis())
+                .execute(&mut **tx)
+                .await?;
+                done[i] = Some(Done::Written);
+            }
+            Op::PurgeStep {
+                before_ms,
+                now_unix,
+            } => {
+                done[i] = Some(Done::Purged(purge_step(tx, *before_ms, *now_unix).await?));
+            }
+            _ => {}
+        }
+    }
+    Ok(done
+        .into_iter()
+        .map(|d| d.unwrap_or(Done::Written))
+        .collect())
+}
+
+async fn insert_cards(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    cards: &[&AuditCard],
+) -> Result<(), StoreError> {
+    let mut sql = String::from(
+        "INSERT INTO audit_card (card_uuid, service_id, hook, hook_instance, rule_system, rule_code, \
+         rule_display, indicator, summary, suggestion_uuids, policy_version, service_version, \
+         patient_hmac, issued_at, issuer, tenant) VALUES ",
+    );
+    for i in 0..cards.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for k in 1..=16 {
+            if k > 1 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(i * 16 + k).to_string());
+        }
+        sql.push(')');
+    }
+    let mut q = sqlx::query(&sql);
+    for c in cards {
+        q = q
+            .bind(c.card_uuid.as_str())
+            .bind(c.service_id.as_str())
+            .bind(c.hook.as_str())
+            .bind(c.hook_instance.as_str())
+            .bind(c.rule_system.as_str())
+            .bind(c.rule_code.as_str())
+            .bind(c.rule_display.as_str())
+            .bind(c.indicator.as_str())
+            .bind(c.summary.as_str())
+            .bind(serde_json::to_string(&c.suggestion_uuids).expect("strings serialise"))
+            .bind(c.policy_version.as_str())
+            .bind(c.service_version.as_str())
+            .bind(c.patient_hmac.as_str())
+            .bind(c.issued_at_ms)
+            .bind(c.issuer.as_str())
+            .bind(c.tenant.as_str());
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+async fn insert_feedback(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    f: &FeedbackRecord,
+) -> Result<bool, StoreError> {
+    let r = sqlx::query(
+        "INSERT INTO feedback (service_id, card_uuid, outcome, outcome_at, accepted_suggestions, \
+         reason_system, reason_code, reason_display, reason_category, user_comment, received_at, issuer) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (service_id, card_uuid, outcome, outcome_at) DO NOTHING",
+    )
+    .bind(&f.service_id)
+    .bind(&f.card_uuid)
+    .bind(f.outcome.as_str())
+    .bind(f.outcome_at_ms)
+    .bind(serde_json::to_string(&f.accepted_suggestions).expect("strings serialise"))
+    .bind(f.reason.as_ref().map(|r| r.system.clone()))
+    .bind(f.reason.as_ref().map(|r| r.code.clone()))
+    .bind(f.reason.as_ref().and_then(|r| r.display.clone()))
+    .bind(f.category.map(str::to_string))
+    .bind(f.user_comment.clone())
+    .bind(f.received_at_ms)
+    .bind(&f.issuer)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// (tenant, service, rule, rule display, day).
+type DailyKey = (String, String, String, String, i64);
+/// (tenant, service, rule, day, reason code, reason display, category).
+type ReasonKey = (String, String, String, i64, String, String, String);
+
+/// What the counters need of a card that feedback names.
+struct CardRef {
+    issuer: String,
+    tenant: String,
+    service: String,
+    rule: String,
+    display: String,
+    day: i64,
+}
+
+async fn card_of(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    card_uuid: &str,
+) -> Result<Option<CardRef>, StoreError> {
+    let row = sqlx::query(
+        "SELECT issuer, tenant, service_id, rule_code, rule_display, issued_at \
+         FROM audit_card WHERE card_uuid = $1",
+    )
+    .bind(card_uuid)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(CardRef {
+        issuer: r.try_get(0)?,
+        tenant: r.try_get(1)?,
+        service: r.try_get(2)?,
+        rule: r.try_get(3)?,
+        display: r.try_get(4)?,
+        day: r.try_get::<i64, _>(5)?.div_euclid(DAY_MS),
+    }))
+}
+
+/// Counts a newly stored feedback item on its card's tenant and day: the
+/// card's first item of this outcome counts the card as accepted /
+/// overridden; every override item counts under its reason (its display
+/// text only when `free_text`: it may name people).
+async fn count_feedback(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    f: &FeedbackRecord,
+    card: CardRef,
+    free_text: bool,
+    daily: &mut BTreeMap<DailyKey, [i64; 3]>,
+    reasons: &mut BTreeMap<ReasonKey, i64>,
+) -> Result<(), StoreError> {
+    let same: i64 =
+        sqlx::query("SELECT COUNT(*) FROM feedback WHERE card_uuid = $1 AND outcome = $2")
+            .bind(&f.card_uuid)
+            .bind(f.outcome.as_str())
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get(0)?;
+    let slot = match f.outcome {
+        crate::store::feedback::Outcome::Accepted => 1,
+        crate::store::feedback::Outcome::Overridden => 2,
+    };
+    if same == 1 {
+        daily
+            .entry((
+                card.tenant.clone(),
+                card.service.clone(),
+                card.rule.clone(),
+                card.display,
+                card.day,
+            ))
+            .or_default()[slot] += 1;
+    }
+    if f.outcome == crate::store::feedback::Outcome::Overridden {
+        let code = f
+            .reason
+            .as_ref()
+            .map(|r| r.code.clone())
+            .unwrap_or_default();
+        let shown = f
+            .reason
+            .as_ref()
+            .and_then(|r| r.display.clone())
+            .filter(|_| free_text)
+            .unwrap_or_default();
+        let category = f.category.unwrap_or_default().to_string();
+        *reasons
+            .entry((
+                card.tenant,
+                card.service,
+                card.rule,
+                card.day,
+                code,
+                shown,
+                category,
+            ))
+            .or_default() += 1;
+    }
+    Ok(())
+}
+
+/// Deletes at most [`PURGE_STEP_ROWS`] rows per table.
+async fn purge_step(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    before_ms: i64,
+    now_unix: i64,
+) -> Result<Purged, StoreError> {
+    let feedback = sqlx::query(
+        "DELETE FROM feedback WHERE (service_id, card_uuid, outcome, outcome_at) IN \
+         (SELECT service_id, card_uuid, outcome, outcome_at FROM feedback WHERE received_at < $1 LIMIT $2)",
+    )
+    .bind(before_ms)
+    .bind(PURGE_STEP_ROWS)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    let cards = sqlx::query(
+        "DELETE FROM audit_card WHERE card_uuid IN \
+         (SELECT card_uuid FROM audit_card WHERE issued_at < $1 LIMIT $2)",
+    )
+    .bind(before_ms)
+    .bind(PURGE_STEP_ROWS)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    let replay_ids = sqlx::query(
+        "DELETE FROM jwt_replay WHERE (issuer, jti) IN \
+         (SELECT issuer, jti FROM jwt_replay WHERE expires_at < $1 LIMIT $2)",
+    )
+    .bind(now_unix)
+    .bind(PURGE_STEP_ROWS)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    // Counters of days wholly before the cut-off go with their rows.
+    let day = before_ms.div_euclid(DAY_MS);
+    for table in ["report_daily", "report_reason"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE day < $1"))
+            .bind(day)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM report_unmatched WHERE day < $1")
+        .bind(day)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Purged {
+        cards,
+        feedback,
+        replay_ids,
+    })
+}
