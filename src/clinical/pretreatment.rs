@@ -25,7 +25,6 @@ use super::{Indicator, Policy};
 use crate::facts::{Facts, Lab, Sex};
 use crate::terminology::medication::Drug;
 use crate::terminology::Concept;
-use crate::text::{self, amount as num, md};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineKind {
@@ -45,6 +44,58 @@ pub enum LineKind {
     PregnancyTest,
 }
 
+/// A hepatitis B test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HbvTest {
+    SurfaceAntigen,
+    CoreAntibody,
+}
+
+/// A result the line is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Test {
+    Neutrophils,
+    Platelets,
+    Leukocytes,
+    Alt,
+}
+
+/// What a line says, with its figures (worded by `words::pretreatment`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Said {
+    /// Chronic hepatitis B on the problem list, its label as recorded.
+    HbvOnProblemList { label: String },
+    /// A hepatitis B test positive, with its date.
+    HbvPositive {
+        test: HbvTest,
+        date: Option<NaiveDate>,
+    },
+    /// These hepatitis B tests are not on file.
+    HbvNotOnFile { missing: Vec<HbvTest> },
+    /// A blood count (×10⁹/L) below its floor.
+    CountLow {
+        test: Test,
+        value: f64,
+        date: Option<NaiveDate>,
+        floor: f64,
+    },
+    /// ALT above `times` × its upper limit `uln`: with a normal CK
+    /// ([`LineKind::AltHigh`]) or no current CK ([`LineKind::AltHighCkUnknown`]).
+    AltHigh {
+        value: f64,
+        date: Option<NaiveDate>,
+        times: f64,
+        uln: f64,
+    },
+    /// No result of these within `window_days`.
+    NotRecent {
+        missing: Vec<Test>,
+        window_days: f64,
+    },
+    /// No hCG within `window_days`.
+    PregnancyTest { window_days: f64 },
+}
+
 /// One pre-treatment line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
@@ -53,12 +104,14 @@ pub struct Line {
     pub indicator: Indicator,
     /// The drug must not be suggested (and an order draws a warning).
     pub blocking: bool,
-    /// Markdown.
-    pub text: String,
+    /// The drug the line is about.
+    pub drug: Drug,
+    /// What it says.
+    pub said: Said,
 }
 
 impl Line {
-    fn new(kind: LineKind, text: String) -> Line {
+    pub(crate) fn new(kind: LineKind, drug: Drug, said: Said) -> Line {
         let (indicator, blocking) = match kind {
             LineKind::HbvPositive | LineKind::CountLow | LineKind::AltHigh => {
                 (Indicator::Warning, true)
@@ -69,7 +122,8 @@ impl Line {
             kind,
             indicator,
             blocking,
-            text,
+            drug,
+            said,
         }
     }
 }
@@ -111,11 +165,6 @@ fn age_years(birth: NaiveDate, today: NaiveDate) -> i32 {
     age
 }
 
-/// A result's date (never its resource id: clinicians read dates).
-fn cite(l: &Lab) -> String {
-    text::date(l.date)
-}
-
 fn hbv(facts: &Facts, drug: Drug) -> Vec<Line> {
     let mut out = Vec::new();
     // Chronic hepatitis B on the problem list is known hepatitis B, whatever
@@ -127,39 +176,33 @@ fn hbv(facts: &Facts, drug: Drug) -> Vec<Line> {
     {
         out.push(Line::new(
             LineKind::HbvPositive,
-            format!(
-                "**Chronic hepatitis B on the problem list** ({}): hepatitis B reactivation with {}: antiviral prophylaxis, hepatology.",
-                md(&d.label),
-                drug.name()
-            ),
+            drug,
+            Said::HbvOnProblemList {
+                label: d.label.clone(),
+            },
         ));
         return out;
     }
     let mut missing = Vec::new();
-    for (concept, name) in [
-        (Concept::Hbsag, "hepatitis B surface antigen"),
-        (Concept::AntiHbc, "hepatitis B core antibody"),
+    for (concept, test) in [
+        (Concept::Hbsag, HbvTest::SurfaceAntigen),
+        (Concept::AntiHbc, HbvTest::CoreAntibody),
     ] {
         match facts.latest_lab(concept) {
             Some(l) if l.is_positive() => out.push(Line::new(
                 LineKind::HbvPositive,
-                format!(
-                    "**{name} positive** ({}): hepatitis B reactivation with {}: antiviral prophylaxis, hepatology.",
-                    cite(l),
-                    drug.name()
-                ),
+                drug,
+                Said::HbvPositive { test, date: l.date },
             )),
             Some(_) => {}
-            None => missing.push(name),
+            None => missing.push(test),
         }
     }
     if !missing.is_empty() {
         out.push(Line::new(
             LineKind::HbvNotOnFile,
-            format!(
-                "No {} on file: check HBV before the first dose.",
-                missing.join(" or ")
-            ),
+            drug,
+            Said::HbvNotOnFile { missing },
         ));
     }
     out
@@ -169,16 +212,20 @@ fn counts_and_alt(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<Line> {
     let mut out = Vec::new();
     let window = policy.pretreatment_lab_max_age_days;
     let mut not_recent = Vec::new();
-    for (concept, name, floor) in [
-        (Concept::Neutrophils, "neutrophils", policy.neutrophils_min),
-        (Concept::Platelets, "platelets", policy.platelets_min),
-        (Concept::Wbc, "leukocytes", policy.leukocytes_min),
+    for (concept, test, floor) in [
+        (
+            Concept::Neutrophils,
+            Test::Neutrophils,
+            policy.neutrophils_min,
+        ),
+        (Concept::Platelets, Test::Platelets, policy.platelets_min),
+        (Concept::Wbc, Test::Leukocytes, policy.leukocytes_min),
     ] {
         let recent = facts.labs.iter().find(|l| {
             l.concepts.contains(&concept) && within(facts, l, window) && l.quantity.is_some()
         });
         let Some(l) = recent else {
-            not_recent.push(name);
+            not_recent.push(test);
             continue;
         };
         let Some(v) = l
@@ -186,19 +233,19 @@ fn counts_and_alt(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<Line> {
             .as_ref()
             .and_then(|(v, u)| count_giga_per_l(*v, u))
         else {
-            not_recent.push(name);
+            not_recent.push(test);
             continue;
         };
         if v < floor {
             out.push(Line::new(
                 LineKind::CountLow,
-                format!(
-                    "**{name} {} ×10⁹/L** ({}), below {} ×10⁹/L: do not start {} until it recovers.",
-                    num(v),
-                    cite(l),
-                    num(floor),
-                    drug.name()
-                ),
+                drug,
+                Said::CountLow {
+                    test,
+                    value: v,
+                    date: l.date,
+                    floor,
+                },
             ));
         }
     }
@@ -207,7 +254,7 @@ fn counts_and_alt(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<Line> {
         .iter()
         .find(|l| l.concepts.contains(&Concept::Alt) && within(facts, l, window));
     match alt {
-        None => not_recent.push("ALT"),
+        None => not_recent.push(Test::Alt),
         Some(l) => {
             if let (Some((v, _)), Some(uln)) = (l.quantity.as_ref(), l.upper_limit) {
                 if *v > policy.alt_max_x_uln * uln {
@@ -215,23 +262,16 @@ fn counts_and_alt(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<Line> {
                         .latest_lab(Concept::Ck)
                         .filter(|c| within(facts, c, window));
                     let ck_normal = ck.and_then(|c| Some(c.quantity.as_ref()?.0 <= c.upper_limit?));
-                    let head = format!(
-                        "**ALT {}** ({}), above {}× the upper limit ({})",
-                        num(*v),
-                        cite(l),
-                        num(policy.alt_max_x_uln),
-                        num(uln)
-                    );
+                    let said = Said::AltHigh {
+                        value: *v,
+                        date: l.date,
+                        times: policy.alt_max_x_uln,
+                        uln,
+                    };
                     match ck_normal {
-                        Some(true) => out.push(Line::new(
-                            LineKind::AltHigh,
-                            format!("{head} with a normal CK: liver injury; do not start {} until explained.", drug.name()),
-                        )),
+                        Some(true) => out.push(Line::new(LineKind::AltHigh, drug, said)),
                         Some(false) => {}
-                        None => out.push(Line::new(
-                            LineKind::AltHighCkUnknown,
-                            format!("{head}; no current CK to tell liver from muscle: check CK."),
-                        )),
+                        None => out.push(Line::new(LineKind::AltHighCkUnknown, drug, said)),
                     }
                 }
             }
@@ -240,11 +280,11 @@ fn counts_and_alt(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<Line> {
     if !not_recent.is_empty() {
         out.push(Line::new(
             LineKind::LabsNotRecent,
-            format!(
-                "No {} within {} days: check the full blood count and ALT before the first dose.",
-                not_recent.join(", "),
-                num(window)
-            ),
+            drug,
+            Said::NotRecent {
+                missing: not_recent,
+                window_days: window,
+            },
         ));
     }
     out
@@ -267,11 +307,10 @@ fn pregnancy_test(facts: &Facts, policy: &Policy, drug: Drug) -> Option<Line> {
     (!recent).then(|| {
         Line::new(
             LineKind::PregnancyTest,
-            format!(
-                "No hCG within {} days: pregnancy test and contraception before {}.",
-                num(policy.hcg_test_max_age_days),
-                drug.name()
-            ),
+            drug,
+            Said::PregnancyTest {
+                window_days: policy.hcg_test_max_age_days,
+            },
         )
     })
 }
@@ -309,16 +348,6 @@ pub fn glucocorticoid_hbv(facts: &Facts, policy: &Policy, pred_eq_per_day: f64) 
         facts,
         Drug::Glucocorticoid(crate::terminology::medication::Gc::Prednisone),
     )
-}
-
-/// Why `drug` must not be suggested, if a blocking line says so.
-pub fn blocking(facts: &Facts, policy: &Policy, drug: Drug) -> Option<String> {
-    let texts: Vec<String> = lines(facts, policy, drug)
-        .into_iter()
-        .filter(|l| l.blocking)
-        .map(|l| l.text)
-        .collect();
-    (!texts.is_empty()).then(|| texts.join(" "))
 }
 
 #[cfg(test)]
@@ -367,10 +396,11 @@ pub(crate) mod tests {
         let k = kinds(&f, Drug::Rituximab);
         assert_eq!(k, vec![LineKind::HbvPositive]);
         let l = lines(&f, &Policy::default(), Drug::Rituximab);
-        assert!(
-            l[0].text.contains("antiviral prophylaxis, hepatology"),
-            "{}",
-            l[0].text
+        assert_eq!(
+            l[0].said,
+            Said::HbvOnProblemList {
+                label: "HepatitisB".into()
+            }
         );
         assert!(l[0].blocking);
     }
@@ -595,17 +625,30 @@ pub(crate) mod tests {
         let mut f = patient(&[Concept::Dermatomyositis]);
         f.labs = vec![q(Concept::Platelets, 60.0, "10*3/uL", None, 3)];
         let p = Policy::default();
-        assert!(blocking(&f, &p, Drug::Azathioprine)
-            .unwrap()
-            .contains("platelets 60"));
-        assert!(blocking(&f, &p, Drug::Rituximab).is_none());
+        let blocking = |drug| -> Vec<Said> {
+            lines(&f, &p, drug)
+                .into_iter()
+                .filter(|l| l.blocking)
+                .map(|l| l.said)
+                .collect()
+        };
+        assert_eq!(
+            blocking(Drug::Azathioprine),
+            vec![Said::CountLow {
+                test: Test::Platelets,
+                value: 60.0,
+                date: Some(days_ago(3)),
+                floor: 100.0,
+            }]
+        );
+        assert!(blocking(Drug::Rituximab).is_empty());
         for l in lines(&f, &p, Drug::Azathioprine) {
-            let want = if l.text.contains("platelets 60") {
+            let want = if l.kind == LineKind::CountLow {
                 Indicator::Warning
             } else {
                 Indicator::Info
             };
-            assert_eq!(l.indicator, want, "{}", l.text);
+            assert_eq!(l.indicator, want, "{l:?}");
         }
     }
 

@@ -71,23 +71,24 @@ pub fn evaluate_all(facts: &Facts, policy: &Policy) -> Evaluation {
     // order needs it first); the glucocorticoid risk card then drops its own.
     let hbv_elsewhere = findings.iter().any(|f| match &f.what {
         What::MtxOrderCheck(x) => {
-            x.inputs
-                .before_first_dose
-                .iter()
-                .any(|l| l.contains("hepatitis B") || l.contains("HBV"))
-                || matches!(
-                    &x.concern,
-                    rules::mtx_order_check::Concern::Pretreatment { .. }
+            x.inputs.before_first_dose.iter().any(|l| {
+                matches!(
+                    l.kind,
+                    pretreatment::LineKind::HbvPositive | pretreatment::LineKind::HbvNotOnFile
                 )
+            }) || matches!(
+                &x.concern,
+                rules::mtx_order_check::Concern::Pretreatment { .. }
+            )
         }
         What::DrugCheck(x) => x.concerns.iter().any(|c| {
             matches!(
                 &c.kind,
-                rules::drug_check::Kind::Pretreatment {
-                    kind: pretreatment::LineKind::HbvPositive
-                        | pretreatment::LineKind::HbvNotOnFile,
-                    ..
-                }
+                rules::drug_check::Kind::Pretreatment(l)
+                    if matches!(
+                        l.kind,
+                        pretreatment::LineKind::HbvPositive | pretreatment::LineKind::HbvNotOnFile
+                    )
             )
         }),
         _ => false,

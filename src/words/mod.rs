@@ -4,6 +4,7 @@
 //! module holds the shared pieces (numbers, inputs with their dates, the
 //! notes every card may carry) and the one dispatch.
 
+pub mod pretreatment;
 pub mod unread;
 
 use crate::clinical::body::WeightUsed;

@@ -1,6 +1,7 @@
 //! Worked cases of the decision: facts in, findings out.
 
 use super::*;
+use crate::clinical::pretreatment::{HbvTest, LineKind, Said};
 use crate::facts::{Route, Schedule};
 use crate::rules::test_support::*;
 use crate::terminology::medication::Drug;
@@ -45,11 +46,13 @@ fn one_card_per_order_with_the_worst_concern_on_top() {
     let hbv = |i| {
         Concern::new(
             i,
-            Kind::Pretreatment {
-                drug: Drug::Mycophenolate,
-                kind: LineKind::HbvNotOnFile,
-                text: "line info".into(),
-            },
+            Kind::Pretreatment(Line::new(
+                LineKind::HbvNotOnFile,
+                Drug::Mycophenolate,
+                Said::HbvNotOnFile {
+                    missing: vec![HbvTest::SurfaceAntigen],
+                },
+            )),
         )
     };
     let above = |amount| {

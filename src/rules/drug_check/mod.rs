@@ -9,7 +9,7 @@
 pub mod words;
 
 use crate::clinical::body::{DosingWeight, WeightUsed};
-use crate::clinical::pretreatment::LineKind;
+use crate::clinical::pretreatment::Line;
 use crate::clinical::{Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Topic};
 use crate::facts::renal::RenalFunction;
 use crate::facts::{Facts, Med, Reading};
@@ -84,7 +84,7 @@ impl Kind {
         match self {
             Kind::Aza(_) | Kind::RituximabRegimen { .. } => false,
             // Positive hepatitis B, low counts, high ALT: yes; "check ..." reminders: no.
-            Kind::Pretreatment { .. } => indicator >= Indicator::Warning,
+            Kind::Pretreatment(_) => indicator >= Indicator::Warning,
             _ => true,
         }
     }
@@ -170,11 +170,7 @@ pub enum Kind {
     AboveLimit(Limit),
     /// A pre-treatment line (hepatitis B, blood count and ALT, pregnancy
     /// test); its text comes from the pre-treatment checks.
-    Pretreatment {
-        drug: Drug,
-        kind: LineKind,
-        text: String,
-    },
+    Pretreatment(Line),
     /// TPMT or NUDT15 poor metaboliser: avoid azathioprine.
     PoorMetaboliser(GeneResult),
     /// TPMT or NUDT15 intermediate metaboliser: start at `low`–`high` % of the dose.
@@ -333,11 +329,7 @@ pub fn pretreatment(facts: &Facts, policy: &Policy, drug: Drug) -> Vec<Concern> 
         .map(|l| {
             Concern::new(
                 l.indicator,
-                Kind::Pretreatment {
-                    drug,
-                    kind: l.kind,
-                    text: l.text,
-                },
+                Kind::Pretreatment(l),
             )
         })
         .collect()

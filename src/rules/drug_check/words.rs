@@ -22,8 +22,8 @@ pub fn render(f: &Found) -> Text {
     for c in &f.concerns {
         match &c.kind {
             // Reminders before the first dose share one line.
-            Kind::Pretreatment { text, .. } if c.indicator == Indicator::Info => {
-                reminders.push(text.as_str());
+            Kind::Pretreatment(l) if c.indicator == Indicator::Info => {
+                reminders.push(crate::words::pretreatment::line(l));
             }
             k => lines.push(format!("- {}", line(k))),
         }
@@ -110,7 +110,7 @@ fn sources(f: &Found) -> Vec<&'static str> {
     for c in &f.concerns {
         match &c.kind {
             Kind::AboveLimit(_) => add("absolute limits: service policy"),
-            Kind::Pretreatment { kind, .. } => match kind {
+            Kind::Pretreatment(l) => match l.kind {
                 LineKind::HbvPositive | LineKind::HbvNotOnFile => {
                     add("Terrault et al. 2018 (hepatitis B)")
                 }
@@ -199,9 +199,9 @@ pub fn concern_summary(k: &Kind) -> String {
                 format!("{what} is above the {limit} limit: lower the dose")
             }
         }
-        Kind::Pretreatment { drug, kind, .. } => {
-            let d = drug.name();
-            match kind {
+        Kind::Pretreatment(l) => {
+            let d = l.drug.name();
+            match l.kind {
                 LineKind::HbvPositive => {
                     format!("Hepatitis B known: reactivation with {d}: antiviral prophylaxis, hepatology")
                 }
@@ -351,7 +351,7 @@ pub fn line(k: &Kind) -> String {
                 }
             )
         }
-        Kind::Pretreatment { text, .. } => text.clone(),
+        Kind::Pretreatment(l) => crate::words::pretreatment::line(l),
         Kind::PoorMetaboliser(r) => format!(
             "**{} poor metaboliser** ({}): life-threatening myelosuppression; use a non-thiopurine agent.",
             r.gene,
@@ -804,14 +804,26 @@ pub(crate) mod tests {
                 limit(Substance::Azathioprine, Per::Day, 325.0, 300.0),
             ),
         ];
-        for kind in [LineKind::HbvNotOnFile, LineKind::LabsNotRecent] {
+        use crate::clinical::pretreatment::{HbvTest, Line, Said, Test};
+        use crate::terminology::medication::Drug;
+        for (kind, said) in [
+            (
+                LineKind::HbvNotOnFile,
+                Said::HbvNotOnFile {
+                    missing: vec![HbvTest::SurfaceAntigen],
+                },
+            ),
+            (
+                LineKind::LabsNotRecent,
+                Said::NotRecent {
+                    missing: vec![Test::Alt],
+                    window_days: 30.0,
+                },
+            ),
+        ] {
             concerns.push(Concern::new(
                 Indicator::Info,
-                Kind::Pretreatment {
-                    drug: crate::terminology::medication::Drug::Azathioprine,
-                    kind,
-                    text: format!("{kind:?} reminder."),
-                },
+                Kind::Pretreatment(Line::new(kind, Drug::Azathioprine, said)),
             ));
         }
         let f = Found {
@@ -831,7 +843,7 @@ pub(crate) mod tests {
             .starts_with(r"**Azathioprine order.** Azathioprine \*50\* MG."));
         assert!(
             t.detail
-                .contains("- Reminders: HbvNotOnFile reminder. LabsNotRecent reminder."),
+                .contains("- Reminders: No hepatitis B surface antigen on file: check HBV before the first dose. No ALT within 30 days: check the full blood count and ALT before the first dose."),
             "{}",
             t.detail
         );

@@ -187,11 +187,7 @@ pub(super) fn of(
     }
     // Pre-treatment checks (hepatitis B, blood count, ALT, pregnancy test):
     // a blocking result is a warning; reminders go into the inputs.
-    let blocking: Vec<String> = pre
-        .iter()
-        .filter(|l| l.blocking)
-        .map(|l| l.text.clone())
-        .collect();
+    let blocking: Vec<Line> = pre.iter().filter(|l| l.blocking).cloned().collect();
     if !blocking.is_empty() {
         card!(
             PRETREATMENT,

@@ -28,6 +28,7 @@ mod dose;
 pub mod words;
 
 use super::steroid_sparing::folic_acid;
+use crate::clinical::pretreatment::Line;
 use crate::clinical::{Figure, Need, Outcome};
 use crate::clinical::body::{bsa_mosteller, ceil_to, floor_to, WeightUsed};
 use crate::clinical::{Action, ProposedRoute, Suggestion, Topic};
@@ -79,8 +80,8 @@ pub struct Inputs {
     /// Body surface area and the range worked out from it (when weight and
     /// height are known).
     pub bsa: Option<Bsa>,
-    /// Pre-treatment reminders (Markdown lines from the pre-treatment check).
-    pub before_first_dose: Vec<String>,
+    /// Pre-treatment reminders.
+    pub before_first_dose: Vec<Line>,
 }
 
 /// The mg/m² calculation.
@@ -179,9 +180,8 @@ pub enum Concern {
         /// At or above the treatment dose (critical).
         treatment: bool,
     },
-    /// A pre-treatment result that needs review (Markdown lines from the
-    /// pre-treatment check).
-    Pretreatment { blocking: Vec<String> },
+    /// Pre-treatment results that need review.
+    Pretreatment { blocking: Vec<Line> },
     /// Another methotrexate active or ordered.
     Duplicate {
         /// The others: (name, route, mg/week).
@@ -339,11 +339,7 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome<Found>) 
     let inputs = Box::new(Inputs {
         renal,
         bsa,
-        before_first_dose: pre
-            .iter()
-            .filter(|l| !l.blocking)
-            .map(|l| l.text.clone())
-            .collect(),
+        before_first_dose: pre.into_iter().filter(|l| !l.blocking).collect(),
     });
     let seen = Order {
         name: order.name.clone(),

@@ -431,7 +431,10 @@ fn body(f: &Found) -> Vec<String> {
                 |d| format!("{} double-strength tablets a day", amount(d))
             )
         )],
-        Concern::Pretreatment { blocking } => blocking.iter().map(|t| format!("- {t}")).collect(),
+        Concern::Pretreatment { blocking } => blocking
+            .iter()
+            .map(|l| format!("- {}", crate::words::pretreatment::line(l)))
+            .collect(),
         Concern::Duplicate {
             others,
             total_per_week,
@@ -573,7 +576,13 @@ fn detail(f: &Found) -> String {
         lines.extend(bsa_lines(b));
     }
     if !f.inputs.before_first_dose.is_empty() {
-        lines.push(format!("- {}", f.inputs.before_first_dose.join(" ")));
+        let said: Vec<String> = f
+            .inputs
+            .before_first_dose
+            .iter()
+            .map(crate::words::pretreatment::line)
+            .collect();
+        lines.push(format!("- {}", said.join(" ")));
     }
     lines.push(String::new());
     lines.push(SOURCES.into());
@@ -680,7 +689,14 @@ mod tests {
                 treatment: false,
             },
             Concern::Pretreatment {
-                blocking: vec![rec("Hepatitis B surface antigen positive (2026-11-01)")],
+                blocking: vec![crate::clinical::pretreatment::Line::new(
+                    crate::clinical::pretreatment::LineKind::HbvPositive,
+                    crate::terminology::medication::Drug::Methotrexate,
+                    crate::clinical::pretreatment::Said::HbvPositive {
+                        test: crate::clinical::pretreatment::HbvTest::SurfaceAntigen,
+                        date: chrono::NaiveDate::from_ymd_opt(2026, 11, 1),
+                    },
+                )],
             },
             Concern::Duplicate {
                 others: vec![(

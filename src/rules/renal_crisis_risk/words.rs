@@ -40,7 +40,11 @@ pub fn render(f: &Found) -> Text {
         lines.push(both_continue_line(both));
     }
     lines.push(factors_line(&f.factors, &f.limits));
-    lines.extend(f.hbv.iter().map(|l| format!("- {}", l.text)));
+    lines.extend(
+        f.hbv
+            .iter()
+            .map(|l| format!("- {}", crate::words::pretreatment::line(l))),
+    );
     if f.ace_inhibitor {
         lines.push(
             "- An ACE inhibitor is active: it does not prevent renal crisis, so this warning stands."
@@ -202,8 +206,7 @@ impl crate::words::Words for Found {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clinical::pretreatment::{Line, LineKind};
-    use crate::clinical::Indicator;
+    use crate::clinical::pretreatment::{HbvTest, Line, LineKind, Said};
     use crate::facts::{Route, Schedule};
     use crate::words::{DETAIL_MAX_LINES, SUMMARY_MAX};
 
@@ -241,14 +244,13 @@ mod tests {
                 diastolic: 90.0,
                 last_bp: LastBp::Current,
             },
-            hbv: vec![Line {
-                kind: LineKind::HbvNotOnFile,
-                indicator: Indicator::Info,
-                blocking: false,
-                text: "No hepatitis B surface antigen or hepatitis B core antibody on file: \
-                       check HBV before the first dose."
-                    .into(),
-            }],
+            hbv: vec![Line::new(
+                LineKind::HbvNotOnFile,
+                crate::terminology::medication::Drug::Glucocorticoid(Gc::Prednisone),
+                Said::HbvNotOnFile {
+                    missing: vec![HbvTest::SurfaceAntigen, HbvTest::CoreAntibody],
+                },
+            )],
             ace_inhibitor: false,
         }
     }
