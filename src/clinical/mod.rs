@@ -318,7 +318,29 @@ pub enum Direction {
 pub struct Need {
     pub figure: Figure,
     /// What could not be checked without it.
-    pub why: String,
+    pub why: Unchecked,
+}
+
+/// What a rule could not check or compute for want of a figure.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unchecked {
+    /// A glucocorticoid order's mg/kg dose (the order's name as sent).
+    GcMgPerKg { order: String },
+    /// IV methylprednisolone mg/kg.
+    IvMethylprednisoloneMgPerKg,
+    /// Methotrexate mg/m² of an order; `within_cap`: its weekly dose and the
+    /// cap it is within, when it is.
+    MtxMgPerM2 { within_cap: Option<(f64, f64)> },
+    /// The methotrexate dose a steroid-sparing card would suggest (mg/m²).
+    MtxDose,
+    /// An azathioprine order's mg/kg of dosing weight.
+    AzaMgPerKg,
+    /// The azathioprine dose a steroid-sparing card would suggest.
+    AzaDose,
+    /// An IVIG order's g/kg of dosing weight.
+    IvigGPerKg,
+    /// The IVIG course an intensification card would suggest.
+    IvigCourse,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::clinical::{Need, Outcome};
+use crate::clinical::{Need, Outcome, Unchecked};
 use crate::clinical::body::{dosing_weight_of, round_to};
 use crate::clinical::{Action, Indicator, Policy, ServiceProposal, Suggestion, Topic};
 use crate::facts::{DataArea, Facts, Med};
@@ -145,7 +145,7 @@ pub fn evaluate(facts: &Facts, _policy: &Policy) -> Outcome<Infallible> {
     if let Err(figure) = dosing_weight_of(facts) {
         out.needs.extend(orders.map(|_| Need {
             figure,
-            why: "azathioprine mg/kg (dosing weight) not checked".into(),
+            why: Unchecked::AzaMgPerKg,
         }));
     }
     out

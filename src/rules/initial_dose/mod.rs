@@ -21,7 +21,7 @@
 
 pub mod words;
 
-use crate::clinical::{Figure, Need, Outcome};
+use crate::clinical::{Figure, Need, Outcome, Unchecked};
 use crate::clinical::body::{round_to, WeightUsed};
 use crate::clinical::products::{self, DoseProduct};
 use crate::clinical::steroids::Exposure;
@@ -163,10 +163,9 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
         let Some(weight) = WeightUsed::of(facts, policy) else {
             out.needs.push(Need {
                 figure: Figure::Weight,
-                why: format!(
-                    "{}: mg/kg dose check skipped",
-                    crate::text::md(&u.med.name)
-                ),
+                why: Unchecked::GcMgPerKg {
+                    order: u.med.name.clone(),
+                },
             });
             continue;
         };

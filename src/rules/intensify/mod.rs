@@ -16,7 +16,7 @@ pub mod words;
 
 use chrono::NaiveDate;
 
-use crate::clinical::{Need, Outcome};
+use crate::clinical::{Need, Outcome, Unchecked};
 use crate::clinical::body::{dosing_weight_of, DosingWeight};
 use crate::clinical::reproductive::Reproductive;
 use crate::clinical::steroids::Exposure;
@@ -155,7 +155,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
         (Err(figure), _) => {
             out.needs.push(Need {
                 figure,
-                why: "IVIG course (g/kg dosing weight) not computed".into(),
+                why: Unchecked::IvigCourse,
             });
             Ivig::NotComputed
         }

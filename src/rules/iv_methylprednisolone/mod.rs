@@ -18,7 +18,7 @@
 
 pub mod words;
 
-use crate::clinical::{Figure, Need, Outcome};
+use crate::clinical::{Figure, Need, Outcome, Unchecked};
 use crate::clinical::body::WeightUsed;
 use crate::clinical::{
     Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Topic,
@@ -150,7 +150,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
             }
             None => out.needs.push(Need {
                 figure: Figure::Weight,
-                why: "IV methylprednisolone mg/kg not checked".into(),
+                why: Unchecked::IvMethylprednisoloneMgPerKg,
             }),
         }
         let too_long = days.is_some_and(|d| d > policy.ivmp_max_days + 1e-9);

@@ -14,7 +14,7 @@
 pub mod words;
 
 use super::drug_check::{self, Card, Per, Substance};
-use crate::clinical::{Need, Outcome};
+use crate::clinical::{Need, Outcome, Unchecked};
 use crate::clinical::body::{dosing_weight_of, round_to, DosingWeight, WeightUsed};
 use crate::clinical::{
     Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Topic, Either,
@@ -116,7 +116,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Either<drug_check::Fo
             Err(figure) => {
                 out.needs.push(Need {
                     figure,
-                    why: "IVIG g/kg (dosing weight) not checked".into(),
+                    why: Unchecked::IvigGPerKg,
                 });
                 continue;
             }

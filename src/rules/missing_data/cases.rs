@@ -1,6 +1,7 @@
 //! Worked cases of the decision: facts in, findings out.
 
 use super::*;
+use crate::clinical::Unchecked;
 
 #[test]
 fn one_card_for_all_missing_figures() {
@@ -9,15 +10,19 @@ fn one_card_for_all_missing_figures() {
     let needs = [
         Need {
             figure: Figure::Height,
-            why: "methotrexate mg/m² not checked".into(),
+            why: Unchecked::MtxMgPerM2 { within_cap: None },
         },
         Need {
             figure: Figure::Height,
-            why: "azathioprine dose not computed".into(),
+            why: Unchecked::AzaDose,
+        },
+        Need {
+            figure: Figure::Height,
+            why: Unchecked::AzaDose,
         },
         Need {
             figure: Figure::Weight,
-            why: "mg/kg skipped".into(),
+            why: Unchecked::IvMethylprednisoloneMgPerKg,
         },
     ];
     let f = finding(&needs, &facts).unwrap();
@@ -29,7 +34,7 @@ fn one_card_for_all_missing_figures() {
     assert_eq!(f.detail().matches("- No ").count(), 2);
     assert!(f
         .detail()
-        .contains("- No height: methotrexate mg/m² not checked; azathioprine dose not computed"));
+        .contains("- No height: methotrexate mg/m² (BSA) not checked; azathioprine dose (ideal body weight) not computed\n"));
     let m = &f.what;
     assert_eq!(m.figures, vec![Figure::Weight, Figure::Height]);
     assert!(m.doubts.is_empty());
@@ -81,7 +86,7 @@ fn a_doubtful_figure_is_named_and_to_be_verified() {
         let f = with_body(patient(&[]), Sex::Female, kg, cm);
         let needs = [Need {
             figure,
-            why: "dose not computed".into(),
+            why: Unchecked::AzaDose,
         }];
         let card = finding(&needs, &f).unwrap();
         assert!(

@@ -2,7 +2,7 @@
 
 use crate::facts::Trust;
 use crate::rules::missing_data::Found;
-use crate::clinical::Figure;
+use crate::clinical::{Figure, Unchecked};
 use crate::words::{amount, date, md, reading, Text};
 
 fn name(f: Figure) -> &'static str {
@@ -32,6 +32,29 @@ fn kind(t: &Trust) -> &'static str {
     match t {
         Trust::Unconfirmed(_) => "unconfirmed",
         _ => "implausible",
+    }
+}
+
+/// What was not checked, in words.
+fn unchecked(u: &Unchecked) -> String {
+    match u {
+        Unchecked::GcMgPerKg { order } => format!("{}: mg/kg dose check skipped", md(order)),
+        Unchecked::IvMethylprednisoloneMgPerKg => "IV methylprednisolone mg/kg not checked".into(),
+        Unchecked::MtxMgPerM2 { within_cap } => {
+            let cap = within_cap.map_or(String::new(), |(wk, max)| {
+                format!(
+                    "; {} mg/week is within the {} mg/week cap",
+                    amount(wk),
+                    amount(max)
+                )
+            });
+            format!("methotrexate mg/m² (BSA) not checked{cap}")
+        }
+        Unchecked::MtxDose => "methotrexate dose (mg/m²) not computed".into(),
+        Unchecked::AzaMgPerKg => "azathioprine mg/kg (dosing weight) not checked".into(),
+        Unchecked::AzaDose => "azathioprine dose (ideal body weight) not computed".into(),
+        Unchecked::IvigGPerKg => "IVIG g/kg (dosing weight) not checked".into(),
+        Unchecked::IvigCourse => "IVIG course (g/kg dosing weight) not computed".into(),
     }
 }
 
@@ -84,11 +107,11 @@ pub fn render(f: &Found) -> Text {
     }
     // One line per figure: what its absence left unchecked.
     for figure in &f.figures {
-        let why: Vec<&str> = f
+        let why: Vec<String> = f
             .needs
             .iter()
             .filter(|n| n.figure == *figure)
-            .map(|n| n.why.as_str())
+            .map(|n| unchecked(&n.why))
             .collect();
         let mut why = why;
         why.dedup();
@@ -121,5 +144,36 @@ pub fn render(f: &Found) -> Text {
 impl crate::words::Words for Found {
     fn words(&self) -> Text {
         render(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What was not checked, each in words (the order name escaped).
+    #[test]
+    fn each_unchecked_figure_in_words() {
+        for (u, want) in [
+            (
+                Unchecked::GcMgPerKg {
+                    order: "predniSONE *20* MG".into(),
+                },
+                r"predniSONE \*20\* MG: mg/kg dose check skipped",
+            ),
+            (
+                Unchecked::MtxMgPerM2 {
+                    within_cap: Some((25.0, 40.0)),
+                },
+                "methotrexate mg/m² (BSA) not checked; 25 mg/week is within the 40 mg/week cap",
+            ),
+            (
+                Unchecked::MtxMgPerM2 { within_cap: None },
+                "methotrexate mg/m² (BSA) not checked",
+            ),
+            (Unchecked::IvigCourse, "IVIG course (g/kg dosing weight) not computed"),
+        ] {
+            assert_eq!(unchecked(&u), want);
+        }
     }
 }

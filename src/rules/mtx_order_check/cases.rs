@@ -379,9 +379,12 @@ fn s3_missing_height_skips_bsa_and_asks() {
     );
     assert_eq!(out.needs.len(), 1);
     assert_eq!(out.needs[0].figure, Figure::Height);
-    assert!(out.needs[0]
-        .why
-        .contains("25 mg/week is within the 40 mg/week cap"));
+    assert_eq!(
+        out.needs[0].why,
+        crate::clinical::Unchecked::MtxMgPerM2 {
+            within_cap: Some((25.0, 40.0))
+        }
+    );
 }
 
 #[test]

@@ -88,17 +88,12 @@ pub(super) fn info(
             } else {
                 Figure::Height
             };
-            let cap = match per_week {
-                Some(wk) if wk <= policy.mtx_max_mg_per_week => format!(
-                    "; {} mg/week is within the {} mg/week cap",
-                    crate::text::amount(wk),
-                    crate::text::amount(policy.mtx_max_mg_per_week)
-                ),
-                _ => String::new(),
-            };
+            let within_cap = per_week
+                .filter(|wk| *wk <= policy.mtx_max_mg_per_week)
+                .map(|wk| (wk, policy.mtx_max_mg_per_week));
             needs.push(Need {
                 figure,
-                why: format!("methotrexate mg/m² (BSA) not checked{cap}"),
+                why: crate::clinical::Unchecked::MtxMgPerM2 { within_cap },
             });
             None
         }

@@ -42,7 +42,7 @@ pub mod words;
 
 pub use orders::folic_acid;
 
-use crate::clinical::{Figure, Need, Outcome};
+use crate::clinical::{Figure, Need, Outcome, Unchecked};
 use crate::clinical::body::WeightUsed;
 use crate::clinical::body::{
     bsa_mosteller, ceil_to, dosing_weight_of, floor_to, round_to, DosingWeight,
@@ -424,7 +424,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
         };
         out.needs.push(Need {
             figure: missing,
-            why: "methotrexate dose (mg/m²) not computed".into(),
+            why: Unchecked::MtxDose,
         });
         Mtx::NotComputed
     };
@@ -466,7 +466,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
         (None, Err(figure), _) => {
             out.needs.push(Need {
                 figure,
-                why: "azathioprine dose (ideal body weight) not computed".into(),
+                why: Unchecked::AzaDose,
             });
             Aza::NotComputed
         }
