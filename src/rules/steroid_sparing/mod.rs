@@ -187,8 +187,8 @@ pub enum Aza {
 /// Why azathioprine is not offered.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AzaBlock {
-    /// The thiopurine check's reason (Markdown, escaped there).
-    Thiopurine(String),
+    /// The thiopurine check's reason.
+    Thiopurine(super::thiopurine::Blocked),
     /// Blocking pre-treatment results.
     Pretreatment(Vec<LineKind>),
 }

@@ -9,6 +9,7 @@ use crate::rules::steroid_sparing::{
     Agent, Aza, AzaBlock, AzaPreferred, Figures, Found, Mmf, Mtx, MtxContra,
 };
 use crate::facts::{RenalFunction, RenalSource, Sex};
+use crate::rules::thiopurine::{Blocked, Phenotype};
 
 pub fn render(f: &Found) -> Text {
     let g = &f.figures;
@@ -150,11 +151,38 @@ fn mtx_line(f: &Found) -> String {
     }
 }
 
+/// Why the thiopurine check blocks azathioprine, in words.
+fn thiopurine(why: &Blocked) -> String {
+    match why {
+        Blocked::Metaboliser(m) => {
+            let what = match m.phenotype {
+                Phenotype::Poor => "poor metaboliser",
+                _ => "intermediate metaboliser",
+            };
+            let r = &m.result;
+            format!(
+                "{} {what}: {}: {} ({})",
+                r.gene,
+                md(&r.label),
+                md(&r.result),
+                date(r.date)
+            )
+        }
+        Blocked::XoInhibitor { drug, named } => {
+            format!("{} with azathioprine: {}", drug.name(), md(named))
+        }
+        Blocked::Unreadable { label } => format!(
+            "a thiopurine result on file could not be read ({}): review it before azathioprine",
+            md(label)
+        ),
+    }
+}
+
 fn aza_line(f: &Found) -> String {
     let g = &f.figures;
     match &*f.aza {
         Aza::NotOffered(AzaBlock::Thiopurine(why)) => {
-            format!("- Azathioprine **not offered**: {why}.")
+            format!("- Azathioprine **not offered**: {}.", thiopurine(why))
         }
         Aza::NotOffered(AzaBlock::Pretreatment(kinds)) => format!(
             "- Azathioprine **not offered**: {}.",
@@ -445,6 +473,35 @@ mod tests {
         crate::words::assert_plain(&t, 0);
         assert!(!t.detail.contains("Condition/"), "{}", t.detail);
         (t.summary, t.detail)
+    }
+
+    /// Each reason the thiopurine check blocks azathioprine, in words.
+    #[test]
+    fn thiopurine_blocks_in_words() {
+        use crate::rules::drug_check::GeneResult;
+        use crate::rules::thiopurine::{Blocked, Metaboliser, Phenotype};
+        use crate::terminology::medication::Drug;
+        let m = Blocked::Metaboliser(Metaboliser {
+            phenotype: Phenotype::Intermediate,
+            result: GeneResult {
+                gene: "NUDT15",
+                label: "NUDT15 genotype".into(),
+                result: "*1/*3".into(),
+                date: chrono::NaiveDate::from_ymd_opt(2026, 10, 1),
+            },
+        });
+        assert_eq!(
+            super::thiopurine(&m),
+            r"NUDT15 intermediate metaboliser: NUDT15 genotype: \*1/\*3 (2026-10-01)"
+        );
+        let x = Blocked::XoInhibitor {
+            drug: Drug::Febuxostat,
+            named: "febuxostat 40 MG Oral Tablet (reported)".into(),
+        };
+        assert_eq!(
+            super::thiopurine(&x),
+            r"febuxostat with azathioprine: febuxostat 40 MG Oral Tablet \(reported\)"
+        );
     }
 
     #[test]

@@ -33,7 +33,6 @@ use super::aza_order_check;
 use super::drug_check::{self, Basis, Card, Concern, GeneResult, Kind, Per, Share, Substance};
 use crate::clinical::Outcome;
 use crate::clinical::body::{dosing_weight_of, WeightUsed};
-use crate::text::md;
 use crate::clinical::{Indicator, OverrideReason, Policy, Topic};
 use crate::facts::{Facts, Lab, Med};
 use crate::terminology::medication::Drug;
@@ -228,44 +227,43 @@ fn xo_inhibitor(facts: &Facts, drug: Drug) -> Option<&Med> {
     facts.all_meds().find(|m| m.is(drug))
 }
 
+/// Why azathioprine must not be suggested now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Blocked {
+    /// A poor or intermediate TPMT/NUDT15 result (the worst).
+    Metaboliser(Metaboliser),
+    /// Allopurinol or febuxostat active or ordered (the drug, and the
+    /// medication as named on a card).
+    XoInhibitor { drug: Drug, named: String },
+    /// A TPMT/NUDT15 result on file that cannot be read (its test's name).
+    Unreadable { label: String },
+}
+
 /// Why azathioprine must not be suggested now, if it must not: a poor or
 /// intermediate TPMT/NUDT15 result, or allopurinol or febuxostat active or
 /// ordered.
-pub fn azathioprine_blocked(facts: &Facts) -> Option<String> {
+pub fn azathioprine_blocked(facts: &Facts) -> Option<Blocked> {
     if let Some(m) = metabolisers(facts)
         .into_iter()
         .filter(|m| m.phenotype != Phenotype::Normal)
         .max_by_key(|m| m.phenotype)
     {
-        let what = match m.phenotype {
-            Phenotype::Poor => "poor metaboliser",
-            _ => "intermediate metaboliser",
-        };
-        let r = &m.result;
-        return Some(format!(
-            "{} {what}: {}: {} ({})",
-            r.gene,
-            md(&r.label),
-            md(&r.result),
-            crate::text::date(r.date)
-        ));
+        return Some(Blocked::Metaboliser(m));
     }
     for drug in [Drug::Febuxostat, Drug::Allopurinol] {
         if let Some(m) = xo_inhibitor(facts, drug) {
-            return Some(format!(
-                "{} with azathioprine: {}",
-                drug.name(),
-                md(&m.named())
-            ));
+            return Some(Blocked::XoInhibitor {
+                drug,
+                named: m.named(),
+            });
         }
     }
     // A TPMT/NUDT15 result on file that cannot be read (a numeric activity
     // without an interpretation): review it before azathioprine, never guess.
     if let Some(l) = unreadable(facts) {
-        return Some(format!(
-            "a thiopurine result on file could not be read ({}): review it before azathioprine",
-            md(&l.label)
-        ));
+        return Some(Blocked::Unreadable {
+            label: l.label.clone(),
+        });
     }
     None
 }
