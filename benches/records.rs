@@ -66,12 +66,8 @@ async fn run_while(label: &str, store: Option<Store>, purge: Option<Store>) {
     let mut state = AppState::new(engine, Limits::default(), AuthMode::Disabled);
     if let Some(store) = store {
         let key = AuditKey::new(vec![1; 32]).unwrap();
-        state.audit = Some(Audit::new(
-            store,
-            key,
-            Duration::from_secs(2),
-            &state.engine,
-        ));
+        let audit = Audit::new(store, key, Duration::from_secs(2), &state.engine);
+        state = state.with_audit(audit);
     }
     let (s, _) = common::start_with(state).await;
     let url = format!("{}/cds-services/ssc-myositis-order-sign", s.base);

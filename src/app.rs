@@ -249,12 +249,13 @@ impl App {
         }
         let retention_days = cfg.database.retention_days;
         let today = cfg.server.today;
-        let mut state = AppState::with_fetcher(self.engine, limits, auth, fetcher);
-        state.audit = Some(audit);
-        state.today = today;
-        state.public_base_url = base;
-        state.cors_origins = cors_origins;
-        let state = Arc::new(state);
+        let state = Arc::new(
+            AppState::with_fetcher(self.engine, limits, auth, fetcher)
+                .with_audit(audit)
+                .on(today)
+                .with_public_base_url(base)
+                .with_cors_origins(cors_origins),
+        );
         rt.spawn(purge_hourly(store.clone(), retention_days));
         let served = rt.block_on(http::serve(state, listen));
         // On a clean stop, let SQLite fold its write-ahead log back into the file.

@@ -157,7 +157,7 @@ async fn server(config: &str) -> (Server, Arc<AppState>) {
         Limits::default(),
         AuthMode::Required(Arc::new(Verifier::new(cfg).unwrap())),
     );
-    state.public_base_url = Some(BASE.into());
+    state = state.with_public_base_url(Some(BASE.into()));
     start_with(state).await
 }
 
@@ -746,7 +746,7 @@ async fn a_sandbox_shaped_token_is_accepted_with_the_sandbox_config() {
         Limits::default(),
         AuthMode::Required(Arc::new(Verifier::new(cfg).unwrap())),
     );
-    state.public_base_url = Some("http://localhost:8080".into());
+    state = state.with_public_base_url(Some("http://localhost:8080".into()));
     let (s, _) = start_with(state).await;
     let header = json!({"alg": "ES384", "typ": "JWT", "kid": key.kid, "jku": "https://sandbox.cds-hooks.org/.well-known/jwks.json"});
     let claims = json!({"iss": "https://sandbox.cds-hooks.org", "aud": format!("http://localhost:8080{SIGN_PATH}"),
@@ -823,7 +823,9 @@ async fn fhir_servers_are_allowed_per_issuer() {
 /// Serves `state` through the production server setup on an ephemeral
 /// loopback port, without a public base URL unless the state has one.
 async fn served(mut state: AppState) -> (Server, Arc<AppState>) {
-    state.today = Some(chrono::NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap());
+    state = state.on(Some(
+        chrono::NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap(),
+    ));
     let state = Arc::new(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -1244,7 +1246,7 @@ async fn jwks_urls_are_fetched_at_start() {
         Limits::default(),
         AuthMode::Required(verifier(&config)),
     );
-    state.public_base_url = Some(BASE.into());
+    state = state.with_public_base_url(Some(BASE.into()));
     let (s, _) = served(state).await;
     tokio::time::timeout(std::time::Duration::from_secs(10), async {
         while stub.hits.load(Ordering::SeqCst) == 0 {

@@ -66,12 +66,8 @@ async fn the_report_page_renders_its_plots_in_a_headless_browser() {
     let engine = Engine::with_defaults().unwrap();
     let key = AuditKey::new(vec![7; 32]).unwrap();
     let mut state = AppState::new(engine, Limits::default(), AuthMode::Disabled);
-    state.audit = Some(Audit::new(
-        store.clone(),
-        key,
-        Duration::from_secs(2),
-        &state.engine,
-    ));
+    let audit = Audit::new(store.clone(), key, Duration::from_secs(2), &state.engine);
+    state = state.with_audit(audit);
     let (s, _) = start_with(state).await;
 
     // Today: real hooks and feedback. Earlier days: records as they would be.

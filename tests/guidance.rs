@@ -176,7 +176,7 @@ async fn cards_link_under_the_configured_public_base_url() {
         Limits::default(),
         AuthMode::Disabled,
     );
-    state.public_base_url = Some("https://cds.example.org/ssc/".into());
+    state = state.with_public_base_url(Some("https://cds.example.org/ssc/".into()));
     let (s, _) = start_with(state).await;
     let (status, resp) = s.hook("ssc-myositis-order-sign", &fixture("S1.json")).await;
     assert_eq!(status, 200);

@@ -773,7 +773,7 @@ async fn cors_origins_can_be_restricted() {
         Limits::default(),
         AuthMode::Disabled,
     );
-    state.cors_origins = vec!["https://ehr.example.org".parse().unwrap()];
+    state = state.with_cors_origins(vec!["https://ehr.example.org".parse().unwrap()]);
     let (s, _) = start_with(state).await;
     let ok = s
         .preflight(&format!("/cds-services/{SIGN}"), "https://ehr.example.org")

@@ -45,12 +45,13 @@ async fn health_and_readiness_need_no_token_and_check_the_database() {
     );
     let db = store_support::TestDb::sqlite();
     let store = db.open().await;
-    state.audit = Some(Audit::new(
+    let audit = Audit::new(
         store.clone(),
         AuditKey::new(vec![7; 32]).unwrap(),
         Duration::from_secs(2),
         &state.engine,
-    ));
+    );
+    state = state.with_audit(audit);
     let (s, _) = start_with(state).await;
     let get = |p: &str| s.client.get(format!("{}{p}", s.base)).send();
 
@@ -88,7 +89,7 @@ async fn metrics_count_hooks_cards_rejections_and_feedback() {
         Limits::default(),
         AuthMode::Required(Arc::new(Verifier::new(cfg).unwrap())),
     );
-    state.public_base_url = Some(base.into());
+    state = state.with_public_base_url(Some(base.into()));
     let (s, _) = start_with(state).await;
     let service = "ssc-myositis-order-sign";
     let aud = format!("{base}/cds-services/{service}");

@@ -78,7 +78,7 @@ async fn neither_token_nor_patient_data_reach_the_log() {
         AuthMode::Required(Arc::new(Verifier::new(cfg).unwrap())),
     );
     let mut state = state;
-    state.public_base_url = Some("https://cds.example.org".into());
+    state = state.with_public_base_url(Some("https://cds.example.org".into()));
     let (s, _) = start_with(state).await;
 
     let enc = jsonwebtoken::EncodingKey::from_ec_der(sk.to_pkcs8_der().unwrap().as_bytes());
@@ -166,12 +166,13 @@ async fn neither_token_nor_patient_data_reach_the_log() {
     // With the record store on: cards audited, feedback stored.
     let db = common::store_support::TestDb::sqlite();
     let store = db.open().await;
-    state.audit = Some(ssc_myositis_cds::http::Audit::new(
+    let audit = ssc_myositis_cds::http::Audit::new(
         store.clone(),
         ssc_myositis_cds::store::AuditKey::new(vec![3; 32]).unwrap(),
         std::time::Duration::from_secs(2),
         &state.engine,
-    ));
+    );
+    state = state.with_audit(audit);
     let (s2, _) = start_with(state).await;
     let mut fetching = body.clone();
     fetching.as_object_mut().unwrap().remove("prefetch");

@@ -26,7 +26,7 @@ fn audited_state(store: Store) -> AppState {
     let engine = Engine::with_defaults().unwrap();
     let audit = Audit::new(store, key(), Duration::from_secs(2), &engine);
     let mut state = AppState::new(engine, Limits::default(), AuthMode::Disabled);
-    state.audit = Some(audit);
+    state = state.with_audit(audit);
     state
 }
 
@@ -255,7 +255,7 @@ async fn only_an_admin_issuer_reads_the_report() {
         let v = Verifier::new(AuthConfig::from_toml(&text, &path).unwrap()).unwrap();
         let mut state = audited_state(db.open().await);
         state.auth = AuthMode::Required(Arc::new(v));
-        state.public_base_url = Some(base.into());
+        state = state.with_public_base_url(Some(base.into()));
         let s = start_with(state).await.0;
         for page in ["/admin/report.json", "/admin/report"] {
             let r = s
@@ -293,7 +293,7 @@ async fn a_token_is_refused_when_replayed_on_another_replica() {
                 .with_replay_store(Arc::new(store.clone()));
             let mut state = audited_state(store.clone());
             state.auth = AuthMode::Required(Arc::new(v));
-            state.public_base_url = Some(base.into());
+            state = state.with_public_base_url(Some(base.into()));
             servers.push(start_with(state).await.0);
         }
         let aud = format!("{base}/cds-services/{SIGN}");
@@ -365,7 +365,7 @@ async fn feedback_and_report_stay_within_their_issuer_and_tenant() {
         let store = db.open().await;
         let mut state = audited_state(store.clone());
         state.auth = AuthMode::Required(Arc::new(v));
-        state.public_base_url = Some(base.into());
+        state = state.with_public_base_url(Some(base.into()));
         let s = start_with(state).await.0;
         let call = |c: &jwt::Client, tenant: &str, path: &str, body: &Value| {
             let req = s

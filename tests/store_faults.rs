@@ -318,13 +318,16 @@ fn audited(store: Store) -> AppState {
         Limits::default(),
         AuthMode::Disabled,
     );
-    state.today = Some(chrono::NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap());
-    state.audit = Some(Audit::new(
+    state = state.on(Some(
+        chrono::NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap(),
+    ));
+    let audit = Audit::new(
         store,
         AuditKey::new(vec![9; 32]).unwrap(),
         Duration::from_secs(2),
         &state.engine,
-    ));
+    );
+    state = state.with_audit(audit);
     state
 }
 

@@ -133,23 +133,23 @@ impl Audit {
 pub struct AppState {
     pub engine: Engine,
     /// Evaluation date; `None`: today (UTC). Fixed in tests and demos.
-    pub today: Option<NaiveDate>,
+    pub(crate) today: Option<NaiveDate>,
     pub limits: Limits,
     pub auth: AuthMode,
     /// Base of the URL clients call (the JWT audience); else, on loopback,
     /// `http://{listen address}` (set by [`serve_listener`]). Never taken
     /// from request headers.
-    pub public_base_url: Option<String>,
+    pub(crate) public_base_url: Option<String>,
     /// The listen address as a URL ([`crate::config::listen_base`]), once listening.
     pub listen_base: std::sync::OnceLock<String>,
     /// Origins browsers may call from; empty: any origin (never with credentials).
-    pub cors_origins: Vec<HeaderValue>,
+    pub(crate) cors_origins: Vec<HeaderValue>,
     /// Queries the EHR's FHIR server for prefetch the request did not carry.
     pub fetcher: Fetcher,
     /// Hook evaluations run (after authentication and parsing).
     pub evaluations: AtomicU64,
     /// Card audit and feedback store; `None`: nothing is recorded.
-    pub audit: Option<Audit>,
+    pub(crate) audit: Option<Audit>,
     /// Feedback items each issuer may send a minute.
     pub feedback_rate: rate::RateLimit,
     permits: Arc<Semaphore>,
@@ -177,6 +177,35 @@ impl AppState {
             evaluations: AtomicU64::new(0),
             audit: None,
             permits,
+        }
+    }
+
+    /// Records every card and feedback item in `audit`.
+    pub fn with_audit(self, audit: Audit) -> Self {
+        AppState {
+            audit: Some(audit),
+            ..self
+        }
+    }
+
+    /// Evaluates as of `today` (tests and demos); `None`: today (UTC).
+    pub fn on(self, today: Option<NaiveDate>) -> Self {
+        AppState { today, ..self }
+    }
+
+    /// The base of the URL clients call (the JWT audience, card links).
+    pub fn with_public_base_url(self, base: Option<String>) -> Self {
+        AppState {
+            public_base_url: base,
+            ..self
+        }
+    }
+
+    /// The origins browsers may call from (empty: any, never with credentials).
+    pub fn with_cors_origins(self, origins: Vec<HeaderValue>) -> Self {
+        AppState {
+            cors_origins: origins,
+            ..self
         }
     }
 }

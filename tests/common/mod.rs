@@ -124,7 +124,7 @@ pub async fn start_with_limits(limits: Limits) -> Server {
 
 /// Serves `state` (its date fixed to TODAY) on an ephemeral port.
 pub async fn start_with(mut state: AppState) -> (Server, Arc<AppState>) {
-    state.today = Some(NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap());
+    state = state.on(Some(NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     let _ = state.listen_base.set(format!("http://{addr}"));
