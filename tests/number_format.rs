@@ -1,9 +1,9 @@
 //! The card's number formatting, done in integer arithmetic, against the
 //! standard formatter it replaces (`{:.2}`, trailing zeros trimmed for
-//! `fmt_num`), over a dense grid, the ties, the edges and random values.
+//! `amount`), over a dense grid, the ties, the edges and random values.
 
 use proptest::prelude::*;
-use ssc_myositis_cds::text::amount as fmt_num;
+use ssc_myositis_cds::text::amount;
 use ssc_myositis_cds::text::per_kg;
 
 fn std_num(v: f64) -> String {
@@ -12,7 +12,7 @@ fn std_num(v: f64) -> String {
 }
 
 fn check(v: f64) {
-    assert_eq!(fmt_num(v), std_num(v), "fmt_num({v:e})");
+    assert_eq!(amount(v), std_num(v), "amount({v:e})");
     assert_eq!(per_kg(v), format!("{v:.2}"), "per_kg({v:e})");
 }
 

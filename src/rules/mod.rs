@@ -2,7 +2,7 @@
 //! pure function of the patient facts and the policy, its source quoted at
 //! the top), its words (`words.rs`), its guidance page (`guidance.md`) and its
 //! worked cases (`cases.rs`). [`rules!`] below declares them all in one
-//! place; `clinical::evaluate` runs them.
+//! place; `evaluate` (evaluate.rs) runs them.
 
 #[cfg(test)]
 pub(crate) mod test_support;

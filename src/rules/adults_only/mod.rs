@@ -7,7 +7,7 @@
 //! age: treated as adult, with 'age not on file' in the detail."
 //!
 //! This file holds the card and the list of findings that stand for a child;
-//! `clinical::evaluate` applies it to the other rules' findings.
+//! `rules::evaluate` applies it to the other rules' findings.
 
 pub mod words;
 
