@@ -1,44 +1,41 @@
 //! Words for the `bp_monitoring` rule.
 
 use crate::rules::renal_crisis_risk::words::{both_continue_line, gc_line};
-use crate::words::{fig, summary, Text};
+use crate::words::{fig, summary, Text, Words};
 use crate::rules::bp_monitoring::Found;
 
-pub fn render(f: &Found) -> Text {
-    let s = match f.total_mg {
-        Some(total) => summary(format!(
-            "SSc on corticosteroid (prednisone-eq {} mg/day): monitor blood pressure and creatinine",
-            fig(total)
-        )),
-        None => summary(format!(
-            "SSc on corticosteroid, dose not computable: monitor BP; renal crisis risk if ≥{} mg/day",
-            fig(f.threshold_mg)
-        )),
-    };
-    let mut lines: Vec<String> = f.exposure.iter().map(gc_line).collect();
-    if let Some(both) = f.both_continue_mg {
-        lines.push(both_continue_line(both));
-    }
-    if f.total_mg.is_none() {
-        lines.push(format!(
-            "- The daily dose could not be computed from the order (no mg dose): at or above {} mg/day \
-             prednisone-equivalent the renal crisis risk card applies.",
-            fig(f.threshold_mg)
-        ));
-    }
-    let detail = format!(
-        "**Blood-pressure monitoring.** Systemic corticosteroids in SSc call for BP and renal function \
-         monitoring (scleroderma renal crisis).\n\n{}\n\n\
-         Sources: guidance (monitoring requirements); Kowal-Bielecka et al. 2017 (EULAR: BP and renal \
-         function in SSc on corticosteroids).",
-        lines.join("\n")
-    );
-    Text { summary: s, detail }
-}
-
-impl crate::words::Words for Found {
+impl Words for Found {
     fn words(&self) -> Text {
-        render(self)
+        let f = self;
+        let s = match f.total_mg {
+            Some(total) => summary(format!(
+                "SSc on corticosteroid (prednisone-eq {} mg/day): monitor blood pressure and creatinine",
+                fig(total)
+            )),
+            None => summary(format!(
+                "SSc on corticosteroid, dose not computable: monitor BP; renal crisis risk if ≥{} mg/day",
+                fig(f.threshold_mg)
+            )),
+        };
+        let mut lines: Vec<String> = f.exposure.iter().map(gc_line).collect();
+        if let Some(both) = f.both_continue_mg {
+            lines.push(both_continue_line(both));
+        }
+        if f.total_mg.is_none() {
+            lines.push(format!(
+                "- The daily dose could not be computed from the order (no mg dose): at or above {} mg/day \
+                 prednisone-equivalent the renal crisis risk card applies.",
+                fig(f.threshold_mg)
+            ));
+        }
+        let detail = format!(
+            "**Blood-pressure monitoring.** Systemic corticosteroids in SSc call for BP and renal function \
+             monitoring (scleroderma renal crisis).\n\n{}\n\n\
+             Sources: guidance (monitoring requirements); Kowal-Bielecka et al. 2017 (EULAR: BP and renal \
+             function in SSc on corticosteroids).",
+            lines.join("\n")
+        );
+        Text { summary: s, detail }
     }
 }
 
@@ -76,12 +73,12 @@ mod tests {
     #[test]
     fn known_dose_below_the_threshold() {
         // Methylprednisolone 8 mg × 1.25 = 10 mg prednisone-equivalent.
-        let t = render(&Found {
+        let t = Found {
             total_mg: Some(10.0),
             threshold_mg: 15.0,
             exposure: vec![methylpred(Some(8.0))],
             both_continue_mg: None,
-        });
+        }.words();
         check(&t);
         assert!(
             t.summary.contains("prednisone-eq 10 mg/day"),
@@ -98,12 +95,12 @@ mod tests {
 
     #[test]
     fn unknown_dose_names_the_threshold() {
-        let t = render(&Found {
+        let t = Found {
             total_mg: None,
             threshold_mg: 15.0,
             exposure: vec![methylpred(None)],
             both_continue_mg: Some(20.0),
-        });
+        }.words();
         check(&t);
         assert!(t.summary.contains("≥15 mg/day"), "{}", t.summary);
         assert!(t.detail.contains("dose could not be computed"));

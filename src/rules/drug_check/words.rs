@@ -14,45 +14,48 @@ use crate::facts::Sex;
 use crate::rules::drug_check::{
     Basis, Card, Found, GeneResult, Kind, Limit, Per, Share, Substance,
 };
-use crate::words::{amount, date, fig, md, reading, summary, weight_line, Text};
+use crate::words::{amount, date, fig, md, reading, summary, weight_line, Text, Words};
 
-pub fn render(f: &Found) -> Text {
-    let mut lines = vec![format!("**{}.** {}.", title(f.card), md(&f.order))];
-    let mut reminders = Vec::new();
-    for c in &f.concerns {
-        match &c.kind {
-            // Reminders before the first dose share one line.
-            Kind::Pretreatment(l) if c.indicator == Indicator::Info => {
-                reminders.push(crate::words::pretreatment::line(l));
+impl Words for Found {
+    fn words(&self) -> Text {
+        let f = self;
+        let mut lines = vec![format!("**{}.** {}.", title(f.card), md(&f.order))];
+        let mut reminders = Vec::new();
+        for c in &f.concerns {
+            match &c.kind {
+                // Reminders before the first dose share one line.
+                Kind::Pretreatment(l) if c.indicator == Indicator::Info => {
+                    reminders.push(crate::words::pretreatment::line(l));
+                }
+                k => lines.push(format!("- {}", line(k))),
             }
-            k => lines.push(format!("- {}", line(k))),
         }
-    }
-    if !reminders.is_empty() {
-        lines.push(format!("- Reminders: {}", reminders.join(" ")));
-    }
-    match &f.basis {
-        Some(Basis::DosingWeight { weight, dosing }) => {
-            lines.extend(dosing_weight_lines(weight, dosing));
+        if !reminders.is_empty() {
+            lines.push(format!("- Reminders: {}", reminders.join(" ")));
         }
-        Some(Basis::Bsa {
-            weight,
-            height,
-            bsa,
-        }) => {
-            lines.push(weight_line(weight));
-            lines.push(format!(
-                "- Height used: {}; BSA (Mosteller) **{} m²**",
-                reading(height, "cm"),
-                fig(*bsa)
-            ));
+        match &f.basis {
+            Some(Basis::DosingWeight { weight, dosing }) => {
+                lines.extend(dosing_weight_lines(weight, dosing));
+            }
+            Some(Basis::Bsa {
+                weight,
+                height,
+                bsa,
+            }) => {
+                lines.push(weight_line(weight));
+                lines.push(format!(
+                    "- Height used: {}; BSA (Mosteller) **{} m²**",
+                    reading(height, "cm"),
+                    fig(*bsa)
+                ));
+            }
+            None => {}
         }
-        None => {}
-    }
-    lines.push(format!("Sources: {}.", sources(f).join("; ")));
-    Text {
-        summary: card_summary(f),
-        detail: lines.join("\n"),
+        lines.push(format!("Sources: {}.", sources(f).join("; ")));
+        Text {
+            summary: card_summary(f),
+            detail: lines.join("\n"),
+        }
     }
 }
 
@@ -501,12 +504,6 @@ pub fn dosing_weight_lines(weight: &WeightUsed, dw: &DosingWeight) -> Vec<String
     ]
 }
 
-impl crate::words::Words for Found {
-    fn words(&self) -> Text {
-        render(self)
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -618,28 +615,28 @@ pub(crate) mod tests {
             ),
         ];
         for (k, want) in cases {
-            let t = render(&found(
+            let t = found(
                 Card::Mycophenolate,
                 vec![(Indicator::Warning, k)],
                 None,
-            ));
+            ).words();
             assert_eq!(t.summary, want);
             check(&t);
         }
-        let t = render(&found(
+        let t = found(
             Card::Mycophenolate,
             vec![(
                 Indicator::Warning,
                 limit(Substance::MycophenolicAcid, Per::Day, 2500.0, 2160.0),
             )],
             None,
-        ));
+        ).words();
         assert!(
             t.detail.contains("(mycophenolate mofetil 3000 mg/day)"),
             "{}",
             t.detail
         );
-        let t = render(&found(
+        let t = found(
             Card::Ivig,
             vec![(
                 Indicator::Warning,
@@ -654,7 +651,7 @@ pub(crate) mod tests {
                 ),
             )],
             None,
-        ));
+        ).words();
         assert!(t.detail.contains("(85 g × 2 doses)"), "{}", t.detail);
     }
 
@@ -742,19 +739,19 @@ pub(crate) mod tests {
             },
         ];
         for k in kinds {
-            let t = render(&found(
+            let t = found(
                 Card::Azathioprine,
                 vec![(Indicator::Warning, k.clone())],
                 Some(Basis::DosingWeight {
                     weight: weight.clone(),
                     dosing: dosing.clone(),
                 }),
-            ));
+            ).words();
             check(&t);
             assert!(t.detail.contains("Sources:"), "{}", t.detail);
         }
         // Figures: a share to three significant figures, a BSA-derived dose likewise.
-        let t = render(&found(
+        let t = found(
             Card::Azathioprine,
             vec![(
                 Indicator::Warning,
@@ -766,13 +763,13 @@ pub(crate) mod tests {
                 },
             )],
             None,
-        ));
+        ).words();
         assert!(
             t.summary.contains("(24.7 % of the usual dose)"),
             "{}",
             t.summary
         );
-        let t = render(&found(
+        let t = found(
             Card::Rituximab,
             vec![(
                 Indicator::Info,
@@ -784,7 +781,7 @@ pub(crate) mod tests {
                 },
             )],
             None,
-        ));
+        ).words();
         assert!(
             t.summary.contains("(682 mg)") && t.detail.contains("= 396 mg/m²"),
             "{t:?}"
@@ -832,7 +829,7 @@ pub(crate) mod tests {
             concerns,
             basis: Some(Basis::DosingWeight { weight, dosing }),
         };
-        let t = render(&f);
+        let t = f.words();
         check(&t);
         assert_eq!(
             t.summary,

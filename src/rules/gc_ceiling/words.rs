@@ -1,6 +1,6 @@
 //! Words for the `gc_ceiling` rule.
 
-use crate::words::{amount, capitalise, fig, md, summary, weight_line, Text};
+use crate::words::{amount, capitalise, fig, md, summary, weight_line, Text, Words};
 use crate::rules::gc_ceiling::Found;
 use crate::terminology::medication::Gc;
 
@@ -37,76 +37,73 @@ fn ordered(f: &Found) -> String {
     }
 }
 
-pub fn render(f: &Found) -> Text {
-    let s = if f.twice {
-        format!(
-            "{}: twice the {} ceiling or more: check the dose and unit",
-            ordered(f),
-            ceiling(f)
-        )
-    } else {
-        format!(
-            "{} is above the {} ceiling for a starting dose: lower it",
-            ordered(f),
-            ceiling(f)
-        )
-    };
-    let mut d = format!(
-        "**Corticosteroid dose above the ceiling.** {} ({}): {}**{} mg/day prednisone-equivalent**{}{}, above \
-         the starting-dose ceiling of {}{}.\n\n",
-        md(&f.order_name),
-        f.route.describe(),
-        f.derivation
-            .as_ref()
-            .map_or(String::new(), |d| format!("{} = ", md(d))),
-        fig(f.pred_eq_mg),
-        if f.per_dose_unknown_frequency.is_some() {
-            " (frequency unknown: read as at least once a day)"
-        } else {
-            ""
-        },
-        if f.orders > 1 {
-            format!(", {} draft orders of it summed", f.orders)
-        } else {
-            String::new()
-        },
-        ceiling(f),
-        if f.twice {
-            ", by a factor of two or more: a unit or dose slip?"
-        } else {
-            ""
-        },
-    );
-    if let Some(w) = &f.weight {
-        let kg = w.reading.value;
-        d.push_str(&format!(
-            "{}\n- {} mg/day ÷ {} kg = {} mg/kg/day (guidance {}–{} mg/kg/day)\n\n",
-            weight_line(w),
-            fig(f.pred_eq_mg),
-            crate::words::value(&w.reading, "kg"),
-            fig(f.pred_eq_mg / kg),
-            fig(f.low_per_kg),
-            fig(f.high_per_kg),
-        ));
-    }
-    d.push_str(
-        "Initial oral prednisone for myositis is 0.5–1 mg/kg/day; doses above the ceiling are not suggested \
-         here. Higher doses are given as IV methylprednisolone pulses.\n\n\
-         Sources: guidance (initial corticosteroid regimen); ceiling: service policy",
-    );
-    if !is_prednisone(f.gc) {
-        d.push_str("; equivalence: Meikle & Tyler 1977");
-    }
-    d.push('.');
-    Text {
-        summary: summary(s),
-        detail: d,
-    }
-}
-
-impl crate::words::Words for Found {
+impl Words for Found {
     fn words(&self) -> Text {
-        render(self)
+        let f = self;
+        let s = if f.twice {
+            format!(
+                "{}: twice the {} ceiling or more: check the dose and unit",
+                ordered(f),
+                ceiling(f)
+            )
+        } else {
+            format!(
+                "{} is above the {} ceiling for a starting dose: lower it",
+                ordered(f),
+                ceiling(f)
+            )
+        };
+        let mut d = format!(
+            "**Corticosteroid dose above the ceiling.** {} ({}): {}**{} mg/day prednisone-equivalent**{}{}, above \
+             the starting-dose ceiling of {}{}.\n\n",
+            md(&f.order_name),
+            f.route.describe(),
+            f.derivation
+                .as_ref()
+                .map_or(String::new(), |d| format!("{} = ", md(d))),
+            fig(f.pred_eq_mg),
+            if f.per_dose_unknown_frequency.is_some() {
+                " (frequency unknown: read as at least once a day)"
+            } else {
+                ""
+            },
+            if f.orders > 1 {
+                format!(", {} draft orders of it summed", f.orders)
+            } else {
+                String::new()
+            },
+            ceiling(f),
+            if f.twice {
+                ", by a factor of two or more: a unit or dose slip?"
+            } else {
+                ""
+            },
+        );
+        if let Some(w) = &f.weight {
+            let kg = w.reading.value;
+            d.push_str(&format!(
+                "{}\n- {} mg/day ÷ {} kg = {} mg/kg/day (guidance {}–{} mg/kg/day)\n\n",
+                weight_line(w),
+                fig(f.pred_eq_mg),
+                crate::words::value(&w.reading, "kg"),
+                fig(f.pred_eq_mg / kg),
+                fig(f.low_per_kg),
+                fig(f.high_per_kg),
+            ));
+        }
+        d.push_str(
+            "Initial oral prednisone for myositis is 0.5–1 mg/kg/day; doses above the ceiling are not suggested \
+             here. Higher doses are given as IV methylprednisolone pulses.\n\n\
+             Sources: guidance (initial corticosteroid regimen); ceiling: service policy",
+        );
+        if !is_prednisone(f.gc) {
+            d.push_str("; equivalence: Meikle & Tyler 1977");
+        }
+        d.push('.');
+        Text {
+            summary: summary(s),
+            detail: d,
+        }
     }
 }
 
@@ -154,7 +151,7 @@ mod tests {
 
     #[test]
     fn each_branch_in_words() {
-        let t = render(&found(Gc::Prednisone, 1.0, 85.0, false));
+        let t = found(Gc::Prednisone, 1.0, 85.0, false).words();
         check(&t);
         assert_eq!(
             t.summary,
@@ -167,12 +164,12 @@ mod tests {
         );
 
         // Another drug: its own mg, prednisone-equivalent in brackets.
-        let t = render(&found(
+        let t = found(
             Gc::Dexamethasone,
             5.0 / 0.75,
             13.0 * 5.0 / 0.75,
             false,
-        ));
+        ).words();
         check(&t);
         assert_eq!(
             t.summary,
@@ -183,7 +180,7 @@ mod tests {
         // Twice the ceiling, frequency unknown.
         let mut f = found(Gc::Prednisone, 1.0, 160.0, true);
         f.per_dose_unknown_frequency = Some(160.0);
-        let t = render(&f);
+        let t = f.words();
         check(&t);
         assert_eq!(
             t.summary,
@@ -192,14 +189,14 @@ mod tests {
         assert!(t.detail.contains("a unit or dose slip?"));
 
         // Methylprednisolone orally, betamethasone: limits in their own mg.
-        let t = render(&found(Gc::Methylprednisolone, 1.25, 100.0, false));
+        let t = found(Gc::Methylprednisolone, 1.25, 100.0, false).words();
         assert!(
             t.summary
                 .contains("above the 64 mg/day (prednisone 80 mg) ceiling"),
             "{}",
             t.summary
         );
-        let t = render(&found(Gc::Betamethasone, 5.0 / 0.6, 100.0, false));
+        let t = found(Gc::Betamethasone, 5.0 / 0.6, 100.0, false).words();
         assert!(
             t.summary
                 .contains("above the 9.6 mg/day (prednisone 80 mg) ceiling"),

@@ -1,6 +1,6 @@
 //! Words for the `initial_dose` rule.
 
-use crate::words::{amount, capitalise, fig, md, summary, weight_line, Text};
+use crate::words::{amount, capitalise, fig, md, summary, weight_line, Text, Words};
 use crate::rules::initial_dose::{Found, Side};
 use crate::terminology::medication::Gc;
 
@@ -44,113 +44,110 @@ fn ordered(f: &Found) -> String {
     }
 }
 
-pub fn render(f: &Found) -> Text {
-    let per_kg = fig(f.mg_per_kg);
-    let stale = f
-        .weight
-        .stale_days
-        .map_or(String::new(), |d| format!("; weight {d} d old"));
-    let comorbid: Vec<&str> = f.comorbid.iter().map(|c| c.name()).collect();
-    let capped = f.capped_at.map_or(String::new(), |c| {
-        format!("; suggested {} mg, the ceiling", fig(c))
-    });
-    // In the summary the drug is named once, at the start: its limit reads
-    // "max 56 mg (prednisone 70 mg)".
-    let short = |word: &str, mg: f64| {
-        if is_prednisone(f.gc) {
-            format!(" ({word}{} mg)", fig(mg))
+impl Words for Found {
+    fn words(&self) -> Text {
+        let f = self;
+        let per_kg = fig(f.mg_per_kg);
+        let stale = f
+            .weight
+            .stale_days
+            .map_or(String::new(), |d| format!("; weight {d} d old"));
+        let comorbid: Vec<&str> = f.comorbid.iter().map(|c| c.name()).collect();
+        let capped = f.capped_at.map_or(String::new(), |c| {
+            format!("; suggested {} mg, the ceiling", fig(c))
+        });
+        // In the summary the drug is named once, at the start: its limit reads
+        // "max 56 mg (prednisone 70 mg)".
+        let short = |word: &str, mg: f64| {
+            if is_prednisone(f.gc) {
+                format!(" ({word}{} mg)", fig(mg))
+            } else {
+                format!(
+                    "; {word}{} mg (prednisone {} mg)",
+                    fig(mg / f.factor),
+                    fig(mg)
+                )
+            }
+        };
+        let s = if !comorbid.is_empty() {
+            format!(
+                "{} = {per_kg} mg/kg; {}: guidance ≈{} mg/kg{}{capped}{stale}",
+                ordered(f),
+                comorbid.join(", "),
+                fig(f.comorbid_per_kg),
+                short(if is_prednisone(f.gc) { "" } else { "max " }, f.target_mg)
+            )
+        } else {
+            let (side, word, lim) = match f.side {
+                Side::Above => ("above", "max ", f.ceiling_mg),
+                Side::Below => ("below", "min ", f.floor_mg),
+            };
+            let lim = short(word, lim);
+            format!(
+                "{} = {per_kg} mg/kg: {side} guidance {}–{} mg/kg/day{lim}{capped}{stale}",
+                ordered(f),
+                fig(f.low_per_kg),
+                fig(f.high_per_kg),
+            )
+        };
+        let kg = f.weight.reading.value;
+        let mut d = format!(
+            "**Initial corticosteroid dose.** {}: {}**{} mg/day** prednisone-equivalent.\n\n{}\n",
+            md(&f.order_name),
+            f.derivation
+                .as_ref()
+                .map_or(String::new(), |d| format!("{} = ", md(d))),
+            amount(f.pred_eq_mg),
+            weight_line(&f.weight),
+        );
+        let range = if comorbid.is_empty() {
+            format!(
+                "guidance {}–{} mg/kg/day = {}–{} mg/day, rounded to {} mg: **{}**",
+                fig(f.low_per_kg),
+                fig(f.high_per_kg),
+                fig(f.low_per_kg * kg),
+                fig(f.high_per_kg * kg),
+                amount(f.round_mg),
+                range(f, Some(f.floor_mg), f.ceiling_mg, "/day"),
+            )
         } else {
             format!(
-                "; {word}{} mg (prednisone {} mg)",
-                fig(mg / f.factor),
-                fig(mg)
+                "with {} the guidance uses ≈{} mg/kg/day = {} mg/day, rounded to {} mg: **{}**",
+                comorbid.join(", "),
+                fig(f.comorbid_per_kg),
+                fig(f.comorbid_per_kg * kg),
+                amount(f.round_mg),
+                range(f, None, f.ceiling_mg, "/day"),
             )
-        }
-    };
-    let s = if !comorbid.is_empty() {
-        format!(
-            "{} = {per_kg} mg/kg; {}: guidance ≈{} mg/kg{}{capped}{stale}",
-            ordered(f),
-            comorbid.join(", "),
-            fig(f.comorbid_per_kg),
-            short(if is_prednisone(f.gc) { "" } else { "max " }, f.target_mg)
-        )
-    } else {
-        let (side, word, lim) = match f.side {
-            Side::Above => ("above", "max ", f.ceiling_mg),
-            Side::Below => ("below", "min ", f.floor_mg),
         };
-        let lim = short(word, lim);
-        format!(
-            "{} = {per_kg} mg/kg: {side} guidance {}–{} mg/kg/day{lim}{capped}{stale}",
-            ordered(f),
-            fig(f.low_per_kg),
-            fig(f.high_per_kg),
-        )
-    };
-    let kg = f.weight.reading.value;
-    let mut d = format!(
-        "**Initial corticosteroid dose.** {}: {}**{} mg/day** prednisone-equivalent.\n\n{}\n",
-        md(&f.order_name),
-        f.derivation
-            .as_ref()
-            .map_or(String::new(), |d| format!("{} = ", md(d))),
-        amount(f.pred_eq_mg),
-        weight_line(&f.weight),
-    );
-    let range = if comorbid.is_empty() {
-        format!(
-            "guidance {}–{} mg/kg/day = {}–{} mg/day, rounded to {} mg: **{}**",
-            fig(f.low_per_kg),
-            fig(f.high_per_kg),
-            fig(f.low_per_kg * kg),
-            fig(f.high_per_kg * kg),
-            amount(f.round_mg),
-            range(f, Some(f.floor_mg), f.ceiling_mg, "/day"),
-        )
-    } else {
-        format!(
-            "with {} the guidance uses ≈{} mg/kg/day = {} mg/day, rounded to {} mg: **{}**",
-            comorbid.join(", "),
-            fig(f.comorbid_per_kg),
-            fig(f.comorbid_per_kg * kg),
-            amount(f.round_mg),
-            range(f, None, f.ceiling_mg, "/day"),
-        )
-    };
-    d.push_str(&format!(
-        "- {} mg/day ÷ {} kg = **{per_kg} mg/kg/day**; {range}\n",
-        amount(f.pred_eq_mg),
-        crate::words::value(&f.weight.reading, "kg"),
-    ));
-    if let Some(c) = f.capped_at {
         d.push_str(&format!(
-            "- Suggested at most {} mg/day prednisone-equivalent (suggestion ceiling for a starting dose)\n",
-            fig(c)
+            "- {} mg/day ÷ {} kg = **{per_kg} mg/kg/day**; {range}\n",
+            amount(f.pred_eq_mg),
+            crate::words::value(&f.weight.reading, "kg"),
         ));
-    }
-    d.push_str(
-        "\nGive as a single daily dose for 2–4 weeks before tapering; doses closer to 1 mg/kg suit patients at high \
-         risk of relapse and low risk of adverse events.\n\n\
-         Sources: guidance (initial corticosteroid regimen)",
-    );
-    d.push_str(&format!(
-        "; rounding to {} mg: standard practice (tablet sizes)",
-        amount(f.round_mg)
-    ));
-    if !is_prednisone(f.gc) {
-        d.push_str("; equivalence: Meikle & Tyler 1977");
-    }
-    d.push('.');
-    Text {
-        summary: summary(s),
-        detail: d,
-    }
-}
-
-impl crate::words::Words for Found {
-    fn words(&self) -> Text {
-        render(self)
+        if let Some(c) = f.capped_at {
+            d.push_str(&format!(
+                "- Suggested at most {} mg/day prednisone-equivalent (suggestion ceiling for a starting dose)\n",
+                fig(c)
+            ));
+        }
+        d.push_str(
+            "\nGive as a single daily dose for 2–4 weeks before tapering; doses closer to 1 mg/kg suit patients at high \
+             risk of relapse and low risk of adverse events.\n\n\
+             Sources: guidance (initial corticosteroid regimen)",
+        );
+        d.push_str(&format!(
+            "; rounding to {} mg: standard practice (tablet sizes)",
+            amount(f.round_mg)
+        ));
+        if !is_prednisone(f.gc) {
+            d.push_str("; equivalence: Meikle & Tyler 1977");
+        }
+        d.push('.');
+        Text {
+            summary: summary(s),
+            detail: d,
+        }
     }
 }
 
@@ -218,14 +215,14 @@ mod tests {
     #[test]
     fn each_branch_in_words() {
         // S1: diabetes, 60 mg at 70 kg.
-        let t = render(&found(
+        let t = found(
             Side::Above,
             Gc::Prednisone,
             1.0,
             60.0,
             70.0,
             vec![Comorbidity::Diabetes],
-        ));
+        ).words();
         check(&t);
         assert_eq!(
             t.summary,
@@ -239,7 +236,7 @@ mod tests {
         assert!(t.detail.contains("70 kg (2026-11-10)"), "{}", t.detail);
 
         // Above 1 mg/kg without a comorbidity.
-        let t = render(&found(Side::Above, Gc::Prednisone, 1.0, 75.0, 70.0, vec![]));
+        let t = found(Side::Above, Gc::Prednisone, 1.0, 75.0, 70.0, vec![]).words();
         check(&t);
         assert_eq!(
             t.summary,
@@ -256,7 +253,7 @@ mod tests {
         let mut f = found(Side::Below, Gc::Prednisone, 1.0, 20.0, 200.0, vec![]);
         f.capped_at = Some(80.0);
         f.weight.stale_days = Some(120);
-        let t = render(&f);
+        let t = f.words();
         check(&t);
         assert_eq!(
             t.summary,
@@ -265,14 +262,14 @@ mod tests {
         assert!(t.detail.contains("**120 days old**"), "{}", t.detail);
 
         // Another glucocorticoid: its own mg, prednisone in brackets.
-        let t = render(&found(
+        let t = found(
             Side::Above,
             Gc::Methylprednisolone,
             1.25,
             75.0,
             70.0,
             vec![],
-        ));
+        ).words();
         check(&t);
         assert_eq!(
             t.summary,

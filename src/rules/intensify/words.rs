@@ -1,115 +1,112 @@
 //! Words for the `intensify` rule.
 
-use crate::words::{amount, date, fig, md, summary, Text};
+use crate::words::{amount, date, fig, md, summary, Text, Words};
 use crate::rules::intensify::{Found, Ivig};
 use crate::facts::units::plain;
 
-pub fn render(f: &Found) -> Text {
-    let g = &f.figures;
-    let excluded = f.teratogens_excluded.is_some();
-    let summary = summary(format!(
-        "{} weeks on corticosteroids and not controlled: review intensification ({})",
-        amount(f.weeks),
-        if excluded {
-            "IVIG, rituximab"
-        } else {
-            "IVIG, MMF, rituximab"
-        }
-    ));
-    let mut reasons = vec![];
-    if let Some(ck) = &f.ck {
-        reasons.push(format!(
-            "CK {} {} above the upper limit {} ({})",
-            amount(ck.value),
-            md(&plain(&ck.unit)),
-            amount(ck.upper_limit),
-            date(ck.date)
-        ));
-    }
-    if let Some((new, active)) = f.escalation {
-        reasons.push(format!(
-            "corticosteroid escalation: new {} mg/day vs active {} mg/day prednisone-equivalent",
-            fig(new),
-            fig(active)
-        ));
-    }
-    let ivig = match &*f.ivig {
-        Ivig::Course {
-            weight,
-            sex,
-            height_cm,
-            low_g,
-            high_g,
-        } => format!(
-            "- **IVIG** {}–{} g/kg × {} kg = **{}–{} g per course**, over {} consecutive days ({}–{} g/day); \
-             for dysphagia, weight loss, severe rash or weakness, or when rapid onset is needed; lower \
-             infection risk. {}.",
-            amount(g.ivig_g_per_kg_low),
-            amount(g.ivig_g_per_kg_high),
-            fig(weight.dosing),
-            fig(*low_g),
-            fig(*high_g),
-            amount(g.ivig_days),
-            fig(low_g / g.ivig_days),
-            fig(high_g / g.ivig_days),
-            crate::words::capitalise(&crate::rules::steroid_sparing::words::dosing_weight(weight, *sex, *height_cm)),
-        ),
-        Ivig::NotComputed => format!(
-            "- **IVIG** {}–{} g/kg dosing weight over {} days: not computed (needs weight, height and sex).",
-            amount(g.ivig_g_per_kg_low),
-            amount(g.ivig_g_per_kg_high),
-            amount(g.ivig_days)
-        ),
-    };
-    let (mmf, cyc) = match &f.teratogens_excluded {
-        Some(r) => {
-            let why = format!(
-                "not an option here ({})",
-                crate::rules::steroid_sparing::words::teratogen(r)
-            );
-            (
-                format!("- **Mycophenolate mofetil**: {why}."),
-                format!("- **Cyclophosphamide**: {why}."),
-            )
-        }
-        None => (
-            format!(
-                "- **Mycophenolate mofetil** (severe or MTX-refractory/intolerant disease; muscle and skin), \
-                 e.g. {} mg twice daily initially.",
-                amount(g.mmf_start_mg)
-            ),
-            format!(
-                "- **Cyclophosphamide** every {} weeks for {}–{} months, reserved for severe interstitial \
-                 lung disease or refractory disease{}.",
-                amount(g.cyc_interval_weeks),
-                amount(g.cyc_months_min),
-                amount(g.cyc_months_max),
-                if f.ild {
-                    " (interstitial lung disease is on record)"
-                } else {
-                    ""
-                }
-            ),
-        ),
-    };
-    let detail = format!(
-        "**Intensification review.** On systemic corticosteroids since {} ({} weeks); inadequate response: {}.\n\n\
-         Options (guidance):\n{ivig}\n{mmf}\n\
-         - **Rituximab** {} mg, two doses {} weeks apart; can take up to {} weeks to work: plan accordingly.\n{cyc}\n\n\
-         Sources: guidance (severe or refractory disease); Devine 1974 (ideal body weight).",
-        f.since,
-        amount(f.weeks),
-        reasons.join("; "),
-        amount(g.rtx_dose_mg),
-        amount(g.rtx_interval_weeks),
-        amount(g.rtx_onset_weeks),
-    );
-    Text { summary, detail }
-}
-
-impl crate::words::Words for Found {
+impl Words for Found {
     fn words(&self) -> Text {
-        render(self)
+        let f = self;
+        let g = &f.figures;
+        let excluded = f.teratogens_excluded.is_some();
+        let summary = summary(format!(
+            "{} weeks on corticosteroids and not controlled: review intensification ({})",
+            amount(f.weeks),
+            if excluded {
+                "IVIG, rituximab"
+            } else {
+                "IVIG, MMF, rituximab"
+            }
+        ));
+        let mut reasons = vec![];
+        if let Some(ck) = &f.ck {
+            reasons.push(format!(
+                "CK {} {} above the upper limit {} ({})",
+                amount(ck.value),
+                md(&plain(&ck.unit)),
+                amount(ck.upper_limit),
+                date(ck.date)
+            ));
+        }
+        if let Some((new, active)) = f.escalation {
+            reasons.push(format!(
+                "corticosteroid escalation: new {} mg/day vs active {} mg/day prednisone-equivalent",
+                fig(new),
+                fig(active)
+            ));
+        }
+        let ivig = match &*f.ivig {
+            Ivig::Course {
+                weight,
+                sex,
+                height_cm,
+                low_g,
+                high_g,
+            } => format!(
+                "- **IVIG** {}–{} g/kg × {} kg = **{}–{} g per course**, over {} consecutive days ({}–{} g/day); \
+                 for dysphagia, weight loss, severe rash or weakness, or when rapid onset is needed; lower \
+                 infection risk. {}.",
+                amount(g.ivig_g_per_kg_low),
+                amount(g.ivig_g_per_kg_high),
+                fig(weight.dosing),
+                fig(*low_g),
+                fig(*high_g),
+                amount(g.ivig_days),
+                fig(low_g / g.ivig_days),
+                fig(high_g / g.ivig_days),
+                crate::words::capitalise(&crate::rules::steroid_sparing::words::dosing_weight(weight, *sex, *height_cm)),
+            ),
+            Ivig::NotComputed => format!(
+                "- **IVIG** {}–{} g/kg dosing weight over {} days: not computed (needs weight, height and sex).",
+                amount(g.ivig_g_per_kg_low),
+                amount(g.ivig_g_per_kg_high),
+                amount(g.ivig_days)
+            ),
+        };
+        let (mmf, cyc) = match &f.teratogens_excluded {
+            Some(r) => {
+                let why = format!(
+                    "not an option here ({})",
+                    crate::rules::steroid_sparing::words::teratogen(r)
+                );
+                (
+                    format!("- **Mycophenolate mofetil**: {why}."),
+                    format!("- **Cyclophosphamide**: {why}."),
+                )
+            }
+            None => (
+                format!(
+                    "- **Mycophenolate mofetil** (severe or MTX-refractory/intolerant disease; muscle and skin), \
+                     e.g. {} mg twice daily initially.",
+                    amount(g.mmf_start_mg)
+                ),
+                format!(
+                    "- **Cyclophosphamide** every {} weeks for {}–{} months, reserved for severe interstitial \
+                     lung disease or refractory disease{}.",
+                    amount(g.cyc_interval_weeks),
+                    amount(g.cyc_months_min),
+                    amount(g.cyc_months_max),
+                    if f.ild {
+                        " (interstitial lung disease is on record)"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+        };
+        let detail = format!(
+            "**Intensification review.** On systemic corticosteroids since {} ({} weeks); inadequate response: {}.\n\n\
+             Options (guidance):\n{ivig}\n{mmf}\n\
+             - **Rituximab** {} mg, two doses {} weeks apart; can take up to {} weeks to work: plan accordingly.\n{cyc}\n\n\
+             Sources: guidance (severe or refractory disease); Devine 1974 (ideal body weight).",
+            f.since,
+            amount(f.weeks),
+            reasons.join("; "),
+            amount(g.rtx_dose_mg),
+            amount(g.rtx_interval_weeks),
+            amount(g.rtx_onset_weeks),
+        );
+        Text { summary, detail }
     }
 }
 

@@ -1,24 +1,27 @@
 //! Words for the `iv_methylprednisolone` rule.
 
-use crate::words::{amount, fig, md, summary, weight_line, Text, SUMMARY_MAX};
+use crate::words::{amount, fig, md, summary, weight_line, Text, Words, SUMMARY_MAX};
 use crate::rules::iv_methylprednisolone::{Dose, Found};
 
 const SOURCES: &str =
     "Sources: guidance (IV methylprednisolone); 1 g/day cap: standard practice (1 g pulses); equivalence: Meikle & Tyler 1977.";
 
-pub fn render(f: &Found) -> Text {
-    match f {
-        Found::Dose(d) => dose(d),
-        Found::Indication { order_name } => Text {
-            summary: "IV methylprednisolone: no dysphagia or respiratory involvement recorded; it is for severe disease"
-                .into(),
-            detail: format!(
-                "**IV methylprednisolone indication.** {}. The guidance adds IV methylprednisolone for severe \
-                 weakness, dysphagia or respiratory muscle involvement. None of dysphagia or respiratory \
-                 involvement is on record; severe weakness has no code and could not be checked.\n\n{SOURCES}",
-                md(order_name)
-            ),
-        },
+impl Words for Found {
+    fn words(&self) -> Text {
+        let f = self;
+        match f {
+            Found::Dose(d) => dose(d),
+            Found::Indication { order_name } => Text {
+                summary: "IV methylprednisolone: no dysphagia or respiratory involvement recorded; it is for severe disease"
+                    .into(),
+                detail: format!(
+                    "**IV methylprednisolone indication.** {}. The guidance adds IV methylprednisolone for severe \
+                     weakness, dysphagia or respiratory muscle involvement. None of dysphagia or respiratory \
+                     involvement is on record; severe weakness has no code and could not be checked.\n\n{SOURCES}",
+                    md(order_name)
+                ),
+            },
+        }
     }
 }
 
@@ -129,12 +132,6 @@ fn dose(d: &Dose) -> Text {
     }
 }
 
-impl crate::words::Words for Found {
-    fn words(&self) -> Text {
-        render(self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,7 +187,7 @@ mod tests {
     #[test]
     fn each_branch_in_words() {
         // Above the cap, with its prednisone-equivalent.
-        let t = render(&Found::Dose(Box::new(dose(1250.0, Some(80.0), Some(3.0)))));
+        let t = Found::Dose(Box::new(dose(1250.0, Some(80.0), Some(3.0)))).words();
         check(&t);
         assert_eq!(
             t.summary,
@@ -203,7 +200,7 @@ mod tests {
         );
 
         // Above the mg/kg limit (the pulse figure, daily regimens included).
-        let t = render(&Found::Dose(Box::new(dose(1000.0, Some(33.0), None))));
+        let t = Found::Dose(Box::new(dose(1000.0, Some(33.0), None))).words();
         check(&t);
         assert_eq!(
             t.summary,
@@ -211,7 +208,7 @@ mod tests {
         );
 
         // Too long only: shorten.
-        let t = render(&Found::Dose(Box::new(dose(600.0, Some(40.0), Some(6.0)))));
+        let t = Found::Dose(Box::new(dose(600.0, Some(40.0), Some(6.0)))).words();
         check(&t);
         assert_eq!(
             t.summary,
@@ -222,7 +219,7 @@ mod tests {
         let mut all = dose(2600.0, Some(40.0), Some(3.0));
         all.days = Some(6.0);
         all.too_long = true;
-        let t = render(&Found::Dose(Box::new(all)));
+        let t = Found::Dose(Box::new(all)).words();
         check(&t);
         assert_eq!(
             t.summary,
@@ -236,13 +233,13 @@ mod tests {
         );
 
         // Without a weight: the cap alone.
-        let t = render(&Found::Dose(Box::new(dose(1250.0, None, None))));
+        let t = Found::Dose(Box::new(dose(1250.0, None, None))).words();
         check(&t);
         assert!(!t.detail.contains("Weight used"));
 
-        let t = render(&Found::Indication {
+        let t = Found::Indication {
             order_name: "Solu-Medrol *1 g*".into(),
-        });
+        }.words();
         check(&t);
         assert!(t.detail.contains(r"Solu-Medrol \*1 g\*"));
     }

@@ -1,59 +1,56 @@
 //! Words for the IVIG order check (`ivig-dose`): a course above the g/kg
 //! dosing-weight limit.
 
-use crate::words::{amount, fig, md, summary, Text};
+use crate::words::{amount, fig, md, summary, Text, Words};
 use crate::rules::ivig_order_check::Found;
 
-pub fn render(f: &Found) -> Text {
-    let dosing = f.dosing.dosing;
-    let what = match f.doses {
-        Some(_) => format!("IVIG {} g per course", amount(f.course_g)),
-        None => format!("IVIG {} g per dose (course not stated)", amount(f.course_g)),
-    };
-    let head = format!(
-        "{what} = {} g/kg dosing weight: above {} g/kg ({} g); lower the dose",
-        fig(f.course_g / dosing),
-        amount(f.g_per_kg_high),
-        amount(f.limit_g)
-    );
-    let how = match f.doses {
-        Some(n) => format!(
-            "{} g × {} doses = **{} g** per course",
-            amount(f.per_dose_g),
-            amount(n),
-            amount(f.course_g)
-        ),
-        None => format!(
-            "**{} g** per dose (course length not stated: each dose is compared)",
-            amount(f.per_dose_g)
-        ),
-    };
-    let mut lines = vec![
-        format!("**IVIG dose.** {}: {how}.", md(&f.order)),
-        format!(
-            "- Guidance {}–{} g/kg dosing weight over {} days = {}–{} g per course",
-            amount(f.g_per_kg_low),
-            amount(f.g_per_kg_high),
-            amount(f.days),
-            fig(f.g_per_kg_low * dosing),
-            amount(f.limit_g)
-        ),
-    ];
-    lines.extend(crate::rules::drug_check::words::dosing_weight_lines(&f.weight, &f.dosing));
-    lines.push(
-        "Sources: guidance (IVIG 1–2 g/kg over 2 days); Devine 1974 (ideal body weight); \
-         dosing and adjusted body weight: service policy."
-            .into(),
-    );
-    Text {
-        summary: summary(head),
-        detail: lines.join("\n"),
-    }
-}
-
-impl crate::words::Words for Found {
+impl Words for Found {
     fn words(&self) -> Text {
-        render(self)
+        let f = self;
+        let dosing = f.dosing.dosing;
+        let what = match f.doses {
+            Some(_) => format!("IVIG {} g per course", amount(f.course_g)),
+            None => format!("IVIG {} g per dose (course not stated)", amount(f.course_g)),
+        };
+        let head = format!(
+            "{what} = {} g/kg dosing weight: above {} g/kg ({} g); lower the dose",
+            fig(f.course_g / dosing),
+            amount(f.g_per_kg_high),
+            amount(f.limit_g)
+        );
+        let how = match f.doses {
+            Some(n) => format!(
+                "{} g × {} doses = **{} g** per course",
+                amount(f.per_dose_g),
+                amount(n),
+                amount(f.course_g)
+            ),
+            None => format!(
+                "**{} g** per dose (course length not stated: each dose is compared)",
+                amount(f.per_dose_g)
+            ),
+        };
+        let mut lines = vec![
+            format!("**IVIG dose.** {}: {how}.", md(&f.order)),
+            format!(
+                "- Guidance {}–{} g/kg dosing weight over {} days = {}–{} g per course",
+                amount(f.g_per_kg_low),
+                amount(f.g_per_kg_high),
+                amount(f.days),
+                fig(f.g_per_kg_low * dosing),
+                amount(f.limit_g)
+            ),
+        ];
+        lines.extend(crate::rules::drug_check::words::dosing_weight_lines(&f.weight, &f.dosing));
+        lines.push(
+            "Sources: guidance (IVIG 1–2 g/kg over 2 days); Devine 1974 (ideal body weight); \
+             dosing and adjusted body weight: service policy."
+                .into(),
+        );
+        Text {
+            summary: summary(head),
+            detail: lines.join("\n"),
+        }
     }
 }
 
@@ -77,7 +74,7 @@ mod tests {
                 weight: weight.clone(),
                 dosing: dosing.clone(),
             };
-            let t = render(&f);
+            let t = f.words();
             assert!(
                 t.summary.chars().count() <= crate::words::SUMMARY_MAX,
                 "{}",

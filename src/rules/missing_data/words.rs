@@ -3,7 +3,7 @@
 use crate::facts::Trust;
 use crate::rules::missing_data::Found;
 use crate::clinical::{Figure, Unchecked};
-use crate::words::{amount, date, md, reading, Text};
+use crate::words::{amount, date, md, reading, Text, Words};
 
 fn name(f: Figure) -> &'static str {
     match f {
@@ -58,92 +58,89 @@ fn unchecked(u: &Unchecked) -> String {
     }
 }
 
-pub fn render(f: &Found) -> Text {
-    let names: Vec<&str> = f.figures.iter().map(|x| name(*x)).collect();
-    let summary = match f.doubts.first() {
-        Some((figure, r)) => format!(
-            "Verify {} {} {} ({}): {}; no dose computed from it",
-            name(*figure),
-            amount(r.value),
-            unit(*figure),
-            date(r.date),
-            kind(&r.trust)
-        ),
-        None => format!(
-            "No {} on file: dose checks that need it were skipped; {}",
-            names.join(" or "),
-            todo(f.figures[0])
-        ),
-    };
-    let mut lines: Vec<String> = vec![];
-    if f.doubts.is_empty() {
-        lines.push("**Figures missing.** These checks were not made, rather than guessed:".into());
-    } else {
-        lines.push(
-            "**Figures to verify.** Checks that need them were not made, rather than computed from them:"
-                .into(),
-        );
-        for (figure, r) in &f.doubts {
-            lines.push(format!(
-                "- **{} {}**: {} {}",
+impl Words for Found {
+    fn words(&self) -> Text {
+        let f = self;
+        let names: Vec<&str> = f.figures.iter().map(|x| name(*x)).collect();
+        let summary = match f.doubts.first() {
+            Some((figure, r)) => format!(
+                "Verify {} {} {} ({}): {}; no dose computed from it",
                 name(*figure),
-                kind(&r.trust),
-                reading(r, unit(*figure)),
-                md(r.trust.reason().unwrap_or(""))
+                amount(r.value),
+                unit(*figure),
+                date(r.date),
+                kind(&r.trust)
+            ),
+            None => format!(
+                "No {} on file: dose checks that need it were skipped; {}",
+                names.join(" or "),
+                todo(f.figures[0])
+            ),
+        };
+        let mut lines: Vec<String> = vec![];
+        if f.doubts.is_empty() {
+            lines.push("**Figures missing.** These checks were not made, rather than guessed:".into());
+        } else {
+            lines.push(
+                "**Figures to verify.** Checks that need them were not made, rather than computed from them:"
+                    .into(),
+            );
+            for (figure, r) in &f.doubts {
+                lines.push(format!(
+                    "- **{} {}**: {} {}",
+                    name(*figure),
+                    kind(&r.trust),
+                    reading(r, unit(*figure)),
+                    md(r.trust.reason().unwrap_or(""))
+                ));
+            }
+            if !f.earlier_weights.is_empty() {
+                let earlier: Vec<String> = f.earlier_weights.iter().map(|w| reading(w, "kg")).collect();
+                lines.push(format!("- Earlier weights: {}", earlier.join("; ")));
+            }
+        }
+        for i in &f.future {
+            lines.push(format!(
+                "- A {} dated {} ({}) is in the future and was not used",
+                i.what,
+                i.date,
+                md(&i.value)
             ));
         }
-        if !f.earlier_weights.is_empty() {
-            let earlier: Vec<String> = f.earlier_weights.iter().map(|w| reading(w, "kg")).collect();
-            lines.push(format!("- Earlier weights: {}", earlier.join("; ")));
+        // One line per figure: what its absence left unchecked.
+        for figure in &f.figures {
+            let why: Vec<String> = f
+                .needs
+                .iter()
+                .filter(|n| n.figure == *figure)
+                .map(|n| unchecked(&n.why))
+                .collect();
+            let mut why = why;
+            why.dedup();
+            let verb = if f.doubts.iter().any(|(d, _)| d == figure) {
+                format!("- {} not used", crate::words::capitalise(name(*figure)))
+            } else {
+                format!("- No {}", name(*figure))
+            };
+            lines.push(format!("{verb}: {}", why.join("; ")));
         }
-    }
-    for i in &f.future {
-        lines.push(format!(
-            "- A {} dated {} ({}) is in the future and was not used",
-            i.what,
-            i.date,
-            md(&i.value)
-        ));
-    }
-    // One line per figure: what its absence left unchecked.
-    for figure in &f.figures {
-        let why: Vec<String> = f
-            .needs
-            .iter()
-            .filter(|n| n.figure == *figure)
-            .map(|n| unchecked(&n.why))
-            .collect();
-        let mut why = why;
-        why.dedup();
-        let verb = if f.doubts.iter().any(|(d, _)| d == figure) {
-            format!("- {} not used", crate::words::capitalise(name(*figure)))
+        let to_do = if f.doubts.is_empty() {
+            f.figures
+                .iter()
+                .map(|x| todo(*x))
+                .collect::<Vec<_>>()
+                .join("; ")
         } else {
-            format!("- No {}", name(*figure))
+            "verify the figure named above (re-weigh or re-measure) and correct the record".into()
         };
-        lines.push(format!("{verb}: {}", why.join("; ")));
-    }
-    let to_do = if f.doubts.is_empty() {
-        f.figures
-            .iter()
-            .map(|x| todo(*x))
-            .collect::<Vec<_>>()
-            .join("; ")
-    } else {
-        "verify the figure named above (re-weigh or re-measure) and correct the record".into()
-    };
-    // A blank line ends the list: the last paragraph is not part of its last item.
-    Text {
-        summary: crate::words::summary(summary),
-        detail: format!(
-            "{}\n\nTo do: {to_do}. Source: service policy (plausible patient figures).",
-            lines.join("\n")
-        ),
-    }
-}
-
-impl crate::words::Words for Found {
-    fn words(&self) -> Text {
-        render(self)
+        // A blank line ends the list: the last paragraph is not part of its last item.
+        Text {
+            summary: crate::words::summary(summary),
+            detail: format!(
+                "{}\n\nTo do: {to_do}. Source: service policy (plausible patient figures).",
+                lines.join("\n")
+            ),
+        }
     }
 }
 

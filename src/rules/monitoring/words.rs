@@ -1,50 +1,47 @@
 //! Words for the `monitoring` rule.
 
-use crate::words::{fig, summary, Text};
+use crate::words::{fig, summary, Text, Words};
 use crate::rules::monitoring::Found;
 
 fn last(days: Option<i64>) -> String {
     days.map_or("none on file".into(), |d| format!("last {d} days ago"))
 }
 
-pub fn render(f: &Found) -> Text {
-    let mut short = vec![];
-    let mut lines = vec![];
-    if let Some(ck) = &f.ck {
-        short.push(format!("CK ({})", last(ck.days)));
-        lines.push(format!(
-            "- Creatine kinase: {} (every {} days)",
-            last(ck.days),
-            fig(ck.every_days)
-        ));
-    }
-    if let Some(bp) = &f.bp {
-        short.push(format!(
-            "blood pressure ({}) on prednisone-eq {} mg/day",
-            last(bp.days),
-            fig(bp.on_mg)
-        ));
-        lines.push(format!(
-            "- Blood pressure: {} while on prednisone-equivalent {} mg/day (every {} days; renal crisis)",
-            last(bp.days),
-            fig(bp.on_mg),
-            fig(bp.every_days)
-        ));
-    }
-    Text {
-        summary: summary(format!("Monitoring due: {}", short.join("; "))),
-        detail: format!(
-            "**Monitoring due.**\n\n{}\n\nAlso assess at each visit: muscle strength (e.g. MMT-8), function and \
-             activities of daily living, and MRI (T2-weighted, fat-suppressed) when inflammation is in doubt.\n\n\
-             Sources: guidance (monitoring requirements); intervals: service policy.",
-            lines.join("\n")
-        ),
-    }
-}
-
-impl crate::words::Words for Found {
+impl Words for Found {
     fn words(&self) -> Text {
-        render(self)
+        let f = self;
+        let mut short = vec![];
+        let mut lines = vec![];
+        if let Some(ck) = &f.ck {
+            short.push(format!("CK ({})", last(ck.days)));
+            lines.push(format!(
+                "- Creatine kinase: {} (every {} days)",
+                last(ck.days),
+                fig(ck.every_days)
+            ));
+        }
+        if let Some(bp) = &f.bp {
+            short.push(format!(
+                "blood pressure ({}) on prednisone-eq {} mg/day",
+                last(bp.days),
+                fig(bp.on_mg)
+            ));
+            lines.push(format!(
+                "- Blood pressure: {} while on prednisone-equivalent {} mg/day (every {} days; renal crisis)",
+                last(bp.days),
+                fig(bp.on_mg),
+                fig(bp.every_days)
+            ));
+        }
+        Text {
+            summary: summary(format!("Monitoring due: {}", short.join("; "))),
+            detail: format!(
+                "**Monitoring due.**\n\n{}\n\nAlso assess at each visit: muscle strength (e.g. MMT-8), function and \
+                 activities of daily living, and MRI (T2-weighted, fat-suppressed) when inflammation is in doubt.\n\n\
+                 Sources: guidance (monitoring requirements); intervals: service policy.",
+                lines.join("\n")
+            ),
+        }
     }
 }
 
@@ -88,7 +85,7 @@ mod tests {
                 "Monitoring due: CK (none on file); blood pressure (none on file) on prednisone-eq 26.7 mg/day",
             ),
         ] {
-            let t = render(&f);
+            let t = f.words();
             assert_eq!(t.summary, said);
             assert!(t.summary.chars().count() <= SUMMARY_MAX);
             let n = t.detail.lines().filter(|l| !l.trim().is_empty()).count();

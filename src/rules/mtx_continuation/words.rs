@@ -1,38 +1,35 @@
 //! Words for the `mtx_continuation` rule.
 
-use crate::words::{amount, md, Text};
+use crate::words::{amount, md, Text, Words};
 use crate::rules::mtx_continuation::Found;
 
-pub fn render(f: &Found) -> Text {
-    let change = match (f.stop, f.order_per_week_mg, f.active_per_week_mg) {
-        (true, _, _) => "stop".to_string(),
-        (false, Some(new), Some(old)) => {
-            format!("taper ({} → {} mg/week)", amount(old), amount(new))
-        }
-        (false, _, _) => "taper".to_string(),
-    };
-    let summary = crate::words::summary(format!(
-        "Methotrexate {change}: guidance continues it ≥{} months after remission before tapering",
-        amount(f.continue_months)
-    ));
-    let since = f.since.map_or(String::new(), |(d, months)| {
-        format!("; on methotrexate since {d} ({} months)", amount(months))
-    });
-    let detail = format!(
-        "**Methotrexate continuation.** {} {} the active {}{since}.\n\nThe guidance continues \
-         methotrexate for at least {} months after clinical remission before considering a \
-         taper.\n\nSource: guidance (methotrexate).",
-        md(&f.order_name),
-        if f.stop { "stops" } else { "lowers" },
-        md(&f.active_name),
-        amount(f.continue_months)
-    );
-    Text { summary, detail }
-}
-
-impl crate::words::Words for Found {
+impl Words for Found {
     fn words(&self) -> Text {
-        render(self)
+        let f = self;
+        let change = match (f.stop, f.order_per_week_mg, f.active_per_week_mg) {
+            (true, _, _) => "stop".to_string(),
+            (false, Some(new), Some(old)) => {
+                format!("taper ({} → {} mg/week)", amount(old), amount(new))
+            }
+            (false, _, _) => "taper".to_string(),
+        };
+        let summary = crate::words::summary(format!(
+            "Methotrexate {change}: guidance continues it ≥{} months after remission before tapering",
+            amount(f.continue_months)
+        ));
+        let since = f.since.map_or(String::new(), |(d, months)| {
+            format!("; on methotrexate since {d} ({} months)", amount(months))
+        });
+        let detail = format!(
+            "**Methotrexate continuation.** {} {} the active {}{since}.\n\nThe guidance continues \
+             methotrexate for at least {} months after clinical remission before considering a \
+             taper.\n\nSource: guidance (methotrexate).",
+            md(&f.order_name),
+            if f.stop { "stops" } else { "lowers" },
+            md(&f.active_name),
+            amount(f.continue_months)
+        );
+        Text { summary, detail }
     }
 }
 
@@ -60,7 +57,7 @@ mod tests {
             (true, "Methotrexate stop:"),
             (false, "taper (20 → 15 mg/week)"),
         ] {
-            let t = render(&found(stop));
+            let t = found(stop).words();
             assert!(t.summary.contains(want), "{}", t.summary);
             assert!(t.summary.contains("≥12 months after remission"));
             assert!(t.summary.chars().count() <= SUMMARY_MAX && !t.summary.contains('…'));

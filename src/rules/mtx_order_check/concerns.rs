@@ -16,6 +16,22 @@ pub(super) struct Card {
     pub(super) pull: Option<Direction>,
 }
 
+impl Card {
+    pub(super) fn new(
+        topic: Topic,
+        indicator: Indicator,
+        concern: Concern,
+        pull: Option<Direction>,
+    ) -> Card {
+        Card {
+            topic,
+            indicator,
+            concern,
+            pull,
+        }
+    }
+}
+
 /// The critical and warning cards about `order`, in the order they are
 /// shown (`renal` and `pre`: the patient's renal function and pre-treatment
 /// lines, read once by the caller).
@@ -34,56 +50,46 @@ pub(super) fn of(
     let per_week_at_least = per_week.or(dose.map(|d| d.mg));
     let daily = order.frequency.more_than_weekly() == Some(true);
     let mut cards: Vec<Card> = vec![];
-    macro_rules! card {
-        ($topic:expr, $indicator:expr, $concern:expr, $pull:expr $(,)?) => {
-            cards.push(Card {
-                topic: $topic,
-                indicator: $indicator,
-                concern: $concern,
-                pull: $pull,
-            })
-        };
-    }
 
     // Critical: more than one administration day in 7, whether or not the
     // dose could be computed (the weekly amount must fall); unknown
     // frequency: ask for weekly.
     match order.frequency.more_than_weekly() {
-        Some(true) => card!(
+        Some(true) => cards.push(Card::new(
             DAILY,
             Indicator::Critical,
             Concern::Daily {
                 frequency: order.frequency.clone(),
             },
             Some(Direction::Lower),
-        ),
-        None => card!(
+        )),
+        None => cards.push(Card::new(
             FREQUENCY_UNKNOWN,
             Indicator::Warning,
             Concern::FrequencyUnknown {
                 note: order.frequency.note.clone(),
             },
             None,
-        ),
+        )),
         Some(false) => {}
     }
     if let Some(egfr) = renal.value() {
         if egfr < policy.mtx_egfr_avoid_below {
-            card!(
+            cards.push(Card::new(
                 RENAL_AVOID,
                 Indicator::Critical,
                 Concern::RenalAvoid {
                     avoid_below: policy.mtx_egfr_avoid_below,
                 },
                 Some(Direction::Lower),
-            );
+            ));
         } else if egfr < policy.mtx_egfr_reduce_below {
             // The reduction is relative to the usual adult maximum: a dose at
             // or below half of it is already reduced (said on the dose card),
             // so our own halved suggestion, sent back, draws nothing new.
             let reduced = per_week.is_some_and(|w| w <= policy.mtx_renal_max_mg_per_week + 1e-9);
             if !reduced {
-                card!(
+                cards.push(Card::new(
                     RENAL_REDUCE,
                     Indicator::Warning,
                     Concern::RenalReduce {
@@ -92,7 +98,7 @@ pub(super) fn of(
                         reduced_max: policy.mtx_renal_max_mg_per_week,
                     },
                     Some(Direction::Lower),
-                );
+                ));
             }
         }
     }
@@ -102,7 +108,7 @@ pub(super) fn of(
     let slip = (per_week_at_least.is_some_and(|w| w >= policy.mtx_slip_mg_per_week) && !daily)
         || dose.is_some_and(|d| d.mg >= policy.mtx_slip_mg_per_dose);
     if slip {
-        card!(
+        cards.push(Card::new(
             DOSE_SLIP,
             Indicator::Critical,
             Concern::DoseSlip {
@@ -111,13 +117,13 @@ pub(super) fn of(
                 max_per_week: policy.mtx_max_mg_per_week,
             },
             Some(Direction::Lower),
-        );
+        ));
     }
     // Warnings.
     if let Some(w) =
         per_week_at_least.filter(|w| *w > policy.mtx_max_mg_per_week && !slip && !daily)
     {
-        card!(
+        cards.push(Card::new(
             ABOVE_MAX,
             Indicator::Warning,
             Concern::AboveMax {
@@ -125,7 +131,7 @@ pub(super) fn of(
                 max_per_week: policy.mtx_max_mg_per_week,
             },
             Some(Direction::Lower),
-        );
+        ));
     }
     for (concepts, topic) in [
         (&[Concept::LiverDisease][..], LIVER),
@@ -162,7 +168,7 @@ pub(super) fn of(
         } else {
             Indicator::Warning
         };
-        card!(topic, indicator, concern, None);
+        cards.push(Card::new(topic, indicator, concern, None));
     }
     let others = || facts.all_meds().filter(|m| !std::ptr::eq(*m, order));
     if let Some(m) = others().find(|m| m.is(Drug::TmpSmx)) {
@@ -170,7 +176,7 @@ pub(super) fn of(
         // prophylactic or unknown dose a warning (POLICY second edition).
         let ds = crate::rules::mtx_watch::ds_per_day(m);
         let treatment = ds.is_some_and(|d| d >= policy.tmp_smx_treatment_ds_per_day - 1e-9);
-        card!(
+        cards.push(Card::new(
             TMP_SMX,
             if treatment {
                 Indicator::Critical
@@ -183,18 +189,18 @@ pub(super) fn of(
                 treatment,
             },
             None,
-        );
+        ));
     }
     // Pre-treatment checks (hepatitis B, blood count, ALT, pregnancy test):
     // a blocking result is a warning; reminders go into the inputs.
     let blocking: Vec<Line> = pre.iter().filter(|l| l.blocking).cloned().collect();
     if !blocking.is_empty() {
-        card!(
+        cards.push(Card::new(
             PRETREATMENT,
             Indicator::Warning,
             Concern::Pretreatment { blocking },
             None,
-        );
+        ));
     }
     let dup: Vec<&Med> = others().filter(|m| m.is(Drug::Methotrexate)).collect();
     if !dup.is_empty() {
@@ -202,7 +208,7 @@ pub(super) fn of(
             .chain(dup.iter().copied())
             .map(|m| m.dose.as_ref().and_then(|d| d.per_week_mg()))
             .sum();
-        card!(
+        cards.push(Card::new(
             DUPLICATE,
             Indicator::Warning,
             Concern::Duplicate {
@@ -219,7 +225,7 @@ pub(super) fn of(
                 total_per_week: total,
             },
             None,
-        );
+        ));
     }
     cards
 }

@@ -31,16 +31,6 @@ pub(super) fn info(
 ) -> Info {
     let per_week = order.dose.as_ref().and_then(|d| d.per_week_mg());
     let renal_reduce = renal.is_below(policy.mtx_egfr_reduce_below);
-    macro_rules! card {
-        ($topic:expr, $indicator:expr, $concern:expr, $pull:expr $(,)?) => {
-            cards.push(Card {
-                topic: $topic,
-                indicator: $indicator,
-                concern: $concern,
-                pull: $pull,
-            })
-        };
-    }
     // Info: dose, route, folic acid (left out when the order must not go ahead).
     let mut folded_notes = None;
     let mut notes = DoseNotes {
@@ -124,7 +114,7 @@ pub(super) fn info(
             None => None,
         };
         if cards.is_empty() {
-            card!(DOSE, Indicator::Info, Concern::Dose(notes), pull);
+            cards.push(Card::new(DOSE, Indicator::Info, Concern::Dose(notes), pull));
         } else {
             // A warning about this order already: the dose lines join it.
             folded_notes = Some(notes);
@@ -132,7 +122,7 @@ pub(super) fn info(
     }
     let folic_missing = !critical && !facts.all_meds().any(|m| m.is(Drug::Folate));
     if folic_missing && cards.is_empty() {
-        card!(FOLIC, Indicator::Info, Concern::FolicAcid, None);
+        cards.push(Card::new(FOLIC, Indicator::Info, Concern::FolicAcid, None));
     }
     // "Budget": folic acid goes into the methotrexate card: the dose card,
     // else the first card of the order.

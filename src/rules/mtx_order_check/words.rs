@@ -3,7 +3,7 @@
 //! calculation and the reminders before the first dose; folic acid as a line
 //! when it is folded into the card.
 
-use crate::words::{amount, fig, md, reading, weight_line, Text, SUMMARY_MAX};
+use crate::words::{amount, fig, md, reading, weight_line, Text, Words, SUMMARY_MAX};
 use crate::rules::mtx_order_check::{Bsa, Concern, DoseNotes, Found, Order, Side};
 use crate::facts::{RenalFunction, RenalSource, Sex};
 
@@ -11,10 +11,13 @@ const SOURCES: &str = "Sources: guidance (methotrexate); Saag et al. 2008 (ACR),
                        (BAD), Sammaritano et al. 2020 (ACR), Russell et al. 2023 (BSR); methotrexate \
                        label; ISMP; thresholds: service policy.";
 
-pub fn render(f: &Found) -> Text {
-    Text {
-        summary: crate::words::summary(summary(f)),
-        detail: detail(f),
+impl Words for Found {
+    fn words(&self) -> Text {
+        let f = self;
+        Text {
+            summary: crate::words::summary(summary(f)),
+            detail: detail(f),
+        }
     }
 }
 
@@ -589,12 +592,6 @@ fn detail(f: &Found) -> String {
     lines.join("\n")
 }
 
-impl crate::words::Words for Found {
-    fn words(&self) -> Text {
-        render(self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -740,7 +737,7 @@ mod tests {
                 concern: concern.clone(),
                 ..base.clone()
             };
-            let t = render(&f);
+            let t = f.words();
             assert!(
                 t.summary.chars().count() <= SUMMARY_MAX && !t.summary.contains('…'),
                 "{concern:?}: {}",
@@ -787,10 +784,10 @@ mod tests {
     fn summaries_state_the_figure_and_the_advice() {
         let base = s1();
         let words = |c: Concern| {
-            render(&Found {
+            Found {
                 concern: c,
                 ..base.clone()
-            })
+            }.words()
         };
         let t = words(Concern::RenalReduce {
             avoid_below: 30.0,
@@ -849,7 +846,7 @@ mod tests {
         // Record text is escaped.
         let mut f = base.clone();
         f.order.name = "methotrexate *2.5* [mg]".into();
-        assert!(render(&f).detail.contains(r"methotrexate \*2.5\* \[mg\]"));
+        assert!(f.words().detail.contains(r"methotrexate \*2.5\* \[mg\]"));
     }
 
     #[test]
@@ -858,7 +855,7 @@ mod tests {
             concern: Concern::FolicAcid,
             ..s1()
         };
-        let t = render(&f);
+        let t = f.words();
         assert_eq!(
             t.summary,
             "No folic acid on file: add folic acid 1 mg daily with methotrexate"

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::words::{amount, capitalise, date, md, summary, Text};
+use crate::words::{amount, capitalise, date, md, summary, Text, Words};
 use crate::clinical::reproductive::{Doubt, Evidence, Record};
 use crate::rules::pregnancy::{Found, State};
 
@@ -37,76 +37,73 @@ impl fmt::Display for Evidence {
     }
 }
 
-pub fn render(f: &Found) -> Text {
-    let drug = f.drug.name();
-    let order = md(&f.order);
-    let (summary_text, detail) = match &f.state {
-        State::Pregnant(e) => (
-            format!(
-                "Pregnant: {drug} is contraindicated; prednisone, azathioprine and IVIG remain options"
-            ),
-            format!(
-                "**Contraindicated in pregnancy.** {order} is ordered.\n\n- Pregnancy: {e}\n\n\
-                 Methotrexate, mycophenolate and cyclophosphamide are contraindicated in pregnancy; \
-                 prednisone, azathioprine and IVIG remain options."
-            ),
-        ),
-        State::Breastfeeding { evidence, months } => (
-            format!(
-                "Breastfeeding: {drug} is contraindicated; prednisone, azathioprine and IVIG remain options"
-            ),
-            format!(
-                "**Contraindicated while breastfeeding.** {order} is ordered.\n\n- Breastfeeding (within {} months): {evidence}\n\n\
-                 Methotrexate, mycophenolate and cyclophosphamide are not compatible with breastfeeding; \
-                 prednisone, azathioprine and IVIG are.",
-                amount(*months)
-            ),
-        ),
-        State::PossiblyPregnant(e) => (
-            format!("Pregnancy on the problem list cannot be ruled out: verify before {drug}"),
-            format!(
-                "**Possible pregnancy.** {order} is ordered.\n\n- {}\n\n\
-                 Verify pregnancy (hCG) and update the problem list before a teratogen; prednisone, \
-                 azathioprine and IVIG remain options.",
-                capitalise(&e.to_string())
-            ),
-        ),
-        State::Planning {
-            male,
-            evidence,
-            stop_weeks,
-        } => (
-            format!(
-                "{}: stop {drug} at least {} weeks before conception",
-                if *male {
-                    "Planning conception"
-                } else {
-                    "Pregnancy planning"
-                },
-                amount(*stop_weeks)
-            ),
-            format!(
-                "**Pregnancy planning.** {order} is ordered.\n\n- {}{}\n\nStop {drug} at least {} weeks before conception{}.",
-                capitalise(&evidence.to_string()),
-                if *male { " (male patient)" } else { "" },
-                amount(*stop_weeks),
-                if *male {
-                    ""
-                } else {
-                    "; azathioprine is compatible with pregnancy"
-                }
-            ),
-        ),
-    };
-    Text {
-        summary: summary(summary_text),
-        detail: format!("{detail}\n\n{SOURCES}"),
-    }
-}
-
-impl crate::words::Words for Found {
+impl Words for Found {
     fn words(&self) -> Text {
-        render(self)
+        let f = self;
+        let drug = f.drug.name();
+        let order = md(&f.order);
+        let (summary_text, detail) = match &f.state {
+            State::Pregnant(e) => (
+                format!(
+                    "Pregnant: {drug} is contraindicated; prednisone, azathioprine and IVIG remain options"
+                ),
+                format!(
+                    "**Contraindicated in pregnancy.** {order} is ordered.\n\n- Pregnancy: {e}\n\n\
+                     Methotrexate, mycophenolate and cyclophosphamide are contraindicated in pregnancy; \
+                     prednisone, azathioprine and IVIG remain options."
+                ),
+            ),
+            State::Breastfeeding { evidence, months } => (
+                format!(
+                    "Breastfeeding: {drug} is contraindicated; prednisone, azathioprine and IVIG remain options"
+                ),
+                format!(
+                    "**Contraindicated while breastfeeding.** {order} is ordered.\n\n- Breastfeeding (within {} months): {evidence}\n\n\
+                     Methotrexate, mycophenolate and cyclophosphamide are not compatible with breastfeeding; \
+                     prednisone, azathioprine and IVIG are.",
+                    amount(*months)
+                ),
+            ),
+            State::PossiblyPregnant(e) => (
+                format!("Pregnancy on the problem list cannot be ruled out: verify before {drug}"),
+                format!(
+                    "**Possible pregnancy.** {order} is ordered.\n\n- {}\n\n\
+                     Verify pregnancy (hCG) and update the problem list before a teratogen; prednisone, \
+                     azathioprine and IVIG remain options.",
+                    capitalise(&e.to_string())
+                ),
+            ),
+            State::Planning {
+                male,
+                evidence,
+                stop_weeks,
+            } => (
+                format!(
+                    "{}: stop {drug} at least {} weeks before conception",
+                    if *male {
+                        "Planning conception"
+                    } else {
+                        "Pregnancy planning"
+                    },
+                    amount(*stop_weeks)
+                ),
+                format!(
+                    "**Pregnancy planning.** {order} is ordered.\n\n- {}{}\n\nStop {drug} at least {} weeks before conception{}.",
+                    capitalise(&evidence.to_string()),
+                    if *male { " (male patient)" } else { "" },
+                    amount(*stop_weeks),
+                    if *male {
+                        ""
+                    } else {
+                        "; azathioprine is compatible with pregnancy"
+                    }
+                ),
+            ),
+        };
+        Text {
+            summary: summary(summary_text),
+            detail: format!("{detail}\n\n{SOURCES}"),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Words for the `renal_crisis_risk` rule, and the glucocorticoid lines it
 //! shares with the BP monitoring card.
 
-use crate::words::{amount, date, fig, md, summary, Text};
+use crate::words::{amount, date, fig, md, summary, Text, Words};
 use crate::rules::renal_crisis_risk::{FactorLimits, Found, GcLine, LastBp, RiskFactor};
 use crate::terminology::medication::Gc;
 
@@ -19,60 +19,63 @@ fn figure(f: &Found) -> String {
     }
 }
 
-pub fn render(f: &Found) -> Text {
-    let taper = if f.taper {
-        format!(", taper to ≤{} mg/day", fig(f.taper_target_mg))
-    } else {
-        " and creatinine during the pulse".into()
-    };
-    let s = summary(format!(
-        "SSc: prednisone-eq {} ≥ {}: renal crisis risk{}; monitor BP{taper}",
-        figure(f),
-        fig(f.threshold_mg),
-        if f.factors.is_empty() {
-            ""
+impl Words for Found {
+    fn words(&self) -> Text {
+        let f = self;
+        let taper = if f.taper {
+            format!(", taper to ≤{} mg/day", fig(f.taper_target_mg))
         } else {
-            " (risk factors present)"
-        },
-    ));
-    let mut lines: Vec<String> = f.exposure.iter().map(gc_line).collect();
-    if let Some(both) = f.both_continue_mg {
-        lines.push(both_continue_line(both));
-    }
-    lines.push(factors_line(&f.factors, &f.limits));
-    lines.extend(
-        f.hbv
-            .iter()
-            .map(|l| format!("- {}", crate::words::pretreatment::line(l))),
-    );
-    if f.ace_inhibitor {
-        lines.push(
-            "- An ACE inhibitor is active: it does not prevent renal crisis, so this warning stands."
-                .into(),
+            " and creatinine during the pulse".into()
+        };
+        let s = summary(format!(
+            "SSc: prednisone-eq {} ≥ {}: renal crisis risk{}; monitor BP{taper}",
+            figure(f),
+            fig(f.threshold_mg),
+            if f.factors.is_empty() {
+                ""
+            } else {
+                " (risk factors present)"
+            },
+        ));
+        let mut lines: Vec<String> = f.exposure.iter().map(gc_line).collect();
+        if let Some(both) = f.both_continue_mg {
+            lines.push(both_continue_line(both));
+        }
+        lines.push(factors_line(&f.factors, &f.limits));
+        lines.extend(
+            f.hbv
+                .iter()
+                .map(|l| format!("- {}", crate::words::pretreatment::line(l))),
         );
+        if f.ace_inhibitor {
+            lines.push(
+                "- An ACE inhibitor is active: it does not prevent renal crisis, so this warning stands."
+                    .into(),
+            );
+        }
+        let taper = if f.taper {
+            format!(
+                "; taper to ≤ {} mg/day as soon as the myositis allows",
+                fig(f.taper_target_mg)
+            )
+        } else {
+            " during and after the IV methylprednisolone pulse (a course of days: no taper of it is \
+             due)"
+                .into()
+        };
+        let detail = format!(
+            "**Scleroderma renal crisis risk**: prednisone-equivalent **{}** (≥ {} mg/day).\n\n\
+             {}\n\n\
+             **Do:** BP at every visit and at home, and serum creatinine{taper}. A rise in BP or \
+             creatinine: same-day review (ACE inhibitor first line).\n\n\
+             Sources: guidance; Steen & Medsger 1998 (≥ 15 mg/day, OR 4.37); Hachulla et al. 2021 and \
+             Penn et al. 2007 (risk factors); Meikle & Tyler 1977 (equivalence).",
+            figure(f),
+            fig(f.threshold_mg),
+            lines.join("\n"),
+        );
+        Text { summary: s, detail }
     }
-    let taper = if f.taper {
-        format!(
-            "; taper to ≤ {} mg/day as soon as the myositis allows",
-            fig(f.taper_target_mg)
-        )
-    } else {
-        " during and after the IV methylprednisolone pulse (a course of days: no taper of it is \
-         due)"
-            .into()
-    };
-    let detail = format!(
-        "**Scleroderma renal crisis risk**: prednisone-equivalent **{}** (≥ {} mg/day).\n\n\
-         {}\n\n\
-         **Do:** BP at every visit and at home, and serum creatinine{taper}. A rise in BP or \
-         creatinine: same-day review (ACE inhibitor first line).\n\n\
-         Sources: guidance; Steen & Medsger 1998 (≥ 15 mg/day, OR 4.37); Hachulla et al. 2021 and \
-         Penn et al. 2007 (risk factors); Meikle & Tyler 1977 (equivalence).",
-        figure(f),
-        fig(f.threshold_mg),
-        lines.join("\n"),
-    );
-    Text { summary: s, detail }
 }
 
 /// The risk factors in one line: those present, or what was looked for.
@@ -197,12 +200,6 @@ pub fn gc_line(u: &GcLine) -> String {
     format!("- {kind}: {} ({}): {dose}", md(&u.name), u.route.describe())
 }
 
-impl crate::words::Words for Found {
-    fn words(&self) -> Text {
-        render(self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,7 +270,7 @@ mod tests {
 
     #[test]
     fn no_risk_factor_reads_compactly() {
-        let t = render(&found(vec![line(Gc::Prednisone, 60.0, 1.0)], vec![]));
+        let t = found(vec![line(Gc::Prednisone, 60.0, 1.0)], vec![]).words();
         within_budget(&t);
         assert_eq!(
             t.summary,
@@ -302,7 +299,7 @@ mod tests {
         ] {
             let mut f = found(vec![line(Gc::Prednisone, 60.0, 1.0)], vec![]);
             f.limits.last_bp = last_bp;
-            let t = render(&f);
+            let t = f.words();
             within_budget(&t);
             assert_eq!(
                 t.detail.contains("last BP ≥ 140/90"),
@@ -318,7 +315,7 @@ mod tests {
                 vec![RiskFactor::Diffuse],
             );
             f.limits.last_bp = last_bp;
-            let t = render(&f);
+            let t = f.words();
             assert_eq!(
                 t.detail.contains("measure it today"),
                 gap.is_some(),
@@ -331,10 +328,10 @@ mod tests {
     #[test]
     fn another_glucocorticoid_shows_its_prednisone_equivalent() {
         // Dexamethasone 4 mg × 6.67 = 26.7 mg prednisone-equivalent.
-        let t = render(&found(
+        let t = found(
             vec![line(Gc::Dexamethasone, 4.0, 5.0 / 0.75)],
             vec![],
-        ));
+        ).words();
         within_budget(&t);
         assert!(t.summary.contains("26.7 mg/day"), "{}", t.summary);
         assert!(
@@ -373,7 +370,7 @@ mod tests {
         f.total_mg = 60.0;
         f.both_continue_mg = Some(80.0);
         f.ace_inhibitor = true;
-        let t = render(&f);
+        let t = f.words();
         within_budget(&t);
         assert!(t.summary.contains("new 40 + active 20 = 60 mg/day"));
         assert!(t.summary.contains("(risk factors present)"));
@@ -391,7 +388,7 @@ mod tests {
         u.per_day_mg = None;
         u.pred_eq = None;
         u.schedule = None;
-        let t = render(&found(vec![u], vec![]));
+        let t = found(vec![u], vec![]).words();
         within_budget(&t);
         assert!(
             t.detail

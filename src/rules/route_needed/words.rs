@@ -1,26 +1,23 @@
 //! Words for the `route_needed` rule.
 
-use crate::words::{md, summary, Text};
+use crate::words::{md, summary, Text, Words};
 use crate::rules::route_needed::Found;
 
-pub fn render(f: &Found) -> Text {
-    Text {
-        summary: summary(format!(
-            "Route needed for {}: IM/IV/oral counts toward renal crisis and dose checks, local does not",
-            f.gc.name()
-        )),
-        detail: format!(
-            "**Route not stated.** {}: the dose form does not say whether it is systemic (IM, IV, oral) or local \
-             (intra-articular, topical). The renal crisis and weight-based dose checks were not run for it. Add the \
-             route to the order.\n\nSources: service policy (systemic routes only).",
-            md(&f.order_name)
-        ),
-    }
-}
-
-impl crate::words::Words for Found {
+impl Words for Found {
     fn words(&self) -> Text {
-        render(self)
+        let f = self;
+        Text {
+            summary: summary(format!(
+                "Route needed for {}: IM/IV/oral counts toward renal crisis and dose checks, local does not",
+                f.gc.name()
+            )),
+            detail: format!(
+                "**Route not stated.** {}: the dose form does not say whether it is systemic (IM, IV, oral) or local \
+                 (intra-articular, topical). The renal crisis and weight-based dose checks were not run for it. Add the \
+                 route to the order.\n\nSources: service policy (systemic routes only).",
+                md(&f.order_name)
+            ),
+        }
     }
 }
 
@@ -32,10 +29,10 @@ mod tests {
 
     #[test]
     fn words() {
-        let t = render(&Found {
+        let t = Found {
             gc: Gc::Triamcinolone,
             order_name: "Kenalog-40 [triamcinolone]".into(),
-        });
+        }.words();
         assert_eq!(
             t.summary,
             "Route needed for triamcinolone: IM/IV/oral counts toward renal crisis and dose checks, local does not"

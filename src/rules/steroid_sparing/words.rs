@@ -1,7 +1,7 @@
 //! Words for the `steroid_sparing` rule: one line per agent, the
 //! reminders before the first dose merged into one line.
 
-use crate::words::{amount, date, fig, md, reading, summary, weight_line, Text};
+use crate::words::{amount, date, fig, md, reading, summary, weight_line, Text, Words};
 use crate::clinical::body::DosingWeight;
 use crate::clinical::pretreatment::LineKind;
 use crate::clinical::reproductive::Reproductive;
@@ -11,84 +11,87 @@ use crate::rules::steroid_sparing::{
 use crate::facts::{RenalFunction, RenalSource, Sex};
 use crate::rules::thiopurine::{Blocked, Phenotype};
 
-pub fn render(f: &Found) -> Text {
-    let g = &f.figures;
-    let lead = match (f.recommended, &*f.mtx, &*f.aza) {
-        (Some(Agent::Methotrexate), Mtx::Offered { dose, .. }, _) => {
-            format!("methotrexate {} mg SC weekly", amount(*dose))
-        }
-        (Some(Agent::Azathioprine), _, Aza::Offered { dose, .. }) => {
-            format!("azathioprine {} mg daily", amount(*dose))
-        }
-        (Some(Agent::Mycophenolate), _, _) => format!(
-            "mycophenolate mofetil {} mg twice daily",
-            amount(g.mmf_start_mg)
-        ),
-        _ => "a steroid-sparing agent".to_string(),
-    };
-    let summary = summary(if f.none_safe {
-        "Myositis: no steroid-sparing agent can be suggested safely: specialist decision"
-            .to_string()
-    } else {
-        format!("Myositis: start {lead} with the steroid; steroid alone fails in 86%")
-    });
+impl Words for Found {
+    fn words(&self) -> Text {
+        let f = self;
+        let g = &f.figures;
+        let lead = match (f.recommended, &*f.mtx, &*f.aza) {
+            (Some(Agent::Methotrexate), Mtx::Offered { dose, .. }, _) => {
+                format!("methotrexate {} mg SC weekly", amount(*dose))
+            }
+            (Some(Agent::Azathioprine), _, Aza::Offered { dose, .. }) => {
+                format!("azathioprine {} mg daily", amount(*dose))
+            }
+            (Some(Agent::Mycophenolate), _, _) => format!(
+                "mycophenolate mofetil {} mg twice daily",
+                amount(g.mmf_start_mg)
+            ),
+            _ => "a steroid-sparing agent".to_string(),
+        };
+        let summary = summary(if f.none_safe {
+            "Myositis: no steroid-sparing agent can be suggested safely: specialist decision"
+                .to_string()
+        } else {
+            format!("Myositis: start {lead} with the steroid; steroid alone fails in 86%")
+        });
 
-    let mut lines = vec![
-        format!(
-        "**Steroid-sparing agent from day one.** {} is ordered; no methotrexate, azathioprine or \
-         mycophenolate is active or drafted.",
-        md(&f.steroid)
-    ),
-        String::new(),
-    ];
-    if let Some(w) = &f.weight {
-        lines.push(weight_line(w));
-    }
-    if let Some(h) = &f.height {
-        let mut s = format!("- Height used: {}", reading(h, "cm"));
-        for i in &f.future_heights {
-            s.push_str(&format!(
-                "; a height dated {} ({}) is in the future and was not used",
-                i.date,
-                md(&i.value)
+        let mut lines = vec![
+            format!(
+            "**Steroid-sparing agent from day one.** {} is ordered; no methotrexate, azathioprine or \
+             mycophenolate is active or drafted.",
+            md(&f.steroid)
+        ),
+            String::new(),
+        ];
+        if let Some(w) = &f.weight {
+            lines.push(weight_line(w));
+        }
+        if let Some(h) = &f.height {
+            let mut s = format!("- Height used: {}", reading(h, "cm"));
+            for i in &f.future_heights {
+                s.push_str(&format!(
+                    "; a height dated {} ({}) is in the future and was not used",
+                    i.date,
+                    md(&i.value)
+                ));
+            }
+            lines.push(s);
+        }
+        lines.push(mtx_line(f));
+        lines.push(aza_line(f));
+        lines.push(mmf_line(f));
+        if let Some(before) = before_line(f) {
+            lines.push(before);
+        }
+        if let Some(total) = f.pneumocystis {
+            lines.push(format!(
+                "- Prednisone-equivalent {} mg/day (≥ {} mg/day, usually ≥ {} weeks) with a second \
+                 immunosuppressant: consider Pneumocystis prophylaxis (with methotrexate: monitor the blood count).",
+                fig(total),
+                amount(g.pcp_gc_mg_per_day),
+                amount(g.pcp_gc_weeks)
             ));
         }
-        lines.push(s);
-    }
-    lines.push(mtx_line(f));
-    lines.push(aza_line(f));
-    lines.push(mmf_line(f));
-    if let Some(before) = before_line(f) {
-        lines.push(before);
-    }
-    if let Some(total) = f.pneumocystis {
-        lines.push(format!(
-            "- Prednisone-equivalent {} mg/day (≥ {} mg/day, usually ≥ {} weeks) with a second \
-             immunosuppressant: consider Pneumocystis prophylaxis (with methotrexate: monitor the blood count).",
-            fig(total),
-            amount(g.pcp_gc_mg_per_day),
-            amount(g.pcp_gc_weeks)
-        ));
-    }
-    if let Some(total) = f.gc_hbv {
-        lines.push(format!(
-            "- **Hepatitis B known**, prednisone-equivalent {} mg/day: hepatitis B reactivation with the \
-             corticosteroid itself: antiviral prophylaxis, hepatology.",
-            fig(total)
-        ));
-    }
-    lines.push(format!(
-        "\nSources: guidance (mandatory concurrent steroid-sparing agent; alternatives); Mosteller 1987 (BSA); \
-         Devine 1974 (ideal body weight){}.",
-        if f.pneumocystis.is_some() {
-            "; Park et al. 2018 (Pneumocystis prophylaxis)"
-        } else {
-            ""
+        if let Some(total) = f.gc_hbv {
+            lines.push(format!(
+                "- **Hepatitis B known**, prednisone-equivalent {} mg/day: hepatitis B reactivation with the \
+                 corticosteroid itself: antiviral prophylaxis, hepatology.",
+                fig(total)
+            ));
         }
-    ));
-    Text {
-        summary,
-        detail: lines.join("\n"),
+        lines.push(format!(
+            "\nSources: guidance (mandatory concurrent steroid-sparing agent; alternatives); Mosteller 1987 (BSA); \
+             Devine 1974 (ideal body weight){}.",
+            if f.pneumocystis.is_some() {
+                "; Park et al. 2018 (Pneumocystis prophylaxis)"
+            } else {
+                ""
+            }
+        ));
+        Text {
+            summary,
+            detail: lines.join("\n"),
+        }
     }
 }
 
@@ -442,12 +445,6 @@ fn before_line(f: &Found) -> Option<String> {
         items.push(format!("{what} ({})", why.join("; ")));
     }
     (!items.is_empty()).then(|| format!("- **Before the first dose:** {}.", items.join("; ")))
-}
-
-impl crate::words::Words for Found {
-    fn words(&self) -> Text {
-        render(self)
-    }
 }
 
 #[cfg(test)]

@@ -1,75 +1,78 @@
 //! Words for the `suspected_renal_crisis` rule.
 
-use crate::words::{amount, date, fig, md, summary, Text};
+use crate::words::{amount, date, fig, md, summary, Text, Words};
 use crate::rules::suspected_renal_crisis::{
     BpCriterion, BpHow, Creatinine, CreatinineValue, Found,
 };
 
-pub fn render(f: &Found) -> Text {
-    let (s, head) = match (&f.creatinine, &f.bp) {
-        (Creatinine::Rise { rise_pct, .. }, Some(_)) => (
-            format!(
-                "Possible renal crisis: creatinine +{}% and raised BP: urgent review, ACE inhibitor",
-                fig(rise_pct.round())
+impl Words for Found {
+    fn words(&self) -> Text {
+        let f = self;
+        let (s, head) = match (&f.creatinine, &f.bp) {
+            (Creatinine::Rise { rise_pct, .. }, Some(_)) => (
+                format!(
+                    "Possible renal crisis: creatinine +{}% and raised BP: urgent review, ACE inhibitor",
+                    fig(rise_pct.round())
+                ),
+                "**Possible scleroderma renal crisis.** Both criteria are met: urgent same-day review.",
             ),
-            "**Possible scleroderma renal crisis.** Both criteria are met: urgent same-day review.",
-        ),
-        (Creatinine::Rise { rise_pct, .. }, None) => (
-            format!(
-                "Possible renal crisis: creatinine +{}% on a corticosteroid: same-day review",
-                fig(rise_pct.round())
+            (Creatinine::Rise { rise_pct, .. }, None) => (
+                format!(
+                    "Possible renal crisis: creatinine +{}% on a corticosteroid: same-day review",
+                    fig(rise_pct.round())
+                ),
+                "**Possible scleroderma renal crisis** (creatinine criterion; renal crisis can be \
+                 normotensive): same-day review.",
             ),
-            "**Possible scleroderma renal crisis** (creatinine criterion; renal crisis can be \
-             normotensive): same-day review.",
-        ),
-        _ => (
-            "Possible renal crisis: raised blood pressure on a corticosteroid: same-day review".into(),
-            "**Possible scleroderma renal crisis** (blood-pressure criterion): same-day review.",
-        ),
-    };
-    let creatinine = match &f.creatinine {
-        Creatinine::Rise {
-            latest,
-            baseline,
-            rise_pct,
-        } => format!(
-            "- Creatinine {} vs baseline {}: **+{} %** (≥ {} % within {} days)",
-            creat(latest),
-            creat(baseline),
-            fig(rise_pct.round()),
-            fig(f.rise_limit_pct),
-            fig(f.window_days)
-        ),
-        Creatinine::NoRise => format!(
-            "- Creatinine: no rise of {} % within {} days on file",
-            fig(f.rise_limit_pct),
-            fig(f.window_days)
-        ),
-        Creatinine::NoneOnFile => "- Creatinine: none on file: check it today".into(),
-    };
-    let mut bp = match &f.bp {
-        Some(b) => bp_line(b),
-        None => "- Blood pressure: no current reading meets the criterion: check it today".into(),
-    };
-    if let Some((mg, threshold)) = f.gc {
-        bp.push_str(&format!(
-            "\n- Corticosteroid: prednisone-equivalent **{} mg/day** (≥ {} mg/day raises the risk): \
-             lowest effective dose, never escalate",
-            fig(mg),
-            fig(threshold)
-        ));
-    }
-    let detail = format!(
-        "{head}\n\n{creatinine}\n{bp}\n\n**Do:** check blood pressure and creatinine today; if either \
-         criterion is confirmed, start an ACE inhibitor (short-acting captopril first line, titrated to BP); \
-         do not escalate corticosteroids; check blood count and smear (haemolysis, platelets) and urine \
-         protein; involve nephrology.\n\n\
-         Sources: guidance (monitoring); Kowal-Bielecka et al. 2017 (EULAR); Denton et al. 2016 (UKSSG); \
-         Penn et al. 2007."
-    );
-    Text {
-        summary: summary(s),
-        detail,
+            _ => (
+                "Possible renal crisis: raised blood pressure on a corticosteroid: same-day review".into(),
+                "**Possible scleroderma renal crisis** (blood-pressure criterion): same-day review.",
+            ),
+        };
+        let creatinine = match &f.creatinine {
+            Creatinine::Rise {
+                latest,
+                baseline,
+                rise_pct,
+            } => format!(
+                "- Creatinine {} vs baseline {}: **+{} %** (≥ {} % within {} days)",
+                creat(latest),
+                creat(baseline),
+                fig(rise_pct.round()),
+                fig(f.rise_limit_pct),
+                fig(f.window_days)
+            ),
+            Creatinine::NoRise => format!(
+                "- Creatinine: no rise of {} % within {} days on file",
+                fig(f.rise_limit_pct),
+                fig(f.window_days)
+            ),
+            Creatinine::NoneOnFile => "- Creatinine: none on file: check it today".into(),
+        };
+        let mut bp = match &f.bp {
+            Some(b) => bp_line(b),
+            None => "- Blood pressure: no current reading meets the criterion: check it today".into(),
+        };
+        if let Some((mg, threshold)) = f.gc {
+            bp.push_str(&format!(
+                "\n- Corticosteroid: prednisone-equivalent **{} mg/day** (≥ {} mg/day raises the risk): \
+                 lowest effective dose, never escalate",
+                fig(mg),
+                fig(threshold)
+            ));
+        }
+        let detail = format!(
+            "{head}\n\n{creatinine}\n{bp}\n\n**Do:** check blood pressure and creatinine today; if either \
+             criterion is confirmed, start an ACE inhibitor (short-acting captopril first line, titrated to BP); \
+             do not escalate corticosteroids; check blood count and smear (haemolysis, platelets) and urine \
+             protein; involve nephrology.\n\n\
+             Sources: guidance (monitoring); Kowal-Bielecka et al. 2017 (EULAR); Denton et al. 2016 (UKSSG); \
+             Penn et al. 2007."
+        );
+        Text {
+            summary: summary(s),
+            detail,
+        }
     }
 }
 
@@ -124,12 +127,6 @@ fn bp_line(b: &BpCriterion) -> String {
     }
 }
 
-impl crate::words::Words for Found {
-    fn words(&self) -> Text {
-        render(self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,14 +176,14 @@ mod tests {
 
     #[test]
     fn both_criteria() {
-        let t = render(&found(
+        let t = found(
             Creatinine::Rise {
                 latest: mg(1.5, 20),
                 baseline: mg(1.0, 1),
                 rise_pct: 50.0,
             },
             bp(ABOVE),
-        ));
+        ).words();
         check(&t);
         assert!(
             t.summary.contains("creatinine +50% and raised BP"),
@@ -208,14 +205,14 @@ mod tests {
         let mut baseline = mg(1.0, 1);
         baseline.value = 88.4;
         baseline.unit = "umol/L".into();
-        let t = render(&found(
+        let t = found(
             Creatinine::Rise {
                 latest,
                 baseline,
                 rise_pct: 50.45,
             },
             None,
-        ));
+        ).words();
         check(&t);
         assert!(
             t.summary.contains("+50% on a corticosteroid"),
@@ -248,7 +245,7 @@ mod tests {
                 "systolic +30 over the baseline median 120",
             ),
         ] {
-            let t = render(&found(c, bp(how)));
+            let t = found(c, bp(how)).words();
             check(&t);
             assert!(t.summary.contains("raised blood pressure"), "{}", t.summary);
             assert!(t.detail.contains(said), "{said}: {}", t.detail);

@@ -1,6 +1,6 @@
 //! Words for the `taper` rule.
 
-use crate::words::{amount, date, fig, md, summary, Text};
+use crate::words::{amount, date, fig, md, summary, Text, Words};
 use crate::rules::taper::{Active, Found};
 use crate::terminology::medication::Gc;
 
@@ -28,38 +28,35 @@ fn active_line(a: &Active) -> String {
     )
 }
 
-pub fn render(f: &Found) -> Text {
-    let drug = if f.active.iter().all(|a| is_prednisone(a.gc)) {
-        "prednisone"
-    } else {
-        "prednisone-equivalent"
-    };
-    let s = format!(
-        "On {drug} {} mg/day for {} weeks; new order {} mg/day does not lower it: taper toward ≤ {} mg/day",
-        fig(f.active_mg),
-        amount(f.weeks),
-        fig(f.new_mg),
-        fig(f.target_mg)
-    );
-    let lines: Vec<String> = f.active.iter().map(active_line).collect();
-    let d = format!(
-        "**Taper due.** The guidance tapers after 2–4 weeks, aggressively, to the lowest effective dose, ideally \
-         ≤ {} mg/day prednisone-equivalent, to limit renal crisis risk while keeping the myositis controlled.\n\n{}\n\
-         - After the new order(s): {} mg/day prednisone-equivalent (does not lower the dose)\n\nSources: guidance \
-         (systematic corticosteroid tapering); timing: service policy.",
-        fig(f.target_mg),
-        lines.join("\n"),
-        fig(f.new_mg)
-    );
-    Text {
-        summary: summary(s),
-        detail: d,
-    }
-}
-
-impl crate::words::Words for Found {
+impl Words for Found {
     fn words(&self) -> Text {
-        render(self)
+        let f = self;
+        let drug = if f.active.iter().all(|a| is_prednisone(a.gc)) {
+            "prednisone"
+        } else {
+            "prednisone-equivalent"
+        };
+        let s = format!(
+            "On {drug} {} mg/day for {} weeks; new order {} mg/day does not lower it: taper toward ≤ {} mg/day",
+            fig(f.active_mg),
+            amount(f.weeks),
+            fig(f.new_mg),
+            fig(f.target_mg)
+        );
+        let lines: Vec<String> = f.active.iter().map(active_line).collect();
+        let d = format!(
+            "**Taper due.** The guidance tapers after 2–4 weeks, aggressively, to the lowest effective dose, ideally \
+             ≤ {} mg/day prednisone-equivalent, to limit renal crisis risk while keeping the myositis controlled.\n\n{}\n\
+             - After the new order(s): {} mg/day prednisone-equivalent (does not lower the dose)\n\nSources: guidance \
+             (systematic corticosteroid tapering); timing: service policy.",
+            fig(f.target_mg),
+            lines.join("\n"),
+            fig(f.new_mg)
+        );
+        Text {
+            summary: summary(s),
+            detail: d,
+        }
     }
 }
 
@@ -92,7 +89,7 @@ mod tests {
             new_mg: 26.666666,
             target_mg: 10.0,
         };
-        let t = render(&f);
+        let t = f.words();
         assert_eq!(
             t.summary,
             "On prednisone-equivalent 25 mg/day for 8 weeks; new order 26.7 mg/day does not lower it: taper toward ≤ 10 mg/day"

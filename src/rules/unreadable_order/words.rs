@@ -1,28 +1,25 @@
 //! Words for the `unreadable_order` rule.
 
-use crate::words::{md, summary, Text};
+use crate::words::{md, summary, Text, Words};
 use crate::rules::unreadable_order::Found;
 
-pub fn render(f: &Found) -> Text {
-    let n = f.orders.len();
-    let lines: Vec<String> = f.orders.iter().map(|w| format!("- {}", md(w))).collect();
-    Text {
-        summary: summary(format!(
-            "{n} medication order{} could not be read: not checked for dose, frequency or interactions",
-            if n == 1 { "" } else { "s" }
-        )),
-        detail: format!(
-            "**Order not checked.** The order was sent in a form that could not be read, so none of the checks \
-             (dose, weekly methotrexate, renal crisis risk, pregnancy, interactions) ran for it:\n\n{}\n\n\
-             Check the order by hand, or re-enter it with a coded medication, dose and frequency.",
-            lines.join("\n")
-        ),
-    }
-}
-
-impl crate::words::Words for Found {
+impl Words for Found {
     fn words(&self) -> Text {
-        render(self)
+        let f = self;
+        let n = f.orders.len();
+        let lines: Vec<String> = f.orders.iter().map(|w| format!("- {}", md(w))).collect();
+        Text {
+            summary: summary(format!(
+                "{n} medication order{} could not be read: not checked for dose, frequency or interactions",
+                if n == 1 { "" } else { "s" }
+            )),
+            detail: format!(
+                "**Order not checked.** The order was sent in a form that could not be read, so none of the checks \
+                 (dose, weekly methotrexate, renal crisis risk, pregnancy, interactions) ran for it:\n\n{}\n\n\
+                 Check the order by hand, or re-enter it with a coded medication, dose and frequency.",
+                lines.join("\n")
+            ),
+        }
     }
 }
 
@@ -33,9 +30,9 @@ mod tests {
 
     #[test]
     fn words() {
-        let one = render(&Found {
+        let one = Found {
             orders: vec!["a MedicationOrder draft could not be read (data error)".into()],
-        });
+        }.words();
         assert_eq!(
             one.summary,
             "1 medication order could not be read: not checked for dose, frequency or interactions"
@@ -43,9 +40,9 @@ mod tests {
         assert!(one
             .detail
             .contains(r"- a MedicationOrder draft could not be read \(data error\)"));
-        let two = render(&Found {
+        let two = Found {
             orders: vec!["a".into(), "*b*".into()],
-        });
+        }.words();
         assert!(two
             .summary
             .starts_with("2 medication orders could not be read"));
