@@ -281,7 +281,7 @@ pub enum Note {
     /// Data that could not be obtained or was set aside.
     DataLimits {
         missing: Vec<crate::facts::DataArea>,
-        notes: Vec<String>,
+        notes: Vec<crate::facts::SetAside>,
         age_unknown: bool,
     },
 }

@@ -95,13 +95,23 @@ pub struct Body {
     pub bsa_m2: Option<(f64, String)>,
 }
 
+/// A dose per kg (or per m²) ordered with no usable weight (or body-surface
+/// area): `amount` `mass`/kg, never computed from a guess.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotComputed {
+    pub amount: f64,
+    /// "mg", "g", "mcg" as ordered.
+    pub mass: &'static str,
+    pub per_kg: bool,
+}
+
 /// The reading of one dose quantity.
 #[derive(Debug, Clone, PartialEq)]
 enum Mg {
     /// mg, and how the figure was obtained.
     Read(f64, String),
-    /// A dose per kg or per m² with no usable weight or area: what to say.
-    NeedsBody(String),
+    /// A dose per kg or per m² with no usable weight or area.
+    NeedsBody(NotComputed),
     Unreadable,
 }
 
@@ -157,14 +167,11 @@ fn of_body(v: f64, unit: &str, body: &Body) -> Option<Mg> {
                 format!("{ordered} × {shown} = {} mg", crate::text::amount(mg)),
             )
         }
-        None => Mg::NeedsBody(format!(
-            "{ordered} ordered: no usable {}, so the dose is not computed",
-            if per_kg {
-                "weight"
-            } else {
-                "height and weight for the body surface area"
-            }
-        )),
+        None => Mg::NeedsBody(NotComputed {
+            amount: v,
+            mass,
+            per_kg,
+        }),
     })
 }
 
@@ -444,7 +451,11 @@ fn period_days(q: &Quantity) -> Option<f64> {
 /// `body`. An as-needed dose is read at its maximum: `maxDosePerPeriod`
 /// when given (that many mg once in the period), else the dose at its most
 /// frequent. `Err` says, when worth saying, why no dose could be read.
-pub fn read(d: &Dosage, strength: Option<Strength>, body: &Body) -> Result<Dose, Option<String>> {
+pub fn read(
+    d: &Dosage,
+    strength: Option<Strength>,
+    body: &Body,
+) -> Result<Dose, Option<NotComputed>> {
     let found = match structured(d, strength, body) {
         Mg::Unreadable => match d.text.as_deref() {
             Some(text) => from_text(text, body),
@@ -608,7 +619,7 @@ mod tests {
         }
     }
 
-    fn per_day(r: &Result<Dose, Option<String>>) -> Option<f64> {
+    fn per_day(r: &Result<Dose, Option<NotComputed>>) -> Option<f64> {
         r.as_ref().ok().and_then(|d| d.per_day_mg())
     }
 
@@ -769,12 +780,20 @@ mod tests {
             assert_eq!(got.unwrap().derivation, shown);
         }
         // No usable weight or area: unknown, and said; never a guessed dose.
-        for (json, say) in [
-            (q(1.0, "mg/kg"), "1 mg/kg ordered: no usable weight, so the dose is not computed"),
-            (r#"{"text":"1 mg/kg daily"}"#.into(), "1 mg/kg ordered: no usable weight, so the dose is not computed"),
-            (q(500.0, "mg/m2"), "500 mg/m² ordered: no usable height and weight for the body surface area, so the dose is not computed"),
+        let per = |amount: f64, per_kg: bool| NotComputed {
+            amount,
+            mass: "mg",
+            per_kg,
+        };
+        for (json, said) in [
+            (q(1.0, "mg/kg"), per(1.0, true)),
+            (r#"{"text":"1 mg/kg daily"}"#.into(), per(1.0, true)),
+            (q(500.0, "mg/m2"), per(500.0, false)),
         ] {
-            assert_eq!(read(&dosage(&json), None, &Body::default()), Err(Some(say.into())));
+            assert_eq!(
+                read(&dosage(&json), None, &Body::default()),
+                Err(Some(said))
+            );
             assert_eq!(dose(&dosage(&json), None), None);
         }
     }

@@ -116,6 +116,37 @@ pub enum Comparator {
     Above,
 }
 
+/// A record set aside while the facts were built, named on every card
+/// (its data limits).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetAside {
+    /// A result with an impossible value (negative or absurd): its label as
+    /// recorded and its date.
+    ImpossibleResult {
+        label: String,
+        date: Option<NaiveDate>,
+    },
+    /// A weight (or height) sent as a bound ("> 150 kg"), not a measurement.
+    BoundBody {
+        weight: bool,
+        comparator: Comparator,
+        value: f64,
+        unit: String,
+        date: Option<NaiveDate>,
+    },
+    /// A weight (or height) whose value is impossible once converted.
+    ImpossibleBody {
+        weight: bool,
+        date: Option<NaiveDate>,
+    },
+    /// A dose per kg or m² with no usable weight or area: the order's name
+    /// and what was ordered.
+    DoseNotComputed {
+        order: String,
+        dose: dose::NotComputed,
+    },
+}
+
 impl Comparator {
     /// From FHIR's code (`ad`, "as determined", is no bound: `None`).
     pub fn from_fhir(code: &str) -> Option<Comparator> {
@@ -386,7 +417,7 @@ pub struct Facts {
     /// Data the request could not supply.
     pub missing: BTreeSet<DataArea>,
     /// Figures present but unusable (unknown unit...), said on the cards.
-    pub notes: Vec<String>,
+    pub notes: Vec<SetAside>,
     /// The plausibility limits the facts were read with.
     pub limits: DataLimits,
 }

@@ -133,6 +133,48 @@ pub fn text<W: Words>(f: &Finding<W>) -> Text {
     t
 }
 
+/// A record set aside while the facts were built, in words (plain text: the
+/// caller escapes it for Markdown).
+pub fn set_aside(n: &crate::facts::SetAside) -> String {
+    use crate::facts::SetAside;
+    let body = |weight: bool| if weight { "Weight" } else { "Height" };
+    match n {
+        SetAside::ImpossibleResult { label, date: d } => {
+            format!("{label} ({}) has an impossible value; not used", date(*d))
+        }
+        SetAside::BoundBody {
+            weight,
+            comparator,
+            value,
+            unit,
+            date: d,
+        } => format!(
+            "{} {} {} {} ({}) is a bound, not a measurement; not used",
+            body(*weight),
+            comparator.sign(),
+            amount(*value),
+            crate::facts::units::plain(unit),
+            date(*d)
+        ),
+        SetAside::ImpossibleBody { weight, date: d } => format!(
+            "{} {} has an impossible value; not used",
+            body(*weight),
+            date(*d)
+        ),
+        SetAside::DoseNotComputed { order, dose } => format!(
+            "{order}: {} {}/{} ordered: no usable {}, so the dose is not computed",
+            amount(dose.amount),
+            dose.mass,
+            if dose.per_kg { "kg" } else { "m²" },
+            if dose.per_kg {
+                "weight"
+            } else {
+                "height and weight for the body surface area"
+            }
+        ),
+    }
+}
+
 /// A diagnosis named in plain words, for a record that has no label.
 fn concept_noun(c: crate::terminology::Concept) -> &'static str {
     use crate::terminology::Concept::*;
@@ -211,7 +253,7 @@ fn note(n: &Note) -> String {
                 .iter()
                 .map(|a| format!("- Not checked: {} could not be obtained", a.describe()))
                 .collect();
-            gaps.extend(notes.iter().map(|n| format!("- {}", md(n))));
+            gaps.extend(notes.iter().map(|n| format!("- {}", md(&set_aside(n)))));
             if *age_unknown {
                 gaps.push("- Age not on file: read as an adult".into());
             }
@@ -311,5 +353,58 @@ mod source_tests {
         }
         assert!(public_source("thiopurine-safety").is_some_and(|(_, u)| u.starts_with("https://")));
         assert_eq!(public_source("mtx-daily-frequency"), None);
+    }
+}
+
+#[cfg(test)]
+mod set_aside_tests {
+    use super::*;
+    use crate::facts::dose::NotComputed;
+    use crate::facts::{Comparator, SetAside};
+    use chrono::NaiveDate;
+
+    /// Each record set aside, in words, as the data limits name it.
+    #[test]
+    fn each_record_set_aside_in_words() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 20);
+        for (n, want) in [
+            (
+                SetAside::ImpossibleResult {
+                    label: "Creatinine".into(),
+                    date: day,
+                },
+                "Creatinine (2026-11-20) has an impossible value; not used",
+            ),
+            (
+                SetAside::BoundBody {
+                    weight: true,
+                    comparator: Comparator::Above,
+                    value: 150.0,
+                    unit: "kg".into(),
+                    date: day,
+                },
+                "Weight > 150 kg (2026-11-20) is a bound, not a measurement; not used",
+            ),
+            (
+                SetAside::ImpossibleBody {
+                    weight: false,
+                    date: None,
+                },
+                "Height date unknown has an impossible value; not used",
+            ),
+            (
+                SetAside::DoseNotComputed {
+                    order: "rituximab".into(),
+                    dose: NotComputed {
+                        amount: 375.0,
+                        mass: "mg",
+                        per_kg: false,
+                    },
+                },
+                "rituximab: 375 mg/m² ordered: no usable height and weight for the body surface area, so the dose is not computed",
+            ),
+        ] {
+            assert_eq!(set_aside(&n), want);
+        }
     }
 }

@@ -92,7 +92,7 @@ impl FactsBuilder<'_> {
         m: &fhir::MedicationRequest,
         index: usize,
         body: &dose::Body,
-        notes: &mut Vec<String>,
+        notes: &mut Vec<SetAside>,
     ) -> Med {
         self.med_of(m, index, SourceKind::Order, body, notes).0
     }
@@ -103,7 +103,7 @@ impl FactsBuilder<'_> {
         index: usize,
         source_kind: SourceKind,
         body: &dose::Body,
-        notes: &mut Vec<String>,
+        notes: &mut Vec<SetAside>,
     ) -> (Med, Option<Unclassified>) {
         let id = m.id.clone();
         let kind_name = match source_kind {
@@ -137,8 +137,11 @@ impl FactsBuilder<'_> {
                 .as_ref()
                 .and_then(|t| t.repeat.as_ref()?.bounds_period.as_ref());
             let read = dose::read(d, strength, body);
-            if let Err(Some(say)) = &read {
-                notes.push(format!("{name}: {say}"));
+            if let Err(Some(dose)) = &read {
+                notes.push(SetAside::DoseNotComputed {
+                    order: name.clone(),
+                    dose: dose.clone(),
+                });
             }
             steps.push(dose::Step {
                 sequence: if listed_in_order {

@@ -11,7 +11,7 @@ use chrono::{Datelike, NaiveDate};
 use super::{
     dose, frequency, orders, plausibility, problem_text, route, units, BloodPressure, Comparator,
     DataArea, DataLimits, Diagnosis, Facts, Frequency, Ignored, Intent, Lab, Med, Reading,
-    RecordKind, Route, Setting, Sex, SourceKind, Trust, Unclassified, UnreadReason,
+    RecordKind, Route, SetAside, Setting, Sex, SourceKind, Trust, Unclassified, UnreadReason,
 };
 use crate::fhir::{self, CodeableConcept, Resource};
 use crate::terminology::medication;
@@ -391,7 +391,7 @@ impl<'t> FactsBuilder<'t> {
         let limits = self.facts.limits.clone();
         plausibility::assess(&mut self.facts.weights, &mut self.facts.heights, &limits);
         let body = body_of(&self.facts);
-        let mut notes = vec![];
+        let mut notes: Vec<SetAside> = vec![];
         let active = std::mem::take(&mut self.active);
         let drafts = std::mem::take(&mut self.drafts);
         let mut active_meds: Vec<Med> = vec![];
@@ -572,9 +572,13 @@ mod tests {
             );
             if instructions.contains("mg/kg") && !with_weight {
                 assert!(
-                    f.notes
-                        .iter()
-                        .any(|n| n.contains("1 mg/kg ordered: no usable weight")),
+                    f.notes.iter().any(|n| matches!(
+                        n,
+                        SetAside::DoseNotComputed {
+                            dose: dose::NotComputed { per_kg: true, .. },
+                            ..
+                        }
+                    )),
                     "{:?}",
                     f.notes
                 );
@@ -1384,10 +1388,15 @@ mod tests {
         );
         let f = facts_of(&t, &[&w]);
         assert!(f.weights.is_empty());
-        assert!(
-            f.notes[0].contains("Weight > 150 kg (2026-11-20) is a bound"),
-            "{:?}",
-            f.notes
+        assert_eq!(
+            f.notes[0],
+            SetAside::BoundBody {
+                weight: true,
+                comparator: Comparator::Above,
+                value: 150.0,
+                unit: "kg".into(),
+                date: NaiveDate::from_ymd_opt(2026, 11, 20),
+            }
         );
         // A creatinine with a comparator computes no eGFR.
         let c = obs_with(

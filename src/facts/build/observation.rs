@@ -99,11 +99,10 @@ impl FactsBuilder<'_> {
             && q.as_ref()
                 .is_some_and(|(v, _)| *v < 0.0 || *v >= LAB_ABSURD)
         {
-            self.facts.notes.push(format!(
-                "{} ({}) has an impossible value; not used",
-                label,
-                text_date(date)
-            ));
+            self.facts.notes.push(SetAside::ImpossibleResult {
+                label: label.clone(),
+                date,
+            });
             q = None;
         }
         if weight_or_height {
@@ -111,12 +110,15 @@ impl FactsBuilder<'_> {
             let Some((v, unit)) = q else { return };
             if comparator.is_some() {
                 // A bound is not a measurement: no dose is computed from it.
-                self.facts.notes.push(format!(
-                    "{} {} ({}) is a bound, not a measurement; not used",
-                    if weight { "Weight" } else { "Height" },
-                    sent(v, &unit),
-                    text_date(date)
-                ));
+                if let Some(comparator) = comparator {
+                    self.facts.notes.push(SetAside::BoundBody {
+                        weight,
+                        comparator,
+                        value: v,
+                        unit: unit.clone(),
+                        date,
+                    });
+                }
                 return;
             }
             let converted = if weight {
@@ -125,11 +127,10 @@ impl FactsBuilder<'_> {
                 units::to_cm(v, &unit)
             };
             match converted {
-                Some(value) if !value.is_finite() => self.facts.notes.push(format!(
-                    "{} {} has an impossible value; not used",
-                    if weight { "Weight" } else { "Height" },
-                    text_date(date)
-                )),
+                Some(value) if !value.is_finite() => self
+                    .facts
+                    .notes
+                    .push(SetAside::ImpossibleBody { weight, date }),
                 Some(value) => {
                     let r = Reading {
                         value,
