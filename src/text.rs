@@ -201,6 +201,18 @@ pub fn measured(v: f64) -> String {
     }
 }
 
+/// A laboratory figure as recorded when it has at most one decimal, else to
+/// three significant figures (POLICY third edition, "Figures as recorded").
+pub fn as_recorded(v: f64) -> String {
+    let tenths = v * 10.0;
+    if !tenths.is_finite() || v == 0.0 || (tenths.round() - tenths).abs() < 1e-9 {
+        return amount(v);
+    }
+    let digits = 2 - v.abs().log10().floor() as i32;
+    let scale = 10f64.powi(digits);
+    amount((v * scale).round() / scale)
+}
+
 /// Whether a character is dropped from request text before it reaches a
 /// card: control characters (C0, DEL, C1, NUL among them) other than line
 /// breaks and tabs, and the Unicode bidirectional controls (embeddings,
@@ -347,6 +359,20 @@ mod tests {
             let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
             let significant = digits.trim_start_matches('0').trim_end_matches('0');
             prop_assert!(significant.len() <= 3, "{} -> {}", v, s);
+        }
+    }
+
+    #[test]
+    fn figures_as_recorded() {
+        for (v, want) in [
+            (60.0, "60"),
+            (45.5, "45.5"),
+            (45.36, "45.4"),
+            (123.456, "123"),
+            (0.876, "0.88"),
+            (1.234, "1.23"),
+        ] {
+            assert_eq!(as_recorded(v), want, "{v}");
         }
     }
 

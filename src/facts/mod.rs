@@ -515,10 +515,7 @@ impl Facts {
             .ignored_future
             .iter()
             .filter(|i| i.what == "eGFR" || i.what == "creatinine")
-            .map(|i| {
-                let article = if i.what == "eGFR" { "an" } else { "a" };
-                format!("{article} {} of {} dated {}", i.what, i.value, i.date)
-            })
+            .cloned()
             .collect();
         r
     }

@@ -62,49 +62,34 @@ impl Egfr {
             _ => self.value,
         }
     }
-
-    /// The number as a clinician reads it: a measured eGFR as recorded (at
-    /// most one decimal; else three significant figures), with its bound
-    /// ("> 60"); a computed one rounded to a whole number.
-    pub fn shown(&self) -> String {
-        let n = match self.source {
-            RenalSource::Measured { .. } => as_recorded(self.value),
-            RenalSource::Computed { .. } => crate::text::amount(self.value.round()),
-        };
-        match self.comparator {
-            Some(c) => format!("{} {n}", c.sign()),
-            None => n,
-        }
-    }
-
-    /// "measured, 2026-11-24" or "CKD-EPI 2021 from creatinine 2.6 mg/dL,
-    /// 2026-11-24".
-    pub fn origin(&self) -> String {
-        let date = self
-            .date
-            .map_or_else(|| "date unknown".into(), |d| d.to_string());
-        match &self.source {
-            RenalSource::Measured { .. } => format!("measured, {date}"),
-            RenalSource::Computed {
-                creatinine_mg_dl, ..
-            } => format!(
-                "CKD-EPI 2021 from creatinine {} mg/dL, {date}",
-                as_recorded(*creatinine_mg_dl)
-            ),
-        }
-    }
 }
 
-/// A laboratory figure as recorded when it has at most one decimal, else to
-/// three significant figures (POLICY third edition, "Figures as recorded").
-pub fn as_recorded(v: f64) -> String {
-    let tenths = v * 10.0;
-    if !tenths.is_finite() || v == 0.0 || (tenths.round() - tenths).abs() < 1e-9 {
-        return crate::text::amount(v);
-    }
-    let digits = 2 - v.abs().log10().floor() as i32;
-    let scale = 10f64.powi(digits);
-    crate::text::amount((v * scale).round() / scale)
+/// Why no current eGFR is known.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unknown {
+    /// Nothing on renal function was read.
+    NothingOnFile,
+    /// The newest eGFR is older than `days`.
+    Stale { egfr: Egfr, days: f64 },
+    /// A creatinine, but no age to compute an eGFR.
+    NoAge,
+    /// A creatinine, but no sex to compute an eGFR.
+    NoSex,
+    /// A creatinine of a child: CKD-EPI 2021 is for adults.
+    Minor,
+    /// No eGFR or creatinine on file.
+    NoEgfrOrCreatinine,
+}
+
+/// A recent creatinine rise (mg/dL, from the lowest of the window to the
+/// newest, with the percentage).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rise {
+    pub from_mg_dl: f64,
+    pub from: NaiveDate,
+    pub to_mg_dl: f64,
+    pub to: NaiveDate,
+    pub pct: f64,
 }
 
 /// What is known of renal function today.
@@ -121,11 +106,11 @@ pub struct RenalFunction {
     /// an eGFR below 30 whatever the lab says.
     pub severe_ckd: Option<String>,
     /// Why no current eGFR is known.
-    pub unknown_reason: Option<String>,
-    /// A recent creatinine rise, described.
-    pub unstable: Option<String>,
-    /// eGFR or creatinine results dated in the future, left out (described).
-    pub ignored_future: Vec<String>,
+    pub unknown_reason: Option<Unknown>,
+    /// A recent creatinine rise.
+    pub unstable: Option<Rise>,
+    /// eGFR or creatinine results dated in the future, left out.
+    pub ignored_future: Vec<super::Ignored>,
 }
 
 /// The eGFR the problem list implies (stage 4–5: below 30).
@@ -138,7 +123,7 @@ impl RenalFunction {
             paired: None,
             pair_days: DataLimits::default().egfr_pair_days,
             severe_ckd: None,
-            unknown_reason: Some("no renal function on file".into()),
+            unknown_reason: Some(Unknown::NothingOnFile),
             unstable: None,
             ignored_future: vec![],
         }
@@ -155,31 +140,6 @@ impl RenalFunction {
         }
     }
 
-    /// The figure for a summary: "eGFR 45", or the problem-list entry (no
-    /// number is invented for CKD 4–5 or dialysis).
-    pub fn figure(&self) -> String {
-        match (&self.severe_ckd, &self.egfr) {
-            (Some(_), _) => "CKD stage 4–5 or dialysis".to_string(),
-            (None, Some(e)) => format!("eGFR {}", e.shown()),
-            (None, None) => "renal function unknown".to_string(),
-        }
-    }
-
-    /// The eGFR within the pairing window that was higher and so not used,
-    /// for the card: "; eGFR 70 (measured, 2026-11-24) within 7 days not
-    /// used: the lower counts".
-    pub fn paired_note(&self) -> String {
-        match &self.paired {
-            Some(p) => format!(
-                "; eGFR {} ({}) within {} days not used: the lower counts",
-                p.shown(),
-                p.origin(),
-                crate::text::amount(self.pair_days)
-            ),
-            None => String::new(),
-        }
-    }
-
     pub fn is_known(&self) -> bool {
         self.value().is_some()
     }
@@ -187,60 +147,6 @@ impl RenalFunction {
     /// Below `threshold` (the problem list counts as below 30).
     pub fn is_below(&self, threshold: f64) -> bool {
         self.value().is_some_and(|v| v < threshold)
-    }
-
-    /// One line for a card: the figure and where it comes from (plain text,
-    /// with record text in it: escape it for Markdown).
-    pub fn describe(&self) -> String {
-        let mut s = match (&self.egfr, &self.severe_ckd) {
-            (_, Some(label)) => format!(
-                "renal function: {label} on the problem list (counts as eGFR below 30{})",
-                self.egfr.as_ref().map_or(String::new(), |e| format!(
-                    "; laboratory eGFR {}",
-                    e.shown()
-                ))
-            ),
-            (Some(e), None) => {
-                let date = e
-                    .date
-                    .map_or_else(|| "date unknown".into(), |d| d.to_string());
-                match &e.source {
-                    RenalSource::Measured { label } => format!(
-                        "eGFR {} mL/min/1.73 m² (measured: {label}, {date})",
-                        e.shown()
-                    ),
-                    RenalSource::Computed {
-                        creatinine_mg_dl,
-                        age,
-                        sex,
-                    } => format!(
-                        "eGFR {} mL/min/1.73 m² (computed with CKD-EPI 2021 from creatinine {} mg/dL of {date}, age {age}, {}; Inker 2021)",
-                        e.shown(),
-                        as_recorded(*creatinine_mg_dl),
-                        match sex {
-                            Sex::Female => "female",
-                            Sex::Male => "male",
-                        }
-                    ),
-                }
-            }
-            (None, None) => format!(
-                "renal function unknown ({})",
-                self.unknown_reason
-                    .as_deref()
-                    .unwrap_or("no result on file")
-            ),
-        };
-        if self.severe_ckd.is_none() {
-            s.push_str(&self.paired_note());
-        }
-        if let Some(u) = &self.unstable {
-            s.push_str(&format!("; unstable: {u}"));
-        }
-        for i in &self.ignored_future {
-            s.push_str(&format!("; {i} is dated in the future and was not used"));
-        }
-        s
     }
 }
 
@@ -363,23 +269,18 @@ pub fn assess(i: &RenalInputs<'_>) -> RenalFunction {
     let egfr = match chosen {
         Some(e) if current(e.date) => Some(e),
         Some(e) => {
-            unknown_reason = Some(format!(
-                "the newest result, eGFR {} of {}, is older than {} days",
-                e.shown(),
-                e.date
-                    .map_or_else(|| "unknown date".into(), |d| d.to_string()),
-                crate::text::amount(i.limits.renal_current_days)
-            ));
+            unknown_reason = Some(Unknown::Stale {
+                egfr: e,
+                days: i.limits.renal_current_days,
+            });
             None
         }
         None => {
             unknown_reason = Some(match (newest_creatinine, i.age, i.sex) {
-                (Some(_), None, _) => "a creatinine is on file but no age to compute eGFR".into(),
-                (Some(_), _, None) => "a creatinine is on file but no sex to compute eGFR".into(),
-                (Some(_), Some(a), _) if a < 18 => {
-                    "CKD-EPI 2021 is for adults; no eGFR computed".into()
-                }
-                _ => "no eGFR or creatinine on file".into(),
+                (Some(_), None, _) => Unknown::NoAge,
+                (Some(_), _, None) => Unknown::NoSex,
+                (Some(_), Some(a), _) if a < 18 => Unknown::Minor,
+                _ => Unknown::NoEgfrOrCreatinine,
             });
             None
         }
@@ -405,7 +306,7 @@ pub fn assess(i: &RenalInputs<'_>) -> RenalFunction {
 
 /// A creatinine rise of both ≥ the percentage and ≥ the absolute figure over
 /// the lowest creatinine of the window before the newest, when the newest is current.
-fn unstable(i: &RenalInputs<'_>) -> Option<String> {
+fn unstable(i: &RenalInputs<'_>) -> Option<Rise> {
     let l = i.limits;
     let all: Vec<(f64, NaiveDate)> = creatinines(i.labs)
         .filter_map(|(v, d)| Some((v, d?)))
@@ -424,16 +325,14 @@ fn unstable(i: &RenalInputs<'_>) -> Option<String> {
         .copied()?;
     let rise = newest - base;
     let pct = rise / base * 100.0;
-    (rise >= l.creatinine_unstable_mg_dl - 1e-9 && pct >= l.creatinine_unstable_pct - 1e-9).then(
-        || {
-            format!(
-                "creatinine rose from {} mg/dL ({base_date}) to {} mg/dL ({d0}), +{} %",
-                crate::text::amount(base),
-                crate::text::amount(newest),
-                crate::text::amount(pct.round())
-            )
-        },
-    )
+    (rise >= l.creatinine_unstable_mg_dl - 1e-9 && pct >= l.creatinine_unstable_pct - 1e-9)
+        .then_some(Rise {
+            from_mg_dl: base,
+            from: base_date,
+            to_mg_dl: newest,
+            to: d0,
+            pct,
+        })
 }
 
 #[cfg(test)]
@@ -500,13 +399,13 @@ mod tests {
         // (measured eGFR, its days ago, creatinine days ago, used, source, other shown)
         let cases = [
             // The issue's records: measured 66-84 the same day as a creatinine giving ~20.
-            (66.0, 2, 2, 23.2, "computed", Some("66")),
-            (70.0, 2, 2, 23.2, "computed", Some("70")),
-            (84.0, 2, 2, 23.2, "computed", Some("84")),
+            (66.0, 2, 2, 23.2, "computed", Some(66.0)),
+            (70.0, 2, 2, 23.2, "computed", Some(70.0)),
+            (84.0, 2, 2, 23.2, "computed", Some(84.0)),
             // Measured newer than the creatinine, within 7 days: still the lower.
-            (70.0, 1, 6, 23.2, "computed", Some("70")),
+            (70.0, 1, 6, 23.2, "computed", Some(70.0)),
             // Creatinine newer, measured lower: the measured one.
-            (20.0, 5, 2, 20.0, "measured", Some("23")),
+            (20.0, 5, 2, 20.0, "measured", Some(23.0)),
             // 8 days apart, measured newer: the newer (measured) alone.
             (70.0, 1, 9, 70.0, "measured", None),
             // 8 days apart, creatinine newer: the newer (computed) alone.
@@ -535,34 +434,9 @@ mod tests {
                 RenalSource::Computed { .. } => "computed",
             };
             assert_eq!(got, kind, "{m} {m_days} {c_days}");
-            assert_eq!(
-                r.paired.as_ref().map(|p| p.shown()).as_deref(),
-                other,
-                "{m}"
-            );
-            // The card shows both.
-            if let Some(o) = other {
-                assert!(
-                    r.describe().contains(&format!("eGFR {o} (")),
-                    "{}",
-                    r.describe()
-                );
-            }
+            // The other one is kept, for the card to show beside it.
+            assert_eq!(r.paired.as_ref().map(|p| p.value.round()), other, "{m}");
             assert_eq!(r.is_below(30.0), want < 30.0, "{m} {m_days} {c_days}");
-        }
-    }
-
-    #[test]
-    fn figures_as_recorded() {
-        for (v, want) in [
-            (60.0, "60"),
-            (45.5, "45.5"),
-            (45.36, "45.4"),
-            (123.456, "123"),
-            (0.876, "0.88"),
-            (1.234, "1.23"),
-        ] {
-            assert_eq!(as_recorded(v), want, "{v}");
         }
     }
 
@@ -730,7 +604,6 @@ mod tests {
             };
             assert_eq!(got, kind, "case {i}");
             assert_eq!(r.unstable.is_some(), unstable, "case {i}: {:?}", r.unstable);
-            assert!(!r.describe().is_empty());
         }
     }
 }

@@ -5,6 +5,7 @@
 //! notes every card may carry) and the one dispatch.
 
 pub mod pretreatment;
+pub mod renal;
 pub mod unread;
 
 use crate::clinical::body::WeightUsed;

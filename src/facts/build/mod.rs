@@ -1375,7 +1375,15 @@ mod tests {
             let f = facts_of(&t, &[&e]);
             assert_eq!(f.labs[0].comparator, comparator, "{q}");
             let r = f.renal();
-            assert_eq!(r.figure(), format!("eGFR {shown}"), "{q}");
+            let value: f64 = shown
+                .trim_start_matches(|c: char| !c.is_ascii_digit())
+                .parse()
+                .unwrap();
+            assert_eq!(
+                r.egfr.as_ref().map(|e| (e.comparator, e.value)),
+                Some((comparator, value)),
+                "{q}"
+            );
             assert_eq!(r.is_below(60.0), below_60, "{q}");
             assert_eq!(r.is_below(15.0), below_15, "{q}");
         }

@@ -275,7 +275,7 @@ pub fn concern_summary(k: &Kind) -> String {
         ),
         Kind::CyclophosphamideRenal { renal, below } => format!(
             "{} (< {}): reduce the cyclophosphamide dose (specialist review)",
-            renal.figure(),
+            crate::words::renal::figure(renal),
             amount(*below)
         ),
         Kind::MethotrexatePregnant { .. } => {
@@ -286,7 +286,7 @@ pub fn concern_summary(k: &Kind) -> String {
         }
         Kind::MethotrexateRenal { renal, below } => format!(
             "Active methotrexate with {} (< {}): stop or hold (toxicity risk)",
-            renal.figure(),
+            crate::words::renal::figure(renal),
             amount(*below)
         ),
         Kind::TmpSmx {
@@ -426,7 +426,7 @@ pub fn line(k: &Kind) -> String {
         ),
         Kind::CyclophosphamideRenal { renal, below } => format!(
             "**{}**, below {}: cyclophosphamide metabolites accumulate; reduce the dose.",
-            md(&renal.describe()),
+            md(&crate::words::renal::describe(renal)),
             amount(*below)
         ),
         Kind::MethotrexatePregnant { evidence } => format!(
@@ -437,7 +437,7 @@ pub fn line(k: &Kind) -> String {
         ),
         Kind::MethotrexateRenal { renal, below } => format!(
             "**{}**, below {}: methotrexate accumulates; hold it and review.",
-            md(&renal.describe()),
+            md(&crate::words::renal::describe(renal)),
             amount(*below)
         ),
         Kind::TmpSmx {

@@ -59,7 +59,7 @@ fn title(c: &Concern) -> String {
 fn renal_figure(r: &RenalFunction) -> String {
     match (&r.severe_ckd, &r.egfr) {
         (Some(_), _) => "CKD stage 4–5 or dialysis on record".into(),
-        (None, Some(e)) => format!("eGFR {}", e.shown()),
+        (None, Some(e)) => format!("eGFR {}", crate::words::renal::shown(e)),
         (None, None) => "Renal function unknown".into(),
     }
 }
@@ -70,7 +70,7 @@ pub fn renal_line(r: &RenalFunction) -> String {
         let date = crate::words::date(e.date);
         match &e.source {
             RenalSource::Measured { .. } => {
-                format!("eGFR {} mL/min/1.73 m² ({date})", e.shown())
+                format!("eGFR {} mL/min/1.73 m² ({date})", crate::words::renal::shown(e))
             }
             RenalSource::Computed {
                 creatinine_mg_dl,
@@ -79,8 +79,8 @@ pub fn renal_line(r: &RenalFunction) -> String {
             } => format!(
                 "eGFR {} mL/min/1.73 m² (CKD-EPI 2021, Inker 2021: creatinine {} mg/dL of {date}, \
                  age {age}, {})",
-                e.shown(),
-                crate::facts::renal::as_recorded(*creatinine_mg_dl),
+                crate::words::renal::shown(e),
+                crate::text::as_recorded(*creatinine_mg_dl),
                 match sex {
                     Sex::Female => "female",
                     Sex::Male => "male",
@@ -99,23 +99,29 @@ pub fn renal_line(r: &RenalFunction) -> String {
             },
             e.as_ref().map_or(String::new(), |e| format!(
                 "; laboratory eGFR {} of {}",
-                e.shown(),
+                crate::words::renal::shown(e),
                 crate::words::date(e.date)
             ))
         ),
-        (None, Some(e)) => format!("- {}{}", egfr(e), r.paired_note()),
+        (None, Some(e)) => format!("- {}{}", egfr(e), crate::words::renal::paired_note(r)),
         (None, None) => format!(
             "- Renal function unknown ({})",
-            md(r.unknown_reason.as_deref().unwrap_or("no result on file"))
+            md(&r
+                .unknown_reason
+                .as_ref()
+                .map_or_else(|| "no result on file".to_string(), crate::words::renal::unknown))
         ),
     };
     if let Some(u) = &r.unstable {
-        s.push_str(&format!("; **unstable**: {}", md(u)));
+        s.push_str(&format!(
+            "; **unstable**: {}",
+            md(&crate::words::renal::rise(u))
+        ));
     }
     for i in &r.ignored_future {
         s.push_str(&format!(
             "; {} is dated in the future and was not used",
-            md(i)
+            md(&crate::words::renal::ignored(i))
         ));
     }
     s

@@ -120,7 +120,7 @@ pub enum Mtx {
         /// Start mg/m² × BSA, mg/week.
         raw: f64,
         /// Outside SSc with eGFR 30–59: the renal reading the dose was halved for.
-        halved_for: Option<RenalFunction>,
+        halved_for: Option<Box<RenalFunction>>,
         /// The weekly mg aimed at (raw, or half of it).
         target: f64,
         /// `target` rounded up to the policy's step.
@@ -147,7 +147,7 @@ pub enum MtxContra {
     /// function suddenly.
     RenalSsc(RenalFunction),
     /// A recent creatinine rise (as the renal reading describes it).
-    RenalUnstable(String),
+    RenalUnstable(crate::facts::renal::Rise),
     /// Liver disease or chronic viral hepatitis.
     LiverDisease,
     /// Alcohol use disorder.
@@ -409,7 +409,7 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
         Mtx::Offered {
             bsa,
             raw,
-            halved_for: reduced.then(|| renal.clone()),
+            halved_for: reduced.then(|| Box::new(renal.clone())),
             target,
             rounded,
             dose,

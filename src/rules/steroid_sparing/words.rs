@@ -323,10 +323,10 @@ fn renal(r: &RenalFunction) -> String {
         ),
         (None, Some(e)) => match &e.source {
             RenalSource::Measured { .. } => {
-                format!("eGFR {} ({}){}", e.shown(), date(e.date), r.paired_note())
+                format!("eGFR {} ({}){}", crate::words::renal::shown(e), date(e.date), crate::words::renal::paired_note(r))
             }
             RenalSource::Computed { .. } => {
-                format!("eGFR {} ({}){}", e.shown(), e.origin(), r.paired_note())
+                format!("eGFR {} ({}){}", crate::words::renal::shown(e), crate::words::renal::origin(e), crate::words::renal::paired_note(r))
             }
         },
         (None, None) => "renal function unknown".to_string(),
@@ -341,7 +341,10 @@ fn mtx_contra(c: &MtxContra, g: &Figures) -> String {
             "{} in SSc: a renal crisis can drop renal function suddenly",
             renal(r)
         ),
-        MtxContra::RenalUnstable(u) => format!("renal function unstable ({})", md(u)),
+        MtxContra::RenalUnstable(u) => format!(
+            "renal function unstable ({})",
+            md(&crate::words::renal::rise(u))
+        ),
         MtxContra::LiverDisease => "liver disease or chronic viral hepatitis".into(),
         MtxContra::AlcoholUse => "alcohol use disorder".into(),
         MtxContra::Ild => "interstitial lung disease".into(),
