@@ -274,7 +274,7 @@ pub enum Note {
     Unread(Vec<crate::facts::Unclassified>),
     /// Preliminary results the card's figures may rest on ("weight 70 kg
     /// (2026-11-20)"), named on the cards that read their area.
-    Preliminary(Vec<String>),
+    Preliminary(Vec<crate::facts::Preliminary>),
     /// Diagnoses counted on weaker grounds than a confirmed code: read from
     /// the problem text, or provisional. On the patient's first card only.
     Diagnoses(Vec<WeakDiagnosis>),

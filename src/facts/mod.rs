@@ -364,9 +364,19 @@ pub struct Unclassified {
 pub struct Preliminary {
     /// The data area it feeds (`None`: a result no area names).
     pub area: Option<DataArea>,
-    /// What it is, with its value and date ("weight 70 kg (2026-11-20)");
-    /// record text in it is escaped when rendered.
-    pub text: String,
+    /// What it is ("weight", "eGFR", or the result's label as recorded).
+    pub name: String,
+    /// Its value as sent, when it has one.
+    pub value: Option<Sent>,
+    pub date: Option<NaiveDate>,
+}
+
+/// A quantity as sent: its bound, value and unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sent {
+    pub comparator: Option<Comparator>,
+    pub value: f64,
+    pub unit: String,
 }
 
 /// A figure left out because it cannot be true yet (dated in the future).
@@ -374,7 +384,10 @@ pub struct Preliminary {
 pub struct Ignored {
     /// What it would have been used as ("weight", "eGFR", "creatinine", ...).
     pub what: &'static str,
-    pub value: String,
+    /// The result's label as recorded, named when it has no value.
+    pub label: String,
+    /// Its value as sent, when it has one.
+    pub value: Option<Sent>,
     pub date: NaiveDate,
 }
 

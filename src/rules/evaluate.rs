@@ -233,9 +233,7 @@ fn fold_unread(findings: &mut [Finding<What>], facts: &Facts) {
     let preliminary = by_area(findings, &facts.preliminary, |p| p.area);
     for ((f, unread), preliminary) in findings.iter_mut().zip(unread).zip(preliminary) {
         if !preliminary.is_empty() {
-            f.notes.push(Note::Preliminary(
-                preliminary.into_iter().map(|p| p.text).collect(),
-            ));
+            f.notes.push(Note::Preliminary(preliminary));
         }
         if !unread.is_empty() {
             f.notes.push(Note::Unread(unread));

@@ -80,7 +80,7 @@ pub fn weight_line(w: &WeightUsed) -> String {
         s.push_str(&format!(
             "; a weight dated {} ({}) is in the future and was not used",
             i.date,
-            md(&i.value)
+            md(&ignored_value(i))
         ));
     }
     if let Some((prev, diff)) = &w.disagrees {
@@ -132,6 +132,30 @@ pub fn text<W: Words>(f: &Finding<W>) -> Text {
         t.detail.push_str(&note(n));
     }
     t
+}
+
+/// A quantity as sent: "> 60 mL/min/1.73 m²".
+pub fn sent(s: &crate::facts::Sent) -> String {
+    format!(
+        "{}{} {}",
+        s.comparator
+            .map_or(String::new(), |c| format!("{} ", c.sign())),
+        amount(s.value),
+        crate::facts::units::plain(&s.unit)
+    )
+}
+
+/// A result dated in the future: its value as sent, else its label.
+pub fn ignored_value(i: &crate::facts::Ignored) -> String {
+    i.value.as_ref().map_or_else(|| i.label.clone(), sent)
+}
+
+/// A preliminary result: "weight 70 kg (2026-11-20)".
+fn preliminary(p: &crate::facts::Preliminary) -> String {
+    match &p.value {
+        Some(v) => format!("{} {} ({})", p.name, sent(v), date(p.date)),
+        None => format!("{} ({})", p.name, date(p.date)),
+    }
 }
 
 /// A record set aside while the facts were built, in words (plain text: the
@@ -223,7 +247,10 @@ fn note(n: &Note) -> String {
         ),
         Note::Preliminary(list) => format!(
             "\n\n**Preliminary** (may still change): {}.",
-            list.iter().map(|t| md(t)).collect::<Vec<_>>().join("; ")
+            list.iter()
+                .map(|p| md(&preliminary(p)))
+                .collect::<Vec<_>>()
+                .join("; ")
         ),
         Note::Unread(list) => format!("\n\n**Not read**\n{}", unread::lines(list).join("\n")),
         Note::Diagnoses(list) => format!(
@@ -407,5 +434,40 @@ mod set_aside_tests {
         ] {
             assert_eq!(set_aside(&n), want);
         }
+    }
+}
+
+#[cfg(test)]
+mod sent_tests {
+    use super::*;
+    use crate::facts::{Comparator, Ignored, Preliminary, Sent};
+    use chrono::NaiveDate;
+
+    /// Results as sent: a bound with its unit, a preliminary one with its
+    /// date, a future one with no value named by its label.
+    #[test]
+    fn results_as_sent_in_words() {
+        let egfr = Sent {
+            comparator: Some(Comparator::Above),
+            value: 60.0,
+            unit: "mL/min/{1.73_m2}".into(),
+        };
+        assert_eq!(sent(&egfr), "> 60 mL/min/1.73 m²");
+        let p = Preliminary {
+            area: None,
+            name: "eGFR".into(),
+            value: Some(egfr),
+            date: NaiveDate::from_ymd_opt(2026, 11, 23),
+        };
+        assert_eq!(preliminary(&p), "eGFR > 60 mL/min/1.73 m² (2026-11-23)");
+        let p = Preliminary { value: None, ..p };
+        assert_eq!(preliminary(&p), "eGFR (2026-11-23)");
+        let i = Ignored {
+            what: "weight",
+            label: "Body weight".into(),
+            value: None,
+            date: NaiveDate::from_ymd_opt(2026, 12, 30).unwrap(),
+        };
+        assert_eq!(ignored_value(&i), "Body weight");
     }
 }

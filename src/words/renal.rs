@@ -91,7 +91,12 @@ pub fn rise(r: &Rise) -> String {
 /// "an eGFR of 45 dated 2026-12-01".
 pub fn ignored(i: &Ignored) -> String {
     let article = if i.what == "eGFR" { "an" } else { "a" };
-    format!("{article} {} of {} dated {}", i.what, i.value, i.date)
+    format!(
+        "{article} {} of {} dated {}",
+        i.what,
+        super::ignored_value(i),
+        i.date
+    )
 }
 
 /// One line for a card: the figure and where it comes from (plain text, with
@@ -192,7 +197,12 @@ mod tests {
         });
         r.ignored_future = vec![Ignored {
             what: "eGFR",
-            value: "45 mL/min".into(),
+            label: "eGFR".into(),
+            value: Some(crate::facts::Sent {
+                comparator: None,
+                value: 45.0,
+                unit: "mL/min".into(),
+            }),
             date: NaiveDate::from_ymd_opt(2026, 12, 30).unwrap(),
         }];
         assert_eq!(figure(&r), "eGFR 23");

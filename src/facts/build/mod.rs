@@ -11,7 +11,7 @@ use chrono::{Datelike, NaiveDate};
 use super::{
     dose, frequency, orders, plausibility, problem_text, route, units, BloodPressure, Comparator,
     DataArea, DataLimits, Diagnosis, Facts, Frequency, Ignored, Intent, Lab, Med, Reading,
-    RecordKind, Route, SetAside, Setting, Sex, SourceKind, Trust, Unclassified, UnreadReason,
+    RecordKind, Route, Sent, SetAside, Setting, Sex, SourceKind, Trust, Unclassified, UnreadReason,
 };
 use crate::fhir::{self, CodeableConcept, Resource};
 use crate::terminology::medication;
@@ -1180,10 +1180,15 @@ mod tests {
             let f = facts_of(&t, &[&w]);
             assert_eq!(f.weights.len(), usize::from(used), "{status}");
             assert_eq!(
-                f.preliminary
-                    .iter()
-                    .any(|p| p.text == "weight 70 kg (2026-11-20)"
-                        && p.area == Some(DataArea::Weight)),
+                f.preliminary.iter().any(|p| p.name == "weight"
+                    && p.value
+                        == Some(Sent {
+                            comparator: None,
+                            value: 70.0,
+                            unit: "kg".into(),
+                        })
+                    && p.date == NaiveDate::from_ymd_opt(2026, 11, 20)
+                    && p.area == Some(DataArea::Weight)),
                 preliminary,
                 "{status}: {:?}",
                 f.preliminary

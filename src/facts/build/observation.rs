@@ -31,13 +31,10 @@ impl FactsBuilder<'_> {
             .and_then(|q| q.comparator.as_deref())
             .and_then(Comparator::from_fhir);
         let label = code.label().unwrap_or("(no display)").to_string();
-        let sent = |v: f64, u: &str| {
-            format!(
-                "{}{} {}",
-                comparator.map_or(String::new(), |c| format!("{} ", c.sign())),
-                crate::text::amount(v),
-                units::plain(u)
-            )
+        let sent = |v: f64, u: &str| Sent {
+            comparator,
+            value: v,
+            unit: u.to_string(),
         };
         let what = [
             (Concept::BodyWeight, "weight"),
@@ -54,19 +51,17 @@ impl FactsBuilder<'_> {
         if let Some(d) = date {
             let ahead = (d - self.facts.today).num_days() as f64;
             if ahead > self.facts.limits.future_tolerance_days {
-                let value = q
-                    .as_ref()
-                    .map_or_else(|| label.clone(), |(v, u)| sent(*v, u));
                 self.facts.ignored_future.push(Ignored {
                     what,
-                    value,
+                    label: label.clone(),
+                    value: q.as_ref().map(|(v, u)| sent(*v, u)),
                     date: d,
                 });
                 return;
             }
         }
         if preliminary {
-            let value = q.as_ref().map_or(String::new(), |(v, u)| sent(*v, u));
+            let value = q.as_ref().map(|(v, u)| sent(*v, u));
             let area = [
                 (Concept::BodyWeight, DataArea::Weight),
                 (Concept::BodyHeight, DataArea::Height),
@@ -80,18 +75,16 @@ impl FactsBuilder<'_> {
             .find(|(c, _)| concepts.contains(c))
             .map(|(_, a)| *a);
             let name = if what == "laboratory result" {
-                label.as_str()
+                label.clone()
             } else {
-                what
+                what.to_string()
             };
-            let text = if value.is_empty() {
-                format!("{name} ({})", text_date(date))
-            } else {
-                format!("{name} {value} ({})", text_date(date))
-            };
-            self.facts
-                .preliminary
-                .push(crate::facts::Preliminary { area, text });
+            self.facts.preliminary.push(crate::facts::Preliminary {
+                area,
+                name,
+                value,
+                date,
+            });
         }
         let weight_or_height =
             concepts.contains(&Concept::BodyWeight) || concepts.contains(&Concept::BodyHeight);

@@ -104,7 +104,7 @@ impl Words for Found {
                 "- A {} dated {} ({}) is in the future and was not used",
                 i.what,
                 i.date,
-                md(&i.value)
+                md(&crate::words::ignored_value(i))
             ));
         }
         // One line per figure: what its absence left unchecked.

@@ -52,7 +52,7 @@ impl Words for Found {
                 s.push_str(&format!(
                     "; a height dated {} ({}) is in the future and was not used",
                     i.date,
-                    md(&i.value)
+                    md(&crate::words::ignored_value(i))
                 ));
             }
             lines.push(s);
