@@ -68,10 +68,6 @@ fn body_of(f: &Facts) -> dose::Body {
     }
 }
 
-fn text_date(d: Option<NaiveDate>) -> String {
-    d.map_or_else(|| "date unknown".into(), |d| d.to_string())
-}
-
 /// The calendar date of a FHIR date or dateTime in the service's time zone.
 /// A dateTime with an offset is an instant: `2026-11-23T23:30:00-05:00` is
 /// 2026-11-24 04:30 UTC, so 2026-11-24 in a UTC calendar. A date alone, or a

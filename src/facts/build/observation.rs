@@ -300,7 +300,7 @@ impl FactsBuilder<'_> {
             label: Some(format!(
                 "{label} {} {unit}, {}",
                 crate::text::amount(value),
-                text_date(date)
+                crate::text::date(date)
             )),
         });
     }

@@ -191,8 +191,7 @@ pub(super) fn of(
             None,
         ));
     }
-    // Pre-treatment checks (hepatitis B, blood count, ALT, pregnancy test):
-    // a blocking result is a warning; reminders go into the inputs.
+    // A blocking pre-treatment result (the caller read the lines once).
     let blocking: Vec<Line> = pre.iter().filter(|l| l.blocking).cloned().collect();
     if !blocking.is_empty() {
         cards.push(Card::new(
