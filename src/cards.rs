@@ -405,7 +405,9 @@ mod tests {
         // Any finding will do: the words are not under test here.
         let mut facts = crate::rules::test_support::patient(&[crate::terminology::Concept::Ssc]);
         facts.setting = crate::facts::Setting::OrderEntry;
-        facts.unreadable_orders.push("x".into());
+        facts
+            .unreadable_orders
+            .push(crate::facts::UnreadableOrder::NoMedication { index: 1, of: 1 });
         let mut f =
             crate::rules::unreadable_order::evaluate(&facts, &crate::clinical::Policy::default())
                 .findings

@@ -386,10 +386,10 @@ impl Engine {
                     Ok(_) => {}
                     Err(s) => {
                         if MEDICATION_ORDER_TYPES.contains(&s.resource_type.as_str()) {
-                            b.unreadable_order(&format!(
-                                "a {} draft could not be read ({} error)",
-                                s.resource_type, s.category
-                            ));
+                            b.unreadable_order(crate::facts::UnreadableOrder::Malformed {
+                                resource_type: s.resource_type.clone(),
+                                error: s.category,
+                            });
                         }
                         report.skipped.push(s)
                     }

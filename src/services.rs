@@ -143,7 +143,10 @@ impl Services {
             }
             for required in REQUIRED {
                 if !prefetch.iter().any(|(_, _, a)| a == required) {
-                    return Err(err(format!("no prefetch key for {}", required.describe())));
+                    return Err(err(format!(
+                        "no prefetch key for {}",
+                        crate::words::area(*required)
+                    )));
                 }
             }
             services.push(Service {

@@ -252,7 +252,7 @@ mod tests {
         let daily = |mg: f64| Dose {
             mg,
             frequency: Frequency::of(Schedule::DAILY, Certainty::Coded),
-            derivation: format!("{mg} mg"),
+            derivation: crate::facts::Derivation::mg(mg),
         };
         // (limit mg/day, exposure, today's pred-eq, pred-eq for limits and risk)
         let cases = [

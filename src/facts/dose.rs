@@ -24,8 +24,84 @@ pub struct Dose {
     pub mg: f64,
     /// How often (see `frequency`).
     pub frequency: Frequency,
-    /// How the mg figure was obtained, for the card ("1 tablet × 20 mg").
-    pub derivation: String,
+    /// How the mg figure was obtained, for the card to show.
+    pub derivation: Derivation,
+}
+
+/// How an mg figure was obtained from the order, kept as values for the
+/// card to show (its words are the card's, not the facts').
+#[derive(Debug, Clone, PartialEq)]
+pub enum Derivation {
+    /// A quantity in a unit of mass as ordered (40 mg, 1 g, 500 mcg).
+    Mass { value: f64, unit: &'static str },
+    /// mL × the product's mg per mL.
+    Volume { ml: f64, mg_per_ml: f64 },
+    /// A count of units (its unit as sent, in plain words) × mg each.
+    Units {
+        count: f64,
+        unit: String,
+        mg_each: f64,
+    },
+    /// A dose per kg or per m² × the weight or area used = `mg`.
+    PerBody {
+        amount: f64,
+        mass: &'static str,
+        basis: Basis,
+        mg: f64,
+    },
+    /// A range, counted at its high end.
+    Range {
+        low: Box<Derivation>,
+        high: Box<Derivation>,
+    },
+    /// A range with only its high end, counted there.
+    UpTo(Box<Derivation>),
+    /// "N × M mg" in the sig text: `count` × `each` = `total` mg.
+    Times { count: f64, each: f64, total: f64 },
+    /// Read from the dosage text.
+    FromText(Box<Derivation>),
+    /// As needed, read at its stated maximum: `max` once in `period_days`.
+    AsNeededAtMost {
+        max: Box<Derivation>,
+        period_days: f64,
+    },
+    /// As needed with no maximum: counted at its most frequent.
+    AsNeeded(Box<Derivation>),
+    /// Doses given together in a day, added up to `mg_a_day`.
+    Together {
+        parts: Vec<(Derivation, Option<Schedule>)>,
+        mg_a_day: f64,
+    },
+}
+
+impl Derivation {
+    /// A dose given in mg.
+    pub fn mg(value: f64) -> Self {
+        Derivation::Mass { value, unit: "mg" }
+    }
+}
+
+/// What a per-kg or per-m² dose was computed with.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Basis {
+    /// The weight used, and the date it was measured.
+    Weight { kg: f64, date: Option<NaiveDate> },
+    /// The body surface area (Mosteller) of the height and weight used.
+    Area {
+        m2: f64,
+        height_cm: f64,
+        weight_kg: f64,
+    },
+}
+
+impl Basis {
+    /// kg or m².
+    pub fn value(self) -> f64 {
+        match self {
+            Basis::Weight { kg, .. } => kg,
+            Basis::Area { m2, .. } => m2,
+        }
+    }
 }
 
 /// Rounds to 0.001 mg, so that 1.1 mL × 25 mg/mL is 27.5 mg and not
@@ -87,12 +163,12 @@ fn is_count_unit(unit: &str) -> bool {
 }
 
 /// What a per-weight or per-area dose ("1 mg/kg", "375 mg/m²") is computed
-/// from: the usable weight and body surface area, each with the words that
-/// name it on the card ("70 kg of 2026-11-10").
-#[derive(Debug, Clone, Default, PartialEq)]
+/// from: the usable weight (a [`Basis::Weight`]) and body surface area (a
+/// [`Basis::Area`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Body {
-    pub weight_kg: Option<(f64, String)>,
-    pub bsa_m2: Option<(f64, String)>,
+    pub weight: Option<Basis>,
+    pub area: Option<Basis>,
 }
 
 /// A dose per kg (or per m²) ordered with no usable weight (or body-surface
@@ -109,7 +185,7 @@ pub struct NotComputed {
 #[derive(Debug, Clone, PartialEq)]
 enum Mg {
     /// mg, and how the figure was obtained.
-    Read(f64, String),
+    Read(f64, Derivation),
     /// A dose per kg or per m² with no usable weight or area.
     NeedsBody(NotComputed),
     Unreadable,
@@ -153,18 +229,18 @@ fn per_body(unit: &str) -> Option<(f64, &'static str, bool)> {
 /// A dose per kg or per m², computed with the weight or area used.
 fn of_body(v: f64, unit: &str, body: &Body) -> Option<Mg> {
     let (factor, mass, per_kg) = per_body(unit)?;
-    let (per, basis) = if per_kg {
-        ("kg", body.weight_kg.as_ref())
-    } else {
-        ("m²", body.bsa_m2.as_ref())
-    };
-    let ordered = format!("{} {mass}/{per}", crate::text::amount(v));
+    let basis = if per_kg { body.weight } else { body.area };
     Some(match basis {
-        Some((b, shown)) => {
-            let mg = sig3(v * factor * b);
+        Some(basis) => {
+            let mg = sig3(v * factor * basis.value());
             Mg::Read(
                 mg,
-                format!("{ordered} × {shown} = {} mg", crate::text::amount(mg)),
+                Derivation::PerBody {
+                    amount: v,
+                    mass,
+                    basis,
+                    mg,
+                },
             )
         }
         None => Mg::NeedsBody(NotComputed {
@@ -182,7 +258,13 @@ fn mg_of(q: &Quantity, strength: Option<Strength>, body: &Body) -> Mg {
     let unit = q.unit_code().unwrap_or("").trim();
     let shown = if unit.is_empty() { "(no unit)" } else { unit };
     if let Some((f, name)) = mass(unit) {
-        return Mg::Read(v * f, format!("{} {name}", crate::text::amount(v)));
+        return Mg::Read(
+            v * f,
+            Derivation::Mass {
+                value: v,
+                unit: name,
+            },
+        );
     }
     if let Some(m) = of_body(v, unit, body) {
         return m;
@@ -191,27 +273,21 @@ fn mg_of(q: &Quantity, strength: Option<Strength>, body: &Body) -> Mg {
         "mL" | "ml" | "ML" => strength.and_then(|s| s.mg_per_ml()).map(|c| {
             (
                 v * c,
-                format!(
-                    "{} mL × {} mg/mL",
-                    crate::text::amount(v),
-                    crate::text::amount(c)
-                ),
+                Derivation::Volume {
+                    ml: v,
+                    mg_per_ml: c,
+                },
             )
         }),
         u if is_count_unit(u) => strength.and_then(|s| s.mg_per_unit()).map(|per| {
-            // "3 tablets × 20 mg", never the UCUM annotation ("{tbl}").
-            let mut shown = super::units::plain(shown);
-            if v != 1.0 && !shown.ends_with('s') {
-                shown.push('s');
-            }
             (
                 v * per,
-                format!(
-                    "{} {} × {} mg",
-                    crate::text::amount(v),
-                    shown,
-                    crate::text::amount(per)
-                ),
+                // The unit in words, never the UCUM annotation ("{tbl}").
+                Derivation::Units {
+                    count: v,
+                    unit: super::units::plain(shown),
+                    mg_each: per,
+                },
             )
         }),
         _ => None,
@@ -274,24 +350,17 @@ pub fn together(read: &[(Option<f64>, Dose)]) -> Vec<Dose> {
                 return None;
             }
             let total: f64 = group.iter().map(|d| d.per_day_mg()).sum::<Option<f64>>()?;
-            let parts: Vec<String> = group
+            let parts = group
                 .iter()
-                .map(|d| {
-                    format!(
-                        "{} {}",
-                        d.derivation,
-                        d.schedule().map_or(String::new(), |s| s.describe())
-                    )
-                })
+                .map(|d| (d.derivation.clone(), d.schedule()))
                 .collect();
             Some(Dose {
                 mg: round_mg(total),
                 frequency: Frequency::of(Schedule::DAILY, frequency::Certainty::Coded),
-                derivation: format!(
-                    "{} = {} mg a day",
-                    parts.join(" + "),
-                    crate::text::amount(total)
-                ),
+                derivation: Derivation::Together {
+                    parts,
+                    mg_a_day: total,
+                },
             })
         })
         .collect()
@@ -329,21 +398,15 @@ fn structured(d: &Dosage, strength: Option<Strength>, body: &Body) -> Mg {
             mg_of(q, strength, body),
             low.map(|l| mg_of(l, strength, body)),
         ) {
-            (Mg::Read(high, how), Some(Mg::Read(low, low_how))) if low <= high => {
-                // "40–80 mg" when both ends are plain mg figures.
-                let plain = |h: &str| {
-                    h.strip_suffix(" mg")
-                        .filter(|v| !v.contains(' '))
-                        .map(str::to_string)
-                };
-                let range = match (plain(&low_how), plain(&how)) {
-                    (Some(l), Some(h)) => format!("{l}–{h} mg"),
-                    _ => format!("{low_how} to {how}"),
-                };
-                Mg::Read(high, format!("{range} (high end counted)"))
-            }
+            (Mg::Read(high, how), Some(Mg::Read(low, low_how))) if low <= high => Mg::Read(
+                high,
+                Derivation::Range {
+                    low: Box::new(low_how),
+                    high: Box::new(how),
+                },
+            ),
             (Mg::Read(high, how), _) if low.is_some() => {
-                Mg::Read(high, format!("up to {how} (high end counted)"))
+                Mg::Read(high, Derivation::UpTo(Box::new(how)))
             }
             (m, _) => m,
         };
@@ -379,7 +442,7 @@ fn from_text(text: &str, body: &Body) -> Mg {
             return Mg::Unreadable;
         };
         return match of_body(v, &unit, body) {
-            Some(Mg::Read(mg, how)) => Mg::Read(mg, format!("{how}, from the dosage text")),
+            Some(Mg::Read(mg, how)) => Mg::Read(mg, Derivation::FromText(Box::new(how))),
             Some(m) => m,
             None => Mg::Unreadable,
         };
@@ -405,12 +468,11 @@ fn from_text(text: &str, body: &Body) -> Mg {
         return if others_agree && k >= 1.0 {
             Mg::Read(
                 total,
-                format!(
-                    "{} × {} mg = {} mg from the dosage text",
-                    crate::text::amount(k),
-                    crate::text::amount(each),
-                    crate::text::amount(total)
-                ),
+                Derivation::FromText(Box::new(Derivation::Times {
+                    count: k,
+                    each,
+                    total,
+                })),
             )
         } else {
             Mg::Unreadable
@@ -428,10 +490,7 @@ fn from_text(text: &str, body: &Body) -> Mg {
         return Mg::Unreadable;
     }
     let v = values[0];
-    Mg::Read(
-        v,
-        format!("{} mg from the dosage text", crate::text::amount(v)),
-    )
+    Mg::Read(v, Derivation::FromText(Box::new(Derivation::mg(v))))
 }
 
 /// Days in a `maxDosePerPeriod` denominator.
@@ -483,11 +542,14 @@ pub fn read(
                     frequency: 1.0,
                     period_days: days,
                 };
-                derivation = format!("as needed, at most {how} {}", per_period(days));
+                derivation = Derivation::AsNeededAtMost {
+                    max: Box::new(how),
+                    period_days: days,
+                };
                 mg = max_mg;
                 frequency = Frequency::of(per, frequency::Certainty::Coded);
             }
-            None => derivation = format!("{derivation} as needed, counted at its most frequent"),
+            None => derivation = Derivation::AsNeeded(Box::new(derivation)),
         }
     }
     (mg.is_finite() && mg > 0.0 && mg < MAX_MG)
@@ -497,15 +559,6 @@ pub fn read(
             derivation,
         })
         .ok_or(None)
-}
-
-fn per_period(days: f64) -> String {
-    match days {
-        1.0 => "a day".into(),
-        7.0 => "a week".into(),
-        d if d < 1.0 => format!("every {} h", crate::text::amount(d * 24.0)),
-        d => format!("every {} days", crate::text::amount(d)),
-    }
 }
 
 #[cfg(test)]
@@ -600,22 +653,22 @@ mod tests {
     }
 
     #[test]
-    fn schedules_describe_themselves() {
-        assert_eq!(Schedule::DAILY.describe(), "once daily");
-        assert_eq!(Schedule::WEEKLY.describe(), "once weekly");
-        let bid = Schedule {
-            frequency: 2.0,
-            period_days: 1.0,
-        };
-        assert_eq!(bid.describe(), "twice daily");
+    fn a_sig_reads_its_schedule() {
         let s = frequency::of_dosage(&dosage(r#"{"text":"25 mg SC once weekly"}"#));
         assert_eq!(s.schedule, Some(Schedule::WEEKLY));
     }
 
     fn kg70() -> Body {
         Body {
-            weight_kg: Some((70.0, "70 kg".into())),
-            bsa_m2: Some((1.82, "1.82 m²".into())),
+            weight: Some(Basis::Weight {
+                kg: 70.0,
+                date: None,
+            }),
+            area: Some(Basis::Area {
+                m2: 1.82,
+                height_cm: 170.0,
+                weight_kg: 70.0,
+            }),
         }
     }
 
@@ -673,21 +726,21 @@ mod tests {
                 r#"{{"timing":{{"repeat":{{"frequency":1,"period":1,"periodUnit":"d"}}}},"doseAndRate":[{{"doseRange":{{{low}{high}}}}}]}}"#
             )
         };
-        // (low, high, strength, mg per day, shown)
+        // (low, high, strength, mg per day, both ends kept)
         let cases = [
             (
                 r#""low":{"value":10,"unit":"mg"},"#,
                 r#""high":{"value":20,"unit":"mg"}"#,
                 None,
                 Some(20.0),
-                "10–20 mg (high end counted)",
+                true,
             ),
             (
                 r#""low":{"value":40,"unit":"mg"},"#,
                 r#""high":{"value":80,"unit":"mg"}"#,
                 None,
                 Some(80.0),
-                "40–80 mg (high end counted)",
+                true,
             ),
             // 1–2 tablets of 5 mg: 10 mg.
             (
@@ -695,7 +748,7 @@ mod tests {
                 r#""high":{"value":2,"unit":"tablet"}"#,
                 Some(Strength::PerUnit(5.0)),
                 Some(10.0),
-                "1 tablet × 5 mg to 2 tablets × 5 mg (high end counted)",
+                true,
             ),
             // Only a high end.
             (
@@ -703,81 +756,70 @@ mod tests {
                 r#""high":{"value":30,"unit":"mg"}"#,
                 None,
                 Some(30.0),
-                "30 mg",
+                false,
             ),
             // No high end: not guessed from the low one.
-            (r#""low":{"value":10,"unit":"mg"}"#, "", None, None, ""),
+            (r#""low":{"value":10,"unit":"mg"}"#, "", None, None, false),
         ];
-        for (low, high, strength, want, shown) in cases {
+        for (low, high, strength, want, range_kept) in cases {
             let json = range(low, high);
             let got = read(&dosage(&json), strength, &Body::default());
             assert_eq!(per_day(&got), want, "{json}");
             if let Ok(d) = got {
-                assert_eq!(d.derivation, shown);
+                // Both ends are kept for the card when both read.
+                assert_eq!(
+                    matches!(d.derivation, Derivation::Range { .. }),
+                    range_kept,
+                    "{json}"
+                );
             }
         }
     }
 
     #[test]
-    fn doses_per_kg_or_m2_use_the_weight_or_area_and_show_it() {
+    fn doses_per_kg_or_m2_use_the_weight_or_area_and_keep_it() {
         let q = |v: f64, unit: &str| {
             format!(
                 r#"{{"timing":{{"repeat":{{"frequency":1,"period":1,"periodUnit":"d"}}}},"doseAndRate":[{{"doseQuantity":{{"value":{v},"code":"{unit}"}}}}]}}"#
             )
         };
         let w = |kg: f64| Body {
-            weight_kg: Some((kg, format!("{} kg", crate::text::amount(kg)))),
-            bsa_m2: None,
+            weight: Some(Basis::Weight { kg, date: None }),
+            area: None,
         };
-        // (dosage, body, mg, shown)
-        let cases: Vec<(String, Body, Option<f64>, &str)> = vec![
+        // (dosage, body, mg, computed with kg (else m²))
+        let cases: Vec<(String, Body, Option<f64>, bool)> = vec![
             // 1 mg/kg × 70 kg = 70 mg.
-            (
-                q(1.0, "mg/kg"),
-                kg70(),
-                Some(70.0),
-                "1 mg/kg × 70 kg = 70 mg",
-            ),
+            (q(1.0, "mg/kg"), kg70(), Some(70.0), true),
             // 0.75 mg/kg × 63.5 kg = 47.625 → 47.6 (3 significant figures).
-            (
-                q(0.75, "mg/kg"),
-                w(63.5),
-                Some(47.6),
-                "0.75 mg/kg × 63.5 kg = 47.6 mg",
-            ),
+            (q(0.75, "mg/kg"), w(63.5), Some(47.6), true),
             // IVIG 2 g/kg × 60 kg = 120 g.
-            (
-                q(2.0, "g/kg"),
-                w(60.0),
-                Some(120_000.0),
-                "2 g/kg × 60 kg = 120000 mg",
-            ),
+            (q(2.0, "g/kg"), w(60.0), Some(120_000.0), true),
             // Cyclophosphamide 500 mg/m² × 1.82 m² = 910 mg.
-            (
-                q(500.0, "mg/m2"),
-                kg70(),
-                Some(910.0),
-                "500 mg/m² × 1.82 m² = 910 mg",
-            ),
+            (q(500.0, "mg/m2"), kg70(), Some(910.0), false),
             // 375 mg/m² × 1.82 = 682.5 → 683.
-            (
-                q(375.0, "mg/m²"),
-                kg70(),
-                Some(683.0),
-                "375 mg/m² × 1.82 m² = 683 mg",
-            ),
+            (q(375.0, "mg/m²"), kg70(), Some(683.0), false),
             // From the sig: 1 mg/kg, never "1 mg".
             (
                 r#"{"text":"1 mg/kg by mouth once daily"}"#.into(),
                 kg70(),
                 Some(70.0),
-                "1 mg/kg × 70 kg = 70 mg, from the dosage text",
+                true,
             ),
         ];
-        for (json, body, want, shown) in cases {
+        for (json, body, want, per_kg) in cases {
             let got = read(&dosage(&json), None, &body);
             assert_eq!(got.as_ref().ok().map(|d| d.mg), want, "{json}");
-            assert_eq!(got.unwrap().derivation, shown);
+            let basis = match got.unwrap().derivation {
+                Derivation::PerBody { basis, .. } => basis,
+                Derivation::FromText(d) => match *d {
+                    Derivation::PerBody { basis, .. } => basis,
+                    other => panic!("{json}: {other:?}"),
+                },
+                other => panic!("{json}: {other:?}"),
+            };
+            let want_basis = if per_kg { body.weight } else { body.area };
+            assert_eq!(Some(basis), want_basis, "{json}");
         }
         // No usable weight or area: unknown, and said; never a guessed dose.
         let per = |amount: f64, per_kg: bool| NotComputed {
@@ -856,7 +898,7 @@ mod tests {
         Dose {
             mg,
             frequency: Frequency::of(Schedule::DAILY, frequency::Certainty::Coded),
-            derivation: format!("{mg} mg"),
+            derivation: Derivation::mg(mg),
         }
     }
 

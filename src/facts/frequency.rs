@@ -39,20 +39,6 @@ impl Schedule {
     pub fn per_day(self) -> f64 {
         self.frequency / self.period_days
     }
-    /// Plain words for a card ("once daily", "twice daily", "once weekly", ...).
-    pub fn describe(self) -> String {
-        let times = match self.frequency {
-            1.0 => "once".to_string(),
-            2.0 => "twice".to_string(),
-            f => format!("{} times", crate::text::amount(f)),
-        };
-        match self.period_days {
-            1.0 => format!("{times} daily"),
-            7.0 => format!("{times} weekly"),
-            p if p < 1.0 => format!("{times} every {} h", crate::text::amount(p * 24.0)),
-            p => format!("{times} every {} days", crate::text::amount(p)),
-        }
-    }
 }
 
 /// How the frequency was obtained.
@@ -77,11 +63,25 @@ pub struct Frequency {
     pub days_per_week: Option<f64>,
     pub certainty: Certainty,
     /// Why it is unknown, or what limited it, for the card.
-    pub note: Option<String>,
+    pub note: Option<Note>,
+}
+
+/// Why a frequency is unknown, or what limited it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Note {
+    /// The order has no dosage instruction.
+    NoDosage,
+    /// Neither the timing nor the sig text gives a frequency.
+    NoFrequency,
+    /// The sig text names more than one frequency.
+    Conflicting,
+    /// A set number of administrations (or a short course) caps the week:
+    /// `count` in all, read as at most `count` a week instead of `uncapped`.
+    Capped { count: f64, uncapped: f64 },
 }
 
 impl Frequency {
-    pub fn unknown(note: Option<String>) -> Self {
+    pub fn unknown(note: Option<Note>) -> Self {
         Frequency {
             schedule: None,
             per_week: None,
@@ -125,15 +125,6 @@ impl Frequency {
     /// More than one administration day in 7 days (`None`: unknown).
     pub fn more_than_weekly(&self) -> Option<bool> {
         self.days_per_week.map(|d| d > 1.0 + 1e-9)
-    }
-
-    /// Plain words ("once weekly", "twice daily"), or "frequency unknown".
-    pub fn describe(&self) -> String {
-        match (&self.schedule, self.per_week) {
-            (Some(s), _) => s.describe(),
-            (None, Some(w)) => format!("{} times a week", crate::text::amount(w)),
-            _ => "frequency unknown".into(),
-        }
     }
 }
 
@@ -311,12 +302,10 @@ pub fn of_timing(t: &Timing) -> Option<Frequency> {
         if cap.is_finite() {
             if let Some(w) = f.per_week.filter(|w| *w > cap) {
                 f.per_week = Some(cap);
-                f.note = Some(format!(
-                    "{} administrations in all (read as at most {} a week, not {})",
-                    crate::text::amount(cap),
-                    crate::text::amount(cap),
-                    crate::text::amount(w)
-                ));
+                f.note = Some(Note::Capped {
+                    count: cap,
+                    uncapped: w,
+                });
             }
             if let Some(d) = f.days_per_week.filter(|d| *d > cap) {
                 let _ = d;
@@ -336,12 +325,12 @@ pub fn of_dosage(d: &Dosage) -> Frequency {
     match d.text.as_deref() {
         Some(text) => of_text(text).unwrap_or_else(|| {
             Frequency::unknown(Some(if conflicting(text) {
-                "the dosage text names more than one frequency".into()
+                Note::Conflicting
             } else {
-                "no frequency in the order".into()
+                Note::NoFrequency
             }))
         }),
-        None => Frequency::unknown(Some("no frequency in the order".into())),
+        None => Frequency::unknown(Some(Note::NoFrequency)),
     }
 }
 

@@ -32,8 +32,8 @@ use chrono::NaiveDate;
 use crate::terminology::medication::{Drug, Identified};
 use crate::terminology::Concept;
 pub use build::{names_patient, Dropped, FactsBuilder};
-pub use dose::{Dose, ExposureDose, Schedule};
-pub use frequency::{Certainty, Frequency};
+pub use dose::{Derivation, Dose, ExposureDose, Schedule};
+pub use frequency::{Certainty, Frequency, Note as FrequencyNote};
 pub use limits::DataLimits;
 pub use orders::Intent;
 pub use plausibility::Trust;
@@ -68,20 +68,17 @@ pub enum DataArea {
     PregnancyStatus,
 }
 
-impl DataArea {
-    pub fn describe(self) -> &'static str {
-        match self {
-            DataArea::Patient => "sex and age (Patient)",
-            DataArea::Conditions => "diagnoses (Condition)",
-            DataArea::Medications => "active medications (MedicationRequest)",
-            DataArea::Weight => "body weight",
-            DataArea::Height => "body height",
-            DataArea::BloodPressure => "blood pressure",
-            DataArea::RenalFunction => "renal function (eGFR, creatinine)",
-            DataArea::Labs => "laboratory results",
-            DataArea::PregnancyStatus => "pregnancy status",
-        }
-    }
+/// A draft medication order that could not be read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnreadableOrder {
+    /// Draft `index` (from 1) of `of`: neither a code nor a name.
+    NoMedication { index: usize, of: usize },
+    /// A draft of `resource_type` that did not parse; `error` is the kind
+    /// of error ("data", "syntax").
+    Malformed {
+        resource_type: String,
+        error: &'static str,
+    },
 }
 
 /// A measured figure converted to the canonical unit (kg, cm).
@@ -357,6 +354,9 @@ pub struct Unclassified {
     /// The record's own label (display or text) as sent, for the card;
     /// escaped when rendered. Never an id.
     pub label: Option<String>,
+    /// A result with a unit the service cannot read: its value, its unit as
+    /// sent (empty: none) and its date, for the card to name.
+    pub value: Option<(f64, String, Option<NaiveDate>)>,
 }
 
 /// A preliminary result that was used: named on the cards that read its area.
@@ -414,7 +414,7 @@ pub struct Facts {
     /// Draft orders not selected (order-select only).
     pub other_drafts: Vec<Med>,
     /// Draft entries that look like medication orders but could not be read.
-    pub unreadable_orders: Vec<String>,
+    pub unreadable_orders: Vec<UnreadableOrder>,
     /// What drafted ServiceRequests order (monitoring, tests), as concepts.
     pub drafted_services: Vec<crate::terminology::Concept>,
     /// Most recent first.

@@ -108,7 +108,7 @@ mod tests {
             dose: Some(Dose {
                 mg: 20.0,
                 frequency: Frequency::unknown(None),
-                derivation: String::new(),
+                derivation: crate::facts::Derivation::mg(20.0),
             }),
             exposure: crate::facts::ExposureDose::Limit,
             frequency: Frequency::unknown(None),

@@ -35,19 +35,6 @@ impl Route {
                 | Route::OtherSystemic
         )
     }
-    pub fn describe(self) -> &'static str {
-        match self {
-            Route::Oral => "oral",
-            Route::Sublingual => "sublingual",
-            Route::Intravenous => "IV",
-            Route::Intramuscular => "IM",
-            Route::Subcutaneous => "SC",
-            Route::OtherSystemic => "parenteral",
-            Route::Local => "local",
-            Route::Ambiguous => "route not stated",
-            Route::Unknown => "route unknown",
-        }
-    }
 }
 
 /// The kind of a systemic route from its name ("Oral route", "Intravenous

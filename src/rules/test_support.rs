@@ -82,7 +82,7 @@ pub fn med(drug: Drug, mg: f64, schedule: Schedule, route: Route, id: &str) -> M
         dose: Some(Dose {
             mg,
             frequency: Frequency::of(schedule, Certainty::Coded),
-            derivation: format!("{mg} mg"),
+            derivation: crate::facts::Derivation::mg(mg),
         }),
         exposure: crate::facts::ExposureDose::Limit,
         frequency: Frequency::of(schedule, Certainty::Coded),

@@ -4,6 +4,7 @@
 //! module holds the shared pieces (numbers, inputs with their dates, the
 //! notes every card may carry) and the one dispatch.
 
+pub mod dose;
 pub mod pretreatment;
 pub mod renal;
 pub mod unread;
@@ -145,6 +146,22 @@ pub fn sent(s: &crate::facts::Sent) -> String {
     )
 }
 
+/// A data area as a card names it ("body weight", "diagnoses (Condition)").
+pub fn area(a: crate::facts::DataArea) -> &'static str {
+    use crate::facts::DataArea;
+    match a {
+        DataArea::Patient => "sex and age (Patient)",
+        DataArea::Conditions => "diagnoses (Condition)",
+        DataArea::Medications => "active medications (MedicationRequest)",
+        DataArea::Weight => "body weight",
+        DataArea::Height => "body height",
+        DataArea::BloodPressure => "blood pressure",
+        DataArea::RenalFunction => "renal function (eGFR, creatinine)",
+        DataArea::Labs => "laboratory results",
+        DataArea::PregnancyStatus => "pregnancy status",
+    }
+}
+
 /// A result dated in the future: its value as sent, else its label.
 pub fn ignored_value(i: &crate::facts::Ignored) -> String {
     i.value.as_ref().map_or_else(|| i.label.clone(), sent)
@@ -279,7 +296,7 @@ fn note(n: &Note) -> String {
         } => {
             let mut gaps: Vec<String> = missing
                 .iter()
-                .map(|a| format!("- Not checked: {} could not be obtained", a.describe()))
+                .map(|a| format!("- Not checked: {} could not be obtained", area(*a)))
                 .collect();
             gaps.extend(notes.iter().map(|n| format!("- {}", md(&set_aside(n)))));
             if *age_unknown {

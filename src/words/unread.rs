@@ -26,6 +26,27 @@ pub fn lines(unread: &[Unclassified]) -> Vec<String> {
         .collect()
 }
 
+/// A record's label, with the value it was sent with when its unit could
+/// not be read ("Body weight 11 "stone", 2026-11-20").
+fn shown(u: &Unclassified) -> Option<String> {
+    let label = u.label.as_deref()?;
+    Some(match &u.value {
+        Some((value, unit, date)) => {
+            let unit = if unit.is_empty() {
+                "no unit".to_string()
+            } else {
+                format!("\"{unit}\"")
+            };
+            format!(
+                "{label} {} {unit}, {}",
+                crate::text::amount(*value),
+                crate::text::date(*date)
+            )
+        }
+        None => label.to_string(),
+    })
+}
+
 fn line(kind: RecordKind, reason: UnreadReason, list: &[&Unclassified]) -> String {
     let n = list.len();
     let plural = |one: &str, many: &str| {
@@ -53,18 +74,17 @@ fn line(kind: RecordKind, reason: UnreadReason, list: &[&Unclassified]) -> Strin
             plural("result", "results")
         ),
     };
-    let named: Vec<String> = list
+    let labels: Vec<String> = list
         .iter()
-        .filter_map(|u| u.label.as_deref())
+        .filter_map(|u| shown(u))
         .filter(|l| !l.trim().is_empty())
+        .collect();
+    let named: Vec<String> = labels
+        .iter()
         .take(MAX_NAMED)
         .map(|l| format!("‘{}’", md(l.trim())))
         .collect();
-    let more = list
-        .iter()
-        .filter(|u| u.label.as_deref().is_some_and(|l| !l.trim().is_empty()))
-        .count()
-        .saturating_sub(named.len());
+    let more = labels.len().saturating_sub(named.len());
     let mut s = format!("- {what}");
     if !named.is_empty() {
         s.push_str(": ");
@@ -87,6 +107,7 @@ mod tests {
             reason,
             area: Some(DataArea::Weight),
             label: label.map(str::to_string),
+            value: None,
         }
     }
 
@@ -103,13 +124,23 @@ mod tests {
             ),
             (
                 vec![
-                    u(RecordKind::Result, UnreadReason::UnknownUnit, Some("Body weight 11 \"stone\", 2026-11-20")),
+                    Unclassified {
+                        value: Some((11.0, "stone".into(), chrono::NaiveDate::from_ymd_opt(2026, 11, 20))),
+                        ..u(RecordKind::Result, UnreadReason::UnknownUnit, Some("Body weight"))
+                    },
                     u(RecordKind::Condition, UnreadReason::UnknownCode, None),
                 ],
                 vec![
                     "- 1 diagnosis could not be classified",
                     "- 1 result not used: unit not recognised: ‘Body weight 11 \"stone\", 2026-11-20’",
                 ],
+            ),
+            (
+                vec![Unclassified {
+                    value: Some((120.0, String::new(), None)),
+                    ..u(RecordKind::Result, UnreadReason::UnknownUnit, Some("BP"))
+                }],
+                vec!["- 1 result not used: unit not recognised: ‘BP 120 no unit, date unknown’"],
             ),
             (
                 (0..5)

@@ -64,6 +64,7 @@ impl FactsBuilder<'_> {
                     reason: UnreadReason::UnknownCode,
                     area: Some(DataArea::Conditions),
                     label: code.label().map(str::to_string),
+                    value: None,
                 });
             }
             return;

@@ -84,6 +84,7 @@ impl FactsBuilder<'_> {
             reason,
             area: None,
             label,
+            value: None,
         })
     }
 
@@ -179,7 +180,7 @@ impl FactsBuilder<'_> {
             })
             .cloned()
             .or_else(|| readings.first().cloned())
-            .unwrap_or_else(|| Frequency::unknown(Some("no dosage instruction".into())));
+            .unwrap_or_else(|| Frequency::unknown(Some(crate::facts::FrequencyNote::NoDosage)));
         let med = Med {
             reference,
             id,

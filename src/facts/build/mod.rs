@@ -42,28 +42,17 @@ const SCOPE_CONCEPTS: &[Concept] = &[
 /// The weight and body surface area (Mosteller) a dose per kg or per m² is
 /// computed with: the newest usable readings only, never a doubtful one.
 fn body_of(f: &Facts) -> dose::Body {
-    let shown = |r: &Reading, unit: &str| {
-        let value = crate::text::amount(dose::sig3(r.value));
-        match r.date {
-            Some(d) => format!("{value} {unit} ({d})"),
-            None => format!("{value} {unit}"),
-        }
-    };
     let weight = f.weight();
     let height = f.height();
     dose::Body {
-        weight_kg: weight.map(|w| (w.value, shown(w, "kg"))),
-        bsa_m2: weight.zip(height).map(|(w, h)| {
-            let bsa = dose::sig3((h.value * w.value / 3600.0).sqrt());
-            (
-                bsa,
-                format!(
-                    "{} m² (Mosteller, {} cm and {} kg)",
-                    crate::text::amount(bsa),
-                    crate::text::amount(dose::sig3(h.value)),
-                    crate::text::amount(dose::sig3(w.value))
-                ),
-            )
+        weight: weight.map(|w| dose::Basis::Weight {
+            kg: w.value,
+            date: w.date,
+        }),
+        area: weight.zip(height).map(|(w, h)| dose::Basis::Area {
+            m2: dose::sig3((h.value * w.value / 3600.0).sqrt()),
+            height_cm: h.value,
+            weight_kg: w.value,
         }),
     }
 }
@@ -233,8 +222,8 @@ impl<'t> FactsBuilder<'t> {
     }
 
     /// A draft entry that looks like a medication order but could not be read.
-    pub fn unreadable_order(&mut self, what: &str) {
-        self.facts.unreadable_orders.push(what.to_string());
+    pub fn unreadable_order(&mut self, what: crate::facts::UnreadableOrder) {
+        self.facts.unreadable_orders.push(what);
     }
 
     pub fn setting(mut self, setting: Setting) -> Self {
@@ -411,11 +400,12 @@ impl<'t> FactsBuilder<'t> {
             }
             let med = self.med(m, i, &body, &mut notes);
             if med.identified.is_none() && med.name == UNNAMED {
-                self.facts.unreadable_orders.push(format!(
-                    "draft order {} of {}: no medication could be read (no code, no name)",
-                    i + 1,
-                    drafts.len()
-                ));
+                self.facts
+                    .unreadable_orders
+                    .push(crate::facts::UnreadableOrder::NoMedication {
+                        index: i + 1,
+                        of: drafts.len(),
+                    });
             }
             if *triggering {
                 orders.push(med)
@@ -1131,11 +1121,9 @@ mod tests {
                 Some(DataArea::Weight)
             )
         );
-        assert!(
-            u.label
-                .as_deref()
-                .unwrap()
-                .contains("11 \"stone\", 2026-11-20"),
+        assert_eq!(
+            u.value,
+            Some((11.0, "stone".into(), NaiveDate::from_ymd_opt(2026, 11, 20))),
             "{u:?}"
         );
     }

@@ -288,20 +288,12 @@ impl FactsBuilder<'_> {
         unit: &str,
         date: Option<NaiveDate>,
     ) {
-        let unit = if unit.trim().is_empty() {
-            "no unit".to_string()
-        } else {
-            format!("\"{}\"", unit.trim())
-        };
         self.facts.unclassified.push(Unclassified {
             kind: RecordKind::Result,
             reason: UnreadReason::UnknownUnit,
             area: Some(area),
-            label: Some(format!(
-                "{label} {} {unit}, {}",
-                crate::text::amount(value),
-                crate::text::date(date)
-            )),
+            label: Some(label.to_string()),
+            value: Some((value, unit.trim().to_string(), date)),
         });
     }
 }

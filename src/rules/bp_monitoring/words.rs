@@ -53,7 +53,11 @@ mod tests {
             name: "methylprednisolone 4 MG Oral Tablet".into(),
             gc: Gc::Methylprednisolone,
             route: Route::Oral,
-            derivation: mg.map(|m| format!("{} tablets × 4 mg", m / 4.0)),
+            derivation: mg.map(|m| crate::facts::Derivation::Units {
+                count: m / 4.0,
+                unit: "tablet".into(),
+                mg_each: 4.0,
+            }),
             schedule: mg.map(|_| Schedule::DAILY),
             several_instructions: false,
             per_day_mg: mg,

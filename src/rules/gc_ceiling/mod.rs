@@ -27,7 +27,7 @@ pub struct Found {
     /// The order's name as sent (record text).
     pub order_name: String,
     /// How the dose was read from the order (record text).
-    pub derivation: Option<String>,
+    pub derivation: Option<crate::facts::Derivation>,
     /// Number of draft orders of this drug and route summed (1 = one order).
     pub orders: usize,
     /// mg per dose of the order, when its frequency is unknown (then read as

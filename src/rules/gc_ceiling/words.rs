@@ -1,5 +1,6 @@
 //! Words for the `gc_ceiling` rule.
 
+use crate::words::dose::{derivation, route};
 use crate::words::{amount, capitalise, fig, md, summary, weight_line, Text, Words};
 use crate::rules::gc_ceiling::Found;
 use crate::terminology::medication::Gc;
@@ -57,10 +58,10 @@ impl Words for Found {
             "**Corticosteroid dose above the ceiling.** {} ({}): {}**{} mg/day prednisone-equivalent**{}{}, above \
              the starting-dose ceiling of {}{}.\n\n",
             md(&f.order_name),
-            f.route.describe(),
+            route(f.route),
             f.derivation
                 .as_ref()
-                .map_or(String::new(), |d| format!("{} = ", md(d))),
+                .map_or(String::new(), |d| format!("{} = ", md(&derivation(d)))),
             fig(f.pred_eq_mg),
             if f.per_dose_unknown_frequency.is_some() {
                 " (frequency unknown: read as at least once a day)"
@@ -118,7 +119,11 @@ mod tests {
             gc,
             route: Route::Oral,
             order_name: "Dexamethasone 4 MG Oral Tablet".into(),
-            derivation: Some("3 tablets × 4 mg".into()),
+            derivation: Some(crate::facts::Derivation::Units {
+                count: 3.0,
+                unit: "tablet".into(),
+                mg_each: 4.0,
+            }),
             orders: 1,
             per_dose_unknown_frequency: None,
             factor,

@@ -46,7 +46,7 @@ pub struct Found {
     /// The order's name as sent (record text).
     pub order_name: String,
     /// How the dose was read from the order ("3 tablets × 20 mg"; record text).
-    pub derivation: Option<String>,
+    pub derivation: Option<crate::facts::Derivation>,
     /// Prednisone mg per mg of the drug (1 for prednisone/prednisolone).
     pub factor: f64,
     /// Prednisone-equivalent mg/day of the drafts of this drug and route.

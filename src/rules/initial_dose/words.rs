@@ -1,5 +1,6 @@
 //! Words for the `initial_dose` rule.
 
+use crate::words::dose::derivation;
 use crate::words::{amount, capitalise, fig, md, summary, weight_line, Text, Words};
 use crate::rules::initial_dose::{Found, Side};
 use crate::terminology::medication::Gc;
@@ -96,7 +97,7 @@ impl Words for Found {
             md(&f.order_name),
             f.derivation
                 .as_ref()
-                .map_or(String::new(), |d| format!("{} = ", md(d))),
+                .map_or(String::new(), |d| format!("{} = ", md(&derivation(d)))),
             amount(f.pred_eq_mg),
             weight_line(&f.weight),
         );
@@ -191,7 +192,11 @@ mod tests {
             side,
             gc,
             order_name: "predniSONE 20 MG Oral Tablet".into(),
-            derivation: Some("3 tablets × 20 mg".into()),
+            derivation: Some(crate::facts::Derivation::Units {
+                count: 3.0,
+                unit: "tablet".into(),
+                mg_each: 20.0,
+            }),
             factor,
             pred_eq_mg: pred,
             weight: weight(kg, None),

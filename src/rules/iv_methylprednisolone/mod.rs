@@ -45,7 +45,7 @@ pub struct Dose {
     /// The order's name as sent (record text).
     pub order_name: String,
     /// How the dose was read from the order (record text).
-    pub derivation: String,
+    pub derivation: crate::facts::Derivation,
     /// The order's schedule, when known.
     pub schedule: Option<Schedule>,
     /// Doses ordered (`timing.repeat.count`), when stated.

@@ -1,5 +1,6 @@
 //! Words for the `iv_methylprednisolone` rule.
 
+use crate::words::dose::{derivation, schedule};
 use crate::words::{amount, fig, md, summary, weight_line, Text, Words, SUMMARY_MAX};
 use crate::rules::iv_methylprednisolone::{Dose, Found};
 
@@ -89,8 +90,8 @@ fn dose(d: &Dose) -> Text {
     };
     let mut lines = vec![format!(
         "- Order: {} {}{} = **{} mg/day**{}",
-        md(&d.derivation),
-        d.schedule.map_or(String::new(), |s| s.describe()),
+        md(&derivation(&d.derivation)),
+        d.schedule.map_or(String::new(), schedule),
         d.count
             .map_or(String::new(), |c| format!(", {} doses", amount(c))),
         amount(d.per_day_mg),
@@ -144,7 +145,7 @@ mod tests {
         let days = count;
         Dose {
             order_name: "methylPREDNISolone sodium succinate 1000 MG Injection".into(),
-            derivation: format!("{mg} mg"),
+            derivation: crate::facts::Derivation::mg(mg),
             schedule: Some(Schedule::DAILY),
             count,
             per_day_mg: mg,

@@ -67,7 +67,7 @@ pub(super) fn of(
             FREQUENCY_UNKNOWN,
             Indicator::Warning,
             Concern::FrequencyUnknown {
-                note: order.frequency.note.clone(),
+                note: order.frequency.note,
             },
             None,
         )),

@@ -63,7 +63,7 @@ pub struct Order {
     /// Name as ordered (record text).
     pub name: String,
     /// How the mg per dose was read ("1.1 mL × 25 mg/mL"; record-derived text).
-    pub derivation: Option<String>,
+    pub derivation: Option<crate::facts::Derivation>,
     /// mg per administration, when known.
     pub per_dose_mg: Option<f64>,
     /// The schedule, when known.
@@ -119,8 +119,8 @@ pub enum Concern {
     },
     /// No readable frequency.
     FrequencyUnknown {
-        /// Why, when known (record-derived text).
-        note: Option<String>,
+        /// Why, when known.
+        note: Option<crate::facts::FrequencyNote>,
     },
     /// eGFR below the avoid threshold, or CKD 4–5 / dialysis on record.
     RenalAvoid {

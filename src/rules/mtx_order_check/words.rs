@@ -3,6 +3,7 @@
 //! calculation and the reminders before the first dose; folic acid as a line
 //! when it is folded into the card.
 
+use crate::words::dose::{self as dose_words, derivation, frequency_note, schedule};
 use crate::words::{amount, fig, md, reading, weight_line, Text, Words, SUMMARY_MAX};
 use crate::rules::mtx_order_check::{Bsa, Concern, DoseNotes, Found, Order, Side};
 use crate::facts::{RenalFunction, RenalSource, Sex};
@@ -248,7 +249,7 @@ fn summary(f: &Found) -> String {
     match &f.concern {
         Concern::Daily { frequency } => format!(
             "Methotrexate ordered {}: must be once weekly (daily dosing can be fatal)",
-            frequency.describe()
+            dose_words::frequency(frequency)
         ),
         Concern::FrequencyUnknown { .. } => {
             "Methotrexate frequency could not be read: specify once weekly".into()
@@ -327,7 +328,7 @@ fn summary(f: &Found) -> String {
             total_per_week,
         } => format!(
             "Methotrexate already on file ({}): this order would duplicate it{}",
-            others.first().map_or("", |o| o.1.describe()),
+            others.first().map_or("", |o| dose_words::route(o.1)),
             total_per_week.map_or(String::new(), |t| format!(" ({} mg/week total)", amount(t)))
         ),
         Concern::Dose(n) => dose_summary(f, n),
@@ -358,7 +359,7 @@ fn body(f: &Found) -> Vec<String> {
         Concern::FrequencyUnknown { note } => vec![format!(
             "The order does not say how often ({}). Methotrexate for myositis is given **once \
              weekly**; daily dosing errors have caused deaths.",
-            md(note.as_deref().unwrap_or("no frequency"))
+            md(&note.map_or("no frequency".into(), frequency_note))
         )],
         Concern::RenalAvoid { avoid_below } => vec![format!(
             "Methotrexate is renally cleared: avoid below eGFR {}. Consider azathioprine or \
@@ -454,7 +455,7 @@ fn body(f: &Found) -> Vec<String> {
                     format!(
                         "- Also: {} ({}): {}",
                         md(name),
-                        route.describe(),
+                        dose_words::route(*route),
                         wk.map_or("dose unknown".into(), |w| format!("{} mg/week", amount(w)))
                     )
                 })
@@ -536,10 +537,10 @@ fn detail(f: &Found) -> String {
     let o = &f.order;
     let dose = match (&o.derivation, o.schedule, o.per_week_mg) {
         (Some(d), Some(s), Some(w)) => {
-            format!("{} {} = **{} mg/week**", md(d), s.describe(), amount(w))
+            format!("{} {} = **{} mg/week**", md(&derivation(d)), schedule(s), amount(w))
         }
-        (Some(d), _, Some(w)) => format!("{} = **{} mg/week**", md(d), amount(w)),
-        (Some(d), _, None) => format!("{} a dose, frequency unknown", md(d)),
+        (Some(d), _, Some(w)) => format!("{} = **{} mg/week**", md(&derivation(d)), amount(w)),
+        (Some(d), _, None) => format!("{} a dose, frequency unknown", md(&derivation(d))),
         (None, _, _) => "dose could not be read".into(),
     };
     let mut lines = vec![format!(
@@ -642,7 +643,7 @@ mod tests {
                 frequency: Frequency::of(Schedule::DAILY, crate::facts::Certainty::Coded),
             },
             Concern::FrequencyUnknown {
-                note: Some("sig text \"as directed\"".into()),
+                note: Some(crate::facts::FrequencyNote::Conflicting),
             },
             Concern::RenalAvoid { avoid_below: 30.0 },
             Concern::RenalReduce {

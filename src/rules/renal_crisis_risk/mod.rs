@@ -164,7 +164,7 @@ pub struct GcLine {
     pub route: Route,
     /// How the mg figure was read from the order ("3 tablets × 20 mg"), when
     /// it could be.
-    pub derivation: Option<String>,
+    pub derivation: Option<crate::facts::Derivation>,
     /// How often, when known.
     pub schedule: Option<Schedule>,
     /// The order has several dosage instructions (the highest was used).

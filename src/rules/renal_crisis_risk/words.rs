@@ -1,6 +1,7 @@
 //! Words for the `renal_crisis_risk` rule, and the glucocorticoid lines it
 //! shares with the BP monitoring card.
 
+use crate::words::dose::{derivation, route, schedule};
 use crate::words::{amount, date, fig, md, summary, Text, Words};
 use crate::rules::renal_crisis_risk::{FactorLimits, Found, GcLine, LastBp, RiskFactor};
 use crate::terminology::medication::Gc;
@@ -166,19 +167,19 @@ pub fn gc_line(u: &GcLine) -> String {
     };
     let dose = match (&u.derivation, u.per_day_mg, u.pred_eq, u.pred_eq_at_least) {
         (Some(d), Some(per_day), Some(eq), _) => {
-            let schedule = u
+            let sched = u
                 .schedule
-                .map_or(String::new(), |s| format!(" {}", s.describe()));
+                .map_or(String::new(), |s| format!(" {}", schedule(s)));
             if prednisone {
                 format!(
-                    "{}{schedule}{several} = **{} mg/day**",
-                    md(d),
+                    "{}{sched}{several} = **{} mg/day**",
+                    md(&derivation(d)),
                     amount(per_day)
                 )
             } else {
                 format!(
-                    "{}{schedule}{several} = {} mg/day × {} = **{} mg/day prednisone-equivalent**",
-                    md(d),
+                    "{}{sched}{several} = {} mg/day × {} = **{} mg/day prednisone-equivalent**",
+                    md(&derivation(d)),
                     amount(per_day),
                     fig(u.factor),
                     fig(eq)
@@ -187,7 +188,7 @@ pub fn gc_line(u: &GcLine) -> String {
         }
         (Some(d), _, _, Some(at_least)) => format!(
             "{}{several}, frequency not stated: counted as at least **{} mg/day{}**",
-            md(d),
+            md(&derivation(d)),
             fig(at_least),
             if prednisone {
                 ""
@@ -197,7 +198,7 @@ pub fn gc_line(u: &GcLine) -> String {
         ),
         _ => "dose could not be computed (no mg dose or no schedule)".into(),
     };
-    format!("- {kind}: {} ({}): {dose}", md(&u.name), u.route.describe())
+    format!("- {kind}: {} ({}): {dose}", md(&u.name), route(u.route))
 }
 
 #[cfg(test)]
@@ -213,7 +214,11 @@ mod tests {
             name: "dexamethasone 4 MG Oral Tablet".into(),
             gc,
             route: Route::Oral,
-            derivation: Some(format!("1 tablet × {} mg", amount(per_day))),
+            derivation: Some(crate::facts::Derivation::Units {
+                count: 1.0,
+                unit: "tablet".into(),
+                mg_each: per_day,
+            }),
             schedule: Some(Schedule::DAILY),
             several_instructions: false,
             per_day_mg: Some(per_day),

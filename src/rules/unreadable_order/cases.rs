@@ -6,19 +6,19 @@ use crate::terminology::Concept;
 
 #[test]
 fn unreadable_table() {
+    let malformed = crate::facts::UnreadableOrder::Malformed {
+        resource_type: "MedicationOrder".into(),
+        error: "data",
+    };
     // (setting, unreadable drafts, fires)
     for (setting, drafts, fires) in [
-        (
-            Setting::OrderEntry,
-            vec!["a MedicationOrder draft could not be read (data error)"],
-            true,
-        ),
+        (Setting::OrderEntry, vec![malformed.clone()], true),
         (Setting::OrderEntry, vec![], false),
-        (Setting::ChartView, vec!["x"], false),
+        (Setting::ChartView, vec![malformed.clone()], false),
     ] {
         let mut f = patient(&[Concept::Ssc]);
         f.setting = setting;
-        f.unreadable_orders = drafts.iter().map(|s| s.to_string()).collect();
+        f.unreadable_orders = drafts.clone();
         let out = evaluate(&f, &Policy::default());
         assert_eq!(!out.findings.is_empty(), fires, "{setting:?} {drafts:?}");
         if fires {

@@ -17,7 +17,7 @@ use crate::facts::{Facts, Setting};
 pub struct Found {
     /// What could not be read, one entry per order, as the reader described
     /// it (may quote record text).
-    pub orders: Vec<String>,
+    pub orders: Vec<crate::facts::UnreadableOrder>,
 }
 
 pub const TOPIC: Topic = Topic {

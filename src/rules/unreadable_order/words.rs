@@ -1,13 +1,31 @@
 //! Words for the `unreadable_order` rule.
 
 use crate::words::{md, summary, Text, Words};
+use crate::facts::UnreadableOrder;
 use crate::rules::unreadable_order::Found;
+
+/// Why one draft could not be read.
+fn order(o: &UnreadableOrder) -> String {
+    match o {
+        UnreadableOrder::NoMedication { index, of } => format!(
+            "draft order {index} of {of}: no medication could be read (no code, no name)"
+        ),
+        UnreadableOrder::Malformed {
+            resource_type,
+            error,
+        } => format!("a {resource_type} draft could not be read ({error} error)"),
+    }
+}
 
 impl Words for Found {
     fn words(&self) -> Text {
         let f = self;
         let n = f.orders.len();
-        let lines: Vec<String> = f.orders.iter().map(|w| format!("- {}", md(w))).collect();
+        let lines: Vec<String> = f
+            .orders
+            .iter()
+            .map(|o| format!("- {}", md(&order(o))))
+            .collect();
         Text {
             summary: summary(format!(
                 "{n} medication order{} could not be read: not checked for dose, frequency or interactions",
@@ -31,7 +49,10 @@ mod tests {
     #[test]
     fn words() {
         let one = Found {
-            orders: vec!["a MedicationOrder draft could not be read (data error)".into()],
+            orders: vec![UnreadableOrder::Malformed {
+                resource_type: "MedicationOrder".into(),
+                error: "data",
+            }],
         }.words();
         assert_eq!(
             one.summary,
@@ -41,12 +62,24 @@ mod tests {
             .detail
             .contains(r"- a MedicationOrder draft could not be read \(data error\)"));
         let two = Found {
-            orders: vec!["a".into(), "*b*".into()],
-        }.words();
+            orders: vec![
+                UnreadableOrder::NoMedication { index: 1, of: 2 },
+                UnreadableOrder::Malformed {
+                    resource_type: "*b*".into(),
+                    error: "syntax",
+                },
+            ],
+        }
+        .words();
         assert!(two
             .summary
             .starts_with("2 medication orders could not be read"));
         assert!(two.summary.chars().count() <= SUMMARY_MAX);
-        assert!(two.detail.contains(r"- \*b\*"));
+        assert!(two.detail.contains(
+            "- draft order 1 of 2: no medication could be read \\(no code, no name\\)"
+        ));
+        assert!(two
+            .detail
+            .contains(r"- a \*b\* draft could not be read \(syntax error\)"));
     }
 }
