@@ -19,6 +19,7 @@ use crate::clinical::{
 use crate::facts::Schedule;
 use crate::rules::What;
 use crate::terminology::{LOINC, RXNORM, SNOMED, UCUM};
+use crate::words::offer::Said;
 
 pub const BASE: &str = "https://ssc-myositis-cds.example.org/fhir";
 
@@ -97,7 +98,11 @@ fn encounter(ctx: &RenderContext<'_>) -> Option<out::Reference> {
     })
 }
 
-fn medication_request(p: &MedicationProposal, ctx: &RenderContext<'_>) -> out::Suggested {
+fn medication_request(
+    p: &MedicationProposal,
+    said: &Said,
+    ctx: &RenderContext<'_>,
+) -> out::Suggested {
     let coding = p
         .rxnorm
         .map(|(code, display)| out::Coding {
@@ -114,14 +119,14 @@ fn medication_request(p: &MedicationProposal, ctx: &RenderContext<'_>) -> out::S
                 dose_quantity: mg(p.dose_mg),
             }],
             route: out::Route::Coded(route(p.route)),
-            text: p.instruction.clone(),
+            text: said.instruction.clone().unwrap_or_default(),
             timing: timing(p.schedule),
         }],
         encounter: encounter(ctx),
         intent: "order",
         medication_codeable_concept: out::CodeableConcept {
             coding,
-            text: Some(p.text.clone()),
+            text: said.text.clone(),
         },
         resource_type: "MedicationRequest",
         status: "draft",
@@ -129,7 +134,7 @@ fn medication_request(p: &MedicationProposal, ctx: &RenderContext<'_>) -> out::S
     }))
 }
 
-fn service_request(p: &ServiceProposal, ctx: &RenderContext<'_>) -> out::Suggested {
+fn service_request(p: &ServiceProposal, said: &Said, ctx: &RenderContext<'_>) -> out::Suggested {
     out::Suggested::ServiceRequest(Box::new(out::NewServiceRequest {
         authored_on: ctx.today.to_string(),
         code: out::CodeableConcept {
@@ -138,11 +143,11 @@ fn service_request(p: &ServiceProposal, ctx: &RenderContext<'_>) -> out::Suggest
                 display: p.display,
                 system: LOINC,
             }],
-            text: Some(p.text.clone()),
+            text: said.text.clone(),
         },
         encounter: encounter(ctx),
         intent: "order",
-        note: p
+        note: said
             .note
             .iter()
             .map(|n| out::Annotation { text: n.clone() })
@@ -255,52 +260,48 @@ fn updated_draft(
 }
 
 fn action(a: &Action, ctx: &RenderContext<'_>) -> Option<cds::Action> {
+    let said = crate::words::offer::said(a);
     Some(match a {
-        Action::CreateMedication { description, order } => cds::Action {
+        Action::CreateMedication(order) => cds::Action {
             kind: "create",
-            description: description.clone(),
-            resource: Some(medication_request(order, ctx)),
+            resource: Some(medication_request(order, &said, ctx)),
+            description: said.description,
             resource_id: None,
         },
-        Action::CreateService { description, order } => cds::Action {
+        Action::CreateService(order) => cds::Action {
             kind: "create",
-            description: description.clone(),
-            resource: Some(service_request(order, ctx)),
+            resource: Some(service_request(order, &said, ctx)),
+            description: said.description,
             resource_id: None,
         },
         // Only a draft of this request can be removed.
-        Action::DeleteDraft {
-            description,
-            order_id,
-        } => {
+        Action::DeleteDraft { order_id, .. } => {
             // Named by the draft's own type (a DSTU2 draft is a MedicationOrder).
             let (_, kind) = draft_of(ctx, order_id)?;
             cds::Action {
                 kind: "delete",
-                description: description.clone(),
+                description: said.description,
                 resource: None,
                 resource_id: Some(format!("{kind}/{order_id}")),
             }
         }
         Action::UpdateDraftDose {
-            description,
             order_id,
             product,
             schedule,
             route,
-            instruction,
             ..
         } => cds::Action {
             kind: "update",
-            description: description.clone(),
             resource: Some(updated_draft(
                 draft_request(ctx, order_id)?,
                 product,
                 *schedule,
                 *route,
-                instruction,
+                said.instruction.as_deref().unwrap_or_default(),
                 ctx,
             )?),
+            description: said.description,
             resource_id: None,
         },
     })
@@ -315,7 +316,7 @@ pub fn card(f: &Finding<What>, ctx: &RenderContext<'_>) -> Card {
             let actions: Vec<cds::Action> =
                 s.actions.iter().filter_map(|a| action(a, ctx)).collect();
             (!actions.is_empty()).then(|| cds::Suggestion {
-                label: s.label.clone(),
+                label: crate::words::offer::label(s),
                 uuid: Uuid::new_v4().to_string(),
                 is_recommended: s.recommended,
                 actions,
@@ -416,10 +417,11 @@ mod tests {
         f = Finding {
             indicator: Indicator::Warning,
             suggestions: vec![Suggestion {
-                label: "Change".into(),
                 recommended: true,
                 actions: vec![Action::UpdateDraftDose {
-                    description: "Set".into(),
+                    change: crate::clinical::Change::Corticosteroid(
+                        crate::terminology::medication::Gc::Prednisone,
+                    ),
                     order_id: "request-123".into(),
                     dose_mg: 35.0,
                     product: crate::clinical::products::for_dose(
@@ -431,7 +433,6 @@ mod tests {
                     .unwrap(),
                     schedule: Schedule::DAILY,
                     route: ProposedRoute::Oral,
-                    instruction: "35 mg by mouth once daily".into(),
                 }],
             }],
             selection: Selection::AtMostOne,
@@ -488,8 +489,9 @@ mod tests {
         };
         let mut g = f.clone();
         g.suggestions[0].actions.push(Action::DeleteDraft {
-            description: "Remove".into(),
             order_id: "request-123".into(),
+            drug: None,
+            name: "prednisone".into(),
         });
         let c = serde_json::to_value(card(&g, &ctx_order)).unwrap();
         let actions = c["suggestions"][0]["actions"].as_array().unwrap();
@@ -527,18 +529,25 @@ mod tests {
             guidance_base: None,
         };
         let mtx = MedicationProposal {
+            starting: crate::clinical::Starting::Methotrexate,
             rxnorm: Some(("105586", "methotrexate 2.5 MG Oral Tablet")),
-            text: "Methotrexate".into(),
             dose_mg: 27.5,
             schedule: Schedule {
                 frequency: 1.0,
                 period_days: 7.0,
             },
             route: ProposedRoute::Subcutaneous,
-            instruction: "27.5 mg once weekly".into(),
         };
+        // The words are given here: the serialisation is under test.
+        let said = |text: &str, instruction: Option<&str>| Said {
+            description: String::new(),
+            text: Some(text.into()),
+            instruction: instruction.map(str::to_string),
+            note: None,
+        };
+        let mtx_said = said("Methotrexate", Some("27.5 mg once weekly"));
         assert_eq!(
-            serde_json::to_string(&medication_request(&mtx, &ctx)).unwrap(),
+            serde_json::to_string(&medication_request(&mtx, &mtx_said, &ctx)).unwrap(),
             concat!(
                 r#"{"authoredOn":"2026-11-24","dosageInstruction":[{"doseAndRate":[{"doseQuantity":"#,
                 r#"{"code":"mg","system":"http://unitsofmeasure.org","unit":"mg","value":27.5}}],"#,
@@ -556,7 +565,7 @@ mod tests {
             route: ProposedRoute::Oral,
             ..mtx
         };
-        let v = serde_json::to_value(medication_request(&folic, &ctx)).unwrap();
+        let v = serde_json::to_value(medication_request(&folic, &mtx_said, &ctx)).unwrap();
         assert_eq!(
             v["medicationCodeableConcept"],
             json!({"text": "Methotrexate"})
@@ -566,14 +575,14 @@ mod tests {
             "1"
         );
         let test = ServiceProposal {
+            test: crate::clinical::Test::Creatinine,
             loinc: "2160-0",
             display: "Creatinine [Mass/volume] in Serum or Plasma",
-            text: "Serum creatinine".into(),
-            note: None,
         };
         assert_eq!(
             serde_json::to_string(&service_request(
                 &test,
+                &said("Serum creatinine", None),
                 &RenderContext {
                     encounter_id: None,
                     ..ctx

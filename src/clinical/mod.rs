@@ -84,43 +84,88 @@ pub enum ProposedRoute {
     Subcutaneous,
 }
 
-/// A medication the clinician can order with one click.
+/// A medication the clinician can order with one click. Its order text and
+/// patient instruction are words of `starting`, the dose and the schedule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MedicationProposal {
+    pub starting: Starting,
     /// RxNorm code and name; `None` where no verified code exists (then text only).
     pub rxnorm: Option<(&'static str, &'static str)>,
-    pub text: String,
     pub dose_mg: f64,
     pub schedule: Schedule,
     pub route: ProposedRoute,
-    /// Patient instruction, e.g. "27.5 mg subcutaneously once weekly".
-    pub instruction: String,
 }
 
-/// A monitoring order or lab test (LOINC).
+/// What a proposed medication order starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Starting {
+    Methotrexate,
+    Azathioprine,
+    Mycophenolate,
+    /// Folic acid beside methotrexate.
+    FolicAcid,
+}
+
+/// A monitoring order or lab test (LOINC); its text and note are words of
+/// `test`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceProposal {
+    pub test: Test,
     pub loinc: &'static str,
     pub display: &'static str,
-    pub text: String,
-    pub note: Option<String>,
 }
 
+/// The test or monitoring a service proposal orders.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Test {
+    /// Creatine kinase, for myositis monitoring.
+    CreatineKinase,
+    /// A blood-pressure check now.
+    BpCheck,
+    /// Blood-pressure monitoring at home and every visit, reporting the
+    /// policy's thresholds (mmHg).
+    BpMonitoring {
+        systolic: f64,
+        diastolic: f64,
+        rise: f64,
+    },
+    /// Serum creatinine, for renal crisis surveillance.
+    Creatinine,
+    /// TPMT and NUDT15 genotyping before azathioprine.
+    TpmtNudt15,
+    /// A myositis or SSc antibody, by its name (anti-Jo-1, ...).
+    Antibody(&'static str),
+}
+
+/// What a change of a draft's dose is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// A corticosteroid draft to the dose once daily.
+    Corticosteroid(crate::terminology::medication::Gc),
+    /// A methotrexate draft to the dose once weekly, and why.
+    WeeklyMethotrexate(WeeklyFix),
+}
+
+/// Why a methotrexate draft is changed to once weekly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeeklyFix {
+    /// A daily order: the same dose, weekly.
+    SameDoseWeekly,
+    /// A dose in grams read as milligrams.
+    GramsAsMilligrams,
+}
+
+/// One action of a suggestion. Its description (and a suggestion's label,
+/// the words of its first action) are the words module's.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    CreateMedication {
-        description: String,
-        order: MedicationProposal,
-    },
-    CreateService {
-        description: String,
-        order: ServiceProposal,
-    },
+    CreateMedication(MedicationProposal),
+    CreateService(ServiceProposal),
     /// Change the dose of a draft order to `dose_mg` with `schedule`, as
     /// `product` (whole tablets of a product, or the ingredient in mg); the
     /// route fills in a draft that has none.
     UpdateDraftDose {
-        description: String,
+        change: Change,
         order_id: String,
         dose_mg: f64,
         /// What the changed order is for: its medication code and the dose
@@ -128,12 +173,13 @@ pub enum Action {
         product: products::DoseProduct,
         schedule: Schedule,
         route: ProposedRoute,
-        instruction: String,
     },
-    /// Remove a draft order (its id in the request).
+    /// Remove a draft order (its id in the request), named as sent with its
+    /// standing, and its drug when known.
     DeleteDraft {
-        description: String,
         order_id: String,
+        drug: Option<crate::terminology::medication::Drug>,
+        name: String,
     },
 }
 
@@ -142,25 +188,45 @@ pub enum Action {
 /// for an order that is not a draft of this request (it has no id).
 pub fn remove_draft(m: &crate::facts::Med) -> Option<Suggestion> {
     let id = m.id.clone()?;
-    let name = m.named();
     Some(Suggestion {
-        label: format!(
-            "Remove this {} order",
-            m.drug().map_or("draft", |d| d.name())
-        ),
         recommended: false,
         actions: vec![Action::DeleteDraft {
-            description: format!("Remove the draft order: {name}"),
             order_id: id,
+            drug: m.drug(),
+            name: m.named(),
         }],
     })
 }
 
+/// One suggestion: its actions, taken together; its label is the words of
+/// its first action.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suggestion {
-    pub label: String,
     pub recommended: bool,
     pub actions: Vec<Action>,
+}
+
+/// What a suggestion offers, as one value: the kind of its first action and
+/// its dose in mg where it has one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Offered {
+    Start(Starting, f64),
+    Test(Test),
+    Change(Change, f64),
+    Remove(Option<crate::terminology::medication::Drug>),
+}
+
+impl Suggestion {
+    pub fn offered(&self) -> Option<Offered> {
+        Some(match self.actions.first()? {
+            Action::CreateMedication(p) => Offered::Start(p.starting, p.dose_mg),
+            Action::CreateService(p) => Offered::Test(p.test),
+            Action::UpdateDraftDose {
+                change, dose_mg, ..
+            } => Offered::Change(*change, *dose_mg),
+            Action::DeleteDraft { drug, .. } => Offered::Remove(*drug),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

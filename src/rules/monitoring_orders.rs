@@ -1,7 +1,7 @@
 //! The monitoring orders the renal crisis rules offer (blood pressure and
 //! serum creatinine), and whether a draft already orders them.
 
-use crate::clinical::{Action, OverrideReason, Policy, ServiceProposal, Suggestion};
+use crate::clinical::{Action, OverrideReason, Policy, ServiceProposal, Suggestion, Test};
 use crate::facts::Facts;
 
 /// BP monitoring and serum creatinine, offered by the renal crisis rules
@@ -10,36 +10,24 @@ use crate::facts::Facts;
 pub fn bp_and_creatinine(policy: &Policy) -> Vec<Suggestion> {
     vec![
         Suggestion {
-            label: "Order blood-pressure monitoring".into(),
             recommended: false,
-            actions: vec![Action::CreateService {
-                description: "Blood-pressure monitoring (home and every visit)".into(),
-                order: ServiceProposal {
-                    loinc: "85354-9",
-                    display: "Blood pressure panel with all children optional",
-                    text: "Blood-pressure monitoring for scleroderma renal crisis".into(),
-                    note: Some(format!(
-                        "SSc patient on corticosteroids: check BP at every visit and at home; \
-                         report SBP >= {} or DBP >= {} mmHg, or a rise of {} mmHg or more.",
-                        crate::text::amount(policy.src_bp_systolic),
-                        crate::text::amount(policy.src_bp_diastolic),
-                        crate::text::amount(policy.src_suspected_sbp_rise)
-                    )),
+            actions: vec![Action::CreateService(ServiceProposal {
+                test: Test::BpMonitoring {
+                    systolic: policy.src_bp_systolic,
+                    diastolic: policy.src_bp_diastolic,
+                    rise: policy.src_suspected_sbp_rise,
                 },
-            }],
+                loinc: "85354-9",
+                display: "Blood pressure panel with all children optional",
+            })],
         },
         Suggestion {
-            label: "Order serum creatinine".into(),
             recommended: false,
-            actions: vec![Action::CreateService {
-                description: "Serum creatinine".into(),
-                order: ServiceProposal {
-                    loinc: "2160-0",
-                    display: "Creatinine [Mass/volume] in Serum or Plasma",
-                    text: "Serum creatinine (scleroderma renal crisis surveillance)".into(),
-                    note: None,
-                },
-            }],
+            actions: vec![Action::CreateService(ServiceProposal {
+                test: Test::Creatinine,
+                loinc: "2160-0",
+                display: "Creatinine [Mass/volume] in Serum or Plasma",
+            })],
         },
     ]
 }
@@ -60,7 +48,7 @@ pub fn already_drafted(s: &Suggestion, facts: &Facts) -> bool {
     };
     !s.actions.is_empty()
         && s.actions.iter().all(|a| match a {
-            Action::CreateService { order, .. } => drafted(order.loinc),
+            Action::CreateService(order) => drafted(order.loinc),
             _ => false,
         })
 }

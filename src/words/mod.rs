@@ -5,6 +5,7 @@
 //! notes every card may carry) and the one dispatch.
 
 pub mod dose;
+pub mod offer;
 pub mod pretreatment;
 pub mod renal;
 pub mod unread;

@@ -67,7 +67,7 @@ fn panel_table() {
                 .suggestions
                 .iter()
                 .map(|s| match s.actions.as_slice() {
-                    [Action::CreateService { order, .. }] => order.loinc,
+                    [Action::CreateService(order)] => order.loinc,
                     other => panic!("{other:?}"),
                 })
                 .collect();

@@ -123,17 +123,12 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
         suggestions: TESTS
             .iter()
             .map(|(name, code, display)| Suggestion {
-                label: format!("Order {name}"),
                 recommended: true,
-                actions: vec![Action::CreateService {
-                    description: (*display).to_string(),
-                    order: ServiceProposal {
-                        loinc: code,
-                        display,
-                        text: (*display).to_string(),
-                        note: None,
-                    },
-                }],
+                actions: vec![Action::CreateService(ServiceProposal {
+                    test: crate::clinical::Test::Antibody(name),
+                    loinc: code,
+                    display,
+                })],
             })
             .collect(),
         selection: Selection::Any,

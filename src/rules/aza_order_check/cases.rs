@@ -103,7 +103,7 @@ fn extrapolated_ibw_is_shown_with_the_floor() {
     // No TPMT on file: the reminder, with an order for the test, on the same card.
     assert!(dose.detail().contains("No TPMT or NUDT15 result"));
     assert!(
-        matches!(&dose.suggestions[0].actions[0], Action::CreateService { order, .. } if order.loinc == "93193-1")
+        matches!(&dose.suggestions[0].actions[0], Action::CreateService(order) if order.loinc == "93193-1")
     );
     // Missing sex: the dose is not checked and sex is asked for.
     f.sex = None;

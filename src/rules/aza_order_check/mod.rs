@@ -118,17 +118,12 @@ fn tpmt_missing(facts: &Facts) -> bool {
 /// The order for the test, offered with [`Found::TpmtNotOnFile`].
 pub fn tpmt_suggestion() -> Suggestion {
     Suggestion {
-        label: "Order TPMT and NUDT15 genotyping".into(),
         recommended: true,
-        actions: vec![Action::CreateService {
-            description: "TPMT and NUDT15 gene analysis".into(),
-            order: ServiceProposal {
-                loinc: "93193-1",
-                display: "TPMT gene and NUDT15 gene targeted mutation analysis",
-                text: "TPMT and NUDT15 genotyping before azathioprine".into(),
-                note: None,
-            },
-        }],
+        actions: vec![Action::CreateService(ServiceProposal {
+            test: crate::clinical::Test::TpmtNudt15,
+            loinc: "93193-1",
+            display: "TPMT gene and NUDT15 gene targeted mutation analysis",
+        })],
     }
 }
 

@@ -41,13 +41,18 @@ fn card_texts_take_their_figures_from_the_policy() {
     assert!(card.summary().contains("≥25 mg/day"), "{}", card.summary());
     assert_eq!(card.suggestions.len(), 2);
     assert!(card.suggestions.iter().all(|s| s.actions.len() == 1));
-    let note = match &card.suggestions[0].actions[0] {
-        crate::clinical::Action::CreateService { order, .. } => order.note.clone().unwrap(),
+    // The monitoring order carries the local thresholds.
+    let test = match &card.suggestions[0].actions[0] {
+        crate::clinical::Action::CreateService(order) => order.test,
         other => panic!("{other:?}"),
     };
-    assert!(
-        note.contains("SBP >= 130 or DBP >= 85 mmHg, or a rise of 20 mmHg"),
-        "{note}"
+    assert_eq!(
+        test,
+        crate::clinical::Test::BpMonitoring {
+            systolic: 130.0,
+            diastolic: 85.0,
+            rise: 20.0
+        }
     );
     // The renal crisis card lists the local risk-factor figures.
     let mut f = patient(&[Concept::Ssc]);

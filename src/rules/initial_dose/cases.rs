@@ -4,6 +4,7 @@ use super::*;
 use crate::rules::test_support::*;
 use crate::facts::Sex;
 use crate::terminology::medication::Drug;
+use crate::clinical::products::DoseProduct;
 
 fn run(f: &Facts) -> Outcome<Found> {
     evaluate(f, &Policy::default())
@@ -115,13 +116,13 @@ fn s1_summary_shows_the_figures() {
         Action::UpdateDraftDose {
             product,
             dose_mg,
-            instruction,
+            change,
             ..
         } => {
             assert_eq!(*dose_mg, 35.0);
             assert_eq!(product.coding(), ("312617", "Prednisone 5 MG Oral Tablet"));
             assert!(matches!(product, DoseProduct::Tablets { units: 7, .. }));
-            assert_eq!(instruction, "7 tablets (35 mg) by mouth once daily");
+            assert_eq!(*change, crate::clinical::Change::Corticosteroid(Gc::Prednisone));
         }
         other => panic!("{other:?}"),
     }

@@ -23,9 +23,9 @@ pub mod words;
 
 use crate::clinical::{Figure, Need, Outcome, Unchecked};
 use crate::clinical::body::{round_to, WeightUsed};
-use crate::clinical::products::{self, DoseProduct};
+use crate::clinical::products;
+use crate::clinical::Change;
 use crate::clinical::steroids::Exposure;
-use crate::text::amount as num;
 use crate::clinical::{
     Action, Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection, Suggestion,
     Topic,
@@ -207,47 +207,15 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
                 route == ProposedRoute::Oral,
                 u.med.identified.as_ref(),
             ) {
-                let (how, instruction) = match product {
-                    DoseProduct::Tablets { tablet, units } => (
-                        format!(
-                            "{units} × {} mg {} tablet{}",
-                            num(tablet.strength_mg),
-                            u.gc.name(),
-                            if units == 1 { "" } else { "s" }
-                        ),
-                        format!(
-                            "{units} tablet{} ({} mg) by mouth once daily",
-                            if units == 1 { "" } else { "s" },
-                            num(target)
-                        ),
-                    ),
-                    DoseProduct::Ingredient { .. } => (
-                        format!("{} {} mg", u.gc.name(), num(target)),
-                        format!(
-                            "{} mg {} once daily",
-                            num(target),
-                            if route == ProposedRoute::Oral {
-                                "by mouth"
-                            } else {
-                                "under the tongue"
-                            }
-                        ),
-                    ),
-                };
                 suggestions.push(Suggestion {
-                    label: format!("Change to {} {} mg once daily", u.gc.name(), num(target)),
                     recommended: true,
                     actions: vec![Action::UpdateDraftDose {
-                        description: format!(
-                            "Set the order to {how} once daily ({} mg/day)",
-                            num(target)
-                        ),
+                        change: Change::Corticosteroid(u.gc),
                         order_id: id.clone(),
                         dose_mg: target,
                         product,
                         schedule: Schedule::DAILY,
                         route,
-                        instruction,
                     }],
                 });
             }

@@ -95,17 +95,12 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
                 every_days: policy.ck_max_age_days,
             });
             suggestions.push(Suggestion {
-                label: "Order creatine kinase".into(),
                 recommended: true,
-                actions: vec![Action::CreateService {
-                    description: "Creatine kinase".into(),
-                    order: ServiceProposal {
-                        loinc: "2157-6",
-                        display: "Creatine kinase [Enzymatic activity/volume] in Serum or Plasma",
-                        text: "Creatine kinase (myositis monitoring)".into(),
-                        note: None,
-                    },
-                }],
+                actions: vec![Action::CreateService(ServiceProposal {
+                    test: crate::clinical::Test::CreatineKinase,
+                    loinc: "2157-6",
+                    display: "Creatine kinase [Enzymatic activity/volume] in Serum or Plasma",
+                })],
             });
         }
     }
@@ -122,17 +117,12 @@ pub fn evaluate(facts: &Facts, policy: &Policy) -> Outcome<Found> {
                 every_days: policy.bp_max_age_days,
             });
             suggestions.push(Suggestion {
-                label: "Order a blood-pressure check".into(),
                 recommended: true,
-                actions: vec![Action::CreateService {
-                    description: "Blood-pressure check".into(),
-                    order: ServiceProposal {
-                        loinc: "85354-9",
-                        display: "Blood pressure panel with all children optional",
-                        text: "Blood-pressure monitoring for scleroderma renal crisis".into(),
-                        note: None,
-                    },
-                }],
+                actions: vec![Action::CreateService(ServiceProposal {
+                    test: crate::clinical::Test::BpCheck,
+                    loinc: "85354-9",
+                    display: "Blood pressure panel with all children optional",
+                })],
             });
         }
     }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::rules::test_support::*;
+use crate::clinical::{Offered, Starting};
 use crate::facts::{Schedule, Sex};
 
 fn topics(f: &Facts) -> Vec<(&'static str, Indicator)> {
@@ -57,7 +58,10 @@ fn s1_in_range_above_adult_usual_and_no_folic_acid() {
     assert_eq!(dose.pull, None);
     assert_eq!(dose.selection, Selection::Any);
     assert_eq!(dose.suggestions.len(), 1);
-    assert_eq!(dose.suggestions[0].label, "Add folic acid 1 mg daily");
+    assert_eq!(
+        dose.suggestions[0].offered(),
+        Some(Offered::Start(Starting::FolicAcid, 1.0))
+    );
     assert!(
         dose.summary()
             .contains("above the usual adult maximum of 25")
@@ -450,7 +454,7 @@ fn slips_liver_and_the_start_ceiling_table() {
 }
 
 /// Critical cards carry their fix: (weekly mg as ordered, schedule,
-/// labels of the suggestions).
+/// what the suggestions offer).
 #[test]
 fn critical_cards_carry_the_exact_fix_and_the_removal() {
     for (mg, schedule, labels) in [
@@ -458,8 +462,8 @@ fn critical_cards_carry_the_exact_fix_and_the_removal() {
             15.0,
             Schedule::DAILY,
             vec![
-                "Change to methotrexate 15 mg once weekly",
-                "Remove this methotrexate order",
+                Offered::Change(Change::WeeklyMethotrexate(WeeklyFix::SameDoseWeekly), 15.0),
+                Offered::Remove(Some(Drug::Methotrexate)),
             ],
         ),
         // 15 g weekly: grams where mg were meant.
@@ -467,15 +471,15 @@ fn critical_cards_carry_the_exact_fix_and_the_removal() {
             15_000.0,
             Schedule::WEEKLY,
             vec![
-                "Change to methotrexate 15 mg once weekly",
-                "Remove this methotrexate order",
+                Offered::Change(Change::WeeklyMethotrexate(WeeklyFix::GramsAsMilligrams), 15.0),
+                Offered::Remove(Some(Drug::Methotrexate)),
             ],
         ),
         // 100 mg weekly: a slip with no exact fix: removal only.
         (
             100.0,
             Schedule::WEEKLY,
-            vec!["Remove this methotrexate order"],
+            vec![Offered::Remove(Some(Drug::Methotrexate))],
         ),
     ] {
         let mut f = base(&[Concept::Polymyositis]);
@@ -492,10 +496,10 @@ fn critical_cards_carry_the_exact_fix_and_the_removal() {
             .iter()
             .find(|c| c.indicator == Indicator::Critical)
             .unwrap_or_else(|| panic!("{mg}: no critical card"));
-        let got: Vec<&str> = critical
+        let got: Vec<Offered> = critical
             .suggestions
             .iter()
-            .map(|s| s.label.as_str())
+            .filter_map(|s| s.offered())
             .collect();
         assert_eq!(got, labels, "{mg}");
         assert_eq!(critical.selection, Selection::AtMostOne);

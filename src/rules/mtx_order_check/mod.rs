@@ -31,7 +31,7 @@ use super::steroid_sparing::folic_acid;
 use crate::clinical::pretreatment::Line;
 use crate::clinical::{Figure, Need, Outcome};
 use crate::clinical::body::{bsa_mosteller, ceil_to, floor_to, WeightUsed};
-use crate::clinical::{Action, ProposedRoute, Suggestion, Topic};
+use crate::clinical::{Action, Change, ProposedRoute, Suggestion, Topic, WeeklyFix};
 use crate::clinical::{Direction, Finding, Indicator, OverrideReason, Policy, Pull, Selection};
 use crate::facts::renal::RenalFunction;
 use crate::facts::{Facts, Frequency, Med, Reading, Route, Schedule};
@@ -380,10 +380,6 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome<Found>) 
                 }
             }
             suggestions.push(Suggestion {
-                label: format!(
-                    "Add folic acid {} mg daily",
-                    crate::text::amount(policy.folic_acid_mg_per_day)
-                ),
                 recommended: true,
                 actions: vec![folic_acid(policy)],
             });
@@ -394,14 +390,14 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome<Found>) 
         // adult weekly dose), that dose in mg.
         if c.indicator == Indicator::Critical {
             let fix = match (&c.concern, dose) {
-                (Concern::Daily { .. }, Some(d)) => Some((d.mg, "the same dose, weekly")),
+                (Concern::Daily { .. }, Some(d)) => Some((d.mg, WeeklyFix::SameDoseWeekly)),
                 (Concern::DoseSlip { .. }, Some(d))
                     if d.mg >= policy.mtx_slip_mg_per_dose
                         && (policy.mtx_round_mg..=policy.mtx_usual_adult_max_mg_per_week)
                             .contains(&(d.mg / 1000.0))
                         && order.frequency.more_than_weekly() == Some(false) =>
                 {
-                    Some((d.mg / 1000.0, "grams read as milligrams"))
+                    Some((d.mg / 1000.0, WeeklyFix::GramsAsMilligrams))
                 }
                 _ => None,
             };
@@ -442,23 +438,21 @@ fn check(order: &Med, facts: &Facts, policy: &Policy, out: &mut Outcome<Found>) 
 /// "Change to methotrexate `mg` mg once weekly": an update of the draft
 /// (the ingredient, the dose in mg, weekly, by the order's own route); none
 /// for an order that is not a draft or has another route.
-fn weekly_fix(order: &Med, mg: f64, why: &str) -> Option<Suggestion> {
+fn weekly_fix(order: &Med, mg: f64, why: WeeklyFix) -> Option<Suggestion> {
     // Advice (a proposal or plan) is not an order to change.
     if order.intent.is_advice() {
         return None;
     }
     let id = order.id.clone()?;
-    let (route, how) = match order.route {
-        Route::Subcutaneous => (ProposedRoute::Subcutaneous, "subcutaneously"),
-        Route::Oral => (ProposedRoute::Oral, "by mouth"),
+    let route = match order.route {
+        Route::Subcutaneous => ProposedRoute::Subcutaneous,
+        Route::Oral => ProposedRoute::Oral,
         _ => return None,
     };
-    let amount = crate::text::amount(mg);
     Some(Suggestion {
-        label: format!("Change to methotrexate {amount} mg once weekly"),
         recommended: true,
         actions: vec![Action::UpdateDraftDose {
-            description: format!("Set the order to {amount} mg {how} once weekly ({why})"),
+            change: Change::WeeklyMethotrexate(why),
             order_id: id,
             dose_mg: mg,
             product: crate::clinical::products::DoseProduct::Ingredient {
@@ -468,7 +462,6 @@ fn weekly_fix(order: &Med, mg: f64, why: &str) -> Option<Suggestion> {
             },
             schedule: Schedule::WEEKLY,
             route,
-            instruction: format!("{amount} mg {how} once weekly, on the same day each week"),
         }],
     })
 }

@@ -3,14 +3,14 @@
 use super::*;
 use crate::clinical::Action;
 use crate::facts::Schedule;
-use crate::text::amount as num;
+use crate::clinical::{Offered, Starting};
 use crate::rules::test_support::*;
 use crate::facts::{Route, Sex};
 
-fn suggestion_doses(f: &Finding<Found>) -> Vec<(String, bool)> {
+fn suggestion_doses(f: &Finding<Found>) -> Vec<(Offered, bool)> {
     f.suggestions
         .iter()
-        .map(|s| (s.label.clone(), s.recommended))
+        .map(|s| (s.offered().expect("an action"), s.recommended))
         .collect()
 }
 
@@ -37,9 +37,9 @@ fn worked_doses() {
         assert_eq!(
             suggestion_doses(card),
             vec![
-                (format!("Methotrexate {} mg SC weekly", num(mtx)), true),
-                (format!("Azathioprine {} mg daily", num(aza)), false),
-                ("Mycophenolate mofetil 500 mg twice daily".into(), false),
+                (Offered::Start(Starting::Methotrexate, mtx), true),
+                (Offered::Start(Starting::Azathioprine, aza), false),
+                (Offered::Start(Starting::Mycophenolate, 500.0), false),
             ],
             "{kg} {cm}"
         );
@@ -75,12 +75,13 @@ fn choice_logic() {
     assert!(card
         .suggestions
         .iter()
-        .any(|s| s.label.starts_with("Azathioprine") && s.recommended));
+        .any(|s| matches!(s.offered(), Some(Offered::Start(Starting::Azathioprine, _)))
+            && s.recommended));
     assert_eq!(card.suggestions.iter().filter(|s| s.recommended).count(), 1);
     // Pregnancy → no MTX, no MMF; azathioprine recommended.
     let card = &evaluate(&setup(&[Concept::Pregnancy]), &Policy::default()).findings[0];
-    let labels: Vec<_> = card.suggestions.iter().map(|s| s.label.as_str()).collect();
-    assert_eq!(labels, vec!["Azathioprine 100 mg daily"]);
+    let offered: Vec<_> = card.suggestions.iter().filter_map(|s| s.offered()).collect();
+    assert_eq!(offered, vec![Offered::Start(Starting::Azathioprine, 100.0)]);
     assert!(card.suggestions[0].recommended);
     // eGFR 29 → MTX not offered; 30 → offered.
     for (egfr, offered) in [(29.0, false), (30.0, true)] {
@@ -90,7 +91,7 @@ fn choice_logic() {
         assert_eq!(
             card.suggestions
                 .iter()
-                .any(|s| s.label.starts_with("Methotrexate")),
+                .any(|s| matches!(s.offered(), Some(Offered::Start(Starting::Methotrexate, _)))),
             offered,
             "{egfr}"
         );
@@ -295,9 +296,7 @@ fn methotrexate_withheld_or_reduced_table() {
         f.orders.push(prednisone(40.0));
         let card = &evaluate(&f, &Policy::default()).findings[0];
         let mtx = card.suggestions.iter().find_map(|s| match &s.actions[0] {
-            Action::CreateMedication { order, .. }
-                if order.text.starts_with("methotrexate") =>
-            {
+            Action::CreateMedication(order) if order.starting == Starting::Methotrexate => {
                 Some(order.dose_mg)
             }
             _ => None,
