@@ -179,7 +179,7 @@ pub enum Action {
     DeleteDraft {
         order_id: String,
         drug: Option<crate::terminology::medication::Drug>,
-        name: String,
+        name: crate::facts::Named,
     },
 }
 

@@ -68,6 +68,32 @@ pub enum DataArea {
     PregnancyStatus,
 }
 
+/// How a medication stands when it is not simply an active order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// An order on hold.
+    OnHold,
+    /// Reported by the patient or another clinician, not ordered here.
+    Reported,
+}
+
+/// A medication's name as sent, with its standing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    pub name: String,
+    pub standing: Option<Standing>,
+}
+
+/// A name with no standing (an active order).
+impl From<&str> for Named {
+    fn from(name: &str) -> Self {
+        Named {
+            name: name.into(),
+            standing: None,
+        }
+    }
+}
+
 /// A draft medication order that could not be read, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UnreadableOrder {
@@ -267,25 +293,24 @@ pub enum SourceKind {
 }
 
 impl Med {
-    /// The word after its name on a card: "reported" for one the patient or
-    /// another prescriber reported, "on hold" for an order on hold (POLICY
-    /// third edition, "Medications as EHRs send them").
-    pub fn standing(&self) -> Option<&'static str> {
+    /// How it stands, when not simply active (POLICY third edition,
+    /// "Medications as EHRs send them").
+    pub fn standing(&self) -> Option<Standing> {
         if self.on_hold {
-            Some("on hold")
+            Some(Standing::OnHold)
         } else if self.source_kind == SourceKind::Reported {
-            Some("reported")
+            Some(Standing::Reported)
         } else {
             None
         }
     }
 
-    /// The name as sent, followed by its standing in brackets when it has
-    /// one: how a card names the medication it used.
-    pub fn named(&self) -> String {
-        match self.standing() {
-            Some(word) => format!("{} ({word})", self.name),
-            None => self.name.clone(),
+    /// The name as sent, with its standing: how a card names the
+    /// medication it used.
+    pub fn named(&self) -> Named {
+        Named {
+            name: self.name.clone(),
+            standing: self.standing(),
         }
     }
 

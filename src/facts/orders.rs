@@ -80,14 +80,16 @@ mod tests {
 
     #[test]
     fn each_standing_named() {
+        use crate::facts::Standing;
         let mut m = crate::rules::test_support::prednisone(10.0);
-        m.name = "predniSONE 5 MG Oral Tablet".into();
-        assert_eq!(m.named(), "predniSONE 5 MG Oral Tablet");
+        assert_eq!(m.standing(), None);
         m.source_kind = crate::facts::SourceKind::Reported;
-        assert_eq!(m.named(), "predniSONE 5 MG Oral Tablet (reported)");
-        m.source_kind = crate::facts::SourceKind::Order;
+        assert_eq!(m.standing(), Some(Standing::Reported));
+        // On hold is said before reported.
         m.on_hold = true;
-        assert_eq!(m.named(), "predniSONE 5 MG Oral Tablet (on hold)");
+        assert_eq!(m.standing(), Some(Standing::OnHold));
+        m.source_kind = crate::facts::SourceKind::Order;
+        assert_eq!(m.named().standing, Some(Standing::OnHold));
     }
     use crate::facts::{Dose, Frequency, Route, Schedule};
     use crate::terminology::medication::{DoseForm, Gc, Identified, MatchedBy};

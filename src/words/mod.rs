@@ -147,6 +147,17 @@ pub fn sent(s: &crate::facts::Sent) -> String {
     )
 }
 
+/// A medication as a card names it: its name as sent, followed by its
+/// standing in brackets ("predniSONE 5 MG Oral Tablet (reported)").
+pub fn named(n: &crate::facts::Named) -> String {
+    use crate::facts::Standing;
+    match n.standing {
+        Some(Standing::OnHold) => format!("{} (on hold)", n.name),
+        Some(Standing::Reported) => format!("{} (reported)", n.name),
+        None => n.name.clone(),
+    }
+}
+
 /// A data area as a card names it ("body weight", "diagnoses (Condition)").
 pub fn area(a: crate::facts::DataArea) -> &'static str {
     use crate::facts::DataArea;
@@ -487,5 +498,32 @@ mod sent_tests {
             date: NaiveDate::from_ymd_opt(2026, 12, 30).unwrap(),
         };
         assert_eq!(ignored_value(&i), "Body weight");
+    }
+}
+
+#[cfg(test)]
+mod named_tests {
+    use super::named;
+    use crate::facts::{Named, Standing};
+
+    #[test]
+    fn each_standing_named() {
+        let n = |standing| Named {
+            name: "predniSONE 5 MG Oral Tablet".into(),
+            standing,
+        };
+        for (standing, want) in [
+            (None, "predniSONE 5 MG Oral Tablet"),
+            (
+                Some(Standing::Reported),
+                "predniSONE 5 MG Oral Tablet (reported)",
+            ),
+            (
+                Some(Standing::OnHold),
+                "predniSONE 5 MG Oral Tablet (on hold)",
+            ),
+        ] {
+            assert_eq!(named(&n(standing)), want);
+        }
     }
 }

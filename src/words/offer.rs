@@ -176,7 +176,7 @@ pub fn said(a: &Action) -> Said {
             }
         }
         Action::DeleteDraft { name, .. } => Said {
-            description: format!("Remove the draft order: {name}"),
+            description: format!("Remove the draft order: {}", super::named(name)),
             text: None,
             instruction: None,
             note: None,

@@ -185,7 +185,7 @@ pub enum Concern {
     /// Another methotrexate active or ordered.
     Duplicate {
         /// The others: (name, route, mg/week).
-        others: Vec<(String, Route, Option<f64>)>,
+        others: Vec<(crate::facts::Named, Route, Option<f64>)>,
         /// This order plus the others, mg/week, when all are known.
         total_per_week: Option<f64>,
     },

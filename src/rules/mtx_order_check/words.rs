@@ -454,7 +454,7 @@ fn body(f: &Found) -> Vec<String> {
                 .map(|(name, route, wk)| {
                     format!(
                         "- Also: {} ({}): {}",
-                        md(name),
+                        md(&crate::words::named(name)),
                         dose_words::route(*route),
                         wk.map_or("dose unknown".into(), |w| format!("{} mg/week", amount(w)))
                     )
@@ -704,7 +704,7 @@ mod tests {
             },
             Concern::Duplicate {
                 others: vec![(
-                    rec("0.8 ML methotrexate 25 MG/ML Prefilled Syringe"),
+                    "0.8 ML methotrexate 25 MG/ML Prefilled Syringe".into(),
                     Route::Subcutaneous,
                     Some(20.0),
                 )],

@@ -157,7 +157,7 @@ pub struct GcLine {
     /// A draft order (else an active medication).
     pub ordered: bool,
     /// The name as ordered (record text).
-    pub name: String,
+    pub name: crate::facts::Named,
     /// The glucocorticoid.
     pub gc: Gc,
     /// The route.

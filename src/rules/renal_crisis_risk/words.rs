@@ -198,7 +198,7 @@ pub fn gc_line(u: &GcLine) -> String {
         ),
         _ => "dose could not be computed (no mg dose or no schedule)".into(),
     };
-    format!("- {kind}: {} ({}): {dose}", md(&u.name), route(u.route))
+    format!("- {kind}: {} ({}): {dose}", md(&crate::words::named(&u.name)), route(u.route))
 }
 
 #[cfg(test)]

@@ -172,7 +172,7 @@ fn thiopurine(why: &Blocked) -> String {
             )
         }
         Blocked::XoInhibitor { drug, named } => {
-            format!("{} with azathioprine: {}", drug.name(), md(named))
+            format!("{} with azathioprine: {}", drug.name(), md(&crate::words::named(named)))
         }
         Blocked::Unreadable { label } => format!(
             "a thiopurine result on file could not be read ({}): review it before azathioprine",

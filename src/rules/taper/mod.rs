@@ -41,7 +41,7 @@ pub struct Found {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Active {
     /// Its name as recorded (record text).
-    pub name: String,
+    pub name: crate::facts::Named,
     pub gc: Gc,
     /// When it was ordered.
     pub since: Option<NaiveDate>,

@@ -23,7 +23,7 @@ fn active_line(a: &Active) -> String {
     };
     format!(
         "- Active: {} (since {}): {dose}",
-        md(&a.name),
+        md(&crate::words::named(&a.name)),
         date(a.since)
     )
 }

@@ -234,7 +234,7 @@ pub enum Blocked {
     Metaboliser(Metaboliser),
     /// Allopurinol or febuxostat active or ordered (the drug, and the
     /// medication as named on a card).
-    XoInhibitor { drug: Drug, named: String },
+    XoInhibitor { drug: Drug, named: crate::facts::Named },
     /// A TPMT/NUDT15 result on file that cannot be read (its test's name).
     Unreadable { label: String },
 }
