@@ -6,7 +6,7 @@
 use super::{Rule, What};
 use crate::clinical::{
     conflicts, policy, pretreatment, ChangedSetting, Finding, Indicator, Note, PatientScope,
-    Policy, Reads, WeakDiagnosis,
+    Policy, WeakDiagnosis,
 };
 use crate::facts::Facts;
 use crate::rules;

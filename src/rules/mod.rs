@@ -141,11 +141,10 @@ macro_rules! rules {
             }
         )*
 
-        impl Reads for What {
-            /// Each card reads its own.
-            const AREAS: &'static [DataArea] = &[];
-
-            fn reads(&self, area: DataArea) -> bool {
+        impl What {
+            /// Whether the card reads `area`: each kind of finding says
+            /// so through its own `Reads`.
+            pub fn reads(&self, area: DataArea) -> bool {
                 match self {
                     $(
                         $(#[cfg(any())] #[doc = stringify!($card)])?
