@@ -3,7 +3,7 @@
 
 use crate::facts::renal::{Egfr, RenalFunction, RenalSource, Rise, Unknown};
 use crate::facts::{Ignored, Sex};
-use crate::text::{amount, as_recorded, date};
+use crate::text::{amount, as_recorded, date, md};
 
 /// The number as a clinician reads it: a measured eGFR as recorded (at most
 /// one decimal; else three significant figures), with its bound ("> 60"); a
@@ -148,6 +148,67 @@ pub fn describe(r: &RenalFunction) -> String {
         s.push_str(&format!(
             "; {} is dated in the future and was not used",
             ignored(i)
+        ));
+    }
+    s
+}
+
+/// One line for a card (Markdown): the renal function used, its date and
+/// where it comes from: the renal function used, its date and where it comes from.
+pub fn line(r: &RenalFunction) -> String {
+    let egfr = |e: &crate::facts::renal::Egfr| {
+        let date = date(e.date);
+        match &e.source {
+            RenalSource::Measured { .. } => {
+                format!("eGFR {} mL/min/1.73 m² ({date})", shown(e))
+            }
+            RenalSource::Computed {
+                creatinine_mg_dl,
+                age,
+                sex,
+            } => format!(
+                "eGFR {} mL/min/1.73 m² (CKD-EPI 2021, Inker 2021: creatinine {} mg/dL of {date}, \
+                 age {age}, {})",
+                shown(e),
+                crate::text::as_recorded(*creatinine_mg_dl),
+                match sex {
+                    Sex::Female => "female",
+                    Sex::Male => "male",
+                }
+            ),
+        }
+    };
+    let mut s = match (&r.severe_ckd, &r.egfr) {
+        (Some(label), e) => format!(
+            "- Renal function: CKD stage 4–5 or dialysis on the problem list{} (counts as eGFR \
+             below 30{})",
+            if label.is_empty() || label == "(no display)" {
+                String::new()
+            } else {
+                format!(" ({})", md(label))
+            },
+            e.as_ref().map_or(String::new(), |e| format!(
+                "; laboratory eGFR {} of {}",
+                shown(e),
+                date(e.date)
+            ))
+        ),
+        (None, Some(e)) => format!("- {}{}", egfr(e), paired_note(r)),
+        (None, None) => format!(
+            "- Renal function unknown ({})",
+            md(&r
+                .unknown_reason
+                .as_ref()
+                .map_or_else(|| "no result on file".to_string(), unknown))
+        ),
+    };
+    if let Some(u) = &r.unstable {
+        s.push_str(&format!("; **unstable**: {}", md(&rise(u))));
+    }
+    for i in &r.ignored_future {
+        s.push_str(&format!(
+            "; {} is dated in the future and was not used",
+            md(&ignored(i))
         ));
     }
     s

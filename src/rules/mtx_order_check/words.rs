@@ -6,7 +6,7 @@
 use crate::words::dose::{self as dose_words, derivation, frequency_note, schedule};
 use crate::words::{amount, fig, md, reading, weight_line, Text, Words, SUMMARY_MAX};
 use crate::rules::mtx_order_check::{Bsa, Concern, DoseNotes, Found, Order, Side};
-use crate::facts::{RenalFunction, RenalSource, Sex};
+use crate::facts::RenalFunction;
 
 const SOURCES: &str = "Sources: guidance (methotrexate); Saag et al. 2008 (ACR), Warren et al. 2016 \
                        (BAD), Sammaritano et al. 2020 (ACR), Russell et al. 2023 (BSR); methotrexate \
@@ -63,69 +63,6 @@ fn renal_figure(r: &RenalFunction) -> String {
         (None, Some(e)) => format!("eGFR {}", crate::words::renal::shown(e)),
         (None, None) => "Renal function unknown".into(),
     }
-}
-
-/// One line: the renal function used, its date and where it comes from.
-pub fn renal_line(r: &RenalFunction) -> String {
-    let egfr = |e: &crate::facts::renal::Egfr| {
-        let date = crate::words::date(e.date);
-        match &e.source {
-            RenalSource::Measured { .. } => {
-                format!("eGFR {} mL/min/1.73 m² ({date})", crate::words::renal::shown(e))
-            }
-            RenalSource::Computed {
-                creatinine_mg_dl,
-                age,
-                sex,
-            } => format!(
-                "eGFR {} mL/min/1.73 m² (CKD-EPI 2021, Inker 2021: creatinine {} mg/dL of {date}, \
-                 age {age}, {})",
-                crate::words::renal::shown(e),
-                crate::text::as_recorded(*creatinine_mg_dl),
-                match sex {
-                    Sex::Female => "female",
-                    Sex::Male => "male",
-                }
-            ),
-        }
-    };
-    let mut s = match (&r.severe_ckd, &r.egfr) {
-        (Some(label), e) => format!(
-            "- Renal function: CKD stage 4–5 or dialysis on the problem list{} (counts as eGFR \
-             below 30{})",
-            if label.is_empty() || label == "(no display)" {
-                String::new()
-            } else {
-                format!(" ({})", md(label))
-            },
-            e.as_ref().map_or(String::new(), |e| format!(
-                "; laboratory eGFR {} of {}",
-                crate::words::renal::shown(e),
-                crate::words::date(e.date)
-            ))
-        ),
-        (None, Some(e)) => format!("- {}{}", egfr(e), crate::words::renal::paired_note(r)),
-        (None, None) => format!(
-            "- Renal function unknown ({})",
-            md(&r
-                .unknown_reason
-                .as_ref()
-                .map_or_else(|| "no result on file".to_string(), crate::words::renal::unknown))
-        ),
-    };
-    if let Some(u) = &r.unstable {
-        s.push_str(&format!(
-            "; **unstable**: {}",
-            md(&crate::words::renal::rise(u))
-        ));
-    }
-    for i in &r.ignored_future {
-        s.push_str(&format!(
-            "; {} is dated in the future and was not used",
-            md(&crate::words::renal::ignored(i))
-        ));
-    }
-    s
 }
 
 fn per_week(o: &Order) -> String {
@@ -581,7 +518,7 @@ fn detail(f: &Found) -> String {
         _ => {}
     }
     lines.push(String::new());
-    lines.push(renal_line(&f.inputs.renal));
+    lines.push(crate::words::renal::line(&f.inputs.renal));
     if let Some(b) = &f.inputs.bsa {
         lines.extend(bsa_lines(b));
     }
@@ -602,6 +539,7 @@ fn detail(f: &Found) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::Sex;
     use crate::rules::mtx_order_check::{evaluate, DoseNotes};
     use crate::rules::test_support::*;
     use crate::clinical::Policy;
