@@ -52,6 +52,8 @@ async fn expired(store: &Store, rows: usize) {
                 issued_at_ms: old + i as i64,
                 issuer: String::new(),
                 tenant: String::new(),
+                drafts_key: String::new(),
+                follows: None,
             })
             .collect();
         store.record_cards(&chunk).await.unwrap();

@@ -20,6 +20,7 @@ pub mod fhir;
 pub mod guidance;
 pub mod http;
 pub mod prefetch;
+pub mod recall;
 pub mod rules;
 pub mod services;
 pub mod store;

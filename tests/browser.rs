@@ -48,6 +48,8 @@ fn past_card(uuid: &str, rule: &str, days_ago: i64) -> AuditCard {
         issued_at_ms: chrono::Utc::now().timestamp_millis() - days_ago * DAY,
         issuer: String::new(),
         tenant: String::new(),
+        drafts_key: String::new(),
+        follows: None,
     }
 }
 

@@ -267,6 +267,8 @@ async fn report_and_purge_read_the_database() {
         issued_at_ms: now - days_ago * 86_400_000,
         issuer: String::new(),
         tenant: String::new(),
+        drafts_key: String::new(),
+        follows: None,
     };
     store
         .record_cards(&[card("old", 40), card("recent", 10), card("today", 0)])

@@ -73,6 +73,11 @@ async fn nothing_acknowledged_is_lost_to_a_sigkill() {
         let dir = temp_dir("crash");
         let key = dir.join("audit.key");
         std::fs::write(&key, "crash-test-audit-key-0123456789abcdef").unwrap();
+        // The load overrides the first card of every call; what is under
+        // test is durability, so overrides are not remembered here and
+        // every call shows its cards.
+        let policy = dir.join("policy.toml");
+        std::fs::write(&policy, "override_hold_days = 0\n").unwrap();
         let database = if db.name == "sqlite" {
             dir.join("records.sqlite").display().to_string()
         } else {
@@ -87,6 +92,8 @@ async fn nothing_acknowledged_is_lost_to_a_sigkill() {
             key.to_str().unwrap(),
             "--today",
             TODAY,
+            "--policy",
+            policy.to_str().unwrap(),
         ];
         let mut svc = Service::start(&args, &[]);
         let acked = Arc::new(Mutex::new(Acknowledged::default()));

@@ -491,3 +491,112 @@ async fn an_oversized_feedback_body_is_refused_before_it_is_read() {
     store.close().await;
     db.drop_db().await;
 }
+
+/// Remembering what the clinician said (POLICY third edition): an
+/// overridden card is held back on the next call for the same patient and
+/// draft orders, audited as suppressed and counted; it returns, saying so,
+/// when the order changes; a critical card is never held back.
+#[tokio::test]
+async fn an_overridden_card_is_held_back_until_something_changes() {
+    for db in TestDb::all().await {
+        let store = db.open().await;
+        let (s, _) = start_with(audited_state(store.clone())).await;
+        let hook = format!("/cds-services/{SIGN}");
+        let fb = format!("{hook}/feedback");
+        let now = chrono::Utc::now();
+        let today = now.date_naive().to_string();
+        let override_of = |card: &str| {
+            json!({"feedback": [{"card": card, "outcome": "overridden",
+                "outcomeTimestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "overrideReason": {"userComment": "seen"}}]})
+        };
+        let topics = |r: &Value| -> Vec<String> {
+            r["cards"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["source"]["topic"]["code"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let card_of = |r: &Value, topic: &str| -> Value {
+            r["cards"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["source"]["topic"]["code"] == topic)
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        const DOSE: &str = "gc-dose-above-guidance";
+        // 1. The first call shows the dose card; the clinician overrides it.
+        let s1 = fixture("S1.json");
+        let (st, first) = post(&s, &hook, &s1).await;
+        assert_eq!(st, 200, "{}", db.name);
+        assert_eq!(topics(&first).len(), 3, "{}", db.name);
+        let overridden = card_of(&first, DOSE)["uuid"].as_str().unwrap().to_string();
+        let (st, _) = post(&s, &fb, &override_of(&overridden)).await;
+        assert_eq!(st, 200, "{}", db.name);
+        // 2. The same patient and orders: held back, the others shown.
+        let (st, second) = post(&s, &hook, &s1).await;
+        assert_eq!(st, 200, "{}", db.name);
+        let t = topics(&second);
+        assert_eq!(t.len(), 2, "{}: {t:?}", db.name);
+        assert!(!t.contains(&DOSE.to_string()), "{}: {t:?}", db.name);
+        // Another replica, with its own connections to the same database,
+        // holds it back too.
+        let (replica, _) = start_with(audited_state(db.open().await)).await;
+        let (st, other) = post(&replica, &hook, &s1).await;
+        assert_eq!(st, 200, "{}", db.name);
+        assert_eq!(topics(&other), t, "{}", db.name);
+        // Audited as suppressed and counted, not as shown.
+        let report = store.report(0, None).await.unwrap();
+        let rule = report.rules.iter().find(|r| r.rule == DOSE).unwrap();
+        assert_eq!(
+            (
+                rule.counts.shown,
+                rule.counts.overridden,
+                rule.counts.suppressed
+            ),
+            (1, 1, 2),
+            "{}",
+            db.name
+        );
+        // 3. The order changes (40 mg instead of 60): the card returns and
+        // says it was overridden before and why it is back.
+        let mut changed = s1.clone();
+        let pred = &mut changed["context"]["draftOrders"]["entry"][0]["resource"];
+        assert_eq!(pred["id"], "S1-pred");
+        pred["dosageInstruction"][0]["text"] = json!("2 tablets (40 mg) by mouth once daily");
+        pred["dosageInstruction"][0]["doseAndRate"] =
+            json!([{"doseQuantity": {"value": 2, "unit": "tablet"}}]);
+        let (st, third) = post(&s, &hook, &changed).await;
+        assert_eq!(st, 200, "{}", db.name);
+        let back = card_of(&third, DOSE);
+        assert!(
+            back["detail"].as_str().unwrap().ends_with(&format!(
+                "*Overridden for this patient on {today}; shown again because the draft orders changed.*"
+            )),
+            "{}: {back}",
+            db.name
+        );
+        // 4. A critical card overridden is shown again, saying why.
+        let s10 = fixture("S10.json");
+        let (st, crit) = post(&s, &hook, &s10).await;
+        assert_eq!(st, 200, "{}", db.name);
+        assert_eq!(crit["cards"][0]["indicator"], "critical", "{}", db.name);
+        let uuid = crit["cards"][0]["uuid"].as_str().unwrap().to_string();
+        let (st, _) = post(&s, &fb, &override_of(&uuid)).await;
+        assert_eq!(st, 200, "{}", db.name);
+        let (st, again) = post(&s, &hook, &s10).await;
+        assert_eq!(st, 200, "{}", db.name);
+        assert_eq!(again["cards"][0]["indicator"], "critical", "{}", db.name);
+        assert!(
+            again["cards"][0]["detail"]
+                .as_str()
+                .unwrap()
+                .ends_with("shown again because critical cards are never held back.*"),
+            "{}: {again}",
+            db.name
+        );
+    }
+}

@@ -103,6 +103,12 @@ async fn three_replicas_behind_haproxy_lose_nothing_acknowledged() {
     let dir = temp_dir("replicas");
     let key = dir.join("audit.key");
     std::fs::write(&key, "replica-test-audit-key-0123456789abcdef").unwrap();
+    // The load overrides the first card of every call; what is under test
+    // is that nothing acknowledged is lost, so overrides are not remembered
+    // here and every call shows its cards (`tests/records.rs` tests holding
+    // them back across replicas).
+    let policy = dir.join("policy.toml");
+    std::fs::write(&policy, "override_hold_days = 0\n").unwrap();
     let lb_port = free_port();
     let lb = format!("http://127.0.0.1:{lb_port}");
     let client = Arc::new(jwt::Client::new("https://ehr.example.org"));
@@ -126,6 +132,8 @@ async fn three_replicas_behind_haproxy_lose_nothing_acknowledged() {
                     auth.to_str().unwrap(),
                     "--today",
                     TODAY,
+                    "--policy",
+                    policy.to_str().unwrap(),
                 ],
                 &[],
             )

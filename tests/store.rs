@@ -25,6 +25,8 @@ fn card(uuid: &str, rule: &str, issued_at_ms: i64) -> AuditCard {
         issued_at_ms,
         issuer: "https://ehr.example.org".into(),
         tenant: String::new(),
+        drafts_key: String::new(),
+        follows: None,
     }
 }
 

@@ -299,6 +299,8 @@ settings! {
     creatinine_unstable_window_days = 90, "days", "local policy (renal function)";
     /// The service's time zone as minutes east of UTC (-60 for UTC-01:00, 330 for UTC+05:30): "today" and the dates of timed results are read in its calendar. 0 is UTC.
     utc_offset_minutes = 0, "minutes", "local policy (the service's calendar)";
+    /// A card the clinician overrode for a patient is held back on later calls for this long while it is unchanged (same topic, severity, figures and draft orders); critical cards never are. 0 turns it off.
+    override_hold_days = 30, "days", "local policy (how long an override is remembered for a patient)";
 }
 
 /// Settings that govern which patient data the rules may use (not one rule's).
@@ -325,7 +327,13 @@ pub const DATA_SETTINGS: &[&str] = &[
 ];
 
 /// Settings that may be zero or negative, with their range.
-const SIGNED: &[(&str, f64, f64)] = &[("utc_offset_minutes", -840.0, 840.0)];
+const SIGNED: &[(&str, f64, f64)] = &[
+    ("utc_offset_minutes", -840.0, 840.0),
+    ("override_hold_days", 0.0, 365.0),
+];
+
+/// Settings of what the service remembers between calls (not one rule's).
+pub const MEMORY_SETTINGS: &[&str] = &["override_hold_days"];
 
 impl Policy {
     /// The limits the facts are read with.

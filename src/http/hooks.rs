@@ -134,6 +134,13 @@ impl HookCall<'_> {
             prepared.hook_instance.clone(),
             prepared.context.patient_id.clone(),
         );
+        // The draft orders as a fingerprint: a card overridden for other
+        // orders is not held back.
+        let drafts_key = prepared
+            .context
+            .draft_orders
+            .as_deref()
+            .map_or_else(String::new, |d| audit::fingerprint(d.get()));
         // Context + prefetch: what the request lacks, from the EHR's FHIR server.
         let allowlist = match (&state.auth, self.caller) {
             (AuthMode::Required(_), Some(c)) => c.fhir_servers.as_slice(),
@@ -147,11 +154,22 @@ impl HookCall<'_> {
             .unwrap_or_else(|| state.engine.policy.today_at(chrono::Utc::now()));
         state.evaluations.fetch_add(1, Ordering::Relaxed);
         let base = guidance::base_url(state);
-        let (response, report) =
+        let (mut response, report) =
             state
                 .engine
                 .finish(service, prepared, fetched, today, base.as_deref())?;
         if let (Some(audit), (hook_instance, Some(patient_id))) = (&state.audit, &audit_keys) {
+            let issuer = self.caller.map_or("", |c| c.iss.as_str());
+            let held = self
+                .recall(
+                    audit,
+                    &service.id,
+                    issuer,
+                    patient_id,
+                    &drafts_key,
+                    &mut response,
+                )
+                .await;
             let claim = self.pending.and_then(|p| p.take());
             let issued = audit::Issued {
                 service_id: &service.id,
@@ -160,12 +178,58 @@ impl HookCall<'_> {
                 patient_id,
                 policy_version: &audit.policy_version,
                 issued_at_ms: chrono::Utc::now().timestamp_millis(),
-                issuer: self.caller.map_or("", |c| c.iss.as_str()),
+                issuer,
                 tenant: self.caller.and_then(|c| c.tenant.as_deref()).unwrap_or(""),
+                drafts_key: &drafts_key,
             };
-            record_cards(state, audit, &issued, &response, claim).await?;
+            record_cards(state, audit, &issued, &response, &held, claim).await?;
         }
         Ok((response, report))
+    }
+}
+
+impl HookCall<'_> {
+    /// Remembering what the clinician said (`recall`): the cards overridden
+    /// for this patient within `override_hold_days` hold back the unchanged
+    /// ones (returned, to be audited as suppressed) and mark the changed
+    /// ones. When the store cannot be read, every card is shown: a card is
+    /// never hidden on a guess.
+    async fn recall(
+        &self,
+        audit: &Audit,
+        service_id: &str,
+        issuer: &str,
+        patient_id: &str,
+        drafts_key: &str,
+        response: &mut crate::cds::HookResponse,
+    ) -> Vec<(crate::cds::Card, String)> {
+        let days = self.state.engine.policy.override_hold_days;
+        if days <= 0.0 || response.cards.is_empty() {
+            return vec![];
+        }
+        let since = chrono::Utc::now().timestamp_millis() - (days * 86_400_000.0) as i64;
+        let hmac = audit.key.patient_hash(patient_id);
+        let prior = match audit
+            .store
+            .overrides_for(&hmac, service_id, issuer, since)
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(service = %service_id, error = %e, "earlier overrides not read: every card shown");
+                return vec![];
+            }
+        };
+        if prior.is_empty() {
+            return vec![];
+        }
+        let cards = std::mem::take(&mut response.cards);
+        let (shown, held) = crate::recall::apply(cards, drafts_key, &prior);
+        response.cards = shown;
+        for (card, follows) in &held {
+            tracing::info!(service = %service_id, card = %card.uuid, follows = %follows, "card held back: overridden before, unchanged");
+        }
+        held
     }
 }
 
@@ -276,13 +340,14 @@ async fn record_cards(
     audit: &Audit,
     issued: &audit::Issued<'_>,
     response: &crate::cds::HookResponse,
+    held: &[(crate::cds::Card, String)],
     claim: Option<ReplayClaim>,
 ) -> Result<(), ApiError> {
-    if response.cards.is_empty() && claim.is_none() {
+    if response.cards.is_empty() && held.is_empty() && claim.is_none() {
         return Ok(());
     }
     let service_id = issued.service_id;
-    let records = audit::records(response, issued, &audit.key);
+    let records = audit::records(response, held, issued, &audit.key);
     // The store bounds the wait (its write timeout) and answers "not
     // written" only when nothing was: no outer timeout may cut a commit.
     let Some(claim) = claim else {

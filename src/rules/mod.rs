@@ -231,6 +231,7 @@ mod tests {
             assert!(
                 Rule::ALL.iter().any(|r| r.settings().contains(&s.key))
                     || crate::clinical::policy::DATA_SETTINGS.contains(&s.key)
+                    || crate::clinical::policy::MEMORY_SETTINGS.contains(&s.key)
                     || adults_only::SETTINGS.contains(&s.key),
                 "{} is used by no rule",
                 s.key

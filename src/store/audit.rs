@@ -133,7 +133,8 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A short fingerprint of a text (the policy in force), for the audit.
+/// A short fingerprint of a text (the policy in force, the draft orders),
+/// for the audit.
 pub fn fingerprint(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes())[..6])
 }
@@ -160,6 +161,12 @@ pub struct AuditCard {
     pub issuer: String,
     /// The token's tenant claim ('' when none): the report's tenant.
     pub tenant: String,
+    /// A fingerprint of the request's draft orders ('' for none): a card
+    /// overridden for other orders is not held back.
+    pub drafts_key: String,
+    /// A card held back (audited as "suppressed", never sent): the card
+    /// whose override it follows.
+    pub follows: Option<String>,
 }
 
 /// What a response was given for (besides the cards).
@@ -172,15 +179,24 @@ pub struct Issued<'a> {
     pub issued_at_ms: i64,
     pub issuer: &'a str,
     pub tenant: &'a str,
+    /// A fingerprint of the request's draft orders.
+    pub drafts_key: &'a str,
 }
 
-/// The audit records of the cards of a response.
-pub fn records(response: &HookResponse, issued: &Issued<'_>, key: &AuditKey) -> Vec<AuditCard> {
+/// The audit records of the cards of a response, and of the cards held back
+/// (each with the override it follows).
+pub fn records(
+    response: &HookResponse,
+    held: &[(crate::cds::Card, String)],
+    issued: &Issued<'_>,
+    key: &AuditKey,
+) -> Vec<AuditCard> {
     let patient_hmac = key.patient_hash(issued.patient_id);
-    response
-        .cards
-        .iter()
-        .map(|c| AuditCard {
+    let shown = response.cards.iter().map(|c| (c, None));
+    let held = held.iter().map(|(c, follows)| (c, Some(follows.clone())));
+    shown
+        .chain(held)
+        .map(|(c, follows)| AuditCard {
             card_uuid: c.uuid.clone(),
             service_id: issued.service_id.to_string(),
             hook: issued.hook.to_string(),
@@ -197,6 +213,8 @@ pub fn records(response: &HookResponse, issued: &Issued<'_>, key: &AuditKey) -> 
             issued_at_ms: issued.issued_at_ms,
             issuer: issued.issuer.to_string(),
             tenant: issued.tenant.to_string(),
+            drafts_key: issued.drafts_key.to_string(),
+            follows,
         })
         .collect()
 }

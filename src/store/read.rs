@@ -14,12 +14,51 @@ impl Store {
         let row = sqlx::query(
             "SELECT card_uuid, service_id, hook, hook_instance, rule_system, rule_code, rule_display, \
              indicator, summary, suggestion_uuids, policy_version, service_version, patient_hmac, issued_at, \
-             issuer, tenant FROM audit_card WHERE card_uuid = $1",
+             issuer, tenant, drafts_key, status, follows FROM audit_card WHERE card_uuid = $1",
         )
         .bind(card_uuid)
         .fetch_optional(&self.inner.readers)
         .await?;
         row.map(|r| audit_card(&r)).transpose()
+    }
+
+    /// The cards overridden for one patient (its keyed hash) by one issuer
+    /// for one service since `since_ms`: what `recall` holds later cards
+    /// against. The time is when the service received the override, by its
+    /// own clock: a client's `outcomeTimestamp` cannot stretch the period.
+    pub async fn overrides_for(
+        &self,
+        patient_hmac: &str,
+        service_id: &str,
+        issuer: &str,
+        since_ms: i64,
+    ) -> Result<Vec<crate::recall::Overridden>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.card_uuid, a.rule_code, a.indicator, a.summary, a.drafts_key, MAX(f.received_at) \
+             FROM audit_card a JOIN feedback f ON f.card_uuid = a.card_uuid \
+             WHERE a.patient_hmac = $1 AND a.service_id = $2 AND a.issuer = $3 \
+             AND a.status = 'shown' AND f.outcome = 'overridden' AND f.received_at >= $4 \
+             GROUP BY a.card_uuid, a.rule_code, a.indicator, a.summary, a.drafts_key",
+        )
+        .bind(patient_hmac)
+        .bind(service_id)
+        .bind(issuer)
+        .bind(since_ms)
+        .fetch_all(&self.inner.readers)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::recall::Overridden {
+                    card_uuid: r.try_get(0)?,
+                    rule_code: r.try_get(1)?,
+                    indicator: r.try_get(2)?,
+                    summary: r.try_get(3)?,
+                    drafts_key: r.try_get(4)?,
+                    at_ms: r.try_get(5)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
     }
 
     /// Card uuids recorded, oldest first.
@@ -58,7 +97,8 @@ impl Store {
         let mut conn = self.inner.readers.acquire().await?;
         let daily = sqlx::query(
             "SELECT service_id, rule_code, rule_display, day, CAST(SUM(shown) AS BIGINT), \
-             CAST(SUM(accepted) AS BIGINT), CAST(SUM(overridden) AS BIGINT) \
+             CAST(SUM(accepted) AS BIGINT), CAST(SUM(overridden) AS BIGINT), \
+             CAST(SUM(suppressed) AS BIGINT) \
              FROM report_daily WHERE day >= $1 AND ($3 = 0 OR tenant = $2) \
              GROUP BY service_id, rule_code, rule_display, day",
         )
@@ -77,6 +117,7 @@ impl Store {
                 shown: r.try_get(4)?,
                 accepted: r.try_get(5)?,
                 overridden: r.try_get(6)?,
+                suppressed: r.try_get(7)?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -144,6 +185,12 @@ fn audit_card(r: &AnyRow) -> Result<AuditCard, StoreError> {
         issued_at_ms: r.try_get(13)?,
         issuer: r.try_get(14)?,
         tenant: r.try_get(15)?,
+        drafts_key: r.try_get(16)?,
+        follows: match r.try_get::<String, _>(17)?.as_str() {
+            "shown" => None,
+            "suppressed" => Some(r.try_get(18)?),
+            other => return Err(StoreError::Config(format!("stored card status {other:?}"))),
+        },
     })
 }
 

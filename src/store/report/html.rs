@@ -25,22 +25,23 @@ impl Report {
              <h1>Acceptance report</h1><p id=\"window\">{}</p>",
             escape(&self.window())
         );
-        h.push_str("<h2>Services</h2><table id=\"services\"><tr><th>service</th><th>shown</th><th>accepted</th><th>overridden</th><th>acceptance</th><th>override</th><th>unmatched feedback</th></tr>");
+        h.push_str("<h2>Services</h2><table id=\"services\"><tr><th>service</th><th>shown</th><th>accepted</th><th>overridden</th><th title=\"overridden before and unchanged since: not sent\">held back</th><th>acceptance</th><th>override</th><th>unmatched feedback</th></tr>");
         for v in &self.services {
             let c = v.counts;
             let _ = write!(
                 h,
-                "<tr data-service=\"{0}\"><td>{0}</td><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td></tr>",
+                "<tr data-service=\"{0}\"><td>{0}</td><td>{1}</td><td>{2}</td><td>{3}</td><td>{7}</td><td>{4}</td><td>{5}</td><td>{6}</td></tr>",
                 escape(&v.service),
                 c.shown,
                 c.accepted,
                 c.overridden,
                 pct(c.acceptance_rate),
                 pct(c.override_rate),
-                v.unmatched_feedback
+                v.unmatched_feedback,
+                c.suppressed
             );
         }
-        h.push_str("</table><h2>Rules</h2><table id=\"rules\"><tr><th>rule</th><th>service</th><th>shown</th><th>accepted</th><th>overridden</th><th>acceptance</th><th>override</th><th>override 95% CI</th><th>noisy</th><th>top override reasons</th></tr>");
+        h.push_str("</table><h2>Rules</h2><table id=\"rules\"><tr><th>rule</th><th>service</th><th>shown</th><th>accepted</th><th>overridden</th><th title=\"overridden before and unchanged since: not sent\">held back</th><th>acceptance</th><th>override</th><th>override 95% CI</th><th>noisy</th><th>top override reasons</th></tr>");
         for r in &self.rules {
             let c = r.counts;
             let reasons: Vec<String> = r
@@ -54,7 +55,7 @@ impl Report {
                 .unwrap_or_default();
             let _ = write!(
                 h,
-                "<tr data-rule=\"{0}\" data-noisy=\"{9}\"><td title=\"{1}\">{0}</td><td>{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td><td>{7}</td><td>{10}</td><td>{11}</td><td>{8}</td></tr>",
+                "<tr data-rule=\"{0}\" data-noisy=\"{9}\"><td title=\"{1}\">{0}</td><td>{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{12}</td><td>{6}</td><td>{7}</td><td>{10}</td><td>{11}</td><td>{8}</td></tr>",
                 escape(&r.rule),
                 escape(&r.rule_display),
                 escape(&r.service),
@@ -66,7 +67,8 @@ impl Report {
                 reasons.join("; "),
                 r.noisy,
                 ci,
-                if r.noisy { "noisy" } else { "" }
+                if r.noisy { "noisy" } else { "" },
+                c.suppressed
             );
         }
         h.push_str("</table><h2>Acceptance and override rate by day</h2>");

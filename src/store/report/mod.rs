@@ -24,6 +24,8 @@ pub struct DailyRow {
     pub shown: i64,
     pub accepted: i64,
     pub overridden: i64,
+    /// Held back: overridden before and unchanged since (never sent).
+    pub suppressed: i64,
 }
 
 /// One (service, rule, reason) group of overridden cards.
@@ -42,6 +44,10 @@ pub struct Counts {
     pub shown: i64,
     pub accepted: i64,
     pub overridden: i64,
+    /// Cards held back because the clinician overrode them before and
+    /// nothing changed since (POLICY third edition, "Remembering what the
+    /// clinician said"); not counted as shown.
+    pub suppressed: i64,
     /// accepted / shown.
     pub acceptance_rate: f64,
     /// overridden / shown.
@@ -49,10 +55,11 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, shown: i64, accepted: i64, overridden: i64) {
-        self.shown += shown;
-        self.accepted += accepted;
-        self.overridden += overridden;
+    fn add(&mut self, r: &DailyRow) {
+        self.shown += r.shown;
+        self.accepted += r.accepted;
+        self.overridden += r.overridden;
+        self.suppressed += r.suppressed;
         let rate = |n: i64| {
             if self.shown == 0 {
                 0.0
@@ -195,7 +202,7 @@ impl Report {
                     unmatched_feedback: 0,
                 })
                 .counts
-                .add(r.shown, r.accepted, r.overridden);
+                .add(r);
             rules
                 .entry((r.service.clone(), r.rule.clone()))
                 .or_insert_with(|| RuleSummary {
@@ -208,12 +215,8 @@ impl Report {
                     top_override_reasons: vec![],
                 })
                 .counts
-                .add(r.shown, r.accepted, r.overridden);
-            points.entry((r.day, r.rule.clone())).or_default().add(
-                r.shown,
-                r.accepted,
-                r.overridden,
-            );
+                .add(r);
+            points.entry((r.day, r.rule.clone())).or_default().add(r);
         }
         let mut weeks: BTreeMap<(String, NaiveDate), (i64, i64)> = BTreeMap::new();
         for r in &daily {
@@ -315,6 +318,7 @@ mod tests {
             shown,
             accepted: acc,
             overridden: ovr,
+            suppressed: 0,
         }
     }
 
@@ -323,7 +327,10 @@ mod tests {
             day_start_ms(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()),
             vec![
                 row("sign", "gc-dose", 20_780, 4, 1, 2),
-                row("sign", "gc-dose", 20_781, 2, 2, 0),
+                DailyRow {
+                    suppressed: 3,
+                    ..row("sign", "gc-dose", 20_781, 2, 2, 0)
+                },
                 row("select", "gc-dose", 20_781, 2, 0, 1),
                 row("sign", "mtx<&>", 20_781, 5, 0, 0),
             ],
@@ -369,6 +376,9 @@ mod tests {
             .find(|x| x.service == "sign" && x.rule == "gc-dose")
             .unwrap();
         assert_eq!((gc.counts.shown, gc.counts.accepted), (6, 3));
+        // Held back: counted apart, never as shown.
+        assert_eq!(gc.counts.suppressed, 3);
+        assert_eq!(sign.counts.suppressed, 3);
         assert_eq!(gc.counts.acceptance_rate, 0.5);
         assert_eq!(
             gc.top_override_reasons[0].code.as_deref(),
@@ -400,8 +410,19 @@ mod tests {
         assert!(!html.contains("<script"));
         // mtx: none of 5 accepted on 2026-11-24.
         assert!(html.contains("data-day=\"2026-11-24\" data-rate=\"0\""));
+        // gc-dose (sign): shown 6, accepted 3, overridden 2, held back 3.
+        assert!(
+            html.contains("<td>6</td><td>3</td><td>2</td><td>3</td>"),
+            "{html}"
+        );
         let text = sample().to_text();
         assert!(text.contains("27.3%"), "{text}");
+        let gc_line = text
+            .lines()
+            .find(|l| l.starts_with("gc-dose") && l.ends_with("sign"))
+            .unwrap();
+        let figures: Vec<&str> = gc_line.split_whitespace().take(5).collect();
+        assert_eq!(figures, ["gc-dose", "6", "3", "2", "3"], "{text}");
         assert!(text.contains("feedback for unknown cards: 3"));
     }
 

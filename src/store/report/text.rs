@@ -12,18 +12,26 @@ impl Report {
         let _ = writeln!(s, "Acceptance report: {}", self.window());
         let _ = writeln!(
             s,
-            "\n{:<32} {:>6} {:>9} {:>11} {:>11} {:>9} {:>10}",
-            "service", "shown", "accepted", "overridden", "acceptance", "override", "unmatched"
+            "\n{:<32} {:>6} {:>9} {:>11} {:>10} {:>11} {:>9} {:>10}",
+            "service",
+            "shown",
+            "accepted",
+            "overridden",
+            "held back",
+            "acceptance",
+            "override",
+            "unmatched"
         );
         for v in &self.services {
             let c = v.counts;
             let _ = writeln!(
                 s,
-                "{:<32} {:>6} {:>9} {:>11} {:>11} {:>9} {:>10}",
+                "{:<32} {:>6} {:>9} {:>11} {:>10} {:>11} {:>9} {:>10}",
                 v.service,
                 c.shown,
                 c.accepted,
                 c.overridden,
+                c.suppressed,
                 pct(c.acceptance_rate),
                 pct(c.override_rate),
                 v.unmatched_feedback
@@ -31,18 +39,19 @@ impl Report {
         }
         let _ = writeln!(
             s,
-            "\n{:<32} {:>6} {:>9} {:>11} {:>11} {:>9}  service",
-            "rule", "shown", "accepted", "overridden", "acceptance", "override"
+            "\n{:<32} {:>6} {:>9} {:>11} {:>10} {:>11} {:>9}  service",
+            "rule", "shown", "accepted", "overridden", "held back", "acceptance", "override"
         );
         for r in &self.rules {
             let c = r.counts;
             let _ = writeln!(
                 s,
-                "{:<32} {:>6} {:>9} {:>11} {:>11} {:>9}  {}{}",
+                "{:<32} {:>6} {:>9} {:>11} {:>10} {:>11} {:>9}  {}{}",
                 r.rule,
                 c.shown,
                 c.accepted,
                 c.overridden,
+                c.suppressed,
                 pct(c.acceptance_rate),
                 pct(c.override_rate),
                 r.service,

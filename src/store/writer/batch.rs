@@ -31,7 +31,7 @@ pub(super) async fn write_batch(
         .await?;
         done[i] = Some(Done::Claimed(r.rows_affected() == 1));
     }
-    let mut daily: BTreeMap<DailyKey, [i64; 3]> = BTreeMap::new();
+    let mut daily: BTreeMap<DailyKey, [i64; 4]> = BTreeMap::new();
     // The cards of requests whose token was a replay are left out.
     let cards: Vec<&AuditCard> = batch
         .iter()
@@ -55,7 +55,8 @@ pub(super) async fn write_batch(
                 c.rule_display.clone(),
                 c.issued_at_ms.div_euclid(DAY_MS),
             ))
-            .or_default()[0] += 1;
+            // Shown, or held back (suppressed).
+            .or_default()[if c.follows.is_some() { 3 } else { 0 }] += 1;
     }
     for (i, job) in batch.iter().enumerate() {
         if let Op::Cards(_, None) = &job.op {
@@ -97,14 +98,16 @@ pub(super) async fn write_batch(
             done[i] = Some(Done::Feedback(filed));
         }
     }
-    for ((tenant, service, rule, display, day), [shown, accepted, overridden]) in &daily {
+    for ((tenant, service, rule, display, day), [shown, accepted, overridden, suppressed]) in &daily
+    {
         sqlx::query(
-            "INSERT INTO report_daily (tenant, service_id, rule_code, rule_display, day, shown, accepted, overridden) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+            "INSERT INTO report_daily (tenant, service_id, rule_code, rule_display, day, shown, accepted, overridden, suppressed) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (tenant, service_id, rule_code, rule_display, day) DO UPDATE SET \
              shown = report_daily.shown + excluded.shown, \
              accepted = report_daily.accepted + excluded.accepted, \
-             overridden = report_daily.overridden + excluded.overridden",
+             overridden = report_daily.overridden + excluded.overridden, \
+             suppressed = report_daily.suppressed + excluded.suppressed",
         )
         .bind(tenant)
         .bind(service)
@@ -114,6 +117,7 @@ pub(super) async fn write_batch(
         .bind(*shown)
         .bind(*accepted)
         .bind(*overridden)
+        .bind(*suppressed)
         .execute(&mut **tx)
         .await?;
     }
@@ -174,6 +178,9 @@ pub(super) async fn write_batch(
         .collect())
 }
 
+/// Columns of one `audit_card` row.
+const COLUMNS: usize = 19;
+
 async fn insert_cards(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     cards: &[&AuditCard],
@@ -181,19 +188,19 @@ async fn insert_cards(
     let mut sql = String::from(
         "INSERT INTO audit_card (card_uuid, service_id, hook, hook_instance, rule_system, rule_code, \
          rule_display, indicator, summary, suggestion_uuids, policy_version, service_version, \
-         patient_hmac, issued_at, issuer, tenant) VALUES ",
+         patient_hmac, issued_at, issuer, tenant, drafts_key, status, follows) VALUES ",
     );
     for i in 0..cards.len() {
         if i > 0 {
             sql.push_str(", ");
         }
         sql.push('(');
-        for k in 1..=16 {
+        for k in 1..=COLUMNS {
             if k > 1 {
                 sql.push_str(", ");
             }
             sql.push('$');
-            sql.push_str(&(i * 16 + k).to_string());
+            sql.push_str(&(i * COLUMNS + k).to_string());
         }
         sql.push(')');
     }
@@ -215,7 +222,14 @@ async fn insert_cards(
             .bind(c.patient_hmac.as_str())
             .bind(c.issued_at_ms)
             .bind(c.issuer.as_str())
-            .bind(c.tenant.as_str());
+            .bind(c.tenant.as_str())
+            .bind(c.drafts_key.as_str())
+            .bind(if c.follows.is_some() {
+                "suppressed"
+            } else {
+                "shown"
+            })
+            .bind(c.follows.as_deref().unwrap_or(""));
     }
     q.execute(&mut **tx).await?;
     Ok(())
@@ -294,7 +308,7 @@ async fn count_feedback(
     f: &FeedbackRecord,
     card: CardRef,
     free_text: bool,
-    daily: &mut BTreeMap<DailyKey, [i64; 3]>,
+    daily: &mut BTreeMap<DailyKey, [i64; 4]>,
     reasons: &mut BTreeMap<ReasonKey, i64>,
 ) -> Result<(), StoreError> {
     let same: i64 =

@@ -1,0 +1,299 @@
+//! Remembering what the clinician said (POLICY third edition): a card the
+//! clinician overrode for this patient is held back on later calls while it
+//! is unchanged, and says so when it returns.
+//!
+//! POLICY: "A card overridden for a patient (CDS Hooks feedback) is not
+//! shown again to that patient for 30 days while its topic, indicator and
+//! key figure are unchanged; it returns at once when its severity rises,
+//! its key figure moves by ≥ 10 %, or the draft order differs. `critical` is
+//! never held back."
+//!
+//! Unchanged here means the same topic, the same or a lower severity, the
+//! same summary (which states the card's figures: any figure that moves, by
+//! any amount, shows the card again, which is never later than the 10 %
+//! the policy allows) and the same draft orders (a fingerprint of the
+//! request's `draftOrders`). A pure function of the cards of this call and
+//! the overrides the store holds; the store reads and writes them.
+
+use chrono::{DateTime, NaiveDate};
+
+use crate::cds::Card;
+
+/// A card overridden for this patient, as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overridden {
+    pub card_uuid: String,
+    pub rule_code: String,
+    pub indicator: String,
+    pub summary: String,
+    pub drafts_key: String,
+    /// When the service received the override (Unix ms, its own clock).
+    pub at_ms: i64,
+}
+
+/// Why an overridden card is shown again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// A critical card is never held back.
+    Critical,
+    /// Its severity rose.
+    Severity { from: String },
+    /// The draft orders differ.
+    Orders,
+    /// Its figures moved: the summary then.
+    Figures { then: String },
+}
+
+/// What becomes of one card of this call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Never overridden (within the period): shown as it is.
+    Show,
+    /// Overridden before and changed since: shown, saying so.
+    Again {
+        on: Option<NaiveDate>,
+        changed: Changed,
+    },
+    /// Overridden and unchanged: held back; the override it follows.
+    Hold { follows: String },
+}
+
+fn rank(indicator: &str) -> u8 {
+    match indicator {
+        "critical" => 2,
+        "warning" => 1,
+        _ => 0,
+    }
+}
+
+/// The verdict on one card: against the latest override of its topic.
+pub fn verdict(card: &Card, drafts_key: &str, overrides: &[Overridden]) -> Verdict {
+    let Some(last) = overrides
+        .iter()
+        .filter(|o| o.rule_code == card.source.topic.code)
+        .max_by_key(|o| o.at_ms)
+    else {
+        return Verdict::Show;
+    };
+    let on = DateTime::from_timestamp_millis(last.at_ms).map(|t| t.date_naive());
+    let changed = if card.indicator == "critical" {
+        Changed::Critical
+    } else if rank(card.indicator) > rank(&last.indicator) {
+        Changed::Severity {
+            from: last.indicator.clone(),
+        }
+    } else if drafts_key != last.drafts_key {
+        Changed::Orders
+    } else if card.summary != last.summary {
+        Changed::Figures {
+            then: last.summary.clone(),
+        }
+    } else {
+        return Verdict::Hold {
+            follows: last.card_uuid.clone(),
+        };
+    };
+    Verdict::Again { on, changed }
+}
+
+/// The cards of a call sorted by what becomes of them: those shown (a
+/// returning one with its line added to the detail) and those held back,
+/// each with the override it follows.
+pub fn apply(
+    cards: Vec<Card>,
+    drafts_key: &str,
+    overrides: &[Overridden],
+) -> (Vec<Card>, Vec<(Card, String)>) {
+    let mut shown = Vec::with_capacity(cards.len());
+    let mut held = vec![];
+    for mut card in cards {
+        match verdict(&card, drafts_key, overrides) {
+            Verdict::Show => shown.push(card),
+            Verdict::Again { on, changed } => {
+                card.detail.push_str("\n\n");
+                card.detail.push_str(&overridden_before(on, &changed));
+                shown.push(card);
+            }
+            Verdict::Hold { follows } => held.push((card, follows)),
+        }
+    }
+    (shown, held)
+}
+
+/// The line a card overridden before carries when it returns (POLICY third
+/// edition, "Remembering what the clinician said"), in italics.
+fn overridden_before(on: Option<chrono::NaiveDate>, changed: &crate::recall::Changed) -> String {
+    let why = match changed {
+        Changed::Critical => "critical cards are never held back".to_string(),
+        Changed::Severity { from } => {
+            format!("its severity rose (then: {})", crate::words::md(from))
+        }
+        Changed::Orders => "the draft orders changed".to_string(),
+        Changed::Figures { then } => {
+            format!("its figures changed (then: {})", crate::words::md(then))
+        }
+    };
+    format!(
+        "*Overridden for this patient on {}; shown again because {why}.*",
+        crate::words::date(on)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cds::{Coding, Source};
+
+    fn card(code: &str, indicator: &'static str, summary: &str) -> Card {
+        Card {
+            uuid: "c-now".into(),
+            summary: summary.into(),
+            detail: "Detail.".into(),
+            indicator,
+            source: Source {
+                label: "x".into(),
+                url: None,
+                topic: Coding {
+                    system: "s".into(),
+                    code: code.into(),
+                    display: "d".into(),
+                },
+            },
+            suggestions: vec![],
+            selection_behavior: None,
+            override_reasons: vec![],
+            links: vec![],
+        }
+    }
+
+    fn overridden(
+        code: &str,
+        indicator: &str,
+        summary: &str,
+        drafts: &str,
+        at_ms: i64,
+    ) -> Overridden {
+        Overridden {
+            card_uuid: format!("c-{at_ms}"),
+            rule_code: code.into(),
+            indicator: indicator.into(),
+            summary: summary.into(),
+            drafts_key: drafts.into(),
+            at_ms,
+        }
+    }
+
+    #[test]
+    fn verdicts() {
+        // 2026-12-01 00:00 UTC.
+        let day = 1_796_083_200_000;
+        let on = NaiveDate::from_ymd_opt(2026, 12, 1);
+        let prior = vec![
+            overridden("gc-src", "warning", "Prednisone 60 mg/day", "d1", day),
+            // An older override of the same topic: the latest counts.
+            overridden(
+                "gc-src",
+                "info",
+                "Prednisone 40 mg/day",
+                "d0",
+                day - 86_400_000,
+            ),
+        ];
+        let again = |changed| Verdict::Again { on, changed };
+        // (card, drafts key, verdict)
+        let cases = [
+            // Unchanged: held back, following the latest override.
+            (
+                card("gc-src", "warning", "Prednisone 60 mg/day"),
+                "d1",
+                Verdict::Hold {
+                    follows: format!("c-{day}"),
+                },
+            ),
+            // Lower severity with the same words cannot happen; a lower one
+            // with other figures is shown, saying so.
+            (
+                card("gc-src", "info", "Prednisone 20 mg/day"),
+                "d1",
+                again(Changed::Figures {
+                    then: "Prednisone 60 mg/day".into(),
+                }),
+            ),
+            // Severity rose.
+            (
+                card("gc-src", "critical", "Prednisone 60 mg/day"),
+                "d1",
+                again(Changed::Critical),
+            ),
+            // The draft orders differ.
+            (
+                card("gc-src", "warning", "Prednisone 60 mg/day"),
+                "d2",
+                again(Changed::Orders),
+            ),
+            // Another topic was never overridden.
+            (
+                card("mtx-daily", "warning", "Methotrexate"),
+                "d1",
+                Verdict::Show,
+            ),
+        ];
+        for (c, drafts, want) in cases {
+            assert_eq!(verdict(&c, drafts, &prior), want, "{} {drafts}", c.summary);
+        }
+        // A warning after an overridden info card: its severity rose.
+        let info = vec![overridden(
+            "gc-src",
+            "info",
+            "Prednisone 60 mg/day",
+            "d1",
+            day,
+        )];
+        assert_eq!(
+            verdict(
+                &card("gc-src", "warning", "Prednisone 60 mg/day"),
+                "d1",
+                &info
+            ),
+            again(Changed::Severity {
+                from: "info".into()
+            })
+        );
+        // No override on record: shown.
+        assert_eq!(
+            verdict(&card("gc-src", "warning", "x"), "d1", &[]),
+            Verdict::Show
+        );
+    }
+
+    #[test]
+    fn apply_holds_back_and_annotates() {
+        let day = 1_796_083_200_000;
+        let prior = vec![
+            overridden("a", "warning", "A", "d", day),
+            overridden("b", "warning", "B then", "d", day),
+        ];
+        let (shown, held) = apply(
+            vec![
+                card("a", "warning", "A"),
+                card("b", "warning", "B now"),
+                card("c", "info", "C"),
+            ],
+            "d",
+            &prior,
+        );
+        assert_eq!(held.len(), 1);
+        assert_eq!(
+            (held[0].0.source.topic.code.as_str(), held[0].1.as_str()),
+            ("a", "c-1796083200000")
+        );
+        let codes: Vec<&str> = shown.iter().map(|c| c.source.topic.code.as_str()).collect();
+        assert_eq!(codes, ["b", "c"]);
+        assert_eq!(
+            shown[0].detail,
+            "Detail.\n\n*Overridden for this patient on 2026-12-01; shown again because its figures \
+             changed (then: B then).*"
+        );
+        assert_eq!(shown[1].detail, "Detail.");
+    }
+}
