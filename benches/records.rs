@@ -53,7 +53,7 @@ async fn expired(store: &Store, rows: usize) {
                 issuer: String::new(),
                 tenant: String::new(),
                 drafts_key: String::new(),
-                follows: None,
+                status: ssc_myositis_cds::store::CardStatus::Shown,
             })
             .collect();
         store.record_cards(&chunk).await.unwrap();

@@ -31,6 +31,37 @@ pub struct Overridden {
     pub at_ms: i64,
 }
 
+/// A card shown to this patient a few minutes ago (within the re-send
+/// window), as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recent {
+    pub rule_code: String,
+    pub indicator: String,
+    pub summary: String,
+    pub drafts_key: String,
+}
+
+/// What the store holds for this patient: the overrides within the hold
+/// period and the cards shown within the re-send window.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Memory {
+    pub overrides: Vec<Overridden>,
+    pub recent: Vec<Recent>,
+}
+
+/// The cards of a call, sorted.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Sent (a returning one with its line added to the detail).
+    pub shown: Vec<Card>,
+    /// Of those, the uuids of cards sent unchanged a few minutes ago for
+    /// the same draft orders (an EHR re-sending order-select at each edit):
+    /// the report counts them once.
+    pub resent: Vec<String>,
+    /// Held back, each with the override it follows.
+    pub held: Vec<(Card, String)>,
+}
+
 /// Why an overridden card is shown again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Changed {
@@ -96,28 +127,38 @@ pub fn verdict(card: &Card, drafts_key: &str, overrides: &[Overridden]) -> Verdi
     Verdict::Again { on, changed }
 }
 
-/// The cards of a call sorted by what becomes of them: those shown (a
-/// returning one with its line added to the detail) and those held back,
-/// each with the override it follows.
-pub fn apply(
-    cards: Vec<Card>,
-    drafts_key: &str,
-    overrides: &[Overridden],
-) -> (Vec<Card>, Vec<(Card, String)>) {
-    let mut shown = Vec::with_capacity(cards.len());
-    let mut held = vec![];
+/// Whether a card was shown, unchanged, for the same draft orders within
+/// the re-send window.
+pub fn resent(card: &Card, drafts_key: &str, recent: &[Recent]) -> bool {
+    recent.iter().any(|r| {
+        r.rule_code == card.source.topic.code
+            && r.indicator == card.indicator
+            && r.summary == card.summary
+            && r.drafts_key == drafts_key
+    })
+}
+
+/// The cards of a call sorted by what becomes of them.
+pub fn apply(cards: Vec<Card>, drafts_key: &str, memory: &Memory) -> Applied {
+    let mut out = Applied::default();
     for mut card in cards {
-        match verdict(&card, drafts_key, overrides) {
-            Verdict::Show => shown.push(card),
+        match verdict(&card, drafts_key, &memory.overrides) {
+            Verdict::Show => {}
             Verdict::Again { on, changed } => {
                 card.detail.push_str("\n\n");
                 card.detail.push_str(&overridden_before(on, &changed));
-                shown.push(card);
             }
-            Verdict::Hold { follows } => held.push((card, follows)),
+            Verdict::Hold { follows } => {
+                out.held.push((card, follows));
+                continue;
+            }
         }
+        if resent(&card, drafts_key, &memory.recent) {
+            out.resent.push(card.uuid.clone());
+        }
+        out.shown.push(card);
     }
-    (shown, held)
+    out
 }
 
 /// The line a card overridden before carries when it returns (POLICY third
@@ -273,15 +314,28 @@ mod tests {
             overridden("a", "warning", "A", "d", day),
             overridden("b", "warning", "B then", "d", day),
         ];
-        let (shown, held) = apply(
-            vec![
-                card("a", "warning", "A"),
-                card("b", "warning", "B now"),
-                card("c", "info", "C"),
-            ],
+        let recent = vec![Recent {
+            rule_code: "c".into(),
+            indicator: "info".into(),
+            summary: "C".into(),
+            drafts_key: "d".into(),
+        }];
+        let mut c = card("c", "info", "C");
+        c.uuid = "c-uuid".into();
+        let Applied {
+            shown,
+            resent,
+            held,
+        } = apply(
+            vec![card("a", "warning", "A"), card("b", "warning", "B now"), c],
             "d",
-            &prior,
+            &Memory {
+                overrides: prior,
+                recent,
+            },
         );
+        // "c" was shown a few minutes ago, unchanged: a re-send.
+        assert_eq!(resent, ["c-uuid"]);
         assert_eq!(held.len(), 1);
         assert_eq!(
             (held[0].0.source.topic.code.as_str(), held[0].1.as_str()),

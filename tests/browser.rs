@@ -49,7 +49,7 @@ fn past_card(uuid: &str, rule: &str, days_ago: i64) -> AuditCard {
         issuer: String::new(),
         tenant: String::new(),
         drafts_key: String::new(),
-        follows: None,
+        status: ssc_myositis_cds::store::CardStatus::Shown,
     }
 }
 

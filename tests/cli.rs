@@ -268,7 +268,7 @@ async fn report_and_purge_read_the_database() {
         issuer: String::new(),
         tenant: String::new(),
         drafts_key: String::new(),
-        follows: None,
+        status: ssc_myositis_cds::store::CardStatus::Shown,
     };
     store
         .record_cards(&[card("old", 40), card("recent", 10), card("today", 0)])

@@ -74,10 +74,14 @@ async fn nothing_acknowledged_is_lost_to_a_sigkill() {
         let key = dir.join("audit.key");
         std::fs::write(&key, "crash-test-audit-key-0123456789abcdef").unwrap();
         // The load overrides the first card of every call; what is under
-        // test is durability, so overrides are not remembered here and
-        // every call shows its cards.
+        // test is durability, so overrides are not remembered here, every
+        // call shows its cards and the report counts each.
         let policy = dir.join("policy.toml");
-        std::fs::write(&policy, "override_hold_days = 0\n").unwrap();
+        std::fs::write(
+            &policy,
+            "override_hold_days = 0\nresend_window_minutes = 0\n",
+        )
+        .unwrap();
         let database = if db.name == "sqlite" {
             dir.join("records.sqlite").display().to_string()
         } else {

@@ -561,6 +561,12 @@ async fn an_overridden_card_is_held_back_until_something_changes() {
             "{}",
             db.name
         );
+        // The cards sent again unchanged, minutes apart, for the same orders
+        // (as an EHR re-sends order-select at each edit): counted once.
+        for r in report.rules.iter().filter(|r| r.rule != DOSE) {
+            assert_eq!(r.counts.shown, 1, "{}: {}", db.name, r.rule);
+        }
+        assert_eq!(report.rules.len(), 3, "{}", db.name);
         // 3. The order changes (40 mg instead of 60): the card returns and
         // says it was overridden before and why it is back.
         let mut changed = s1.clone();

@@ -105,10 +105,14 @@ async fn three_replicas_behind_haproxy_lose_nothing_acknowledged() {
     std::fs::write(&key, "replica-test-audit-key-0123456789abcdef").unwrap();
     // The load overrides the first card of every call; what is under test
     // is that nothing acknowledged is lost, so overrides are not remembered
-    // here and every call shows its cards (`tests/records.rs` tests holding
-    // them back across replicas).
+    // here, every call shows its cards and the report counts each
+    // (`tests/records.rs` tests holding back and re-sends across replicas).
     let policy = dir.join("policy.toml");
-    std::fs::write(&policy, "override_hold_days = 0\n").unwrap();
+    std::fs::write(
+        &policy,
+        "override_hold_days = 0\nresend_window_minutes = 0\n",
+    )
+    .unwrap();
     let lb_port = free_port();
     let lb = format!("http://127.0.0.1:{lb_port}");
     let client = Arc::new(jwt::Client::new("https://ehr.example.org"));

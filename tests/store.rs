@@ -26,7 +26,7 @@ fn card(uuid: &str, rule: &str, issued_at_ms: i64) -> AuditCard {
         issuer: "https://ehr.example.org".into(),
         tenant: String::new(),
         drafts_key: String::new(),
-        follows: None,
+        status: ssc_myositis_cds::store::CardStatus::Shown,
     }
 }
 

@@ -301,6 +301,8 @@ settings! {
     utc_offset_minutes = 0, "minutes", "local policy (the service's calendar)";
     /// A card the clinician overrode for a patient is held back on later calls for this long while it is unchanged (same topic, severity, figures and draft orders); critical cards never are. 0 turns it off.
     override_hold_days = 30, "days", "local policy (how long an override is remembered for a patient)";
+    /// The same card sent again unchanged for the same patient and draft orders within this many minutes (an EHR re-sends order-select at each edit) counts once as shown in the report. 0 counts every call.
+    resend_window_minutes = 10, "minutes", "local policy (counting what clinicians saw)";
 }
 
 /// Settings that govern which patient data the rules may use (not one rule's).
@@ -330,10 +332,11 @@ pub const DATA_SETTINGS: &[&str] = &[
 const SIGNED: &[(&str, f64, f64)] = &[
     ("utc_offset_minutes", -840.0, 840.0),
     ("override_hold_days", 0.0, 365.0),
+    ("resend_window_minutes", 0.0, 1440.0),
 ];
 
 /// Settings of what the service remembers between calls (not one rule's).
-pub const MEMORY_SETTINGS: &[&str] = &["override_hold_days"];
+pub const MEMORY_SETTINGS: &[&str] = &["override_hold_days", "resend_window_minutes"];
 
 impl Policy {
     /// The limits the facts are read with.

@@ -182,18 +182,23 @@ impl HookCall<'_> {
                 tenant: self.caller.and_then(|c| c.tenant.as_deref()).unwrap_or(""),
                 drafts_key: &drafts_key,
             };
-            record_cards(state, audit, &issued, &response, &held, claim).await?;
+            record_cards(state, audit, &issued, &response, (&held.0, &held.1), claim).await?;
         }
         Ok((response, report))
     }
 }
 
+/// The uuids of the cards re-sent, and the cards held back with the
+/// override each follows.
+type Held = (Vec<String>, Vec<(crate::cds::Card, String)>);
+
 impl HookCall<'_> {
     /// Remembering what the clinician said (`recall`): the cards overridden
     /// for this patient within `override_hold_days` hold back the unchanged
     /// ones (returned, to be audited as suppressed) and mark the changed
-    /// ones. When the store cannot be read, every card is shown: a card is
-    /// never hidden on a guess.
+    /// ones; the cards sent unchanged a few minutes ago are re-sends
+    /// (returned, to be counted once). When the store cannot be read, every
+    /// card is shown: a card is never hidden on a guess.
     async fn recall(
         &self,
         audit: &Audit,
@@ -202,34 +207,38 @@ impl HookCall<'_> {
         patient_id: &str,
         drafts_key: &str,
         response: &mut crate::cds::HookResponse,
-    ) -> Vec<(crate::cds::Card, String)> {
-        let days = self.state.engine.policy.override_hold_days;
-        if days <= 0.0 || response.cards.is_empty() {
-            return vec![];
+    ) -> Held {
+        if response.cards.is_empty() {
+            return Held::default();
         }
-        let since = chrono::Utc::now().timestamp_millis() - (days * 86_400_000.0) as i64;
+        let now = chrono::Utc::now().timestamp_millis();
+        // A period of 0 reads nothing: its bound is in the future.
+        let since = |ms: f64| if ms > 0.0 { now - ms as i64 } else { i64::MAX };
+        let policy = &self.state.engine.policy;
+        let overrides_since = since(policy.override_hold_days * 86_400_000.0);
+        let recent_since = since(policy.resend_window_minutes * 60_000.0);
         let hmac = audit.key.patient_hash(patient_id);
-        let prior = match audit
+        let memory = match audit
             .store
-            .overrides_for(&hmac, service_id, issuer, since)
+            .recall_for(&hmac, service_id, issuer, overrides_since, recent_since)
             .await
         {
-            Ok(p) => p,
+            Ok(m) => m,
             Err(e) => {
-                tracing::warn!(service = %service_id, error = %e, "earlier overrides not read: every card shown");
-                return vec![];
+                tracing::warn!(service = %service_id, error = %e, "earlier cards not read: every card shown");
+                return Held::default();
             }
         };
-        if prior.is_empty() {
-            return vec![];
+        if memory.overrides.is_empty() && memory.recent.is_empty() {
+            return Held::default();
         }
         let cards = std::mem::take(&mut response.cards);
-        let (shown, held) = crate::recall::apply(cards, drafts_key, &prior);
-        response.cards = shown;
-        for (card, follows) in &held {
+        let applied = crate::recall::apply(cards, drafts_key, &memory);
+        response.cards = applied.shown;
+        for (card, follows) in &applied.held {
             tracing::info!(service = %service_id, card = %card.uuid, follows = %follows, "card held back: overridden before, unchanged");
         }
-        held
+        (applied.resent, applied.held)
     }
 }
 
@@ -340,14 +349,14 @@ async fn record_cards(
     audit: &Audit,
     issued: &audit::Issued<'_>,
     response: &crate::cds::HookResponse,
-    held: &[(crate::cds::Card, String)],
+    (resent, held): (&[String], &[(crate::cds::Card, String)]),
     claim: Option<ReplayClaim>,
 ) -> Result<(), ApiError> {
     if response.cards.is_empty() && held.is_empty() && claim.is_none() {
         return Ok(());
     }
     let service_id = issued.service_id;
-    let records = audit::records(response, held, issued, &audit.key);
+    let records = audit::records(response, resent, held, issued, &audit.key);
     // The store bounds the wait (its write timeout) and answers "not
     // written" only when nothing was: no outer timeout may cut a commit.
     let Some(claim) = claim else {

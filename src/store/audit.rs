@@ -164,9 +164,46 @@ pub struct AuditCard {
     /// A fingerprint of the request's draft orders ('' for none): a card
     /// overridden for other orders is not held back.
     pub drafts_key: String,
-    /// A card held back (audited as "suppressed", never sent): the card
-    /// whose override it follows.
-    pub follows: Option<String>,
+    /// Shown, shown again unchanged within minutes (counted once), or held
+    /// back.
+    pub status: CardStatus,
+}
+
+/// What became of an audited card.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CardStatus {
+    /// Sent to the client.
+    #[default]
+    Shown,
+    /// Sent again, unchanged, for the same patient and draft orders within
+    /// the policy's `resend_window_minutes` of the same card (an EHR re-sends
+    /// order-select at every edit): the report counts it once.
+    Resent,
+    /// Held back (never sent): overridden before and unchanged since; the
+    /// card whose override it follows.
+    Suppressed { follows: String },
+}
+
+impl CardStatus {
+    /// The stored `status` and `follows` columns.
+    pub fn columns(&self) -> (&'static str, &str) {
+        match self {
+            CardStatus::Shown => ("shown", ""),
+            CardStatus::Resent => ("resent", ""),
+            CardStatus::Suppressed { follows } => ("suppressed", follows),
+        }
+    }
+
+    /// From the stored columns; `None` for a status this version does not know.
+    pub fn from_columns(status: &str, follows: String) -> Option<CardStatus> {
+        Some(match status {
+            "shown" => CardStatus::Shown,
+            "resent" => CardStatus::Resent,
+            "suppressed" => CardStatus::Suppressed { follows },
+            _ => return None,
+        })
+    }
 }
 
 /// What a response was given for (besides the cards).
@@ -183,20 +220,35 @@ pub struct Issued<'a> {
     pub drafts_key: &'a str,
 }
 
-/// The audit records of the cards of a response, and of the cards held back
-/// (each with the override it follows).
+/// The audit records of the cards of a response (those in `resent` marked
+/// so), and of the cards held back (each with the override it follows).
 pub fn records(
     response: &HookResponse,
+    resent: &[String],
     held: &[(crate::cds::Card, String)],
     issued: &Issued<'_>,
     key: &AuditKey,
 ) -> Vec<AuditCard> {
     let patient_hmac = key.patient_hash(issued.patient_id);
-    let shown = response.cards.iter().map(|c| (c, None));
-    let held = held.iter().map(|(c, follows)| (c, Some(follows.clone())));
+    let shown = response.cards.iter().map(|c| {
+        let status = if resent.contains(&c.uuid) {
+            CardStatus::Resent
+        } else {
+            CardStatus::Shown
+        };
+        (c, status)
+    });
+    let held = held.iter().map(|(c, follows)| {
+        (
+            c,
+            CardStatus::Suppressed {
+                follows: follows.clone(),
+            },
+        )
+    });
     shown
         .chain(held)
-        .map(|(c, follows)| AuditCard {
+        .map(|(c, status)| AuditCard {
             card_uuid: c.uuid.clone(),
             service_id: issued.service_id.to_string(),
             hook: issued.hook.to_string(),
@@ -214,7 +266,7 @@ pub fn records(
             issuer: issued.issuer.to_string(),
             tenant: issued.tenant.to_string(),
             drafts_key: issued.drafts_key.to_string(),
-            follows,
+            status,
         })
         .collect()
 }

@@ -23,7 +23,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot};
 
-pub use audit::{AuditCard, AuditKey};
+pub use audit::{AuditCard, AuditKey, CardStatus};
 pub use feedback::FeedbackRecord;
 
 /// What became of one feedback item.

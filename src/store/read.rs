@@ -22,43 +22,60 @@ impl Store {
         row.map(|r| audit_card(&r)).transpose()
     }
 
-    /// The cards overridden for one patient (its keyed hash) by one issuer
-    /// for one service since `since_ms`: what `recall` holds later cards
-    /// against. The time is when the service received the override, by its
-    /// own clock: a client's `outcomeTimestamp` cannot stretch the period.
-    pub async fn overrides_for(
+    /// What `recall` needs of one patient (its keyed hash), for one issuer
+    /// and service, in one query: the cards overridden since
+    /// `overrides_since_ms` and the cards sent since `recent_since_ms`. The
+    /// time of an override is when the service received it, by its own
+    /// clock: a client's `outcomeTimestamp` cannot stretch the period.
+    pub async fn recall_for(
         &self,
         patient_hmac: &str,
         service_id: &str,
         issuer: &str,
-        since_ms: i64,
-    ) -> Result<Vec<crate::recall::Overridden>, StoreError> {
+        overrides_since_ms: i64,
+        recent_since_ms: i64,
+    ) -> Result<crate::recall::Memory, StoreError> {
         let rows = sqlx::query(
-            "SELECT a.card_uuid, a.rule_code, a.indicator, a.summary, a.drafts_key, MAX(f.received_at) \
-             FROM audit_card a JOIN feedback f ON f.card_uuid = a.card_uuid \
+            "SELECT a.card_uuid, a.rule_code, a.indicator, a.summary, a.drafts_key, a.issued_at, \
+             (SELECT MAX(f.received_at) FROM feedback f WHERE f.card_uuid = a.card_uuid \
+              AND f.outcome = 'overridden') \
+             FROM audit_card a \
              WHERE a.patient_hmac = $1 AND a.service_id = $2 AND a.issuer = $3 \
-             AND a.status = 'shown' AND f.outcome = 'overridden' AND f.received_at >= $4 \
-             GROUP BY a.card_uuid, a.rule_code, a.indicator, a.summary, a.drafts_key",
+             AND a.status <> 'suppressed' AND (a.issued_at >= $5 OR EXISTS \
+             (SELECT 1 FROM feedback f WHERE f.card_uuid = a.card_uuid \
+              AND f.outcome = 'overridden' AND f.received_at >= $4))",
         )
         .bind(patient_hmac)
         .bind(service_id)
         .bind(issuer)
-        .bind(since_ms)
+        .bind(overrides_since_ms)
+        .bind(recent_since_ms)
         .fetch_all(&self.inner.readers)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(crate::recall::Overridden {
+        let mut memory = crate::recall::Memory::default();
+        for r in &rows {
+            let issued_at: i64 = r.try_get(5)?;
+            let overridden_at: Option<i64> = r.try_get(6)?;
+            if let Some(at_ms) = overridden_at.filter(|t| *t >= overrides_since_ms) {
+                memory.overrides.push(crate::recall::Overridden {
                     card_uuid: r.try_get(0)?,
                     rule_code: r.try_get(1)?,
                     indicator: r.try_get(2)?,
                     summary: r.try_get(3)?,
                     drafts_key: r.try_get(4)?,
-                    at_ms: r.try_get(5)?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+                    at_ms,
+                });
+            }
+            if issued_at >= recent_since_ms {
+                memory.recent.push(crate::recall::Recent {
+                    rule_code: r.try_get(1)?,
+                    indicator: r.try_get(2)?,
+                    summary: r.try_get(3)?,
+                    drafts_key: r.try_get(4)?,
+                });
+            }
+        }
+        Ok(memory)
     }
 
     /// Card uuids recorded, oldest first.
@@ -186,10 +203,10 @@ fn audit_card(r: &AnyRow) -> Result<AuditCard, StoreError> {
         issuer: r.try_get(14)?,
         tenant: r.try_get(15)?,
         drafts_key: r.try_get(16)?,
-        follows: match r.try_get::<String, _>(17)?.as_str() {
-            "shown" => None,
-            "suppressed" => Some(r.try_get(18)?),
-            other => return Err(StoreError::Config(format!("stored card status {other:?}"))),
+        status: {
+            let status: String = r.try_get(17)?;
+            audit::CardStatus::from_columns(&status, r.try_get(18)?)
+                .ok_or_else(|| StoreError::Config(format!("stored card status {status:?}")))?
         },
     })
 }

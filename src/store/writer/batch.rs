@@ -4,6 +4,7 @@
 //! counters, the probe row and a purge step.
 
 use super::*;
+use crate::store::audit::CardStatus;
 
 /// Everything a batch writes, in one transaction: token claims first (a
 /// request whose token is a replay is refused), then cards (multi-row), then
@@ -55,8 +56,12 @@ pub(super) async fn write_batch(
                 c.rule_display.clone(),
                 c.issued_at_ms.div_euclid(DAY_MS),
             ))
-            // Shown, or held back (suppressed).
-            .or_default()[if c.follows.is_some() { 3 } else { 0 }] += 1;
+            // Shown, or held back (suppressed); a re-send was counted once.
+            .or_default()[match c.status {
+            CardStatus::Shown => 0,
+            CardStatus::Resent => continue,
+            CardStatus::Suppressed { .. } => 3,
+        }] += 1;
     }
     for (i, job) in batch.iter().enumerate() {
         if let Op::Cards(_, None) = &job.op {
@@ -224,12 +229,8 @@ async fn insert_cards(
             .bind(c.issuer.as_str())
             .bind(c.tenant.as_str())
             .bind(c.drafts_key.as_str())
-            .bind(if c.follows.is_some() {
-                "suppressed"
-            } else {
-                "shown"
-            })
-            .bind(c.follows.as_deref().unwrap_or(""));
+            .bind(c.status.columns().0)
+            .bind(c.status.columns().1);
     }
     q.execute(&mut **tx).await?;
     Ok(())
