@@ -140,7 +140,7 @@ impl HookCall<'_> {
             .context
             .draft_orders
             .as_deref()
-            .map_or_else(String::new, |d| audit::fingerprint(d.get()));
+            .map_or_else(String::new, |d| audit::drafts_key(d.get()));
         // Context + prefetch: what the request lacks, from the EHR's FHIR server.
         let allowlist = match (&state.auth, self.caller) {
             (AuthMode::Required(_), Some(c)) => c.fhir_servers.as_slice(),
@@ -159,23 +159,27 @@ impl HookCall<'_> {
                 .engine
                 .finish(service, prepared, fetched, today, base.as_deref())?;
         if let (Some(audit), (hook_instance, Some(patient_id))) = (&state.audit, &audit_keys) {
+            let claim = self.pending.and_then(|p| p.take());
+            if response.cards.is_empty() && claim.is_none() {
+                return Ok((response, report));
+            }
             let issuer = self.caller.map_or("", |c| c.iss.as_str());
+            let patient_hmac = audit.key.patient_hash(patient_id);
             let held = self
                 .recall(
                     audit,
                     &service.id,
                     issuer,
-                    patient_id,
+                    &patient_hmac,
                     &drafts_key,
                     &mut response,
                 )
                 .await;
-            let claim = self.pending.and_then(|p| p.take());
             let issued = audit::Issued {
                 service_id: &service.id,
                 hook: service.hook.as_str(),
                 hook_instance,
-                patient_id,
+                patient_hmac: &patient_hmac,
                 policy_version: &audit.policy_version,
                 issued_at_ms: chrono::Utc::now().timestamp_millis(),
                 issuer,
@@ -204,7 +208,7 @@ impl HookCall<'_> {
         audit: &Audit,
         service_id: &str,
         issuer: &str,
-        patient_id: &str,
+        patient_hmac: &str,
         drafts_key: &str,
         response: &mut crate::cds::HookResponse,
     ) -> Held {
@@ -217,10 +221,15 @@ impl HookCall<'_> {
         let policy = &self.state.engine.policy;
         let overrides_since = since(policy.override_hold_days * 86_400_000.0);
         let recent_since = since(policy.resend_window_minutes * 60_000.0);
-        let hmac = audit.key.patient_hash(patient_id);
         let memory = match audit
             .store
-            .recall_for(&hmac, service_id, issuer, overrides_since, recent_since)
+            .recall_for(
+                patient_hmac,
+                service_id,
+                issuer,
+                overrides_since,
+                recent_since,
+            )
             .await
         {
             Ok(m) => m,
@@ -356,7 +365,7 @@ async fn record_cards(
         return Ok(());
     }
     let service_id = issued.service_id;
-    let records = audit::records(response, resent, held, issued, &audit.key);
+    let records = audit::records(response, resent, held, issued);
     // The store bounds the wait (its write timeout) and answers "not
     // written" only when nothing was: no outer timeout may cut a commit.
     let Some(claim) = claim else {

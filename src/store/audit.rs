@@ -89,14 +89,12 @@ impl AuditKey {
             .filter(|p| !p.as_os_str().is_empty())
             .map(Path::to_path_buf)
             .unwrap_or_else(|| std::path::PathBuf::from("."));
-        if let (Ok(a), Ok(b)) = (dir.canonicalize(), db_dir.canonicalize()) {
-            if a.starts_with(&b) {
-                return Err(format!(
-                    "the default audit key folder {} is inside the database folder: name a key \
-                     outside it with --audit-key-file",
-                    dir.display()
-                ));
-            }
+        if inside(&dir, &db_dir) {
+            return Err(format!(
+                "the default audit key folder {} is inside the database folder: name a key \
+                 outside it with --audit-key-file",
+                dir.display()
+            ));
         }
         let mut builder = std::fs::DirBuilder::new();
         builder.recursive(true);
@@ -119,6 +117,34 @@ impl AuditKey {
     }
 }
 
+/// Whether `dir` lies inside `folder`, both resolved as far as they exist:
+/// a key folder not made yet compares as it will be once made.
+fn inside(dir: &Path, folder: &Path) -> bool {
+    match (resolved(dir), resolved(folder)) {
+        (Some(d), Some(f)) => d.starts_with(f),
+        _ => false,
+    }
+}
+
+/// `p` absolute with its links resolved: its longest existing prefix
+/// canonicalized, the rest appended.
+fn resolved(p: &Path) -> Option<std::path::PathBuf> {
+    let mut missing = vec![];
+    let mut existing = p;
+    loop {
+        let here = if existing.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            existing
+        };
+        if let Ok(c) = here.canonicalize() {
+            return Some(missing.iter().rev().fold(c, |acc, part| acc.join(part)));
+        }
+        missing.push(existing.file_name()?);
+        existing = existing.parent()?;
+    }
+}
+
 /// Where the default audit key lives (see [`AuditKey::default_for_sqlite`]).
 pub fn default_key_dir() -> Option<std::path::PathBuf> {
     let base = match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
@@ -133,10 +159,23 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A short fingerprint of a text (the policy in force, the draft orders),
-/// for the audit.
+/// A short fingerprint of a text (the policy in force), for the audit.
 pub fn fingerprint(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes())[..6])
+}
+
+/// The fingerprint of a request's draft orders (FNV-1a, 64 bits, hex): the
+/// same text gives the same key, any other almost surely another. Not a
+/// secret and not a defence against a crafted collision (the EHR sends the
+/// drafts); cheap, as it runs on every hook call. A collision could only
+/// hold back a card overridden for other orders of the same patient.
+pub fn drafts_key(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }
 
 /// One audited card.
@@ -211,7 +250,8 @@ pub struct Issued<'a> {
     pub service_id: &'a str,
     pub hook: &'a str,
     pub hook_instance: &'a str,
-    pub patient_id: &'a str,
+    /// The keyed hash of the patient id ([`AuditKey::patient_hash`]).
+    pub patient_hmac: &'a str,
     pub policy_version: &'a str,
     pub issued_at_ms: i64,
     pub issuer: &'a str,
@@ -227,9 +267,7 @@ pub fn records(
     resent: &[String],
     held: &[(crate::cds::Card, String)],
     issued: &Issued<'_>,
-    key: &AuditKey,
 ) -> Vec<AuditCard> {
-    let patient_hmac = key.patient_hash(issued.patient_id);
     let shown = response.cards.iter().map(|c| {
         let status = if resent.contains(&c.uuid) {
             CardStatus::Resent
@@ -261,7 +299,7 @@ pub fn records(
             suggestion_uuids: c.suggestions.iter().map(|s| s.uuid.clone()).collect(),
             policy_version: issued.policy_version.to_string(),
             service_version: env!("CARGO_PKG_VERSION").to_string(),
-            patient_hmac: patient_hmac.clone(),
+            patient_hmac: issued.patient_hmac.to_string(),
             issued_at_ms: issued.issued_at_ms,
             issuer: issued.issuer.to_string(),
             tenant: issued.tenant.to_string(),
@@ -293,6 +331,15 @@ mod tests {
     }
 
     #[test]
+    fn drafts_keys_are_fnv1a() {
+        // FNV-1a 64 test vectors (Fowler, Noll, Vo).
+        assert_eq!(drafts_key(""), "cbf29ce484222325");
+        assert_eq!(drafts_key("a"), "af63dc4c8601ec8c");
+        assert_eq!(drafts_key("foobar"), "85944171f73967e8");
+        assert_ne!(drafts_key("{\"a\":1}"), drafts_key("{\"a\":2}"));
+    }
+
+    #[test]
     fn short_keys_are_refused_and_debug_hides_the_key() {
         assert!(AuditKey::new(b"short".to_vec()).is_err());
         let k = AuditKey::new(b"0123456789abcdef0123456789abcdef".to_vec()).unwrap();
@@ -313,6 +360,23 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0, "key readable by others: {mode:o}");
         }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_key_folder_inside_the_database_folder_is_seen_before_it_is_made() {
+        let dir = std::env::temp_dir().join(format!("ssc-audit-inside-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // Not made yet: inside all the same (a first start must refuse what
+        // a second would).
+        assert!(inside(&dir.join("state/ssc-myositis-cds"), &dir));
+        std::fs::create_dir_all(dir.join("state/ssc-myositis-cds")).unwrap();
+        assert!(inside(&dir.join("state/ssc-myositis-cds"), &dir));
+        // Beside it, not inside.
+        let other = std::env::temp_dir().join(format!("ssc-audit-other-{}", uuid::Uuid::new_v4()));
+        assert!(!inside(&other.join("ssc-myositis-cds"), &dir));
+        // A relative path resolves against the working folder.
+        assert!(inside(Path::new("not-made-yet/x"), Path::new(".")));
         std::fs::remove_dir_all(dir).unwrap();
     }
 

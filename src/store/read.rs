@@ -23,10 +23,11 @@ impl Store {
     }
 
     /// What `recall` needs of one patient (its keyed hash), for one issuer
-    /// and service, in one query: the cards overridden since
-    /// `overrides_since_ms` and the cards sent since `recent_since_ms`. The
-    /// time of an override is when the service received it, by its own
-    /// clock: a client's `outcomeTimestamp` cannot stretch the period.
+    /// and service, in one query of two index ranges: the cards overridden
+    /// since `overrides_since_ms` and the cards first shown (not re-sent)
+    /// since `recent_since_ms`. The time of an override is when the service
+    /// received it, by its own clock: a client's `outcomeTimestamp` cannot
+    /// stretch the period.
     pub async fn recall_for(
         &self,
         patient_hmac: &str,
@@ -36,14 +37,13 @@ impl Store {
         recent_since_ms: i64,
     ) -> Result<crate::recall::Memory, StoreError> {
         let rows = sqlx::query(
-            "SELECT a.card_uuid, a.rule_code, a.indicator, a.summary, a.drafts_key, a.issued_at, \
-             (SELECT MAX(f.received_at) FROM feedback f WHERE f.card_uuid = a.card_uuid \
-              AND f.outcome = 'overridden') \
-             FROM audit_card a \
-             WHERE a.patient_hmac = $1 AND a.service_id = $2 AND a.issuer = $3 \
-             AND a.status <> 'suppressed' AND (a.issued_at >= $5 OR EXISTS \
-             (SELECT 1 FROM feedback f WHERE f.card_uuid = a.card_uuid \
-              AND f.outcome = 'overridden' AND f.received_at >= $4))",
+            "SELECT card_uuid, rule_code, indicator, summary, drafts_key, overridden_at, 1 \
+             FROM audit_card WHERE patient_hmac = $1 AND overridden_at >= $4 \
+             AND service_id = $2 AND issuer = $3 AND status <> 'suppressed' \
+             UNION ALL \
+             SELECT card_uuid, rule_code, indicator, summary, drafts_key, issued_at, 0 \
+             FROM audit_card WHERE patient_hmac = $1 AND issued_at >= $5 \
+             AND service_id = $2 AND issuer = $3 AND status = 'shown'",
         )
         .bind(patient_hmac)
         .bind(service_id)
@@ -54,19 +54,17 @@ impl Store {
         .await?;
         let mut memory = crate::recall::Memory::default();
         for r in &rows {
-            let issued_at: i64 = r.try_get(5)?;
-            let overridden_at: Option<i64> = r.try_get(6)?;
-            if let Some(at_ms) = overridden_at.filter(|t| *t >= overrides_since_ms) {
+            let overridden: i64 = r.try_get(6)?;
+            if overridden == 1 {
                 memory.overrides.push(crate::recall::Overridden {
                     card_uuid: r.try_get(0)?,
                     rule_code: r.try_get(1)?,
                     indicator: r.try_get(2)?,
                     summary: r.try_get(3)?,
                     drafts_key: r.try_get(4)?,
-                    at_ms,
+                    at_ms: r.try_get(5)?,
                 });
-            }
-            if issued_at >= recent_since_ms {
+            } else {
                 memory.recent.push(crate::recall::Recent {
                     rule_code: r.try_get(1)?,
                     indicator: r.try_get(2)?,

@@ -85,6 +85,18 @@ pub(super) async fn write_batch(
                     continue;
                 }
                 filed.push(Filed::New);
+                if card.is_some() && f.outcome == crate::store::feedback::Outcome::Overridden {
+                    // Kept on the card, so that a hook call finds the
+                    // patient's overridden cards by index.
+                    sqlx::query(
+                        "UPDATE audit_card SET overridden_at = $1 \
+                         WHERE card_uuid = $2 AND overridden_at < $1",
+                    )
+                    .bind(f.received_at_ms)
+                    .bind(&f.card_uuid)
+                    .execute(&mut **tx)
+                    .await?;
+                }
                 match card {
                     Some(card) => {
                         count_feedback(tx, f, card, *free_text, &mut daily, &mut reasons).await?
