@@ -561,6 +561,76 @@ pub fn read(
         .ok_or(None)
 }
 
+/// Dosages shared by the tests of their reading (here) and of their words
+/// (`words::dose`).
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::{Basis, Body, NaiveDate, Strength};
+
+    /// A daily dose range as sent: (low, high, strength). The first four
+    /// keep both ends; then a high end alone, a low end above the high end,
+    /// a low end alone.
+    pub const RANGES: [(&str, &str, Option<Strength>); 7] = [
+        (
+            r#""low":{"value":10,"unit":"mg"},"#,
+            r#""high":{"value":20,"unit":"mg"}"#,
+            None,
+        ),
+        (
+            r#""low":{"value":40,"unit":"mg"},"#,
+            r#""high":{"value":80,"unit":"mg"}"#,
+            None,
+        ),
+        (
+            r#""low":{"value":1,"unit":"tablet"},"#,
+            r#""high":{"value":2,"unit":"tablet"}"#,
+            Some(Strength::PerUnit(5.0)),
+        ),
+        (
+            r#""low":{"value":500,"unit":"mcg"},"#,
+            r#""high":{"value":1,"unit":"mg"}"#,
+            None,
+        ),
+        ("", r#""high":{"value":30,"unit":"mg"}"#, None),
+        (
+            r#""low":{"value":40,"unit":"mg"},"#,
+            r#""high":{"value":30,"unit":"mg"}"#,
+            None,
+        ),
+        (r#""low":{"value":10,"unit":"mg"}"#, "", None),
+    ];
+
+    /// The dosage of one of [`RANGES`], once daily.
+    pub fn range(low: &str, high: &str) -> String {
+        format!(
+            r#"{{"timing":{{"repeat":{{"frequency":1,"period":1,"periodUnit":"d"}}}},"doseAndRate":[{{"doseRange":{{{low}{high}}}}}]}}"#
+        )
+    }
+
+    /// 10 mg in the morning and 5 mg at night, each once daily.
+    pub fn morning_and_night() -> (super::Dose, super::Dose) {
+        let d = |when: &str, mg: u32| {
+            let json = format!(
+                r#"{{"timing":{{"repeat":{{"frequency":1,"period":1,"periodUnit":"d","when":["{when}"]}}}},"doseAndRate":[{{"doseQuantity":{{"value":{mg},"unit":"mg"}}}}]}}"#
+            );
+            super::dose(&serde_json::from_str(&json).unwrap(), None).unwrap()
+        };
+        (d("MORN", 10), d("NIGHT", 5))
+    }
+
+    /// 70 kg (measured on `date`), 170 cm, 1.82 m².
+    pub fn kg70(date: Option<NaiveDate>) -> Body {
+        Body {
+            weight: Some(Basis::Weight { kg: 70.0, date }),
+            area: Some(Basis::Area {
+                m2: 1.82,
+                height_cm: 170.0,
+                weight_kg: 70.0,
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -624,12 +694,7 @@ mod tests {
     #[test]
     fn split_doses_given_together_add_up() {
         let d = |json: &str| dose(&dosage(json), None).unwrap();
-        let morning = d(
-            r#"{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d","when":["MORN"]}},"doseAndRate":[{"doseQuantity":{"value":10,"unit":"mg"}}]}"#,
-        );
-        let night = d(
-            r#"{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d","when":["NIGHT"]}},"doseAndRate":[{"doseQuantity":{"value":5,"unit":"mg"}}]}"#,
-        );
+        let (morning, night) = fixtures::morning_and_night();
         // (sequences, combined mg a day)
         let cases = [
             (None, None, Some(15.0)),
@@ -659,17 +724,7 @@ mod tests {
     }
 
     fn kg70() -> Body {
-        Body {
-            weight: Some(Basis::Weight {
-                kg: 70.0,
-                date: None,
-            }),
-            area: Some(Basis::Area {
-                m2: 1.82,
-                height_cm: 170.0,
-                weight_kg: 70.0,
-            }),
-        }
+        fixtures::kg70(None)
     }
 
     fn per_day(r: &Result<Dose, Option<NotComputed>>) -> Option<f64> {
@@ -721,52 +776,26 @@ mod tests {
 
     #[test]
     fn a_dose_range_counts_at_its_high_end_and_is_shown() {
-        let range = |low: &str, high: &str| {
-            format!(
-                r#"{{"timing":{{"repeat":{{"frequency":1,"period":1,"periodUnit":"d"}}}},"doseAndRate":[{{"doseRange":{{{low}{high}}}}}]}}"#
-            )
-        };
-        // (low, high, strength, mg per day, both ends kept)
-        let cases = [
-            (
-                r#""low":{"value":10,"unit":"mg"},"#,
-                r#""high":{"value":20,"unit":"mg"}"#,
-                None,
-                Some(20.0),
-                true,
-            ),
-            (
-                r#""low":{"value":40,"unit":"mg"},"#,
-                r#""high":{"value":80,"unit":"mg"}"#,
-                None,
-                Some(80.0),
-                true,
-            ),
+        // (mg per day, both ends kept for the card), one per range.
+        let want = [
+            (Some(20.0), true),
+            (Some(80.0), true),
             // 1–2 tablets of 5 mg: 10 mg.
-            (
-                r#""low":{"value":1,"unit":"tablet"},"#,
-                r#""high":{"value":2,"unit":"tablet"}"#,
-                Some(Strength::PerUnit(5.0)),
-                Some(10.0),
-                true,
-            ),
+            (Some(10.0), true),
+            (Some(1.0), true),
             // Only a high end.
-            (
-                "",
-                r#""high":{"value":30,"unit":"mg"}"#,
-                None,
-                Some(30.0),
-                false,
-            ),
+            (Some(30.0), false),
+            // A low end above the high end: the high end alone.
+            (Some(30.0), false),
             // No high end: not guessed from the low one.
-            (r#""low":{"value":10,"unit":"mg"}"#, "", None, None, false),
+            (None, false),
         ];
-        for (low, high, strength, want, range_kept) in cases {
-            let json = range(low, high);
-            let got = read(&dosage(&json), strength, &Body::default());
+        assert_eq!(want.len(), fixtures::RANGES.len());
+        for ((low, high, strength), (want, range_kept)) in fixtures::RANGES.iter().zip(want) {
+            let json = fixtures::range(low, high);
+            let got = read(&dosage(&json), *strength, &Body::default());
             assert_eq!(per_day(&got), want, "{json}");
             if let Ok(d) = got {
-                // Both ends are kept for the card when both read.
                 assert_eq!(
                     matches!(d.derivation, Derivation::Range { .. }),
                     range_kept,

@@ -184,7 +184,7 @@ pub fn route(r: Route) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::dose::{dose, read, Body};
+    use crate::facts::dose::{read, Body};
     use crate::fhir::Dosage;
     use crate::terminology::medication::Strength;
     use chrono::NaiveDate;
@@ -260,50 +260,26 @@ mod tests {
 
     #[test]
     fn a_dose_range_shows_both_ends() {
-        let range = |low: &str, high: &str| {
-            format!(
-                r#"{{"timing":{{"repeat":{{"frequency":1,"period":1,"periodUnit":"d"}}}},"doseAndRate":[{{"doseRange":{{{low}{high}}}}}]}}"#
-            )
-        };
-        // (low, high, strength, shown)
-        let cases = [
-            (
-                r#""low":{"value":10,"unit":"mg"},"#,
-                r#""high":{"value":20,"unit":"mg"}"#,
-                None,
-                "10–20 mg (high end counted)",
-            ),
-            (
-                r#""low":{"value":40,"unit":"mg"},"#,
-                r#""high":{"value":80,"unit":"mg"}"#,
-                None,
-                "40–80 mg (high end counted)",
-            ),
-            (
-                r#""low":{"value":1,"unit":"tablet"},"#,
-                r#""high":{"value":2,"unit":"tablet"}"#,
-                Some(Strength::PerUnit(5.0)),
-                "1 tablet × 5 mg to 2 tablets × 5 mg (high end counted)",
-            ),
-            (
-                r#""low":{"value":500,"unit":"mcg"},"#,
-                r#""high":{"value":1,"unit":"mg"}"#,
-                None,
-                "500 mcg to 1 mg (high end counted)",
-            ),
+        use crate::facts::dose::fixtures::{range, RANGES};
+        // One per range (the last, a low end alone, is not read).
+        let want = [
+            Some("10–20 mg (high end counted)"),
+            Some("40–80 mg (high end counted)"),
+            Some("1 tablet × 5 mg to 2 tablets × 5 mg (high end counted)"),
+            Some("500 mcg to 1 mg (high end counted)"),
             // Only a high end: as a plain dose.
-            ("", r#""high":{"value":30,"unit":"mg"}"#, None, "30 mg"),
-            // A low end that does not read, or above the high end.
-            (
-                r#""low":{"value":40,"unit":"mg"},"#,
-                r#""high":{"value":30,"unit":"mg"}"#,
-                None,
-                "up to 30 mg (high end counted)",
-            ),
+            Some("30 mg"),
+            // A low end above the high end.
+            Some("up to 30 mg (high end counted)"),
+            None,
         ];
-        for (low, high, strength, want) in cases {
+        assert_eq!(want.len(), RANGES.len());
+        for ((low, high, strength), want) in RANGES.iter().zip(want) {
             let json = range(low, high);
-            assert_eq!(shown(&json, strength, &Body::default()), want, "{json}");
+            let got = read(&dosage(&json), *strength, &Body::default())
+                .ok()
+                .map(|d| derivation(&d.derivation));
+            assert_eq!(got.as_deref(), want, "{json}");
         }
     }
 
@@ -315,17 +291,7 @@ mod tests {
             )
         };
         let day = NaiveDate::from_ymd_opt(2026, 11, 10);
-        let kg70 = Body {
-            weight: Some(Basis::Weight {
-                kg: 70.0,
-                date: day,
-            }),
-            area: Some(Basis::Area {
-                m2: 1.82,
-                height_cm: 170.0,
-                weight_kg: 70.0,
-            }),
-        };
+        let kg70 = crate::facts::dose::fixtures::kg70(day);
         let w = |kg: f64| Body {
             weight: Some(Basis::Weight { kg, date: None }),
             area: None,
@@ -364,13 +330,7 @@ mod tests {
 
     #[test]
     fn doses_given_together_are_shown_with_their_schedules() {
-        let d = |json: &str| dose(&dosage(json), None).unwrap();
-        let morning = d(
-            r#"{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d","when":["MORN"]}},"doseAndRate":[{"doseQuantity":{"value":10,"unit":"mg"}}]}"#,
-        );
-        let night = d(
-            r#"{"timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"d","when":["NIGHT"]}},"doseAndRate":[{"doseQuantity":{"value":5,"unit":"mg"}}]}"#,
-        );
+        let (morning, night) = crate::facts::dose::fixtures::morning_and_night();
         let both = crate::facts::dose::together(&[(None, morning), (None, night)]);
         assert_eq!(
             derivation(&both[0].derivation),
