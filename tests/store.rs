@@ -582,3 +582,77 @@ async fn a_corrupt_stored_suggestion_list_is_an_error_not_an_empty_list() {
         db.drop_db().await;
     }
 }
+
+/// What a hook call recalls is one patient's cards as one issuer and tenant
+/// saw them: an override, the time it was received, cards shown within the
+/// re-send window (not re-sent or held-back ones), and nothing across
+/// issuers or tenants (patient ids are the EHR's own).
+#[tokio::test]
+async fn recall_reads_one_patients_overrides_and_recent_cards_per_issuer_and_tenant() {
+    use ssc_myositis_cds::store::{CardStatus, Whose};
+    on_each(|s, db| async move {
+        let mut shown = card("r1", "gc-dose", T0);
+        shown.drafts_key = "d1".into();
+        let resent = AuditCard {
+            status: CardStatus::Resent,
+            ..card("r2", "gc-dose", T0 + 10)
+        };
+        let held = AuditCard {
+            status: CardStatus::Suppressed {
+                follows: "r1".into(),
+            },
+            ..card("r3", "gc-dose", T0 + 20)
+        };
+        let other_tenant = AuditCard {
+            tenant: "t-b".into(),
+            ..card("r4", "gc-dose", T0)
+        };
+        s.record_cards(&[shown, resent, held.clone(), other_tenant])
+            .await
+            .unwrap();
+        // The stored status reads back.
+        assert_eq!(s.card("r3").await.unwrap(), Some(held), "{db}");
+        s.record_feedback(&[fb("r1", Outcome::Overridden, T0 + 100, None)], false)
+            .await
+            .unwrap();
+        let whose = |tenant: &'static str, issuer: &'static str| Whose {
+            patient_hmac: Box::leak("f".repeat(64).into_boxed_str()),
+            service_id: "ssc-myositis-order-sign",
+            issuer,
+            tenant,
+        };
+        let ehr = "https://ehr.example.org";
+        let m = s.recall_for(&whose("", ehr), T0, T0).await.unwrap();
+        assert_eq!(m.overrides.len(), 1, "{db}");
+        assert_eq!(
+            (
+                m.overrides[0].card_uuid.as_str(),
+                m.overrides[0].drafts_key.as_str()
+            ),
+            ("r1", "d1"),
+            "{db}"
+        );
+        // Received at T0 + 101 (the writer's record of it), not the
+        // client's outcome time.
+        assert_eq!(m.overrides[0].at_ms, T0 + 101, "{db}");
+        // Only the card first shown is recent; re-sent and held-back are not.
+        assert_eq!(m.recent.len(), 1, "{db}");
+        // Outside the periods: nothing.
+        let later = s
+            .recall_for(&whose("", ehr), T0 + 102, T0 + 1)
+            .await
+            .unwrap();
+        assert!(
+            later.overrides.is_empty() && later.recent.is_empty(),
+            "{db}"
+        );
+        // Another tenant or issuer sees none of it.
+        for (tenant, issuer) in [("t-b", ehr), ("", "https://other.example.org")] {
+            let m = s.recall_for(&whose(tenant, issuer), T0, T0).await.unwrap();
+            assert!(m.overrides.is_empty(), "{db}: {tenant} {issuer}");
+        }
+        let m = s.recall_for(&whose("t-b", ehr), T0, T0).await.unwrap();
+        assert_eq!(m.recent.len(), 1, "{db}: the other tenant's own card");
+    })
+    .await;
+}

@@ -164,12 +164,13 @@ impl HookCall<'_> {
                 return Ok((response, report));
             }
             let issuer = self.caller.map_or("", |c| c.iss.as_str());
+            let tenant = self.caller.and_then(|c| c.tenant.as_deref()).unwrap_or("");
             let patient_hmac = audit.key.patient_hash(patient_id);
             let held = self
                 .recall(
                     audit,
                     &service.id,
-                    issuer,
+                    (issuer, tenant),
                     &patient_hmac,
                     &drafts_key,
                     &mut response,
@@ -183,7 +184,7 @@ impl HookCall<'_> {
                 policy_version: &audit.policy_version,
                 issued_at_ms: chrono::Utc::now().timestamp_millis(),
                 issuer,
-                tenant: self.caller.and_then(|c| c.tenant.as_deref()).unwrap_or(""),
+                tenant,
                 drafts_key: &drafts_key,
             };
             record_cards(state, audit, &issued, &response, (&held.0, &held.1), claim).await?;
@@ -207,7 +208,7 @@ impl HookCall<'_> {
         &self,
         audit: &Audit,
         service_id: &str,
-        issuer: &str,
+        (issuer, tenant): (&str, &str),
         patient_hmac: &str,
         drafts_key: &str,
         response: &mut crate::cds::HookResponse,
@@ -224,9 +225,12 @@ impl HookCall<'_> {
         let memory = match audit
             .store
             .recall_for(
-                patient_hmac,
-                service_id,
-                issuer,
+                &crate::store::Whose {
+                    patient_hmac,
+                    service_id,
+                    issuer,
+                    tenant,
+                },
                 overrides_since,
                 recent_since,
             )

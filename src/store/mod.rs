@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod feedback;
 mod read;
+pub use read::Whose;
 pub mod report;
 mod writer;
 

@@ -8,6 +8,16 @@ use sqlx::Row;
 
 use super::*;
 
+/// Whose cards a hook call recalls: one patient (its keyed hash) as seen by
+/// one issuer and tenant, for one service. Patient ids are the EHR's own, so
+/// they are never matched across issuers or tenants.
+pub struct Whose<'a> {
+    pub patient_hmac: &'a str,
+    pub service_id: &'a str,
+    pub issuer: &'a str,
+    pub tenant: &'a str,
+}
+
 impl Store {
     /// The audit record of one card, if any.
     pub async fn card(&self, card_uuid: &str) -> Result<Option<AuditCard>, StoreError> {
@@ -22,32 +32,31 @@ impl Store {
         row.map(|r| audit_card(&r)).transpose()
     }
 
-    /// What `recall` needs of one patient (its keyed hash), for one issuer
-    /// and service, in one query of two index ranges: the cards overridden
+    /// What `recall` needs of one patient (its keyed hash), for one issuer,
+    /// tenant and service, in one query of two index ranges: the cards overridden
     /// since `overrides_since_ms` and the cards first shown (not re-sent)
     /// since `recent_since_ms`. The time of an override is when the service
     /// received it, by its own clock: a client's `outcomeTimestamp` cannot
     /// stretch the period.
     pub async fn recall_for(
         &self,
-        patient_hmac: &str,
-        service_id: &str,
-        issuer: &str,
+        whose: &Whose<'_>,
         overrides_since_ms: i64,
         recent_since_ms: i64,
     ) -> Result<crate::recall::Memory, StoreError> {
         let rows = sqlx::query(
             "SELECT card_uuid, rule_code, indicator, summary, drafts_key, overridden_at, 1 \
-             FROM audit_card WHERE patient_hmac = $1 AND overridden_at >= $4 \
-             AND service_id = $2 AND issuer = $3 AND status <> 'suppressed' \
+             FROM audit_card WHERE patient_hmac = $1 AND overridden_at >= $5 \
+             AND service_id = $2 AND issuer = $3 AND tenant = $4 AND status <> 'suppressed' \
              UNION ALL \
              SELECT card_uuid, rule_code, indicator, summary, drafts_key, issued_at, 0 \
-             FROM audit_card WHERE patient_hmac = $1 AND issued_at >= $5 \
-             AND service_id = $2 AND issuer = $3 AND status = 'shown'",
+             FROM audit_card WHERE patient_hmac = $1 AND issued_at >= $6 \
+             AND service_id = $2 AND issuer = $3 AND tenant = $4 AND status = 'shown'",
         )
-        .bind(patient_hmac)
-        .bind(service_id)
-        .bind(issuer)
+        .bind(whose.patient_hmac)
+        .bind(whose.service_id)
+        .bind(whose.issuer)
+        .bind(whose.tenant)
         .bind(overrides_since_ms)
         .bind(recent_since_ms)
         .fetch_all(&self.inner.readers)
