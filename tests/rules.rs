@@ -659,15 +659,14 @@ async fn every_rule_fires_and_stays_silent() {
 fn every_topic_of_every_rule_has_a_case() {
     use ssc_myositis_cds::rules::{adults_only, missing_data};
     let keyed = all_cases();
-    let mut n = 0;
     for rule in Rule::ALL {
+        assert!(!rule.topics().is_empty(), "{rule:?} declares no topic");
         for t in rule.topics() {
             assert!(
                 keyed.iter().any(|(r, c)| *r == rule && c.topic == t.code),
                 "{rule:?}: {} has no end-to-end case",
                 t.code
             );
-            n += 1;
         }
     }
     let all: Vec<Case> = cases().into_iter().chain(safety::cases()).collect();
@@ -681,9 +680,7 @@ fn every_topic_of_every_rule_has_a_case() {
             "{} has no case",
             t.code
         );
-        n += 1;
     }
-    assert_eq!(n, 46);
 }
 
 #[tokio::test]
