@@ -43,6 +43,14 @@ fn indicator(i: Indicator) -> &'static str {
     }
 }
 
+/// The indicator a card (or its audit record) names; `None` for a name this
+/// service does not write.
+pub fn indicator_named(name: &str) -> Option<Indicator> {
+    [Indicator::Info, Indicator::Warning, Indicator::Critical]
+        .into_iter()
+        .find(|i| indicator(*i) == name)
+}
+
 fn timing(s: Schedule) -> out::Timing {
     let (period, unit) = if s.period_days == 7.0 {
         (1.0, "wk")

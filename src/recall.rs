@@ -17,7 +17,9 @@
 
 use chrono::{DateTime, NaiveDate};
 
+use crate::cards::indicator_named;
 use crate::cds::Card;
+use crate::clinical::Indicator;
 
 /// A card overridden for this patient, as the store keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,40 +91,45 @@ pub enum Verdict {
     Hold { follows: String },
 }
 
-fn rank(indicator: &str) -> u8 {
-    match indicator {
-        "critical" => 2,
-        "warning" => 1,
-        _ => 0,
-    }
-}
-
-/// The verdict on one card: against the latest override of its topic.
+/// The verdict on one card. Held back when an override of its topic
+/// matches it unchanged (several cards of one topic, one per order, each
+/// follow their own); otherwise, when its topic was overridden, shown with
+/// what changed since the latest override.
 pub fn verdict(card: &Card, drafts_key: &str, overrides: &[Overridden]) -> Verdict {
-    let Some(last) = overrides
-        .iter()
-        .filter(|o| o.rule_code == card.source.topic.code)
-        .max_by_key(|o| o.at_ms)
-    else {
+    let of_topic = || {
+        overrides
+            .iter()
+            .filter(|o| o.rule_code == card.source.topic.code)
+    };
+    let Some(last) = of_topic().max_by_key(|o| o.at_ms) else {
         return Verdict::Show;
     };
+    let now = indicator_named(card.indicator);
+    // An unreadable stored severity counts as lower: the card is shown.
+    let rose = |o: &Overridden| now > indicator_named(&o.indicator);
+    if now != Some(Indicator::Critical) {
+        let same = of_topic()
+            .filter(|o| !rose(o) && o.drafts_key == drafts_key && o.summary == card.summary)
+            .max_by_key(|o| o.at_ms);
+        if let Some(same) = same {
+            return Verdict::Hold {
+                follows: same.card_uuid.clone(),
+            };
+        }
+    }
     let on = DateTime::from_timestamp_millis(last.at_ms).map(|t| t.date_naive());
-    let changed = if card.indicator == "critical" {
+    let changed = if now == Some(Indicator::Critical) {
         Changed::Critical
-    } else if rank(card.indicator) > rank(&last.indicator) {
+    } else if rose(last) {
         Changed::Severity {
             from: last.indicator.clone(),
         }
     } else if drafts_key != last.drafts_key {
         Changed::Orders
-    } else if card.summary != last.summary {
+    } else {
         Changed::Figures {
             then: last.summary.clone(),
         }
-    } else {
-        return Verdict::Hold {
-            follows: last.card_uuid.clone(),
-        };
     };
     Verdict::Again { on, changed }
 }
@@ -163,7 +170,7 @@ pub fn apply(cards: Vec<Card>, drafts_key: &str, memory: &Memory) -> Applied {
 
 /// The line a card overridden before carries when it returns (POLICY third
 /// edition, "Remembering what the clinician said"), in italics.
-fn overridden_before(on: Option<chrono::NaiveDate>, changed: &crate::recall::Changed) -> String {
+fn overridden_before(on: Option<NaiveDate>, changed: &Changed) -> String {
     let why = match changed {
         Changed::Critical => "critical cards are never held back".to_string(),
         Changed::Severity { from } => {
@@ -270,6 +277,23 @@ mod tests {
             (
                 card("gc-src", "warning", "Prednisone 60 mg/day"),
                 "d2",
+                again(Changed::Orders),
+            ),
+            // The older override matches this card unchanged (two cards of
+            // one topic, each overridden): held back, following that one.
+            (
+                card("gc-src", "info", "Prednisone 40 mg/day"),
+                "d0",
+                Verdict::Hold {
+                    follows: format!("c-{}", day - 86_400_000),
+                },
+            ),
+            // The same words at a higher severity than the override they
+            // match: not held; what changed is told against the latest
+            // override (other draft orders).
+            (
+                card("gc-src", "warning", "Prednisone 40 mg/day"),
+                "d0",
                 again(Changed::Orders),
             ),
             // Another topic was never overridden.
