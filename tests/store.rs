@@ -607,9 +607,26 @@ async fn recall_reads_one_patients_overrides_and_recent_cards_per_issuer_and_ten
             tenant: "t-b".into(),
             ..card("r4", "gc-dose", T0)
         };
-        s.record_cards(&[shown, resent, held.clone(), other_tenant])
+        // A re-send on another day, of a rule shown on none.
+        let resent_only = AuditCard {
+            status: CardStatus::Resent,
+            ..card("r5", "resent-only", T0 + DAY)
+        };
+        s.record_cards(&[shown, resent, held.clone(), other_tenant, resent_only])
             .await
             .unwrap();
+        // Counted: shown once per tenant (the re-send not again), held back
+        // once; a
+        // re-send alone adds no row to the report.
+        let report = s.report(0, None).await.unwrap();
+        let gc = report.rules.iter().find(|r| r.rule == "gc-dose").unwrap();
+        assert_eq!((gc.counts.shown, gc.counts.suppressed), (2, 1), "{db}");
+        assert!(
+            report.rules.iter().all(|r| r.rule != "resent-only"),
+            "{db}: {:?}",
+            report.rules
+        );
+        assert!(report.daily.iter().all(|d| d.rule != "resent-only"), "{db}");
         // The stored status reads back.
         assert_eq!(s.card("r3").await.unwrap(), Some(held), "{db}");
         s.record_feedback(&[fb("r1", Outcome::Overridden, T0 + 100, None)], false)

@@ -48,6 +48,13 @@ pub(super) async fn write_batch(
         insert_cards(tx, chunk).await?;
     }
     for c in &cards {
+        // Shown, or held back (suppressed); a re-send was counted once and
+        // adds no row.
+        let column = match c.status {
+            CardStatus::Shown => 0,
+            CardStatus::Suppressed { .. } => 3,
+            CardStatus::Resent => continue,
+        };
         daily
             .entry((
                 c.tenant.clone(),
@@ -56,12 +63,7 @@ pub(super) async fn write_batch(
                 c.rule_display.clone(),
                 c.issued_at_ms.div_euclid(DAY_MS),
             ))
-            // Shown, or held back (suppressed); a re-send was counted once.
-            .or_default()[match c.status {
-            CardStatus::Shown => 0,
-            CardStatus::Resent => continue,
-            CardStatus::Suppressed { .. } => 3,
-        }] += 1;
+            .or_default()[column] += 1;
     }
     for (i, job) in batch.iter().enumerate() {
         if let Op::Cards(_, None) = &job.op {
