@@ -616,8 +616,7 @@ async fn recall_reads_one_patients_overrides_and_recent_cards_per_issuer_and_ten
             .await
             .unwrap();
         // Counted: shown once per tenant (the re-send not again), held back
-        // once; a
-        // re-send alone adds no row to the report.
+        // once; a re-send alone adds no row to the report.
         let report = s.report(0, None).await.unwrap();
         let gc = report.rules.iter().find(|r| r.rule == "gc-dose").unwrap();
         assert_eq!((gc.counts.shown, gc.counts.suppressed), (2, 1), "{db}");
