@@ -222,6 +222,10 @@ impl HookCall<'_> {
         let policy = &self.state.engine.policy;
         let overrides_since = since(policy.override_hold_days * 86_400_000.0);
         let recent_since = since(policy.resend_window_minutes * 60_000.0);
+        if overrides_since == i64::MAX && recent_since == i64::MAX {
+            // Both turned off: nothing to read.
+            return Held::default();
+        }
         let memory = match audit
             .store
             .recall_for(
