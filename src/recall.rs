@@ -79,7 +79,7 @@ pub enum Changed {
 
 /// What becomes of one card of this call.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+enum Verdict {
     /// Never overridden (within the period): shown as it is.
     Show,
     /// Overridden before and changed since: shown, saying so.
@@ -95,7 +95,7 @@ pub enum Verdict {
 /// matches it unchanged (several cards of one topic, one per order, each
 /// follow their own); otherwise, when its topic was overridden, shown with
 /// what changed since the latest override.
-pub fn verdict(card: &Card, drafts_key: &str, overrides: &[Overridden]) -> Verdict {
+fn verdict(card: &Card, drafts_key: &str, overrides: &[Overridden]) -> Verdict {
     let of_topic = || {
         overrides
             .iter()
@@ -136,7 +136,7 @@ pub fn verdict(card: &Card, drafts_key: &str, overrides: &[Overridden]) -> Verdi
 
 /// Whether a card was shown, unchanged, for the same draft orders within
 /// the re-send window.
-pub fn resent(card: &Card, drafts_key: &str, recent: &[Recent]) -> bool {
+fn resent(card: &Card, drafts_key: &str, recent: &[Recent]) -> bool {
     recent.iter().any(|r| {
         r.rule_code == card.source.topic.code
             && r.indicator == card.indicator

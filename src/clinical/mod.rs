@@ -207,7 +207,8 @@ pub struct Suggestion {
 }
 
 /// What a suggestion offers, as one value: the kind of its first action and
-/// its dose in mg where it has one.
+/// its dose in mg where it has one (what the decision tests compare).
+#[cfg(test)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Offered {
     Start(Starting, f64),
@@ -216,6 +217,7 @@ pub enum Offered {
     Remove(Option<crate::terminology::medication::Drug>),
 }
 
+#[cfg(test)]
 impl Suggestion {
     pub fn offered(&self) -> Option<Offered> {
         Some(match self.actions.first()? {
