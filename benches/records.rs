@@ -46,6 +46,7 @@ async fn expired(store: &Store, rows: usize) {
                 indicator: "warning".into(),
                 summary: "expired".into(),
                 suggestion_uuids: vec![],
+                suggestion_keys: vec![],
                 policy_version: "p".into(),
                 service_version: "v".into(),
                 patient_hmac: "0".repeat(64),

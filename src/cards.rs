@@ -328,6 +328,7 @@ pub fn card(f: &Finding<What>, ctx: &RenderContext<'_>) -> Card {
                 uuid: Uuid::new_v4().to_string(),
                 is_recommended: s.recommended,
                 actions,
+                key: s.key(),
             })
         })
         .collect();

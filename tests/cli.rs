@@ -261,6 +261,7 @@ async fn report_and_purge_read_the_database() {
         indicator: "warning".into(),
         summary: "s".into(),
         suggestion_uuids: vec![],
+        suggestion_keys: vec![],
         policy_version: "p".into(),
         service_version: "v".into(),
         patient_hmac: "0".repeat(64),

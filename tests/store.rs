@@ -19,6 +19,7 @@ fn card(uuid: &str, rule: &str, issued_at_ms: i64) -> AuditCard {
         indicator: "warning".into(),
         summary: "summary".into(),
         suggestion_uuids: vec![format!("{uuid}-s1"), format!("{uuid}-s2")],
+        suggestion_keys: vec![],
         policy_version: "abc123".into(),
         service_version: "0.1.0".into(),
         patient_hmac: "f".repeat(64),
@@ -240,6 +241,101 @@ async fn the_report_counts_cards_feedback_reasons_and_unmatched_items() {
         assert_eq!(
             s.report(0, None).await.unwrap().services[0].counts.shown,
             5,
+            "{db}"
+        );
+    })
+    .await;
+}
+
+/// Suggestions count as offered on cards shown (not on held-back or re-sent
+/// ones) and as accepted once per card, under what they offer; an accepted
+/// id that is none of the card's suggestions is counted under ''.
+#[tokio::test]
+async fn suggestions_are_counted_offered_and_accepted_per_suggestion_and_kind() {
+    use ssc_myositis_cds::store::CardStatus;
+    on_each(|s, db| async move {
+        let named = |uuid: &str, status: CardStatus| AuditCard {
+            suggestion_keys: vec!["medication/methotrexate".into(), "test/creatinine".into()],
+            status,
+            ..card(uuid, "mtx-dose", T0)
+        };
+        s.record_cards(&[
+            named("m1", CardStatus::Shown),
+            named("m2", CardStatus::Shown),
+            named("m3", CardStatus::Resent),
+            named(
+                "m4",
+                CardStatus::Suppressed {
+                    follows: "m1".into(),
+                },
+            ),
+        ])
+        .await
+        .unwrap();
+        let accept = |card: &str, at: i64, ids: &[&str]| FeedbackRecord {
+            accepted_suggestions: ids.iter().map(|i| i.to_string()).collect(),
+            ..fb(card, Outcome::Accepted, at, None)
+        };
+        s.record_feedback(
+            &[
+                // m1: methotrexate, then again with creatinine: each once.
+                accept("m1", T0 + 10, &["m1-s1", "m1-s1"]),
+                accept("m1", T0 + 20, &["m1-s1", "m1-s2"]),
+                // m2: an id that is none of its suggestions.
+                accept("m2", T0 + 10, &["m2-s9"]),
+            ],
+            false,
+        )
+        .await
+        .unwrap();
+        // The same item again is a repeat: nothing more counted.
+        s.record_feedback(&[accept("m1", T0 + 20, &["m1-s1", "m1-s2"])], false)
+            .await
+            .unwrap();
+        let r = s.report(0, None).await.unwrap();
+        let got: Vec<(&str, &str, i64, i64)> = r
+            .suggestions
+            .iter()
+            .map(|x| {
+                (
+                    x.suggestion.as_str(),
+                    x.kind.as_str(),
+                    x.offered,
+                    x.accepted,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("", "unknown", 0, 1),
+                ("medication/methotrexate", "medication", 2, 1),
+                ("test/creatinine", "test", 2, 1),
+            ],
+            "{db}"
+        );
+        let kinds: Vec<(&str, i64, i64)> = r
+            .suggestion_kinds
+            .iter()
+            .map(|k| (k.kind.as_str(), k.offered, k.accepted))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![("medication", 2, 1), ("test", 2, 1), ("unknown", 0, 1)],
+            "{db}"
+        );
+        // The card keeps what its suggestions offer.
+        assert_eq!(
+            s.card("m1").await.unwrap().unwrap().suggestion_keys,
+            ["medication/methotrexate", "test/creatinine"],
+            "{db}"
+        );
+        // Past retention, the counters go with their rows.
+        s.purge(T0 + 2 * DAY, chrono::Utc::now().timestamp())
+            .await
+            .unwrap();
+        assert!(
+            s.report(0, None).await.unwrap().suggestions.is_empty(),
             "{db}"
         );
     })

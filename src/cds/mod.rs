@@ -112,6 +112,11 @@ pub struct Suggestion {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub is_recommended: bool,
     pub actions: Vec<Action>,
+    /// What it offers, whatever its dose (`clinical::Suggestion::key`): not
+    /// sent; the audit keeps it so that the report counts acceptance per
+    /// suggestion and per kind.
+    #[serde(skip)]
+    pub key: String,
 }
 
 #[derive(Serialize, Debug, Clone, utoipa::ToSchema)]

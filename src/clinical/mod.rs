@@ -206,6 +206,49 @@ pub struct Suggestion {
     pub actions: Vec<Action>,
 }
 
+/// What a suggestion offers, named the same on every card that offers it
+/// whatever its dose: `kind/what` (`medication/methotrexate`,
+/// `test/creatine-kinase`, `change/prednisone`, `removal/methotrexate`), by
+/// its first action. The report counts acceptance by it, and by its kind.
+impl Suggestion {
+    pub fn key(&self) -> String {
+        let Some(first) = self.actions.first() else {
+            return String::new();
+        };
+        let (kind, what) = match first {
+            Action::CreateMedication(p) => (
+                "medication",
+                match p.starting {
+                    Starting::Methotrexate => "methotrexate",
+                    Starting::Azathioprine => "azathioprine",
+                    Starting::Mycophenolate => "mycophenolate",
+                    Starting::FolicAcid => "folic-acid",
+                },
+            ),
+            Action::CreateService(p) => (
+                "test",
+                match p.test {
+                    Test::CreatineKinase => "creatine-kinase",
+                    Test::BpCheck => "blood-pressure-check",
+                    Test::BpMonitoring { .. } => "blood-pressure-monitoring",
+                    Test::Creatinine => "creatinine",
+                    Test::TpmtNudt15 => "tpmt-nudt15",
+                    Test::Antibody(name) => name,
+                },
+            ),
+            Action::UpdateDraftDose { change, .. } => (
+                "change",
+                match change {
+                    Change::Corticosteroid(gc) => gc.name(),
+                    Change::WeeklyMethotrexate(_) => "methotrexate",
+                },
+            ),
+            Action::DeleteDraft { drug, .. } => ("removal", drug.map_or("draft", |d| d.name())),
+        };
+        format!("{kind}/{what}")
+    }
+}
+
 /// What a suggestion offers, as one value: the kind of its first action and
 /// its dose in mg where it has one (what the decision tests compare).
 #[cfg(test)]

@@ -191,6 +191,9 @@ pub struct AuditCard {
     pub indicator: String,
     pub summary: String,
     pub suggestion_uuids: Vec<String>,
+    /// What each suggestion offers (`kind/what`), in the order of
+    /// `suggestion_uuids`; empty for cards recorded before they were named.
+    pub suggestion_keys: Vec<String>,
     pub policy_version: String,
     pub service_version: String,
     pub patient_hmac: String,
@@ -297,6 +300,7 @@ pub fn records(
             indicator: c.indicator.to_string(),
             summary: c.summary.clone(),
             suggestion_uuids: c.suggestions.iter().map(|s| s.uuid.clone()).collect(),
+            suggestion_keys: c.suggestions.iter().map(|s| s.key.clone()).collect(),
             policy_version: issued.policy_version.to_string(),
             service_version: env!("CARGO_PKG_VERSION").to_string(),
             patient_hmac: issued.patient_hmac.to_string(),

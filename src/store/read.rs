@@ -24,7 +24,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT card_uuid, service_id, hook, hook_instance, rule_system, rule_code, rule_display, \
              indicator, summary, suggestion_uuids, policy_version, service_version, patient_hmac, issued_at, \
-             issuer, tenant, drafts_key, status, follows FROM audit_card WHERE card_uuid = $1",
+             issuer, tenant, drafts_key, status, follows, suggestion_keys FROM audit_card WHERE card_uuid = $1",
         )
         .bind(card_uuid)
         .fetch_optional(&self.inner.readers)
@@ -179,7 +179,28 @@ impl Store {
         .iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect::<Result<Vec<(String, i64)>, sqlx::Error>>()?;
-        Ok(Report::build(since_ms, daily, reasons, unmatched))
+        let suggestions = sqlx::query(
+            "SELECT service_id, rule_code, suggestion, CAST(SUM(offered) AS BIGINT), \
+             CAST(SUM(accepted) AS BIGINT) FROM report_suggestion \
+             WHERE day >= $1 AND ($3 = 0 OR tenant = $2) GROUP BY service_id, rule_code, suggestion",
+        )
+        .bind(since_day)
+        .bind(name)
+        .bind(one)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(report::SuggestionRow {
+                service: r.try_get(0)?,
+                rule: r.try_get(1)?,
+                suggestion: r.try_get(2)?,
+                offered: r.try_get(3)?,
+                accepted: r.try_get(4)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok(Report::build(since_ms, daily, reasons, unmatched).with_suggestions(suggestions))
     }
 }
 
@@ -203,6 +224,7 @@ fn audit_card(r: &AnyRow) -> Result<AuditCard, StoreError> {
         indicator: r.try_get(7)?,
         summary: r.try_get(8)?,
         suggestion_uuids: stored_list(&suggestions)?,
+        suggestion_keys: stored_list(&r.try_get::<String, _>(19)?)?,
         policy_version: r.try_get(10)?,
         service_version: r.try_get(11)?,
         patient_hmac: r.try_get(12)?,

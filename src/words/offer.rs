@@ -294,11 +294,34 @@ mod tests {
             (Action::DeleteDraft { order_id: "d1".into(), drug: Some(Drug::Methotrexate), name: "Methotrexate 2.5 MG Oral Tablet (on hold)".into() }, "Remove this methotrexate order", "Remove the draft order: Methotrexate 2.5 MG Oral Tablet (on hold)", None, None, None),
             (Action::DeleteDraft { order_id: "d1".into(), drug: None, name: "study drug".into() }, "Remove this draft order", "Remove the draft order: study drug", None, None, None),
         ];
-        for (action, want_label, description, text, instruction, note) in cases {
+        // What the report counts each by: the same whatever the dose.
+        let keys = [
+            "medication/methotrexate",
+            "medication/azathioprine",
+            "medication/mycophenolate",
+            "medication/folic-acid",
+            "test/creatine-kinase",
+            "test/blood-pressure-check",
+            "test/blood-pressure-monitoring",
+            "test/creatinine",
+            "test/tpmt-nudt15",
+            "test/anti-PM/Scl",
+            "change/prednisone",
+            "change/prednisone",
+            "change/methotrexate",
+            "change/methotrexate",
+            "removal/methotrexate",
+            "removal/draft",
+        ];
+        assert_eq!(keys.len(), cases.len());
+        for ((action, want_label, description, text, instruction, note), key) in
+            cases.into_iter().zip(keys)
+        {
             let s = Suggestion {
                 recommended: false,
                 actions: vec![action.clone()],
             };
+            assert_eq!(s.key(), key, "{action:?}");
             assert_eq!(label(&s), want_label, "{action:?}");
             let got = said(&action);
             assert_eq!(got.description, description, "{action:?}");

@@ -71,7 +71,9 @@ impl Report {
                 c.suppressed
             );
         }
-        h.push_str("</table><h2>Acceptance and override rate by day</h2>");
+        h.push_str("</table>");
+        h.push_str(&self.suggestion_tables());
+        h.push_str("<h2>Acceptance and override rate by day</h2>");
         let _ = write!(
             h,
             "<p><svg width=\"12\" height=\"12\"><line class=\"acceptance\" x1=\"0\" y1=\"6\" x2=\"12\" y2=\"6\"/></svg> acceptance \
@@ -85,6 +87,49 @@ impl Report {
             "<p id=\"unmatched\">Feedback for unknown cards: {}</p></body></html>",
             self.unmatched_feedback
         );
+        h
+    }
+
+    /// What clinicians took: suggestions offered and accepted, by kind and
+    /// one by one.
+    fn suggestion_tables(&self) -> String {
+        let rate = |r: Option<f64>| r.map_or_else(String::new, |r| format!("{:.1}%", r * 100.0));
+        let mut h = String::from("<h2>Suggestions</h2>");
+        if self.suggestion_kinds.is_empty() {
+            h.push_str("<p id=\"no-suggestions\">No suggestion offered in this window.</p>");
+            return h;
+        }
+        h.push_str("<table id=\"suggestion-kinds\"><tr><th>kind</th><th>service</th><th>offered</th><th>accepted</th><th>acceptance</th></tr>");
+        for k in &self.suggestion_kinds {
+            let _ = write!(
+                h,
+                "<tr data-kind=\"{0}\" data-service=\"{1}\"><td>{0}</td><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td></tr>",
+                escape(&k.kind),
+                escape(&k.service),
+                k.offered,
+                k.accepted,
+                rate(k.acceptance_rate)
+            );
+        }
+        h.push_str("</table><table id=\"suggestions\"><tr><th>suggestion</th><th>rule</th><th>service</th><th>offered</th><th>accepted</th><th>acceptance</th></tr>");
+        for x in &self.suggestions {
+            let _ = write!(
+                h,
+                "<tr data-suggestion=\"{0}\" data-rule=\"{2}\"><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td></tr>",
+                escape(&x.suggestion),
+                if x.suggestion.is_empty() {
+                    "(not one of the card’s)".to_string()
+                } else {
+                    escape(&x.suggestion)
+                },
+                escape(&x.rule),
+                escape(&x.service),
+                x.offered,
+                x.accepted,
+                rate(x.acceptance_rate)
+            );
+        }
+        h.push_str("</table>");
         h
     }
 

@@ -39,6 +39,51 @@ pub struct ReasonRow {
     pub count: i64,
 }
 
+/// One (service, rule, suggestion) group: offered on cards shown, accepted.
+#[derive(Debug, Clone)]
+pub struct SuggestionRow {
+    pub service: String,
+    pub rule: String,
+    /// What it offers, `kind/what`; '' for accepted ids that were none of
+    /// the card's suggestions.
+    pub suggestion: String,
+    pub offered: i64,
+    pub accepted: i64,
+}
+
+/// How often one suggestion was offered on a card shown and accepted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SuggestionSummary {
+    pub service: String,
+    pub rule: String,
+    /// `kind/what`, the same for every dose (`medication/methotrexate`).
+    pub suggestion: String,
+    /// `medication`, `test`, `change`, `removal`; `unknown` for accepted ids
+    /// that were none of the card's suggestions.
+    pub kind: String,
+    pub offered: i64,
+    pub accepted: i64,
+    /// accepted / offered; absent when never offered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acceptance_rate: Option<f64>,
+}
+
+/// Suggestions of one kind, per service.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KindSummary {
+    pub service: String,
+    pub kind: String,
+    pub offered: i64,
+    pub accepted: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acceptance_rate: Option<f64>,
+}
+
+/// `n / of`, four decimals; `None` when `of` is 0.
+fn ratio(n: i64, of: i64) -> Option<f64> {
+    (of > 0).then(|| (n as f64 / of as f64 * 10_000.0).round() / 10_000.0)
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Counts {
     pub shown: i64,
@@ -163,6 +208,11 @@ pub struct Report {
     pub daily: Vec<DailyPoint>,
     /// Per rule (all services) and week, oldest first.
     pub weekly: Vec<WeeklyPoint>,
+    /// Per service, rule and suggestion: offered and accepted.
+    pub suggestions: Vec<SuggestionSummary>,
+    /// Per service and kind of suggestion (medication, test, change,
+    /// removal): offered and accepted.
+    pub suggestion_kinds: Vec<KindSummary>,
     pub unmatched_feedback: i64,
 }
 
@@ -293,8 +343,53 @@ impl Report {
                     },
                 })
                 .collect(),
+            suggestions: vec![],
+            suggestion_kinds: vec![],
             unmatched_feedback: total_unmatched,
         }
+    }
+
+    /// The report with its suggestion counts.
+    pub fn with_suggestions(mut self, rows: Vec<SuggestionRow>) -> Report {
+        let mut each: BTreeMap<(String, String, String), (i64, i64)> = BTreeMap::new();
+        for r in rows {
+            let e = each.entry((r.service, r.rule, r.suggestion)).or_default();
+            e.0 += r.offered;
+            e.1 += r.accepted;
+        }
+        let mut kinds: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+        self.suggestions = each
+            .into_iter()
+            .map(|((service, rule, suggestion), (offered, accepted))| {
+                let kind = match suggestion.split_once('/') {
+                    Some((kind, _)) => kind.to_string(),
+                    None => "unknown".to_string(),
+                };
+                let k = kinds.entry((service.clone(), kind.clone())).or_default();
+                k.0 += offered;
+                k.1 += accepted;
+                SuggestionSummary {
+                    service,
+                    rule,
+                    suggestion,
+                    kind,
+                    offered,
+                    accepted,
+                    acceptance_rate: ratio(accepted, offered),
+                }
+            })
+            .collect();
+        self.suggestion_kinds = kinds
+            .into_iter()
+            .map(|((service, kind), (offered, accepted))| KindSummary {
+                service,
+                kind,
+                offered,
+                accepted,
+                acceptance_rate: ratio(accepted, offered),
+            })
+            .collect();
+        self
     }
 
     fn window(&self) -> String {
@@ -516,6 +611,73 @@ mod tests {
             let p = k as f64 / n as f64;
             proptest::prop_assert!(0.0 <= lo && lo <= p + 1e-4 && p - 1e-4 <= hi && hi <= 1.0);
         }
+    }
+
+    #[test]
+    fn suggestions_add_up_per_suggestion_and_per_kind() {
+        let row = |rule: &str, suggestion: &str, offered, accepted| SuggestionRow {
+            service: "sign".into(),
+            rule: rule.into(),
+            suggestion: suggestion.into(),
+            offered,
+            accepted,
+        };
+        let r = sample().with_suggestions(vec![
+            // Two days of one suggestion: added up.
+            row("mtx", "medication/methotrexate", 3, 1),
+            row("mtx", "medication/methotrexate", 1, 1),
+            row("mtx", "medication/folic-acid", 4, 0),
+            row("src", "test/creatinine", 5, 4),
+            // Accepted ids that were none of the card's suggestions.
+            row("mtx", "", 0, 2),
+        ]);
+        let mtx: Vec<(&str, &str, i64, i64, Option<f64>)> = r
+            .suggestions
+            .iter()
+            .map(|x| {
+                (
+                    x.suggestion.as_str(),
+                    x.kind.as_str(),
+                    x.offered,
+                    x.accepted,
+                    x.acceptance_rate,
+                )
+            })
+            .collect();
+        assert_eq!(
+            mtx,
+            vec![
+                ("", "unknown", 0, 2, None),
+                ("medication/folic-acid", "medication", 4, 0, Some(0.0)),
+                ("medication/methotrexate", "medication", 4, 2, Some(0.5)),
+                ("test/creatinine", "test", 5, 4, Some(0.8)),
+            ]
+        );
+        let kinds: Vec<(&str, i64, i64)> = r
+            .suggestion_kinds
+            .iter()
+            .map(|k| (k.kind.as_str(), k.offered, k.accepted))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![("medication", 8, 2), ("test", 5, 4), ("unknown", 0, 2)]
+        );
+        let html = r.to_html();
+        assert!(html.contains(
+            "<tr data-kind=\"medication\" data-service=\"sign\"><td>medication</td><td>sign</td><td>8</td><td>2</td><td>25.0%</td></tr>"
+        ));
+        assert!(html.contains("(not one of the card’s)"));
+        let text = r.to_text();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("test/creatinine"))
+            .unwrap();
+        let figures: Vec<&str> = line.split_whitespace().take(4).collect();
+        assert_eq!(figures, ["test/creatinine", "5", "4", "80.0%"], "{text}");
+        // Without any, the page says so.
+        assert!(sample()
+            .to_html()
+            .contains("No suggestion offered in this window"));
     }
 
     #[test]

@@ -74,6 +74,46 @@ impl Report {
                 );
             }
         }
+        if !self.suggestion_kinds.is_empty() {
+            let rate = |r: Option<f64>| r.map_or_else(|| "-".into(), pct);
+            let _ = writeln!(
+                s,
+                "\n{:<32} {:>8} {:>9} {:>11}  service",
+                "suggestions by kind", "offered", "accepted", "acceptance"
+            );
+            for k in &self.suggestion_kinds {
+                let _ = writeln!(
+                    s,
+                    "{:<32} {:>8} {:>9} {:>11}  {}",
+                    k.kind,
+                    k.offered,
+                    k.accepted,
+                    rate(k.acceptance_rate),
+                    k.service
+                );
+            }
+            let _ = writeln!(
+                s,
+                "\n{:<40} {:>8} {:>9} {:>11}  rule, service",
+                "suggestion", "offered", "accepted", "acceptance"
+            );
+            for x in &self.suggestions {
+                let _ = writeln!(
+                    s,
+                    "{:<40} {:>8} {:>9} {:>11}  {}, {}",
+                    if x.suggestion.is_empty() {
+                        "(not one of the card's)"
+                    } else {
+                        &x.suggestion
+                    },
+                    x.offered,
+                    x.accepted,
+                    rate(x.acceptance_rate),
+                    x.rule,
+                    x.service
+                );
+            }
+        }
         let _ = writeln!(
             s,
             "\nfeedback for unknown cards: {}",

@@ -33,6 +33,7 @@ pub(super) async fn write_batch(
         done[i] = Some(Done::Claimed(r.rows_affected() == 1));
     }
     let mut daily: BTreeMap<DailyKey, [i64; 4]> = BTreeMap::new();
+    let mut offers: BTreeMap<SuggestionKey, [i64; 2]> = BTreeMap::new();
     // The cards of requests whose token was a replay are left out.
     let cards: Vec<&AuditCard> = batch
         .iter()
@@ -55,15 +56,30 @@ pub(super) async fn write_batch(
             CardStatus::Suppressed { .. } => 3,
             CardStatus::Resent => continue,
         };
+        let day = c.issued_at_ms.div_euclid(DAY_MS);
         daily
             .entry((
                 c.tenant.clone(),
                 c.service_id.clone(),
                 c.rule_code.clone(),
                 c.rule_display.clone(),
-                c.issued_at_ms.div_euclid(DAY_MS),
+                day,
             ))
             .or_default()[column] += 1;
+        if column == 0 {
+            // Offered: the suggestions of a card the clinician saw.
+            for key in &c.suggestion_keys {
+                offers
+                    .entry((
+                        c.tenant.clone(),
+                        c.service_id.clone(),
+                        c.rule_code.clone(),
+                        day,
+                        key.clone(),
+                    ))
+                    .or_default()[0] += 1;
+            }
+        }
     }
     for (i, job) in batch.iter().enumerate() {
         if let Op::Cards(_, None) = &job.op {
@@ -101,7 +117,12 @@ pub(super) async fn write_batch(
                 }
                 match card {
                     Some(card) => {
-                        count_feedback(tx, f, card, *free_text, &mut daily, &mut reasons).await?
+                        let counters = Counters {
+                            daily: &mut daily,
+                            reasons: &mut reasons,
+                            offers: &mut offers,
+                        };
+                        count_feedback(tx, f, card, *free_text, counters).await?
                     }
                     None => {
                         *unmatched
@@ -158,6 +179,24 @@ pub(super) async fn write_batch(
         .execute(&mut **tx)
         .await?;
     }
+    for ((tenant, service, rule, day, suggestion), [offered, accepted]) in &offers {
+        sqlx::query(
+            "INSERT INTO report_suggestion (tenant, service_id, rule_code, day, suggestion, offered, accepted) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (tenant, service_id, rule_code, day, suggestion) DO UPDATE SET \
+             offered = report_suggestion.offered + excluded.offered, \
+             accepted = report_suggestion.accepted + excluded.accepted",
+        )
+        .bind(tenant)
+        .bind(service)
+        .bind(rule)
+        .bind(*day)
+        .bind(suggestion)
+        .bind(*offered)
+        .bind(*accepted)
+        .execute(&mut **tx)
+        .await?;
+    }
     for ((tenant, service, day), n) in &unmatched {
         sqlx::query(
             "INSERT INTO report_unmatched (tenant, service_id, day, items) VALUES ($1, $2, $3, $4) \
@@ -198,7 +237,7 @@ pub(super) async fn write_batch(
 }
 
 /// Columns of one `audit_card` row.
-const COLUMNS: usize = 19;
+const COLUMNS: usize = 20;
 
 async fn insert_cards(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -207,7 +246,7 @@ async fn insert_cards(
     let mut sql = String::from(
         "INSERT INTO audit_card (card_uuid, service_id, hook, hook_instance, rule_system, rule_code, \
          rule_display, indicator, summary, suggestion_uuids, policy_version, service_version, \
-         patient_hmac, issued_at, issuer, tenant, drafts_key, status, follows) VALUES ",
+         patient_hmac, issued_at, issuer, tenant, drafts_key, status, follows, suggestion_keys) VALUES ",
     );
     for i in 0..cards.len() {
         if i > 0 {
@@ -244,7 +283,8 @@ async fn insert_cards(
             .bind(c.tenant.as_str())
             .bind(c.drafts_key.as_str())
             .bind(c.status.columns().0)
-            .bind(c.status.columns().1);
+            .bind(c.status.columns().1)
+            .bind(serde_json::to_string(&c.suggestion_keys).expect("strings serialise"));
     }
     q.execute(&mut **tx).await?;
     Ok(())
@@ -281,6 +321,16 @@ async fn insert_feedback(
 type DailyKey = (String, String, String, String, i64);
 /// (tenant, service, rule, day, reason code, reason display, category).
 type ReasonKey = (String, String, String, i64, String, String, String);
+/// (tenant, service, rule, day, suggestion `kind/what`).
+type SuggestionKey = (String, String, String, i64, String);
+
+/// The counters a batch adds to, written at its end.
+struct Counters<'a> {
+    daily: &'a mut BTreeMap<DailyKey, [i64; 4]>,
+    reasons: &'a mut BTreeMap<ReasonKey, i64>,
+    /// Offered, accepted.
+    offers: &'a mut BTreeMap<SuggestionKey, [i64; 2]>,
+}
 
 /// What the counters need of a card that feedback names.
 struct CardRef {
@@ -290,6 +340,14 @@ struct CardRef {
     rule: String,
     display: String,
     day: i64,
+    /// The card's suggestion uuids and what each offers (`kind/what`).
+    suggestions: Vec<(String, String)>,
+}
+
+/// A stored JSON list of strings; a corrupt one is an error.
+fn stored_strings(text: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Config(format!("a stored suggestion list is corrupt: {e}")))
 }
 
 async fn card_of(
@@ -297,8 +355,8 @@ async fn card_of(
     card_uuid: &str,
 ) -> Result<Option<CardRef>, StoreError> {
     let row = sqlx::query(
-        "SELECT issuer, tenant, service_id, rule_code, rule_display, issued_at \
-         FROM audit_card WHERE card_uuid = $1",
+        "SELECT issuer, tenant, service_id, rule_code, rule_display, issued_at, \
+         suggestion_uuids, suggestion_keys FROM audit_card WHERE card_uuid = $1",
     )
     .bind(card_uuid)
     .fetch_optional(&mut **tx)
@@ -311,28 +369,80 @@ async fn card_of(
         rule: r.try_get(3)?,
         display: r.try_get(4)?,
         day: r.try_get::<i64, _>(5)?.div_euclid(DAY_MS),
+        suggestions: {
+            let uuids = stored_strings(&r.try_get::<String, _>(6)?)?;
+            let mut keys = stored_strings(&r.try_get::<String, _>(7)?)?.into_iter();
+            // Cards recorded before suggestions were named have no keys.
+            uuids
+                .into_iter()
+                .map(|u| (u, keys.next().unwrap_or_default()))
+                .collect()
+        },
     }))
 }
 
 /// Counts a newly stored feedback item on its card's tenant and day: the
 /// card's first item of this outcome counts the card as accepted /
 /// overridden; every override item counts under its reason (its display
-/// text only when `free_text`: it may name people).
+/// text only when `free_text`: it may name people); each suggestion an
+/// accepted item names counts as accepted the first time any item of the
+/// card names it, under what it offers ('' for an id none of the card's
+/// suggestions has).
 async fn count_feedback(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     f: &FeedbackRecord,
     card: CardRef,
     free_text: bool,
-    daily: &mut BTreeMap<DailyKey, [i64; 4]>,
-    reasons: &mut BTreeMap<ReasonKey, i64>,
+    counters: Counters<'_>,
 ) -> Result<(), StoreError> {
-    let same: i64 =
-        sqlx::query("SELECT COUNT(*) FROM feedback WHERE card_uuid = $1 AND outcome = $2")
-            .bind(&f.card_uuid)
-            .bind(f.outcome.as_str())
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get(0)?;
+    let Counters {
+        daily,
+        reasons,
+        offers,
+    } = counters;
+    // This card's items of this outcome, the new one among them.
+    let lists: Vec<String> = sqlx::query(
+        "SELECT accepted_suggestions FROM feedback WHERE card_uuid = $1 AND outcome = $2",
+    )
+    .bind(&f.card_uuid)
+    .bind(f.outcome.as_str())
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect::<Result<_, _>>()?;
+    let same = lists.len();
+    if f.outcome == crate::store::feedback::Outcome::Accepted {
+        let mut named: Vec<&String> = f.accepted_suggestions.iter().collect();
+        named.sort();
+        named.dedup();
+        let earlier: Vec<Vec<String>> = lists
+            .iter()
+            .map(|l| stored_strings(l))
+            .collect::<Result<_, _>>()?;
+        for id in named {
+            // Named by this item only: the first time for this card.
+            let times = earlier.iter().filter(|l| l.contains(id)).count();
+            if times != 1 {
+                continue;
+            }
+            let what = card
+                .suggestions
+                .iter()
+                .find(|(uuid, _)| uuid == id)
+                .map(|(_, key)| key.clone())
+                .unwrap_or_default();
+            offers
+                .entry((
+                    card.tenant.clone(),
+                    card.service.clone(),
+                    card.rule.clone(),
+                    card.day,
+                    what,
+                ))
+                .or_default()[1] += 1;
+        }
+    }
     let slot = match f.outcome {
         crate::store::feedback::Outcome::Accepted => 1,
         crate::store::feedback::Outcome::Overridden => 2,
@@ -411,7 +521,7 @@ async fn purge_step(
     .rows_affected();
     // Counters of days wholly before the cut-off go with their rows.
     let day = before_ms.div_euclid(DAY_MS);
-    for table in ["report_daily", "report_reason"] {
+    for table in ["report_daily", "report_reason", "report_suggestion"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE day < $1"))
             .bind(day)
             .execute(&mut **tx)
