@@ -42,6 +42,7 @@ fn past_card(uuid: &str, rule: &str, days_ago: i64) -> AuditCard {
         indicator: "warning".into(),
         summary: "s".into(),
         suggestion_uuids: vec![],
+        suggestion_keys: vec![],
         policy_version: "p".into(),
         service_version: "v".into(),
         patient_hmac: "0".repeat(64),
@@ -89,6 +90,40 @@ async fn the_report_page_renders_its_plots_in_a_headless_browser() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // A suggestion taken on another card of the same call.
+    let taken = resp["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["suggestions"].as_array().is_some_and(|s| !s.is_empty()) && c["uuid"] != gc["uuid"]
+        })
+        .expect("a card with a suggestion");
+    let r = s
+        .client
+        .post(format!(
+            "{}/cds-services/ssc-myositis-order-sign/feedback",
+            s.base
+        ))
+        .json(
+            &json!({"feedback": [{"card": taken["uuid"], "outcome": "accepted",
+            "outcomeTimestamp": "2026-11-24T10:00:00Z",
+            "acceptedSuggestions": [{"id": taken["suggestions"][0]["uuid"]}]}]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // The same order again: the overridden card is held back.
+    let (_, again) = s.hook("ssc-myositis-order-sign", &fixture("S1.json")).await;
+    assert!(
+        again["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["source"]["topic"]["code"] != "gc-dose-above-guidance"),
+        "{again}"
+    );
     let earlier: Vec<AuditCard> = (1..=3)
         .flat_map(|d| {
             (0..2).map(move |i| past_card(&format!("past-{d}-{i}"), "gc-dose-above-guidance", d))
@@ -171,6 +206,69 @@ async fn the_report_page_renders_its_plots_in_a_headless_browser() {
         sign.counts.shown, sign.counts.accepted, sign.counts.overridden
     );
     assert!(dom.contains(&row), "{row} not in the page");
+    // Held back: the services row and the dose rule's row.
+    assert_eq!(sign.counts.suppressed, 1);
+    let held = format!(
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+        sign.counts.shown, sign.counts.accepted, sign.counts.overridden, sign.counts.suppressed
+    );
+    assert!(dom.contains(&held), "{held} not in the page");
+    let gc_rule = report
+        .rules
+        .iter()
+        .find(|r| r.rule == "gc-dose-above-guidance")
+        .unwrap();
+    assert_eq!(gc_rule.counts.suppressed, 1);
+    let gc_row = format!(
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+        gc_rule.counts.shown,
+        gc_rule.counts.accepted,
+        gc_rule.counts.overridden,
+        gc_rule.counts.suppressed
+    );
+    assert!(
+        dom.split("data-rule=\"gc-dose-above-guidance\" data-noisy")
+            .nth(1)
+            .and_then(|rest| rest.split("</tr>").next())
+            .is_some_and(|tr| tr.contains(&gc_row)),
+        "{gc_row} not in the dose rule's row"
+    );
+    // Suggestions: per kind and one by one, the JSON's figures; the one
+    // taken counted accepted.
+    assert!(!report.suggestion_kinds.is_empty());
+    for k in &report.suggestion_kinds {
+        let tr = format!(
+            "<tr data-kind=\"{0}\" data-service=\"{1}\"><td>{0}</td><td>{1}</td><td>{2}</td><td>{3}</td>",
+            k.kind, k.service, k.offered, k.accepted
+        );
+        assert!(dom.contains(&tr), "{tr} not in the page");
+    }
+    for x in &report.suggestions {
+        let tr = format!(
+            "<tr data-suggestion=\"{0}\" data-rule=\"{1}\"><td>{5}</td><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td>",
+            x.suggestion,
+            x.rule,
+            x.service,
+            x.offered,
+            x.accepted,
+            if x.suggestion.is_empty() {
+                "(not one of the card’s)"
+            } else {
+                &x.suggestion
+            }
+        );
+        assert!(dom.contains(&tr), "{tr} not in the page");
+    }
+    let taken_rule = taken["source"]["topic"]["code"].as_str().unwrap();
+    assert_eq!(
+        report
+            .suggestions
+            .iter()
+            .filter(|x| x.rule == taken_rule)
+            .map(|x| x.accepted)
+            .sum::<i64>(),
+        1
+    );
     // Week by week: one small plot per rule, one bar per week it has, each
     // bar's rate the JSON's; the noisy flag and the interval per rule row.
     let weekly_rules: std::collections::BTreeSet<&str> =
