@@ -113,23 +113,17 @@ impl Store {
     /// that tenant's figures only (an admin bound to one tenant).
     pub async fn report(&self, since_ms: i64, tenant: Option<&str>) -> Result<Report, StoreError> {
         let since_day = since_ms.div_euclid(86_400_000);
-        // Every tenant, or one: `$2` is ignored when `$3` is 0.
-        let (one, name) = match tenant {
-            Some(t) => (1i64, t),
-            None => (0i64, ""),
-        };
         let mut conn = self.inner.readers.acquire().await?;
-        let daily = sqlx::query(
+        let daily = counter_rows(
+            &mut conn,
             "SELECT service_id, rule_code, rule_display, day, CAST(SUM(shown) AS BIGINT), \
              CAST(SUM(accepted) AS BIGINT), CAST(SUM(overridden) AS BIGINT), \
              CAST(SUM(suppressed) AS BIGINT) \
              FROM report_daily WHERE day >= $1 AND ($3 = 0 OR tenant = $2) \
              GROUP BY service_id, rule_code, rule_display, day",
+            since_day,
+            tenant,
         )
-        .bind(since_day)
-        .bind(name)
-        .bind(one)
-        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|r| {
@@ -145,15 +139,14 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        let reasons = sqlx::query(
+        let reasons = counter_rows(
+            &mut conn,
             "SELECT service_id, rule_code, reason_code, reason_display, reason_category, \
              CAST(SUM(items) AS BIGINT) FROM report_reason WHERE day >= $1 AND ($3 = 0 OR tenant = $2) \
              GROUP BY service_id, rule_code, reason_code, reason_display, reason_category",
+            since_day,
+            tenant,
         )
-        .bind(since_day)
-        .bind(name)
-        .bind(one)
-        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|r| {
@@ -167,27 +160,25 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        let unmatched = sqlx::query(
+        let unmatched = counter_rows(
+            &mut conn,
             "SELECT service_id, CAST(SUM(items) AS BIGINT) FROM report_unmatched \
              WHERE day >= $1 AND ($3 = 0 OR tenant = $2) GROUP BY service_id",
+            since_day,
+            tenant,
         )
-        .bind(since_day)
-        .bind(name)
-        .bind(one)
-        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect::<Result<Vec<(String, i64)>, sqlx::Error>>()?;
-        let suggestions = sqlx::query(
+        let suggestions = counter_rows(
+            &mut conn,
             "SELECT service_id, rule_code, suggestion, CAST(SUM(offered) AS BIGINT), \
              CAST(SUM(accepted) AS BIGINT) FROM report_suggestion \
              WHERE day >= $1 AND ($3 = 0 OR tenant = $2) GROUP BY service_id, rule_code, suggestion",
+            since_day,
+            tenant,
         )
-        .bind(since_day)
-        .bind(name)
-        .bind(one)
-        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|r| {
@@ -204,9 +195,25 @@ impl Store {
     }
 }
 
-/// A stored list of suggestion uuids (a JSON array of strings). A row that
+/// The rows of one counter query of the report: `$1` the first day, `$2`
+/// the tenant, ignored when `$3` is 0 (every tenant).
+async fn counter_rows(
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+    sql: &str,
+    since_day: i64,
+    tenant: Option<&str>,
+) -> Result<Vec<AnyRow>, sqlx::Error> {
+    sqlx::query(sql)
+        .bind(since_day)
+        .bind(tenant.unwrap_or_default())
+        .bind(i64::from(tenant.is_some()))
+        .fetch_all(&mut **conn)
+        .await
+}
+
+/// A stored list of suggestion uuids or keys (a JSON array of strings). A row that
 /// does not hold one is corrupt: an error, never read as an empty list.
-fn stored_list(text: &str) -> Result<Vec<String>, StoreError> {
+pub(super) fn stored_list(text: &str) -> Result<Vec<String>, StoreError> {
     serde_json::from_str(text)
         .map_err(|e| StoreError::Config(format!("a stored suggestion list is corrupt: {e}")))
 }

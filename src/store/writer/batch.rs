@@ -344,12 +344,6 @@ struct CardRef {
     suggestions: Vec<(String, String)>,
 }
 
-/// A stored JSON list of strings; a corrupt one is an error.
-fn stored_strings(text: &str) -> Result<Vec<String>, StoreError> {
-    serde_json::from_str(text)
-        .map_err(|e| StoreError::Config(format!("a stored suggestion list is corrupt: {e}")))
-}
-
 async fn card_of(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     card_uuid: &str,
@@ -370,8 +364,9 @@ async fn card_of(
         display: r.try_get(4)?,
         day: r.try_get::<i64, _>(5)?.div_euclid(DAY_MS),
         suggestions: {
-            let uuids = stored_strings(&r.try_get::<String, _>(6)?)?;
-            let mut keys = stored_strings(&r.try_get::<String, _>(7)?)?.into_iter();
+            let uuids = crate::store::read::stored_list(&r.try_get::<String, _>(6)?)?;
+            let mut keys =
+                crate::store::read::stored_list(&r.try_get::<String, _>(7)?)?.into_iter();
             // Cards recorded before suggestions were named have no keys.
             uuids
                 .into_iter()
@@ -418,7 +413,7 @@ async fn count_feedback(
         named.dedup();
         let earlier: Vec<Vec<String>> = lists
             .iter()
-            .map(|l| stored_strings(l))
+            .map(|l| crate::store::read::stored_list(l))
             .collect::<Result<_, _>>()?;
         for id in named {
             // Named by this item only: the first time for this card.
