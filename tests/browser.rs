@@ -238,14 +238,14 @@ async fn the_report_page_renders_its_plots_in_a_headless_browser() {
     assert!(!report.suggestion_kinds.is_empty());
     for k in &report.suggestion_kinds {
         let tr = format!(
-            "<tr data-kind=\"{0}\" data-service=\"{1}\"><td>{0}</td><td>{1}</td><td>{2}</td><td>{3}</td>",
+            "<tr data-kind=\"{0}\" data-service=\"{1}\"><td>{0}</td><td class=\"text\">{1}</td><td>{2}</td><td>{3}</td>",
             k.kind, k.service, k.offered, k.accepted
         );
         assert!(dom.contains(&tr), "{tr} not in the page");
     }
     for x in &report.suggestions {
         let tr = format!(
-            "<tr data-suggestion=\"{0}\" data-rule=\"{1}\"><td>{5}</td><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td>",
+            "<tr data-suggestion=\"{0}\" data-rule=\"{1}\"><td>{5}</td><td class=\"text\">{1}</td><td class=\"text\">{2}</td><td>{3}</td><td>{4}</td>",
             x.suggestion,
             x.rule,
             x.service,

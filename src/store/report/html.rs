@@ -19,7 +19,7 @@ impl Report {
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
              <title>Acceptance report</title>\
              <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}\
-             td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:right}}td:first-child,th:first-child{{text-align:left}}\
+             td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:right}}td:first-child,th:first-child,.text{{text-align:left}}\
              .acceptance{{stroke:#1b7837;fill:none;stroke-width:2}}.override{{stroke:#c51b7d;fill:none;stroke-width:2}}\
              .axis{{stroke:#555}}figure{{display:inline-block;margin:1em}}</style></head><body>\
              <h1>Acceptance report</h1><p id=\"window\">{}</p>",
@@ -99,11 +99,11 @@ impl Report {
             h.push_str("<p id=\"no-suggestions\">No suggestion offered in this window.</p>");
             return h;
         }
-        h.push_str("<table id=\"suggestion-kinds\"><tr><th>kind</th><th>service</th><th>offered</th><th>accepted</th><th>acceptance</th></tr>");
+        h.push_str("<h3>By kind</h3><table id=\"suggestion-kinds\"><tr><th>kind</th><th class=\"text\">service</th><th>offered</th><th>accepted</th><th>acceptance</th></tr>");
         for k in &self.suggestion_kinds {
             let _ = write!(
                 h,
-                "<tr data-kind=\"{0}\" data-service=\"{1}\"><td>{0}</td><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td></tr>",
+                "<tr data-kind=\"{0}\" data-service=\"{1}\"><td>{0}</td><td class=\"text\">{1}</td><td>{2}</td><td>{3}</td><td>{4}</td></tr>",
                 escape(&k.kind),
                 escape(&k.service),
                 k.offered,
@@ -111,11 +111,11 @@ impl Report {
                 rate(k.acceptance_rate)
             );
         }
-        h.push_str("</table><table id=\"suggestions\"><tr><th>suggestion</th><th>rule</th><th>service</th><th>offered</th><th>accepted</th><th>acceptance</th></tr>");
+        h.push_str("</table><h3>One by one (the same whatever the dose)</h3><table id=\"suggestions\"><tr><th>suggestion</th><th class=\"text\">rule</th><th class=\"text\">service</th><th>offered</th><th>accepted</th><th>acceptance</th></tr>");
         for x in &self.suggestions {
             let _ = write!(
                 h,
-                "<tr data-suggestion=\"{0}\" data-rule=\"{2}\"><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td></tr>",
+                "<tr data-suggestion=\"{0}\" data-rule=\"{2}\"><td>{1}</td><td class=\"text\">{2}</td><td class=\"text\">{3}</td><td>{4}</td><td>{5}</td><td>{6}</td></tr>",
                 escape(&x.suggestion),
                 if x.suggestion.is_empty() {
                     "(not one of the card’s)".to_string()

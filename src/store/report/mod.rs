@@ -664,7 +664,7 @@ mod tests {
         );
         let html = r.to_html();
         assert!(html.contains(
-            "<tr data-kind=\"medication\" data-service=\"sign\"><td>medication</td><td>sign</td><td>8</td><td>2</td><td>25.0%</td></tr>"
+            "<tr data-kind=\"medication\" data-service=\"sign\"><td>medication</td><td class=\"text\">sign</td><td>8</td><td>2</td><td>25.0%</td></tr>"
         ));
         assert!(html.contains("(not one of the card’s)"));
         let text = r.to_text();
