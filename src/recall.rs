@@ -71,8 +71,9 @@ pub enum Changed {
     Critical,
     /// Its severity rose.
     Severity { from: String },
-    /// The draft orders differ.
-    Orders,
+    /// The draft orders differ; and the summary then, when the card's
+    /// figures moved with them.
+    Orders { figures_then: Option<String> },
     /// Its figures moved: the summary then.
     Figures { then: String },
 }
@@ -125,7 +126,9 @@ fn verdict(card: &Card, drafts_key: &str, overrides: &[Overridden]) -> Verdict {
             from: last.indicator.clone(),
         }
     } else if drafts_key != last.drafts_key {
-        Changed::Orders
+        Changed::Orders {
+            figures_then: (last.summary != card.summary).then(|| last.summary.clone()),
+        }
     } else {
         Changed::Figures {
             then: last.summary.clone(),
@@ -176,7 +179,13 @@ fn overridden_before(on: Option<NaiveDate>, changed: &Changed) -> String {
         Changed::Severity { from } => {
             format!("its severity rose (then: {})", crate::words::md(from))
         }
-        Changed::Orders => "the draft orders changed".to_string(),
+        Changed::Orders { figures_then: None } => "the draft orders changed".to_string(),
+        Changed::Orders {
+            figures_then: Some(then),
+        } => format!(
+            "the draft orders changed, and its figures with them (then: {})",
+            crate::words::md(then)
+        ),
         Changed::Figures { then } => {
             format!("its figures changed (then: {})", crate::words::md(then))
         }
@@ -277,7 +286,15 @@ mod tests {
             (
                 card("gc-src", "warning", "Prednisone 60 mg/day"),
                 "d2",
-                again(Changed::Orders),
+                again(Changed::Orders { figures_then: None }),
+            ),
+            // The draft orders differ and the figures moved with them.
+            (
+                card("gc-src", "warning", "Prednisone 50 mg/day"),
+                "d2",
+                again(Changed::Orders {
+                    figures_then: Some("Prednisone 60 mg/day".into()),
+                }),
             ),
             // The older override matches this card unchanged (two cards of
             // one topic, each overridden): held back, following that one.
@@ -294,7 +311,9 @@ mod tests {
             (
                 card("gc-src", "warning", "Prednisone 40 mg/day"),
                 "d0",
-                again(Changed::Orders),
+                again(Changed::Orders {
+                    figures_then: Some("Prednisone 60 mg/day".into()),
+                }),
             ),
             // Another topic was never overridden.
             (

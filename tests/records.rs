@@ -578,10 +578,24 @@ async fn an_overridden_card_is_held_back_until_something_changes() {
         let (st, third) = post(&s, &hook, &changed).await;
         assert_eq!(st, 200, "{}", db.name);
         let back = card_of(&third, DOSE);
+        // Both changed: the orders, and the dose's figures with them.
+        let first_dose = card_of(&first, DOSE)["summary"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let line = back["detail"]
+            .as_str()
+            .unwrap()
+            .rsplit("\n\n")
+            .next()
+            .unwrap();
         assert!(
-            back["detail"].as_str().unwrap().ends_with(&format!(
-                "*Overridden for this patient on {today}; shown again because the draft orders changed.*"
-            )),
+            line.starts_with(&format!(
+                "*Overridden for this patient on {today}; shown again because the draft orders \
+                 changed, and its figures with them (then: "
+            )) && line.ends_with(").*")
+                && line.contains("0.86 mg/kg")
+                && first_dose.contains("0.86 mg/kg"),
             "{}: {back}",
             db.name
         );
