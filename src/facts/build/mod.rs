@@ -118,12 +118,19 @@ fn newest_first<T>(
     at: Vec<Option<i64>>,
     date: impl Fn(&T) -> Option<NaiveDate>,
 ) {
-    let mut keyed: Vec<(T, Option<i64>)> = items
-        .drain(..)
+    // The keys are sorted, not the items: a lab is a large value, and a
+    // sort moves what it sorts (on a record of 10,000 labs, moving them was
+    // 40 M instructions). The position breaks ties: the order is stable.
+    type Key = std::cmp::Reverse<(Option<NaiveDate>, Option<i64>)>;
+    let mut keys: Vec<(Key, usize)> = items
+        .iter()
         .zip(at.into_iter().chain(std::iter::repeat(None)))
+        .enumerate()
+        .map(|(i, (item, t))| (std::cmp::Reverse((date(item), t)), i))
         .collect();
-    keyed.sort_by(|(a, ta), (b, tb)| (date(b), tb).cmp(&(date(a), ta)));
-    items.extend(keyed.into_iter().map(|(t, _)| t));
+    keys.sort_unstable();
+    let mut taken: Vec<Option<T>> = items.drain(..).map(Some).collect();
+    items.extend(keys.into_iter().filter_map(|(_, i)| taken[i].take()));
 }
 
 fn codings(cc: &CodeableConcept) -> Vec<medication::CodingRef<'_>> {
@@ -1060,6 +1067,30 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Newest first by date, then instant; ties keep their order: the
+        /// same order as a stable sort of the items themselves.
+        #[test]
+        fn newest_first_is_a_stable_sort_by_date_then_instant(
+            items in proptest::collection::vec(
+                (proptest::option::of(0u32..6), proptest::option::of(0i64..4)), 0..40),
+        ) {
+            let day = |d: u32| NaiveDate::from_ymd_opt(2026, 1, 1 + d);
+            let rows: Vec<(usize, Option<NaiveDate>)> = items
+                .iter()
+                .enumerate()
+                .map(|(i, (d, _))| (i, d.and_then(day)))
+                .collect();
+            let at: Vec<Option<i64>> = items.iter().map(|(_, t)| *t).collect();
+            // (position, date, instant), sorted stably as the items were.
+            let mut want: Vec<(usize, Option<NaiveDate>, Option<i64>)> =
+                rows.iter().zip(&at).map(|(r, t)| (r.0, r.1, *t)).collect();
+            want.sort_by_key(|a| std::cmp::Reverse((a.1, a.2)));
+            let mut got = rows.clone();
+            newest_first(&mut got, at, |r| r.1);
+            let want: Vec<(usize, Option<NaiveDate>)> = want.into_iter().map(|(i, d, _)| (i, d)).collect();
+            proptest::prop_assert_eq!(got, want);
+        }
+
         /// Re-coding a condition by a listed descendant, its OID system or
         /// WHO ICD-10 gives the same diagnosis facts, whatever its statuses.
         #[test]
