@@ -366,7 +366,7 @@ impl Engine {
                         }
                         if let Some(id) = id {
                             // Kept as sent, for `update` suggestions.
-                            drafts.insert(id, raw);
+                            drafts.insert(id.into(), raw);
                         }
                         report.orders += usize::from(selected);
                     }

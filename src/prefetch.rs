@@ -305,7 +305,7 @@ fn unincluded_medications(fetched: &Fetched, base: &str) -> Vec<String> {
                     let reference = match &r {
                         Resource::Medication(m) => {
                             if let Some(id) = &m.id {
-                                have.insert(id.clone());
+                                have.insert(id.to_string());
                             }
                             return;
                         }

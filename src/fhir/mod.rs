@@ -11,6 +11,10 @@ use serde_json::value::RawValue;
 
 pub use bundle::{flatten, visit};
 
+/// A string of a resource: short ones (codes, systems, dates, units, ids)
+/// kept inline, without an allocation each.
+pub type Text = compact_str::CompactString;
+
 /// A FHIR decimal: a JSON number, or a string holding one.
 fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     #[derive(Deserialize)]
@@ -28,16 +32,16 @@ fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Coding {
-    pub system: Option<String>,
-    pub code: Option<String>,
-    pub display: Option<String>,
+    pub system: Option<Text>,
+    pub code: Option<Text>,
+    pub display: Option<Text>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CodeableConcept {
     #[serde(default)]
     pub coding: Vec<Coding>,
-    pub text: Option<String>,
+    pub text: Option<Text>,
 }
 
 impl CodeableConcept {
@@ -54,10 +58,10 @@ pub struct Quantity {
     #[serde(default, deserialize_with = "decimal")]
     pub value: Option<f64>,
     /// `<`, `<=`, `>=`, `>` (or `ad`): how the value is to be read.
-    pub comparator: Option<String>,
-    pub unit: Option<String>,
-    pub system: Option<String>,
-    pub code: Option<String>,
+    pub comparator: Option<Text>,
+    pub unit: Option<Text>,
+    pub system: Option<Text>,
+    pub code: Option<Text>,
 }
 
 impl Quantity {
@@ -75,39 +79,39 @@ pub struct Range {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Reference {
-    pub reference: Option<String>,
+    pub reference: Option<Text>,
     /// What the reference names, as text: the drug, when a Medication
     /// reference cannot be resolved.
-    pub display: Option<String>,
+    pub display: Option<Text>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Period {
-    pub start: Option<String>,
-    pub end: Option<String>,
+    pub start: Option<Text>,
+    pub end: Option<Text>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Patient {
-    pub id: Option<String>,
-    pub gender: Option<String>,
-    pub birth_date: Option<String>,
+    pub id: Option<Text>,
+    pub gender: Option<Text>,
+    pub birth_date: Option<Text>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
-    pub id: Option<String>,
+    pub id: Option<Text>,
     pub subject: Option<Reference>,
     /// DSTU2 `Condition.patient`.
     pub patient: Option<Reference>,
     pub clinical_status: Option<CodeableConcept>,
     pub verification_status: Option<CodeableConcept>,
     pub code: Option<CodeableConcept>,
-    pub onset_date_time: Option<String>,
+    pub onset_date_time: Option<Text>,
     pub onset_period: Option<Period>,
-    pub recorded_date: Option<String>,
+    pub recorded_date: Option<Text>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -127,17 +131,17 @@ pub struct ReferenceRange {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Observation {
-    pub id: Option<String>,
+    pub id: Option<Text>,
     pub subject: Option<Reference>,
-    pub status: Option<String>,
+    pub status: Option<Text>,
     pub code: Option<CodeableConcept>,
-    pub effective_date_time: Option<String>,
-    pub effective_instant: Option<String>,
+    pub effective_date_time: Option<Text>,
+    pub effective_instant: Option<Text>,
     pub effective_period: Option<Period>,
-    pub issued: Option<String>,
+    pub issued: Option<Text>,
     pub value_quantity: Option<Quantity>,
     pub value_codeable_concept: Option<CodeableConcept>,
-    pub value_string: Option<String>,
+    pub value_string: Option<Text>,
     pub value_boolean: Option<bool>,
     #[serde(default)]
     pub component: Vec<ObservationComponent>,
@@ -172,7 +176,7 @@ pub struct Repeat {
     pub period: Option<f64>,
     #[serde(default, deserialize_with = "decimal")]
     pub period_max: Option<f64>,
-    pub period_unit: Option<String>,
+    pub period_unit: Option<Text>,
     #[serde(default, deserialize_with = "decimal")]
     pub count: Option<f64>,
     #[serde(default, deserialize_with = "decimal")]
@@ -180,17 +184,17 @@ pub struct Repeat {
     pub bounds_duration: Option<Quantity>,
     pub bounds_period: Option<Period>,
     #[serde(default)]
-    pub day_of_week: Vec<String>,
+    pub day_of_week: Vec<Text>,
     #[serde(default)]
-    pub time_of_day: Vec<String>,
+    pub time_of_day: Vec<Text>,
     #[serde(default)]
-    pub when: Vec<String>,
+    pub when: Vec<Text>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Timing {
     #[serde(default)]
-    pub event: Vec<String>,
+    pub event: Vec<Text>,
     pub repeat: Option<Repeat>,
     pub code: Option<CodeableConcept>,
 }
@@ -208,7 +212,7 @@ pub struct Dosage {
     /// Instructions of the same sequence apply together; a later one follows.
     #[serde(default, deserialize_with = "decimal")]
     pub sequence: Option<f64>,
-    pub text: Option<String>,
+    pub text: Option<Text>,
     pub timing: Option<Timing>,
     pub route: Option<CodeableConcept>,
     #[serde(default)]
@@ -242,20 +246,20 @@ pub struct Ratio {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MedicationRequest {
-    pub id: Option<String>,
+    pub id: Option<Text>,
     pub subject: Option<Reference>,
     /// DSTU2 `MedicationOrder.patient`.
     pub patient: Option<Reference>,
-    pub status: Option<String>,
-    pub intent: Option<String>,
+    pub status: Option<Text>,
+    pub intent: Option<Text>,
     pub prior_prescription: Option<Reference>,
     /// DSTU2 `MedicationOrder.dateWritten`.
-    pub date_written: Option<String>,
+    pub date_written: Option<Text>,
     pub medication_codeable_concept: Option<CodeableConcept>,
     pub medication_reference: Option<Reference>,
     #[serde(default)]
     pub contained: Vec<Box<RawValue>>,
-    pub authored_on: Option<String>,
+    pub authored_on: Option<Text>,
     #[serde(default)]
     pub dosage_instruction: Vec<Dosage>,
 }
@@ -265,16 +269,16 @@ pub struct MedicationRequest {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MedicationStatement {
-    pub id: Option<String>,
+    pub id: Option<Text>,
     pub subject: Option<Reference>,
-    pub status: Option<String>,
+    pub status: Option<Text>,
     pub medication_codeable_concept: Option<CodeableConcept>,
     pub medication_reference: Option<Reference>,
     #[serde(default)]
     pub contained: Vec<Box<RawValue>>,
-    pub effective_date_time: Option<String>,
+    pub effective_date_time: Option<Text>,
     pub effective_period: Option<Period>,
-    pub date_asserted: Option<String>,
+    pub date_asserted: Option<Text>,
     #[serde(default)]
     pub dosage: Vec<Dosage>,
 }
@@ -302,15 +306,15 @@ impl MedicationStatement {
 /// A drafted service (a test, monitoring): its code is what it orders.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ServiceRequest {
-    pub id: Option<String>,
+    pub id: Option<Text>,
     pub subject: Option<Reference>,
-    pub status: Option<String>,
+    pub status: Option<Text>,
     pub code: Option<CodeableConcept>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Medication {
-    pub id: Option<String>,
+    pub id: Option<Text>,
     pub code: Option<CodeableConcept>,
 }
 
@@ -440,7 +444,7 @@ pub fn resource_type(text: &str) -> Result<Option<std::borrow::Cow<'_, str>>, se
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Head {
-        resource_type: Option<String>,
+        resource_type: Option<Text>,
     }
     let head: Head = serde_json::from_str(text)?;
     Ok(head.resource_type.map(Into::into))

@@ -37,7 +37,7 @@ impl FactsBuilder<'_> {
             (Some(cc), _) => Ok(cc),
             (None, Some(display)) if !display.is_empty() => Ok(CodeableConcept {
                 coding: vec![],
-                text: Some(display.to_string()),
+                text: Some(display.into()),
             }),
             _ => Err(UnreadReason::UnresolvedReference),
         }
@@ -183,7 +183,7 @@ impl FactsBuilder<'_> {
             .unwrap_or_else(|| Frequency::unknown(Some(crate::facts::FrequencyNote::NoDosage)));
         let med = Med {
             reference,
-            id,
+            id: id.map(Into::into),
             name,
             identified,
             route,
@@ -196,12 +196,12 @@ impl FactsBuilder<'_> {
                 .as_deref()
                 .or(m.date_written.as_deref())
                 .and_then(fhir::date),
-            status: m.status.clone(),
+            status: m.status.as_deref().map(str::to_string),
             intent: Intent::of(m.intent.as_deref()),
             prior_prescription: m
                 .prior_prescription
                 .as_ref()
-                .and_then(|r| r.reference.clone()),
+                .and_then(|r| r.reference.as_deref().map(str::to_string)),
             replaces: vec![],
             count: m
                 .dosage_instruction

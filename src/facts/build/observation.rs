@@ -221,8 +221,8 @@ impl FactsBuilder<'_> {
         }
         let mut result_text = o
             .value_string
-            .as_ref()
-            .map(|s| s.to_ascii_lowercase())
+            .as_deref()
+            .map(str::to_ascii_lowercase)
             .or_else(|| {
                 o.value_boolean
                     .map(|b| if b { "true" } else { "false" }.into())
@@ -236,7 +236,7 @@ impl FactsBuilder<'_> {
                 .filter_map(|c| {
                     Some((
                         crate::terminology::canonical_system(c.system.as_deref()?).to_string(),
-                        c.code.clone()?,
+                        c.code.as_deref()?.to_string(),
                     ))
                 })
                 .collect();
@@ -255,7 +255,7 @@ impl FactsBuilder<'_> {
                 Some((
                     crate::terminology::canonical_system(c.system.as_deref().unwrap_or(""))
                         .to_string(),
-                    c.code.clone()?,
+                    c.code.as_deref()?.to_string(),
                 ))
             })
             .collect();

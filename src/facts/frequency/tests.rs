@@ -314,7 +314,7 @@ mod properties {
         /// nor the administrations.
         #[test]
         fn any_text_reads_sanely(text in ".{0,60}") {
-            let f = of_dosage(&Dosage { text: Some(text), ..Dosage::default() });
+            let f = of_dosage(&Dosage { text: Some(text.into()), ..Dosage::default() });
             if let Some(w) = f.per_week {
                 prop_assert!(w.is_finite() && w > 0.0);
                 let d = f.days_per_week.unwrap();
