@@ -138,77 +138,92 @@ pub(super) async fn write_batch(
             done[i] = Some(Done::Feedback(filed));
         }
     }
-    for ((tenant, service, rule, display, day), [shown, accepted, overridden, suppressed]) in &daily
-    {
-        sqlx::query(
-            "INSERT INTO report_daily (tenant, service_id, rule_code, rule_display, day, shown, accepted, overridden, suppressed) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (tenant, service_id, rule_code, rule_display, day) DO UPDATE SET \
-             shown = report_daily.shown + excluded.shown, \
-             accepted = report_daily.accepted + excluded.accepted, \
-             overridden = report_daily.overridden + excluded.overridden, \
-             suppressed = report_daily.suppressed + excluded.suppressed",
-        )
-        .bind(tenant)
-        .bind(service)
-        .bind(rule)
-        .bind(display)
-        .bind(*day)
-        .bind(*shown)
-        .bind(*accepted)
-        .bind(*overridden)
-        .bind(*suppressed)
-        .execute(&mut **tx)
-        .await?;
-    }
-    for ((tenant, service, rule, day, code, display, category), n) in &reasons {
-        sqlx::query(
-            "INSERT INTO report_reason (tenant, service_id, rule_code, day, reason_code, reason_display, reason_category, items) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (tenant, service_id, rule_code, day, reason_code, reason_display, reason_category) \
-             DO UPDATE SET items = report_reason.items + excluded.items",
-        )
-        .bind(tenant)
-        .bind(service)
-        .bind(rule)
-        .bind(*day)
-        .bind(code)
-        .bind(display)
-        .bind(category)
-        .bind(*n)
-        .execute(&mut **tx)
-        .await?;
-    }
-    for ((tenant, service, rule, day, suggestion), [offered, accepted]) in &offers {
-        sqlx::query(
-            "INSERT INTO report_suggestion (tenant, service_id, rule_code, day, suggestion, offered, accepted) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (tenant, service_id, rule_code, day, suggestion) DO UPDATE SET \
-             offered = report_suggestion.offered + excluded.offered, \
-             accepted = report_suggestion.accepted + excluded.accepted",
-        )
-        .bind(tenant)
-        .bind(service)
-        .bind(rule)
-        .bind(*day)
-        .bind(suggestion)
-        .bind(*offered)
-        .bind(*accepted)
-        .execute(&mut **tx)
-        .await?;
-    }
-    for ((tenant, service, day), n) in &unmatched {
-        sqlx::query(
-            "INSERT INTO report_unmatched (tenant, service_id, day, items) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (tenant, service_id, day) DO UPDATE SET items = report_unmatched.items + excluded.items",
-        )
-        .bind(tenant)
-        .bind(service)
-        .bind(*day)
-        .bind(*n)
-        .execute(&mut **tx)
-        .await?;
-    }
+    // Each counter table in one statement (a statement is a round trip to
+    // the database): one row per key, added to what is there.
+    upsert(
+        tx,
+        "report_daily (tenant, service_id, rule_code, rule_display, day, shown, accepted, overridden, suppressed)",
+        "(tenant, service_id, rule_code, rule_display, day) DO UPDATE SET \
+         shown = report_daily.shown + excluded.shown, \
+         accepted = report_daily.accepted + excluded.accepted, \
+         overridden = report_daily.overridden + excluded.overridden, \
+         suppressed = report_daily.suppressed + excluded.suppressed",
+        daily
+            .iter()
+            .map(|((tenant, service, rule, display, day), [shown, accepted, overridden, suppressed])| {
+                vec![
+                    Val::S(tenant),
+                    Val::S(service),
+                    Val::S(rule),
+                    Val::S(display),
+                    Val::I(*day),
+                    Val::I(*shown),
+                    Val::I(*accepted),
+                    Val::I(*overridden),
+                    Val::I(*suppressed),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    upsert(
+        tx,
+        "report_reason (tenant, service_id, rule_code, day, reason_code, reason_display, reason_category, items)",
+        "(tenant, service_id, rule_code, day, reason_code, reason_display, reason_category) \
+         DO UPDATE SET items = report_reason.items + excluded.items",
+        reasons
+            .iter()
+            .map(|((tenant, service, rule, day, code, display, category), n)| {
+                vec![
+                    Val::S(tenant),
+                    Val::S(service),
+                    Val::S(rule),
+                    Val::I(*day),
+                    Val::S(code),
+                    Val::S(display),
+                    Val::S(category),
+                    Val::I(*n),
+                ]
+            })
+            .collect(),
+    )
+    .await?;
+    upsert(
+        tx,
+        "report_suggestion (tenant, service_id, rule_code, day, suggestion, offered, accepted)",
+        "(tenant, service_id, rule_code, day, suggestion) DO UPDATE SET \
+         offered = report_suggestion.offered + excluded.offered, \
+         accepted = report_suggestion.accepted + excluded.accepted",
+        offers
+            .iter()
+            .map(
+                |((tenant, service, rule, day, suggestion), [offered, accepted])| {
+                    vec![
+                        Val::S(tenant),
+                        Val::S(service),
+                        Val::S(rule),
+                        Val::I(*day),
+                        Val::S(suggestion),
+                        Val::I(*offered),
+                        Val::I(*accepted),
+                    ]
+                },
+            )
+            .collect(),
+    )
+    .await?;
+    upsert(
+        tx,
+        "report_unmatched (tenant, service_id, day, items)",
+        "(tenant, service_id, day) DO UPDATE SET items = report_unmatched.items + excluded.items",
+        unmatched
+            .iter()
+            .map(|((tenant, service, day), n)| {
+                vec![Val::S(tenant), Val::S(service), Val::I(*day), Val::I(*n)]
+            })
+            .collect(),
+    )
+    .await?;
     for (i, job) in batch.iter().enumerate() {
         match &job.op {
             Op::Probe => {
@@ -236,6 +251,61 @@ pub(super) async fn write_batch(
         .collect())
 }
 
+/// A value bound to a counter row.
+enum Val<'a> {
+    S(&'a str),
+    I(i64),
+}
+
+/// Most values bound in one statement (SQLite allows 32,766, PostgreSQL
+/// 65,535).
+const MAX_BOUND: usize = 4_000;
+
+/// `INSERT INTO {table} VALUES (..), (..) ON CONFLICT {conflict}`: the rows
+/// in as few statements as the bound values allow, none for no rows. The
+/// keys of `rows` are distinct (they come from a map), as PostgreSQL
+/// requires of one statement's rows.
+async fn upsert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    table: &str,
+    conflict: &str,
+    rows: Vec<Vec<Val<'_>>>,
+) -> Result<(), StoreError> {
+    let Some(width) = rows.first().map(Vec::len) else {
+        return Ok(());
+    };
+    for chunk in rows.chunks((MAX_BOUND / width).max(1)) {
+        let mut sql = format!("INSERT INTO {table} VALUES ");
+        placeholders(&mut sql, chunk.len(), width);
+        sql.push_str(" ON CONFLICT ");
+        sql.push_str(conflict);
+        let mut q = sqlx::query(&sql);
+        for v in chunk.iter().flatten() {
+            q = match v {
+                Val::S(s) => q.bind(*s),
+                Val::I(i) => q.bind(*i),
+            };
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// `($1, $2), ($3, $4)` for `rows` rows of `width` values.
+fn placeholders(sql: &mut String, rows: usize, width: usize) {
+    for i in 0..rows {
+        sql.push_str(if i == 0 { "(" } else { ", (" });
+        for k in 1..=width {
+            if k > 1 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(i * width + k).to_string());
+        }
+        sql.push(')');
+    }
+}
+
 /// Columns of one `audit_card` row.
 const COLUMNS: usize = 20;
 
@@ -248,20 +318,7 @@ async fn insert_cards(
          rule_display, indicator, summary, suggestion_uuids, policy_version, service_version, \
          patient_hmac, issued_at, issuer, tenant, drafts_key, status, follows, suggestion_keys) VALUES ",
     );
-    for i in 0..cards.len() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for k in 1..=COLUMNS {
-            if k > 1 {
-                sql.push_str(", ");
-            }
-            sql.push('$');
-            sql.push_str(&(i * COLUMNS + k).to_string());
-        }
-        sql.push(')');
-    }
+    placeholders(&mut sql, cards.len(), COLUMNS);
     let mut q = sqlx::query(&sql);
     for c in cards {
         q = q
