@@ -765,6 +765,40 @@ async fn recall_reads_one_patients_overrides_and_recent_cards_per_issuer_and_ten
         }
         let m = s.recall_for(&whose("t-b", ehr), T0, T0).await.unwrap();
         assert_eq!(m.recent.len(), 1, "{db}: the other tenant's own card");
+        // Many calls at once (read together, several to a statement): each
+        // gets its own patient's memory, in any order of arrival.
+        let asks: Vec<(&'static str, &'static str, i64, i64)> = (0..40)
+            .map(|i| match i % 4 {
+                0 => ("", ehr, T0, T0),
+                1 => ("t-b", ehr, T0, T0),
+                2 => ("", "https://other.example.org", T0, T0),
+                _ => ("", ehr, T0 + 102, T0 + 1),
+            })
+            .collect();
+        let tasks: Vec<_> = asks
+            .iter()
+            .map(|&(tenant, issuer, o, r)| {
+                let s = s.clone();
+                let w = whose(tenant, issuer);
+                tokio::spawn(async move { s.recall_for(&w, o, r).await.unwrap() })
+            })
+            .collect();
+        let mut all = vec![];
+        for t in tasks {
+            all.push(t.await.unwrap());
+        }
+        for ((tenant, issuer, o, _), m) in asks.iter().zip(&all) {
+            let want = match (*tenant, *issuer, *o) {
+                ("", _, T0) if *issuer == ehr => (1, 1),
+                ("t-b", _, _) => (0, 1),
+                _ => (0, 0),
+            };
+            assert_eq!(
+                (m.overrides.len(), m.recent.len()),
+                want,
+                "{db}: {tenant} {issuer} {o}"
+            );
+        }
     })
     .await;
 }

@@ -33,56 +33,47 @@ impl Store {
     }
 
     /// What `recall` needs of one patient (its keyed hash), for one issuer,
-    /// tenant and service, in one query of two index ranges: the cards overridden
-    /// since `overrides_since_ms` and the cards first shown (not re-sent)
-    /// since `recent_since_ms`. The time of an override is when the service
-    /// received it, by its own clock: a client's `outcomeTimestamp` cannot
-    /// stretch the period.
+    /// tenant and service: the cards overridden since `overrides_since_ms`
+    /// and the cards first shown (not re-sent) since `recent_since_ms`. The
+    /// time of an override is when the service received it, by its own
+    /// clock: a client's `outcomeTimestamp` cannot stretch the period.
+    ///
+    /// Read by the writer on its own connection when it is idle (one hook
+    /// call at a time): the pages it just wrote are in its cache, where a
+    /// reader connection would read them again from the log, and several
+    /// waiting reads go in one statement. While the writer is busy with a
+    /// batch, a reader connection answers instead, so that no call waits
+    /// for another's flush before its rules run.
     pub async fn recall_for(
         &self,
         whose: &Whose<'_>,
         overrides_since_ms: i64,
         recent_since_ms: i64,
     ) -> Result<crate::recall::Memory, StoreError> {
-        let rows = sqlx::query(
-            "SELECT card_uuid, rule_code, indicator, summary, drafts_key, overridden_at, 1 \
-             FROM audit_card WHERE patient_hmac = $1 AND overridden_at >= $5 \
-             AND service_id = $2 AND issuer = $3 AND tenant = $4 AND status <> 'suppressed' \
-             UNION ALL \
-             SELECT card_uuid, rule_code, indicator, summary, drafts_key, issued_at, 0 \
-             FROM audit_card WHERE patient_hmac = $1 AND issued_at >= $6 \
-             AND service_id = $2 AND issuer = $3 AND tenant = $4 AND status = 'shown'",
-        )
-        .bind(whose.patient_hmac)
-        .bind(whose.service_id)
-        .bind(whose.issuer)
-        .bind(whose.tenant)
-        .bind(overrides_since_ms)
-        .bind(recent_since_ms)
-        .fetch_all(&self.inner.readers)
-        .await?;
-        let mut memory = crate::recall::Memory::default();
-        for r in &rows {
-            let overridden: i64 = r.try_get(6)?;
-            if overridden == 1 {
-                memory.overrides.push(crate::recall::Overridden {
-                    card_uuid: r.try_get(0)?,
-                    rule_code: r.try_get(1)?,
-                    indicator: r.try_get(2)?,
-                    summary: r.try_get(3)?,
-                    drafts_key: r.try_get(4)?,
-                    at_ms: r.try_get(5)?,
-                });
-            } else {
-                memory.recent.push(crate::recall::Recent {
-                    rule_code: r.try_get(1)?,
-                    indicator: r.try_get(2)?,
-                    summary: r.try_get(3)?,
-                    drafts_key: r.try_get(4)?,
-                });
-            }
+        let query = writer::RecallQuery {
+            patient_hmac: whose.patient_hmac.to_string(),
+            service_id: whose.service_id.to_string(),
+            issuer: whose.issuer.to_string(),
+            tenant: whose.tenant.to_string(),
+            overrides_since_ms,
+            recent_since_ms,
+        };
+        if self
+            .inner
+            .health
+            .busy
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            let mut conn = self.inner.readers.acquire().await?;
+            return recall(&mut conn, &[&query])
+                .await?
+                .pop()
+                .ok_or_else(|| StoreError::Config("a recall read gave no answer".into()));
         }
-        Ok(memory)
+        match self.submit(Op::Recall(query)).await? {
+            Done::Recalled(memory) => Ok(memory),
+            _ => Err(StoreError::Unavailable("unexpected writer answer".into())),
+        }
     }
 
     /// Card uuids recorded, oldest first.
@@ -274,4 +265,77 @@ fn feedback_record(r: &AnyRow) -> Result<FeedbackRecord, StoreError> {
         issuer: r.try_get(11)?,
         tenant: String::new(),
     })
+}
+
+/// Most recall queries in one statement (two compound terms each; SQLite
+/// allows 500).
+pub(super) const RECALLS_PER_STATEMENT: usize = 100;
+
+/// The recall queries of several hook calls (see [`Store::recall_for`]) in
+/// one statement, two index ranges each, every row tagged with its query:
+/// one round trip to the database for all the calls waiting.
+pub(super) async fn recall(
+    conn: &mut sqlx::AnyConnection,
+    queries: &[&writer::RecallQuery],
+) -> Result<Vec<crate::recall::Memory>, StoreError> {
+    let mut sql = String::new();
+    for i in 0..queries.len() {
+        let p = |k: usize| format!("${}", i * 6 + k);
+        if i > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        let (hmac, service, issuer, tenant, overridden, recent) =
+            (p(1), p(2), p(3), p(4), p(5), p(6));
+        sql.push_str(&format!(
+            "SELECT {i}, card_uuid, rule_code, indicator, summary, drafts_key, overridden_at, 1 \
+             FROM audit_card WHERE patient_hmac = {hmac} AND overridden_at >= {overridden} \
+             AND service_id = {service} AND issuer = {issuer} AND tenant = {tenant} \
+             AND status <> 'suppressed' \
+             UNION ALL \
+             SELECT {i}, card_uuid, rule_code, indicator, summary, drafts_key, issued_at, 0 \
+             FROM audit_card WHERE patient_hmac = {hmac} AND issued_at >= {recent} \
+             AND service_id = {service} AND issuer = {issuer} AND tenant = {tenant} \
+             AND status = 'shown'"
+        ));
+    }
+    let mut statement = sqlx::query(&sql);
+    for q in queries {
+        statement = statement
+            .bind(q.patient_hmac.as_str())
+            .bind(q.service_id.as_str())
+            .bind(q.issuer.as_str())
+            .bind(q.tenant.as_str())
+            .bind(q.overrides_since_ms)
+            .bind(q.recent_since_ms);
+    }
+    let rows = statement.fetch_all(&mut *conn).await?;
+    let mut memories: Vec<crate::recall::Memory> = queries
+        .iter()
+        .map(|_| crate::recall::Memory::default())
+        .collect();
+    for r in &rows {
+        let memory = usize::try_from(r.try_get::<i64, _>(0)?)
+            .ok()
+            .and_then(|i| memories.get_mut(i))
+            .ok_or_else(|| StoreError::Config("a recall row names no query".into()))?;
+        let overridden: i64 = r.try_get(7)?;
+        if overridden == 1 {
+            memory.overrides.push(crate::recall::Overridden {
+                card_uuid: r.try_get(1)?,
+                rule_code: r.try_get(2)?,
+                indicator: r.try_get(3)?,
+                summary: r.try_get(4)?,
+                drafts_key: r.try_get(5)?,
+                at_ms: r.try_get(6)?,
+            });
+        } else {
+            memory.recent.push(crate::recall::Recent {
+                rule_code: r.try_get(2)?,
+                indicator: r.try_get(3)?,
+                summary: r.try_get(4)?,
+                drafts_key: r.try_get(5)?,
+            });
+        }
+    }
+    Ok(memories)
 }

@@ -33,6 +33,16 @@ const DAY_MS: i64 = 86_400_000;
 /// Longest wait for a new write connection (the batch waiting is refused).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Whose cards a hook call recalls, and since when (see `Store::recall_for`).
+pub struct RecallQuery {
+    pub patient_hmac: String,
+    pub service_id: String,
+    pub issuer: String,
+    pub tenant: String,
+    pub overrides_since_ms: i64,
+    pub recent_since_ms: i64,
+}
+
 /// A token id to mark as used, in the same transaction as a request's rows.
 pub struct Claim {
     pub issuer: String,
@@ -52,6 +62,9 @@ pub enum Op {
         free_text: bool,
     },
     Claim(Claim),
+    /// What a hook call recalls of one patient: read, not written, before
+    /// the batch's transaction.
+    Recall(RecallQuery),
     Probe,
     PurgeStep {
         before_ms: i64,
@@ -61,6 +74,7 @@ pub enum Op {
 
 pub enum Done {
     Written,
+    Recalled(crate::recall::Memory),
     Feedback(Vec<Filed>),
     Claimed(bool),
     Purged(Purged),
@@ -84,6 +98,9 @@ pub struct Health {
     /// The database file is not the one opened (deleted or replaced): no
     /// write is accepted until a restart.
     pub file_lost: AtomicBool,
+    /// The writer is working on a batch: a read handed to it now would
+    /// wait for the batch's flush.
+    pub busy: AtomicBool,
 }
 
 /// Device and inode of a file.
@@ -130,6 +147,7 @@ impl Writer {
             if rx.recv_many(&mut jobs, MAX_BATCH).await == 0 {
                 break;
             }
+            self.health.busy.store(true, Ordering::Relaxed);
             // A request that stopped waiting (timed out: answered 503) has
             // nothing written; the others are taken, and their requests
             // wait for this transaction's outcome.
@@ -145,7 +163,15 @@ impl Writer {
             // A purge step runs in a transaction of its own, after the
             // requests of its batch are answered: a hook call waits for at
             // most one step, never for the purge.
-            let (purge, batch): (Vec<Job>, Vec<Job>) = std::mem::take(&mut jobs)
+            let (reads, rest): (Vec<Job>, Vec<Job>) = std::mem::take(&mut jobs)
+                .into_iter()
+                .partition(|j| matches!(j.op, Op::Recall(_)));
+            // Reads first, each answered at once: they see only what is
+            // committed and wait for no flush.
+            if !reads.is_empty() {
+                self.read(reads).await;
+            }
+            let (purge, batch): (Vec<Job>, Vec<Job>) = rest
                 .into_iter()
                 .partition(|j| matches!(j.op, Op::PurgeStep { .. }));
             if !batch.is_empty() {
@@ -154,6 +180,7 @@ impl Writer {
             for step in purge {
                 self.write(vec![step]).await;
             }
+            self.health.busy.store(false, Ordering::Relaxed);
         }
         if let Some(conn) = self.conn.take() {
             let _ = conn.close().await;
@@ -206,7 +233,62 @@ impl Writer {
         }
     }
 
-    async fn transaction(&mut self, batch: &[Job]) -> Result<Vec<Done>, StoreError> {
+    /// The reads waiting, on the write connection, outside any transaction,
+    /// several queries to a statement; a failed read discards the connection
+    /// as a failed write does.
+    async fn read(&mut self, jobs: Vec<Job>) {
+        let mut jobs = jobs.into_iter();
+        loop {
+            let chunk: Vec<Job> = jobs
+                .by_ref()
+                .take(super::read::RECALLS_PER_STATEMENT)
+                .collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let queries: Vec<&RecallQuery> = chunk
+                .iter()
+                .filter_map(|j| match &j.op {
+                    Op::Recall(q) => Some(q),
+                    _ => None,
+                })
+                .collect();
+            // A file found lost refuses reads too; its identity is checked
+            // before each write, not again for a read (a read of a replaced
+            // file could only show more cards).
+            let result = if self.health.file_lost.load(Ordering::Relaxed) {
+                Err(StoreError::Unavailable(
+                    "the database file was deleted or replaced".into(),
+                ))
+            } else {
+                match self.connection().await {
+                    Ok(conn) => super::read::recall(conn, &queries).await,
+                    Err(e) => Err(e),
+                }
+            };
+            drop(queries);
+            match result {
+                Ok(memories) => {
+                    for (job, memory) in chunk.into_iter().zip(memories) {
+                        let _ = job.reply.send(Ok(Done::Recalled(memory)));
+                    }
+                }
+                Err(e) => {
+                    if let Some(conn) = self.conn.take() {
+                        let _ = tokio::time::timeout(Duration::from_secs(1), conn.close()).await;
+                    }
+                    tracing::error!(error = %e, reads = chunk.len(), "recall read failed");
+                    let text = e.to_string();
+                    for job in chunk {
+                        let _ = job.reply.send(Err(StoreError::Unavailable(text.clone())));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The write connection, opened again after a failure.
+    async fn connection(&mut self) -> Result<&mut AnyConnection, StoreError> {
         if self.conn.is_none() {
             let conn = tokio::time::timeout(CONNECT_TIMEOUT, connect(&self.url, self.backend))
                 .await
@@ -215,7 +297,11 @@ impl Writer {
                 })??;
             self.conn = Some(conn);
         }
-        let conn = self.conn.as_mut().expect("connected");
+        Ok(self.conn.as_mut().expect("connected"))
+    }
+
+    async fn transaction(&mut self, batch: &[Job]) -> Result<Vec<Done>, StoreError> {
+        let conn = self.connection().await?;
         let mut tx = conn.begin().await?;
         let done = write_batch(&mut tx, batch).await?;
         tx.commit().await?;
