@@ -1,11 +1,12 @@
 #!/bin/sh
 # usage: syscalls.sh BINARY [N]  -- strace -f -c of N S1 order-sign calls on one kept-alive connection
 # Run from the repository root; needs strace and python3. Prints system calls per request by name.
+# POLICY=file adds --policy file (e.g. override_hold_days = 0 and resend_window_minutes = 0: no recall read).
 BIN=$1; N=${2:-520}; D=$(mktemp -d)
 # The database in a folder of its own: the audit key's default folder (under
 # XDG_STATE_HOME) may not lie inside the database's folder.
 mkdir -p $D/db
-XDG_STATE_HOME=$D/state strace -f -c -o $D/strace.txt $BIN serve --listen 127.0.0.1:18181 --database $D/db/db.sqlite > $D/log 2>&1 &
+XDG_STATE_HOME=$D/state strace -f -c -o $D/strace.txt $BIN serve --listen 127.0.0.1:18181 --database $D/db/db.sqlite ${POLICY:+--policy "$POLICY"} > $D/log 2>&1 &
 sleep 2
 python3 - "$N" <<'PY'
 import http.client, json, sys, uuid
