@@ -674,6 +674,21 @@ async fn a_corrupt_stored_suggestion_list_is_an_error_not_an_empty_list() {
         assert!(err.contains("corrupt"), "{}: {err}", db.name);
         let err = s.feedback_for("c1").await.expect_err(db.name).to_string();
         assert!(err.contains("corrupt"), "{}: {err}", db.name);
+        // Feedback on the corrupt card is still stored and counted (its
+        // suggestion as unknown); the other requests of the batch are not
+        // refused because of it.
+        s.record_feedback(&[fb("c1", Outcome::Accepted, T0 + 20, None)], false)
+            .await
+            .unwrap();
+        s.record_cards(&[card("c2", "gc-dose", T0)]).await.unwrap();
+        let r = s.report(0, None).await.unwrap();
+        let unknown = r.suggestions.iter().find(|x| x.suggestion.is_empty());
+        assert!(
+            unknown.is_some_and(|x| x.accepted >= 1),
+            "{}: {:?}",
+            db.name,
+            r.suggestions
+        );
         s.close().await;
         db.drop_db().await;
     }

@@ -58,22 +58,24 @@ impl Store {
             overrides_since_ms,
             recent_since_ms,
         };
-        if self
+        let busy = self
             .inner
             .health
             .busy
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            let mut conn = self.inner.readers.acquire().await?;
-            return recall(&mut conn, &[&query])
-                .await?
-                .pop()
-                .ok_or_else(|| StoreError::Config("a recall read gave no answer".into()));
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if !busy {
+            // The writer may take up a batch between the look and the
+            // hand-off: then this read waits for that one flush. Should the
+            // writer not answer at all, a reader does.
+            if let Ok(Done::Recalled(memory)) = self.submit(Op::Recall(query.clone())).await {
+                return Ok(memory);
+            }
         }
-        match self.submit(Op::Recall(query)).await? {
-            Done::Recalled(memory) => Ok(memory),
-            _ => Err(StoreError::Unavailable("unexpected writer answer".into())),
-        }
+        let mut conn = self.inner.readers.acquire().await?;
+        recall(&mut conn, &[&query])
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Config("a recall read gave no answer".into()))
     }
 
     /// Card uuids recorded, oldest first.

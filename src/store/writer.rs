@@ -34,6 +34,7 @@ const DAY_MS: i64 = 86_400_000;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Whose cards a hook call recalls, and since when (see `Store::recall_for`).
+#[derive(Clone)]
 pub struct RecallQuery {
     pub patient_hmac: String,
     pub service_id: String,
@@ -158,6 +159,7 @@ impl Writer {
                         .is_ok()
             });
             if jobs.is_empty() {
+                self.health.busy.store(false, Ordering::Relaxed);
                 continue;
             }
             // A purge step runs in a transaction of its own, after the
@@ -238,6 +240,8 @@ impl Writer {
     /// as a failed write does.
     async fn read(&mut self, jobs: Vec<Job>) {
         let mut jobs = jobs.into_iter();
+        // Once a read fails, the rest fail with it: no reconnection per chunk.
+        let mut failed: Option<String> = None;
         loop {
             let chunk: Vec<Job> = jobs
                 .by_ref()
@@ -256,7 +260,9 @@ impl Writer {
             // A file found lost refuses reads too; its identity is checked
             // before each write, not again for a read (a read of a replaced
             // file could only show more cards).
-            let result = if self.health.file_lost.load(Ordering::Relaxed) {
+            let result = if let Some(text) = &failed {
+                Err(StoreError::Unavailable(text.clone()))
+            } else if self.health.file_lost.load(Ordering::Relaxed) {
                 Err(StoreError::Unavailable(
                     "the database file was deleted or replaced".into(),
                 ))
@@ -277,8 +283,11 @@ impl Writer {
                     if let Some(conn) = self.conn.take() {
                         let _ = tokio::time::timeout(Duration::from_secs(1), conn.close()).await;
                     }
-                    tracing::error!(error = %e, reads = chunk.len(), "recall read failed");
+                    if failed.is_none() {
+                        tracing::error!(error = %e, reads = chunk.len(), "recall read failed");
+                    }
                     let text = e.to_string();
+                    failed = Some(text.clone());
                     for job in chunk {
                         let _ = job.reply.send(Err(StoreError::Unavailable(text.clone())));
                     }

@@ -397,8 +397,27 @@ struct CardRef {
     rule: String,
     display: String,
     day: i64,
-    /// The card's suggestion uuids and what each offers (`kind/what`).
-    suggestions: Vec<(String, String)>,
+    /// The card's stored suggestion uuids and what each offers (JSON
+    /// lists), read only when an item accepts a suggestion.
+    suggestion_uuids: String,
+    suggestion_keys: String,
+}
+
+impl CardRef {
+    /// What the accepted suggestion `id` offers: '' for an id none of the
+    /// card's suggestions has, for a card recorded before suggestions were
+    /// named, and for a stored list that cannot be read (said in the log: one
+    /// unreadable row must not refuse the other requests of the batch).
+    fn offer_of(&self, id: &str) -> String {
+        let read = |text: &str| {
+            crate::store::read::stored_list(text)
+                .map_err(|e| tracing::warn!(error = %e, "a card's suggestions unreadable: counted as unknown"))
+                .unwrap_or_default()
+        };
+        let at = read(&self.suggestion_uuids).iter().position(|u| u == id);
+        at.and_then(|i| read(&self.suggestion_keys).into_iter().nth(i))
+            .unwrap_or_default()
+    }
 }
 
 async fn card_of(
@@ -420,16 +439,8 @@ async fn card_of(
         rule: r.try_get(3)?,
         display: r.try_get(4)?,
         day: r.try_get::<i64, _>(5)?.div_euclid(DAY_MS),
-        suggestions: {
-            let uuids = crate::store::read::stored_list(&r.try_get::<String, _>(6)?)?;
-            let mut keys =
-                crate::store::read::stored_list(&r.try_get::<String, _>(7)?)?.into_iter();
-            // Cards recorded before suggestions were named have no keys.
-            uuids
-                .into_iter()
-                .map(|u| (u, keys.next().unwrap_or_default()))
-                .collect()
-        },
+        suggestion_uuids: r.try_get(6)?,
+        suggestion_keys: r.try_get(7)?,
     }))
 }
 
@@ -468,22 +479,19 @@ async fn count_feedback(
         let mut named: Vec<&String> = f.accepted_suggestions.iter().collect();
         named.sort();
         named.dedup();
+        // Our own rows, written by this writer: one that cannot be read
+        // counts as naming nothing.
         let earlier: Vec<Vec<String>> = lists
             .iter()
-            .map(|l| crate::store::read::stored_list(l))
-            .collect::<Result<_, _>>()?;
+            .map(|l| crate::store::read::stored_list(l).unwrap_or_default())
+            .collect();
         for id in named {
             // Named by this item only: the first time for this card.
             let times = earlier.iter().filter(|l| l.contains(id)).count();
             if times != 1 {
                 continue;
             }
-            let what = card
-                .suggestions
-                .iter()
-                .find(|(uuid, _)| uuid == id)
-                .map(|(_, key)| key.clone())
-                .unwrap_or_default();
+            let what = card.offer_of(id);
             offers
                 .entry((
                     card.tenant.clone(),
