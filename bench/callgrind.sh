@@ -19,6 +19,9 @@ BIN=$1 BODY=$2 N=$3 WARM=${WARM:-5}
 URL_PATH=/cds-services/ssc-myositis-order-sign
 dir=${KEEP:-$(mktemp -d)}
 mkdir -p "$dir"
+# Absolute: the server runs in $dir (its default database lands there).
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+dir=$(cd "$dir" && pwd)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 AUTH=--insecure-no-auth
 if [ -n "${ES384:-}" ]; then
