@@ -166,9 +166,17 @@ fn re(s: &str) -> Regex {
 /// them: one pass over a text instead of one per name (a record of 500
 /// medication orders read each name ~600 times: 12 M instructions).
 static DRUG_NAMES: LazyLock<(regex::RegexSet, Vec<Drug>)> = LazyLock::new(|| {
-    // Mineralocorticoid and budesonide first: their names must not fall into
-    // the glucocorticoid list ("fludrocortisone" contains "cortisone").
-    let ordered: Vec<(&Regex, Drug)> = OTHER_NAMES
+    let ordered: Vec<(&Regex, Drug)> = names_in_order().collect();
+    let set =
+        regex::RegexSet::new(ordered.iter().map(|(re, _)| re.as_str())).expect("static regex set");
+    (set, ordered.into_iter().map(|(_, d)| d).collect())
+});
+
+/// The drug names in the order they are tried. Mineralocorticoid and
+/// budesonide first: their names must not fall into the glucocorticoid list
+/// ("fludrocortisone" contains "cortisone").
+fn names_in_order() -> impl Iterator<Item = (&'static Regex, Drug)> {
+    OTHER_NAMES
         .iter()
         .take(2)
         .map(|(re, d)| (re, *d))
@@ -178,11 +186,7 @@ static DRUG_NAMES: LazyLock<(regex::RegexSet, Vec<Drug>)> = LazyLock::new(|| {
                 .map(|(re, gc)| (re, Drug::Glucocorticoid(*gc))),
         )
         .chain(OTHER_NAMES.iter().skip(2).map(|(re, d)| (re, *d)))
-        .collect();
-    let set =
-        regex::RegexSet::new(ordered.iter().map(|(re, _)| re.as_str())).expect("static regex set");
-    (set, ordered.into_iter().map(|(_, d)| d).collect())
-});
+}
 
 static GC_NAMES: LazyLock<Vec<(Regex, Gc)>> = LazyLock::new(|| {
     vec![
@@ -417,16 +421,7 @@ mod tests {
     /// What `drug_from_text` did before the names were one set: each list
     /// tried in turn, the first match taken.
     fn drug_from_text_one_by_one(text: &str) -> Option<Drug> {
-        let first = OTHER_NAMES
-            .iter()
-            .take(2)
-            .map(|(re, d)| (re, *d))
-            .chain(
-                GC_NAMES
-                    .iter()
-                    .map(|(re, gc)| (re, Drug::Glucocorticoid(*gc))),
-            )
-            .chain(OTHER_NAMES.iter().skip(2).map(|(re, d)| (re, *d)))
+        let first = names_in_order()
             .find(|(re, _)| re.is_match(text))
             .map(|(_, d)| d)?;
         if first == Drug::Ivig && text.to_ascii_lowercase().contains("subcutaneous") {
