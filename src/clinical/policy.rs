@@ -300,9 +300,9 @@ settings! {
     /// The service's time zone as minutes east of UTC (-60 for UTC-01:00, 330 for UTC+05:30): "today" and the dates of timed results are read in its calendar. 0 is UTC.
     utc_offset_minutes = 0, "minutes", "local policy (the service's calendar)";
     /// A card the clinician overrode for a patient is held back on later calls for this long while it is unchanged (same topic, severity, figures and draft orders); critical cards never are. 0 turns it off.
-    override_hold_days = 30, "days", "local policy (how long an override is remembered for a patient)";
+    override_hold_days = 30, "days", "local policy, third edition (remembering what the clinician said: 30 days)";
     /// The same card sent again unchanged for the same patient and draft orders within this many minutes (an EHR re-sends order-select at each edit) counts once as shown in the report. 0 counts every call.
-    resend_window_minutes = 10, "minutes", "local policy (counting what clinicians saw)";
+    resend_window_minutes = 10, "minutes", "service setting, not clinical (a 'short window' for order-select re-sends; 10 minutes covers one ordering session)";
 }
 
 /// Settings that govern which patient data the rules may use (not one rule's).
