@@ -42,8 +42,8 @@ impl Store {
     /// call at a time): the pages it just wrote are in its cache, where a
     /// reader connection would read them again from the log, and several
     /// waiting reads go in one statement. While the writer is busy with a
-    /// batch, a reader connection answers instead, so that no call waits
-    /// for another's flush before its rules run.
+    /// batch, or when it does not answer, a reader connection answers
+    /// instead: a call waits for at most one other call's flush.
     pub async fn recall_for(
         &self,
         whose: &Whose<'_>,

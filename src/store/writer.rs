@@ -25,7 +25,7 @@ use batch::write_batch;
 
 /// Most requests in one transaction.
 const MAX_BATCH: usize = 512;
-/// Most cards in one INSERT statement (19 values each).
+/// Most cards in one INSERT statement (`batch::COLUMNS` values each).
 const CARD_ROWS_PER_INSERT: usize = 200;
 /// Rows deleted per table and purge step.
 pub const PURGE_STEP_ROWS: i64 = 100;

@@ -480,10 +480,15 @@ async fn count_feedback(
         named.sort();
         named.dedup();
         // Our own rows, written by this writer: one that cannot be read
-        // counts as naming nothing.
+        // counts as naming nothing (said in the log), rather than refusing
+        // the other requests of the batch.
         let earlier: Vec<Vec<String>> = lists
             .iter()
-            .map(|l| crate::store::read::stored_list(l).unwrap_or_default())
+            .map(|l| {
+                crate::store::read::stored_list(l)
+                    .map_err(|e| tracing::warn!(error = %e, "a stored feedback item unreadable: counted as naming no suggestion"))
+                    .unwrap_or_default()
+            })
             .collect();
         for id in named {
             // Named by this item only: the first time for this card.
