@@ -500,6 +500,57 @@ async fn the_counters_kept_while_writing_match_a_count_of_the_rows() {
     }
 }
 
+/// While the writer is held up by a batch it cannot commit, a hook call's
+/// recall read is answered by a reader from what is committed, within the
+/// write timeout, instead of waiting behind the batch and failing (which
+/// would show every card, held back or not).
+#[tokio::test]
+async fn a_recall_read_is_answered_while_the_writer_is_held_up() {
+    use sqlx::Connection;
+    use ssc_myositis_cds::store::Whose;
+    for db in TestDb::all().await {
+        let s = db
+            .open()
+            .await
+            .with_write_timeout(std::time::Duration::from_millis(300));
+        let now = chrono::Utc::now().timestamp_millis();
+        s.record_cards(&[card("before", "gc-dose", now)])
+            .await
+            .unwrap();
+        let mut other = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+        if db.name == "sqlite" {
+            sqlx::raw_sql("BEGIN IMMEDIATE")
+                .execute(&mut other)
+                .await
+                .unwrap();
+        } else {
+            sqlx::raw_sql("BEGIN; LOCK TABLE audit_card IN EXCLUSIVE MODE")
+                .execute(&mut other)
+                .await
+                .unwrap();
+        }
+        let stuck = tokio::spawn({
+            let s = s.clone();
+            async move { s.record_cards(&[card("stuck", "gc-dose", now)]).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let whose = Whose {
+            patient_hmac: &"f".repeat(64),
+            service_id: "ssc-myositis-order-sign",
+            issuer: "https://ehr.example.org",
+            tenant: "",
+        };
+        let m = s.recall_for(&whose, now - 1_000, now - 1_000).await;
+        let m = m.unwrap_or_else(|e| panic!("{}: {e}", db.name));
+        assert_eq!(m.recent.len(), 1, "{}: the committed card only", db.name);
+        sqlx::raw_sql("COMMIT").execute(&mut other).await.unwrap();
+        other.close().await.unwrap();
+        stuck.await.unwrap().unwrap();
+        s.close().await;
+        db.drop_db().await;
+    }
+}
+
 /// A request that stops waiting before the writer takes its rows has none
 /// written; one whose rows are already in a transaction waits for it, so
 /// "refused" always means "nothing written" and "accepted" means on disk.
