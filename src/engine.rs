@@ -31,7 +31,7 @@ pub fn warming<T>(work: impl FnOnce() -> T) -> T {
     })
 }
 
-impl Prepared {
+impl Prepared<'_> {
     /// Entries of the draftOrders Bundle (0 when there is none or it cannot
     /// be read as a Bundle: the facts say so then).
     pub fn draft_order_count(&self) -> usize {
@@ -42,7 +42,6 @@ impl Prepared {
         }
         self.context
             .draft_orders
-            .as_deref()
             .and_then(|raw| serde_json::from_str::<Entries>(raw.get()).ok())
             .map_or(0, |b| b.entry.len())
     }
@@ -94,13 +93,15 @@ pub struct Report {
     pub over_budget: Vec<clinical::budget::Breach>,
 }
 
-/// A checked request, before its facts are built.
+/// A checked request, before its facts are built: it borrows from the
+/// request body (the context, draft orders and prefetch are read where they
+/// lie, never copied).
 #[derive(Debug)]
-pub struct Prepared {
+pub struct Prepared<'a> {
     /// The client's id of this call (checked non-blank), for the log and audit.
     pub hook_instance: String,
-    pub context: HookContext,
-    pub prefetch: HashMap<String, Option<Box<RawValue>>>,
+    pub context: HookContext<'a>,
+    pub prefetch: HashMap<String, Option<&'a RawValue>>,
     pub fhir_server: Option<String>,
     pub fhir_authorization: Option<FhirAuthorization>,
     /// (key, template) of the service's prefetch keys the request did not satisfy.
@@ -135,15 +136,15 @@ const MEDICATION_ORDER_TYPES: &[&str] = &[
 
 /// The facts of one request, with what the cards need from the request.
 #[derive(Debug)]
-pub struct Gathered {
+pub struct Gathered<'a> {
     pub facts: Facts,
     pub report: Report,
     /// Draft orders as sent, by id, for `update` suggestions.
     pub drafts: HashMap<String, Box<RawValue>>,
-    pub context: HookContext,
+    pub context: HookContext<'a>,
 }
 
-impl Gathered {
+impl Gathered<'_> {
     pub fn render_context(&self, today: NaiveDate) -> RenderContext<'_> {
         RenderContext {
             patient_id: self.context.patient_id.as_deref().unwrap_or_default(),
@@ -222,8 +223,12 @@ impl Engine {
 
     /// Parses and checks the request, and lists the prefetch keys it does not
     /// satisfy (absent, or an OperationOutcome; `null` means "no data").
-    pub fn prepare(&self, service: &Service, body: &[u8]) -> Result<Prepared, EvalError> {
-        let req: HookRequest =
+    pub fn prepare<'a>(
+        &self,
+        service: &Service,
+        body: &'a [u8],
+    ) -> Result<Prepared<'a>, EvalError> {
+        let req: HookRequest<'a> =
             serde_json::from_slice(body).map_err(|e| invalid("(request)", &e))?;
         if req.hook != service.hook.as_str() {
             return Err(EvalError::WrongHook {
@@ -245,7 +250,7 @@ impl Engine {
             })?
             .hyphenated()
             .to_string();
-        let ctx: HookContext =
+        let ctx: HookContext<'a> =
             serde_json::from_str(req.context.get()).map_err(|e| invalid("context", &e))?;
         ctx.patient_id
             .as_deref()
@@ -284,7 +289,7 @@ impl Engine {
     pub fn finish(
         &self,
         service: &Service,
-        prepared: Prepared,
+        prepared: Prepared<'_>,
         fetched: Fetched,
         today: NaiveDate,
         base: Option<&str>,
@@ -303,13 +308,13 @@ impl Engine {
 
     /// Reads the draft orders and the prefetch (and what was fetched) into
     /// the patient's facts: everything of `finish` before the rules.
-    pub fn gather(
+    pub fn gather<'a>(
         &self,
         service: &Service,
-        prepared: Prepared,
+        prepared: Prepared<'a>,
         fetched: Fetched,
         today: NaiveDate,
-    ) -> Result<Gathered, EvalError> {
+    ) -> Result<Gathered<'a>, EvalError> {
         let Prepared {
             context: ctx,
             prefetch,
@@ -331,7 +336,7 @@ impl Engine {
 
         // Draft orders.
         let mut drafts: HashMap<String, Box<RawValue>> = HashMap::new();
-        if let (Some(raw), true) = (ctx.draft_orders.as_ref(), service.hook != Hook::PatientView) {
+        if let (Some(raw), true) = (ctx.draft_orders, service.hook != Hook::PatientView) {
             let selections: Option<Vec<(String, String)>> = match service.hook {
                 Hook::OrderSelect => Some(
                     ctx.selections
@@ -346,13 +351,13 @@ impl Engine {
                 serde_json::from_str(raw.get()).map_err(|e| invalid("context.draftOrders", &e))?;
             for entry in bundle.entry {
                 let Some(raw) = entry.resource else { continue };
-                match fhir::parse_resource(&raw) {
+                match fhir::parse_resource(raw) {
                     Ok(Resource::MedicationRequest(mr)) => {
                         let selected = match (&selections, &mr.id) {
                             (None, _) => true,
-                            (Some(sel), Some(id)) => {
-                                sel.iter().any(|(t, i)| t == "MedicationRequest" && i == id)
-                            }
+                            (Some(sel), Some(id)) => sel
+                                .iter()
+                                .any(|(t, i)| t == "MedicationRequest" && **i == **id),
                             (Some(_), None) => false,
                         };
                         let id = mr.id.clone();
@@ -366,7 +371,7 @@ impl Engine {
                         }
                         if let Some(id) = id {
                             // Kept as sent, for `update` suggestions.
-                            drafts.insert(id.into(), raw);
+                            drafts.insert(id.into(), raw.to_owned());
                         }
                         report.orders += usize::from(selected);
                     }
@@ -484,10 +489,10 @@ impl Engine {
 
     /// Reads one prefetch value. `Some(reason)` when it does not hold the data
     /// (an OperationOutcome instead of a result).
-    fn read_prefetch(
+    fn read_prefetch<'t>(
         &self,
-        raw: &RawValue,
-        b: &mut FactsBuilder<'_>,
+        raw: &'t RawValue,
+        b: &mut FactsBuilder<'t>,
         report: &mut Report,
     ) -> Option<String> {
         // Streamed: each resource goes into the facts as it is parsed. The
@@ -495,7 +500,7 @@ impl Engine {
         // OperationOutcome.
         let mut first: Option<Resource> = None;
         let mut count = 0usize;
-        let add = |r: Resource, b: &mut FactsBuilder<'_>, report: &mut Report| {
+        let add = |r: Resource<'t>, b: &mut FactsBuilder<'t>, report: &mut Report| {
             let ty = r.type_name().to_string();
             if let Err(why) = b.add(r) {
                 *report.dropped.entry((ty, why.describe())).or_default() += 1;
@@ -525,5 +530,26 @@ impl Engine {
             add(f, b, report);
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_is_read_where_it_lies_in_the_body() {
+        let engine = Engine::with_defaults().unwrap();
+        let service = engine.services.get("ssc-myositis-order-sign").unwrap();
+        let body = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/requests/S1.json"
+        ))
+        .unwrap();
+        let prepared = engine.prepare(service, &body).unwrap();
+        let inside = |raw: &RawValue| body.as_ptr_range().contains(&raw.get().as_ptr());
+        assert!(!prepared.prefetch.is_empty());
+        assert!(prepared.prefetch.values().flatten().all(|r| inside(r)));
+        assert!(prepared.context.draft_orders.is_some_and(inside));
     }
 }

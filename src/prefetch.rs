@@ -73,7 +73,7 @@ const VALUE: &AsciiSet = &NON_ALPHANUMERIC
 /// Fills a prefetch template's tokens (`{{context.patientId}}`,
 /// `{{userPractitionerId}}`, ...) with URL-encoded values. `Err` names a token
 /// the request gives no value for.
-pub fn fill(template: &str, ctx: &HookContext) -> Result<String, String> {
+pub fn fill(template: &str, ctx: &HookContext<'_>) -> Result<String, String> {
     let user = ctx.user_id.as_deref().and_then(|u| u.split_once('/'));
     let user_id = |ty: &str| user.filter(|(t, _)| *t == ty).map(|(_, id)| id.to_string());
     let mut out = String::with_capacity(template.len());
@@ -181,7 +181,7 @@ impl Fetcher {
 
     /// Runs the queries of every unsatisfied key, concurrently, under the deadline.
     /// `allowlist`: the FHIR servers the caller may name.
-    pub async fn fetch(&self, prepared: &Prepared, allowlist: &[String]) -> Fetched {
+    pub async fn fetch(&self, prepared: &Prepared<'_>, allowlist: &[String]) -> Fetched {
         let mut fetched = Fetched::default();
         if prepared.unsatisfied.is_empty() {
             return fetched;
@@ -500,11 +500,14 @@ async fn get_pages(
 mod tests {
     use super::*;
 
-    fn ctx(patient: &str, user: Option<&str>) -> HookContext {
-        serde_json::from_value(
-            serde_json::json!({"patientId": patient, "userId": user, "encounterId": "e1"}),
-        )
-        .unwrap()
+    fn ctx(patient: &str, user: Option<&str>) -> HookContext<'static> {
+        HookContext {
+            patient_id: Some(patient.into()),
+            user_id: user.map(Into::into),
+            encounter_id: Some("e1".into()),
+            draft_orders: None,
+            selections: None,
+        }
     }
 
     #[test]

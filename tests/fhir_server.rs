@@ -189,9 +189,9 @@ async fn a_panel_a_statement_and_an_unincluded_medication_reach_the_rules() {
 
     // 1. Through prefetch: the EHR runs each discovery template against its
     // server and ignores `_include` (Medications left out).
-    let prepared = engine
-        .prepare(&service, body.to_string().as_bytes())
-        .unwrap();
+    // The prepared request borrows from the body it was read from.
+    let body_text = body.to_string();
+    let prepared = engine.prepare(&service, body_text.as_bytes()).unwrap();
     let mut prefetch = serde_json::Map::new();
     for (key, template, _) in &service.prefetch {
         let query = fill(template, &prepared.context).unwrap();
@@ -214,8 +214,10 @@ async fn a_panel_a_statement_and_an_unincluded_medication_reach_the_rules() {
     with_prefetch["prefetch"] = serde_json::Value::Object(prefetch);
     // The statement's Medication is not there and has no display: only the
     // order (by its display) and the panel reach the rules.
+    // The prepared request borrows from the body it was read from.
+    let with_prefetch_text = with_prefetch.to_string();
     let prepared = engine
-        .prepare(&service, with_prefetch.to_string().as_bytes())
+        .prepare(&service, with_prefetch_text.as_bytes())
         .unwrap();
     let g = engine
         .gather(&service, prepared, Fetched::default(), today)
@@ -253,9 +255,9 @@ async fn a_panel_a_statement_and_an_unincluded_medication_reach_the_rules() {
         prefetch.insert(key.clone(), bundle);
     }
     included["prefetch"] = serde_json::Value::Object(prefetch);
-    let prepared = engine
-        .prepare(&service, included.to_string().as_bytes())
-        .unwrap();
+    // The prepared request borrows from the body it was read from.
+    let included_text = included.to_string();
+    let prepared = engine.prepare(&service, included_text.as_bytes()).unwrap();
     assert!(prepared.unsatisfied.is_empty());
     let g = engine
         .gather(&service, prepared, Fetched::default(), today)
@@ -280,9 +282,9 @@ async fn a_panel_a_statement_and_an_unincluded_medication_reach_the_rules() {
     let mut req = body.clone();
     req["fhirServer"] = json!(base);
     req["fhirAuthorization"] = json!({"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read", "subject": "cds"});
-    let prepared = engine
-        .prepare(&service, req.to_string().as_bytes())
-        .unwrap();
+    // The prepared request borrows from the body it was read from.
+    let req_text = req.to_string();
+    let prepared = engine.prepare(&service, req_text.as_bytes()).unwrap();
     let fetched = fetcher.fetch(&prepared, std::slice::from_ref(&base)).await;
     assert!(
         fetched.results.values().all(|r| r.is_ok()),

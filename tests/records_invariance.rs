@@ -98,10 +98,15 @@ fn request(observations: &[Value], bp_reading: Value) -> Value {
 
 /// The facts the observations read into (weights, heights, labs, BP, dates).
 fn facts(t: &Terminology, observations: &[Value], bp_reading: &Value) -> Facts {
+    // The builder borrows from the texts it reads: they outlive it.
+    let texts: Vec<Box<serde_json::value::RawValue>> = observations
+        .iter()
+        .chain([bp_reading])
+        .map(|o| serde_json::value::RawValue::from_string(o.to_string()).unwrap())
+        .collect();
     let mut b = FactsBuilder::new(t, today()).patient_id(Some("p1"));
-    for o in observations.iter().chain([bp_reading]) {
-        let raw = serde_json::value::RawValue::from_string(o.to_string()).unwrap();
-        b.add(fhir::parse_resource(&raw).unwrap()).unwrap();
+    for raw in &texts {
+        b.add(fhir::parse_resource(raw).unwrap()).unwrap();
     }
     b.build()
 }

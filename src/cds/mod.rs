@@ -41,27 +41,32 @@ impl fmt::Debug for FhirAuthorization {
 /// The top level of a hook request.
 #[derive(Deserialize, Debug, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct HookRequest {
+pub struct HookRequest<'a> {
     pub hook: String,
     /// A UUID for this hook call (CDS Hooks 2.0); anything else gets 400.
     pub hook_instance: String,
     pub fhir_server: Option<String>,
     pub fhir_authorization: Option<FhirAuthorization>,
+    // Read from the request body where it lies, not copied.
+    #[serde(borrow)]
     #[schema(value_type = Object)]
-    pub context: Box<RawValue>,
+    pub context: &'a RawValue,
     /// Absent key: not sent. `null` value: the client has no data for it.
+    // Each value read from the request body where it lies, not copied.
+    #[serde(borrow)]
     #[schema(value_type = Option<HashMap<String, Object>>)]
-    pub prefetch: Option<HashMap<String, Option<Box<RawValue>>>>,
+    pub prefetch: Option<HashMap<String, Option<&'a RawValue>>>,
 }
 
 /// The context members the hooks we serve define.
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "camelCase")]
-pub struct HookContext {
+pub struct HookContext<'a> {
     pub user_id: Option<String>,
     pub patient_id: Option<String>,
     pub encounter_id: Option<String>,
-    pub draft_orders: Option<Box<RawValue>>,
+    #[serde(borrow)]
+    pub draft_orders: Option<&'a RawValue>,
     pub selections: Option<Vec<String>>,
 }
 

@@ -635,7 +635,7 @@ pub(crate) mod fixtures {
 mod tests {
     use super::*;
 
-    fn dosage(json: &str) -> Dosage {
+    fn dosage(json: &str) -> Dosage<'_> {
         serde_json::from_str(json).unwrap()
     }
 

@@ -116,7 +116,7 @@ mod tests {
     use super::*;
     use crate::fhir::Coding;
 
-    fn coded(system: &str, code: &str) -> CodeableConcept {
+    fn coded<'a>(system: &'a str, code: &'a str) -> CodeableConcept<'a> {
         CodeableConcept {
             coding: vec![Coding {
                 system: Some(system.into()),
@@ -132,7 +132,7 @@ mod tests {
         let t = Terminology::embedded().unwrap();
         let sct = crate::terminology::SNOMED;
         // (route, dose form, expected)
-        let text = |s: &str| CodeableConcept {
+        let text = |s: &'static str| CodeableConcept {
             coding: vec![],
             text: Some(s.into()),
         };

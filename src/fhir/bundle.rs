@@ -10,7 +10,7 @@ use super::*;
 
 /// Parses a resource that may be a Bundle, flattening the Bundle's entries
 /// (one level), each parsed on its own. Returns the resources and what was skipped.
-pub fn flatten(raw: &RawValue) -> (Vec<Resource>, Vec<Skipped>) {
+pub fn flatten(raw: &RawValue) -> (Vec<Resource<'_>>, Vec<Skipped>) {
     let mut out = Vec::new();
     let mut skips = Vec::new();
     visit(raw, |r| out.push(r), |s| skips.push(s));
@@ -27,7 +27,11 @@ pub fn flatten(raw: &RawValue) -> (Vec<Resource>, Vec<Skipped>) {
 /// not first or escaped, an entry that is not an object), it stops, and the
 /// entries from that one on are read the careful way, each on its own: the
 /// same resources, in the same order, each handed over once.
-pub fn visit(raw: &RawValue, mut resource: impl FnMut(Resource), mut skip: impl FnMut(Skipped)) {
+pub fn visit<'a>(
+    raw: &'a RawValue,
+    mut resource: impl FnMut(Resource<'a>),
+    mut skip: impl FnMut(Skipped),
+) {
     let is_bundle = matches!(resource_type(raw.get()), Ok(Some(t)) if t == "Bundle");
     if !is_bundle {
         match parse_resource(raw) {
@@ -49,10 +53,10 @@ pub fn visit(raw: &RawValue, mut resource: impl FnMut(Resource), mut skip: impl 
 
 /// Reads a Bundle's entries from the `from`th on, each parsed on its own, so
 /// that one malformed entry or resource is skipped and the rest are read.
-pub(super) fn careful(
-    text: &str,
+pub(super) fn careful<'a>(
+    text: &'a str,
     from: usize,
-    resource: &mut impl FnMut(Resource),
+    resource: &mut impl FnMut(Resource<'a>),
     skip: &mut impl FnMut(Skipped),
 ) {
     let bundle = match serde_json::from_str::<BundleRef<'_>>(text) {
@@ -97,31 +101,35 @@ fn nested_bundle() -> Skipped {
     }
 }
 
-type Each<'f> = dyn FnMut(Result<Resource, Skipped>) + 'f;
+type Each<'a, 'f> = dyn FnMut(Result<Resource<'a>, Skipped>) + 'f;
 
 /// Reads a Bundle's entries in one pass, handing each entry's resource over
 /// as it is parsed. `done` counts the entries fully handled; on `Err` the
 /// entry at `done` and those after it were not handed over.
-fn stream_entries(text: &str, done: &mut usize, each: &mut Each<'_>) -> serde_json::Result<()> {
+fn stream_entries<'a>(
+    text: &'a str,
+    done: &mut usize,
+    each: &mut Each<'a, '_>,
+) -> serde_json::Result<()> {
     use serde::de::DeserializeSeed;
     let mut de = serde_json::Deserializer::from_str(text);
     BundleSeed { done, each }.deserialize(&mut de)?;
     de.end()
 }
 
-struct BundleSeed<'s, 'f> {
+struct BundleSeed<'s, 'a, 'f> {
     done: &'s mut usize,
-    each: &'s mut Each<'f>,
+    each: &'s mut Each<'a, 'f>,
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for BundleSeed<'_, '_> {
+impl<'de> serde::de::DeserializeSeed<'de> for BundleSeed<'_, 'de, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for BundleSeed<'_, '_> {
+impl<'de> serde::de::Visitor<'de> for BundleSeed<'_, 'de, '_> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a Bundle")
@@ -146,19 +154,19 @@ impl<'de> serde::de::Visitor<'de> for BundleSeed<'_, '_> {
     }
 }
 
-struct EntriesSeed<'s, 'f> {
+struct EntriesSeed<'s, 'a, 'f> {
     done: &'s mut usize,
-    each: &'s mut Each<'f>,
+    each: &'s mut Each<'a, 'f>,
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for EntriesSeed<'_, '_> {
+impl<'de> serde::de::DeserializeSeed<'de> for EntriesSeed<'_, 'de, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for EntriesSeed<'_, '_> {
+impl<'de> serde::de::Visitor<'de> for EntriesSeed<'_, 'de, '_> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("Bundle entries")
@@ -182,14 +190,14 @@ impl<'de> serde::de::Visitor<'de> for EntriesSeed<'_, '_> {
 struct EntrySeed;
 
 impl<'de> serde::de::DeserializeSeed<'de> for EntrySeed {
-    type Value = Option<Resource>;
+    type Value = Option<Resource<'de>>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> serde::de::Visitor<'de> for EntrySeed {
-    type Value = Option<Resource>;
+    type Value = Option<Resource<'de>>;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a Bundle entry")
     }
@@ -212,14 +220,14 @@ impl<'de> serde::de::Visitor<'de> for EntrySeed {
 struct ResourceSeed;
 
 impl<'de> serde::de::DeserializeSeed<'de> for ResourceSeed {
-    type Value = Option<Resource>;
+    type Value = Option<Resource<'de>>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_option(self)
     }
 }
 
 impl<'de> serde::de::Visitor<'de> for ResourceSeed {
-    type Value = Option<Resource>;
+    type Value = Option<Resource<'de>>;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a resource starting with its resourceType")
     }
@@ -237,7 +245,7 @@ impl<'de> serde::de::Visitor<'de> for ResourceSeed {
         if map.next_key::<&str>()? != Some("resourceType") {
             return Err(A::Error::custom("resourceType is not first"));
         }
-        let rt: &str = map.next_value()?;
+        let rt: &'de str = map.next_value()?;
         let rest = MapAccessDeserializer::new(map);
         let res = match rt {
             "Patient" => Resource::Patient(Patient::deserialize(rest)?),
@@ -260,7 +268,7 @@ impl<'de> serde::de::Visitor<'de> for ResourceSeed {
                 if other == "OperationOutcome" {
                     Resource::OperationOutcome(OperationOutcome {})
                 } else {
-                    Resource::Other(other.to_string())
+                    Resource::Other(other.into())
                 }
             }
         };

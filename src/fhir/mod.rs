@@ -3,17 +3,114 @@
 //! strings. Untrusted input is parsed one resource at a time
 //! ([`parse_resource`]), so a malformed entry is skipped and reported instead
 //! of failing the request.
+//!
+//! The types borrow from the text they are read from (`'a`): a string is
+//! copied only when it holds an escape, and a resource is never copied whole
+//! (the request's prefetch is read where it lies in the request body).
 
 mod bundle;
+
+use std::borrow::Cow;
 
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 pub use bundle::{flatten, visit};
 
-/// A string of a resource: short ones (codes, systems, dates, units, ids)
-/// kept inline, without an allocation each.
-pub type Text = compact_str::CompactString;
+/// A string of a resource, borrowed from the text it was read from; owned
+/// only when the JSON string holds an escape (which reading must undo).
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Text<'a>(Cow<'a, str>);
+
+impl<'a> Text<'a> {
+    /// The string, kept beyond the text it was read from.
+    pub fn into_owned(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Text<'_> {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'a> From<&'a str> for Text<'a> {
+    fn from(s: &'a str) -> Self {
+        Text(Cow::Borrowed(s))
+    }
+}
+
+impl From<String> for Text<'_> {
+    fn from(s: String) -> Self {
+        Text(Cow::Owned(s))
+    }
+}
+
+impl From<Text<'_>> for String {
+    fn from(t: Text<'_>) -> String {
+        t.into_owned()
+    }
+}
+
+impl PartialEq<str> for Text<'_> {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Text<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(s.to_owned())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
 
 /// A FHIR decimal: a JSON number, or a string holding one.
 fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
@@ -31,20 +128,22 @@ fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct Coding {
-    pub system: Option<Text>,
-    pub code: Option<Text>,
-    pub display: Option<Text>,
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct Coding<'a> {
+    pub system: Option<Text<'a>>,
+    pub code: Option<Text<'a>>,
+    pub display: Option<Text<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct CodeableConcept {
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct CodeableConcept<'a> {
     #[serde(default)]
-    pub coding: Vec<Coding>,
-    pub text: Option<Text>,
+    pub coding: Vec<Coding<'a>>,
+    pub text: Option<Text<'a>>,
 }
 
-impl CodeableConcept {
+impl CodeableConcept<'_> {
     /// The first human-readable name: text, else a coding's display.
     pub fn label(&self) -> Option<&str> {
         self.text
@@ -54,17 +153,18 @@ impl CodeableConcept {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct Quantity {
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct Quantity<'a> {
     #[serde(default, deserialize_with = "decimal")]
     pub value: Option<f64>,
     /// `<`, `<=`, `>=`, `>` (or `ad`): how the value is to be read.
-    pub comparator: Option<Text>,
-    pub unit: Option<Text>,
-    pub system: Option<Text>,
-    pub code: Option<Text>,
+    pub comparator: Option<Text<'a>>,
+    pub unit: Option<Text<'a>>,
+    pub system: Option<Text<'a>>,
+    pub code: Option<Text<'a>>,
 }
 
-impl Quantity {
+impl Quantity<'_> {
     /// The unit: the UCUM code when present, else the human unit.
     pub fn unit_code(&self) -> Option<&str> {
         self.code.as_deref().or(self.unit.as_deref())
@@ -72,86 +172,94 @@ impl Quantity {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct Range {
-    pub low: Option<Quantity>,
-    pub high: Option<Quantity>,
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct Range<'a> {
+    pub low: Option<Quantity<'a>>,
+    pub high: Option<Quantity<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct Reference {
-    pub reference: Option<Text>,
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct Reference<'a> {
+    pub reference: Option<Text<'a>>,
     /// What the reference names, as text: the drug, when a Medication
     /// reference cannot be resolved.
-    pub display: Option<Text>,
+    pub display: Option<Text<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct Period {
-    pub start: Option<Text>,
-    pub end: Option<Text>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Patient {
-    pub id: Option<Text>,
-    pub gender: Option<Text>,
-    pub birth_date: Option<Text>,
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct Period<'a> {
+    pub start: Option<Text<'a>>,
+    pub end: Option<Text<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Condition {
-    pub id: Option<Text>,
-    pub subject: Option<Reference>,
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct Patient<'a> {
+    pub id: Option<Text<'a>>,
+    pub gender: Option<Text<'a>>,
+    pub birth_date: Option<Text<'a>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct Condition<'a> {
+    pub id: Option<Text<'a>>,
+    pub subject: Option<Reference<'a>>,
     /// DSTU2 `Condition.patient`.
-    pub patient: Option<Reference>,
-    pub clinical_status: Option<CodeableConcept>,
-    pub verification_status: Option<CodeableConcept>,
-    pub code: Option<CodeableConcept>,
-    pub onset_date_time: Option<Text>,
-    pub onset_period: Option<Period>,
-    pub recorded_date: Option<Text>,
+    pub patient: Option<Reference<'a>>,
+    pub clinical_status: Option<CodeableConcept<'a>>,
+    pub verification_status: Option<CodeableConcept<'a>>,
+    pub code: Option<CodeableConcept<'a>>,
+    pub onset_date_time: Option<Text<'a>>,
+    pub onset_period: Option<Period<'a>>,
+    pub recorded_date: Option<Text<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ObservationComponent {
-    pub code: Option<CodeableConcept>,
-    pub value_quantity: Option<Quantity>,
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct ObservationComponent<'a> {
+    pub code: Option<CodeableConcept<'a>>,
+    pub value_quantity: Option<Quantity<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ReferenceRange {
-    pub low: Option<Quantity>,
-    pub high: Option<Quantity>,
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct ReferenceRange<'a> {
+    pub low: Option<Quantity<'a>>,
+    pub high: Option<Quantity<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Observation {
-    pub id: Option<Text>,
-    pub subject: Option<Reference>,
-    pub status: Option<Text>,
-    pub code: Option<CodeableConcept>,
-    pub effective_date_time: Option<Text>,
-    pub effective_instant: Option<Text>,
-    pub effective_period: Option<Period>,
-    pub issued: Option<Text>,
-    pub value_quantity: Option<Quantity>,
-    pub value_codeable_concept: Option<CodeableConcept>,
-    pub value_string: Option<Text>,
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct Observation<'a> {
+    pub id: Option<Text<'a>>,
+    pub subject: Option<Reference<'a>>,
+    pub status: Option<Text<'a>>,
+    pub code: Option<CodeableConcept<'a>>,
+    pub effective_date_time: Option<Text<'a>>,
+    pub effective_instant: Option<Text<'a>>,
+    pub effective_period: Option<Period<'a>>,
+    pub issued: Option<Text<'a>>,
+    pub value_quantity: Option<Quantity<'a>>,
+    pub value_codeable_concept: Option<CodeableConcept<'a>>,
+    pub value_string: Option<Text<'a>>,
     pub value_boolean: Option<bool>,
     #[serde(default)]
-    pub component: Vec<ObservationComponent>,
+    pub component: Vec<ObservationComponent<'a>>,
     #[serde(default)]
-    pub reference_range: Vec<ReferenceRange>,
+    pub reference_range: Vec<ReferenceRange<'a>>,
     #[serde(default)]
-    pub interpretation: Vec<CodeableConcept>,
+    pub interpretation: Vec<CodeableConcept<'a>>,
 }
 
-impl Observation {
+impl Observation<'_> {
     /// When it was observed: effective[x], else issued.
     pub fn when(&self) -> Option<&str> {
         self.effective_date_time
@@ -167,7 +275,8 @@ impl Observation {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Repeat {
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct Repeat<'a> {
     #[serde(default, deserialize_with = "decimal")]
     pub frequency: Option<f64>,
     #[serde(default, deserialize_with = "decimal")]
@@ -176,60 +285,63 @@ pub struct Repeat {
     pub period: Option<f64>,
     #[serde(default, deserialize_with = "decimal")]
     pub period_max: Option<f64>,
-    pub period_unit: Option<Text>,
+    pub period_unit: Option<Text<'a>>,
     #[serde(default, deserialize_with = "decimal")]
     pub count: Option<f64>,
     #[serde(default, deserialize_with = "decimal")]
     pub count_max: Option<f64>,
-    pub bounds_duration: Option<Quantity>,
-    pub bounds_period: Option<Period>,
+    pub bounds_duration: Option<Quantity<'a>>,
+    pub bounds_period: Option<Period<'a>>,
     #[serde(default)]
-    pub day_of_week: Vec<Text>,
+    pub day_of_week: Vec<Text<'a>>,
     #[serde(default)]
-    pub time_of_day: Vec<Text>,
+    pub time_of_day: Vec<Text<'a>>,
     #[serde(default)]
-    pub when: Vec<Text>,
+    pub when: Vec<Text<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct Timing {
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct Timing<'a> {
     #[serde(default)]
-    pub event: Vec<Text>,
-    pub repeat: Option<Repeat>,
-    pub code: Option<CodeableConcept>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DoseAndRate {
-    pub dose_quantity: Option<Quantity>,
-    pub dose_range: Option<Range>,
+    pub event: Vec<Text<'a>>,
+    pub repeat: Option<Repeat<'a>>,
+    pub code: Option<CodeableConcept<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Dosage {
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct DoseAndRate<'a> {
+    pub dose_quantity: Option<Quantity<'a>>,
+    pub dose_range: Option<Range<'a>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct Dosage<'a> {
     /// Instructions of the same sequence apply together; a later one follows.
     #[serde(default, deserialize_with = "decimal")]
     pub sequence: Option<f64>,
-    pub text: Option<Text>,
-    pub timing: Option<Timing>,
-    pub route: Option<CodeableConcept>,
+    pub text: Option<Text<'a>>,
+    pub timing: Option<Timing<'a>>,
+    pub route: Option<CodeableConcept<'a>>,
     #[serde(default)]
-    pub dose_and_rate: Vec<DoseAndRate>,
+    pub dose_and_rate: Vec<DoseAndRate<'a>>,
     /// STU3 and DSTU2: the dose sits on the dosage itself.
-    pub dose_quantity: Option<Quantity>,
+    pub dose_quantity: Option<Quantity<'a>>,
     /// STU3 and DSTU2.
-    pub dose_range: Option<Range>,
+    pub dose_range: Option<Range<'a>>,
     /// Given when needed (R4 `asNeededBoolean`).
     pub as_needed_boolean: Option<bool>,
     /// Given when needed, for a reason (R4 `asNeededCodeableConcept`).
-    pub as_needed_codeable_concept: Option<CodeableConcept>,
+    pub as_needed_codeable_concept: Option<CodeableConcept<'a>>,
     /// The most that may be given in a period ("at most 40 mg a day").
-    pub max_dose_per_period: Option<Ratio>,
+    pub max_dose_per_period: Option<Ratio<'a>>,
 }
 
-impl Dosage {
+impl Dosage<'_> {
     /// Whether the dose is given only when needed.
     pub fn as_needed(&self) -> bool {
         self.as_needed_boolean == Some(true) || self.as_needed_codeable_concept.is_some()
@@ -238,54 +350,57 @@ impl Dosage {
 
 /// A ratio of two quantities (`maxDosePerPeriod`: mg per day).
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct Ratio {
-    pub numerator: Option<Quantity>,
-    pub denominator: Option<Quantity>,
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct Ratio<'a> {
+    pub numerator: Option<Quantity<'a>>,
+    pub denominator: Option<Quantity<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MedicationRequest {
-    pub id: Option<Text>,
-    pub subject: Option<Reference>,
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct MedicationRequest<'a> {
+    pub id: Option<Text<'a>>,
+    pub subject: Option<Reference<'a>>,
     /// DSTU2 `MedicationOrder.patient`.
-    pub patient: Option<Reference>,
-    pub status: Option<Text>,
-    pub intent: Option<Text>,
-    pub prior_prescription: Option<Reference>,
+    pub patient: Option<Reference<'a>>,
+    pub status: Option<Text<'a>>,
+    pub intent: Option<Text<'a>>,
+    pub prior_prescription: Option<Reference<'a>>,
     /// DSTU2 `MedicationOrder.dateWritten`.
-    pub date_written: Option<Text>,
-    pub medication_codeable_concept: Option<CodeableConcept>,
-    pub medication_reference: Option<Reference>,
+    pub date_written: Option<Text<'a>>,
+    pub medication_codeable_concept: Option<CodeableConcept<'a>>,
+    pub medication_reference: Option<Reference<'a>>,
     #[serde(default)]
-    pub contained: Vec<Box<RawValue>>,
-    pub authored_on: Option<Text>,
+    pub contained: Vec<&'a RawValue>,
+    pub authored_on: Option<Text<'a>>,
     #[serde(default)]
-    pub dosage_instruction: Vec<Dosage>,
+    pub dosage_instruction: Vec<Dosage<'a>>,
 }
 
 /// A medication the patient takes as reported (another prescriber, the
 /// patient): read like an active order when its status says it is taken.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MedicationStatement {
-    pub id: Option<Text>,
-    pub subject: Option<Reference>,
-    pub status: Option<Text>,
-    pub medication_codeable_concept: Option<CodeableConcept>,
-    pub medication_reference: Option<Reference>,
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct MedicationStatement<'a> {
+    pub id: Option<Text<'a>>,
+    pub subject: Option<Reference<'a>>,
+    pub status: Option<Text<'a>>,
+    pub medication_codeable_concept: Option<CodeableConcept<'a>>,
+    pub medication_reference: Option<Reference<'a>>,
     #[serde(default)]
-    pub contained: Vec<Box<RawValue>>,
-    pub effective_date_time: Option<Text>,
-    pub effective_period: Option<Period>,
-    pub date_asserted: Option<Text>,
+    pub contained: Vec<&'a RawValue>,
+    pub effective_date_time: Option<Text<'a>>,
+    pub effective_period: Option<Period<'a>>,
+    pub date_asserted: Option<Text<'a>>,
     #[serde(default)]
-    pub dosage: Vec<Dosage>,
+    pub dosage: Vec<Dosage<'a>>,
 }
 
-impl MedicationStatement {
+impl<'a> MedicationStatement<'a> {
     /// The statement as an order-shaped record, so one reading serves both.
-    pub fn as_request(self) -> MedicationRequest {
+    pub fn as_request(self) -> MedicationRequest<'a> {
         MedicationRequest {
             authored_on: self
                 .effective_date_time
@@ -305,29 +420,33 @@ impl MedicationStatement {
 
 /// A drafted service (a test, monitoring): its code is what it orders.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct ServiceRequest {
-    pub id: Option<Text>,
-    pub subject: Option<Reference>,
-    pub status: Option<Text>,
-    pub code: Option<CodeableConcept>,
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct ServiceRequest<'a> {
+    pub id: Option<Text<'a>>,
+    pub subject: Option<Reference<'a>>,
+    pub status: Option<Text<'a>>,
+    pub code: Option<CodeableConcept<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct Medication {
-    pub id: Option<Text>,
-    pub code: Option<CodeableConcept>,
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct Medication<'a> {
+    pub id: Option<Text<'a>>,
+    pub code: Option<CodeableConcept<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct BundleEntry {
-    pub resource: Option<Box<RawValue>>,
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct BundleEntry<'a> {
+    pub resource: Option<&'a RawValue>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct Bundle {
+#[serde(bound(deserialize = "'de: 'a"))]
+pub struct Bundle<'a> {
     #[serde(default)]
-    pub entry: Vec<BundleEntry>,
+    pub entry: Vec<BundleEntry<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -335,21 +454,21 @@ pub struct OperationOutcome {}
 
 /// One parsed resource of a type the rules read.
 #[derive(Debug)]
-pub enum Resource {
-    Patient(Patient),
-    Condition(Box<Condition>),
-    Observation(Box<Observation>),
-    MedicationRequest(Box<MedicationRequest>),
-    MedicationStatement(Box<MedicationStatement>),
-    ServiceRequest(Box<ServiceRequest>),
-    Medication(Medication),
-    Bundle(Bundle),
+pub enum Resource<'a> {
+    Patient(Patient<'a>),
+    Condition(Box<Condition<'a>>),
+    Observation(Box<Observation<'a>>),
+    MedicationRequest(Box<MedicationRequest<'a>>),
+    MedicationStatement(Box<MedicationStatement<'a>>),
+    ServiceRequest(Box<ServiceRequest<'a>>),
+    Medication(Medication<'a>),
+    Bundle(Bundle<'a>),
     OperationOutcome(OperationOutcome),
     /// A resource type the rules do not read.
-    Other(String),
+    Other(Text<'a>),
 }
 
-impl Resource {
+impl Resource<'_> {
     /// The FHIR type name, for the log and for de-duplication.
     pub fn type_name(&self) -> &str {
         match self {
@@ -443,15 +562,16 @@ pub fn resource_type(text: &str) -> Result<Option<std::borrow::Cow<'_, str>>, se
     }
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
-    struct Head {
-        resource_type: Option<Text>,
+    struct Head<'a> {
+        #[serde(borrow)]
+        resource_type: Option<Cow<'a, str>>,
     }
     let head: Head = serde_json::from_str(text)?;
-    Ok(head.resource_type.map(Into::into))
+    Ok(head.resource_type)
 }
 
 /// Parses one resource, leniently: a wrong element type skips this resource only.
-pub fn parse_resource(raw: &RawValue) -> Result<Resource, Skipped> {
+pub fn parse_resource(raw: &RawValue) -> Result<Resource<'_>, Skipped> {
     let text = raw.get();
     let rt = resource_type(text)
         .map_err(|e| skipped("(unknown)", &e))?
@@ -490,7 +610,7 @@ pub fn parse_resource(raw: &RawValue) -> Result<Resource, Skipped> {
             category: "data",
             column: 0,
         }),
-        other => Ok(Resource::Other(other.to_string())),
+        other => Ok(Resource::Other(other.to_string().into())),
     }
 }
 
@@ -629,6 +749,41 @@ mod tests {
                 proptest::prop_assert!(q(text).is_err());
             }
         }
+    }
+
+    proptest::proptest! {
+        /// Any string reads back as it was written; it is borrowed from the
+        /// text (pointing into it) unless written with an escape, and only
+        /// then owned.
+        #[test]
+        fn strings_are_borrowed_unless_escaped(v in proptest::prelude::any::<String>()) {
+            let text = format!(r#"{{"code":{}}}"#, serde_json::to_string(&v).unwrap());
+            let c: Coding = serde_json::from_str(&text).unwrap();
+            let code = c.code.unwrap();
+            proptest::prop_assert_eq!(&*code, v.as_str());
+            let escaped = text.contains('\\');
+            proptest::prop_assert_eq!(matches!(code.0, Cow::Owned(_)), escaped);
+            if !escaped {
+                proptest::prop_assert!(text.as_bytes().as_ptr_range().contains(&code.as_ptr()) || v.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn a_resource_borrows_from_its_text() {
+        let r = raw(
+            r#"{"resourceType":"Observation","id":"o1","code":{"text":"Body weight"},"valueQuantity":{"value":70,"unit":"k\u0067"}}"#,
+        );
+        let Ok(Resource::Observation(o)) = parse_resource(&r) else {
+            panic!("not read")
+        };
+        let inside = |t: &Text| r.get().as_bytes().as_ptr_range().contains(&t.as_ptr());
+        assert!(inside(o.id.as_ref().unwrap()));
+        assert!(inside(o.code.as_ref().unwrap().text.as_ref().unwrap()));
+        // Escaped: unescaped into a string of its own.
+        let unit = o.value_quantity.as_ref().unwrap().unit.as_ref().unwrap();
+        assert_eq!(&**unit, "kg");
+        assert!(!inside(unit));
     }
 
     #[test]

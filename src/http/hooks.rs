@@ -124,9 +124,9 @@ impl HookCall<'_> {
                 limit: state.limits.max_draft_orders,
             });
         }
-        // What is needed is copied out of it: its memory goes back now, not
-        // after the FHIR queries and the rules.
-        drop(body);
+        // The body is kept until the facts are built: the context, draft
+        // orders and prefetch are read from it where they lie (no copy), so
+        // a request holds its body once, not the body and a copy.
         // What the log and the audit need besides the cards, from the request
         // as already read (the patient id is kept only as a keyed hash).
         *hook_instance = loggable_id(&prepared.hook_instance);
@@ -139,7 +139,6 @@ impl HookCall<'_> {
         let drafts_key = prepared
             .context
             .draft_orders
-            .as_deref()
             .map_or_else(String::new, |d| audit::drafts_key(d.get()));
         // Context + prefetch: what the request lacks, from the EHR's FHIR server.
         let allowlist = match (&state.auth, self.caller) {

@@ -189,7 +189,7 @@ mod tests {
     use crate::terminology::medication::Strength;
     use chrono::NaiveDate;
 
-    fn dosage(json: &str) -> Dosage {
+    fn dosage(json: &str) -> Dosage<'_> {
         serde_json::from_str(json).unwrap()
     }
 

@@ -2,7 +2,7 @@
 
 use super::*;
 
-impl FactsBuilder<'_> {
+impl<'t> FactsBuilder<'t> {
     /// A Condition → a [`Diagnosis`] (POLICY third edition, "Conditions"):
     /// verificationStatus refuted / entered-in-error: ignored; unconfirmed,
     /// provisional, differential: counted and marked provisional.

@@ -3,14 +3,14 @@
 
 use super::*;
 
-impl FactsBuilder<'_> {
+impl<'t> FactsBuilder<'t> {
     /// The medication of an order or statement: its coded concept; else the
     /// Medication it references (contained, in the record or in the draft
     /// orders); else the reference's display. `Err` says why none could be had.
-    pub(super) fn medication_of(
-        &self,
-        m: &fhir::MedicationRequest,
-    ) -> Result<CodeableConcept, UnreadReason> {
+    pub(super) fn medication_of<'m>(
+        &'m self,
+        m: &'m fhir::MedicationRequest<'t>,
+    ) -> Result<CodeableConcept<'m>, UnreadReason> {
         if let Some(cc) = &m.medication_codeable_concept {
             return Ok(cc.clone());
         }

@@ -133,7 +133,7 @@ fn newest_first<T>(
     items.extend(keys.into_iter().filter_map(|(_, i)| taken[i].take()));
 }
 
-fn codings(cc: &CodeableConcept) -> Vec<medication::CodingRef<'_>> {
+fn codings<'c>(cc: &'c CodeableConcept<'_>) -> Vec<medication::CodingRef<'c>> {
     cc.coding
         .iter()
         .map(|c| (c.system.as_deref(), c.code.as_deref(), c.display.as_deref()))
@@ -187,13 +187,14 @@ const BP_SANE_MMHG: (f64, f64) = (20.0, 400.0);
 /// Laboratory values at or above this are not results (e.g. 1e308).
 const LAB_ABSURD: f64 = 1.0e9;
 
-/// Collects resources and builds [`Facts`].
+/// Collects resources and builds [`Facts`]. `'t`: what it reads from (the
+/// terminology, and the text the resources were read from, which it borrows).
 pub struct FactsBuilder<'t> {
     t: &'t Terminology,
     facts: Facts,
-    medications: HashMap<String, CodeableConcept>,
-    active: Vec<(fhir::MedicationRequest, SourceKind)>,
-    drafts: Vec<(fhir::MedicationRequest, bool)>,
+    medications: HashMap<String, CodeableConcept<'t>>,
+    active: Vec<(fhir::MedicationRequest<'t>, SourceKind)>,
+    drafts: Vec<(fhir::MedicationRequest<'t>, bool)>,
     bp_parts: Vec<(Concept, f64, Option<NaiveDate>, String)>,
     seen: HashSet<(&'static str, String)>,
     /// The instants (Unix seconds) of the weights, heights, blood pressures
@@ -249,7 +250,11 @@ impl<'t> FactsBuilder<'t> {
 
     /// A draft order; `triggering` when the hook asks about it. A draft for
     /// another patient is never evaluated.
-    pub fn draft(&mut self, mr: fhir::MedicationRequest, triggering: bool) -> Result<(), Dropped> {
+    pub fn draft(
+        &mut self,
+        mr: fhir::MedicationRequest<'t>,
+        triggering: bool,
+    ) -> Result<(), Dropped> {
         let subject = mr.subject.as_ref().or(mr.patient.as_ref());
         if self.foreign(subject.and_then(|r| r.reference.as_deref())) {
             return Err(Dropped::OtherPatient);
@@ -261,7 +266,7 @@ impl<'t> FactsBuilder<'t> {
     /// A drafted ServiceRequest (draft orders): what it orders satisfies a
     /// suggestion to order the same. One for another patient, or not a
     /// draft, is not used.
-    pub fn drafted_service(&mut self, sr: fhir::ServiceRequest) -> Result<(), Dropped> {
+    pub fn drafted_service(&mut self, sr: fhir::ServiceRequest<'_>) -> Result<(), Dropped> {
         if self.foreign(sr.subject.as_ref().and_then(|r| r.reference.as_deref())) {
             return Err(Dropped::OtherPatient);
         }
@@ -280,7 +285,7 @@ impl<'t> FactsBuilder<'t> {
 
     /// A resource from the patient record (prefetch or FHIR server). A
     /// resource naming another patient, or one already read, is not used.
-    pub fn add(&mut self, r: Resource) -> Result<(), Dropped> {
+    pub fn add(&mut self, r: Resource<'t>) -> Result<(), Dropped> {
         let other_patient = match &r {
             Resource::Patient(p) => match (p.id.as_deref(), self.facts.patient_id.as_deref()) {
                 (Some(id), Some(own)) => id != own,
@@ -468,16 +473,18 @@ mod tests {
     use crate::facts::{DataArea, UnreadReason};
     use crate::terminology::medication::Drug;
 
-    fn raw(s: &str) -> Box<serde_json::value::RawValue> {
-        serde_json::value::RawValue::from_string(s.to_string()).unwrap()
+    /// A resource's text that lives as long as the test: the builder
+    /// borrows what it reads from it.
+    fn raw(s: &str) -> &'static serde_json::value::RawValue {
+        Box::leak(serde_json::value::RawValue::from_string(s.to_string()).unwrap())
     }
 
     fn draft(t: &Terminology, json: &str, medication: Option<&str>) -> Facts {
         let mut b = FactsBuilder::new(t, chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
         if let Some(m) = medication {
-            b.add(fhir::parse_resource(&raw(m)).unwrap()).unwrap();
+            b.add(fhir::parse_resource(raw(m)).unwrap()).unwrap();
         }
-        match fhir::parse_resource(&raw(json)).unwrap() {
+        match fhir::parse_resource(raw(json)).unwrap() {
             Resource::MedicationRequest(mr) => b.draft(*mr, true).unwrap(),
             other => panic!("{other:?}"),
         }
@@ -628,7 +635,7 @@ mod tests {
     fn facts_of(t: &Terminology, resources: &[&str]) -> Facts {
         let mut b = FactsBuilder::new(t, chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
         for r in resources {
-            let _ = b.add(fhir::parse_resource(&raw(r)).unwrap());
+            let _ = b.add(fhir::parse_resource(raw(r)).unwrap());
         }
         b.build()
     }
@@ -1291,7 +1298,7 @@ mod tests {
                 ..DataLimits::default()
             };
             let mut b = FactsBuilder::new(&t, day(2026, 11, 24)).limits(limits);
-            b.add(fhir::parse_resource(&raw(&w)).unwrap()).unwrap();
+            b.add(fhir::parse_resource(raw(&w)).unwrap()).unwrap();
             let f = b.build();
             assert_eq!(f.weights[0].date, Some(want), "{time} at {offset}");
         }
@@ -1527,7 +1534,7 @@ mod tests {
         let mut b = builder(&t);
         for (json, want) in &cases {
             assert_eq!(
-                &b.add(fhir::parse_resource(&raw(json)).unwrap()),
+                &b.add(fhir::parse_resource(raw(json)).unwrap()),
                 want,
                 "{json}"
             );
@@ -1564,7 +1571,7 @@ mod tests {
         ];
         for (json, weights, labs, future) in cases {
             let mut b = builder(&t);
-            b.add(fhir::parse_resource(&raw(&json)).unwrap()).unwrap();
+            b.add(fhir::parse_resource(raw(&json)).unwrap()).unwrap();
             let f = b.build();
             assert_eq!(f.weights.len(), weights, "{json}");
             assert_eq!(f.labs.len(), labs, "{json}");
@@ -1607,7 +1614,7 @@ mod tests {
         ];
         for (json, advice) in cases {
             let mut b = builder(&t);
-            match fhir::parse_resource(&raw(&json)).unwrap() {
+            match fhir::parse_resource(raw(&json)).unwrap() {
                 Resource::MedicationRequest(mr) => b.draft(*mr, true).unwrap(),
                 other => panic!("{other:?}"),
             }
@@ -1628,7 +1635,7 @@ mod tests {
             r#"{{"resourceType":"MedicationOrder","id":"d","patient":{{"reference":"Patient/p2"}},{med}}}"#
         );
         let mut b = builder(&t);
-        match fhir::parse_resource(&raw(&json)).unwrap() {
+        match fhir::parse_resource(raw(&json)).unwrap() {
             Resource::MedicationRequest(mr) => {
                 assert_eq!(b.draft(*mr, true), Err(Dropped::OtherPatient))
             }
@@ -1650,7 +1657,7 @@ mod tests {
             ),
         ] {
             let mut b = builder(&t);
-            match fhir::parse_resource(&raw(json)).unwrap() {
+            match fhir::parse_resource(raw(json)).unwrap() {
                 Resource::MedicationRequest(mr) => b.draft(*mr, true).unwrap(),
                 other => panic!("{other:?}"),
             }

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl FactsBuilder<'_> {
+impl<'t> FactsBuilder<'t> {
     pub(super) fn observation(&mut self, o: fhir::Observation) {
         // POLICY third edition ("Status, time, units"): final, amended and
         // corrected are used; preliminary is used and named; registered,

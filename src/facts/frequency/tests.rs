@@ -1,6 +1,6 @@
 use super::*;
 
-fn dosage(json: &str) -> Dosage {
+fn dosage(json: &str) -> Dosage<'_> {
     serde_json::from_str(json).unwrap()
 }
 
