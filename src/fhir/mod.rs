@@ -468,7 +468,7 @@ pub enum Resource<'a> {
     Other(Text<'a>),
 }
 
-impl Resource<'_> {
+impl<'a> Resource<'a> {
     /// The FHIR type name, for the log and for de-duplication.
     pub fn type_name(&self) -> &str {
         match self {
@@ -486,22 +486,22 @@ impl Resource<'_> {
     }
 
     /// The type and id that identify it, for the resources that have an id
-    /// the rules read.
-    pub fn key(&self) -> Option<(&'static str, &str)> {
+    /// the rules read (the id as read: borrowed from the resource's text).
+    pub fn key(&self) -> Option<(&'static str, &Text<'a>)> {
         Some(match self {
-            Resource::Patient(p) => ("Patient", p.id.as_deref()?),
-            Resource::Condition(c) => ("Condition", c.id.as_deref()?),
-            Resource::Observation(o) => ("Observation", o.id.as_deref()?),
-            Resource::MedicationRequest(m) => ("MedicationRequest", m.id.as_deref()?),
-            Resource::MedicationStatement(m) => ("MedicationStatement", m.id.as_deref()?),
-            Resource::ServiceRequest(m) => ("ServiceRequest", m.id.as_deref()?),
-            Resource::Medication(m) => ("Medication", m.id.as_deref()?),
+            Resource::Patient(p) => ("Patient", p.id.as_ref()?),
+            Resource::Condition(c) => ("Condition", c.id.as_ref()?),
+            Resource::Observation(o) => ("Observation", o.id.as_ref()?),
+            Resource::MedicationRequest(m) => ("MedicationRequest", m.id.as_ref()?),
+            Resource::MedicationStatement(m) => ("MedicationStatement", m.id.as_ref()?),
+            Resource::ServiceRequest(m) => ("ServiceRequest", m.id.as_ref()?),
+            Resource::Medication(m) => ("Medication", m.id.as_ref()?),
             _ => return None,
         })
     }
 
     pub fn id(&self) -> Option<&str> {
-        self.key().map(|(_, id)| id)
+        self.key().map(|(_, id)| &**id)
     }
 
     /// The patient the resource is about, as a reference ("Patient/x" or a URL

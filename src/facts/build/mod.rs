@@ -196,7 +196,8 @@ pub struct FactsBuilder<'t> {
     active: Vec<(fhir::MedicationRequest<'t>, SourceKind)>,
     drafts: Vec<(fhir::MedicationRequest<'t>, bool)>,
     bp_parts: Vec<(Concept, f64, Option<NaiveDate>, String)>,
-    seen: HashSet<(&'static str, String)>,
+    /// Type and id of each resource read, borrowed from its text.
+    seen: HashSet<(&'static str, fhir::Text<'t>)>,
     /// The instants (Unix seconds) of the weights, heights, blood pressures
     /// and labs as pushed, to order those of one day by time.
     at: Instants,
@@ -297,7 +298,7 @@ impl<'t> FactsBuilder<'t> {
             return Err(Dropped::OtherPatient);
         }
         if let Some((kind, id)) = r.key() {
-            if !self.seen.insert((kind, id.to_string())) {
+            if !self.seen.insert((kind, id.clone())) {
                 return Err(Dropped::Duplicate);
             }
         }
