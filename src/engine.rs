@@ -532,24 +532,3 @@ impl Engine {
         None
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_request_is_read_where_it_lies_in_the_body() {
-        let engine = Engine::with_defaults().unwrap();
-        let service = engine.services.get("ssc-myositis-order-sign").unwrap();
-        let body = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/requests/S1.json"
-        ))
-        .unwrap();
-        let prepared = engine.prepare(service, &body).unwrap();
-        let inside = |raw: &RawValue| body.as_ptr_range().contains(&raw.get().as_ptr());
-        assert!(!prepared.prefetch.is_empty());
-        assert!(prepared.prefetch.values().flatten().all(|r| inside(r)));
-        assert!(prepared.context.draft_orders.is_some_and(inside));
-    }
-}

@@ -5,8 +5,9 @@
 //! of failing the request.
 //!
 //! The types borrow from the text they are read from (`'a`): a string is
-//! copied only when it holds an escape, and a resource is never copied whole
-//! (the request's prefetch is read where it lies in the request body).
+//! copied only when it holds an escape, and the request's prefetch is read
+//! where it lies in the request body (of a request, only the draft orders are
+//! copied, kept as sent for `update` suggestions).
 
 mod bundle;
 
@@ -106,6 +107,26 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
             }
             fn visit_string<E>(self, s: String) -> Result<Text<'de>, E> {
                 Ok(Text(Cow::Owned(s)))
+            }
+            fn visit_borrowed_bytes<E: serde::de::Error>(
+                self,
+                b: &'de [u8],
+            ) -> Result<Text<'de>, E> {
+                std::str::from_utf8(b)
+                    .map(|s| Text(Cow::Borrowed(s)))
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Bytes(b), &self))
+            }
+            fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<Text<'de>, E> {
+                std::str::from_utf8(b)
+                    .map(|s| Text(Cow::Owned(s.to_owned())))
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Bytes(b), &self))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, b: Vec<u8>) -> Result<Text<'de>, E> {
+                String::from_utf8(b)
+                    .map(|s| Text(Cow::Owned(s)))
+                    .map_err(|e| {
+                        E::invalid_value(serde::de::Unexpected::Bytes(e.as_bytes()), &self)
+                    })
             }
         }
         d.deserialize_str(V)
@@ -784,6 +805,35 @@ mod tests {
         let unit = o.value_quantity.as_ref().unwrap().unit.as_ref().unwrap();
         assert_eq!(&**unit, "kg");
         assert!(!inside(unit));
+    }
+
+    #[test]
+    fn a_bundle_borrows_from_its_text_read_in_one_pass_or_entry_by_entry() {
+        // The second entry's resourceType is not first: the one pass stops
+        // there and the rest are read entry by entry.
+        let text = r#"{"resourceType":"Bundle","entry":[
+            {"resource":{"resourceType":"Condition","id":"c1","code":{"text":"Systemic sclerosis"}}},
+            {"resource":{"id":"c2","resourceType":"Condition","code":{"text":"Myositis"}}},
+            {"resource":{"resourceType":"Condition","id":"c3","code":{"text":"Interstitial lung disease"}}}
+        ]}"#;
+        let bundle = raw(text);
+        let inside = |t: &str| bundle.get().as_bytes().as_ptr_range().contains(&t.as_ptr());
+        let mut ids = vec![];
+        visit(
+            &bundle,
+            |r| {
+                let Resource::Condition(c) = r else {
+                    panic!("{r:?}")
+                };
+                let id = c.id.unwrap();
+                let label = c.code.unwrap().text.unwrap();
+                assert!(matches!(id.0, Cow::Borrowed(_)) && inside(&id), "{id}");
+                assert!(matches!(label.0, Cow::Borrowed(_)) && inside(&label));
+                ids.push(id.into_owned());
+            },
+            |s| panic!("{s:?}"),
+        );
+        assert_eq!(ids, ["c1", "c2", "c3"]);
     }
 
     #[test]

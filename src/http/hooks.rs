@@ -124,9 +124,10 @@ impl HookCall<'_> {
                 limit: state.limits.max_draft_orders,
             });
         }
-        // The body is kept until the facts are built: the context, draft
+        // The body is kept until the cards are made: the context, draft
         // orders and prefetch are read from it where they lie (no copy), so
-        // a request holds its body once, not the body and a copy.
+        // a request holds its body once, not the body and a copy; it goes
+        // back before the audit write.
         // What the log and the audit need besides the cards, from the request
         // as already read (the patient id is kept only as a keyed hash).
         *hook_instance = loggable_id(&prepared.hook_instance);
@@ -157,6 +158,7 @@ impl HookCall<'_> {
             state
                 .engine
                 .finish(service, prepared, fetched, today, base.as_deref())?;
+        drop(body);
         if let (Some(audit), (hook_instance, Some(patient_id))) = (&state.audit, &audit_keys) {
             let claim = self.pending.and_then(|p| p.take());
             if response.cards.is_empty() && claim.is_none() {
