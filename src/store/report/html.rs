@@ -6,13 +6,12 @@ use chrono::NaiveDate;
 
 use std::collections::BTreeMap;
 
-use super::{DailyPoint, Report, WeeklyPoint};
+use super::{pct, DailyPoint, Report, WeeklyPoint};
 
 impl Report {
     /// The HTML page: tables and, per rule, an SVG plot of acceptance and
     /// override rate by day.
     pub fn to_html(&self) -> String {
-        let pct = |r: f64| format!("{:.1}%", r * 100.0);
         let mut h = String::new();
         let _ = write!(
             h,
@@ -93,7 +92,7 @@ impl Report {
     /// What clinicians took: suggestions offered and accepted, by kind and
     /// one by one.
     fn suggestion_tables(&self) -> String {
-        let rate = |r: Option<f64>| r.map_or_else(String::new, |r| format!("{:.1}%", r * 100.0));
+        let rate = |r: Option<f64>| r.map_or_else(String::new, pct);
         let mut h = String::from("<h2>Suggestions</h2>");
         if self.suggestion_kinds.is_empty() {
             h.push_str("<p id=\"no-suggestions\">No suggestion offered in this window.</p>");

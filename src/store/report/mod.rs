@@ -84,6 +84,11 @@ fn ratio(n: i64, of: i64) -> Option<f64> {
     (of > 0).then(|| (n as f64 / of as f64 * 10_000.0).round() / 10_000.0)
 }
 
+/// A rate as the text and the page show it: `12.5%`.
+fn pct(rate: f64) -> String {
+    format!("{:.1}%", rate * 100.0)
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Counts {
     pub shown: i64,
@@ -105,15 +110,8 @@ impl Counts {
         self.accepted += r.accepted;
         self.overridden += r.overridden;
         self.suppressed += r.suppressed;
-        let rate = |n: i64| {
-            if self.shown == 0 {
-                0.0
-            } else {
-                (n as f64 / self.shown as f64 * 10_000.0).round() / 10_000.0
-            }
-        };
-        self.acceptance_rate = rate(self.accepted);
-        self.override_rate = rate(self.overridden);
+        self.acceptance_rate = ratio(self.accepted, self.shown).unwrap_or(0.0);
+        self.override_rate = ratio(self.overridden, self.shown).unwrap_or(0.0);
     }
 }
 
@@ -336,11 +334,7 @@ impl Report {
                     week,
                     shown,
                     overridden,
-                    override_rate: if shown == 0 {
-                        0.0
-                    } else {
-                        (overridden as f64 / shown as f64 * 10_000.0).round() / 10_000.0
-                    },
+                    override_rate: ratio(overridden, shown).unwrap_or(0.0),
                 })
                 .collect(),
             suggestions: vec![],

@@ -2,12 +2,11 @@
 
 use std::fmt::Write as _;
 
-use super::Report;
+use super::{pct, Report};
 
 impl Report {
     /// Plain text for the terminal.
     pub fn to_text(&self) -> String {
-        let pct = |r: f64| format!("{:.1}%", r * 100.0);
         let mut s = String::new();
         let _ = writeln!(s, "Acceptance report: {}", self.window());
         let _ = writeln!(
